@@ -1,0 +1,644 @@
+//! The tender spec: a TOML file that names the tender, its suites, criteria
+//! (grader, metric, weight, gate), price rule and vendors.
+//!
+//! [`load`] turns a file into a validated [`Spec`] or a list of [`SpecError`]s,
+//! each with file, line and column. [`Spec::canonical_hash`] is the hash stored
+//! with every run, so a resumed or re-verified run can prove it used the same spec.
+//!
+//! This crate reads the spec and checks that its suite files exist; it does not
+//! read suites (that is `tb-suite`), call vendors or read API keys.
+
+pub mod providers;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tb_suite::SuiteFormat;
+use toml::Spanned;
+
+/// Graders this build knows, with the metrics each one reports.
+pub const GRADERS: &[(&str, &[&str])] = &[("choice", &["accuracy"]), ("numeric", &["accuracy"])];
+
+/// Statutory minimum price weights (MoF Order No. 87, art. 55).
+pub const MIN_PRICE_WEIGHT_GOODS: f64 = 0.30;
+pub const MIN_PRICE_WEIGHT_SERVICES: f64 = 0.10;
+
+/// One problem in a spec, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the problem has no position (e.g. the file is unreadable).
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The offending source line, for display.
+    pub source_line: Option<String>,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            return write!(f, "{}: error: {}", self.file.display(), self.message);
+        }
+        write!(f, "{}:{}:{}: error: {}", self.file.display(), self.line, self.column, self.message)?;
+        if let Some(src) = &self.source_line {
+            let width = self.line.to_string().len();
+            write!(f, "\n{:width$} |\n{} | {}\n{:width$} | {:>col$}", "", self.line, src, "", "^", col = self.column)?;
+        }
+        Ok(())
+    }
+}
+
+/// All the errors found in one spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SpecErrors(pub Vec<SpecError>);
+
+impl fmt::Display for SpecErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProcurementKind {
+    Goods,
+    Services,
+}
+
+impl ProcurementKind {
+    pub fn min_price_weight(self) -> f64 {
+        match self {
+            ProcurementKind::Goods => MIN_PRICE_WEIGHT_GOODS,
+            ProcurementKind::Services => MIN_PRICE_WEIGHT_SERVICES,
+        }
+    }
+}
+
+/// Whether a gate is judged on the point estimate or on the 95% interval bound
+/// that is least favourable to the vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum GateBasis {
+    #[default]
+    Point,
+    Bound,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub basis: GateBasis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tender {
+    pub id: String,
+    pub title: String,
+    pub buyer: String,
+    pub kind: ProcurementKind,
+    pub price_weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSettings {
+    pub repeats: u32,
+    pub seed: u64,
+    pub temperature: f64,
+    pub max_tokens: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scoring {
+    /// Scores are rounded to this many decimals before totals are compared.
+    pub decimals: u32,
+    /// A bid this fraction below the average of the other valid bids is flagged
+    /// as abnormally low (the rule sets no number; 0.2 is common practice).
+    pub abnormally_low_below_average: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteSpec {
+    pub id: String,
+    /// The path as written in the spec, relative to the spec's folder.
+    pub path: String,
+    pub format: SuiteFormat,
+    /// Where the file is on this machine; not part of the canonical hash.
+    #[serde(skip)]
+    pub resolved: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Criterion {
+    pub id: String,
+    pub name: String,
+    pub suite: String,
+    pub grader: String,
+    pub metric: String,
+    pub weight: f64,
+    pub gate: Option<Gate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VendorSpec {
+    pub name: String,
+    pub provider: Option<String>,
+    pub base_url: String,
+    pub model: String,
+    /// The environment variable holding the API key; the key itself is never stored.
+    pub api_key_env: Option<String>,
+    pub bid_price: f64,
+    pub concurrency: u32,
+    pub timeout_secs: f64,
+    pub max_retries: u32,
+    pub stream: bool,
+    pub stream_usage: bool,
+    pub temperature_range: (f64, f64),
+    /// Quoted prices in the bid's currency per million tokens, for cost figures.
+    pub price_per_mtok_input: Option<f64>,
+    pub price_per_mtok_output: Option<f64>,
+}
+
+/// A validated tender spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    pub tender: Tender,
+    pub run: RunSettings,
+    pub scoring: Scoring,
+    pub suites: Vec<SuiteSpec>,
+    pub criteria: Vec<Criterion>,
+    pub vendors: Vec<VendorSpec>,
+}
+
+impl Spec {
+    /// SHA-256 of the spec's canonical JSON (keys sorted, paths as written).
+    pub fn canonical_hash(&self) -> String {
+        let value = serde_json::to_value(self).expect("a spec always serializes");
+        // serde_json's default map is ordered by key, so this text is canonical.
+        let text = serde_json::to_string(&value).expect("a value always serializes");
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+
+    pub fn suite(&self, id: &str) -> Option<&SuiteSpec> {
+        self.suites.iter().find(|s| s.id == id)
+    }
+
+    /// Suites that at least one criterion uses, in spec order: what a run sends.
+    pub fn used_suites(&self) -> impl Iterator<Item = &SuiteSpec> {
+        self.suites.iter().filter(|s| self.criteria.iter().any(|c| c.suite == s.id))
+    }
+
+    pub fn technical_weight(&self) -> f64 {
+        1.0 - self.tender.price_weight
+    }
+}
+
+// ---- raw TOML shape -------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    tender: RawTender,
+    #[serde(default)]
+    run: RawRun,
+    #[serde(default)]
+    scoring: RawScoring,
+    #[serde(default, rename = "suite")]
+    suites: Vec<RawSuite>,
+    #[serde(default, rename = "criterion")]
+    criteria: Vec<RawCriterion>,
+    #[serde(default, rename = "vendor")]
+    vendors: Vec<RawVendor>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTender {
+    id: Spanned<String>,
+    title: String,
+    buyer: String,
+    kind: ProcurementKind,
+    price_weight: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    #[serde(default = "one")]
+    repeats: Spanned<u32>,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    temperature: f64,
+    #[serde(default = "default_max_tokens")]
+    max_tokens: u32,
+}
+
+impl Default for RawRun {
+    fn default() -> Self {
+        RawRun { repeats: one(), seed: 0, temperature: 0.0, max_tokens: default_max_tokens() }
+    }
+}
+
+fn one() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
+}
+fn default_max_tokens() -> u32 {
+    512
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScoring {
+    #[serde(default = "default_decimals")]
+    decimals: u32,
+    #[serde(default = "default_abnormal")]
+    abnormally_low_below_average: Spanned<f64>,
+}
+
+impl Default for RawScoring {
+    fn default() -> Self {
+        RawScoring { decimals: default_decimals(), abnormally_low_below_average: default_abnormal() }
+    }
+}
+fn default_decimals() -> u32 {
+    2
+}
+fn default_abnormal() -> Spanned<f64> {
+    Spanned::new(0..0, 0.2)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    id: Spanned<String>,
+    path: Spanned<String>,
+    #[serde(default)]
+    format: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCriterion {
+    id: Spanned<String>,
+    #[serde(default)]
+    name: Option<String>,
+    suite: Spanned<String>,
+    grader: Spanned<String>,
+    #[serde(default)]
+    metric: Option<Spanned<String>>,
+    weight: Spanned<f64>,
+    #[serde(default)]
+    gate: Option<Spanned<Gate>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVendor {
+    name: Spanned<String>,
+    #[serde(default)]
+    provider: Option<Spanned<String>>,
+    #[serde(default)]
+    base_url: Option<Spanned<String>>,
+    model: Spanned<String>,
+    #[serde(default)]
+    api_key_env: Option<String>,
+    bid_price: Spanned<f64>,
+    #[serde(default = "default_concurrency")]
+    concurrency: Spanned<u32>,
+    #[serde(default = "default_timeout")]
+    timeout_secs: Spanned<f64>,
+    #[serde(default = "default_retries")]
+    max_retries: u32,
+    #[serde(default = "yes")]
+    stream: bool,
+    #[serde(default)]
+    stream_usage: Option<bool>,
+    #[serde(default)]
+    temperature_range: Option<(f64, f64)>,
+    #[serde(default)]
+    price_per_mtok_input: Option<f64>,
+    #[serde(default)]
+    price_per_mtok_output: Option<f64>,
+}
+
+fn default_concurrency() -> Spanned<u32> {
+    Spanned::new(0..0, 4)
+}
+fn default_timeout() -> Spanned<f64> {
+    Spanned::new(0..0, 60.0)
+}
+fn default_retries() -> u32 {
+    3
+}
+fn yes() -> bool {
+    true
+}
+
+// ---- loading and validation ------------------------------------------------
+
+/// Reads and validates a spec file. Suite paths are resolved against the
+/// spec's folder and must exist.
+pub fn load(path: &Path) -> Result<Spec, SpecErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        SpecErrors(vec![SpecError {
+            file: path.into(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the spec: {e}"),
+            source_line: None,
+        }])
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse(&text, path, &base)
+}
+
+/// Parses spec text; `file` names it in errors and `base` resolves suite paths.
+pub fn parse(text: &str, file: &Path, base: &Path) -> Result<Spec, SpecErrors> {
+    let mut v = Validator { text, file, errors: Vec::new() };
+    let raw: RawSpec = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            v.error(span, e.message().trim_end().to_string());
+            return Err(SpecErrors(v.errors));
+        }
+    };
+    let spec = v.validate(raw, base);
+    if v.errors.is_empty() { Ok(spec) } else { Err(SpecErrors(v.errors)) }
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    file: &'a Path,
+    errors: Vec<SpecError>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
+        let (line, column, source_line) = locate(self.text, span.start);
+        self.errors.push(SpecError {
+            file: self.file.into(),
+            line,
+            column,
+            message: message.into(),
+            source_line: Some(source_line),
+        });
+    }
+
+    fn unique(&mut self, seen: &mut HashSet<String>, what: &str, id: &Spanned<String>) {
+        if id.get_ref().trim().is_empty() {
+            self.error(id.span(), format!("{what} must not be empty"));
+        } else if !seen.insert(id.get_ref().clone()) {
+            self.error(id.span(), format!("duplicate {what} {:?}: each must be unique", id.get_ref()));
+        }
+    }
+
+    fn validate(&mut self, raw: RawSpec, base: &Path) -> Spec {
+        let t = raw.tender;
+        let kind = t.kind;
+        let pw = *t.price_weight.get_ref();
+        if !(0.0..=1.0).contains(&pw) {
+            self.error(t.price_weight.span(), format!("price_weight is {pw}, expected a fraction between 0 and 1"));
+        } else if pw < kind.min_price_weight() - 1e-9 {
+            let (what, min) = match kind {
+                ProcurementKind::Goods => ("goods", MIN_PRICE_WEIGHT_GOODS),
+                ProcurementKind::Services => ("services", MIN_PRICE_WEIGHT_SERVICES),
+            };
+            self.error(
+                t.price_weight.span(),
+                format!(
+                    "price_weight {pw} is below the statutory minimum of {min} for {what} (MoF Order No. 87, art. 55)"
+                ),
+            );
+        }
+        if t.id.get_ref().trim().is_empty() {
+            self.error(t.id.span(), "tender id must not be empty");
+        }
+
+        let repeats = *raw.run.repeats.get_ref();
+        if repeats == 0 {
+            self.error(raw.run.repeats.span(), "repeats must be at least 1");
+        }
+        let abnormal = *raw.scoring.abnormally_low_below_average.get_ref();
+        if !(0.0..1.0).contains(&abnormal) {
+            self.error(
+                raw.scoring.abnormally_low_below_average.span(),
+                "abnormally_low_below_average must be a fraction from 0 up to 1",
+            );
+        }
+
+        let mut ids = HashSet::new();
+        let mut suites = Vec::new();
+        for s in raw.suites {
+            self.unique(&mut ids, "suite id", &s.id);
+            let format = match &s.format {
+                None => SuiteFormat::Jsonl,
+                Some(f) => match SuiteFormat::from_name(f.get_ref()) {
+                    Some(format) => format,
+                    None => {
+                        self.error(
+                            f.span(),
+                            format!("unknown suite format {:?}; expected one of: {}", f.get_ref(), SuiteFormat::NAMES.join(", ")),
+                        );
+                        SuiteFormat::Jsonl
+                    }
+                },
+            };
+            let resolved = base.join(s.path.get_ref());
+            if !resolved.is_file() {
+                self.error(s.path.span(), format!("suite file {} does not exist", resolved.display()));
+            }
+            suites.push(SuiteSpec { id: s.id.into_inner(), path: s.path.into_inner(), format, resolved });
+        }
+
+        let mut ids = HashSet::new();
+        let mut criteria = Vec::new();
+        let mut weight_sum = 0.0;
+        let mut last_weight_span = 0..0;
+        for c in raw.criteria {
+            self.unique(&mut ids, "criterion id", &c.id);
+            if !suites.iter().any(|s| &s.id == c.suite.get_ref()) {
+                let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
+                self.error(
+                    c.suite.span(),
+                    format!("criterion uses suite {:?}, which no [[suite]] defines (defined: {})", c.suite.get_ref(), known.join(", ")),
+                );
+            }
+            let grader = GRADERS.iter().find(|(g, _)| g == c.grader.get_ref());
+            let metric = match (&grader, &c.metric) {
+                (None, _) => {
+                    let known: Vec<_> = GRADERS.iter().map(|(g, _)| *g).collect();
+                    self.error(
+                        c.grader.span(),
+                        format!("unknown grader {:?}; expected one of: {}", c.grader.get_ref(), known.join(", ")),
+                    );
+                    String::new()
+                }
+                (Some((_, metrics)), None) => metrics[0].to_string(),
+                (Some((g, metrics)), Some(m)) => {
+                    if !metrics.contains(&m.get_ref().as_str()) {
+                        self.error(
+                            m.span(),
+                            format!("grader {g} has no metric {:?}; it reports: {}", m.get_ref(), metrics.join(", ")),
+                        );
+                    }
+                    m.get_ref().clone()
+                }
+            };
+            let w = *c.weight.get_ref();
+            if !(0.0..=1.0).contains(&w) {
+                self.error(c.weight.span(), format!("weight is {w}, expected a fraction between 0 and 1"));
+            }
+            weight_sum += w;
+            last_weight_span = c.weight.span();
+            let gate = c.gate.map(|g| {
+                let span = g.span();
+                let gate = g.into_inner();
+                if gate.min.is_none() && gate.max.is_none() {
+                    self.error(span.clone(), "a gate needs `min` or `max`");
+                }
+                for bound in [gate.min, gate.max].into_iter().flatten() {
+                    if !(0.0..=1.0).contains(&bound) {
+                        self.error(span.clone(), format!("gate bound {bound} is outside 0..1"));
+                    }
+                }
+                gate
+            });
+            criteria.push(Criterion {
+                name: c.name.unwrap_or_else(|| c.id.get_ref().clone()),
+                id: c.id.into_inner(),
+                suite: c.suite.into_inner(),
+                grader: c.grader.into_inner(),
+                metric,
+                weight: w,
+                gate,
+            });
+        }
+        if criteria.is_empty() {
+            self.error(0..0, "the spec has no [[criterion]]: at least one is needed");
+        } else if (weight_sum - 1.0).abs() > 1e-6 {
+            self.error(
+                last_weight_span,
+                format!(
+                    "criterion weights sum to {}, expected 1 (they split the technical part; the price part is [tender].price_weight)",
+                    (weight_sum * 1e6).round() / 1e6
+                ),
+            );
+        }
+
+        let mut names = HashSet::new();
+        let mut vendors = Vec::new();
+        for v in raw.vendors {
+            self.unique(&mut names, "vendor name", &v.name);
+            let preset = match &v.provider {
+                None => None,
+                Some(p) => match providers::preset(p.get_ref()) {
+                    Some(preset) => Some(preset),
+                    None => {
+                        self.error(
+                            p.span(),
+                            format!("unknown provider {:?}; presets: {} (or omit it and give base_url)", p.get_ref(), providers::names()),
+                        );
+                        None
+                    }
+                },
+            };
+            let base_url = match (&v.base_url, preset) {
+                (Some(u), _) => {
+                    let url = u.get_ref().trim_end_matches('/').to_string();
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        self.error(u.span(), format!("base_url {:?} must start with http:// or https://", u.get_ref()));
+                    }
+                    url
+                }
+                (None, Some(p)) => p.base_url.to_string(),
+                (None, None) => {
+                    self.error(v.name.span(), format!("vendor {:?} needs base_url (or a provider preset)", v.name.get_ref()));
+                    String::new()
+                }
+            };
+            if v.model.get_ref().trim().is_empty() {
+                self.error(v.model.span(), "model must not be empty");
+            }
+            let price = *v.bid_price.get_ref();
+            if !(price > 0.0 && price.is_finite()) {
+                self.error(v.bid_price.span(), format!("bid_price is {price}, expected a positive amount"));
+            }
+            if *v.concurrency.get_ref() == 0 {
+                self.error(v.concurrency.span(), "concurrency must be at least 1");
+            }
+            let timeout = *v.timeout_secs.get_ref();
+            if !(timeout > 0.0 && timeout.is_finite()) {
+                self.error(v.timeout_secs.span(), "timeout_secs must be a positive number of seconds");
+            }
+            vendors.push(VendorSpec {
+                name: v.name.into_inner(),
+                provider: v.provider.map(Spanned::into_inner),
+                base_url,
+                model: v.model.into_inner(),
+                api_key_env: v.api_key_env.or_else(|| preset.and_then(|p| p.api_key_env).map(str::to_string)),
+                bid_price: price,
+                concurrency: v.concurrency.into_inner(),
+                timeout_secs: timeout,
+                max_retries: v.max_retries,
+                stream: v.stream,
+                stream_usage: v.stream_usage.unwrap_or(preset.is_some_and(|p| p.stream_usage)),
+                temperature_range: v.temperature_range.or(preset.map(|p| p.temperature_range)).unwrap_or((0.0, 2.0)),
+                price_per_mtok_input: v.price_per_mtok_input,
+                price_per_mtok_output: v.price_per_mtok_output,
+            });
+        }
+        if vendors.is_empty() {
+            self.error(0..0, "the spec has no [[vendor]]: at least one is needed");
+        }
+
+        Spec {
+            tender: Tender {
+                id: t.id.into_inner(),
+                title: t.title,
+                buyer: t.buyer,
+                kind,
+                price_weight: pw,
+            },
+            run: RunSettings {
+                repeats,
+                seed: raw.run.seed,
+                temperature: raw.run.temperature,
+                max_tokens: raw.run.max_tokens,
+            },
+            scoring: Scoring { decimals: raw.scoring.decimals, abnormally_low_below_average: abnormal },
+            suites,
+            criteria,
+            vendors,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset, and that line's text.
+fn locate(text: &str, offset: usize) -> (usize, usize, String) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or("").to_string();
+    (line, column, line_text)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,114 @@
+use super::*;
+
+const GOOD: &str = r#"
+[tender]
+id = "T-1"
+title = "Hotline assistant"
+buyer = "City 12345 centre"
+kind = "services"
+price_weight = 0.3
+
+[run]
+seed = 7
+
+[[suite]]
+id = "policy"
+path = "suite.jsonl"
+
+[[criterion]]
+id = "knowledge"
+suite = "policy"
+grader = "choice"
+weight = 0.6
+gate = { min = 0.6 }
+
+[[criterion]]
+id = "math"
+suite = "policy"
+grader = "numeric"
+weight = 0.4
+
+[[vendor]]
+name = "A"
+provider = "deepseek"
+model = "deepseek-chat"
+bid_price = 100.0
+
+[[vendor]]
+name = "B"
+base_url = "http://127.0.0.1:9/v1/"
+model = "m"
+bid_price = 90.0
+"#;
+
+fn parse_in_tmp(text: &str) -> Result<Spec, SpecErrors> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("suite.jsonl"), "").unwrap();
+    parse(text, Path::new("tender.toml"), dir.path())
+}
+
+#[test]
+fn good_spec_validates_and_fills_presets() {
+    let spec = parse_in_tmp(GOOD).unwrap();
+    assert_eq!(spec.vendors[0].base_url, "https://api.deepseek.com/v1");
+    assert_eq!(spec.vendors[0].api_key_env.as_deref(), Some("DEEPSEEK_API_KEY"));
+    assert!(spec.vendors[0].stream_usage);
+    assert_eq!(spec.vendors[1].base_url, "http://127.0.0.1:9/v1", "trailing slash trimmed");
+    assert_eq!(spec.criteria[0].metric, "accuracy");
+    assert_eq!(spec.run.repeats, 1);
+    assert!((spec.technical_weight() - 0.7).abs() < 1e-12);
+}
+
+#[test]
+fn canonical_hash_is_stable_and_sensitive() {
+    let a = parse_in_tmp(GOOD).unwrap();
+    let b = parse_in_tmp(GOOD).unwrap();
+    assert_eq!(a.canonical_hash(), b.canonical_hash(), "resolved paths differ but are not hashed");
+    let c = parse_in_tmp(&GOOD.replace("bid_price = 90.0", "bid_price = 91.0")).unwrap();
+    assert_ne!(a.canonical_hash(), c.canonical_hash());
+    // A stored spec reads back to the same hash.
+    let json = serde_json::to_string(&a).unwrap();
+    let back: Spec = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.canonical_hash(), a.canonical_hash());
+}
+
+/// Each bad spec gets its own message at the line and column of the culprit.
+#[test]
+fn bad_specs_name_line_column_and_cause() {
+    // (replace, with, the unique text the error must point at, what the message says)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("weight = 0.4", "weight = 0.3", "\nweight = 0.3", "criterion weights sum to 0.9, expected 1"),
+        ("price_weight = 0.3", "price_weight = 0.05", "0.05", "below the statutory minimum of 0.1 for services"),
+        ("kind = \"services\"\nprice_weight = 0.3", "kind = \"goods\"\nprice_weight = 0.2", "0.2", "below the statutory minimum of 0.3 for goods"),
+        ("grader = \"numeric\"", "grader = \"numerc\"", "\"numerc\"", "unknown grader \"numerc\"; expected one of: choice, numeric"),
+        ("path = \"suite.jsonl\"", "path = \"missing.jsonl\"", "\"missing", "missing.jsonl does not exist"),
+        ("id = \"math\"", "id = \"knowledge\"\nname = \"dup\"", "\"knowledge\"\nname", "duplicate criterion id \"knowledge\""),
+        ("name = \"B\"", "name = \"A\" ", "\"A\" ", "duplicate vendor name \"A\""),
+        ("provider = \"deepseek\"", "provider = \"deepsek\"", "\"deepsek", "unknown provider \"deepsek\""),
+        ("bid_price = 90.0", "bid_price = -1.0", "-1.0", "bid_price is -1, expected a positive amount"),
+        ("[run]\nseed = 7", "[run]\nsede = 7", "sede", "unknown field `sede`"),
+        ("suite = \"policy\"\ngrader = \"numeric\"", "suite = \"polcy\"\ngrader = \"numeric\"", "\"polcy", "which no [[suite]] defines"),
+        ("title = \"Hotline assistant\"", "title = \"Hotline assistant", "Hotline", "string"),
+    ];
+    for (from, to, culprit, needle) in cases {
+        assert!(GOOD.contains(from), "fixture lacks {from:?}");
+        let text = GOOD.replacen(from, to, 1);
+        assert_eq!(text.matches(culprit).count(), 1, "culprit {culprit:?} not unique");
+        let at = text.find(culprit).unwrap() + culprit.chars().take_while(|c| *c == '\n').count();
+        let line = &(text[..at].matches('\n').count() + 1);
+        let errs = parse_in_tmp(&text).unwrap_err();
+        let hit = errs.0.iter().find(|e| e.message.contains(needle));
+        let Some(hit) = hit else { panic!("{to:?}: no error containing {needle:?} in:\n{errs}") };
+        assert_eq!(hit.line, *line, "{to:?}: wrong line in {hit}");
+        assert!(hit.column >= 1, "{to:?}: {hit}");
+        assert!(hit.to_string().starts_with(&format!("tender.toml:{line}:")), "{hit}");
+    }
+}
+
+#[test]
+fn column_points_at_the_value() {
+    let errs = parse_in_tmp(&GOOD.replace("price_weight = 0.3", "price_weight = 0.05")).unwrap_err();
+    assert_eq!(errs.0[0].column, 16, "{}", errs);
+    let shown = errs.to_string();
+    assert!(shown.contains("7 | price_weight = 0.05"), "{shown}");
+}

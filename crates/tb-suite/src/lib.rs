@@ -1,0 +1,475 @@
+//! Suites are read as streams: a [`SuiteReader`] yields one [`Case`] per line, so
+//! a suite of a million cases is never held in memory at once.
+//!
+//! Formats ([`SuiteFormat`]): the native JSONL of tenderbench, and adapters for the
+//! public datasets a buyer meets most (C-Eval, CMMLU, MMLU, SafetyBench-zh as
+//! multiple choice; GSM8K as numeric). Adapters build the prompt a vendor sees.
+//!
+//! This crate reads files; it knows nothing of vendors, grading or storage.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tb_core::{Case, Choice, Gold, Message};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error("cannot read suite {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: {message}")]
+    Row { path: PathBuf, line: u64, message: String },
+}
+
+/// The file formats a suite can be read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuiteFormat {
+    /// tenderbench's own JSONL: `id`, `prompt` or `messages`, `answer`, optional
+    /// `options`, `subject`, `language`.
+    Jsonl,
+    /// C-Eval (`id, subject, question, A-D, answer`), Chinese.
+    Ceval,
+    /// CMMLU, same shape as C-Eval, Chinese.
+    Cmmlu,
+    /// MMLU, same shape, English.
+    Mmlu,
+    /// SafetyBench-zh: `options` list and `answer` index.
+    SafetybenchZh,
+    /// GSM8K: `question` and a worked `answer` ending in `#### n`.
+    Gsm8k,
+}
+
+impl SuiteFormat {
+    pub const NAMES: &'static [&'static str] =
+        &["jsonl", "ceval", "cmmlu", "mmlu", "safetybench_zh", "gsm8k"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "jsonl" => SuiteFormat::Jsonl,
+            "ceval" => SuiteFormat::Ceval,
+            "cmmlu" => SuiteFormat::Cmmlu,
+            "mmlu" => SuiteFormat::Mmlu,
+            "safetybench_zh" => SuiteFormat::SafetybenchZh,
+            "gsm8k" => SuiteFormat::Gsm8k,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for SuiteFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = [
+            SuiteFormat::Jsonl,
+            SuiteFormat::Ceval,
+            SuiteFormat::Cmmlu,
+            SuiteFormat::Mmlu,
+            SuiteFormat::SafetybenchZh,
+            SuiteFormat::Gsm8k,
+        ]
+        .iter()
+        .position(|x| x == self)
+        .expect("every format is listed");
+        f.write_str(Self::NAMES[i])
+    }
+}
+
+/// Streams the cases of one suite file, one line at a time.
+pub struct SuiteReader {
+    path: PathBuf,
+    format: SuiteFormat,
+    reader: BufReader<File>,
+    line_no: u64,
+    buf: String,
+}
+
+impl SuiteReader {
+    pub fn open(path: &Path, format: SuiteFormat) -> Result<Self, SuiteError> {
+        let file = File::open(path).map_err(|source| SuiteError::Io { path: path.into(), source })?;
+        Ok(SuiteReader {
+            path: path.into(),
+            format,
+            reader: BufReader::with_capacity(64 * 1024, file),
+            line_no: 0,
+            buf: String::new(),
+        })
+    }
+
+    fn row_error(&self, message: impl Into<String>) -> SuiteError {
+        SuiteError::Row { path: self.path.clone(), line: self.line_no, message: message.into() }
+    }
+}
+
+impl Iterator for SuiteReader {
+    type Item = Result<Case, SuiteError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buf.clear();
+            self.line_no += 1;
+            match self.reader.read_line(&mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(source) => return Some(Err(SuiteError::Io { path: self.path.clone(), source })),
+            }
+            let line = self.buf.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let value: Value = match serde_json::from_str(line) {
+                Ok(v) => v,
+                Err(e) => return Some(Err(self.row_error(format!("not valid JSON: {e}")))),
+            };
+            return Some(parse_case(self.format, value).map_err(|m| self.row_error(m)));
+        }
+    }
+}
+
+/// What a full pass over a suite found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteSummary {
+    pub cases: u64,
+    /// SHA-256 of the file's bytes, recorded with the run.
+    pub sha256: String,
+}
+
+/// Reads a whole suite once: every row must parse and every case id must be
+/// unique. Memory stays bounded by a 16-byte digest per case id.
+pub fn validate(path: &Path, format: SuiteFormat) -> Result<SuiteSummary, SuiteError> {
+    let mut seen: HashSet<u128> = HashSet::new();
+    let mut reader = SuiteReader::open(path, format)?;
+    let mut cases = 0u64;
+    while let Some(case) = reader.next() {
+        let case = case?;
+        let digest = tb_core::cell_digest("", "", &case.id, 0);
+        if !seen.insert(digest) {
+            return Err(reader.row_error(format!("duplicate case id {:?}", case.id)));
+        }
+        cases += 1;
+    }
+    Ok(SuiteSummary { cases, sha256: file_sha256(path)? })
+}
+
+pub fn file_sha256(path: &Path) -> Result<String, SuiteError> {
+    let io = |source| SuiteError::Io { path: path.into(), source };
+    let mut file = File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+fn parse_case(format: SuiteFormat, v: Value) -> Result<Case, String> {
+    match format {
+        SuiteFormat::Jsonl => parse_native(v),
+        SuiteFormat::Ceval | SuiteFormat::Cmmlu => parse_abcd(v, Lang::Zh),
+        SuiteFormat::Mmlu => parse_abcd(v, Lang::En),
+        SuiteFormat::SafetybenchZh => parse_safetybench(v),
+        SuiteFormat::Gsm8k => parse_gsm8k(v),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Lang {
+    Zh,
+    En,
+}
+
+fn str_field<'a>(v: &'a Value, key: &str) -> Result<&'a str, String> {
+    match v.get(key) {
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(format!("field `{key}` must be a string, found {}", kind_of(other))),
+        None => Err(format!("missing field `{key}`")),
+    }
+}
+
+fn id_field(v: &Value, key: &str) -> Result<String, String> {
+    match v.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(other) => Err(format!("field `{key}` must be a non-empty string or a number, found {}", kind_of(other))),
+        None => Err(format!("missing field `{key}`")),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+const LABELS: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
+
+/// The prompt for a multiple-choice question, with its options listed A, B, C, ...
+pub fn choice_prompt(subject: Option<&str>, question: &str, options: &[Choice], zh: bool) -> String {
+    let mut p = String::with_capacity(question.len() + 200);
+    if zh {
+        match subject {
+            Some(s) => p.push_str(&format!("以下是关于{s}的单项选择题，请选出正确答案。\n\n")),
+            None => p.push_str("以下是单项选择题，请选出正确答案。\n\n"),
+        }
+    } else {
+        match subject {
+            Some(s) => p.push_str(&format!(
+                "The following is a multiple choice question about {}. Choose the correct answer.\n\n",
+                s.replace('_', " ")
+            )),
+            None => p.push_str("The following is a multiple choice question. Choose the correct answer.\n\n"),
+        }
+    }
+    p.push_str(question.trim());
+    p.push('\n');
+    for o in options {
+        p.push_str(&format!("{}. {}\n", o.label, o.text.trim()));
+    }
+    p.push_str(if zh { "答案：" } else { "Answer:" });
+    p
+}
+
+fn parse_abcd(v: Value, lang: Lang) -> Result<Case, String> {
+    let id = id_field(&v, "id")?;
+    let subject = v.get("subject").and_then(Value::as_str).map(str::to_string);
+    let question = str_field(&v, "question")?;
+    let mut options = Vec::with_capacity(4);
+    for label in &LABELS[..4] {
+        let text = match v.get(*label) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(other) => return Err(format!("option `{label}` must be a string, found {}", kind_of(other))),
+            None => return Err(format!("missing option `{label}`")),
+        };
+        options.push(Choice { label: label.to_string(), text });
+    }
+    let answer = str_field(&v, "answer")?.trim().to_uppercase();
+    if !LABELS[..4].contains(&answer.as_str()) {
+        return Err(format!("field `answer` must be one of A, B, C, D, found {answer:?}"));
+    }
+    let zh = matches!(lang, Lang::Zh);
+    let prompt = choice_prompt(subject.as_deref(), question, &options, zh);
+    Ok(Case {
+        id,
+        messages: vec![Message::user(prompt)],
+        gold: Gold { answer, options },
+        subject,
+        language: Some(if zh { "zh" } else { "en" }.into()),
+    })
+}
+
+fn parse_safetybench(v: Value) -> Result<Case, String> {
+    let id = id_field(&v, "id")?;
+    let question = str_field(&v, "question")?;
+    let subject = v.get("category").and_then(Value::as_str).map(str::to_string);
+    let raw = v.get("options").and_then(Value::as_array).ok_or("field `options` must be a list of strings")?;
+    if raw.len() < 2 || raw.len() > LABELS.len() {
+        return Err(format!("field `options` must hold 2 to {} items, found {}", LABELS.len(), raw.len()));
+    }
+    let mut options = Vec::with_capacity(raw.len());
+    for (i, o) in raw.iter().enumerate() {
+        let text = o.as_str().ok_or_else(|| format!("option {i} must be a string"))?;
+        options.push(Choice { label: LABELS[i].to_string(), text: text.to_string() });
+    }
+    let index = v
+        .get("answer")
+        .and_then(Value::as_u64)
+        .ok_or("field `answer` must be the index of the correct option")? as usize;
+    if index >= options.len() {
+        return Err(format!("field `answer` is {index}, but there are only {} options", options.len()));
+    }
+    let prompt = choice_prompt(None, question, &options, true);
+    Ok(Case {
+        id,
+        messages: vec![Message::user(prompt)],
+        gold: Gold { answer: LABELS[index].to_string(), options },
+        subject,
+        language: Some("zh".into()),
+    })
+}
+
+/// The number after `####` in a GSM8K worked solution, commas removed.
+pub fn gsm8k_final_answer(solution: &str) -> Option<String> {
+    let tail = solution.rsplit_once("####")?.1;
+    let n: String = tail.trim().chars().filter(|c| *c != ',').collect();
+    n.parse::<f64>().ok().map(|_| n)
+}
+
+fn parse_gsm8k(v: Value) -> Result<Case, String> {
+    let id = id_field(&v, "id")?;
+    let question = str_field(&v, "question")?;
+    let solution = str_field(&v, "answer")?;
+    let answer = gsm8k_final_answer(solution).ok_or("field `answer` does not end with `#### <number>`")?;
+    let prompt = format!(
+        "{}\nSolve the problem step by step. End with the final numeric answer on its own line, as `#### <number>`.",
+        question.trim()
+    );
+    Ok(Case {
+        id,
+        messages: vec![Message::user(prompt)],
+        gold: Gold { answer, options: vec![] },
+        subject: Some("math".into()),
+        language: Some("en".into()),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NativeCase {
+    id: Value,
+    #[serde(default)]
+    prompt: Option<String>,
+    #[serde(default)]
+    system: Option<String>,
+    #[serde(default)]
+    messages: Option<Vec<Message>>,
+    answer: Value,
+    #[serde(default)]
+    options: Option<Value>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+}
+
+fn parse_native(v: Value) -> Result<Case, String> {
+    let raw: NativeCase = serde_json::from_value(v).map_err(|e| e.to_string())?;
+    let id = match raw.id {
+        Value::String(s) if !s.is_empty() => s,
+        Value::Number(n) => n.to_string(),
+        other => return Err(format!("field `id` must be a non-empty string or a number, found {}", kind_of(&other))),
+    };
+    let answer = match raw.answer {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        other => return Err(format!("field `answer` must be a string or a number, found {}", kind_of(&other))),
+    };
+    let options = match raw.options {
+        None => vec![],
+        Some(Value::Object(map)) => map
+            .into_iter()
+            .map(|(label, text)| match text {
+                Value::String(text) => Ok(Choice { label, text }),
+                other => Err(format!("option `{label}` must be a string, found {}", kind_of(&other))),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| match (LABELS.get(i), text) {
+                (Some(l), Value::String(text)) => Ok(Choice { label: l.to_string(), text }),
+                (None, _) => Err(format!("at most {} options", LABELS.len())),
+                (_, other) => Err(format!("option {i} must be a string, found {}", kind_of(&other))),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => return Err(format!("field `options` must be an object or a list, found {}", kind_of(&other))),
+    };
+    let zh = raw.language.as_deref() == Some("zh");
+    let mut messages = match (raw.prompt, raw.messages) {
+        (Some(_), Some(_)) => return Err("give either `prompt` or `messages`, not both".into()),
+        (None, None) => return Err("missing field `prompt` (or `messages`)".into()),
+        (Some(p), None) if !options.is_empty() => vec![Message::user(choice_prompt(raw.subject.as_deref(), &p, &options, zh))],
+        (Some(p), None) => vec![Message::user(p)],
+        (None, Some(m)) if m.is_empty() => return Err("field `messages` is empty".into()),
+        (None, Some(m)) => m,
+    };
+    if let Some(system) = raw.system {
+        messages.insert(0, Message::system(system));
+    }
+    Ok(Case { id, messages, gold: Gold { answer, options }, subject: raw.subject, language: raw.language })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(lines: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(lines.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn reads_ceval_line() {
+        let f = write(r#"{"id": "law/val/0", "subject": "law", "question": "Q?", "A": "a", "B": "b", "C": "c", "D": "d", "answer": "B"}"#);
+        let cases: Vec<_> = SuiteReader::open(f.path(), SuiteFormat::Ceval).unwrap().collect::<Result<_, _>>().unwrap();
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0].gold.answer, "B");
+        assert!(cases[0].prompt().contains("B. b"));
+        assert!(cases[0].prompt().starts_with("以下是关于law"));
+    }
+
+    #[test]
+    fn reads_gsm8k_final_number() {
+        assert_eq!(gsm8k_final_answer("so 3\n#### 1,200"), Some("1200".into()));
+        assert_eq!(gsm8k_final_answer("no marker"), None);
+    }
+
+    #[test]
+    fn reads_safetybench_index() {
+        let f = write(r#"{"id": 2, "category": "Offensiveness", "question": "Q", "options": ["是。", "否。"], "answer": 1}"#);
+        let case = SuiteReader::open(f.path(), SuiteFormat::SafetybenchZh).unwrap().next().unwrap().unwrap();
+        assert_eq!(case.gold.answer, "B");
+        assert_eq!(case.gold.options.len(), 2);
+        assert_eq!(case.id, "2");
+    }
+
+    #[test]
+    fn row_errors_name_the_line() {
+        let f = write("{\"id\": 1, \"prompt\": \"x\", \"answer\": \"1\"}\n\nnot json\n");
+        let err = validate(f.path(), SuiteFormat::Jsonl).unwrap_err();
+        assert!(matches!(err, SuiteError::Row { line: 3, .. }), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let f = write("{\"id\": 1, \"prompt\": \"x\", \"answer\": \"1\"}\n{\"id\": \"1\", \"prompt\": \"y\", \"answer\": \"2\"}\n");
+        let err = validate(f.path(), SuiteFormat::Jsonl).unwrap_err().to_string();
+        assert!(err.contains(":2: duplicate case id \"1\""), "{err}");
+    }
+
+    #[test]
+    fn native_rejects_unknown_fields_and_missing_prompt() {
+        let f = write("{\"id\": 1, \"answer\": \"1\"}\n");
+        let err = validate(f.path(), SuiteFormat::Jsonl).unwrap_err().to_string();
+        assert!(err.contains("missing field `prompt`"), "{err}");
+        let f = write("{\"id\": 1, \"prompt\": \"p\", \"answer\": \"1\", \"anser\": 2}\n");
+        let err = validate(f.path(), SuiteFormat::Jsonl).unwrap_err().to_string();
+        assert!(err.contains("unknown field `anser`"), "{err}");
+    }
+
+    /// Every shared dataset of a supported format reads without a single bad row.
+    /// Skipped (and says so) where ../shared is not present, e.g. on a user's machine.
+    #[test]
+    fn shared_datasets_read_completely() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+        if !root.exists() {
+            eprintln!("SKIPPED: {} not present (only on the developers' and CI machines)", root.display());
+            return;
+        }
+        for (file, format, min) in [
+            ("ceval/val.jsonl", SuiteFormat::Ceval, 1000),
+            ("cmmlu/test.jsonl", SuiteFormat::Cmmlu, 9000),
+            ("mmlu/test.jsonl", SuiteFormat::Mmlu, 11000),
+            ("safetybench_zh/test_zh_subset.jsonl", SuiteFormat::SafetybenchZh, 1600),
+            ("gsm8k/test.jsonl", SuiteFormat::Gsm8k, 1000),
+        ] {
+            let s = validate(&root.join(file), format).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(s.cases >= min, "{file}: {} cases", s.cases);
+        }
+    }
+}
