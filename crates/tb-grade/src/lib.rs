@@ -1,1 +1,72 @@
+//! Graders turn one answer into a [`Grade`]. Every grader here is pure and
+//! deterministic: the same answer and gold always give the same grade, so a
+//! stored run can be regraded offline.
+//!
+//! - [`choice`]: the option a zh or en answer chose ("答案是B", "选 B", "(B)",
+//!   "The answer is B", or the restated option text).
+//! - [`numeric`]: the final number of a worked answer ("#### 18", "答案是 18").
+//!
+//! Graders know nothing of vendors, storage or scoring.
 
+pub mod choice;
+pub mod numeric;
+
+use tb_core::{Gold, Grade};
+
+/// Why an answer could not be graded; counted separately from wrong answers.
+pub const NOTE_NO_OPTION: &str = "no_option_found";
+pub const NOTE_NO_NUMBER: &str = "no_number_found";
+/// The vendor call failed, so there was nothing to grade.
+pub const NOTE_VENDOR_ERROR: &str = "vendor_error";
+
+pub trait Grader: Send + Sync {
+    fn grade(&self, answer: &str, gold: &Gold) -> Grade;
+}
+
+/// The grader a spec names, or `None` for a name this build does not know.
+pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
+    match name {
+        "choice" => Some(&choice::ChoiceGrader),
+        "numeric" => Some(&numeric::NumericGrader),
+        _ => None,
+    }
+}
+
+/// Removes `<think>…</think>` blocks that reasoning models put before their answer,
+/// so a letter or number mentioned while thinking is not taken as the answer.
+pub(crate) fn strip_reasoning(answer: &str) -> std::borrow::Cow<'_, str> {
+    if !answer.contains("<think>") {
+        return answer.into();
+    }
+    let mut out = String::with_capacity(answer.len());
+    let mut rest = answer;
+    while let Some(start) = rest.find("<think>") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("</think>") {
+            Some(end) => rest = &rest[start + end + "</think>".len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grader_a_spec_accepts_exists() {
+        for (name, _) in tb_spec::GRADERS {
+            assert!(by_name(name).is_some(), "spec accepts grader {name} that tb-grade lacks");
+        }
+    }
+
+    #[test]
+    fn reasoning_is_stripped() {
+        assert_eq!(strip_reasoning("<think>maybe A</think>答案是B"), "答案是B");
+        assert_eq!(strip_reasoning("<think>unfinished A"), "");
+    }
+}

@@ -1,1 +1,206 @@
+//! Pure statistics and the statutory scoring rules. Nothing here does IO or
+//! depends on time or randomness: the same inputs always give the same numbers,
+//! which is what lets an auditor recompute a report.
+//!
+//! - [`wilson`]: the Wilson score interval for a proportion.
+//! - [`score_bids`]: the comprehensive scoring method (综合评分法, MoF Order
+//!   No. 87, art. 55): price score against the lowest valid bid, weighted total,
+//!   rank by total then by lower price, ties where both are equal, and the
+//!   abnormally-low-bid flag.
 
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// The two-sided standard-normal quantile for a confidence level (0.95 → 1.95996…).
+pub fn z_for(confidence: f64) -> f64 {
+    let normal = Normal::standard();
+    normal.inverse_cdf(1.0 - (1.0 - confidence) / 2.0)
+}
+
+/// Wilson score interval for `successes` out of `n` at the given confidence.
+/// With `n = 0` nothing is known and the interval is the whole of [0, 1].
+pub fn wilson(successes: u64, n: u64, confidence: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = z_for(confidence);
+    let n_f = n as f64;
+    let p = successes as f64 / n_f;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n_f;
+    let centre = (p + z2 / (2.0 * n_f)) / denom;
+    let half = z * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / denom;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Rounds half away from zero to `decimals` places, as score sheets do.
+pub fn round_to(x: f64, decimals: u32) -> f64 {
+    let f = 10f64.powi(decimals as i32);
+    (x * f).round() / f
+}
+
+/// One bid going into the price and total computation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bid {
+    pub price: f64,
+    /// Technical score on a 0–100 scale.
+    pub technical: f64,
+    /// False when the bid failed a gate: it is not a valid bid, gets no price
+    /// score, sets no benchmark and is not ranked.
+    pub qualified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredBid {
+    pub technical_score: f64,
+    pub price_score: Option<f64>,
+    pub total_score: Option<f64>,
+    /// 1-based competition rank ("1, 1, 3"); `None` when not ranked.
+    pub rank: Option<u32>,
+    /// Below the trigger relative to the average of the other valid bids: the
+    /// bidder must justify the price in writing.
+    pub abnormally_low: bool,
+}
+
+/// The scoring rule's parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceRule {
+    pub price_weight: f64,
+    pub decimals: u32,
+    pub abnormally_low_below_average: f64,
+}
+
+/// Scores every bid by the comprehensive scoring method. Output order matches input.
+pub fn score_bids(bids: &[Bid], rule: PriceRule) -> Vec<ScoredBid> {
+    let valid: Vec<&Bid> = bids.iter().filter(|b| b.qualified).collect();
+    let benchmark = valid.iter().map(|b| b.price).fold(f64::INFINITY, f64::min);
+    let mut out: Vec<ScoredBid> = bids
+        .iter()
+        .map(|b| {
+            let technical = round_to(b.technical, rule.decimals);
+            if !b.qualified {
+                return ScoredBid {
+                    technical_score: technical,
+                    price_score: None,
+                    total_score: None,
+                    rank: None,
+                    abnormally_low: false,
+                };
+            }
+            let price_score = round_to(benchmark / b.price * 100.0, rule.decimals);
+            let total = round_to((1.0 - rule.price_weight) * technical + rule.price_weight * price_score, rule.decimals);
+            let others: Vec<f64> =
+                valid.iter().filter(|o| !std::ptr::eq(**o, b)).map(|o| o.price).collect();
+            let abnormally_low = !others.is_empty() && {
+                let avg = others.iter().sum::<f64>() / others.len() as f64;
+                b.price < (1.0 - rule.abnormally_low_below_average) * avg
+            };
+            ScoredBid {
+                technical_score: technical,
+                price_score: Some(price_score),
+                total_score: Some(total),
+                rank: None,
+                abnormally_low,
+            }
+        })
+        .collect();
+
+    // Rank: higher total first; equal totals by lower price; equal both, tied.
+    let mut order: Vec<usize> = (0..bids.len()).filter(|&i| bids[i].qualified).collect();
+    let totals: Vec<f64> = out.iter().map(|s| s.total_score.unwrap_or(f64::NEG_INFINITY)).collect();
+    let key = |i: usize| (totals[i], bids[i].price);
+    order.sort_by(|&a, &b| {
+        let (ta, pa) = key(a);
+        let (tb, pb) = key(b);
+        tb.total_cmp(&ta).then(pa.total_cmp(&pb))
+    });
+    let mut prev: Option<(usize, u32)> = None;
+    for (pos, &i) in order.iter().enumerate() {
+        let rank = match prev {
+            Some((p, r)) if key(p) == key(i) => r,
+            _ => pos as u32 + 1,
+        };
+        out[i].rank = Some(rank);
+        prev = Some((i, rank));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_matches_published_values() {
+        // Newcombe (1998), table I: 81/263 → 0.2553–0.3662.
+        let (lo, hi) = wilson(81, 263, 0.95);
+        assert!((lo - 0.2553).abs() < 1e-4 && (hi - 0.3662).abs() < 1e-4, "{lo} {hi}");
+        // 15/148 → 0.0624–0.1605.
+        let (lo, hi) = wilson(15, 148, 0.95);
+        assert!((lo - 0.0624).abs() < 1e-4 && (hi - 0.1605).abs() < 1e-4, "{lo} {hi}");
+        assert_eq!(wilson(0, 0, 0.95), (0.0, 1.0));
+        let (lo, hi) = wilson(10, 10, 0.95);
+        assert!(hi == 1.0 && lo > 0.69 && lo < 0.73, "{lo}");
+    }
+
+    #[test]
+    fn z_is_the_normal_quantile() {
+        assert!((z_for(0.95) - 1.959964).abs() < 1e-6);
+    }
+
+    fn rule() -> PriceRule {
+        PriceRule { price_weight: 0.3, decimals: 2, abnormally_low_below_average: 0.2 }
+    }
+
+    /// Worked by hand. Benchmark = 800 000 (C).
+    /// A: price 1 000 000 → 80.00; total 0.7×90 + 0.3×80 = 87.00
+    /// B: price   800 000 → 100.00; total 0.7×80 + 0.3×100 = 86.00
+    /// C: price   800 000 → 100.00; technical 80 → 86.00, same total and price as B: tied.
+    /// D: failed a gate → not ranked, no price score, and not the benchmark though cheapest.
+    #[test]
+    fn hand_computed_ranking_with_ties() {
+        let bids = [
+            Bid { price: 1_000_000.0, technical: 90.0, qualified: true },
+            Bid { price: 800_000.0, technical: 80.0, qualified: true },
+            Bid { price: 800_000.0, technical: 80.0, qualified: true },
+            Bid { price: 500_000.0, technical: 95.0, qualified: false },
+        ];
+        let s = score_bids(&bids, rule());
+        assert_eq!(s[0].price_score, Some(80.0));
+        assert_eq!(s[0].total_score, Some(87.0));
+        assert_eq!(s[1].total_score, Some(86.0));
+        assert_eq!(s.iter().map(|x| x.rank).collect::<Vec<_>>(), vec![Some(1), Some(2), Some(2), None]);
+        assert_eq!(s[3].price_score, None);
+    }
+
+    /// Equal totals are broken by the lower price.
+    /// X: 1 000 000, technical 100 → price 90.00, total 0.7×100 + 0.3×90 = 97.00
+    /// Y:   900 000, technical 95.71428… → rounds to 95.71; price 100 → 0.7×95.71 + 30 = 96.997 → 97.00
+    #[test]
+    fn equal_totals_rank_by_lower_price() {
+        let bids = [
+            Bid { price: 1_000_000.0, technical: 100.0, qualified: true },
+            Bid { price: 900_000.0, technical: 95.714_285, qualified: true },
+        ];
+        let s = score_bids(&bids, rule());
+        assert_eq!(s[0].total_score, Some(97.0));
+        assert_eq!(s[1].total_score, Some(97.0));
+        assert_eq!(s[1].rank, Some(1));
+        assert_eq!(s[0].rank, Some(2));
+    }
+
+    #[test]
+    fn abnormally_low_is_relative_to_the_other_valid_bids() {
+        let bids = [
+            Bid { price: 100.0, technical: 50.0, qualified: true },
+            Bid { price: 100.0, technical: 50.0, qualified: true },
+            Bid { price: 79.0, technical: 50.0, qualified: true },
+            Bid { price: 1.0, technical: 50.0, qualified: false },
+        ];
+        let s = score_bids(&bids, rule());
+        assert!(s[2].abnormally_low, "79 < 0.8 × 100");
+        assert!(!s[0].abnormally_low);
+        let bids = [Bid { price: 100.0, technical: 50.0, qualified: true }, Bid { price: 80.0, technical: 50.0, qualified: true }];
+        assert!(!score_bids(&bids, rule())[1].abnormally_low, "exactly 20% below is not below the trigger");
+    }
+}
