@@ -104,7 +104,7 @@ pub fn extract(answer: &str, options: &[Choice]) -> Option<String> {
 /// and it is not part of another option's text.
 fn restated_option(text: &str, options: &[Choice]) -> Option<String> {
     let squash = |s: &str| -> String {
-        s.chars().filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”')).collect()
+        normalize(s).chars().filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”')).collect()
     };
     let answer = squash(text);
     let mut found = options.iter().filter(|o| {

@@ -1,1 +1,260 @@
+//! A simulated OpenAI-compatible vendor.
+//!
+//! Given the cases of a tender's suites (with their gold answers), a
+//! [`MockVendor`] answers correctly with the probability its [`Profile`] sets,
+//! in varied zh/en phrasings, with a set latency, time to first token and fault
+//! mix — all decided by hashing (seed, profile, case, request number), so a
+//! rehearsal gives the same answers every time. It counts the requests it gets
+//! per case (`GET /_mock/requests`), which is how tests prove that a resumed run
+//! sends nothing for a finished cell.
+//!
+//! Demos, tests and users rehearsing a POC (`tenderbench mock-vendor`) all use it.
 
+mod answer;
+pub mod profile;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tb_core::{Case, Gold};
+use tokio::net::TcpListener;
+
+pub use profile::{Fault, FaultKind, Profile};
+
+/// What the mock knows about one case: enough to answer it right or wrong.
+#[derive(Debug, Clone)]
+pub struct KnownCase {
+    pub id: String,
+    pub gold: Gold,
+    pub language: Option<String>,
+}
+
+/// Cases indexed by the hash of their prompt (the last user message).
+#[derive(Debug, Default)]
+pub struct CaseIndex {
+    by_prompt: HashMap<[u8; 16], KnownCase>,
+}
+
+impl CaseIndex {
+    pub fn insert(&mut self, case: &Case) {
+        self.by_prompt.insert(
+            prompt_key(case.prompt()),
+            KnownCase { id: case.id.clone(), gold: case.gold.clone(), language: case.language.clone() },
+        );
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_prompt.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_prompt.is_empty()
+    }
+
+    fn get(&self, prompt: &str) -> Option<&KnownCase> {
+        self.by_prompt.get(&prompt_key(prompt))
+    }
+}
+
+fn prompt_key(prompt: &str) -> [u8; 16] {
+    let d = Sha256::digest(prompt.as_bytes());
+    d[..16].try_into().expect("sha256 has 32 bytes")
+}
+
+/// A uniform draw in [0, 1) from the hash of its inputs.
+pub(crate) fn unit(parts: &[&[u8]]) -> f64 {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    let d = h.finalize();
+    let n = u64::from_le_bytes(d[..8].try_into().expect("8 bytes"));
+    (n >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[derive(Default)]
+struct Counters {
+    /// Requests received per case id ("?" for prompts of no known case).
+    requests: HashMap<String, u64>,
+    /// Answers served per case id: the repeat number of the next answer.
+    answers: HashMap<String, u64>,
+}
+
+struct MockState {
+    profile: Profile,
+    model: String,
+    seed: u64,
+    cases: Arc<CaseIndex>,
+    counters: Mutex<Counters>,
+}
+
+/// A running or runnable simulated vendor.
+#[derive(Clone)]
+pub struct MockVendor {
+    state: Arc<MockState>,
+}
+
+impl MockVendor {
+    pub fn new(profile: Profile, seed: u64, cases: Arc<CaseIndex>) -> Self {
+        MockVendor {
+            state: Arc::new(MockState {
+                model: format!("mock-{}", profile.name),
+                profile,
+                seed,
+                cases,
+                counters: Mutex::new(Counters::default()),
+            }),
+        }
+    }
+
+    pub fn model(&self) -> &str {
+        &self.state.model
+    }
+
+    /// Requests received so far, per case id.
+    pub fn request_counts(&self) -> HashMap<String, u64> {
+        self.state.counters.lock().expect("counter lock").requests.clone()
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/v1/chat/completions", post(chat))
+            .route("/chat/completions", post(chat))
+            .route("/v1/models", get(models))
+            .route("/models", get(models))
+            .route("/_mock/requests", get(requests))
+            .with_state(self.state.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
+    }
+
+    /// Binds 127.0.0.1 on an ephemeral port and serves in the background.
+    /// Returns the base URL (`http://127.0.0.1:PORT/v1`) and the server task.
+    pub async fn spawn_local(self) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            // Serving ends only with the task; an accept error on loopback is not recoverable.
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok((format!("http://{addr}/v1"), task))
+    }
+}
+
+async fn models(State(s): State<Arc<MockState>>) -> impl IntoResponse {
+    axum::Json(json!({"object": "list", "data": [{"id": s.model, "object": "model", "owned_by": "tenderbench-mock"}]}))
+}
+
+async fn requests(State(s): State<Arc<MockState>>) -> impl IntoResponse {
+    let counts = s.counters.lock().expect("counter lock").requests.clone();
+    axum::Json(counts)
+}
+
+fn error_response(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({"error": {"message": message, "type": "mock_error"}}))).into_response()
+}
+
+async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
+    let req: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, &format!("request is not JSON: {e}")),
+    };
+    let stream = req["stream"].as_bool().unwrap_or(false);
+    let prompt = req["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string();
+    let known = s.cases.get(&prompt).cloned();
+    let case_id = known.as_ref().map_or("?".to_string(), |k| k.id.clone());
+    let request_no = {
+        let mut c = s.counters.lock().expect("counter lock");
+        let n = c.requests.entry(case_id.clone()).or_insert(0);
+        *n += 1;
+        *n - 1
+    };
+    let seed = s.seed.to_le_bytes();
+    let draw = |what: &str, n: u64| unit(&[&seed, s.profile.name.as_bytes(), case_id.as_bytes(), what.as_bytes(), &n.to_le_bytes()]);
+
+    let fault = s.profile.fault.filter(|f| {
+        (!f.first_request_only || request_no == 0) && draw("fault", request_no) < f.rate
+    });
+    let latency = s.profile.latency_ms.sample(draw("latency", request_no));
+    let ttft = s.profile.ttft_ms.sample(draw("ttft", request_no)).min(latency);
+    match fault.map(|f| f.kind) {
+        Some(FaultKind::RateLimit { retry_after_secs }) => {
+            let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "rate limit reached");
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return r;
+        }
+        Some(FaultKind::ServerError) => {
+            tokio::time::sleep(Duration::from_secs_f64(ttft / 1000.0)).await;
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+        }
+        Some(FaultKind::Hang) => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return error_response(StatusCode::GATEWAY_TIMEOUT, "hung");
+        }
+        _ => {}
+    }
+
+    let answer_no = {
+        let mut c = s.counters.lock().expect("counter lock");
+        let n = c.answers.entry(case_id.clone()).or_insert(0);
+        *n += 1;
+        *n - 1
+    };
+    let correct = draw("correct", answer_no) < s.profile.accuracy;
+    let text = match &known {
+        Some(k) => answer::phrase(k, correct, draw("phrasing", answer_no), draw("wrong", answer_no)),
+        None => "我无法回答这个问题。I cannot answer this question.".to_string(),
+    };
+    let usage = json!({
+        "prompt_tokens": prompt.chars().count() as u64 / 2 + 1,
+        "completion_tokens": text.chars().count() as u64 / 2 + 1,
+        "total_tokens": (prompt.chars().count() + text.chars().count()) as u64 / 2 + 2,
+    });
+    let id = format!("chatcmpl-mock-{request_no}");
+    if !stream {
+        tokio::time::sleep(Duration::from_secs_f64(latency / 1000.0)).await;
+        if matches!(fault.map(|f| f.kind), Some(FaultKind::InvalidJson)) {
+            return ([(header::CONTENT_TYPE, "application/json")], "{\"choices\": [ {\"message\": ").into_response();
+        }
+        let body = json!({
+            "id": id, "object": "chat.completion", "model": s.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": usage,
+        });
+        return axum::Json(body).into_response();
+    }
+    let plan = answer::stream_plan(&id, &s.model, &text, usage, ttft, latency, fault.map(|f| f.kind));
+    let body = futures_util::stream::unfold(plan.into_iter(), |mut it| async move {
+        let (delay, bytes) = it.next()?;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        Some((Ok::<Bytes, std::io::Error>(bytes), it))
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from_stream(body))
+        .expect("static headers are valid")
+}

@@ -1,1 +1,487 @@
+//! The only crate that speaks a vendor's wire format.
+//!
+//! [`VendorClient::chat`] sends one OpenAI-compatible `POST {base_url}/chat/completions`,
+//! streaming (SSE) or not, and always returns an [`Outcome`] with [`CallStats`]:
+//! a failed call is a recorded outcome with its [`FailureCause`], never an error
+//! that stops a run. Retries cover 429 (honouring `Retry-After`), 5xx, timeouts
+//! and broken connections, with jittered exponential backoff and a cap.
+//!
+//! API keys are read from the environment when a client is built and held in a
+//! [`Secret`] whose `Debug` output is redacted; they are never returned.
 
+use std::sync::Once;
+use std::time::{Duration, Instant, SystemTime};
+
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tb_core::{Answer, CallStats, Failure, FailureCause, Message, Outcome, Usage};
+
+/// The largest response body read; a larger one is a `response_too_large` outcome.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// How much of a raw response is kept as evidence on the cell.
+pub const MAX_RAW_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VendorError {
+    #[error("vendor {vendor}: environment variable {var} is not set; export the API key there (it is never stored)")]
+    MissingKey { vendor: String, var: String },
+    #[error("vendor {vendor}: cannot build an HTTP client: {detail}")]
+    Client { vendor: String, detail: String },
+    #[error("vendor {vendor}: {detail}")]
+    Probe { vendor: String, detail: String },
+}
+
+/// A secret value that never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Retry and backoff policy.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    pub base: Duration,
+    pub cap: Duration,
+    /// Longest `Retry-After` honoured; a larger or absurd value is capped here.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            base: Duration::from_millis(250),
+            cap: Duration::from_secs(20),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full-jitter exponential backoff before retry number `retry` (0-based).
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self.base.saturating_mul(1u32 << retry.min(16)).min(self.cap);
+        ceiling.mul_f64(rand::random::<f64>())
+    }
+}
+
+/// Where and how to reach one vendor.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub vendor: String,
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<Secret>,
+    pub stream: bool,
+    pub stream_usage: bool,
+    pub temperature_range: (f64, f64),
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Endpoint {
+    /// Reads the API key from `api_key_env`, when one is named.
+    pub fn api_key_from_env(vendor: &str, api_key_env: Option<&str>) -> Result<Option<Secret>, VendorError> {
+        match api_key_env {
+            None => Ok(None),
+            Some(var) => match std::env::var(var) {
+                Ok(v) if !v.is_empty() => Ok(Some(Secret(v))),
+                _ => Err(VendorError::MissingKey { vendor: vendor.into(), var: var.into() }),
+            },
+        }
+    }
+}
+
+/// Generation settings for one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Generation {
+    pub temperature: f64,
+    pub max_tokens: u32,
+}
+
+pub struct VendorClient {
+    http: reqwest::Client,
+    ep: Endpoint,
+    url: String,
+}
+
+static TLS_PROVIDER: Once = Once::new();
+
+/// One TLS provider for the process (ring); reqwest is built without its own.
+fn install_tls_provider() {
+    TLS_PROVIDER.call_once(|| {
+        // Err means another provider is already installed, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+enum AttemptError {
+    Retryable { cause: FailureCause, detail: String, retry_after: Option<Duration>, raw: String },
+    Final { cause: FailureCause, detail: String, raw: String },
+}
+
+struct Success {
+    answer: Answer,
+    ttft_ms: Option<f64>,
+    raw: String,
+}
+
+impl VendorClient {
+    pub fn new(ep: Endpoint, max_connections: usize) -> Result<Self, VendorError> {
+        install_tls_provider();
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(max_connections)
+            .tcp_nodelay(true)
+            .connect_timeout(ep.timeout.min(Duration::from_secs(10)))
+            // A vendor may not move us to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| VendorError::Client { vendor: ep.vendor.clone(), detail: e.to_string() })?;
+        let url = format!("{}/chat/completions", ep.base_url.trim_end_matches('/'));
+        Ok(VendorClient { http, ep, url })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.ep
+    }
+
+    fn request_body(&self, messages: &[Message], g: Generation) -> Value {
+        let (lo, hi) = self.ep.temperature_range;
+        let mut body = json!({
+            "model": self.ep.model,
+            "messages": messages,
+            "temperature": g.temperature.clamp(lo, hi),
+            "max_tokens": g.max_tokens,
+            "stream": self.ep.stream,
+        });
+        if self.ep.stream && self.ep.stream_usage {
+            body["stream_options"] = json!({ "include_usage": true });
+        }
+        body
+    }
+
+    /// Sends one chat completion with retries. Never fails: every problem is an outcome.
+    pub async fn chat(&self, messages: &[Message], g: Generation) -> (Outcome, CallStats) {
+        let body = self.request_body(messages, g);
+        let started = Instant::now();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let result = match tokio::time::timeout(self.ep.timeout, self.attempt(&body)).await {
+                Ok(r) => r,
+                Err(_) => Err(AttemptError::Retryable {
+                    cause: FailureCause::Timeout,
+                    detail: format!("no complete response within {:?}", self.ep.timeout),
+                    retry_after: None,
+                    raw: String::new(),
+                }),
+            };
+            let elapsed = || started.elapsed().as_secs_f64() * 1000.0;
+            match result {
+                Ok(s) => {
+                    let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: s.ttft_ms, raw: s.raw };
+                    return (Outcome::Answered(s.answer), stats);
+                }
+                Err(AttemptError::Final { cause, detail, raw }) => {
+                    let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, raw };
+                    return (Outcome::Failed(Failure { cause, detail }), stats);
+                }
+                Err(AttemptError::Retryable { cause, detail, retry_after, raw }) => {
+                    let retry = attempts - 1;
+                    if retry >= self.ep.retry.max_retries {
+                        let detail = format!("{detail} (after {attempts} attempts in {:.1}s)", elapsed() / 1000.0);
+                        let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, raw };
+                        return (Outcome::Failed(Failure { cause, detail }), stats);
+                    }
+                    let wait = match retry_after {
+                        Some(d) => d.min(self.ep.retry.max_retry_after),
+                        None => self.ep.retry.backoff(retry),
+                    };
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, body: &Value) -> Result<Success, AttemptError> {
+        let mut req = self.http.post(&self.url).json(body);
+        if let Some(Secret(key)) = &self.ep.api_key {
+            req = req.bearer_auth(key);
+        }
+        if self.ep.stream {
+            req = req.header(reqwest::header::ACCEPT, "text/event-stream");
+        }
+        let sent = Instant::now();
+        let resp = req.send().await.map_err(|e| AttemptError::Retryable {
+            cause: if e.is_timeout() { FailureCause::Timeout } else { FailureCause::Connection },
+            detail: format!("request failed: {}", error_chain(&e)),
+            retry_after: None,
+            raw: String::new(),
+        })?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(status_error(resp).await);
+        }
+        if self.ep.stream { read_stream(resp, sent).await } else { read_json(resp).await }
+    }
+
+    /// Lists the models the endpoint serves (`GET {base_url}/models`).
+    pub async fn list_models(&self) -> Result<Vec<String>, VendorError> {
+        let url = format!("{}/models", self.ep.base_url.trim_end_matches('/'));
+        let mut req = self.http.get(url).timeout(self.ep.timeout);
+        if let Some(Secret(key)) = &self.ep.api_key {
+            req = req.bearer_auth(key);
+        }
+        let probe = |detail: String| VendorError::Probe { vendor: self.ep.vendor.clone(), detail };
+        let resp = req.send().await.map_err(|e| probe(format!("unreachable: {}", error_chain(&e))))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(probe(format!("GET /models answered HTTP {status}")));
+        }
+        let v: Value = resp.json().await.map_err(|e| probe(format!("GET /models: not JSON: {e}")))?;
+        Ok(v["data"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|m| m["id"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default())
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(inner) = cur {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        cur = inner.source();
+    }
+    s
+}
+
+fn cap_raw(mut s: String) -> String {
+    if s.len() > MAX_RAW_BYTES {
+        let mut cut = MAX_RAW_BYTES;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("\n[truncated by tenderbench]");
+    }
+    s
+}
+
+/// Parses `Retry-After`: delta-seconds or an HTTP date. Negative or unparsable → `None`.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<i64>() {
+        return (secs >= 0).then(|| Duration::from_secs(secs as u64));
+    }
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs >= 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs.min(1e9)));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+async fn status_error(resp: reqwest::Response) -> AttemptError {
+    let status = resp.status();
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let raw = read_capped(resp).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let snippet: String = raw.chars().take(200).collect();
+    let detail = format!("HTTP {status}: {snippet}");
+    let raw = cap_raw(raw);
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        AttemptError::Retryable { cause: FailureCause::RateLimited, detail, retry_after, raw }
+    } else if status.is_server_error() {
+        AttemptError::Retryable { cause: FailureCause::ServerError, detail, retry_after, raw }
+    } else {
+        AttemptError::Final { cause: FailureCause::HttpStatus, detail, raw }
+    }
+}
+
+async fn read_capped(resp: reqwest::Response) -> Result<Vec<u8>, AttemptError> {
+    let mut body = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| AttemptError::Retryable {
+            cause: FailureCause::Connection,
+            detail: format!("body broke off: {}", error_chain(&e)),
+            retry_after: None,
+            raw: cap_raw(String::from_utf8_lossy(&body).into_owned()),
+        })?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(AttemptError::Final {
+                cause: FailureCause::ResponseTooLarge,
+                detail: format!("response body exceeds {MAX_BODY_BYTES} bytes"),
+                raw: cap_raw(String::from_utf8_lossy(&body).into_owned()),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn invalid(detail: String, raw: String) -> AttemptError {
+    AttemptError::Final { cause: FailureCause::InvalidResponse, detail, raw: cap_raw(raw) }
+}
+
+fn usage_of(v: &Value) -> Option<Usage> {
+    let u = v.get("usage").filter(|u| u.is_object()).or_else(|| v["choices"][0].get("usage").filter(|u| u.is_object()))?;
+    Some(Usage {
+        prompt_tokens: u["prompt_tokens"].as_u64().unwrap_or(0),
+        completion_tokens: u["completion_tokens"].as_u64().unwrap_or(0),
+    })
+}
+
+fn vendor_error_message(v: &Value) -> Option<String> {
+    let e = v.get("error")?;
+    Some(e["message"].as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
+}
+
+async fn read_json(resp: reqwest::Response) -> Result<Success, AttemptError> {
+    let body = read_capped(resp).await?;
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return Err(invalid(format!("response is not JSON: {e}"), raw)),
+    };
+    if let Some(msg) = vendor_error_message(&v) {
+        return Err(invalid(format!("vendor reported an error: {msg}"), raw));
+    }
+    let choice = &v["choices"][0];
+    if !choice.is_object() {
+        return Err(invalid("response has no choices[0]".into(), raw));
+    }
+    let text = match &choice["message"]["content"] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => return Err(invalid(format!("choices[0].message.content is not text: {other}"), raw)),
+    };
+    let answer = Answer {
+        text,
+        finish_reason: choice["finish_reason"].as_str().map(str::to_string),
+        usage: usage_of(&v),
+    };
+    Ok(Success { answer, ttft_ms: None, raw: cap_raw(raw) })
+}
+
+async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, AttemptError> {
+    let mut events = resp.bytes_stream().eventsource();
+    let mut raw = String::new();
+    let mut text = String::new();
+    let mut ttft_ms = None;
+    let mut finish_reason = None;
+    let mut usage = None;
+    let mut done = false;
+    let mut body_bytes = 0usize;
+    while let Some(event) = events.next().await {
+        let event = match event {
+            Ok(e) => e,
+            Err(eventsource_stream::EventStreamError::Transport(e)) => {
+                return Err(AttemptError::Retryable {
+                    cause: FailureCause::Connection,
+                    detail: format!("stream broke off: {}", error_chain(&e)),
+                    retry_after: None,
+                    raw: cap_raw(raw),
+                });
+            }
+            Err(e) => return Err(invalid(format!("malformed event stream: {e}"), raw)),
+        };
+        body_bytes += event.data.len();
+        if body_bytes > MAX_BODY_BYTES {
+            return Err(AttemptError::Final {
+                cause: FailureCause::ResponseTooLarge,
+                detail: format!("stream exceeds {MAX_BODY_BYTES} bytes"),
+                raw: cap_raw(raw),
+            });
+        }
+        if raw.len() < MAX_RAW_BYTES {
+            raw.push_str("data: ");
+            raw.push_str(&event.data);
+            raw.push('\n');
+        }
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            done = true;
+            break;
+        }
+        if data.is_empty() {
+            continue;
+        }
+        let v: Value = match serde_json::from_str(data) {
+            Ok(v) => v,
+            Err(e) => return Err(invalid(format!("stream chunk is not JSON: {e}"), raw)),
+        };
+        if let Some(msg) = vendor_error_message(&v) {
+            return Err(invalid(format!("vendor reported an error mid-stream: {msg}"), raw));
+        }
+        let delta = &v["choices"][0]["delta"];
+        for field in ["content", "reasoning_content"] {
+            if let Some(piece) = delta[field].as_str()
+                && !piece.is_empty()
+            {
+                ttft_ms.get_or_insert_with(|| sent.elapsed().as_secs_f64() * 1000.0);
+                if field == "content" {
+                    text.push_str(piece);
+                }
+            }
+        }
+        if let Some(reason) = v["choices"][0]["finish_reason"].as_str() {
+            finish_reason = Some(reason.to_string());
+        }
+        if let Some(u) = usage_of(&v) {
+            usage = Some(u);
+        }
+    }
+    if !done && finish_reason.is_none() {
+        return Err(AttemptError::Final {
+            cause: FailureCause::TruncatedStream,
+            detail: "stream ended without [DONE] or a finish_reason".into(),
+            raw: cap_raw(raw),
+        });
+    }
+    Ok(Success { answer: Answer { text, finish_reason, usage }, ttft_ms, raw: cap_raw(raw) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("-5"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO), "a past date means now");
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+        let d = parse_retry_after(&future).unwrap();
+        assert!(d > Duration::from_secs(3500) && d <= Duration::from_secs(3600), "{d:?}");
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        let p = RetryPolicy { max_retries: 5, base: Duration::from_millis(100), cap: Duration::from_secs(1), max_retry_after: Duration::from_secs(5) };
+        for retry in 0..30 {
+            let d = p.backoff(retry);
+            assert!(d <= Duration::from_secs(1), "{retry}: {d:?}");
+            assert!(d <= Duration::from_millis(100) * (1 << retry.min(16)), "{retry}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret("sk-live-123".into());
+        assert!(!format!("{s:?}").contains("sk-live"));
+    }
+}

@@ -1,0 +1,184 @@
+//! How the mock phrases answers and paces its SSE stream.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::KnownCase;
+use crate::profile::FaultKind;
+
+/// An answer to `case`, right or wrong, in one of several real-world phrasings
+/// chosen by `style` (a uniform draw); `wrong` picks which wrong answer.
+pub fn phrase(case: &KnownCase, correct: bool, style: f64, wrong: f64) -> String {
+    let zh = case.language.as_deref() != Some("en");
+    if !case.gold.options.is_empty() {
+        let labels: Vec<&str> = case.gold.options.iter().map(|o| o.label.as_str()).collect();
+        let label = if correct {
+            case.gold.answer.clone()
+        } else {
+            let others: Vec<&&str> = labels.iter().filter(|l| **l != case.gold.answer).collect();
+            let i = ((wrong * others.len() as f64) as usize).min(others.len().saturating_sub(1));
+            others.get(i).map_or("A".to_string(), |l| l.to_string())
+        };
+        let text = case.gold.options.iter().find(|o| o.label == label).map_or("", |o| o.text.as_str());
+        let restatable = !text.is_empty()
+            && !text.chars().any(|c| c.is_ascii_uppercase())
+            && case.gold.options.iter().filter(|o| o.label != label).all(|o| !o.text.contains(text) && !text.contains(&o.text));
+        let pick = (style * if zh { 7.0 } else { 4.0 }) as usize;
+        return if zh {
+            match pick {
+                0 => format!("答案是{label}。"),
+                1 => format!("正确答案：{label}"),
+                2 => format!("根据相关规定逐项分析，{label}项的表述符合要求。\n所以选{label}。"),
+                3 if restatable => format!("{label}. {text}"),
+                4 => format!("({label})"),
+                5 => format!("经过分析，我认为应该选择{label}。"),
+                6 if restatable => text.to_string(),
+                _ => format!("答案：{label}"),
+            }
+        } else {
+            match pick {
+                0 => format!("The answer is {label}."),
+                1 => format!("Answer: ({label})"),
+                2 if restatable => format!("{label}. {text}"),
+                _ => format!("After considering each option, the correct answer is {label}."),
+            }
+        };
+    }
+    let gold: f64 = case.gold.answer.parse().unwrap_or(0.0);
+    let n = if correct { gold } else { gold + 1.0 + (wrong * 9.0).floor() };
+    let shown = if n.fract() == 0.0 { format!("{}", n as i64) } else { format!("{n}") };
+    let with_commas = group_thousands(&shown);
+    match (style * 5.0) as usize {
+        0 => format!("Let me work through this step by step.\nPutting the steps together gives the result.\n#### {shown}"),
+        1 => format!("逐步计算后，所以答案是 {shown}。"),
+        2 => format!("The answer is {with_commas}."),
+        3 => format!("Final answer: \\boxed{{{shown}}}"),
+        _ => format!("答案：{with_commas}"),
+    }
+}
+
+fn group_thousands(n: &str) -> String {
+    let (sign, rest) = n.strip_prefix('-').map_or(("", n), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}{}", frac.map_or(String::new(), |f| format!(".{f}")))
+}
+
+fn sse(v: &Value) -> Bytes {
+    Bytes::from(format!("data: {v}\n\n"))
+}
+
+/// The SSE events of a streamed answer with the delay before each: the first
+/// content after `ttft_ms`, the rest spread until `latency_ms`.
+pub fn stream_plan(
+    id: &str,
+    model: &str,
+    text: &str,
+    usage: Value,
+    ttft_ms: f64,
+    latency_ms: f64,
+    fault: Option<FaultKind>,
+) -> Vec<(Duration, Bytes)> {
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": id, "object": "chat.completion.chunk", "model": model,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    };
+    let chars: Vec<char> = text.chars().collect();
+    let pieces: Vec<String> = chars.chunks(chars.len().div_ceil(4).max(1)).map(|c| c.iter().collect()).collect();
+    let gap = Duration::from_secs_f64(((latency_ms - ttft_ms) / pieces.len().max(1) as f64).max(0.0) / 1000.0);
+    let mut plan = vec![(Duration::ZERO, sse(&chunk(json!({"role": "assistant", "content": ""}), Value::Null)))];
+    for (i, p) in pieces.iter().enumerate() {
+        let delay = if i == 0 { Duration::from_secs_f64(ttft_ms / 1000.0) } else { gap };
+        plan.push((delay, sse(&chunk(json!({"content": p}), Value::Null))));
+    }
+    match fault {
+        Some(FaultKind::TruncatedStream) => {
+            plan.truncate(2);
+            // Half an event, then the connection closes.
+            plan.push((gap, Bytes::from_static(b"data: {\"choices\": [{\"delta\": {\"content\": \"")));
+        }
+        Some(FaultKind::InvalidJson) => {
+            plan.truncate(2);
+            plan.push((gap, Bytes::from_static(b"data: {this is not json}\n\n")));
+        }
+        _ => {
+            plan.push((gap, sse(&chunk(json!({}), json!("stop")))));
+            let mut last = json!({"id": id, "object": "chat.completion.chunk", "model": model, "choices": []});
+            last["usage"] = usage;
+            plan.push((Duration::ZERO, sse(&last)));
+            plan.push((Duration::ZERO, Bytes::from_static(b"data: [DONE]\n\n")));
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tb_core::{Choice, Gold};
+
+    #[test]
+    fn thousands() {
+        assert_eq!(group_thousands("1800"), "1,800");
+        assert_eq!(group_thousands("-1234567.5"), "-1,234,567.5");
+        assert_eq!(group_thousands("18"), "18");
+    }
+
+    #[test]
+    fn wrong_choice_is_never_the_gold() {
+        let case = KnownCase {
+            id: "x".into(),
+            gold: Gold {
+                answer: "C".into(),
+                options: ["a", "b", "c", "d"].iter().zip(["A", "B", "C", "D"]).map(|(t, l)| Choice { label: l.into(), text: t.to_string() }).collect(),
+            },
+            language: Some("zh".into()),
+        };
+        for i in 0..50 {
+            let u = i as f64 / 50.0;
+            let s = phrase(&case, false, u, u);
+            assert!(!s.contains('C') && !s.contains('c'), "{s}");
+        }
+    }
+}
+
+/// Every phrasing the mock uses must be read back by the graders, or simulated
+/// accuracy would not be the measured accuracy.
+#[cfg(test)]
+mod graded_back {
+    use super::*;
+    use std::path::Path;
+    use tb_suite::{SuiteFormat, SuiteReader};
+
+    #[test]
+    fn every_phrasing_of_the_example_suites_grades_as_intended() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hotline/suites");
+        for (file, format, grader) in [
+            ("ceval_public_service.jsonl", SuiteFormat::Ceval, "choice"),
+            ("gsm8k_200.jsonl", SuiteFormat::Gsm8k, "numeric"),
+        ] {
+            let grader = tb_grade::by_name(grader).unwrap();
+            for case in SuiteReader::open(&root.join(file), format).unwrap() {
+                let case = case.unwrap();
+                let known = KnownCase { id: case.id.clone(), gold: case.gold.clone(), language: case.language.clone() };
+                for step in 0..10 {
+                    let u = step as f64 / 10.0 + 0.05;
+                    for correct in [true, false] {
+                        let text = phrase(&known, correct, u, u);
+                        let g = grader.grade(&text, &case.gold);
+                        assert_eq!(g.correct, correct, "{}: {text:?} graded {g:?}", case.id);
+                        assert!(g.note.is_none(), "{}: {text:?} not gradable", case.id);
+                    }
+                }
+            }
+        }
+    }
+}
