@@ -1,1 +1,168 @@
-fn main(){}
+//! `tenderbench`: the command line. Parses flags, then glues the libraries
+//! together; the work lives in the `tb-*` crates.
+//!
+//! Exit status: 0 done; 1 failed; 2 bad input (spec, suite, flags);
+//! 130 interrupted (resume with `--resume RUN_ID`).
+
+mod commands;
+mod demo;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "tenderbench", version, about = "Proof-of-concept evaluation for public procurement of AI services")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Html,
+    Json,
+    Csv,
+    Md,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+impl LangArg {
+    pub fn lang(self) -> tb_report::Lang {
+        match self {
+            LangArg::Zh => tb_report::Lang::Zh,
+            LangArg::En => tb_report::Lang::En,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Rehearse a tender against simulated vendors (the built-in example when no SPEC is given).
+    Demo {
+        spec: Option<PathBuf>,
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "tenderbench-out")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
+    },
+    /// Run a tender spec against the vendors it names.
+    Run {
+        spec: PathBuf,
+        /// The SQLite store.
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
+        /// Reports go to OUT/<run-id>/.
+        #[arg(long, default_value = "tenderbench-out")]
+        out: PathBuf,
+        /// Continue an interrupted run: cells already stored are not sent again.
+        #[arg(long, value_name = "RUN_ID")]
+        resume: Option<String>,
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
+    },
+    /// Validate a spec and its suites and probe each vendor, without running the suites.
+    Check { spec: PathBuf },
+    /// Render a stored run again.
+    Report {
+        run_id: String,
+        #[arg(long, value_enum, default_value = "html")]
+        format: Format,
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// List the runs in a store.
+    Runs {
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
+    },
+    /// Serve a simulated OpenAI-compatible vendor.
+    MockVendor {
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// strong | average | weak | fixed20ms | flaky | rate-limited | throttled | server-error | truncated | garbage | hang
+        #[arg(long, default_value = "average")]
+        profile: String,
+        /// Answer the cases of every suite of this spec.
+        #[arg(long, conflicts_with = "suite")]
+        spec: Option<PathBuf>,
+        /// Answer the cases of this suite file (repeatable).
+        #[arg(long)]
+        suite: Vec<PathBuf>,
+        /// Format of --suite files.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Override the profile's probability of a correct answer.
+        #[arg(long)]
+        accuracy: Option<f64>,
+        /// Override the profile's latency: fixed milliseconds.
+        #[arg(long)]
+        latency_ms: Option<f64>,
+    },
+}
+
+/// An error with the exit status it maps to.
+pub struct Failure {
+    pub status: u8,
+    pub error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure { status: 1, error: e.into() }
+    }
+}
+
+pub fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
+    Failure { status: 2, error: error.into() }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo { spec, db, out, lang } => demo::demo(spec, &db, &out, lang).await,
+            Command::Run { spec, db, out, resume, lang } => commands::run(&spec, &db, &out, resume, lang).await,
+            Command::Check { spec } => commands::check(&spec).await,
+            Command::Report { run_id, format, lang, db, out } => commands::report(&run_id, format, lang, &db, out).await,
+            Command::Runs { db } => commands::runs(&db).await,
+            Command::MockVendor { port, host, profile, spec, suite, format, seed, accuracy, latency_ms } => {
+                commands::mock_vendor(port, &host, &profile, spec, suite, &format, seed, accuracy, latency_ms).await
+            }
+        }
+    });
+    // Request tasks may still hold sockets; don't wait for them.
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => code,
+        Err(Failure { status, error }) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(status)
+        }
+    }
+}

@@ -1,1 +1,256 @@
+//! Reports of a stored run.
+//!
+//! [`build`] reads a run's cells from the store, grades each answer with the
+//! criterion's grader, aggregates per vendor and criterion (value, n, Wilson
+//! 95% interval, errors), applies the gates and the statutory price rule, and
+//! returns a [`Report`]: the DTO that every format renders. Because the spec is
+//! read from the run record and grading is pure, rendering a run again always
+//! gives the same numbers.
+//!
+//! Renderers: [`render_json`] (the machine-readable contract), [`render_html`]
+//! (self-contained, inline SVG, zh-CN or en), [`write_csv`] (one row per cell),
+//! [`render_markdown`].
 
+mod chart;
+mod model;
+mod render;
+
+pub use model::*;
+pub use render::{Lang, render_html, render_json, render_markdown, write_csv};
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures_util::TryStreamExt;
+use tb_core::Gold;
+use tb_spec::{GateBasis, Spec};
+use tb_stats::{Bid, PriceRule, score_bids, wilson};
+use tb_store::{CellRecord, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("run {run_id}: the stored spec cannot be read: {detail}")]
+    Spec { run_id: String, detail: String },
+    #[error("cannot render the report: {0}")]
+    Render(String),
+    #[error("cannot write {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// Confidence level of every interval in a report.
+pub const CONFIDENCE: f64 = 0.95;
+
+pub const SIMULATED_NOTICE_EN: &str =
+    "SIMULATED VENDORS: this run used tenderbench's simulated vendors, not real services. Its results rehearse the tender; they say nothing about any real bidder.";
+pub const SIMULATED_NOTICE_ZH: &str = "模拟供应商：本次运行使用的是 tenderbench 的模拟供应商，而非真实服务。结果仅用于演练招标流程，不代表任何真实投标人的能力。";
+
+#[derive(Default)]
+struct Tally {
+    n: u64,
+    correct: u64,
+    errors: u64,
+    ungradable: u64,
+}
+
+#[derive(Default)]
+struct VendorTally {
+    cells: u64,
+    errors: u64,
+    causes: BTreeMap<String, u64>,
+    latencies: Vec<f64>,
+    ttfts: Vec<f64>,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+}
+
+/// One graded cell, for per-cell outputs.
+pub struct GradedCell {
+    pub cell: CellRecord,
+    /// (criterion id, grade) for every criterion that uses the cell's suite.
+    pub grades: Vec<(String, tb_core::Grade)>,
+}
+
+/// Grades one stored cell for every criterion of its suite.
+pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell {
+    let gold: Gold = serde_json::from_str(&cell.gold_json).unwrap_or_default();
+    let grades = spec
+        .criteria
+        .iter()
+        .filter(|c| c.suite == cell.suite)
+        .map(|c| {
+            let grade = match (&cell.answer, &cell.cause) {
+                (Some(answer), None) => match tb_grade::by_name(&c.grader) {
+                    Some(g) => g.grade(answer, &gold),
+                    None => tb_core::Grade::wrong("unknown_grader"),
+                },
+                _ => tb_core::Grade::wrong(tb_grade::NOTE_VENDOR_ERROR),
+            };
+            (c.id.clone(), grade)
+        })
+        .collect();
+    GradedCell { cell, grades }
+}
+
+pub fn spec_of(run: &tb_store::RunRecord) -> Result<Spec, ReportError> {
+    serde_json::from_str(&run.spec_json).map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: e.to_string() })
+}
+
+/// Builds the report of a stored run.
+pub async fn build(store: &Store, run_id: &str) -> Result<Report, ReportError> {
+    let run = store.run(run_id).await?;
+    let spec = spec_of(&run)?;
+    let suites: Vec<SuiteInfo> = serde_json::from_str(&run.suites_json).unwrap_or_default();
+
+    let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
+    let mut vendors: HashMap<String, VendorTally> = HashMap::new();
+    let mut cells = store.cells(run_id);
+    while let Some(cell) = cells.try_next().await? {
+        let v = vendors.entry(cell.vendor.clone()).or_default();
+        v.cells += 1;
+        v.latencies.push(cell.latency_ms);
+        if let Some(t) = cell.ttft_ms {
+            v.ttfts.push(t);
+        }
+        v.prompt_tokens += cell.prompt_tokens.unwrap_or(0);
+        v.completion_tokens += cell.completion_tokens.unwrap_or(0);
+        if let Some(cause) = &cell.cause {
+            v.errors += 1;
+            *v.causes.entry(cause.clone()).or_default() += 1;
+        }
+        let failed = cell.cause.is_some();
+        let vendor = cell.vendor.clone();
+        for (criterion, grade) in grade_cell(&spec, cell).grades {
+            let t = tallies.entry((vendor.clone(), criterion)).or_default();
+            t.n += 1;
+            t.correct += grade.correct as u64;
+            t.errors += failed as u64;
+            t.ungradable += (!failed && grade.note.is_some()) as u64;
+        }
+    }
+    drop(cells);
+
+    let expected_per_vendor: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
+    let mut vendor_reports = Vec::new();
+    let mut bids = Vec::new();
+    for v in &spec.vendors {
+        let vt = vendors.remove(&v.name).unwrap_or_default();
+        let mut criteria = Vec::new();
+        let mut technical = 0.0;
+        let mut failed_gates = Vec::new();
+        for c in &spec.criteria {
+            let t = tallies.remove(&(v.name.clone(), c.id.clone())).unwrap_or_default();
+            let value = if t.n == 0 { 0.0 } else { t.correct as f64 / t.n as f64 };
+            let (lo, hi) = wilson(t.correct, t.n, CONFIDENCE);
+            let gate_passed = c.gate.as_ref().map(|g| {
+                let (for_min, for_max) = match g.basis {
+                    GateBasis::Point => (value, value),
+                    GateBasis::Bound => (lo, hi),
+                };
+                g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m)
+            });
+            if gate_passed == Some(false) {
+                failed_gates.push(c.id.clone());
+            }
+            technical += c.weight * value * 100.0;
+            criteria.push(CriterionResult {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                metric: c.metric.clone(),
+                value,
+                ci_low: lo,
+                ci_high: hi,
+                n: t.n,
+                correct: t.correct,
+                errors: t.errors,
+                ungradable: t.ungradable,
+                gate_passed,
+            });
+        }
+        let complete = vt.cells == expected_per_vendor;
+        let qualified = failed_gates.is_empty() && complete;
+        bids.push(Bid { price: v.bid_price, technical, qualified });
+        let cost = match (v.price_per_mtok_input, v.price_per_mtok_output) {
+            (None, None) => None,
+            (i, o) => Some(
+                i.unwrap_or(0.0) * vt.prompt_tokens as f64 / 1e6 + o.unwrap_or(0.0) * vt.completion_tokens as f64 / 1e6,
+            ),
+        };
+        vendor_reports.push(VendorReport {
+            name: v.name.clone(),
+            model: v.model.clone(),
+            provider: v.provider.clone(),
+            bid_price: v.bid_price,
+            qualified,
+            rank: None,
+            technical_score: 0.0,
+            price_score: None,
+            total_score: None,
+            abnormally_low: false,
+            failed_gates,
+            complete,
+            criteria,
+            cells: vt.cells,
+            errors: vt.errors,
+            error_rate: if vt.cells == 0 { 0.0 } else { vt.errors as f64 / vt.cells as f64 },
+            error_causes: vt.causes,
+            latency_ms: Latency::of(vt.latencies),
+            ttft_ms: Latency::of(vt.ttfts),
+            prompt_tokens: vt.prompt_tokens,
+            completion_tokens: vt.completion_tokens,
+            cost,
+        });
+    }
+    let rule = PriceRule {
+        price_weight: spec.tender.price_weight,
+        decimals: spec.scoring.decimals,
+        abnormally_low_below_average: spec.scoring.abnormally_low_below_average,
+    };
+    for (vr, scored) in vendor_reports.iter_mut().zip(score_bids(&bids, rule)) {
+        vr.technical_score = scored.technical_score;
+        vr.price_score = scored.price_score;
+        vr.total_score = scored.total_score;
+        vr.rank = scored.rank;
+        vr.abnormally_low = scored.abnormally_low;
+    }
+    let mut ranking: Vec<&VendorReport> = vendor_reports.iter().filter(|v| v.rank.is_some()).collect();
+    ranking.sort_by_key(|v| v.rank);
+    let ranking = ranking.into_iter().map(|v| v.name.clone()).collect();
+
+    Ok(Report {
+        tool: "tenderbench".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        run_id: run.id.clone(),
+        status: run.status.as_str().into(),
+        created_at: run.created_at.clone(),
+        finished_at: run.finished_at.clone(),
+        spec_hash: run.spec_hash.clone(),
+        simulated: run.simulated,
+        notice: run.simulated.then(|| SIMULATED_NOTICE_EN.to_string()),
+        confidence: CONFIDENCE,
+        tender: TenderInfo {
+            id: spec.tender.id.clone(),
+            title: spec.tender.title.clone(),
+            buyer: spec.tender.buyer.clone(),
+            kind: spec.tender.kind,
+            price_weight: spec.tender.price_weight,
+            technical_weight: spec.technical_weight(),
+        },
+        suites,
+        criteria: spec
+            .criteria
+            .iter()
+            .map(|c| CriterionInfo {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                suite: c.suite.clone(),
+                grader: c.grader.clone(),
+                metric: c.metric.clone(),
+                weight: c.weight,
+                gate: c.gate.clone(),
+            })
+            .collect(),
+        vendors: vendor_reports,
+        ranking,
+    })
+}

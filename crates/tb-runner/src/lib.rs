@@ -1,1 +1,418 @@
+//! The run loop.
+//!
+//! [`run`] sends every (case × vendor × repeat) cell of a validated spec to its
+//! vendor and stores each result as soon as it arrives:
+//!
+//! - vendors run in parallel, each with at most `concurrency` requests in flight
+//!   (a semaphore per vendor);
+//! - suites are streamed from disk by a blocking reader thread through a bounded
+//!   channel, so memory does not grow with suite size;
+//! - results go to a single writer task that commits them in batches, one
+//!   transaction per batch, keyed so a cell can never be stored twice;
+//! - on resume, the digests of stored cells are loaded first and those cells are
+//!   never sent again;
+//! - a vendor error is an outcome stored on its cell; only a broken store, an
+//!   unreadable suite or a changed spec stops a run;
+//! - cancellation (Ctrl-C) aborts in-flight requests, flushes what finished and
+//!   marks the run interrupted.
+//!
+//! The runner knows nothing of grading, scoring or reports.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tb_core::{Case, CellKey, Outcome};
+use tb_spec::{Spec, VendorSpec};
+use tb_store::{CellRecord, RunRecord, RunStatus, Store, StoreError, now_rfc3339};
+use tb_suite::{SuiteError, SuiteReader};
+use tb_vendor::{Endpoint, Generation, RetryPolicy, VendorClient, VendorError};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
+    #[error(transparent)]
+    Vendor(#[from] VendorError),
+    #[error(
+        "run {run_id} was started with spec hash {stored}, but this spec hashes to {now}: resume only with the spec the run started with"
+    )]
+    SpecChanged { run_id: String, stored: String, now: String },
+    #[error("suite {suite} changed since run {run_id} started (sha256 {stored} → {now}): resume only with the same suite files")]
+    SuiteChanged { run_id: String, suite: String, stored: String, now: String },
+    #[error("run {0} has already finished; nothing to resume")]
+    AlreadyFinished(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// A suite as recorded with a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteRecord {
+    pub id: String,
+    pub sha256: String,
+    pub cases: u64,
+}
+
+/// Receives progress as cells are stored. Implemented by the CLI (progress bars
+/// or log lines); called from several tasks at once.
+pub trait Progress: Send + Sync {
+    /// The run is recorded in the store and requests are about to go out.
+    fn run_started(&self, run_id: &str, resumed: bool);
+    /// A vendor's work begins: `total` cells, `already` of them stored earlier.
+    fn vendor_started(&self, vendor: &str, total: u64, already: u64);
+    /// One cell was committed to the store.
+    fn cell_stored(&self, vendor: &str, failed: bool);
+    fn vendor_finished(&self, vendor: &str);
+}
+
+/// Progress that goes nowhere (library use, tests).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn run_started(&self, _: &str, _: bool) {}
+    fn vendor_started(&self, _: &str, _: u64, _: u64) {}
+    fn cell_stored(&self, _: &str, _: bool) {}
+    fn vendor_finished(&self, _: &str) {}
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Continue this run instead of starting a new one.
+    pub resume: Option<String>,
+    /// The vendors are simulated (the demo); recorded on the run.
+    pub simulated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub status: RunStatus,
+    /// Cells stored by this invocation.
+    pub stored_now: u64,
+    /// Cells found stored from before (resume).
+    pub skipped: u64,
+    /// Cells the run has in all.
+    pub total: u64,
+}
+
+/// A new, readable run id: UTC time plus random hex.
+pub fn new_run_id() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}-{:04x}",
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        rand::random::<u16>()
+    )
+}
+
+/// Validates every suite the spec sends (each row parses, ids unique) and
+/// returns their records. Runs on a blocking thread: it reads whole files.
+pub async fn check_suites(spec: &Spec) -> Result<Vec<SuiteRecord>, RunError> {
+    let suites: Vec<_> = spec.used_suites().map(|s| (s.id.clone(), s.resolved.clone(), s.format)).collect();
+    tokio::task::spawn_blocking(move || {
+        suites
+            .into_iter()
+            .map(|(id, path, format)| {
+                let summary = tb_suite::validate(&path, format)?;
+                Ok(SuiteRecord { id, sha256: summary.sha256, cases: summary.cases })
+            })
+            .collect::<Result<Vec<_>, RunError>>()
+    })
+    .await
+    .map_err(|e| RunError::Internal(format!("suite check task: {e}")))?
+}
+
+/// Builds the HTTP client for one vendor, reading its API key from the environment.
+pub fn vendor_client(v: &VendorSpec) -> Result<VendorClient, VendorError> {
+    let ep = Endpoint {
+        vendor: v.name.clone(),
+        base_url: v.base_url.clone(),
+        model: v.model.clone(),
+        api_key: Endpoint::api_key_from_env(&v.name, v.api_key_env.as_deref())?,
+        stream: v.stream,
+        stream_usage: v.stream_usage,
+        temperature_range: v.temperature_range,
+        timeout: Duration::from_secs_f64(v.timeout_secs),
+        retry: RetryPolicy { max_retries: v.max_retries, ..RetryPolicy::default() },
+    };
+    VendorClient::new(ep, v.concurrency as usize)
+}
+
+/// Runs (or resumes) a spec against its vendors. Returns when every cell is
+/// stored, or when `cancel` turns true (the run is then marked interrupted).
+pub async fn run(
+    spec: &Spec,
+    store: &Store,
+    opts: RunOptions,
+    progress: Arc<dyn Progress>,
+    mut cancel: watch::Receiver<bool>,
+) -> Result<RunSummary, RunError> {
+    let suites = check_suites(spec).await?;
+    let clients: Vec<Arc<VendorClient>> =
+        spec.vendors.iter().map(|v| vendor_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
+    let spec_hash = spec.canonical_hash();
+
+    let run_id = match &opts.resume {
+        Some(id) => {
+            let run = store.run(id).await?;
+            if run.spec_hash != spec_hash {
+                return Err(RunError::SpecChanged { run_id: id.clone(), stored: run.spec_hash, now: spec_hash });
+            }
+            let stored: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
+                .map_err(|e| RunError::Internal(format!("stored suites of run {id}: {e}")))?;
+            for s in &suites {
+                if let Some(old) = stored.iter().find(|o| o.id == s.id)
+                    && old.sha256 != s.sha256
+                {
+                    return Err(RunError::SuiteChanged {
+                        run_id: id.clone(),
+                        suite: s.id.clone(),
+                        stored: old.sha256.clone(),
+                        now: s.sha256.clone(),
+                    });
+                }
+            }
+            if run.status == RunStatus::Finished {
+                return Err(RunError::AlreadyFinished(id.clone()));
+            }
+            store.set_run_status(id, RunStatus::Running).await?;
+            id.clone()
+        }
+        None => {
+            let id = new_run_id();
+            store
+                .create_run(&RunRecord {
+                    id: id.clone(),
+                    tender_id: spec.tender.id.clone(),
+                    spec_hash,
+                    spec_json: serde_json::to_string(spec).map_err(|e| RunError::Internal(e.to_string()))?,
+                    suites_json: serde_json::to_string(&suites).map_err(|e| RunError::Internal(e.to_string()))?,
+                    simulated: opts.simulated,
+                    status: RunStatus::Running,
+                    created_at: now_rfc3339(),
+                    finished_at: None,
+                })
+                .await?;
+            id
+        }
+    };
+
+    progress.run_started(&run_id, opts.resume.is_some());
+    let per_vendor_total: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
+    let (cell_tx, cell_rx) = mpsc::channel::<CellRecord>(4096);
+    let writer = tokio::spawn(write_cells(store.clone(), cell_rx, progress.clone()));
+
+    let mut vendors = JoinSet::new();
+    let mut skipped = 0u64;
+    for (v, client) in spec.vendors.iter().zip(clients) {
+        let done = if opts.resume.is_some() { store.finished_digests(&run_id, &v.name).await? } else { HashSet::new() };
+        skipped += done.len() as u64;
+        progress.vendor_started(&v.name, per_vendor_total, done.len() as u64);
+        let job = VendorJob {
+            run_id: run_id.clone(),
+            vendor: v.name.clone(),
+            concurrency: v.concurrency as usize,
+            suites: spec.used_suites().map(|s| (s.id.clone(), s.resolved.clone(), s.format)).collect(),
+            repeats: spec.run.repeats,
+            generation: Generation { temperature: spec.run.temperature, max_tokens: spec.run.max_tokens },
+            done,
+            client,
+            cells: cell_tx.clone(),
+            cancel: cancel.clone(),
+            progress: progress.clone(),
+        };
+        vendors.spawn(job.run());
+    }
+    drop(cell_tx);
+
+    let mut first_error = None;
+    while let Some(joined) = vendors.join_next().await {
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+                vendors.abort_all();
+            }
+            Err(e) if e.is_cancelled() => {}
+            Err(e) => {
+                first_error.get_or_insert(RunError::Internal(format!("vendor task: {e}")));
+            }
+        }
+    }
+    let stored_now = writer.await.map_err(|e| RunError::Internal(format!("writer task: {e}")))??;
+    if let Some(e) = first_error {
+        store.set_run_status(&run_id, RunStatus::Interrupted).await?;
+        return Err(e);
+    }
+    let total = per_vendor_total * spec.vendors.len() as u64;
+    let stored = store.count_cells(&run_id).await?;
+    let status = if stored == total && !*cancel.borrow_and_update() { RunStatus::Finished } else { RunStatus::Interrupted };
+    store.set_run_status(&run_id, status).await?;
+    Ok(RunSummary { run_id, status, stored_now, skipped, total })
+}
+
+/// Commits cells in batches: whatever has arrived while the previous commit ran.
+async fn write_cells(
+    store: Store,
+    mut rx: mpsc::Receiver<CellRecord>,
+    progress: Arc<dyn Progress>,
+) -> Result<u64, RunError> {
+    let mut stored = 0;
+    let mut batch = Vec::with_capacity(512);
+    while rx.recv_many(&mut batch, 512).await > 0 {
+        stored += store.insert_cells(&batch).await?;
+        for c in batch.drain(..) {
+            progress.cell_stored(&c.vendor, c.cause.is_some());
+        }
+    }
+    Ok(stored)
+}
+
+struct VendorJob {
+    run_id: String,
+    vendor: String,
+    concurrency: usize,
+    suites: Vec<(String, PathBuf, tb_suite::SuiteFormat)>,
+    repeats: u32,
+    generation: Generation,
+    done: HashSet<u128>,
+    client: Arc<VendorClient>,
+    cells: mpsc::Sender<CellRecord>,
+    cancel: watch::Receiver<bool>,
+    progress: Arc<dyn Progress>,
+}
+
+impl VendorJob {
+    async fn run(mut self) -> Result<(), RunError> {
+        let permits = Arc::new(Semaphore::new(self.concurrency));
+        let mut in_flight = JoinSet::new();
+        let suites = std::mem::take(&mut self.suites);
+        'suites: for (suite_id, path, format) in suites {
+            let (case_tx, mut case_rx) = mpsc::channel::<Result<(u64, Case), SuiteError>>(256);
+            let reader = tokio::task::spawn_blocking(move || {
+                let reader = match SuiteReader::open(&path, format) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = case_tx.blocking_send(Err(e));
+                        return;
+                    }
+                };
+                for (seq, case) in reader.enumerate() {
+                    // A closed channel means the run stopped; stop reading.
+                    if case_tx.blocking_send(case.map(|c| (seq as u64, c))).is_err() {
+                        return;
+                    }
+                }
+            });
+            while let Some(next) = case_rx.recv().await {
+                let (seq, case) = next?;
+                let case = Arc::new(case);
+                for repeat in 0..self.repeats {
+                    let key = CellKey {
+                        vendor: self.vendor.clone(),
+                        suite: suite_id.clone(),
+                        case_id: case.id.clone(),
+                        repeat,
+                    };
+                    if self.done.contains(&key.digest()) {
+                        continue;
+                    }
+                    let permit = tokio::select! {
+                        p = permits.clone().acquire_owned() => p.map_err(|e| RunError::Internal(e.to_string()))?,
+                        _ = cancelled(&mut self.cancel) => break 'suites,
+                    };
+                    if *self.cancel.borrow() {
+                        break 'suites;
+                    }
+                    let client = self.client.clone();
+                    let cells = self.cells.clone();
+                    let run_id = self.run_id.clone();
+                    let case = case.clone();
+                    let g = self.generation;
+                    in_flight.spawn(async move {
+                        let (outcome, stats) = client.chat(&case.messages, g).await;
+                        let record = cell_record(&run_id, key, seq, &case, outcome, stats);
+                        // The writer outlives every request task unless the run is failing.
+                        let _ = cells.send(record).await;
+                        drop(permit);
+                    });
+                    while let Some(r) = in_flight.try_join_next() {
+                        reap(r)?;
+                    }
+                }
+            }
+            drop(case_rx);
+            let _ = reader.await;
+        }
+        if *self.cancel.borrow() {
+            in_flight.abort_all();
+        }
+        loop {
+            tokio::select! {
+                r = in_flight.join_next() => match r {
+                    Some(r) => reap(r)?,
+                    None => break,
+                },
+                _ = cancelled(&mut self.cancel) => in_flight.abort_all(),
+            }
+        }
+        self.progress.vendor_finished(&self.vendor);
+        Ok(())
+    }
+}
+
+/// Resolves once cancellation is asked for; never, if the sender is gone.
+async fn cancelled(rx: &mut watch::Receiver<bool>) {
+    if rx.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+fn reap(r: Result<(), tokio::task::JoinError>) -> Result<(), RunError> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_cancelled() => Ok(()),
+        Err(e) => Err(RunError::Internal(format!("request task: {e}"))),
+    }
+}
+
+fn cell_record(run_id: &str, key: CellKey, seq: u64, case: &Case, outcome: Outcome, stats: tb_core::CallStats) -> CellRecord {
+    let (cause, detail, answer, finish_reason, usage) = match outcome {
+        Outcome::Answered(a) => (None, None, Some(a.text), a.finish_reason, a.usage),
+        Outcome::Failed(f) => (Some(f.cause.code().to_string()), Some(f.detail), None, None, None),
+    };
+    CellRecord {
+        run_id: run_id.to_string(),
+        vendor: key.vendor,
+        suite: key.suite,
+        case_id: key.case_id,
+        repeat: key.repeat,
+        seq,
+        cause,
+        detail,
+        answer,
+        finish_reason,
+        prompt_tokens: usage.map(|u| u.prompt_tokens),
+        completion_tokens: usage.map(|u| u.completion_tokens),
+        ttft_ms: stats.ttft_ms,
+        latency_ms: stats.latency_ms,
+        attempts: stats.attempts,
+        gold_json: serde_json::to_string(&case.gold).expect("gold always serializes"),
+        subject: case.subject.clone(),
+        language: case.language.clone(),
+        raw: stats.raw,
+        finished_at: now_rfc3339(),
+    }
+}

@@ -1,0 +1,320 @@
+//! The subcommands other than `demo`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use tb_core::Message;
+use tb_mock::{CaseIndex, MockVendor, Profile};
+use tb_report::Report;
+use tb_runner::{RunError, RunOptions};
+use tb_spec::Spec;
+use tb_store::{RunStatus, Store};
+use tb_suite::{SuiteFormat, SuiteReader};
+use tb_vendor::Generation;
+use tokio::sync::watch;
+
+use crate::progress::TermProgress;
+use crate::{Failure, Format, LangArg, bad_input};
+
+/// Exit status of an interrupted run.
+const INTERRUPTED: u8 = 130;
+
+pub fn load_spec(path: &Path) -> Result<Spec, Failure> {
+    tb_spec::load(path).map_err(|errs| {
+        let n = errs.0.len();
+        bad_input(anyhow!("{errs}\n{n} error{} in the spec; nothing was run", if n == 1 { "" } else { "s" }))
+    })
+}
+
+/// Runs a validated spec, then writes its reports. Shared by `run` and `demo`.
+pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang: LangArg) -> Result<ExitCode, Failure> {
+    let store = Store::open(db).await?;
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: finishing the store writes (press Ctrl-C again to quit at once)");
+            let _ = cancel_tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(INTERRUPTED.into());
+            }
+        }
+    });
+    let resuming = opts.resume.is_some();
+    let summary = match tb_runner::run(spec, &store, opts, Arc::new(TermProgress::new()), cancel_rx).await {
+        Ok(s) => s,
+        Err(e @ (RunError::Suite(_) | RunError::SpecChanged { .. } | RunError::SuiteChanged { .. })) => return Err(bad_input(e)),
+        Err(e) => return Err(e.into()),
+    };
+    eprintln!(
+        "run {}: {} cells stored now{}, {} in all",
+        summary.run_id,
+        summary.stored_now,
+        if resuming { format!(", {} from before", summary.skipped) } else { String::new() },
+        summary.total
+    );
+    if summary.status != RunStatus::Finished {
+        eprintln!("run {} interrupted; continue it with: tenderbench run <SPEC> --resume {}", summary.run_id, summary.run_id);
+        store.close().await;
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
+    let dir = out.join(&summary.run_id);
+    let report = write_outputs(&store, &summary.run_id, &dir, lang).await?;
+    print_ranking(&report);
+    println!("reports: {}", dir.display());
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes report.json, report.html and results.csv into `dir`.
+pub async fn write_outputs(store: &Store, run_id: &str, dir: &Path, lang: LangArg) -> Result<Report, Failure> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let report = tb_report::build(store, run_id).await?;
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("report.json", tb_report::render_json(&report))?;
+    write("report.html", tb_report::render_html(&report, lang.lang())?)?;
+    let csv_path = dir.join("results.csv");
+    let file = std::fs::File::create(&csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
+    tb_report::write_csv(store, run_id, file, &csv_path.display().to_string()).await?;
+    Ok(report)
+}
+
+fn pad(s: &str, width: usize) -> String {
+    // CJK characters take two columns on a terminal.
+    let cols: usize = s.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(cols)))
+}
+
+pub fn print_ranking(r: &Report) {
+    if r.simulated {
+        println!("*** {} ***", tb_report::SIMULATED_NOTICE_EN);
+    }
+    println!("{} — {}", r.tender.id, r.tender.title);
+    let width = r.vendors.iter().map(|v| v.name.chars().count() + 2).max().unwrap_or(6).max(8);
+    println!(
+        "{}  {}  {:>10}  {:>9}  {:>7}  {:>7}  criteria (value [95% CI])",
+        pad("rank", 10),
+        pad("vendor", width),
+        "bid",
+        "technical",
+        "price",
+        "total"
+    );
+    let mut order: Vec<_> = r.vendors.iter().collect();
+    order.sort_by_key(|v| v.rank.unwrap_or(u32::MAX));
+    for v in order {
+        let rank = v.rank.map_or("not ranked".to_string(), |n| n.to_string());
+        let crit: Vec<String> = v
+            .criteria
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {:.1}% [{:.1}–{:.1}]{}",
+                    c.id,
+                    c.value * 100.0,
+                    c.ci_low * 100.0,
+                    c.ci_high * 100.0,
+                    if c.gate_passed == Some(false) { " GATE FAILED" } else { "" }
+                )
+            })
+            .collect();
+        println!(
+            "{}  {}  {:>10.0}  {:>9.2}  {:>7}  {:>7}  {}{}",
+            pad(&rank, 10),
+            pad(&v.name, width),
+            v.bid_price,
+            v.technical_score,
+            v.price_score.map_or("—".into(), |x| format!("{x:.2}")),
+            v.total_score.map_or("—".into(), |x| format!("{x:.2}")),
+            crit.join("; "),
+            if v.abnormally_low { "  [abnormally low bid]" } else { "" }
+        );
+    }
+}
+
+pub async fn run(spec_path: &Path, db: &Path, out: &Path, resume: Option<String>, lang: LangArg) -> Result<ExitCode, Failure> {
+    let spec = load_spec(spec_path)?;
+    execute(&spec, db, out, RunOptions { resume, simulated: false }, lang).await
+}
+
+pub async fn check(spec_path: &Path) -> Result<ExitCode, Failure> {
+    let spec = load_spec(spec_path)?;
+    println!("spec {}: valid (hash {})", spec_path.display(), spec.canonical_hash());
+    let suites = tb_runner::check_suites(&spec).await.map_err(bad_input)?;
+    for s in &suites {
+        println!("suite {}: {} cases, sha256 {}", s.id, s.cases, s.sha256);
+    }
+    let mut failed = 0;
+    for v in &spec.vendors {
+        match probe(v).await {
+            Ok(lines) => {
+                println!("vendor {}: ok", v.name);
+                for l in lines {
+                    println!("  {l}");
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                println!("vendor {}: FAILED: {e:#}", v.name);
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(anyhow!("{failed} of {} vendors failed the probe", spec.vendors.len()).into());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reachable, model listed, answers without and with streaming.
+async fn probe(v: &tb_spec::VendorSpec) -> anyhow::Result<Vec<String>> {
+    let mut lines = Vec::new();
+    let mut plain = v.clone();
+    plain.stream = false;
+    plain.max_retries = 0;
+    let client = tb_runner::vendor_client(&plain)?;
+    match client.list_models().await {
+        Ok(models) if models.iter().any(|m| m == &v.model) => lines.push(format!("model {} is listed", v.model)),
+        Ok(models) if models.is_empty() => lines.push("GET /models lists nothing; model not confirmed".into()),
+        Ok(models) => return Err(anyhow!("model {:?} is not among the listed models: {}", v.model, models.join(", "))),
+        Err(e) => lines.push(format!("{e}; model not confirmed")),
+    }
+    let ping = [Message::user("请回复“好”。Reply with OK.")];
+    let g = Generation { temperature: 0.0, max_tokens: 16 };
+    let (outcome, stats) = client.chat(&ping, g).await;
+    match outcome {
+        tb_core::Outcome::Answered(a) => lines.push(format!(
+            "answers ({:.0} ms{})",
+            stats.latency_ms,
+            if a.usage.is_some() { ", reports usage" } else { ", no usage reported" }
+        )),
+        tb_core::Outcome::Failed(f) => return Err(anyhow!("chat completion failed: {} ({})", f.detail, f.cause.code())),
+    }
+    if v.stream {
+        let mut streaming = plain;
+        streaming.stream = true;
+        let client = tb_runner::vendor_client(&streaming)?;
+        let (outcome, stats) = client.chat(&ping, g).await;
+        match outcome {
+            tb_core::Outcome::Answered(a) => lines.push(format!(
+                "streams (TTFT {} ms, finish_reason {}{})",
+                stats.ttft_ms.map_or("?".into(), |t| format!("{t:.0}")),
+                a.finish_reason.unwrap_or_else(|| "none".into()),
+                if a.usage.is_some() { ", reports usage" } else { ", no usage in stream" }
+            )),
+            tb_core::Outcome::Failed(f) => return Err(anyhow!("streaming failed: {} ({})", f.detail, f.cause.code())),
+        }
+    }
+    Ok(lines)
+}
+
+pub async fn report(run_id: &str, format: Format, lang: LangArg, db: &Path, out: Option<PathBuf>) -> Result<ExitCode, Failure> {
+    if !db.exists() {
+        return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
+    }
+    let store = Store::open(db).await?;
+    let text = match format {
+        Format::Csv => {
+            match &out {
+                Some(p) => {
+                    let f = std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?;
+                    tb_report::write_csv(&store, run_id, f, &p.display().to_string()).await?;
+                }
+                None => {
+                    tb_report::write_csv(&store, run_id, std::io::stdout().lock(), "standard output").await?;
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Format::Json => tb_report::render_json(&tb_report::build(&store, run_id).await?),
+        Format::Html => tb_report::render_html(&tb_report::build(&store, run_id).await?, lang.lang())?,
+        Format::Md => tb_report::render_markdown(&tb_report::build(&store, run_id).await?, lang.lang()),
+    };
+    match out {
+        Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?,
+        None => println!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn runs(db: &Path) -> Result<ExitCode, Failure> {
+    if !db.exists() {
+        return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
+    }
+    let store = Store::open(db).await?;
+    for r in store.runs().await? {
+        let cells = store.count_cells(&r.id).await?;
+        println!(
+            "{}  {:<11}  {}  {} cells{}",
+            r.id,
+            r.status.as_str(),
+            r.tender_id,
+            cells,
+            if r.simulated { "  (simulated vendors)" } else { "" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads every case of the given suites into an index for a simulated vendor.
+pub fn index_cases(suites: &[(PathBuf, SuiteFormat)]) -> Result<CaseIndex, Failure> {
+    let mut index = CaseIndex::default();
+    for (path, format) in suites {
+        for case in SuiteReader::open(path, *format).map_err(bad_input)? {
+            index.insert(&case.map_err(bad_input)?);
+        }
+    }
+    Ok(index)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn mock_vendor(
+    port: u16,
+    host: &str,
+    profile: &str,
+    spec: Option<PathBuf>,
+    suite: Vec<PathBuf>,
+    format: &str,
+    seed: u64,
+    accuracy: Option<f64>,
+    latency_ms: Option<f64>,
+) -> Result<ExitCode, Failure> {
+    let mut p = Profile::named(profile).ok_or_else(|| {
+        let names: Vec<_> = Profile::catalogue().into_iter().map(|(n, what)| format!("  {n}: {what}")).collect();
+        bad_input(anyhow!("unknown profile {profile:?}; profiles:\n{}", names.join("\n")))
+    })?;
+    if let Some(a) = accuracy {
+        if !(0.0..=1.0).contains(&a) {
+            return Err(bad_input(anyhow!("--accuracy must be between 0 and 1")));
+        }
+        p.accuracy = a;
+    }
+    if let Some(ms) = latency_ms {
+        p.latency_ms = tb_mock::profile::Range::fixed(ms);
+        p.ttft_ms = tb_mock::profile::Range::fixed(ms);
+    }
+    let suites: Vec<(PathBuf, SuiteFormat)> = match spec {
+        Some(path) => load_spec(&path)?.used_suites().map(|s| (s.resolved.clone(), s.format)).collect(),
+        None => {
+            let f = SuiteFormat::from_name(format)
+                .ok_or_else(|| bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::NAMES.join(", "))))?;
+            suite.into_iter().map(|s| (s, f)).collect()
+        }
+    };
+    let index = index_cases(&suites)?;
+    let listener = tokio::net::TcpListener::bind((host, port)).await.with_context(|| format!("cannot listen on {host}:{port}"))?;
+    let addr = listener.local_addr()?;
+    let mock = MockVendor::new(p, seed, Arc::new(index));
+    println!("simulated vendor (profile {profile}, model {}) at http://{addr}/v1", mock.model());
+    mock.serve(listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    // Give in-flight streams a moment; the process is exiting anyway.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,144 @@
+//! The report DTO. `report.json` is this, serialized: a contract that users'
+//! scripts and auditors rely on. Add fields; never rename or remove one.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tb_spec::{Gate, ProcurementKind};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub tool: String,
+    pub version: String,
+    pub run_id: String,
+    pub status: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    pub spec_hash: String,
+    /// True when the vendors were simulated; `notice` then says so in words.
+    pub simulated: bool,
+    pub notice: Option<String>,
+    pub confidence: f64,
+    pub tender: TenderInfo,
+    pub suites: Vec<SuiteInfo>,
+    pub criteria: Vec<CriterionInfo>,
+    /// In spec order.
+    pub vendors: Vec<VendorReport>,
+    /// Names of ranked vendors, best first.
+    pub ranking: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenderInfo {
+    pub id: String,
+    pub title: String,
+    pub buyer: String,
+    pub kind: ProcurementKind,
+    pub price_weight: f64,
+    pub technical_weight: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SuiteInfo {
+    pub id: String,
+    pub sha256: String,
+    pub cases: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CriterionInfo {
+    pub id: String,
+    pub name: String,
+    pub suite: String,
+    pub grader: String,
+    pub metric: String,
+    pub weight: f64,
+    pub gate: Option<Gate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VendorReport {
+    pub name: String,
+    pub model: String,
+    pub provider: Option<String>,
+    pub bid_price: f64,
+    /// Passed every gate and answered every cell (a valid bid).
+    pub qualified: bool,
+    /// Null when not ranked.
+    pub rank: Option<u32>,
+    pub technical_score: f64,
+    pub price_score: Option<f64>,
+    pub total_score: Option<f64>,
+    pub abnormally_low: bool,
+    pub failed_gates: Vec<String>,
+    /// Every cell of the run is stored for this vendor.
+    pub complete: bool,
+    pub criteria: Vec<CriterionResult>,
+    pub cells: u64,
+    pub errors: u64,
+    pub error_rate: f64,
+    pub error_causes: BTreeMap<String, u64>,
+    pub latency_ms: Latency,
+    pub ttft_ms: Latency,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CriterionResult {
+    pub id: String,
+    pub name: String,
+    pub metric: String,
+    pub value: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n: u64,
+    pub correct: u64,
+    /// Cells whose vendor call failed (scored as wrong).
+    pub errors: u64,
+    /// Answers from which the grader could read no answer (scored as wrong).
+    pub ungradable: u64,
+    /// Null when the criterion has no gate.
+    pub gate_passed: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Latency {
+    pub n: u64,
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+impl Latency {
+    pub fn of(mut xs: Vec<f64>) -> Latency {
+        if xs.is_empty() {
+            return Latency::default();
+        }
+        xs.sort_by(f64::total_cmp);
+        // Nearest-rank percentile: a value that was actually observed.
+        let pct = |p: f64| xs[((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1];
+        Latency {
+            n: xs.len() as u64,
+            mean: Some(xs.iter().sum::<f64>() / xs.len() as f64),
+            p50: Some(pct(0.50)),
+            p95: Some(pct(0.95)),
+            p99: Some(pct(0.99)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let l = Latency::of((1..=100).map(f64::from).collect());
+        assert_eq!((l.p50, l.p95, l.p99), (Some(50.0), Some(95.0), Some(99.0)));
+        assert_eq!(Latency::of(vec![]).p50, None);
+        assert_eq!(Latency::of(vec![7.0]).p99, Some(7.0));
+    }
+}

@@ -1,0 +1,343 @@
+//! Renderers. Every format is produced from the same [`Report`], except the
+//! per-cell CSV, which streams graded cells from the store.
+
+use std::io::Write;
+
+use futures_util::TryStreamExt;
+use minijinja::value::Serde;
+use minijinja::{Environment, context};
+use serde::Serialize;
+use tb_store::Store;
+
+use crate::chart::{Bar, bar_chart};
+use crate::{Report, ReportError, SIMULATED_NOTICE_EN, SIMULATED_NOTICE_ZH, grade_cell, spec_of};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh" | "zh-CN" | "zh-cn" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Every label a rendered report uses, in one language.
+#[derive(Serialize)]
+struct Labels {
+    title: &'static str,
+    tender: &'static str,
+    buyer: &'static str,
+    run: &'static str,
+    status: &'static str,
+    spec_hash: &'static str,
+    weights: &'static str,
+    technical_weight: &'static str,
+    price_weight: &'static str,
+    ranking: &'static str,
+    rank: &'static str,
+    vendor: &'static str,
+    model: &'static str,
+    bid_price: &'static str,
+    technical: &'static str,
+    price: &'static str,
+    total: &'static str,
+    qualified: &'static str,
+    yes: &'static str,
+    no: &'static str,
+    not_ranked: &'static str,
+    failed_gates: &'static str,
+    abnormally_low: &'static str,
+    criteria: &'static str,
+    criterion: &'static str,
+    value: &'static str,
+    interval: &'static str,
+    n: &'static str,
+    errors: &'static str,
+    ungradable: &'static str,
+    gate: &'static str,
+    passed: &'static str,
+    failed: &'static str,
+    none: &'static str,
+    service: &'static str,
+    error_rate: &'static str,
+    causes: &'static str,
+    latency: &'static str,
+    ttft: &'static str,
+    tokens: &'static str,
+    cost: &'static str,
+    suites: &'static str,
+    cases: &'static str,
+    notice: &'static str,
+    method: &'static str,
+}
+
+const EN: Labels = Labels {
+    title: "Proof-of-concept evaluation report",
+    tender: "Tender",
+    buyer: "Buyer",
+    run: "Run",
+    status: "Status",
+    spec_hash: "Spec hash (SHA-256)",
+    weights: "Weights",
+    technical_weight: "technical",
+    price_weight: "price",
+    ranking: "Ranking",
+    rank: "Rank",
+    vendor: "Vendor",
+    model: "Model",
+    bid_price: "Bid price",
+    technical: "Technical score",
+    price: "Price score",
+    total: "Total score",
+    qualified: "Qualified",
+    yes: "yes",
+    no: "no",
+    not_ranked: "not ranked",
+    failed_gates: "failed gates",
+    abnormally_low: "abnormally low bid: written justification required",
+    criteria: "Criteria",
+    criterion: "Criterion",
+    value: "Value",
+    interval: "95% interval",
+    n: "n",
+    errors: "Errors",
+    ungradable: "No answer found",
+    gate: "Gate",
+    passed: "passed",
+    failed: "FAILED",
+    none: "—",
+    service: "Service levels",
+    error_rate: "Error rate",
+    causes: "Error causes",
+    latency: "Latency p50 / p95 (ms)",
+    ttft: "Time to first token p50 (ms)",
+    tokens: "Tokens (prompt / completion)",
+    cost: "Cost",
+    suites: "Suites",
+    cases: "cases",
+    notice: SIMULATED_NOTICE_EN,
+    method: "Price score = lowest valid bid ÷ bid × 100 (MoF Order No. 87, art. 55). Total = technical weight × technical score + price weight × price score. Equal totals rank by lower price; equal total and price are tied. A vendor that fails a gate is not ranked. Intervals are Wilson 95%.",
+};
+
+const ZH: Labels = Labels {
+    title: "概念验证（POC）测评报告",
+    tender: "项目",
+    buyer: "采购人",
+    run: "运行",
+    status: "状态",
+    spec_hash: "招标规格哈希（SHA-256）",
+    weights: "权重",
+    technical_weight: "技术",
+    price_weight: "价格",
+    ranking: "排名",
+    rank: "名次",
+    vendor: "供应商",
+    model: "模型",
+    bid_price: "投标报价",
+    technical: "技术得分",
+    price: "价格得分",
+    total: "综合得分",
+    qualified: "资格",
+    yes: "合格",
+    no: "不合格",
+    not_ranked: "不参与排名",
+    failed_gates: "未通过的门槛",
+    abnormally_low: "报价明显低于其他投标人：需书面说明理由",
+    criteria: "评分项",
+    criterion: "评分项",
+    value: "得分率",
+    interval: "95% 置信区间",
+    n: "样本数",
+    errors: "错误数",
+    ungradable: "无法提取答案",
+    gate: "门槛",
+    passed: "通过",
+    failed: "未通过",
+    none: "—",
+    service: "服务水平",
+    error_rate: "错误率",
+    causes: "错误原因",
+    latency: "时延 p50 / p95（毫秒）",
+    ttft: "首字时延 p50（毫秒）",
+    tokens: "令牌数（输入 / 输出）",
+    cost: "费用",
+    suites: "测试集",
+    cases: "条",
+    notice: SIMULATED_NOTICE_ZH,
+    method: "价格分 = 评标基准价（最低有效投标报价）÷ 投标报价 × 100（财政部令第87号第五十五条）。综合得分 = 技术权重 × 技术得分 + 价格权重 × 价格得分。综合得分相同的，按投标报价由低到高排序；得分且报价相同的，并列。未通过门槛的供应商不参与排名。区间为 Wilson 95% 置信区间。",
+};
+
+pub fn render_json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).expect("a report always serializes")
+}
+
+const HTML_TEMPLATE: &str = include_str!("../templates/report.html.j2");
+
+pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
+    let labels = match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    let charts: Vec<String> = report
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let bars: Vec<Bar<'_>> = report
+                .vendors
+                .iter()
+                .map(|v| Bar { label: &v.name, value: v.criteria[i].value, low: v.criteria[i].ci_low, high: v.criteria[i].ci_high })
+                .collect();
+            bar_chart(&format!("{} ({})", c.name, c.id), &bars, c.gate.as_ref().and_then(|g| g.min.or(g.max)))
+        })
+        .collect();
+    let mut env = Environment::new();
+    env.add_template("report.html", HTML_TEMPLATE).map_err(|e| ReportError::Render(e.to_string()))?;
+    let ranked: Vec<_> = report
+        .ranking
+        .iter()
+        .filter_map(|name| report.vendors.iter().find(|v| &v.name == name))
+        .chain(report.vendors.iter().filter(|v| v.rank.is_none()))
+        .collect();
+    env.get_template("report.html")
+        .and_then(|t| {
+            t.render(context! {
+                lang => lang.code(),
+                t => Serde(labels),
+                r => Serde(report),
+                ranked => Serde(&ranked),
+                charts => charts,
+            })
+        })
+        .map_err(|e| ReportError::Render(e.to_string()))
+}
+
+fn fmt_opt(x: Option<f64>) -> String {
+    x.map_or("—".into(), |v| format!("{v:.2}"))
+}
+
+pub fn render_markdown(report: &Report, lang: Lang) -> String {
+    let t = match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    let mut s = format!("# {} — {} ({})\n\n", t.title, report.tender.title, report.tender.id);
+    if report.simulated {
+        s.push_str(&format!("> **{}**\n\n", t.notice));
+    }
+    s.push_str(&format!(
+        "- {}: {}\n- {}: `{}` ({})\n- {}: `{}`\n- {}: {} {:.0}% · {} {:.0}%\n\n",
+        t.buyer,
+        report.tender.buyer,
+        t.run,
+        report.run_id,
+        report.status,
+        t.spec_hash,
+        report.spec_hash,
+        t.weights,
+        t.technical_weight,
+        report.tender.technical_weight * 100.0,
+        t.price_weight,
+        report.tender.price_weight * 100.0
+    ));
+    s.push_str(&format!("## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---:|---:|---:|---:|\n", t.ranking, t.rank, t.vendor, t.qualified, t.bid_price, t.technical, t.price, t.total));
+    for v in &report.vendors {
+        s.push_str(&format!(
+            "| {} | {} | {}{} | {:.2} | {:.2} | {} | {} |\n",
+            v.rank.map_or(t.not_ranked.to_string(), |r| r.to_string()),
+            v.name,
+            if v.qualified { t.yes } else { t.no },
+            if v.abnormally_low { " ⚠" } else { "" },
+            v.bid_price,
+            v.technical_score,
+            fmt_opt(v.price_score),
+            fmt_opt(v.total_score),
+        ));
+    }
+    s.push_str(&format!("\n## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|---|\n", t.criteria, t.vendor, t.criterion, t.value, t.interval, t.n, t.errors, t.gate));
+    for v in &report.vendors {
+        for c in &v.criteria {
+            s.push_str(&format!(
+                "| {} | {} | {:.1}% | {:.1}–{:.1}% | {} | {} | {} |\n",
+                v.name,
+                c.id,
+                c.value * 100.0,
+                c.ci_low * 100.0,
+                c.ci_high * 100.0,
+                c.n,
+                c.errors,
+                match c.gate_passed {
+                    None => t.none,
+                    Some(true) => t.passed,
+                    Some(false) => t.failed,
+                }
+            ));
+        }
+    }
+    s.push_str(&format!("\n{}\n", t.method));
+    s
+}
+
+/// Writes `results.csv` to `out` (`name` is used in errors): one row per cell,
+/// with each criterion's grade. Streams; returns the number of rows.
+pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str) -> Result<u64, ReportError> {
+    let run = store.run(run_id).await?;
+    let spec = spec_of(&run)?;
+    let io = |source| ReportError::Io { path: name.to_string(), source };
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
+    let csv_err = |e: csv::Error| ReportError::Io { path: name.to_string(), source: e.into() };
+    w.write_record([
+        "run_id", "simulated", "vendor", "suite", "case_id", "repeat", "subject", "language", "status", "cause", "detail",
+        "attempts", "latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens", "finish_reason", "criteria", "extracted",
+        "correct",
+    ])
+    .map_err(csv_err)?;
+    let mut rows = 0;
+    let mut cells = store.cells(run_id);
+    while let Some(cell) = cells.try_next().await? {
+        let g = grade_cell(&spec, cell);
+        let c = &g.cell;
+        let join = |f: &dyn Fn(&tb_core::Grade) -> String| g.grades.iter().map(|(_, gr)| f(gr)).collect::<Vec<_>>().join(";");
+        let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.1}"));
+        w.write_record([
+            c.run_id.clone(),
+            run.simulated.to_string(),
+            c.vendor.clone(),
+            c.suite.clone(),
+            c.case_id.clone(),
+            c.repeat.to_string(),
+            c.subject.clone().unwrap_or_default(),
+            c.language.clone().unwrap_or_default(),
+            if c.cause.is_some() { "failed" } else { "answered" }.to_string(),
+            c.cause.clone().unwrap_or_default(),
+            c.detail.clone().unwrap_or_default(),
+            c.attempts.to_string(),
+            format!("{:.1}", c.latency_ms),
+            opt(c.ttft_ms),
+            c.prompt_tokens.map_or(String::new(), |n| n.to_string()),
+            c.completion_tokens.map_or(String::new(), |n| n.to_string()),
+            c.finish_reason.clone().unwrap_or_default(),
+            g.grades.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>().join(";"),
+            join(&|gr| gr.extracted.clone().or_else(|| gr.note.clone()).unwrap_or_default()),
+            join(&|gr| gr.correct.to_string()),
+        ])
+        .map_err(csv_err)?;
+        rows += 1;
+    }
+    let mut inner = w.into_inner().map_err(|e| io(e.into_error()))?;
+    inner.flush().map_err(io)?;
+    Ok(rows)
+}
