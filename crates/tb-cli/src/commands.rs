@@ -45,7 +45,9 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
     let resuming = opts.resume.is_some();
     let summary = match tb_runner::run(spec, &store, opts, Arc::new(TermProgress::new()), cancel_rx).await {
         Ok(s) => s,
-        Err(e @ (RunError::Suite(_) | RunError::SpecChanged { .. } | RunError::SuiteChanged { .. })) => return Err(bad_input(e)),
+        Err(e @ (RunError::Suite(_) | RunError::SpecChanged { .. } | RunError::SuiteChanged { .. })) => {
+            return Err(bad_input(e));
+        }
         Err(e) => return Err(e.into()),
     };
     eprintln!(
@@ -56,7 +58,10 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
         summary.total
     );
     if summary.status != RunStatus::Finished {
-        eprintln!("run {} interrupted; continue it with: tenderbench run <SPEC> --resume {}", summary.run_id, summary.run_id);
+        eprintln!(
+            "run {} interrupted; continue it with: tenderbench run <SPEC> --resume {}",
+            summary.run_id, summary.run_id
+        );
         store.close().await;
         return Ok(ExitCode::from(INTERRUPTED));
     }
@@ -137,7 +142,13 @@ pub fn print_ranking(r: &Report) {
     }
 }
 
-pub async fn run(spec_path: &Path, db: &Path, out: &Path, resume: Option<String>, lang: LangArg) -> Result<ExitCode, Failure> {
+pub async fn run(
+    spec_path: &Path,
+    db: &Path,
+    out: &Path,
+    resume: Option<String>,
+    lang: LangArg,
+) -> Result<ExitCode, Failure> {
     let spec = load_spec(spec_path)?;
     execute(&spec, db, out, RunOptions { resume, simulated: false }, lang).await
 }
@@ -192,7 +203,9 @@ async fn probe(v: &tb_spec::VendorSpec) -> anyhow::Result<Vec<String>> {
             stats.latency_ms,
             if a.usage.is_some() { ", reports usage" } else { ", no usage reported" }
         )),
-        tb_core::Outcome::Failed(f) => return Err(anyhow!("chat completion failed: {} ({})", f.detail, f.cause.code())),
+        tb_core::Outcome::Failed(f) => {
+            return Err(anyhow!("chat completion failed: {} ({})", f.detail, f.cause.code()));
+        }
     }
     if v.stream {
         let mut streaming = plain;
@@ -212,7 +225,13 @@ async fn probe(v: &tb_spec::VendorSpec) -> anyhow::Result<Vec<String>> {
     Ok(lines)
 }
 
-pub async fn report(run_id: &str, format: Format, lang: LangArg, db: &Path, out: Option<PathBuf>) -> Result<ExitCode, Failure> {
+pub async fn report(
+    run_id: &str,
+    format: Format,
+    lang: LangArg,
+    db: &Path,
+    out: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
     if !db.exists() {
         return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
     }
@@ -300,13 +319,15 @@ pub async fn mock_vendor(
     let suites: Vec<(PathBuf, SuiteFormat)> = match spec {
         Some(path) => load_spec(&path)?.used_suites().map(|s| (s.resolved.clone(), s.format)).collect(),
         None => {
-            let f = SuiteFormat::from_name(format)
-                .ok_or_else(|| bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::NAMES.join(", "))))?;
+            let f = SuiteFormat::from_name(format).ok_or_else(|| {
+                bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::NAMES.join(", ")))
+            })?;
             suite.into_iter().map(|s| (s, f)).collect()
         }
     };
     let index = index_cases(&suites)?;
-    let listener = tokio::net::TcpListener::bind((host, port)).await.with_context(|| format!("cannot listen on {host}:{port}"))?;
+    let listener =
+        tokio::net::TcpListener::bind((host, port)).await.with_context(|| format!("cannot listen on {host}:{port}"))?;
     let addr = listener.local_addr()?;
     let mock = MockVendor::new(p, seed, Arc::new(index));
     println!("simulated vendor (profile {profile}, model {}) at http://{addr}/v1", mock.model());

@@ -149,7 +149,9 @@ fn main() -> ExitCode {
             Command::Demo { spec, db, out, lang } => demo::demo(spec, &db, &out, lang).await,
             Command::Run { spec, db, out, resume, lang } => commands::run(&spec, &db, &out, resume, lang).await,
             Command::Check { spec } => commands::check(&spec).await,
-            Command::Report { run_id, format, lang, db, out } => commands::report(&run_id, format, lang, &db, out).await,
+            Command::Report { run_id, format, lang, db, out } => {
+                commands::report(&run_id, format, lang, &db, out).await
+            }
             Command::Runs { db } => commands::runs(&db).await,
             Command::MockVendor { port, host, profile, spec, suite, format, seed, accuracy, latency_ms } => {
                 commands::mock_vendor(port, &host, &profile, spec, suite, &format, seed, accuracy, latency_ms).await

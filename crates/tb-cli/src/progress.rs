@@ -58,7 +58,14 @@ impl Progress for TermProgress {
                 eprintln!("[{vendor}] {total} cells, {already} already stored");
                 state.lock().expect("progress lock").insert(
                     vendor.to_string(),
-                    Plain { total, done: already, errors: 0, next_report: already + total / 10, started: Instant::now(), started_done: already },
+                    Plain {
+                        total,
+                        done: already,
+                        errors: 0,
+                        next_report: already + total / 10,
+                        started: Instant::now(),
+                        started_done: already,
+                    },
                 );
             }
         }

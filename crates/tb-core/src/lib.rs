@@ -60,12 +60,7 @@ pub struct Case {
 impl Case {
     /// The text of the last user message: what a vendor is asked.
     pub fn prompt(&self) -> &str {
-        self.messages
-            .iter()
-            .rev()
-            .find(|m| m.role == "user")
-            .map(|m| m.content.as_str())
-            .unwrap_or("")
+        self.messages.iter().rev().find(|m| m.role == "user").map(|m| m.content.as_str()).unwrap_or("")
     }
 }
 

@@ -12,11 +12,9 @@ pub struct ChoiceGrader;
 impl Grader for ChoiceGrader {
     fn grade(&self, answer: &str, gold: &Gold) -> Grade {
         match extract(answer, &gold.options) {
-            Some(label) => Grade {
-                correct: label.eq_ignore_ascii_case(gold.answer.trim()),
-                extracted: Some(label),
-                note: None,
-            },
+            Some(label) => {
+                Grade { correct: label.eq_ignore_ascii_case(gold.answer.trim()), extracted: Some(label), note: None }
+            }
             None => Grade::wrong(NOTE_NO_OPTION),
         }
     }
@@ -38,8 +36,10 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// "B is correct", "B选项正确", "B 是正确的".
 static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^A-Za-z])\(?([A-F])\)?\s*(?:选项)?\s*(?:is\s+(?:the\s+)?correct|is\s+right|正确|是正确的|是对的)")
-        .expect("valid regex")
+    Regex::new(
+        r"(?:^|[^A-Za-z])\(?([A-F])\)?\s*(?:选项)?\s*(?:is\s+(?:the\s+)?correct|is\s+right|正确|是正确的|是对的)",
+    )
+    .expect("valid regex")
 });
 
 /// An answer that opens with the label: "B", "B.", "B、", "(B)", "B：".
@@ -71,11 +71,7 @@ pub fn extract(answer: &str, options: &[Choice]) -> Option<String> {
         if options.is_empty() { matches!(l, "A" | "B" | "C" | "D") } else { options.iter().any(|o| o.label == l) }
     };
     let last_valid = |re: &Regex| {
-        re.captures_iter(&text)
-            .filter_map(|c| c.get(1))
-            .map(|m| m.as_str().to_string())
-            .filter(|l| valid(l))
-            .last()
+        re.captures_iter(&text).filter_map(|c| c.get(1)).map(|m| m.as_str().to_string()).filter(|l| valid(l)).last()
     };
     if let Some(l) = last_valid(&STATED) {
         return Some(l);
@@ -104,7 +100,10 @@ pub fn extract(answer: &str, options: &[Choice]) -> Option<String> {
 /// and it is not part of another option's text.
 fn restated_option(text: &str, options: &[Choice]) -> Option<String> {
     let squash = |s: &str| -> String {
-        normalize(s).chars().filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”')).collect()
+        normalize(s)
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”'))
+            .collect()
     };
     let answer = squash(text);
     let mut found = options.iter().filter(|o| {
@@ -167,7 +166,8 @@ mod tests {
 
     #[test]
     fn no_option_is_not_a_guess() {
-        for answer in ["我不确定。", "I cannot answer that.", "", "Both (A) and (C) look plausible.", "答案是E"] {
+        for answer in ["我不确定。", "I cannot answer that.", "", "Both (A) and (C) look plausible.", "答案是E"]
+        {
             assert_eq!(extract(answer, &opts()), None, "{answer:?}");
         }
     }
@@ -184,7 +184,8 @@ mod tests {
 
     #[test]
     fn two_option_questions_accept_only_a_and_b() {
-        let two = vec![Choice { label: "A".into(), text: "是。".into() }, Choice { label: "B".into(), text: "否。".into() }];
+        let two =
+            vec![Choice { label: "A".into(), text: "是。".into() }, Choice { label: "B".into(), text: "否。".into() }];
         assert_eq!(extract("答案：B", &two).as_deref(), Some("B"));
         assert_eq!(extract("答案：C", &two), None);
     }

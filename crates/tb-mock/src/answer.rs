@@ -24,7 +24,12 @@ pub fn phrase(case: &KnownCase, correct: bool, style: f64, wrong: f64) -> String
         let text = case.gold.options.iter().find(|o| o.label == label).map_or("", |o| o.text.as_str());
         let restatable = !text.is_empty()
             && !text.chars().any(|c| c.is_ascii_uppercase())
-            && case.gold.options.iter().filter(|o| o.label != label).all(|o| !o.text.contains(text) && !text.contains(&o.text));
+            && case
+                .gold
+                .options
+                .iter()
+                .filter(|o| o.label != label)
+                .all(|o| !o.text.contains(text) && !text.contains(&o.text));
         let pick = (style * if zh { 7.0 } else { 4.0 }) as usize;
         return if zh {
             match pick {
@@ -51,7 +56,9 @@ pub fn phrase(case: &KnownCase, correct: bool, style: f64, wrong: f64) -> String
     let shown = if n.fract() == 0.0 { format!("{}", n as i64) } else { format!("{n}") };
     let with_commas = group_thousands(&shown);
     match (style * 5.0) as usize {
-        0 => format!("Let me work through this step by step.\nPutting the steps together gives the result.\n#### {shown}"),
+        0 => format!(
+            "Let me work through this step by step.\nPutting the steps together gives the result.\n#### {shown}"
+        ),
         1 => format!("逐步计算后，所以答案是 {shown}。"),
         2 => format!("The answer is {with_commas}."),
         3 => format!("Final answer: \\boxed{{{shown}}}"),
@@ -138,7 +145,11 @@ mod tests {
             id: "x".into(),
             gold: Gold {
                 answer: "C".into(),
-                options: ["a", "b", "c", "d"].iter().zip(["A", "B", "C", "D"]).map(|(t, l)| Choice { label: l.into(), text: t.to_string() }).collect(),
+                options: ["a", "b", "c", "d"]
+                    .iter()
+                    .zip(["A", "B", "C", "D"])
+                    .map(|(t, l)| Choice { label: l.into(), text: t.to_string() })
+                    .collect(),
             },
             language: Some("zh".into()),
         };

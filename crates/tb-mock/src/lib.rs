@@ -139,7 +139,11 @@ impl MockVendor {
     }
 
     /// Serves on `listener` until `shutdown` completes.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
     }
 
@@ -191,11 +195,12 @@ async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
         *n - 1
     };
     let seed = s.seed.to_le_bytes();
-    let draw = |what: &str, n: u64| unit(&[&seed, s.profile.name.as_bytes(), case_id.as_bytes(), what.as_bytes(), &n.to_le_bytes()]);
+    let draw = |what: &str, n: u64| {
+        unit(&[&seed, s.profile.name.as_bytes(), case_id.as_bytes(), what.as_bytes(), &n.to_le_bytes()])
+    };
 
-    let fault = s.profile.fault.filter(|f| {
-        (!f.first_request_only || request_no == 0) && draw("fault", request_no) < f.rate
-    });
+    let fault =
+        s.profile.fault.filter(|f| (!f.first_request_only || request_no == 0) && draw("fault", request_no) < f.rate);
     let latency = s.profile.latency_ms.sample(draw("latency", request_no));
     let ttft = s.profile.ttft_ms.sample(draw("ttft", request_no)).min(latency);
     match fault.map(|f| f.kind) {

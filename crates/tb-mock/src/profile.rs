@@ -87,7 +87,14 @@ const PROFILES: &[Row] = &[
         fault(FaultKind::RateLimit { retry_after_secs: 0 }, 1.0, false),
         "always 429",
     ),
-    ("server-error", 0.8, Range::fixed(5.0), Range::fixed(5.0), fault(FaultKind::ServerError, 1.0, false), "always HTTP 500"),
+    (
+        "server-error",
+        0.8,
+        Range::fixed(5.0),
+        Range::fixed(5.0),
+        fault(FaultKind::ServerError, 1.0, false),
+        "always HTTP 500",
+    ),
     (
         "truncated",
         0.8,

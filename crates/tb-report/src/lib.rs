@@ -41,8 +41,7 @@ pub enum ReportError {
 /// Confidence level of every interval in a report.
 pub const CONFIDENCE: f64 = 0.95;
 
-pub const SIMULATED_NOTICE_EN: &str =
-    "SIMULATED VENDORS: this run used tenderbench's simulated vendors, not real services. Its results rehearse the tender; they say nothing about any real bidder.";
+pub const SIMULATED_NOTICE_EN: &str = "SIMULATED VENDORS: this run used tenderbench's simulated vendors, not real services. Its results rehearse the tender; they say nothing about any real bidder.";
 pub const SIMULATED_NOTICE_ZH: &str = "模拟供应商：本次运行使用的是 tenderbench 的模拟供应商，而非真实服务。结果仅用于演练招标流程，不代表任何真实投标人的能力。";
 
 #[derive(Default)]
@@ -93,7 +92,8 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell {
 }
 
 pub fn spec_of(run: &tb_store::RunRecord) -> Result<Spec, ReportError> {
-    serde_json::from_str(&run.spec_json).map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: e.to_string() })
+    serde_json::from_str(&run.spec_json)
+        .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: e.to_string() })
 }
 
 /// Builds the report of a stored run.

@@ -199,7 +199,12 @@ pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
             let bars: Vec<Bar<'_>> = report
                 .vendors
                 .iter()
-                .map(|v| Bar { label: &v.name, value: v.criteria[i].value, low: v.criteria[i].ci_low, high: v.criteria[i].ci_high })
+                .map(|v| Bar {
+                    label: &v.name,
+                    value: v.criteria[i].value,
+                    low: v.criteria[i].ci_low,
+                    high: v.criteria[i].ci_high,
+                })
                 .collect();
             bar_chart(&format!("{} ({})", c.name, c.id), &bars, c.gate.as_ref().and_then(|g| g.min.or(g.max)))
         })
@@ -253,7 +258,10 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
         t.price_weight,
         report.tender.price_weight * 100.0
     ));
-    s.push_str(&format!("## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---:|---:|---:|---:|\n", t.ranking, t.rank, t.vendor, t.qualified, t.bid_price, t.technical, t.price, t.total));
+    s.push_str(&format!(
+        "## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---:|---:|---:|---:|\n",
+        t.ranking, t.rank, t.vendor, t.qualified, t.bid_price, t.technical, t.price, t.total
+    ));
     for v in &report.vendors {
         s.push_str(&format!(
             "| {} | {} | {}{} | {:.2} | {:.2} | {} | {} |\n",
@@ -267,7 +275,10 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
             fmt_opt(v.total_score),
         ));
     }
-    s.push_str(&format!("\n## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|---|\n", t.criteria, t.vendor, t.criterion, t.value, t.interval, t.n, t.errors, t.gate));
+    s.push_str(&format!(
+        "\n## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|---|\n",
+        t.criteria, t.vendor, t.criterion, t.value, t.interval, t.n, t.errors, t.gate
+    ));
     for v in &report.vendors {
         for c in &v.criteria {
             s.push_str(&format!(
@@ -300,8 +311,25 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str)
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
     let csv_err = |e: csv::Error| ReportError::Io { path: name.to_string(), source: e.into() };
     w.write_record([
-        "run_id", "simulated", "vendor", "suite", "case_id", "repeat", "subject", "language", "status", "cause", "detail",
-        "attempts", "latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens", "finish_reason", "criteria", "extracted",
+        "run_id",
+        "simulated",
+        "vendor",
+        "suite",
+        "case_id",
+        "repeat",
+        "subject",
+        "language",
+        "status",
+        "cause",
+        "detail",
+        "attempts",
+        "latency_ms",
+        "ttft_ms",
+        "prompt_tokens",
+        "completion_tokens",
+        "finish_reason",
+        "criteria",
+        "extracted",
         "correct",
     ])
     .map_err(csv_err)?;
@@ -310,7 +338,8 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str)
     while let Some(cell) = cells.try_next().await? {
         let g = grade_cell(&spec, cell);
         let c = &g.cell;
-        let join = |f: &dyn Fn(&tb_core::Grade) -> String| g.grades.iter().map(|(_, gr)| f(gr)).collect::<Vec<_>>().join(";");
+        let join =
+            |f: &dyn Fn(&tb_core::Grade) -> String| g.grades.iter().map(|(_, gr)| f(gr)).collect::<Vec<_>>().join(";");
         let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.1}"));
         w.write_record([
             c.run_id.clone(),

@@ -44,7 +44,9 @@ pub enum RunError {
         "run {run_id} was started with spec hash {stored}, but this spec hashes to {now}: resume only with the spec the run started with"
     )]
     SpecChanged { run_id: String, stored: String, now: String },
-    #[error("suite {suite} changed since run {run_id} started (sha256 {stored} → {now}): resume only with the same suite files")]
+    #[error(
+        "suite {suite} changed since run {run_id} started (sha256 {stored} → {now}): resume only with the same suite files"
+    )]
     SuiteChanged { run_id: String, suite: String, stored: String, now: String },
     #[error("run {0} has already finished; nothing to resume")]
     AlreadyFinished(String),
@@ -258,7 +260,8 @@ pub async fn run(
     }
     let total = per_vendor_total * spec.vendors.len() as u64;
     let stored = store.count_cells(&run_id).await?;
-    let status = if stored == total && !*cancel.borrow_and_update() { RunStatus::Finished } else { RunStatus::Interrupted };
+    let status =
+        if stored == total && !*cancel.borrow_and_update() { RunStatus::Finished } else { RunStatus::Interrupted };
     store.set_run_status(&run_id, status).await?;
     Ok(RunSummary { run_id, status, stored_now, skipped, total })
 }
@@ -388,7 +391,14 @@ fn reap(r: Result<(), tokio::task::JoinError>) -> Result<(), RunError> {
     }
 }
 
-fn cell_record(run_id: &str, key: CellKey, seq: u64, case: &Case, outcome: Outcome, stats: tb_core::CallStats) -> CellRecord {
+fn cell_record(
+    run_id: &str,
+    key: CellKey,
+    seq: u64,
+    case: &Case,
+    outcome: Outcome,
+    stats: tb_core::CallStats,
+) -> CellRecord {
     let (cause, detail, answer, finish_reason, usage) = match outcome {
         Outcome::Answered(a) => (None, None, Some(a.text), a.finish_reason, a.usage),
         Outcome::Failed(f) => (Some(f.cause.code().to_string()), Some(f.detail), None, None, None),

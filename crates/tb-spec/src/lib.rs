@@ -453,7 +453,11 @@ impl Validator<'_> {
                     None => {
                         self.error(
                             f.span(),
-                            format!("unknown suite format {:?}; expected one of: {}", f.get_ref(), SuiteFormat::NAMES.join(", ")),
+                            format!(
+                                "unknown suite format {:?}; expected one of: {}",
+                                f.get_ref(),
+                                SuiteFormat::NAMES.join(", ")
+                            ),
                         );
                         SuiteFormat::Jsonl
                     }
@@ -476,7 +480,11 @@ impl Validator<'_> {
                 let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
                 self.error(
                     c.suite.span(),
-                    format!("criterion uses suite {:?}, which no [[suite]] defines (defined: {})", c.suite.get_ref(), known.join(", ")),
+                    format!(
+                        "criterion uses suite {:?}, which no [[suite]] defines (defined: {})",
+                        c.suite.get_ref(),
+                        known.join(", ")
+                    ),
                 );
             }
             let grader = GRADERS.iter().find(|(g, _)| g == c.grader.get_ref());
@@ -552,7 +560,11 @@ impl Validator<'_> {
                     None => {
                         self.error(
                             p.span(),
-                            format!("unknown provider {:?}; presets: {} (or omit it and give base_url)", p.get_ref(), providers::names()),
+                            format!(
+                                "unknown provider {:?}; presets: {} (or omit it and give base_url)",
+                                p.get_ref(),
+                                providers::names()
+                            ),
                         );
                         None
                     }
@@ -568,7 +580,10 @@ impl Validator<'_> {
                 }
                 (None, Some(p)) => p.base_url.to_string(),
                 (None, None) => {
-                    self.error(v.name.span(), format!("vendor {:?} needs base_url (or a provider preset)", v.name.get_ref()));
+                    self.error(
+                        v.name.span(),
+                        format!("vendor {:?} needs base_url (or a provider preset)", v.name.get_ref()),
+                    );
                     String::new()
                 }
             };
@@ -608,13 +623,7 @@ impl Validator<'_> {
         }
 
         Spec {
-            tender: Tender {
-                id: t.id.into_inner(),
-                title: t.title,
-                buyer: t.buyer,
-                kind,
-                price_weight: pw,
-            },
+            tender: Tender { id: t.id.into_inner(), title: t.title, buyer: t.buyer, kind, price_weight: pw },
             run: RunSettings {
                 repeats,
                 seed: raw.run.seed,

@@ -79,15 +79,35 @@ fn bad_specs_name_line_column_and_cause() {
     let cases: &[(&str, &str, &str, &str)] = &[
         ("weight = 0.4", "weight = 0.3", "\nweight = 0.3", "criterion weights sum to 0.9, expected 1"),
         ("price_weight = 0.3", "price_weight = 0.05", "0.05", "below the statutory minimum of 0.1 for services"),
-        ("kind = \"services\"\nprice_weight = 0.3", "kind = \"goods\"\nprice_weight = 0.2", "0.2", "below the statutory minimum of 0.3 for goods"),
-        ("grader = \"numeric\"", "grader = \"numerc\"", "\"numerc\"", "unknown grader \"numerc\"; expected one of: choice, numeric"),
+        (
+            "kind = \"services\"\nprice_weight = 0.3",
+            "kind = \"goods\"\nprice_weight = 0.2",
+            "0.2",
+            "below the statutory minimum of 0.3 for goods",
+        ),
+        (
+            "grader = \"numeric\"",
+            "grader = \"numerc\"",
+            "\"numerc\"",
+            "unknown grader \"numerc\"; expected one of: choice, numeric",
+        ),
         ("path = \"suite.jsonl\"", "path = \"missing.jsonl\"", "\"missing", "missing.jsonl does not exist"),
-        ("id = \"math\"", "id = \"knowledge\"\nname = \"dup\"", "\"knowledge\"\nname", "duplicate criterion id \"knowledge\""),
+        (
+            "id = \"math\"",
+            "id = \"knowledge\"\nname = \"dup\"",
+            "\"knowledge\"\nname",
+            "duplicate criterion id \"knowledge\"",
+        ),
         ("name = \"B\"", "name = \"A\" ", "\"A\" ", "duplicate vendor name \"A\""),
         ("provider = \"deepseek\"", "provider = \"deepsek\"", "\"deepsek", "unknown provider \"deepsek\""),
         ("bid_price = 90.0", "bid_price = -1.0", "-1.0", "bid_price is -1, expected a positive amount"),
         ("[run]\nseed = 7", "[run]\nsede = 7", "sede", "unknown field `sede`"),
-        ("suite = \"policy\"\ngrader = \"numeric\"", "suite = \"polcy\"\ngrader = \"numeric\"", "\"polcy", "which no [[suite]] defines"),
+        (
+            "suite = \"policy\"\ngrader = \"numeric\"",
+            "suite = \"polcy\"\ngrader = \"numeric\"",
+            "\"polcy",
+            "which no [[suite]] defines",
+        ),
         ("title = \"Hotline assistant\"", "title = \"Hotline assistant", "Hotline", "string"),
     ];
     for (from, to, culprit, needle) in cases {

@@ -88,9 +88,9 @@ pub fn score_bids(bids: &[Bid], rule: PriceRule) -> Vec<ScoredBid> {
                 };
             }
             let price_score = round_to(benchmark / b.price * 100.0, rule.decimals);
-            let total = round_to((1.0 - rule.price_weight) * technical + rule.price_weight * price_score, rule.decimals);
-            let others: Vec<f64> =
-                valid.iter().filter(|o| !std::ptr::eq(**o, b)).map(|o| o.price).collect();
+            let total =
+                round_to((1.0 - rule.price_weight) * technical + rule.price_weight * price_score, rule.decimals);
+            let others: Vec<f64> = valid.iter().filter(|o| !std::ptr::eq(**o, b)).map(|o| o.price).collect();
             let abnormally_low = !others.is_empty() && {
                 let avg = others.iter().sum::<f64>() / others.len() as f64;
                 b.price < (1.0 - rule.abnormally_low_below_average) * avg
@@ -200,7 +200,10 @@ mod tests {
         let s = score_bids(&bids, rule());
         assert!(s[2].abnormally_low, "79 < 0.8 × 100");
         assert!(!s[0].abnormally_low);
-        let bids = [Bid { price: 100.0, technical: 50.0, qualified: true }, Bid { price: 80.0, technical: 50.0, qualified: true }];
+        let bids = [
+            Bid { price: 100.0, technical: 50.0, qualified: true },
+            Bid { price: 80.0, technical: 50.0, qualified: true },
+        ];
         assert!(!score_bids(&bids, rule())[1].abnormally_low, "exactly 20% below is not below the trigger");
     }
 }

@@ -336,9 +336,8 @@ fn run_from_row(row: &SqliteRow) -> Result<RunRecord> {
 
 fn cell_from_row(row: &SqliteRow) -> Result<CellRecord> {
     let get = |e| StoreError::Corrupt(format!("cell row: {e}"));
-    let opt_u64 = |name: &str| -> Result<Option<u64>> {
-        Ok(row.try_get::<Option<i64>, _>(name).map_err(get)?.map(|n| n as u64))
-    };
+    let opt_u64 =
+        |name: &str| -> Result<Option<u64>> { Ok(row.try_get::<Option<i64>, _>(name).map_err(get)?.map(|n| n as u64)) };
     Ok(CellRecord {
         run_id: row.try_get("run_id").map_err(get)?,
         vendor: row.try_get("vendor").map_err(get)?,

@@ -46,8 +46,7 @@ pub enum SuiteFormat {
 }
 
 impl SuiteFormat {
-    pub const NAMES: &'static [&'static str] =
-        &["jsonl", "ceval", "cmmlu", "mmlu", "safetybench_zh", "gsm8k"];
+    pub const NAMES: &'static [&'static str] = &["jsonl", "ceval", "cmmlu", "mmlu", "safetybench_zh", "gsm8k"];
 
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
@@ -284,10 +283,9 @@ fn parse_safetybench(v: Value) -> Result<Case, String> {
         let text = o.as_str().ok_or_else(|| format!("option {i} must be a string"))?;
         options.push(Choice { label: LABELS[i].to_string(), text: text.to_string() });
     }
-    let index = v
-        .get("answer")
-        .and_then(Value::as_u64)
-        .ok_or("field `answer` must be the index of the correct option")? as usize;
+    let index =
+        v.get("answer").and_then(Value::as_u64).ok_or("field `answer` must be the index of the correct option")?
+            as usize;
     if index >= options.len() {
         return Err(format!("field `answer` is {index}, but there are only {} options", options.len()));
     }
@@ -381,7 +379,9 @@ fn parse_native(v: Value) -> Result<Case, String> {
     let mut messages = match (raw.prompt, raw.messages) {
         (Some(_), Some(_)) => return Err("give either `prompt` or `messages`, not both".into()),
         (None, None) => return Err("missing field `prompt` (or `messages`)".into()),
-        (Some(p), None) if !options.is_empty() => vec![Message::user(choice_prompt(raw.subject.as_deref(), &p, &options, zh))],
+        (Some(p), None) if !options.is_empty() => {
+            vec![Message::user(choice_prompt(raw.subject.as_deref(), &p, &options, zh))]
+        }
         (Some(p), None) => vec![Message::user(p)],
         (None, Some(m)) if m.is_empty() => return Err("field `messages` is empty".into()),
         (None, Some(m)) => m,
@@ -405,7 +405,9 @@ mod tests {
 
     #[test]
     fn reads_ceval_line() {
-        let f = write(r#"{"id": "law/val/0", "subject": "law", "question": "Q?", "A": "a", "B": "b", "C": "c", "D": "d", "answer": "B"}"#);
+        let f = write(
+            r#"{"id": "law/val/0", "subject": "law", "question": "Q?", "A": "a", "B": "b", "C": "c", "D": "d", "answer": "B"}"#,
+        );
         let cases: Vec<_> = SuiteReader::open(f.path(), SuiteFormat::Ceval).unwrap().collect::<Result<_, _>>().unwrap();
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].gold.answer, "B");
@@ -421,7 +423,9 @@ mod tests {
 
     #[test]
     fn reads_safetybench_index() {
-        let f = write(r#"{"id": 2, "category": "Offensiveness", "question": "Q", "options": ["是。", "否。"], "answer": 1}"#);
+        let f = write(
+            r#"{"id": 2, "category": "Offensiveness", "question": "Q", "options": ["是。", "否。"], "answer": 1}"#,
+        );
         let case = SuiteReader::open(f.path(), SuiteFormat::SafetybenchZh).unwrap().next().unwrap().unwrap();
         assert_eq!(case.gold.answer, "B");
         assert_eq!(case.gold.options.len(), 2);
@@ -437,7 +441,9 @@ mod tests {
 
     #[test]
     fn duplicate_ids_are_rejected() {
-        let f = write("{\"id\": 1, \"prompt\": \"x\", \"answer\": \"1\"}\n{\"id\": \"1\", \"prompt\": \"y\", \"answer\": \"2\"}\n");
+        let f = write(
+            "{\"id\": 1, \"prompt\": \"x\", \"answer\": \"1\"}\n{\"id\": \"1\", \"prompt\": \"y\", \"answer\": \"2\"}\n",
+        );
         let err = validate(f.path(), SuiteFormat::Jsonl).unwrap_err().to_string();
         assert!(err.contains(":2: duplicate case id \"1\""), "{err}");
     }
@@ -458,6 +464,12 @@ mod tests {
     fn shared_datasets_read_completely() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
         if !root.exists() {
+            // CI sets TENDERBENCH_REQUIRE_SHARED so that this can never be skipped there.
+            assert!(
+                std::env::var_os("TENDERBENCH_REQUIRE_SHARED").is_none(),
+                "{} is required but missing",
+                root.display()
+            );
             eprintln!("SKIPPED: {} not present (only on the developers' and CI machines)", root.display());
             return;
         }

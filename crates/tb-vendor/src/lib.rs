@@ -292,11 +292,8 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 
 async fn status_error(resp: reqwest::Response) -> AttemptError {
     let status = resp.status();
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after);
+    let retry_after =
+        resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
     let raw = read_capped(resp).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
     let snippet: String = raw.chars().take(200).collect();
     let detail = format!("HTTP {status}: {snippet}");
@@ -337,7 +334,8 @@ fn invalid(detail: String, raw: String) -> AttemptError {
 }
 
 fn usage_of(v: &Value) -> Option<Usage> {
-    let u = v.get("usage").filter(|u| u.is_object()).or_else(|| v["choices"][0].get("usage").filter(|u| u.is_object()))?;
+    let u =
+        v.get("usage").filter(|u| u.is_object()).or_else(|| v["choices"][0].get("usage").filter(|u| u.is_object()))?;
     Some(Usage {
         prompt_tokens: u["prompt_tokens"].as_u64().unwrap_or(0),
         completion_tokens: u["completion_tokens"].as_u64().unwrap_or(0),
@@ -368,11 +366,8 @@ async fn read_json(resp: reqwest::Response) -> Result<Success, AttemptError> {
         Value::Null => String::new(),
         other => return Err(invalid(format!("choices[0].message.content is not text: {other}"), raw)),
     };
-    let answer = Answer {
-        text,
-        finish_reason: choice["finish_reason"].as_str().map(str::to_string),
-        usage: usage_of(&v),
-    };
+    let answer =
+        Answer { text, finish_reason: choice["finish_reason"].as_str().map(str::to_string), usage: usage_of(&v) };
     Ok(Success { answer, ttft_ms: None, raw: cap_raw(raw) })
 }
 
@@ -471,7 +466,12 @@ mod tests {
 
     #[test]
     fn backoff_is_capped_and_jittered() {
-        let p = RetryPolicy { max_retries: 5, base: Duration::from_millis(100), cap: Duration::from_secs(1), max_retry_after: Duration::from_secs(5) };
+        let p = RetryPolicy {
+            max_retries: 5,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(5),
+        };
         for retry in 0..30 {
             let d = p.backoff(retry);
             assert!(d <= Duration::from_secs(1), "{retry}: {d:?}");

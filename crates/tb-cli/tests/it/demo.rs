@@ -1,0 +1,60 @@
+//! The README's first command: the demo on the built-in example.
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_ranks_by_simulated_accuracy_and_intervals_cover_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tb(dir.path(), &["demo"]).await;
+    assert!(o.status.success(), "demo failed:\n{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("SIMULATED VENDORS"), "{out}");
+    assert!(dir.path().join("tenderbench.db").exists(), "the demo stores its run like `run` does");
+
+    let run = run_dir(&dir.path().join("tenderbench-out"));
+    let report = read_json(&run.join("report.json"));
+    assert_eq!(report["simulated"], true);
+    assert!(report["notice"].as_str().unwrap().contains("SIMULATED"));
+    // Demo profiles in spec order: strong 0.92, average 0.78, weak 0.45.
+    let expected = [("Bidder A", 0.92), ("Bidder B", 0.78), ("Bidder C", 0.45)];
+    let vendors = report["vendors"].as_array().unwrap();
+    for ((name, p), v) in expected.iter().zip(vendors) {
+        assert_eq!(v["name"], *name);
+        for c in v["criteria"].as_array().unwrap() {
+            let (lo, hi) = (c["ci_low"].as_f64().unwrap(), c["ci_high"].as_f64().unwrap());
+            assert!(lo <= *p && *p <= hi, "{name} {}: {p} not in [{lo}, {hi}]", c["id"]);
+            assert_eq!(c["errors"], 0);
+            assert!(c["n"].as_u64().unwrap() >= 198);
+        }
+        for key in ["name", "qualified", "rank", "technical_score", "price_score", "total_score"] {
+            assert!(v.get(key).is_some(), "report.json vendor lacks {key}");
+        }
+    }
+    // Ranked in the order of accuracy; the weak one fails the 60% knowledge gate.
+    assert_eq!(report["ranking"], serde_json::json!(["Bidder A", "Bidder B"]));
+    assert_eq!(vendors[2]["qualified"], false);
+    assert_eq!(vendors[2]["rank"], serde_json::Value::Null);
+    assert_eq!(vendors[2]["criteria"][0]["gate_passed"], false);
+
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("id=\"simulated-notice\""));
+    assert!(html.contains("<svg"), "criterion charts");
+    assert!(!html.contains("http://") && !html.contains("https://"), "report.html must be self-contained");
+    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3 * 398, "one row per cell");
+    assert!(csv.lines().nth(1).unwrap().contains(",true,"), "rows say simulated");
+
+    // `report` renders the stored run again with the same numbers.
+    let run_id = report["run_id"].as_str().unwrap();
+    let o = tb(dir.path(), &["report", run_id, "--format", "json"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(again["vendors"], report["vendors"]);
+    let o = tb(dir.path(), &["report", run_id, "--format", "md", "--lang", "en"]).await;
+    assert!(stdout(&o).contains("| 1 | Bidder A |"), "{}", stdout(&o));
+    let o = tb(dir.path(), &["report", run_id, "--format", "html", "--lang", "en"]).await;
+    assert!(stdout(&o).contains("<html lang=\"en\">"));
+    let o = tb(dir.path(), &["report", "no-such-run", "--format", "json"]).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no run \"no-such-run\""), "{}", stderr(&o));
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests through the `tenderbench` binary, against simulated vendors
+//! served in-process on 127.0.0.1 ephemeral ports.
+
+mod demo;
+mod faults;
+mod resume;
+mod scoring;
+mod spec_errors;
+mod support;

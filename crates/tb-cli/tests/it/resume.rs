@@ -1,0 +1,101 @@
+//! kill -9 in the middle of a run, then --resume: every cell stored exactly
+//! once, and no request for a cell that had finished.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
+use tb_suite::SuiteFormat;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_run_resumes_without_repeating_finished_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("s.jsonl");
+    let n = 240;
+    write_numeric_suite(&suite, "q", n);
+    let index = index_of(&[(&suite, SuiteFormat::Jsonl)]);
+    let mut slow = profile("fixed20ms");
+    slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
+    slow.ttft_ms = tb_mock::profile::Range::fixed(10.0);
+    let (m, url) = mock(slow, 9, index).await;
+    let spec = format!(
+        "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{}",
+        spec_head(0.3),
+        vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n")
+    );
+    std::fs::write(dir.path().join("t.toml"), spec).unwrap();
+
+    // Start, wait for a third of the cells to be answered, then SIGKILL.
+    let mut child = bin()
+        .current_dir(dir.path())
+        .args(["run", "t.toml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let run_id = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        let first = lines.find_map(|l| {
+            l.ok().and_then(|l| l.strip_prefix("run ").map(|r| r.split(' ').next().unwrap().to_string()))
+        });
+        // Keep draining so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        first.expect("the run announces its id")
+    })
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while m.request_counts().values().sum::<u64>() < (n / 3) as u64 {
+        assert!(Instant::now() < deadline, "run made no progress");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before: HashMap<String, u64> = m.request_counts();
+
+    let db = dir.path().join("tenderbench.db");
+    let stored: Vec<String> = {
+        let store = tb_store::Store::open(&db).await.unwrap();
+        let cells: Vec<_> = store.cells(&run_id).try_collect().await.unwrap();
+        store.close().await;
+        cells.into_iter().map(|c| c.case_id).collect()
+    };
+    assert!(!stored.is_empty() && stored.len() < n, "killed mid-run: {} stored", stored.len());
+
+    let o = tb(dir.path(), &["run", "t.toml", "--resume", &run_id]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after = m.request_counts();
+    for case in &stored {
+        assert_eq!(before.get(case), Some(&1), "{case} was requested once before the kill");
+        assert_eq!(after.get(case), Some(&1), "{case} had finished; resume must not request it again");
+    }
+    for i in 0..n {
+        assert!(after.get(&format!("q{i}")).is_some_and(|c| *c >= 1), "q{i} never requested");
+    }
+
+    let store = tb_store::Store::open(&db).await.unwrap();
+    let cells: Vec<_> = store.cells(&run_id).try_collect().await.unwrap();
+    assert_eq!(cells.len(), n, "every cell stored");
+    let mut ids: Vec<_> = cells.iter().map(|c| c.case_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "each exactly once");
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    let run = store.run(&run_id).await.unwrap();
+    assert_eq!(run.status, tb_store::RunStatus::Finished);
+
+    // A finished run cannot be resumed, and a changed spec is refused.
+    let o = tb(dir.path(), &["run", "t.toml", "--resume", &run_id]).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already finished"));
+    let changed =
+        std::fs::read_to_string(dir.path().join("t.toml")).unwrap().replace("bid_price = 100", "bid_price = 99");
+    std::fs::write(dir.path().join("t2.toml"), changed).unwrap();
+    let o = tb(dir.path(), &["run", "t2.toml", "--resume", &run_id]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+}

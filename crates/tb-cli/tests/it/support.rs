@@ -1,0 +1,86 @@
+//! Helpers: run the binary, write specs and suites, start simulated vendors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use tb_mock::{CaseIndex, MockVendor, Profile};
+use tb_suite::{SuiteFormat, SuiteReader};
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tenderbench"))
+}
+
+/// Runs the binary in `dir` on a blocking thread (the test's runtime keeps serving mocks).
+pub async fn tb(dir: &Path, args: &[&str]) -> Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || bin().current_dir(dir).args(args).output().expect("binary runs"))
+        .await
+        .expect("join")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Writes a native JSONL suite of `n` arithmetic cases with ids `{prefix}{i}`.
+pub fn write_numeric_suite(path: &Path, prefix: &str, n: usize) {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!(
+            "{{\"id\": \"{prefix}{i}\", \"prompt\": \"{prefix}: what is {i} + {}?\", \"answer\": \"{}\", \"language\": \"en\"}}\n",
+            i * 3,
+            i * 4
+        ));
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+pub fn index_of(paths: &[(&Path, SuiteFormat)]) -> Arc<CaseIndex> {
+    let mut index = CaseIndex::default();
+    for (p, f) in paths {
+        for c in SuiteReader::open(p, *f).unwrap() {
+            index.insert(&c.unwrap());
+        }
+    }
+    Arc::new(index)
+}
+
+/// Starts a simulated vendor; returns it (for request counts) and its base URL.
+pub async fn mock(profile: Profile, seed: u64, index: Arc<CaseIndex>) -> (MockVendor, String) {
+    let m = MockVendor::new(profile, seed, index);
+    let (url, _task) = m.clone().spawn_local().await.unwrap();
+    (m, url)
+}
+
+pub fn profile(name: &str) -> Profile {
+    Profile::named(name).unwrap()
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+/// The one run folder under `out`.
+pub fn run_dir(out: &Path) -> PathBuf {
+    let dirs: Vec<_> =
+        std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("report.json").exists()).collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs[0].clone()
+}
+
+/// A spec header; append suites, criteria and vendors.
+pub fn spec_head(price_weight: f64) -> String {
+    format!(
+        "[tender]\nid = \"T-TEST\"\ntitle = \"test tender\"\nbuyer = \"test buyer\"\nkind = \"services\"\nprice_weight = {price_weight}\n\n[run]\nseed = 1\n\n"
+    )
+}
+
+pub fn vendor_toml(name: &str, url: &str, model: &str, price: f64, extra: &str) -> String {
+    format!("[[vendor]]\nname = \"{name}\"\nbase_url = \"{url}\"\nmodel = \"{model}\"\nbid_price = {price}\n{extra}\n")
+}
