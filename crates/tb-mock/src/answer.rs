@@ -83,8 +83,9 @@ fn sse(v: &Value) -> Bytes {
     Bytes::from(format!("data: {v}\n\n"))
 }
 
-/// The SSE events of a streamed answer with the delay before each: the first
-/// content after `ttft_ms`, the rest spread until `latency_ms`.
+/// The SSE events of a streamed answer, each with its time (offset from the
+/// request's arrival): the first content at `ttft_ms`, the rest spread until
+/// `latency_ms`. Offsets, not delays, so that timer overshoot does not add up.
 pub fn stream_plan(
     id: &str,
     model: &str,
@@ -101,27 +102,28 @@ pub fn stream_plan(
     let chars: Vec<char> = text.chars().collect();
     let pieces: Vec<String> = chars.chunks(chars.len().div_ceil(4).max(1)).map(|c| c.iter().collect()).collect();
     let gap = Duration::from_secs_f64(((latency_ms - ttft_ms) / pieces.len().max(1) as f64).max(0.0) / 1000.0);
+    let ttft = Duration::from_secs_f64(ttft_ms / 1000.0);
     let mut plan = vec![(Duration::ZERO, sse(&chunk(json!({"role": "assistant", "content": ""}), Value::Null)))];
     for (i, p) in pieces.iter().enumerate() {
-        let delay = if i == 0 { Duration::from_secs_f64(ttft_ms / 1000.0) } else { gap };
-        plan.push((delay, sse(&chunk(json!({"content": p}), Value::Null))));
+        plan.push((ttft + gap * i as u32, sse(&chunk(json!({"content": p}), Value::Null))));
     }
+    let end = ttft + gap * pieces.len() as u32;
     match fault {
         Some(FaultKind::TruncatedStream) => {
             plan.truncate(2);
             // Half an event, then the connection closes.
-            plan.push((gap, Bytes::from_static(b"data: {\"choices\": [{\"delta\": {\"content\": \"")));
+            plan.push((end, Bytes::from_static(b"data: {\"choices\": [{\"delta\": {\"content\": \"")));
         }
         Some(FaultKind::InvalidJson) => {
             plan.truncate(2);
-            plan.push((gap, Bytes::from_static(b"data: {this is not json}\n\n")));
+            plan.push((end, Bytes::from_static(b"data: {this is not json}\n\n")));
         }
         _ => {
-            plan.push((gap, sse(&chunk(json!({}), json!("stop")))));
+            plan.push((end, sse(&chunk(json!({}), json!("stop")))));
             let mut last = json!({"id": id, "object": "chat.completion.chunk", "model": model, "choices": []});
             last["usage"] = usage;
-            plan.push((Duration::ZERO, sse(&last)));
-            plan.push((Duration::ZERO, Bytes::from_static(b"data: [DONE]\n\n")));
+            plan.push((end, sse(&last)));
+            plan.push((end, Bytes::from_static(b"data: [DONE]\n\n")));
         }
     }
     plan

@@ -24,6 +24,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use bytes::Bytes;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -144,7 +145,7 @@ impl MockVendor {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
+        axum::serve(no_delay(listener), self.router()).with_graceful_shutdown(shutdown).await
     }
 
     /// Binds 127.0.0.1 on an ephemeral port and serves in the background.
@@ -155,10 +156,21 @@ impl MockVendor {
         let router = self.router();
         let task = tokio::spawn(async move {
             // Serving ends only with the task; an accept error on loopback is not recoverable.
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(no_delay(listener), router).await;
         });
         Ok((format!("http://{addr}/v1"), task))
     }
+}
+
+/// Small SSE events must leave at once, as a real vendor's do: with Nagle's
+/// algorithm on, each one waits for the client's delayed ACK (up to 40 ms).
+fn no_delay(
+    listener: TcpListener,
+) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr> {
+    listener.tap_io(|tcp| {
+        // Failing to set it only costs latency.
+        let _ = tcp.set_nodelay(true);
+    })
 }
 
 async fn models(State(s): State<Arc<MockState>>) -> impl IntoResponse {
@@ -175,6 +187,7 @@ fn error_response(status: StatusCode, message: &str) -> Response {
 }
 
 async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
+    let arrived = tokio::time::Instant::now();
     let req: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return error_response(StatusCode::BAD_REQUEST, &format!("request is not JSON: {e}")),
@@ -238,7 +251,7 @@ async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
     });
     let id = format!("chatcmpl-mock-{request_no}");
     if !stream {
-        tokio::time::sleep(Duration::from_secs_f64(latency / 1000.0)).await;
+        tokio::time::sleep_until(arrived + Duration::from_secs_f64(latency / 1000.0)).await;
         if matches!(fault.map(|f| f.kind), Some(FaultKind::InvalidJson)) {
             return ([(header::CONTENT_TYPE, "application/json")], "{\"choices\": [ {\"message\": ").into_response();
         }
@@ -250,11 +263,9 @@ async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
         return axum::Json(body).into_response();
     }
     let plan = answer::stream_plan(&id, &s.model, &text, usage, ttft, latency, fault.map(|f| f.kind));
-    let body = futures_util::stream::unfold(plan.into_iter(), |mut it| async move {
-        let (delay, bytes) = it.next()?;
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+    let body = futures_util::stream::unfold(plan.into_iter(), move |mut it| async move {
+        let (at, bytes) = it.next()?;
+        tokio::time::sleep_until(arrived + at).await;
         Some((Ok::<Bytes, std::io::Error>(bytes), it))
     });
     Response::builder()

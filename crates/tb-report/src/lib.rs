@@ -104,7 +104,7 @@ pub async fn build(store: &Store, run_id: &str) -> Result<Report, ReportError> {
 
     let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
     let mut vendors: HashMap<String, VendorTally> = HashMap::new();
-    let mut cells = store.cells(run_id);
+    let mut cells = store.cells(run_id, false);
     while let Some(cell) = cells.try_next().await? {
         let v = vendors.entry(cell.vendor.clone()).or_default();
         v.cells += 1;

@@ -334,7 +334,7 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str)
     ])
     .map_err(csv_err)?;
     let mut rows = 0;
-    let mut cells = store.cells(run_id);
+    let mut cells = store.cells(run_id, false);
     while let Some(cell) = cells.try_next().await? {
         let g = grade_cell(&spec, cell);
         let c = &g.cell;

@@ -154,6 +154,9 @@ CREATE TABLE IF NOT EXISTS cells (
 );
 "#;
 
+const CELL_COLUMNS_BUT_RAW: &str = "run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
+     prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, '' AS raw, finished_at";
+
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
@@ -302,9 +305,12 @@ impl Store {
     }
 
     /// Streams a run's cells in a stable order (vendor, suite, position, repeat)
-    /// without loading them all.
-    pub fn cells(&self, run_id: &str) -> BoxStream<'_, Result<CellRecord>> {
-        let stream = sqlx::query("SELECT * FROM cells WHERE run_id = ? ORDER BY vendor, suite, seq, repeat")
+    /// without loading them all. The raw responses (the bulk of the bytes) are
+    /// read only when `with_raw` is set; otherwise `raw` is empty.
+    pub fn cells(&self, run_id: &str, with_raw: bool) -> BoxStream<'_, Result<CellRecord>> {
+        let columns = if with_raw { "*" } else { CELL_COLUMNS_BUT_RAW };
+        let sql = format!("SELECT {columns} FROM cells WHERE run_id = ? ORDER BY vendor, suite, seq, repeat");
+        let stream = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(run_id.to_string())
             .fetch(&self.pool)
             .map_err(q("read cells"))
@@ -419,7 +425,7 @@ mod tests {
 
         let store = Store::open(&path).await.unwrap();
         assert_eq!(store.count_cells("r1").await.unwrap(), 3);
-        let cells: Vec<_> = store.cells("r1").collect().await;
+        let cells: Vec<_> = store.cells("r1", true).collect().await;
         assert_eq!(cells[0].as_ref().unwrap().answer.as_deref(), Some("答案是B"));
         let done = store.finished_digests("r1", "A").await.unwrap();
         assert!(done.contains(&cell("2").digest()));

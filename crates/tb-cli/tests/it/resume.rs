@@ -61,7 +61,7 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
     let db = dir.path().join("tenderbench.db");
     let stored: Vec<String> = {
         let store = tb_store::Store::open(&db).await.unwrap();
-        let cells: Vec<_> = store.cells(&run_id).try_collect().await.unwrap();
+        let cells: Vec<_> = store.cells(&run_id, false).try_collect().await.unwrap();
         store.close().await;
         cells.into_iter().map(|c| c.case_id).collect()
     };
@@ -79,7 +79,7 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
     }
 
     let store = tb_store::Store::open(&db).await.unwrap();
-    let cells: Vec<_> = store.cells(&run_id).try_collect().await.unwrap();
+    let cells: Vec<_> = store.cells(&run_id, false).try_collect().await.unwrap();
     assert_eq!(cells.len(), n, "every cell stored");
     let mut ids: Vec<_> = cells.iter().map(|c| c.case_id.clone()).collect();
     ids.sort();
@@ -98,4 +98,55 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
     std::fs::write(dir.path().join("t2.toml"), changed).unwrap();
     let o = tb(dir.path(), &["run", "t2.toml", "--resume", &run_id]).await;
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Ctrl-C (SIGINT): the run stops cleanly, says how to resume, exits 130, and
+/// the store is sound; the resumed run then completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_run_stops_cleanly_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("s.jsonl");
+    let n = 200;
+    write_numeric_suite(&suite, "q", n);
+    let mut slow = profile("fixed20ms");
+    slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
+    let (m, url) = mock(slow, 3, index_of(&[(&suite, SuiteFormat::Jsonl)])).await;
+    let spec = format!(
+        "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{}",
+        spec_head(0.3),
+        vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n")
+    );
+    std::fs::write(dir.path().join("t.toml"), spec).unwrap();
+    let child = bin()
+        .current_dir(dir.path())
+        .args(["run", "t.toml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while m.request_counts().values().sum::<u64>() < 40 {
+        assert!(Instant::now() < deadline, "run made no progress");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    let run_id = err.lines().find_map(|l| l.strip_prefix("run ")).unwrap().split(' ').next().unwrap().to_string();
+    assert!(err.contains(&format!("--resume {run_id}")), "{err}");
+
+    let db = dir.path().join("tenderbench.db");
+    let store = tb_store::Store::open(&db).await.unwrap();
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    assert_eq!(store.run(&run_id).await.unwrap().status, tb_store::RunStatus::Interrupted);
+    let stored = store.count_cells(&run_id).await.unwrap();
+    assert!(stored > 0 && stored < n as u64, "{stored}");
+    store.close().await;
+
+    let o = tb(dir.path(), &["run", "t.toml", "--resume", &run_id]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let store = tb_store::Store::open(&db).await.unwrap();
+    assert_eq!(store.count_cells(&run_id).await.unwrap(), n as u64);
 }
