@@ -73,19 +73,18 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes report.json, report.html and results.csv into `dir`.
+/// Writes results.csv, report.json and report.html into `dir`, in one pass over the cells.
 pub async fn write_outputs(store: &Store, run_id: &str, dir: &Path, lang: LangArg) -> Result<Report, Failure> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let report = tb_report::build(store, run_id).await?;
+    let csv_path = dir.join("results.csv");
+    let file = std::fs::File::create(&csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
+    let report = tb_report::write_csv(store, run_id, file, &csv_path.display().to_string()).await?;
     let write = |name: &str, text: String| {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
     write("report.json", tb_report::render_json(&report))?;
     write("report.html", tb_report::render_html(&report, lang.lang())?)?;
-    let csv_path = dir.join("results.csv");
-    let file = std::fs::File::create(&csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
-    tb_report::write_csv(store, run_id, file, &csv_path.display().to_string()).await?;
     Ok(report)
 }
 

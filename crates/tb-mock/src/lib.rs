@@ -162,6 +162,25 @@ impl MockVendor {
     }
 }
 
+/// Sleeps until `deadline` with sub-millisecond precision. Tokio's timer rounds
+/// up to whole milliseconds, which would make a "20 ms" vendor a 21–22 ms one;
+/// the last stretch is slept on a blocking thread with the OS's fine timer.
+async fn sleep_until_precisely(deadline: tokio::time::Instant) {
+    const COARSE_MARGIN: Duration = Duration::from_millis(2);
+    let now = tokio::time::Instant::now();
+    if deadline <= now {
+        return;
+    }
+    if deadline - now > COARSE_MARGIN {
+        tokio::time::sleep_until(deadline - COARSE_MARGIN).await;
+    }
+    let rest = deadline.saturating_duration_since(tokio::time::Instant::now());
+    if !rest.is_zero() {
+        // A failed join only means the sleep was cut short.
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    }
+}
+
 /// Small SSE events must leave at once, as a real vendor's do: with Nagle's
 /// algorithm on, each one waits for the client's delayed ACK (up to 40 ms).
 fn no_delay(
@@ -251,7 +270,7 @@ async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
     });
     let id = format!("chatcmpl-mock-{request_no}");
     if !stream {
-        tokio::time::sleep_until(arrived + Duration::from_secs_f64(latency / 1000.0)).await;
+        sleep_until_precisely(arrived + Duration::from_secs_f64(latency / 1000.0)).await;
         if matches!(fault.map(|f| f.kind), Some(FaultKind::InvalidJson)) {
             return ([(header::CONTENT_TYPE, "application/json")], "{\"choices\": [ {\"message\": ").into_response();
         }
@@ -265,7 +284,7 @@ async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
     let plan = answer::stream_plan(&id, &s.model, &text, usage, ttft, latency, fault.map(|f| f.kind));
     let body = futures_util::stream::unfold(plan.into_iter(), move |mut it| async move {
         let (at, bytes) = it.next()?;
-        tokio::time::sleep_until(arrived + at).await;
+        sleep_until_precisely(arrived + at).await;
         Some((Ok::<Bytes, std::io::Error>(bytes), it))
     });
     Response::builder()

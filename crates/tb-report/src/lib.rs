@@ -98,6 +98,16 @@ pub fn spec_of(run: &tb_store::RunRecord) -> Result<Spec, ReportError> {
 
 /// Builds the report of a stored run.
 pub async fn build(store: &Store, run_id: &str) -> Result<Report, ReportError> {
+    build_visiting(store, run_id, &mut |_| Ok(())).await
+}
+
+/// Builds the report and shows every graded cell to `visit` on the way, so
+/// that per-cell outputs (results.csv) need no second pass over the store.
+pub async fn build_visiting(
+    store: &Store,
+    run_id: &str,
+    visit: &mut dyn FnMut(&GradedCell) -> Result<(), ReportError>,
+) -> Result<Report, ReportError> {
     let run = store.run(run_id).await?;
     let spec = spec_of(&run)?;
     let suites: Vec<SuiteInfo> = serde_json::from_str(&run.suites_json).unwrap_or_default();
@@ -119,9 +129,10 @@ pub async fn build(store: &Store, run_id: &str) -> Result<Report, ReportError> {
             *v.causes.entry(cause.clone()).or_default() += 1;
         }
         let failed = cell.cause.is_some();
-        let vendor = cell.vendor.clone();
-        for (criterion, grade) in grade_cell(&spec, cell).grades {
-            let t = tallies.entry((vendor.clone(), criterion)).or_default();
+        let graded = grade_cell(&spec, cell);
+        visit(&graded)?;
+        for (criterion, grade) in &graded.grades {
+            let t = tallies.entry((graded.cell.vendor.clone(), criterion.clone())).or_default();
             t.n += 1;
             t.correct += grade.correct as u64;
             t.errors += failed as u64;

@@ -3,14 +3,13 @@
 
 use std::io::Write;
 
-use futures_util::TryStreamExt;
 use minijinja::value::Serde;
 use minijinja::{Environment, context};
 use serde::Serialize;
 use tb_store::Store;
 
 use crate::chart::{Bar, bar_chart};
-use crate::{Report, ReportError, SIMULATED_NOTICE_EN, SIMULATED_NOTICE_ZH, grade_cell, spec_of};
+use crate::{Report, ReportError, SIMULATED_NOTICE_EN, SIMULATED_NOTICE_ZH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -303,13 +302,12 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
 }
 
 /// Writes `results.csv` to `out` (`name` is used in errors): one row per cell,
-/// with each criterion's grade. Streams; returns the number of rows.
-pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str) -> Result<u64, ReportError> {
-    let run = store.run(run_id).await?;
-    let spec = spec_of(&run)?;
+/// with each criterion's grade. Streams; returns the report built on the way.
+pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str) -> Result<Report, ReportError> {
+    let simulated = store.run(run_id).await?.simulated.to_string();
     let io = |source| ReportError::Io { path: name.to_string(), source };
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
     let csv_err = |e: csv::Error| ReportError::Io { path: name.to_string(), source: e.into() };
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
     w.write_record([
         "run_id",
         "simulated",
@@ -333,40 +331,37 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str)
         "correct",
     ])
     .map_err(csv_err)?;
-    let mut rows = 0;
-    let mut cells = store.cells(run_id, false);
-    while let Some(cell) = cells.try_next().await? {
-        let g = grade_cell(&spec, cell);
+    let report = crate::build_visiting(store, run_id, &mut |g| {
         let c = &g.cell;
         let join =
             |f: &dyn Fn(&tb_core::Grade) -> String| g.grades.iter().map(|(_, gr)| f(gr)).collect::<Vec<_>>().join(";");
         let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.1}"));
         w.write_record([
-            c.run_id.clone(),
-            run.simulated.to_string(),
-            c.vendor.clone(),
-            c.suite.clone(),
-            c.case_id.clone(),
-            c.repeat.to_string(),
-            c.subject.clone().unwrap_or_default(),
-            c.language.clone().unwrap_or_default(),
-            if c.cause.is_some() { "failed" } else { "answered" }.to_string(),
-            c.cause.clone().unwrap_or_default(),
-            c.detail.clone().unwrap_or_default(),
-            c.attempts.to_string(),
-            format!("{:.1}", c.latency_ms),
-            opt(c.ttft_ms),
-            c.prompt_tokens.map_or(String::new(), |n| n.to_string()),
-            c.completion_tokens.map_or(String::new(), |n| n.to_string()),
-            c.finish_reason.clone().unwrap_or_default(),
-            g.grades.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>().join(";"),
-            join(&|gr| gr.extracted.clone().or_else(|| gr.note.clone()).unwrap_or_default()),
-            join(&|gr| gr.correct.to_string()),
+            c.run_id.as_str(),
+            &simulated,
+            &c.vendor,
+            &c.suite,
+            &c.case_id,
+            &c.repeat.to_string(),
+            c.subject.as_deref().unwrap_or_default(),
+            c.language.as_deref().unwrap_or_default(),
+            if c.cause.is_some() { "failed" } else { "answered" },
+            c.cause.as_deref().unwrap_or_default(),
+            c.detail.as_deref().unwrap_or_default(),
+            &c.attempts.to_string(),
+            &format!("{:.1}", c.latency_ms),
+            &opt(c.ttft_ms),
+            &c.prompt_tokens.map_or(String::new(), |n| n.to_string()),
+            &c.completion_tokens.map_or(String::new(), |n| n.to_string()),
+            c.finish_reason.as_deref().unwrap_or_default(),
+            &g.grades.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(";"),
+            &join(&|gr| gr.extracted.clone().or_else(|| gr.note.clone()).unwrap_or_default()),
+            &join(&|gr| gr.correct.to_string()),
         ])
-        .map_err(csv_err)?;
-        rows += 1;
-    }
+        .map_err(csv_err)
+    })
+    .await?;
     let mut inner = w.into_inner().map_err(|e| io(e.into_error()))?;
     inner.flush().map_err(io)?;
-    Ok(rows)
+    Ok(report)
 }

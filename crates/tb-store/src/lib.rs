@@ -241,38 +241,41 @@ impl Store {
     /// Stores a batch of cells in one transaction. A cell already stored is
     /// left as it was; returns how many were new.
     pub async fn insert_cells(&self, cells: &[CellRecord]) -> Result<u64> {
+        // Multi-row INSERTs: one statement per ROWS_PER_STATEMENT cells keeps
+        // the per-statement cost off the hot path (20 parameters a row stays far
+        // below SQLite's limit of 32,766).
+        const ROWS_PER_STATEMENT: usize = 256;
         let mut tx = self.pool.begin().await.map_err(q("begin"))?;
         let mut inserted = 0;
-        for c in cells {
-            let r = sqlx::query(
-                "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason,
-                    prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, raw, finished_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (run_id, vendor, suite, case_id, repeat) DO NOTHING",
-            )
-            .bind(&c.run_id)
-            .bind(&c.vendor)
-            .bind(&c.suite)
-            .bind(&c.case_id)
-            .bind(c.repeat as i64)
-            .bind(c.seq as i64)
-            .bind(&c.cause)
-            .bind(&c.detail)
-            .bind(&c.answer)
-            .bind(&c.finish_reason)
-            .bind(c.prompt_tokens.map(|n| n as i64))
-            .bind(c.completion_tokens.map(|n| n as i64))
-            .bind(c.ttft_ms)
-            .bind(c.latency_ms)
-            .bind(c.attempts as i64)
-            .bind(&c.gold_json)
-            .bind(&c.subject)
-            .bind(&c.language)
-            .bind(&c.raw)
-            .bind(&c.finished_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(q("insert cell"))?;
+        for chunk in cells.chunks(ROWS_PER_STATEMENT) {
+            let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
+                 prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, raw, finished_at) ",
+            );
+            b.push_values(chunk, |mut row, c| {
+                row.push_bind(&c.run_id)
+                    .push_bind(&c.vendor)
+                    .push_bind(&c.suite)
+                    .push_bind(&c.case_id)
+                    .push_bind(c.repeat as i64)
+                    .push_bind(c.seq as i64)
+                    .push_bind(&c.cause)
+                    .push_bind(&c.detail)
+                    .push_bind(&c.answer)
+                    .push_bind(&c.finish_reason)
+                    .push_bind(c.prompt_tokens.map(|n| n as i64))
+                    .push_bind(c.completion_tokens.map(|n| n as i64))
+                    .push_bind(c.ttft_ms)
+                    .push_bind(c.latency_ms)
+                    .push_bind(c.attempts as i64)
+                    .push_bind(&c.gold_json)
+                    .push_bind(&c.subject)
+                    .push_bind(&c.language)
+                    .push_bind(&c.raw)
+                    .push_bind(&c.finished_at);
+            });
+            b.push(" ON CONFLICT (run_id, vendor, suite, case_id, repeat) DO NOTHING");
+            let r = b.build().execute(&mut *tx).await.map_err(q("insert cells"))?;
             inserted += r.rows_affected();
         }
         tx.commit().await.map_err(q("commit cells"))?;

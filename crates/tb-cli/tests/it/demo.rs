@@ -58,3 +58,24 @@ async fn demo_ranks_by_simulated_accuracy_and_intervals_cover_it() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no run \"no-such-run\""), "{}", stderr(&o));
 }
+
+/// Every example tender in `examples/` can be rehearsed with simulated vendors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_example_runs_as_a_demo() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let spec = entry.unwrap().path().join("tender.toml");
+        if !spec.exists() {
+            continue;
+        }
+        seen += 1;
+        let dir = tempfile::tempdir().unwrap();
+        let o = tb(dir.path(), &["demo", spec.to_str().unwrap()]).await;
+        assert!(o.status.success(), "{}: {}", spec.display(), stderr(&o));
+        let report = read_json(&run_dir(&dir.path().join("tenderbench-out")).join("report.json"));
+        assert_eq!(report["simulated"], true);
+        assert!(!report["ranking"].as_array().unwrap().is_empty(), "{}: nobody ranked", spec.display());
+    }
+    assert!(seen >= 1, "no example found in {}", examples.display());
+}
