@@ -93,6 +93,14 @@ pub fn cell_digest(vendor: &str, suite: &str, case_id: &str, repeat: u32) -> u12
     u128::from_le_bytes(out[..16].try_into().expect("sha256 has 32 bytes"))
 }
 
+/// A suite as recorded with a run: its id, the SHA-256 of its file and its size.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SuiteRecord {
+    pub id: String,
+    pub sha256: String,
+    pub cases: u64,
+}
+
 /// Token usage as the vendor reported it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Usage {

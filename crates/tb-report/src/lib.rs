@@ -110,7 +110,8 @@ pub async fn build_visiting(
 ) -> Result<Report, ReportError> {
     let run = store.run(run_id).await?;
     let spec = spec_of(&run)?;
-    let suites: Vec<SuiteInfo> = serde_json::from_str(&run.suites_json).unwrap_or_default();
+    let suites: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
+        .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("stored suites: {e}") })?;
 
     let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
     let mut vendors: HashMap<String, VendorTally> = HashMap::new();
@@ -248,19 +249,7 @@ pub async fn build_visiting(
             technical_weight: spec.technical_weight(),
         },
         suites,
-        criteria: spec
-            .criteria
-            .iter()
-            .map(|c| CriterionInfo {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                suite: c.suite.clone(),
-                grader: c.grader.clone(),
-                metric: c.metric.clone(),
-                weight: c.weight,
-                gate: c.gate.clone(),
-            })
-            .collect(),
+        criteria: spec.criteria.clone(),
         vendors: vendor_reports,
         ranking,
     })

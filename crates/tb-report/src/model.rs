@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tb_spec::{Gate, ProcurementKind};
+pub use tb_core::SuiteRecord;
+pub use tb_spec::Criterion;
+use tb_spec::ProcurementKind;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -20,8 +22,8 @@ pub struct Report {
     pub notice: Option<String>,
     pub confidence: f64,
     pub tender: TenderInfo,
-    pub suites: Vec<SuiteInfo>,
-    pub criteria: Vec<CriterionInfo>,
+    pub suites: Vec<SuiteRecord>,
+    pub criteria: Vec<Criterion>,
     /// In spec order.
     pub vendors: Vec<VendorReport>,
     /// Names of ranked vendors, best first.
@@ -36,24 +38,6 @@ pub struct TenderInfo {
     pub kind: ProcurementKind,
     pub price_weight: f64,
     pub technical_weight: f64,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct SuiteInfo {
-    pub id: String,
-    pub sha256: String,
-    pub cases: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CriterionInfo {
-    pub id: String,
-    pub name: String,
-    pub suite: String,
-    pub grader: String,
-    pub metric: String,
-    pub weight: f64,
-    pub gate: Option<Gate>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+pub use tb_core::SuiteRecord;
 use tb_core::{Case, CellKey, Outcome};
 use tb_spec::{Spec, VendorSpec};
 use tb_store::{CellRecord, RunRecord, RunStatus, Store, StoreError, now_rfc3339};
@@ -52,14 +52,6 @@ pub enum RunError {
     AlreadyFinished(String),
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-/// A suite as recorded with a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SuiteRecord {
-    pub id: String,
-    pub sha256: String,
-    pub cases: u64,
 }
 
 /// Receives progress as cells are stored. Implemented by the CLI (progress bars
