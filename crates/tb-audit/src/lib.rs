@@ -85,7 +85,14 @@ pub struct AuditEntry {
 /// The hash of an entry: SHA-256 over its length-prefixed fields and the previous hash.
 pub fn entry_hash(run_id: &str, seq: u64, at: &str, kind: &str, payload: &str, prev_hash: &str) -> String {
     let mut h = Sha256::new();
-    for part in [run_id.as_bytes(), &seq.to_le_bytes(), at.as_bytes(), kind.as_bytes(), payload.as_bytes(), prev_hash.as_bytes()] {
+    for part in [
+        run_id.as_bytes(),
+        &seq.to_le_bytes(),
+        at.as_bytes(),
+        kind.as_bytes(),
+        payload.as_bytes(),
+        prev_hash.as_bytes(),
+    ] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);
     }
@@ -129,6 +136,10 @@ impl Chain {
         e
     }
 
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
     /// Entries appended so far (the seq of the newest).
     pub fn len(&self) -> u64 {
         self.next_seq - 1
@@ -163,38 +174,62 @@ pub fn verify_chain(run_id: &str, entries: &[AuditEntry]) -> Result<(), AuditErr
     Ok(())
 }
 
-/// Merkle root over hex hashes: leaves are SHA-256(0x00 ‖ h), nodes SHA-256(0x01 ‖ l ‖ r);
-/// an odd node is carried up unchanged. The root of nothing is [`GENESIS`].
+/// Merkle root over hex hashes, computed incrementally in O(log n) memory, so
+/// a run of a million cells can checkpoint as it goes. Leaves are
+/// SHA-256(0x00 ‖ h) and nodes SHA-256(0x01 ‖ left ‖ right); complete subtrees
+/// ("peaks") are kept, and the root bags them from the right. The root of
+/// nothing is [`GENESIS`].
+#[derive(Debug, Clone, Default)]
+pub struct MerkleAccumulator {
+    peaks: Vec<(u32, [u8; 32])>,
+    leaves: u64,
+}
+
+fn node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    let mut d = Sha256::new();
+    d.update([1u8]);
+    d.update(left);
+    d.update(right);
+    d.finalize().into()
+}
+
+impl MerkleAccumulator {
+    pub fn push(&mut self, hash_hex: &str) {
+        let mut d = Sha256::new();
+        d.update([0u8]);
+        d.update(hash_hex.as_bytes());
+        let mut cur: [u8; 32] = d.finalize().into();
+        let mut height = 0;
+        while let Some((h, top)) = self.peaks.last() {
+            if *h != height {
+                break;
+            }
+            cur = node(top, &cur);
+            height += 1;
+            self.peaks.pop();
+        }
+        self.peaks.push((height, cur));
+        self.leaves += 1;
+    }
+
+    pub fn leaves(&self) -> u64 {
+        self.leaves
+    }
+
+    pub fn root(&self) -> String {
+        let mut peaks = self.peaks.iter().rev();
+        let Some((_, last)) = peaks.next() else { return GENESIS.into() };
+        hex::encode(peaks.fold(*last, |acc, (_, peak)| node(peak, &acc)))
+    }
+}
+
+/// The Merkle root of `hashes` (see [`MerkleAccumulator`]).
 pub fn merkle_root(hashes: &[String]) -> String {
-    if hashes.is_empty() {
-        return GENESIS.into();
+    let mut acc = MerkleAccumulator::default();
+    for h in hashes {
+        acc.push(h);
     }
-    let mut level: Vec<[u8; 32]> = hashes
-        .iter()
-        .map(|h| {
-            let mut d = Sha256::new();
-            d.update([0u8]);
-            d.update(h.as_bytes());
-            d.finalize().into()
-        })
-        .collect();
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [l, r] => {
-                    let mut d = Sha256::new();
-                    d.update([1u8]);
-                    d.update(l);
-                    d.update(r);
-                    d.finalize().into()
-                }
-                [one] => *one,
-                _ => unreachable!("chunks(2) yields one or two"),
-            })
-            .collect();
-    }
-    hex::encode(level[0])
+    acc.root()
 }
 
 /// The bytes a checkpoint signature covers.

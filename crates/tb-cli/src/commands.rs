@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
+use tb_audit::Keypair;
 use tb_core::Message;
 use tb_mock::{CaseIndex, MockVendor, Profile};
 use tb_report::Report;
@@ -31,6 +32,7 @@ pub fn load_spec(path: &Path) -> Result<Spec, Failure> {
 
 /// Runs a validated spec, then writes its reports. Shared by `run` and `demo`.
 pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang: LangArg) -> Result<ExitCode, Failure> {
+    let key = opts.key.clone();
     let store = Store::open(db).await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -66,25 +68,39 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
         return Ok(ExitCode::from(INTERRUPTED));
     }
     let dir = out.join(&summary.run_id);
-    let report = write_outputs(&store, &summary.run_id, &dir, lang).await?;
+    let report = write_outputs(&store, &summary.run_id, &dir, lang, key.as_deref(), None).await?;
     print_ranking(&report);
     println!("reports: {}", dir.display());
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes results.csv, report.json and report.html into `dir`, in one pass over the cells.
-pub async fn write_outputs(store: &Store, run_id: &str, dir: &Path, lang: LangArg) -> Result<Report, Failure> {
+/// Writes results.csv, report.json and report.html into `dir`, in one pass
+/// over the cells; with a key, signs report.json (report.json.sig) and records
+/// the signature in the audit log.
+pub async fn write_outputs(
+    store: &Store,
+    run_id: &str,
+    dir: &Path,
+    lang: LangArg,
+    key: Option<&Keypair>,
+    replaces: Option<String>,
+) -> Result<Report, Failure> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let csv_path = dir.join("results.csv");
     let file = std::fs::File::create(&csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
     let report = tb_report::write_csv(store, run_id, file, &csv_path.display().to_string()).await?;
-    let write = |name: &str, text: String| {
+    let write = |name: &str, text: &str| {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
-    write("report.json", tb_report::render_json(&report))?;
-    write("report.html", tb_report::render_html(&report, lang.lang())?)?;
+    let json = tb_report::render_json(&report);
+    write("report.json", &json)?;
+    write("report.html", &tb_report::render_html(&report, lang.lang())?)?;
+    if let Some(key) = key {
+        let sig = tb_bundle::record_report_signature(store, run_id, key, &json, replaces).await?;
+        write("report.json.sig", &format!("{}\n", sig.signature))?;
+    }
     Ok(report)
 }
 
@@ -147,9 +163,22 @@ pub async fn run(
     out: &Path,
     resume: Option<String>,
     lang: LangArg,
+    key: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
     let spec = load_spec(spec_path)?;
-    execute(&spec, db, out, RunOptions { resume, simulated: false }, lang).await
+    let key = match key {
+        Some(path) => Some(Arc::new(Keypair::load(&path).map_err(bad_input)?)),
+        None if Path::new(tb_audit::PRIVATE_KEY_FILE).exists() => {
+            Some(Arc::new(Keypair::load(Path::new(tb_audit::PRIVATE_KEY_FILE)).map_err(bad_input)?))
+        }
+        None => {
+            eprintln!(
+                "note: no signing key (create one with `tenderbench keygen`): checkpoints and reports stay unsigned"
+            );
+            None
+        }
+    };
+    execute(&spec, db, out, RunOptions { resume, simulated: false, key }, lang).await
 }
 
 pub async fn check(spec_path: &Path) -> Result<ExitCode, Failure> {

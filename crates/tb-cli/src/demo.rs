@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use tb_audit::Keypair;
 use tb_mock::{MockVendor, Profile};
 use tb_runner::RunOptions;
 
@@ -34,7 +35,27 @@ fn write_example(dir: &Path) -> Result<PathBuf, Failure> {
     Ok(dir.join("tender.toml"))
 }
 
-pub async fn demo(spec: Option<PathBuf>, db: &Path, out: &Path, lang: LangArg) -> Result<ExitCode, Failure> {
+pub async fn demo(
+    spec: Option<PathBuf>,
+    db: &Path,
+    out: &Path,
+    lang: LangArg,
+    key: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let key_path = match key {
+        Some(p) => p,
+        None => {
+            let dir = out.join("demo-key");
+            let path = dir.join(tb_audit::PRIVATE_KEY_FILE);
+            if !path.exists() {
+                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                let (kp, _) = Keypair::generate_files(&dir)?;
+                eprintln!("demo signing key written to {} (fingerprint {})", path.display(), kp.fingerprint());
+            }
+            path
+        }
+    };
+    let key = Arc::new(Keypair::load(&key_path).map_err(crate::bad_input)?);
     let spec_path = match spec {
         Some(p) => p,
         None => {
@@ -65,7 +86,7 @@ pub async fn demo(spec: Option<PathBuf>, db: &Path, out: &Path, lang: LangArg) -
         v.temperature_range = (0.0, 2.0);
         servers.push(task);
     }
-    let result = execute(&spec, db, out, RunOptions { resume: None, simulated: true }, lang).await;
+    let result = execute(&spec, db, out, RunOptions { resume: None, simulated: true, key: Some(key) }, lang).await;
     for s in servers {
         s.abort();
     }

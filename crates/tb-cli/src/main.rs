@@ -6,6 +6,7 @@
 
 mod commands;
 mod demo;
+mod integrity;
 mod progress;
 
 use std::path::PathBuf;
@@ -54,6 +55,9 @@ enum Command {
         out: PathBuf,
         #[arg(long, value_enum, default_value = "zh")]
         lang: LangArg,
+        /// Signing key (default: OUT/demo-key/tenderbench.key, created when missing).
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// Run a tender spec against the vendors it names.
     Run {
@@ -67,6 +71,43 @@ enum Command {
         /// Continue an interrupted run: cells already stored are not sent again.
         #[arg(long, value_name = "RUN_ID")]
         resume: Option<String>,
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
+        /// Signing key for checkpoints and reports (default: ./tenderbench.key when it exists).
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Write a new Ed25519 signing key pair (tenderbench.key, mode 0600, and tenderbench.pub).
+    Keygen {
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Export a run as one evidence bundle (.tar.gz) for auditors.
+    Export {
+        run_id: String,
+        #[arg(long)]
+        bundle: PathBuf,
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "tenderbench.key")]
+        key: PathBuf,
+    },
+    /// Verify an evidence bundle offline: hashes, chain, signatures, and every number recomputed.
+    Verify {
+        bundle: PathBuf,
+        /// The signing key's published fingerprint; verification fails for any other key.
+        #[arg(long)]
+        expect_key: Option<String>,
+    },
+    /// Re-grade and re-score a stored run from its transcripts (no vendor is called); the audit log keeps both reports.
+    Regrade {
+        run_id: String,
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "tenderbench-out")]
+        out: PathBuf,
+        #[arg(long, default_value = "tenderbench.key")]
+        key: PathBuf,
         #[arg(long, value_enum, default_value = "zh")]
         lang: LangArg,
     },
@@ -146,8 +187,14 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Demo { spec, db, out, lang } => demo::demo(spec, &db, &out, lang).await,
-            Command::Run { spec, db, out, resume, lang } => commands::run(&spec, &db, &out, resume, lang).await,
+            Command::Demo { spec, db, out, lang, key } => demo::demo(spec, &db, &out, lang, key).await,
+            Command::Run { spec, db, out, resume, lang, key } => {
+                commands::run(&spec, &db, &out, resume, lang, key).await
+            }
+            Command::Keygen { dir } => integrity::keygen(&dir),
+            Command::Export { run_id, bundle, db, key } => integrity::export(&run_id, &bundle, &db, &key).await,
+            Command::Verify { bundle, expect_key } => integrity::verify(&bundle, expect_key.as_deref()).await,
+            Command::Regrade { run_id, db, out, key, lang } => integrity::regrade(&run_id, &db, &out, &key, lang).await,
             Command::Check { spec } => commands::check(&spec).await,
             Command::Report { run_id, format, lang, db, out } => {
                 commands::report(&run_id, format, lang, &db, out).await

@@ -170,8 +170,11 @@ pub struct CallStats {
     pub latency_ms: f64,
     /// Time from sending the final attempt to the first content token (streaming only).
     pub ttft_ms: Option<f64>,
-    /// The raw response body of the final attempt (SSE text for streams), capped.
-    pub raw: String,
+    /// The request body sent (JSON); API keys travel in headers, never here.
+    pub request: String,
+    /// The response body of the final attempt, byte for byte as received
+    /// (the SSE stream for streamed calls); empty when nothing arrived.
+    pub response: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

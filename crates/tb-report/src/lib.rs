@@ -115,7 +115,7 @@ pub async fn build_visiting(
 
     let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
     let mut vendors: HashMap<String, VendorTally> = HashMap::new();
-    let mut cells = store.cells(run_id, false);
+    let mut cells = store.cells(run_id);
     while let Some(cell) = cells.try_next().await? {
         let v = vendors.entry(cell.vendor.clone()).or_default();
         v.cells += 1;
@@ -240,6 +240,10 @@ pub async fn build_visiting(
         simulated: run.simulated,
         notice: run.simulated.then(|| SIMULATED_NOTICE_EN.to_string()),
         confidence: CONFIDENCE,
+        signing: run
+            .public_key
+            .as_ref()
+            .map(|k| SigningInfo { public_key: k.clone(), fingerprint: tb_audit::fingerprint(k) }),
         tender: TenderInfo {
             id: spec.tender.id.clone(),
             title: spec.tender.title.clone(),

@@ -21,6 +21,8 @@ pub struct Report {
     pub simulated: bool,
     pub notice: Option<String>,
     pub confidence: f64,
+    /// The key that signs this run's checkpoints and this report (null: unsigned run).
+    pub signing: Option<SigningInfo>,
     pub tender: TenderInfo,
     pub suites: Vec<SuiteRecord>,
     pub criteria: Vec<Criterion>,
@@ -28,6 +30,14 @@ pub struct Report {
     pub vendors: Vec<VendorReport>,
     /// Names of ranked vendors, best first.
     pub ranking: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SigningInfo {
+    /// Hex Ed25519 public key.
+    pub public_key: String,
+    /// First 16 hex digits of its SHA-256: what people compare.
+    pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -23,10 +23,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tb_audit::{Chain, Checkpoint, Keypair, MerkleAccumulator};
 pub use tb_core::SuiteRecord;
 use tb_core::{Case, CellKey, Outcome};
 use tb_spec::{Spec, VendorSpec};
-use tb_store::{CellRecord, RunRecord, RunStatus, Store, StoreError, now_rfc3339};
+use tb_store::{CellRecord, Evidence, RunRecord, RunStatus, Store, StoreError, now_rfc3339};
 use tb_suite::{SuiteError, SuiteReader};
 use tb_vendor::{Endpoint, Generation, RetryPolicy, VendorClient, VendorError};
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -48,6 +49,8 @@ pub enum RunError {
         "suite {suite} changed since run {run_id} started (sha256 {stored} → {now}): resume only with the same suite files"
     )]
     SuiteChanged { run_id: String, suite: String, stored: String, now: String },
+    #[error("run {run_id} was started with another signing key (or none): resume with the key it started with")]
+    KeyChanged { run_id: String },
     #[error("run {0} has already finished; nothing to resume")]
     AlreadyFinished(String),
     #[error("internal error: {0}")]
@@ -76,13 +79,18 @@ impl Progress for NoProgress {
     fn vendor_finished(&self, _: &str) {}
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// Continue this run instead of starting a new one.
     pub resume: Option<String>,
     /// The vendors are simulated (the demo); recorded on the run.
     pub simulated: bool,
+    /// Signs the run's audit checkpoints; its public key is recorded on the run.
+    pub key: Option<Arc<Keypair>>,
 }
+
+/// A signed checkpoint (Merkle root of the audit log so far) every this many entries.
+pub const CHECKPOINT_EVERY: u64 = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSummary {
@@ -158,7 +166,8 @@ pub async fn run(
         spec.vendors.iter().map(|v| vendor_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
     let spec_hash = spec.canonical_hash();
 
-    let run_id = match &opts.resume {
+    let public_key = opts.key.as_ref().map(|k| k.public_hex());
+    let (run_id, chain) = match &opts.resume {
         Some(id) => {
             let run = store.run(id).await?;
             if run.spec_hash != spec_hash {
@@ -181,8 +190,14 @@ pub async fn run(
             if run.status == RunStatus::Finished {
                 return Err(RunError::AlreadyFinished(id.clone()));
             }
+            if run.public_key != public_key {
+                return Err(RunError::KeyChanged { run_id: id.clone() });
+            }
             store.set_run_status(id, RunStatus::Running).await?;
-            id.clone()
+            let mut chain = Chain::resume(id, store.audit_head(id).await?.as_ref());
+            let resumed = chain.append("run_resumed", &serde_json::json!({ "spec_hash": spec_hash }), &now_rfc3339());
+            store.append_audit(&[resumed]).await?;
+            (id.clone(), chain)
         }
         None => {
             let id = new_run_id();
@@ -190,23 +205,42 @@ pub async fn run(
                 .create_run(&RunRecord {
                     id: id.clone(),
                     tender_id: spec.tender.id.clone(),
-                    spec_hash,
+                    spec_hash: spec_hash.clone(),
                     spec_json: serde_json::to_string(spec).map_err(|e| RunError::Internal(e.to_string()))?,
                     suites_json: serde_json::to_string(&suites).map_err(|e| RunError::Internal(e.to_string()))?,
                     simulated: opts.simulated,
                     status: RunStatus::Running,
                     created_at: now_rfc3339(),
                     finished_at: None,
+                    public_key: public_key.clone(),
                 })
                 .await?;
-            id
+            let mut chain = Chain::new(&id);
+            let started = chain.append(
+                "run_started",
+                &serde_json::json!({
+                    "tender_id": spec.tender.id,
+                    "spec_hash": spec_hash,
+                    "suites": suites,
+                    "simulated": opts.simulated,
+                    "public_key": public_key,
+                }),
+                &now_rfc3339(),
+            );
+            store.append_audit(&[started]).await?;
+            (id, chain)
         }
     };
+    let mut merkle = MerkleAccumulator::default();
+    for h in store.audit_hashes(&run_id).await? {
+        merkle.push(&h);
+    }
 
     progress.run_started(&run_id, opts.resume.is_some());
     let per_vendor_total: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
-    let (cell_tx, cell_rx) = mpsc::channel::<CellRecord>(4096);
-    let writer = tokio::spawn(write_cells(store.clone(), cell_rx, progress.clone()));
+    let (cell_tx, cell_rx) = mpsc::channel::<Finished>(4096);
+    let log = AuditWriter { chain, merkle, key: opts.key.clone() };
+    let writer = tokio::spawn(write_cells(store.clone(), cell_rx, log, progress.clone()));
 
     let mut vendors = JoinSet::new();
     let mut skipped = 0u64;
@@ -245,16 +279,22 @@ pub async fn run(
             }
         }
     }
-    let stored_now = writer.await.map_err(|e| RunError::Internal(format!("writer task: {e}")))??;
-    if let Some(e) = first_error {
-        store.set_run_status(&run_id, RunStatus::Interrupted).await?;
-        return Err(e);
-    }
+    let (stored_now, mut log) = writer.await.map_err(|e| RunError::Internal(format!("writer task: {e}")))??;
     let total = per_vendor_total * spec.vendors.len() as u64;
     let stored = store.count_cells(&run_id).await?;
-    let status =
-        if stored == total && !*cancel.borrow_and_update() { RunStatus::Finished } else { RunStatus::Interrupted };
+    let status = if first_error.is_none() && stored == total && !*cancel.borrow_and_update() {
+        RunStatus::Finished
+    } else {
+        RunStatus::Interrupted
+    };
+    let kind = if status == RunStatus::Finished { "run_finished" } else { "run_interrupted" };
+    let mut closing = vec![log.append(kind, &serde_json::json!({ "cells_stored": stored, "cells_total": total }))];
+    closing.push(log.checkpoint());
+    store.append_audit(&closing).await?;
     store.set_run_status(&run_id, status).await?;
+    if let Some(e) = first_error {
+        return Err(e);
+    }
     Ok(RunSummary { run_id, status, stored_now, skipped, total })
 }
 
@@ -265,12 +305,55 @@ pub async fn run(
 const WRITE_LINGER: Duration = Duration::from_millis(10);
 const WRITE_BATCH: usize = 512;
 
-/// Commits cells in batches: whatever arrives within [`WRITE_LINGER`] of the first.
+/// A finished cell on its way to the writer, with its two evidence bodies.
+struct Finished {
+    cell: CellRecord,
+    evidence: [Evidence; 2],
+}
+
+/// The writer's end of the audit log: the chain head, the running Merkle
+/// root and the key that signs checkpoints.
+struct AuditWriter {
+    chain: Chain,
+    merkle: MerkleAccumulator,
+    key: Option<Arc<Keypair>>,
+}
+
+impl AuditWriter {
+    fn append<T: serde::Serialize + ?Sized>(&mut self, kind: &str, payload: &T) -> tb_audit::AuditEntry {
+        let e = self.chain.append(kind, payload, &now_rfc3339());
+        self.merkle.push(&e.hash);
+        e
+    }
+
+    /// A checkpoint over every entry so far, signed when there is a key.
+    fn checkpoint(&mut self) -> tb_audit::AuditEntry {
+        let upto = self.chain.len();
+        let merkle_root = self.merkle.root();
+        let (public_key, signature) = match &self.key {
+            Some(k) => {
+                let msg = tb_audit::checkpoint_message(&run_id_of(&self.chain), upto, &merkle_root);
+                (Some(k.public_hex()), Some(k.sign(&msg)))
+            }
+            None => (None, None),
+        };
+        self.append("checkpoint", &Checkpoint { upto, merkle_root, public_key, signature })
+    }
+}
+
+fn run_id_of(chain: &Chain) -> String {
+    chain.run_id().to_string()
+}
+
+/// Commits cells in batches: whatever arrives within [`WRITE_LINGER`] of the
+/// first. Each cell's `cell_answered` audit entry, and a signed checkpoint every
+/// [`CHECKPOINT_EVERY`] entries, go in the same transaction as the cell.
 async fn write_cells(
     store: Store,
-    mut rx: mpsc::Receiver<CellRecord>,
+    mut rx: mpsc::Receiver<Finished>,
+    mut log: AuditWriter,
     progress: Arc<dyn Progress>,
-) -> Result<u64, RunError> {
+) -> Result<(u64, AuditWriter), RunError> {
     let mut stored = 0;
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
@@ -282,12 +365,35 @@ async fn write_cells(
                 Ok(_) => {}
             }
         }
-        stored += store.insert_cells(&batch).await?;
-        for c in batch.drain(..) {
+        let mut cells = Vec::with_capacity(batch.len());
+        let mut evidence = Vec::with_capacity(batch.len() * 2);
+        let mut entries = Vec::with_capacity(batch.len() + 1);
+        for Finished { cell, evidence: bodies } in batch.drain(..) {
+            let cell_sha256 = tb_audit::sha256_hex(tb_audit::canonical_json(&cell).as_bytes());
+            entries.push(log.append(
+                "cell_answered",
+                &serde_json::json!({
+                    "vendor": cell.vendor,
+                    "suite": cell.suite,
+                    "case_id": cell.case_id,
+                    "repeat": cell.repeat,
+                    "cell_sha256": cell_sha256,
+                    "request_sha256": cell.request_sha256,
+                    "response_sha256": cell.response_sha256,
+                }),
+            ));
+            if log.chain.len().is_multiple_of(CHECKPOINT_EVERY) {
+                entries.push(log.checkpoint());
+            }
+            evidence.extend(bodies);
+            cells.push(cell);
+        }
+        stored += store.insert_cells(&cells, &evidence, &entries).await?;
+        for c in &cells {
             progress.cell_stored(&c.vendor, c.cause.is_some());
         }
     }
-    Ok(stored)
+    Ok((stored, log))
 }
 
 struct VendorJob {
@@ -299,7 +405,7 @@ struct VendorJob {
     generation: Generation,
     done: HashSet<u128>,
     client: Arc<VendorClient>,
-    cells: mpsc::Sender<CellRecord>,
+    cells: mpsc::Sender<Finished>,
     cancel: watch::Receiver<bool>,
     progress: Arc<dyn Progress>,
 }
@@ -402,6 +508,12 @@ fn reap(r: Result<(), tokio::task::JoinError>) -> Result<(), RunError> {
     }
 }
 
+/// One evidence body: hashed and compressed here, in the request task, so the
+/// writer only chains and commits.
+fn evidence(body: &[u8]) -> Evidence {
+    Evidence { sha256: tb_audit::sha256_hex(body), size: body.len() as u64, compressed: tb_audit::compress(body) }
+}
+
 fn cell_record(
     run_id: &str,
     key: CellKey,
@@ -409,12 +521,13 @@ fn cell_record(
     case: &Case,
     outcome: Outcome,
     stats: tb_core::CallStats,
-) -> CellRecord {
+) -> Finished {
+    let bodies = [evidence(stats.request.as_bytes()), evidence(&stats.response)];
     let (cause, detail, answer, finish_reason, usage) = match outcome {
         Outcome::Answered(a) => (None, None, Some(a.text), a.finish_reason, a.usage),
         Outcome::Failed(f) => (Some(f.cause.code().to_string()), Some(f.detail), None, None, None),
     };
-    CellRecord {
+    let cell = CellRecord {
         run_id: run_id.to_string(),
         vendor: key.vendor,
         suite: key.suite,
@@ -433,7 +546,9 @@ fn cell_record(
         gold_json: serde_json::to_string(&case.gold).expect("gold always serializes"),
         subject: case.subject.clone(),
         language: case.language.clone(),
-        raw: stats.raw,
+        request_sha256: bodies[0].sha256.clone(),
+        response_sha256: bodies[1].sha256.clone(),
         finished_at: now_rfc3339(),
-    }
+    };
+    Finished { cell, evidence: bodies }
 }

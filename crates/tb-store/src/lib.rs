@@ -16,6 +16,7 @@ use futures_util::TryStreamExt;
 use futures_util::stream::BoxStream;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
+pub use tb_audit::AuditEntry;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -36,7 +37,8 @@ fn q(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 }
 
 /// Lifecycle of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Running,
     Interrupted,
@@ -61,7 +63,7 @@ impl RunStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
     pub id: String,
     pub tender_id: String,
@@ -75,10 +77,13 @@ pub struct RunRecord {
     pub status: RunStatus,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// Hex Ed25519 public key that signs this run's checkpoints and reports.
+    pub public_key: Option<String>,
 }
 
 /// One stored cell: a case sent to a vendor once, and what came back.
-#[derive(Debug, Clone, PartialEq)]
+/// Its canonical JSON is what the audit log's `cell_answered` entry commits to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CellRecord {
     pub run_id: String,
     pub vendor: String,
@@ -100,8 +105,21 @@ pub struct CellRecord {
     pub gold_json: String,
     pub subject: Option<String>,
     pub language: Option<String>,
-    pub raw: String,
+    /// SHA-256 of the request body in the evidence store.
+    pub request_sha256: String,
+    /// SHA-256 of the response body in the evidence store (of nothing when none arrived).
+    pub response_sha256: String,
     pub finished_at: String,
+}
+
+/// One body in the content-addressed evidence store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub sha256: String,
+    /// Uncompressed size.
+    pub size: u64,
+    /// Deflate-compressed body.
+    pub compressed: Vec<u8>,
 }
 
 impl CellRecord {
@@ -127,7 +145,8 @@ CREATE TABLE IF NOT EXISTS runs (
     simulated   INTEGER NOT NULL,
     status      TEXT NOT NULL,
     created_at  TEXT NOT NULL,
-    finished_at TEXT
+    finished_at TEXT,
+    public_key  TEXT
 );
 CREATE TABLE IF NOT EXISTS cells (
     run_id            TEXT NOT NULL REFERENCES runs(id),
@@ -148,14 +167,27 @@ CREATE TABLE IF NOT EXISTS cells (
     gold_json         TEXT NOT NULL,
     subject           TEXT,
     language          TEXT,
-    raw               TEXT NOT NULL,
+    request_sha256    TEXT NOT NULL REFERENCES evidence(sha256),
+    response_sha256   TEXT NOT NULL REFERENCES evidence(sha256),
     finished_at       TEXT NOT NULL,
     PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
 );
+CREATE TABLE IF NOT EXISTS evidence (
+    sha256 TEXT PRIMARY KEY,
+    size   INTEGER NOT NULL,
+    body   BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    run_id    TEXT NOT NULL REFERENCES runs(id),
+    seq       INTEGER NOT NULL,
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    payload   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
 "#;
-
-const CELL_COLUMNS_BUT_RAW: &str = "run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
-     prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, '' AS raw, finished_at";
 
 #[derive(Clone)]
 pub struct Store {
@@ -183,14 +215,31 @@ impl Store {
         Ok(Store { pool })
     }
 
+    /// A private in-memory store (what `verify` rebuilds a bundle into).
+    pub async fn open_memory() -> Result<Store> {
+        let opts = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        // One connection: every connection to ":memory:" is a separate database.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await
+            .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        sqlx::raw_sql(SCHEMA)
+            .execute(&pool)
+            .await
+            .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        Ok(Store { pool })
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
 
     pub async fn create_run(&self, r: &RunRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO runs (id, tender_id, spec_hash, spec_json, suites_json, simulated, status, created_at, finished_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (id, tender_id, spec_hash, spec_json, suites_json, simulated, status, created_at, finished_at, public_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&r.id)
         .bind(&r.tender_id)
@@ -201,6 +250,7 @@ impl Store {
         .bind(r.status.as_str())
         .bind(&r.created_at)
         .bind(&r.finished_at)
+        .bind(&r.public_key)
         .execute(&self.pool)
         .await
         .map_err(q("create run"))?;
@@ -238,19 +288,29 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a batch of cells in one transaction. A cell already stored is
-    /// left as it was; returns how many were new.
-    pub async fn insert_cells(&self, cells: &[CellRecord]) -> Result<u64> {
+    /// Stores a batch of cells, their evidence and their audit entries in one
+    /// transaction. A cell or body already stored is left as it was; returns
+    /// how many cells were new.
+    pub async fn insert_cells(&self, cells: &[CellRecord], evidence: &[Evidence], audit: &[AuditEntry]) -> Result<u64> {
         // Multi-row INSERTs: one statement per ROWS_PER_STATEMENT cells keeps
         // the per-statement cost off the hot path (20 parameters a row stays far
         // below SQLite's limit of 32,766).
         const ROWS_PER_STATEMENT: usize = 256;
         let mut tx = self.pool.begin().await.map_err(q("begin"))?;
+        for chunk in evidence.chunks(ROWS_PER_STATEMENT) {
+            let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO evidence (sha256, size, body) ");
+            b.push_values(chunk, |mut row, e| {
+                row.push_bind(&e.sha256).push_bind(e.size as i64).push_bind(&e.compressed);
+            });
+            b.push(" ON CONFLICT (sha256) DO NOTHING");
+            b.build().execute(&mut *tx).await.map_err(q("insert evidence"))?;
+        }
         let mut inserted = 0;
         for chunk in cells.chunks(ROWS_PER_STATEMENT) {
             let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
-                 prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, raw, finished_at) ",
+                 prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, \
+                 request_sha256, response_sha256, finished_at) ",
             );
             b.push_values(chunk, |mut row, c| {
                 row.push_bind(&c.run_id)
@@ -271,15 +331,75 @@ impl Store {
                     .push_bind(&c.gold_json)
                     .push_bind(&c.subject)
                     .push_bind(&c.language)
-                    .push_bind(&c.raw)
+                    .push_bind(&c.request_sha256)
+                    .push_bind(&c.response_sha256)
                     .push_bind(&c.finished_at);
             });
             b.push(" ON CONFLICT (run_id, vendor, suite, case_id, repeat) DO NOTHING");
             let r = b.build().execute(&mut *tx).await.map_err(q("insert cells"))?;
             inserted += r.rows_affected();
         }
+        insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(q("commit cells"))?;
         Ok(inserted)
+    }
+
+    /// Stores cells without their evidence or audit entries: only for the
+    /// private in-memory store that `verify` recomputes a bundle in.
+    pub async fn insert_cells_unchecked(&self, cells: &[CellRecord]) -> Result<u64> {
+        sqlx::query("PRAGMA foreign_keys = OFF").execute(&self.pool).await.map_err(q("relax foreign keys"))?;
+        self.insert_cells(cells, &[], &[]).await
+    }
+
+    /// Appends audit entries (already chained by the caller) in one transaction.
+    pub async fn append_audit(&self, audit: &[AuditEntry]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(q("begin"))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(q("commit audit"))
+    }
+
+    /// A run's audit log, in order.
+    pub async fn audit(&self, run_id: &str) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM audit WHERE run_id = ? ORDER BY seq")
+            .bind(run_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q("read audit log"))?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    /// The newest entry of a run's audit log: where its chain continues.
+    pub async fn audit_head(&self, run_id: &str) -> Result<Option<AuditEntry>> {
+        let row = sqlx::query("SELECT * FROM audit WHERE run_id = ? ORDER BY seq DESC LIMIT 1")
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(q("read audit head"))?;
+        row.as_ref().map(audit_from_row).transpose()
+    }
+
+    /// Hashes of a run's audit entries, in order (for Merkle checkpoints).
+    pub async fn audit_hashes(&self, run_id: &str) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT hash FROM audit WHERE run_id = ? ORDER BY seq")
+            .bind(run_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q("read audit hashes"))
+    }
+
+    /// A stored body, still compressed, with its uncompressed size.
+    pub async fn evidence(&self, sha256: &str) -> Result<Option<(u64, Vec<u8>)>> {
+        let row = sqlx::query("SELECT size, body FROM evidence WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(q("read evidence"))?;
+        row.map(|r| {
+            let size: i64 = r.try_get(0).map_err(|e| StoreError::Corrupt(format!("evidence row: {e}")))?;
+            let body: Vec<u8> = r.try_get(1).map_err(|e| StoreError::Corrupt(format!("evidence row: {e}")))?;
+            Ok((size as u64, body))
+        })
+        .transpose()
     }
 
     /// Digests of the cells of `vendor` already stored for `run_id`: what a resume skips.
@@ -308,12 +428,9 @@ impl Store {
     }
 
     /// Streams a run's cells in a stable order (vendor, suite, position, repeat)
-    /// without loading them all. The raw responses (the bulk of the bytes) are
-    /// read only when `with_raw` is set; otherwise `raw` is empty.
-    pub fn cells(&self, run_id: &str, with_raw: bool) -> BoxStream<'_, Result<CellRecord>> {
-        let columns = if with_raw { "*" } else { CELL_COLUMNS_BUT_RAW };
-        let sql = format!("SELECT {columns} FROM cells WHERE run_id = ? ORDER BY vendor, suite, seq, repeat");
-        let stream = sqlx::query(sqlx::AssertSqlSafe(sql))
+    /// without loading them all.
+    pub fn cells(&self, run_id: &str) -> BoxStream<'_, Result<CellRecord>> {
+        let stream = sqlx::query("SELECT * FROM cells WHERE run_id = ? ORDER BY vendor, suite, seq, repeat")
             .bind(run_id.to_string())
             .fetch(&self.pool)
             .map_err(q("read cells"))
@@ -325,6 +442,38 @@ impl Store {
     pub async fn integrity_check(&self) -> Result<String> {
         sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await.map_err(q("integrity check"))
     }
+}
+
+async fn insert_audit(tx: &mut sqlx::SqliteConnection, audit: &[AuditEntry]) -> Result<()> {
+    for chunk in audit.chunks(512) {
+        let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO audit (run_id, seq, at, kind, payload, prev_hash, hash) ",
+        );
+        b.push_values(chunk, |mut row, e| {
+            row.push_bind(&e.run_id)
+                .push_bind(e.seq as i64)
+                .push_bind(&e.at)
+                .push_bind(&e.kind)
+                .push_bind(&e.payload)
+                .push_bind(&e.prev_hash)
+                .push_bind(&e.hash);
+        });
+        b.build().execute(&mut *tx).await.map_err(q("append audit entries"))?;
+    }
+    Ok(())
+}
+
+fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry> {
+    let get = |e| StoreError::Corrupt(format!("audit row: {e}"));
+    Ok(AuditEntry {
+        run_id: row.try_get("run_id").map_err(get)?,
+        seq: row.try_get::<i64, _>("seq").map_err(get)? as u64,
+        at: row.try_get("at").map_err(get)?,
+        kind: row.try_get("kind").map_err(get)?,
+        payload: row.try_get("payload").map_err(get)?,
+        prev_hash: row.try_get("prev_hash").map_err(get)?,
+        hash: row.try_get("hash").map_err(get)?,
+    })
 }
 
 fn run_from_row(row: &SqliteRow) -> Result<RunRecord> {
@@ -340,6 +489,7 @@ fn run_from_row(row: &SqliteRow) -> Result<RunRecord> {
         status: RunStatus::parse(&status)?,
         created_at: row.try_get("created_at").map_err(get)?,
         finished_at: row.try_get("finished_at").map_err(get)?,
+        public_key: row.try_get("public_key").map_err(get)?,
     })
 }
 
@@ -366,7 +516,8 @@ fn cell_from_row(row: &SqliteRow) -> Result<CellRecord> {
         gold_json: row.try_get("gold_json").map_err(get)?,
         subject: row.try_get("subject").map_err(get)?,
         language: row.try_get("language").map_err(get)?,
-        raw: row.try_get("raw").map_err(get)?,
+        request_sha256: row.try_get("request_sha256").map_err(get)?,
+        response_sha256: row.try_get("response_sha256").map_err(get)?,
         finished_at: row.try_get("finished_at").map_err(get)?,
     })
 }
@@ -396,7 +547,8 @@ mod tests {
             gold_json: "{}".into(),
             subject: None,
             language: Some("zh".into()),
-            raw: "{}".into(),
+            request_sha256: "e".into(),
+            response_sha256: "e".into(),
             finished_at: now_rfc3339(),
         }
     }
@@ -417,18 +569,24 @@ mod tests {
                 status: RunStatus::Running,
                 created_at: now_rfc3339(),
                 finished_at: None,
+                public_key: None,
             })
             .await
             .unwrap();
-        assert_eq!(store.insert_cells(&[cell("1"), cell("2")]).await.unwrap(), 2);
+        let ev = [Evidence { sha256: "e".into(), size: 0, compressed: vec![] }];
+        assert_eq!(store.insert_cells(&[cell("1"), cell("2")], &ev, &[]).await.unwrap(), 2);
         let mut again = cell("1");
         again.answer = Some("changed".into());
-        assert_eq!(store.insert_cells(&[again, cell("3")]).await.unwrap(), 1, "the stored cell is kept, not replaced");
+        assert_eq!(
+            store.insert_cells(&[again, cell("3")], &ev, &[]).await.unwrap(),
+            1,
+            "the stored cell is kept, not replaced"
+        );
         store.close().await;
 
         let store = Store::open(&path).await.unwrap();
         assert_eq!(store.count_cells("r1").await.unwrap(), 3);
-        let cells: Vec<_> = store.cells("r1", true).collect().await;
+        let cells: Vec<_> = store.cells("r1").collect().await;
         assert_eq!(cells[0].as_ref().unwrap().answer.as_deref(), Some("答案是B"));
         let done = store.finished_digests("r1", "A").await.unwrap();
         assert!(done.contains(&cell("2").digest()));

@@ -9,7 +9,7 @@
 //! API keys are read from the environment when a client is built and held in a
 //! [`Secret`] whose `Debug` output is redacted; they are never returned.
 
-use std::sync::Once;
+use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant, SystemTime};
 
 use eventsource_stream::Eventsource;
@@ -19,9 +19,8 @@ use serde_json::{Value, json};
 use tb_core::{Answer, CallStats, Failure, FailureCause, Message, Outcome, Usage};
 
 /// The largest response body read; a larger one is a `response_too_large` outcome.
+/// Everything read is kept as evidence, byte for byte.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-/// How much of a raw response is kept as evidence on the cell.
-pub const MAX_RAW_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VendorError {
@@ -124,14 +123,34 @@ fn install_tls_provider() {
 }
 
 enum AttemptError {
-    Retryable { cause: FailureCause, detail: String, retry_after: Option<Duration>, raw: String },
-    Final { cause: FailureCause, detail: String, raw: String },
+    Retryable { cause: FailureCause, detail: String, retry_after: Option<Duration>, raw: Vec<u8> },
+    Final { cause: FailureCause, detail: String, raw: Vec<u8> },
+}
+
+/// A failure found while parsing a body; `retryable` for broken transports.
+struct ParseFailure {
+    cause: FailureCause,
+    detail: String,
+    retryable: bool,
+}
+
+impl ParseFailure {
+    fn invalid(detail: String) -> Self {
+        ParseFailure { cause: FailureCause::InvalidResponse, detail, retryable: false }
+    }
+    fn with_raw(self, raw: Vec<u8>) -> AttemptError {
+        if self.retryable {
+            AttemptError::Retryable { cause: self.cause, detail: self.detail, retry_after: None, raw }
+        } else {
+            AttemptError::Final { cause: self.cause, detail: self.detail, raw }
+        }
+    }
 }
 
 struct Success {
     answer: Answer,
     ttft_ms: Option<f64>,
-    raw: String,
+    raw: Vec<u8>,
 }
 
 impl VendorClient {
@@ -171,34 +190,37 @@ impl VendorClient {
     /// Sends one chat completion with retries. Never fails: every problem is an outcome.
     pub async fn chat(&self, messages: &[Message], g: Generation) -> (Outcome, CallStats) {
         let body = self.request_body(messages, g);
+        let request = serde_json::to_string(&body).expect("a request body always serializes");
         let started = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let result = match tokio::time::timeout(self.ep.timeout, self.attempt(&body)).await {
+            let result = match tokio::time::timeout(self.ep.timeout, self.attempt(&request)).await {
                 Ok(r) => r,
                 Err(_) => Err(AttemptError::Retryable {
                     cause: FailureCause::Timeout,
                     detail: format!("no complete response within {:?}", self.ep.timeout),
                     retry_after: None,
-                    raw: String::new(),
+                    raw: Vec::new(),
                 }),
             };
             let elapsed = || started.elapsed().as_secs_f64() * 1000.0;
             match result {
                 Ok(s) => {
-                    let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: s.ttft_ms, raw: s.raw };
+                    let stats =
+                        CallStats { attempts, latency_ms: elapsed(), ttft_ms: s.ttft_ms, request, response: s.raw };
                     return (Outcome::Answered(s.answer), stats);
                 }
                 Err(AttemptError::Final { cause, detail, raw }) => {
-                    let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, raw };
+                    let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, request, response: raw };
                     return (Outcome::Failed(Failure { cause, detail }), stats);
                 }
                 Err(AttemptError::Retryable { cause, detail, retry_after, raw }) => {
                     let retry = attempts - 1;
                     if retry >= self.ep.retry.max_retries {
                         let detail = format!("{detail} (after {attempts} attempts in {:.1}s)", elapsed() / 1000.0);
-                        let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, raw };
+                        let stats =
+                            CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, request, response: raw };
                         return (Outcome::Failed(Failure { cause, detail }), stats);
                     }
                     let wait = match retry_after {
@@ -211,8 +233,9 @@ impl VendorClient {
         }
     }
 
-    async fn attempt(&self, body: &Value) -> Result<Success, AttemptError> {
-        let mut req = self.http.post(&self.url).json(body);
+    async fn attempt(&self, body: &str) -> Result<Success, AttemptError> {
+        let mut req =
+            self.http.post(&self.url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_string());
         if let Some(Secret(key)) = &self.ep.api_key {
             req = req.bearer_auth(key);
         }
@@ -224,7 +247,7 @@ impl VendorClient {
             cause: if e.is_timeout() { FailureCause::Timeout } else { FailureCause::Connection },
             detail: format!("request failed: {}", error_chain(&e)),
             retry_after: None,
-            raw: String::new(),
+            raw: Vec::new(),
         })?;
         let status = resp.status();
         if !status.is_success() {
@@ -265,18 +288,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-fn cap_raw(mut s: String) -> String {
-    if s.len() > MAX_RAW_BYTES {
-        let mut cut = MAX_RAW_BYTES;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push_str("\n[truncated by tenderbench]");
-    }
-    s
-}
-
 /// Parses `Retry-After`: delta-seconds or an HTTP date. Negative or unparsable → `None`.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let v = value.trim();
@@ -294,10 +305,12 @@ async fn status_error(resp: reqwest::Response) -> AttemptError {
     let status = resp.status();
     let retry_after =
         resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-    let raw = read_capped(resp).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-    let snippet: String = raw.chars().take(200).collect();
+    let raw = match read_capped(resp).await {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let snippet: String = String::from_utf8_lossy(&raw).chars().take(200).collect();
     let detail = format!("HTTP {status}: {snippet}");
-    let raw = cap_raw(raw);
     if status == StatusCode::TOO_MANY_REQUESTS {
         AttemptError::Retryable { cause: FailureCause::RateLimited, detail, retry_after, raw }
     } else if status.is_server_error() {
@@ -311,26 +324,27 @@ async fn read_capped(resp: reqwest::Response) -> Result<Vec<u8>, AttemptError> {
     let mut body = Vec::new();
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| AttemptError::Retryable {
-            cause: FailureCause::Connection,
-            detail: format!("body broke off: {}", error_chain(&e)),
-            retry_after: None,
-            raw: cap_raw(String::from_utf8_lossy(&body).into_owned()),
-        })?;
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(AttemptError::Retryable {
+                    cause: FailureCause::Connection,
+                    detail: format!("body broke off: {}", error_chain(&e)),
+                    retry_after: None,
+                    raw: body,
+                });
+            }
+        };
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(AttemptError::Final {
                 cause: FailureCause::ResponseTooLarge,
                 detail: format!("response body exceeds {MAX_BODY_BYTES} bytes"),
-                raw: cap_raw(String::from_utf8_lossy(&body).into_owned()),
+                raw: body,
             });
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-fn invalid(detail: String, raw: String) -> AttemptError {
-    AttemptError::Final { cause: FailureCause::InvalidResponse, detail, raw: cap_raw(raw) }
 }
 
 fn usage_of(v: &Value) -> Option<Usage> {
@@ -349,31 +363,56 @@ fn vendor_error_message(v: &Value) -> Option<String> {
 
 async fn read_json(resp: reqwest::Response) -> Result<Success, AttemptError> {
     let body = read_capped(resp).await?;
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    let v: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return Err(invalid(format!("response is not JSON: {e}"), raw)),
-    };
+    match parse_json(&body) {
+        Ok(answer) => Ok(Success { answer, ttft_ms: None, raw: body }),
+        Err(f) => Err(f.with_raw(body)),
+    }
+}
+
+/// The answer in a non-streamed chat completion body.
+fn parse_json(body: &[u8]) -> Result<Answer, ParseFailure> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| ParseFailure::invalid(format!("response is not JSON: {e}")))?;
     if let Some(msg) = vendor_error_message(&v) {
-        return Err(invalid(format!("vendor reported an error: {msg}"), raw));
+        return Err(ParseFailure::invalid(format!("vendor reported an error: {msg}")));
     }
     let choice = &v["choices"][0];
     if !choice.is_object() {
-        return Err(invalid("response has no choices[0]".into(), raw));
+        return Err(ParseFailure::invalid("response has no choices[0]".into()));
     }
     let text = match &choice["message"]["content"] {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        other => return Err(invalid(format!("choices[0].message.content is not text: {other}"), raw)),
+        other => return Err(ParseFailure::invalid(format!("choices[0].message.content is not text: {other}"))),
     };
-    let answer =
-        Answer { text, finish_reason: choice["finish_reason"].as_str().map(str::to_string), usage: usage_of(&v) };
-    Ok(Success { answer, ttft_ms: None, raw: cap_raw(raw) })
+    Ok(Answer { text, finish_reason: choice["finish_reason"].as_str().map(str::to_string), usage: usage_of(&v) })
 }
 
 async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, AttemptError> {
-    let mut events = resp.bytes_stream().eventsource();
-    let mut raw = String::new();
+    // The exact bytes received are the evidence; the parser sees the same bytes.
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    let tap = raw.clone();
+    let bytes = resp.bytes_stream().inspect(move |chunk| {
+        if let Ok(c) = chunk {
+            tap.lock().expect("evidence buffer").extend_from_slice(c);
+        }
+    });
+    let parsed = parse_sse(bytes, Some(sent)).await;
+    let raw = std::mem::take(&mut *raw.lock().expect("evidence buffer"));
+    match parsed {
+        Ok((answer, ttft_ms)) => Ok(Success { answer, ttft_ms, raw }),
+        Err(f) => Err(f.with_raw(raw)),
+    }
+}
+
+/// The answer in an SSE stream of chat completion chunks, and the time to the
+/// first content token when `sent` is given.
+async fn parse_sse<S, E>(bytes: S, sent: Option<Instant>) -> Result<(Answer, Option<f64>), ParseFailure>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+    E: std::error::Error,
+{
+    let mut events = bytes.eventsource();
     let mut text = String::new();
     let mut ttft_ms = None;
     let mut finish_reason = None;
@@ -384,27 +423,21 @@ async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, 
         let event = match event {
             Ok(e) => e,
             Err(eventsource_stream::EventStreamError::Transport(e)) => {
-                return Err(AttemptError::Retryable {
+                return Err(ParseFailure {
                     cause: FailureCause::Connection,
                     detail: format!("stream broke off: {}", error_chain(&e)),
-                    retry_after: None,
-                    raw: cap_raw(raw),
+                    retryable: true,
                 });
             }
-            Err(e) => return Err(invalid(format!("malformed event stream: {e}"), raw)),
+            Err(e) => return Err(ParseFailure::invalid(format!("malformed event stream: {e}"))),
         };
         body_bytes += event.data.len();
         if body_bytes > MAX_BODY_BYTES {
-            return Err(AttemptError::Final {
+            return Err(ParseFailure {
                 cause: FailureCause::ResponseTooLarge,
                 detail: format!("stream exceeds {MAX_BODY_BYTES} bytes"),
-                raw: cap_raw(raw),
+                retryable: false,
             });
-        }
-        if raw.len() < MAX_RAW_BYTES {
-            raw.push_str("data: ");
-            raw.push_str(&event.data);
-            raw.push('\n');
         }
         let data = event.data.trim();
         if data == "[DONE]" {
@@ -414,19 +447,19 @@ async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, 
         if data.is_empty() {
             continue;
         }
-        let v: Value = match serde_json::from_str(data) {
-            Ok(v) => v,
-            Err(e) => return Err(invalid(format!("stream chunk is not JSON: {e}"), raw)),
-        };
+        let v: Value =
+            serde_json::from_str(data).map_err(|e| ParseFailure::invalid(format!("stream chunk is not JSON: {e}")))?;
         if let Some(msg) = vendor_error_message(&v) {
-            return Err(invalid(format!("vendor reported an error mid-stream: {msg}"), raw));
+            return Err(ParseFailure::invalid(format!("vendor reported an error mid-stream: {msg}")));
         }
         let delta = &v["choices"][0]["delta"];
         for field in ["content", "reasoning_content"] {
             if let Some(piece) = delta[field].as_str()
                 && !piece.is_empty()
             {
-                ttft_ms.get_or_insert_with(|| sent.elapsed().as_secs_f64() * 1000.0);
+                if let Some(sent) = sent {
+                    ttft_ms.get_or_insert_with(|| sent.elapsed().as_secs_f64() * 1000.0);
+                }
                 if field == "content" {
                     text.push_str(piece);
                 }
@@ -440,13 +473,26 @@ async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, 
         }
     }
     if !done && finish_reason.is_none() {
-        return Err(AttemptError::Final {
+        return Err(ParseFailure {
             cause: FailureCause::TruncatedStream,
             detail: "stream ended without [DONE] or a finish_reason".into(),
-            raw: cap_raw(raw),
+            retryable: false,
         });
     }
-    Ok(Success { answer: Answer { text, finish_reason, usage }, ttft_ms, raw: cap_raw(raw) })
+    Ok((Answer { text, finish_reason, usage }, ttft_ms))
+}
+
+/// Re-reads a recorded response body (an SSE stream or a JSON completion) the
+/// way a live call would have, without any network: what `verify` uses to
+/// prove that a stored answer is the one the vendor sent.
+pub async fn replay(body: &[u8], stream: bool) -> Result<Answer, Failure> {
+    let parsed = if stream {
+        let once = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(body))]);
+        parse_sse(once, None).await.map(|(a, _)| a)
+    } else {
+        parse_json(body)
+    };
+    parsed.map_err(|f| Failure { cause: f.cause, detail: f.detail })
 }
 
 #[cfg(test)]

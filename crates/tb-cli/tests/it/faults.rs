@@ -69,7 +69,7 @@ async fn faulty_vendors_are_recorded_not_fatal() {
     }
     // Attempts: bounded by max_retries, visible per cell.
     let store = tb_store::Store::open(&dir.path().join("tenderbench.db")).await.unwrap();
-    let cells: Vec<_> = store.cells(r["run_id"].as_str().unwrap(), false).try_collect().await.unwrap();
+    let cells: Vec<_> = store.cells(r["run_id"].as_str().unwrap()).try_collect().await.unwrap();
     let attempts =
         |vendor: &str| -> Vec<u32> { cells.iter().filter(|c| c.vendor == vendor).map(|c| c.attempts).collect() };
     assert_eq!(attempts("rate-limited"), vec![2; 6]);

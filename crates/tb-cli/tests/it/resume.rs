@@ -61,7 +61,7 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
     let db = dir.path().join("tenderbench.db");
     let stored: Vec<String> = {
         let store = tb_store::Store::open(&db).await.unwrap();
-        let cells: Vec<_> = store.cells(&run_id, false).try_collect().await.unwrap();
+        let cells: Vec<_> = store.cells(&run_id).try_collect().await.unwrap();
         store.close().await;
         cells.into_iter().map(|c| c.case_id).collect()
     };
@@ -79,7 +79,7 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
     }
 
     let store = tb_store::Store::open(&db).await.unwrap();
-    let cells: Vec<_> = store.cells(&run_id, false).try_collect().await.unwrap();
+    let cells: Vec<_> = store.cells(&run_id).try_collect().await.unwrap();
     assert_eq!(cells.len(), n, "every cell stored");
     let mut ids: Vec<_> = cells.iter().map(|c| c.case_id.clone()).collect();
     ids.sort();

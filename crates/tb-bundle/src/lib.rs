@@ -1,0 +1,490 @@
+//! Evidence bundles.
+//!
+//! [`export`] writes one `.tar.gz` holding everything an auditor needs to
+//! recompute a run: the run record (with the spec), every cell, every evidence
+//! body, the audit log, the report, and a signed manifest of their hashes.
+//!
+//! [`verify`] works offline, trusting nothing in the bundle but the signing key:
+//! it checks the manifest signature and every file hash, every evidence hash,
+//! the audit chain and its signed Merkle checkpoints, that each cell is the one
+//! its `cell_answered` entry committed to, that each stored answer is what the
+//! recorded response body says (re-parsed, no network), and finally re-grades
+//! and re-scores every cell and compares the result with the signed report,
+//! byte for byte. The first problem found is named.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{Read, Write};
+use std::path::Path;
+
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tb_audit::{AuditEntry, Checkpoint, Keypair, MerkleAccumulator, canonical_json, sha256_hex};
+use tb_store::{CellRecord, RunRecord, Store, StoreError};
+
+pub const FORMAT: &str = "tenderbench-bundle/1";
+/// The largest file a bundle may hold (a compressed bomb is refused).
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Report(#[from] tb_report::ReportError),
+    #[error("cannot write the bundle {path}: {detail}")]
+    Write { path: String, detail: String },
+    #[error("cannot read the bundle {path}: {detail}")]
+    Read { path: String, detail: String },
+    /// Verification failed: `what` names the first problem found.
+    #[error("VERIFY FAILED: {0}")]
+    Invalid(String),
+}
+
+fn invalid(what: impl Into<String>) -> BundleError {
+    BundleError::Invalid(what.into())
+}
+
+/// What the manifest lists: every file of the bundle with its SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub run_id: String,
+    pub public_key: Option<String>,
+    pub files: BTreeMap<String, String>,
+}
+
+/// The payload of a `report_signed` audit entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportSignature {
+    pub report_sha256: String,
+    pub public_key: String,
+    pub signature: String,
+    /// On `report_regraded`: the report this one replaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_report_sha256: Option<String>,
+}
+
+/// The bytes a report signature covers: the report.json text itself.
+pub fn sign_report(key: &Keypair, report_json: &str) -> ReportSignature {
+    ReportSignature {
+        report_sha256: sha256_hex(report_json.as_bytes()),
+        public_key: key.public_hex(),
+        signature: key.sign(report_json.as_bytes()),
+        previous_report_sha256: None,
+    }
+}
+
+/// Appends `report_signed` (or `report_regraded`, naming the report it
+/// replaces) and a fresh signed checkpoint to a run's audit log.
+pub async fn record_report_signature(
+    store: &Store,
+    run_id: &str,
+    key: &Keypair,
+    report_json: &str,
+    previous_report_sha256: Option<String>,
+) -> Result<ReportSignature, BundleError> {
+    let mut sig = sign_report(key, report_json);
+    sig.previous_report_sha256 = previous_report_sha256;
+    let kind = if sig.previous_report_sha256.is_some() { "report_regraded" } else { "report_signed" };
+    let mut chain = tb_audit::Chain::resume(run_id, store.audit_head(run_id).await?.as_ref());
+    let now = tb_store::now_rfc3339();
+    let signed = chain.append(kind, &sig, &now);
+    let mut merkle = MerkleAccumulator::default();
+    for h in store.audit_hashes(run_id).await? {
+        merkle.push(&h);
+    }
+    merkle.push(&signed.hash);
+    let upto = chain.len();
+    let root = merkle.root();
+    let cp = Checkpoint {
+        upto,
+        signature: Some(key.sign(&tb_audit::checkpoint_message(run_id, upto, &root))),
+        merkle_root: root,
+        public_key: Some(key.public_hex()),
+    };
+    let checkpoint = chain.append("checkpoint", &cp, &now);
+    store.append_audit(&[signed, checkpoint]).await?;
+    Ok(sig)
+}
+
+/// Writes the bundle of `run_id` to `path`, signing its manifest with `key`.
+/// The hash of the newest signed report of a run, if any.
+pub async fn last_signed_report(store: &Store, run_id: &str) -> Result<Option<String>, BundleError> {
+    Ok(store
+        .audit(run_id)
+        .await?
+        .iter()
+        .rev()
+        .find(|e| e.kind == "report_signed" || e.kind == "report_regraded")
+        .and_then(|e| serde_json::from_str::<ReportSignature>(&e.payload).ok())
+        .map(|s| s.report_sha256))
+}
+
+pub async fn export(store: &Store, run_id: &str, key: &Keypair, path: &Path) -> Result<u64, BundleError> {
+    let run = store.run(run_id).await?;
+    if run.public_key.as_deref() != Some(key.public_hex().as_str()) {
+        return Err(BundleError::Write {
+            path: path.display().to_string(),
+            detail: "the key is not the one this run was signed with".into(),
+        });
+    }
+    let werr = |e: std::io::Error| BundleError::Write { path: path.display().to_string(), detail: e.to_string() };
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    files.push(("run.json".into(), serde_json::to_vec_pretty(&run).expect("a run serializes")));
+    let mut cells_text = Vec::new();
+    let mut bodies: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut cells = store.cells(run_id);
+    while let Some(c) = cells.try_next().await? {
+        for sha in [&c.request_sha256, &c.response_sha256] {
+            if seen.insert(sha.clone()) {
+                bodies.push(sha.clone());
+            }
+        }
+        serde_json::to_writer(&mut cells_text, &c).expect("a cell serializes");
+        cells_text.push(b'\n');
+    }
+    drop(cells);
+    files.push(("cells.jsonl".into(), cells_text));
+    for sha in bodies {
+        let (size, compressed) =
+            store.evidence(&sha).await?.ok_or_else(|| invalid(format!("evidence {sha} is missing from the store")))?;
+        let body = tb_audit::decompress(&compressed, size as usize).map_err(|e| invalid(e.to_string()))?;
+        files.push((format!("evidence/{sha}"), body));
+    }
+    let mut audit_text = Vec::new();
+    for e in store.audit(run_id).await? {
+        serde_json::to_writer(&mut audit_text, &e).expect("an entry serializes");
+        audit_text.push(b'\n');
+    }
+    files.push(("audit.jsonl".into(), audit_text));
+    let report = tb_report::render_json(&tb_report::build(store, run_id).await?);
+    files.push(("report.json".into(), report.into_bytes()));
+
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        run_id: run_id.into(),
+        public_key: Some(key.public_hex()),
+        files: files.iter().map(|(name, body)| (name.clone(), sha256_hex(body))).collect(),
+    };
+    let manifest_text = canonical_json(&manifest);
+    files.push(("manifest.sig".into(), key.sign(manifest_text.as_bytes()).into_bytes()));
+    files.push(("manifest.json".into(), manifest_text.into_bytes()));
+
+    let file = std::fs::File::create(path).map_err(werr)?;
+    let gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    let count = files.len() as u64;
+    for (name, body) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_cksum();
+        tar.append_data(&mut header, &name, body.as_slice()).map_err(werr)?;
+    }
+    tar.into_inner().map_err(werr)?.finish().map_err(werr)?.flush().map_err(werr)?;
+    Ok(count)
+}
+
+/// Reads every file of a bundle into memory.
+pub fn read_bundle(path: &Path) -> Result<HashMap<String, Vec<u8>>, BundleError> {
+    let rerr = |d: String| BundleError::Read { path: path.display().to_string(), detail: d };
+    let file = std::fs::File::open(path).map_err(|e| rerr(e.to_string()))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    let mut files = HashMap::new();
+    for entry in tar.entries().map_err(|e| rerr(e.to_string()))? {
+        let entry = entry.map_err(|e| rerr(e.to_string()))?;
+        let name = entry.path().map_err(|e| rerr(e.to_string()))?.to_string_lossy().into_owned();
+        let mut body = Vec::new();
+        entry.take(MAX_FILE_BYTES + 1).read_to_end(&mut body).map_err(|e| rerr(e.to_string()))?;
+        if body.len() as u64 > MAX_FILE_BYTES {
+            return Err(invalid(format!("{name} is larger than {MAX_FILE_BYTES} bytes")));
+        }
+        if files.insert(name.clone(), body).is_some() {
+            return Err(invalid(format!("{name} appears twice in the bundle")));
+        }
+    }
+    Ok(files)
+}
+
+/// What a successful verification checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub run_id: String,
+    pub fingerprint: String,
+    pub cells: u64,
+    pub evidence: u64,
+    pub audit_entries: u64,
+    pub checkpoints: u64,
+    pub report_sha256: String,
+}
+
+fn text<'a>(files: &'a HashMap<String, Vec<u8>>, name: &str) -> Result<&'a str, BundleError> {
+    let body = files.get(name).ok_or_else(|| invalid(format!("{name} is missing")))?;
+    std::str::from_utf8(body).map_err(|_| invalid(format!("{name} is not UTF-8")))
+}
+
+fn lines<T: for<'de> Deserialize<'de>>(files: &HashMap<String, Vec<u8>>, name: &str) -> Result<Vec<T>, BundleError> {
+    text(files, name)?
+        .lines()
+        .enumerate()
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| invalid(format!("{name} line {}: {e}", i + 1))))
+        .collect()
+}
+
+/// Verifies a bundle offline. `expect_fingerprint`, when given, must match the
+/// signing key (its published fingerprint): otherwise a bundle re-signed by
+/// someone else would verify against its own key.
+pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Verified, BundleError> {
+    let files = read_bundle(path)?;
+
+    // 1. The manifest: signed, and naming every file with its hash.
+    let manifest_text = text(&files, "manifest.json")?;
+    let manifest: Manifest = serde_json::from_str(manifest_text).map_err(|e| invalid(format!("manifest.json: {e}")))?;
+    if manifest.format != FORMAT {
+        return Err(invalid(format!("unknown bundle format {:?}", manifest.format)));
+    }
+    let public_key = manifest.public_key.clone().ok_or_else(|| invalid("the bundle is not signed"))?;
+    let fingerprint = tb_audit::fingerprint(&public_key);
+    if let Some(want) = expect_fingerprint
+        && want != fingerprint
+    {
+        return Err(invalid(format!("signed by key {fingerprint}, not by the expected key {want}")));
+    }
+    let sig = text(&files, "manifest.sig")?;
+    tb_audit::verify_signature(&public_key, manifest_text.as_bytes(), sig.trim())
+        .map_err(|e| invalid(format!("manifest.json: {e}")))?;
+    for (name, sha) in &manifest.files {
+        let body = files.get(name).ok_or_else(|| invalid(format!("{name} is listed in the manifest but missing")))?;
+        if &sha256_hex(body) != sha {
+            return Err(invalid(format!("{name} was changed after the bundle was signed (its hash differs)")));
+        }
+    }
+    for name in files.keys() {
+        if name != "manifest.json" && name != "manifest.sig" && !manifest.files.contains_key(name) {
+            return Err(invalid(format!("{name} is not listed in the manifest")));
+        }
+    }
+
+    // 2. Evidence bodies are what their names say.
+    let mut evidence = 0;
+    for (name, body) in &files {
+        if let Some(sha) = name.strip_prefix("evidence/") {
+            if sha256_hex(body) != sha {
+                return Err(invalid(format!("evidence body {sha} does not hash to its name")));
+            }
+            evidence += 1;
+        }
+    }
+
+    // 3. The run, signed by the same key.
+    let run: RunRecord =
+        serde_json::from_str(text(&files, "run.json")?).map_err(|e| invalid(format!("run.json: {e}")))?;
+    if run.id != manifest.run_id {
+        return Err(invalid(format!("run.json is run {}, the manifest says {}", run.id, manifest.run_id)));
+    }
+    if run.public_key.as_deref() != Some(public_key.as_str()) {
+        return Err(invalid("run.json names another signing key than the bundle's"));
+    }
+    let spec = tb_report::spec_of(&run)?;
+
+    // 4. The audit chain and its signed checkpoints.
+    let audit: Vec<AuditEntry> = lines(&files, "audit.jsonl")?;
+    tb_audit::verify_chain(&run.id, &audit).map_err(|e| invalid(e.to_string()))?;
+    match audit.first() {
+        Some(e) if e.kind == "run_started" => {
+            let p: Value = serde_json::from_str(&e.payload).unwrap_or_default();
+            if p["spec_hash"] != run.spec_hash.as_str() || p["public_key"] != public_key.as_str() {
+                return Err(invalid("the audit log's run_started entry does not match run.json (spec hash or key)"));
+            }
+        }
+        _ => return Err(invalid("the audit log does not begin with run_started")),
+    }
+    let mut merkle = MerkleAccumulator::default();
+    let mut checkpoints = 0;
+    let mut last_checkpoint = 0;
+    for e in &audit {
+        if e.kind == "checkpoint" {
+            let cp: Checkpoint =
+                serde_json::from_str(&e.payload).map_err(|err| invalid(format!("audit entry {}: {err}", e.seq)))?;
+            if cp.upto != merkle.leaves() || cp.merkle_root != merkle.root() {
+                return Err(invalid(format!(
+                    "audit entry {}: checkpoint root does not match the entries before it",
+                    e.seq
+                )));
+            }
+            let (Some(pk), Some(sig)) = (&cp.public_key, &cp.signature) else {
+                return Err(invalid(format!("audit entry {}: checkpoint is not signed", e.seq)));
+            };
+            if pk != &public_key {
+                return Err(invalid(format!("audit entry {}: checkpoint signed by another key", e.seq)));
+            }
+            tb_audit::verify_signature(pk, &tb_audit::checkpoint_message(&run.id, cp.upto, &cp.merkle_root), sig)
+                .map_err(|err| invalid(format!("audit entry {}: checkpoint {err}", e.seq)))?;
+            checkpoints += 1;
+            last_checkpoint = e.seq;
+        }
+        merkle.push(&e.hash);
+    }
+    if last_checkpoint != audit.len() as u64 {
+        return Err(invalid("the audit log does not end with a signed checkpoint (entries were appended after it)"));
+    }
+
+    // 5. Every cell is the one its audit entry committed to, and its answer is
+    //    what the recorded response says.
+    let cells: Vec<CellRecord> = lines(&files, "cells.jsonl")?;
+    let mut committed: HashMap<(String, String, String, u32), Value> = HashMap::new();
+    for e in audit.iter().filter(|e| e.kind == "cell_answered") {
+        let p: Value =
+            serde_json::from_str(&e.payload).map_err(|err| invalid(format!("audit entry {}: {err}", e.seq)))?;
+        let key = (
+            p["vendor"].as_str().unwrap_or_default().to_string(),
+            p["suite"].as_str().unwrap_or_default().to_string(),
+            p["case_id"].as_str().unwrap_or_default().to_string(),
+            p["repeat"].as_u64().unwrap_or(u64::MAX) as u32,
+        );
+        if committed.insert(key, p).is_some() {
+            return Err(invalid(format!("audit entry {}: a second answer for the same cell", e.seq)));
+        }
+    }
+    if committed.len() != cells.len() {
+        return Err(invalid(format!(
+            "cells.jsonl holds {} cells, the audit log records {} answers",
+            cells.len(),
+            committed.len()
+        )));
+    }
+    let stream_of: HashMap<&str, bool> = spec.vendors.iter().map(|v| (v.name.as_str(), v.stream)).collect();
+    for c in &cells {
+        let what = format!("cell {}/{}/{}#{}", c.vendor, c.suite, c.case_id, c.repeat);
+        if c.run_id != run.id {
+            return Err(invalid(format!("{what} belongs to another run")));
+        }
+        let p = committed
+            .get(&(c.vendor.clone(), c.suite.clone(), c.case_id.clone(), c.repeat))
+            .ok_or_else(|| invalid(format!("{what} has no cell_answered entry in the audit log")))?;
+        if p["cell_sha256"] != sha256_hex(canonical_json(c).as_bytes()).as_str() {
+            return Err(invalid(format!("{what} differs from what the audit log recorded (edited after the run)")));
+        }
+        if p["request_sha256"] != c.request_sha256.as_str() || p["response_sha256"] != c.response_sha256.as_str() {
+            return Err(invalid(format!("{what}: its evidence hashes differ from the audit log's")));
+        }
+        for sha in [&c.request_sha256, &c.response_sha256] {
+            if !files.contains_key(&format!("evidence/{sha}")) {
+                return Err(invalid(format!("{what}: evidence body {sha} is missing")));
+            }
+        }
+        replay_cell(c, &files[&format!("evidence/{}", c.response_sha256)], stream_of.get(c.vendor.as_str()).copied())
+            .await
+            .map_err(|e| invalid(format!("{what}: {e}")))?;
+    }
+
+    // 6. Re-grade and re-score from the cells alone; compare with the report.
+    let store = Store::open_memory().await?;
+    store.create_run(&run).await?;
+    for chunk in cells.chunks(1000) {
+        store.insert_cells_unchecked(chunk).await?;
+    }
+    let recomputed = tb_report::render_json(&tb_report::build(&store, &run.id).await?);
+    store.close().await;
+    let report = text(&files, "report.json")?;
+    if recomputed != report {
+        return Err(invalid(format!(
+            "report.json differs from the recomputed report: {}",
+            first_difference(report, &recomputed)
+        )));
+    }
+    let report_sha256 = sha256_hex(report.as_bytes());
+    let signed = audit
+        .iter()
+        .rev()
+        .find(|e| e.kind == "report_signed" || e.kind == "report_regraded")
+        .ok_or_else(|| invalid("the audit log records no signed report"))?;
+    let rs: ReportSignature =
+        serde_json::from_str(&signed.payload).map_err(|e| invalid(format!("audit entry {}: {e}", signed.seq)))?;
+    if rs.report_sha256 != report_sha256 {
+        return Err(invalid(format!(
+            "report.json is not the report signed in audit entry {} (hash {} there, {} here)",
+            signed.seq, rs.report_sha256, report_sha256
+        )));
+    }
+    tb_audit::verify_signature(&public_key, report.as_bytes(), &rs.signature)
+        .map_err(|e| invalid(format!("report.json: {e}")))?;
+
+    Ok(Verified {
+        run_id: run.id,
+        fingerprint,
+        cells: cells.len() as u64,
+        evidence,
+        audit_entries: audit.len() as u64,
+        checkpoints,
+        report_sha256,
+    })
+}
+
+/// The stored answer (or body-derived failure) must be what the recorded body says.
+async fn replay_cell(c: &CellRecord, body: &[u8], stream: Option<bool>) -> Result<(), String> {
+    let stream = stream.ok_or("its vendor is not in the spec")?;
+    let replayed = tb_vendor::replay(body, stream).await;
+    match (&c.cause, replayed) {
+        (None, Ok(a)) => {
+            let usage = (a.usage.map(|u| u.prompt_tokens), a.usage.map(|u| u.completion_tokens));
+            if Some(&a.text) != c.answer.as_ref()
+                || a.finish_reason != c.finish_reason
+                || usage != (c.prompt_tokens, c.completion_tokens)
+            {
+                return Err("the stored answer is not what the recorded response says".into());
+            }
+            Ok(())
+        }
+        (None, Err(f)) => Err(format!("stored as answered, but the recorded response does not parse: {}", f.detail)),
+        (Some(cause), result) => {
+            let from_body = ["invalid_response", "truncated_stream"];
+            match result {
+                Err(f) if from_body.contains(&cause.as_str()) && f.cause.code() != cause => {
+                    Err(format!("stored as {cause}, the recorded response says {}", f.cause.code()))
+                }
+                Ok(_) if from_body.contains(&cause.as_str()) => {
+                    Err(format!("stored as {cause}, but the recorded response is a complete answer"))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// The JSON path of the first difference between two JSON texts.
+fn first_difference(a: &str, b: &str) -> String {
+    fn walk(a: &Value, b: &Value, path: String) -> Option<String> {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, v) in x {
+                    match y.get(k) {
+                        Some(w) => {
+                            if let Some(p) = walk(v, w, format!("{path}.{k}")) {
+                                return Some(p);
+                            }
+                        }
+                        None => return Some(format!("{path}.{k} (only in the bundle)")),
+                    }
+                }
+                y.keys().find(|k| !x.contains_key(*k)).map(|k| format!("{path}.{k} (only when recomputed)"))
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                    if let Some(p) = walk(v, w, format!("{path}[{i}]")) {
+                        return Some(p);
+                    }
+                }
+                (x.len() != y.len()).then(|| format!("{path} (length {} vs {})", x.len(), y.len()))
+            }
+            _ => (a != b).then(|| format!("{path}: {a} in the bundle, {b} recomputed")),
+        }
+    }
+    match (serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(b)) {
+        (Ok(x), Ok(y)) => walk(&x, &y, "$".into()).unwrap_or_else(|| "formatting only".into()),
+        _ => "report.json is not valid JSON".into(),
+    }
+}
