@@ -129,7 +129,6 @@ pub async fn export(store: &Store, run_id: &str, key: &Keypair, path: &Path) -> 
             detail: "the key is not the one this run was signed with".into(),
         });
     }
-    let werr = |e: std::io::Error| BundleError::Write { path: path.display().to_string(), detail: e.to_string() };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push(("run.json".into(), serde_json::to_vec_pretty(&run).expect("a run serializes")));
     let mut cells_text = Vec::new();
@@ -162,6 +161,18 @@ pub async fn export(store: &Store, run_id: &str, key: &Keypair, path: &Path) -> 
     let report = tb_report::render_json(&tb_report::build(store, run_id).await?);
     files.push(("report.json".into(), report.into_bytes()));
 
+    write_bundle(files, run_id, key, path)
+}
+
+/// Writes `files` as a bundle with a manifest of their hashes signed by `key`.
+/// Returns the number of files written (manifest and signature included).
+pub fn write_bundle(
+    mut files: Vec<(String, Vec<u8>)>,
+    run_id: &str,
+    key: &Keypair,
+    path: &Path,
+) -> Result<u64, BundleError> {
+    files.retain(|(name, _)| name != "manifest.json" && name != "manifest.sig");
     let manifest = Manifest {
         format: FORMAT.into(),
         run_id: run_id.into(),
@@ -171,7 +182,12 @@ pub async fn export(store: &Store, run_id: &str, key: &Keypair, path: &Path) -> 
     let manifest_text = canonical_json(&manifest);
     files.push(("manifest.sig".into(), key.sign(manifest_text.as_bytes()).into_bytes()));
     files.push(("manifest.json".into(), manifest_text.into_bytes()));
+    write_files(files, path)
+}
 
+/// Writes files into a `.tar.gz` as they are, manifest or not.
+pub fn write_files(files: Vec<(String, Vec<u8>)>, path: &Path) -> Result<u64, BundleError> {
+    let werr = |e: std::io::Error| BundleError::Write { path: path.display().to_string(), detail: e.to_string() };
     let file = std::fs::File::create(path).map_err(werr)?;
     let gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
@@ -189,11 +205,11 @@ pub async fn export(store: &Store, run_id: &str, key: &Keypair, path: &Path) -> 
 }
 
 /// Reads every file of a bundle into memory.
-pub fn read_bundle(path: &Path) -> Result<HashMap<String, Vec<u8>>, BundleError> {
+pub fn read_bundle(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleError> {
     let rerr = |d: String| BundleError::Read { path: path.display().to_string(), detail: d };
     let file = std::fs::File::open(path).map_err(|e| rerr(e.to_string()))?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
-    let mut files = HashMap::new();
+    let mut files = BTreeMap::new();
     for entry in tar.entries().map_err(|e| rerr(e.to_string()))? {
         let entry = entry.map_err(|e| rerr(e.to_string()))?;
         let name = entry.path().map_err(|e| rerr(e.to_string()))?.to_string_lossy().into_owned();
@@ -221,12 +237,12 @@ pub struct Verified {
     pub report_sha256: String,
 }
 
-fn text<'a>(files: &'a HashMap<String, Vec<u8>>, name: &str) -> Result<&'a str, BundleError> {
+fn text<'a>(files: &'a BTreeMap<String, Vec<u8>>, name: &str) -> Result<&'a str, BundleError> {
     let body = files.get(name).ok_or_else(|| invalid(format!("{name} is missing")))?;
     std::str::from_utf8(body).map_err(|_| invalid(format!("{name} is not UTF-8")))
 }
 
-fn lines<T: for<'de> Deserialize<'de>>(files: &HashMap<String, Vec<u8>>, name: &str) -> Result<Vec<T>, BundleError> {
+fn lines<T: for<'de> Deserialize<'de>>(files: &BTreeMap<String, Vec<u8>>, name: &str) -> Result<Vec<T>, BundleError> {
     text(files, name)?
         .lines()
         .enumerate()

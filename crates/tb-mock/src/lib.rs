@@ -87,6 +87,8 @@ pub(crate) fn unit(parts: &[&[u8]]) -> f64 {
 
 #[derive(Default)]
 struct Counters {
+    /// The `Authorization` header of the latest request (tests check that keys travel only there).
+    last_authorization: Option<String>,
     /// Requests received per case id ("?" for prompts of no known case).
     requests: HashMap<String, u64>,
     /// Answers served per case id: the repeat number of the next answer.
@@ -122,6 +124,11 @@ impl MockVendor {
 
     pub fn model(&self) -> &str {
         &self.state.model
+    }
+
+    /// The `Authorization` header of the latest chat request.
+    pub fn last_authorization(&self) -> Option<String> {
+        self.state.counters.lock().expect("counter lock").last_authorization.clone()
     }
 
     /// Requests received so far, per case id.
@@ -205,8 +212,9 @@ fn error_response(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"error": {"message": message, "type": "mock_error"}}))).into_response()
 }
 
-async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
+async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, body: Bytes) -> Response {
     let arrived = tokio::time::Instant::now();
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     let req: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return error_response(StatusCode::BAD_REQUEST, &format!("request is not JSON: {e}")),
@@ -222,6 +230,7 @@ async fn chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
     let case_id = known.as_ref().map_or("?".to_string(), |k| k.id.clone());
     let request_no = {
         let mut c = s.counters.lock().expect("counter lock");
+        c.last_authorization = authorization;
         let n = c.requests.entry(case_id.clone()).or_insert(0);
         *n += 1;
         *n - 1

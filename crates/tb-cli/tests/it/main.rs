@@ -4,6 +4,7 @@
 mod check;
 mod demo;
 mod faults;
+mod integrity;
 mod resume;
 mod scoring;
 mod spec_errors;
