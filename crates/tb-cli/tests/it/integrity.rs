@@ -9,6 +9,9 @@ use tb_suite::SuiteFormat;
 
 use crate::support::*;
 
+/// A change to a bundle's files.
+type Edit = Box<dyn FnOnce(&mut BTreeMap<String, Vec<u8>>)>;
+
 struct Demo {
     dir: tempfile::TempDir,
     run_id: String,
@@ -83,7 +86,7 @@ async fn demo_bundle_verifies_and_every_tampering_is_named() {
     let same = tampered(&d, "same", |_| {});
     assert!(verify(d.dir.path(), &same).await.0);
 
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut BTreeMap<String, Vec<u8>>)>, &str)> = vec![
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "evidence-byte",
             Box::new(|f| {
