@@ -64,6 +64,37 @@ pub fn decompress(bytes: &[u8], limit: usize) -> Result<Vec<u8>, AuditError> {
     Ok(out)
 }
 
+/// A sealed suite's commitment: SHA-256 over a random salt and the suite
+/// file's SHA-256. Published before bidding; the salt is revealed after
+/// scoring, and anyone can recompute it.
+pub fn seal_commitment(suite_sha256: &str, salt: &str) -> String {
+    sha256_hex(format!("tenderbench-seal\n{salt}\n{suite_sha256}").as_bytes())
+}
+
+/// A fresh random salt (32 bytes, hex).
+pub fn random_salt() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// What `tenderbench seal` keeps (secret until reveal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seal {
+    pub suite_sha256: String,
+    pub cases: u64,
+    pub salt: String,
+    pub commitment: String,
+    /// A string planted in every line of the suite, so a leaked copy can be recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<String>,
+}
+
+impl Seal {
+    /// Whether a suite with this hash is the one sealed.
+    pub fn matches(&self, suite_sha256: &str) -> bool {
+        self.suite_sha256 == suite_sha256 && seal_commitment(suite_sha256, &self.salt) == self.commitment
+    }
+}
+
 /// The hash before the first entry of a chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

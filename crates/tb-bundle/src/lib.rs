@@ -19,7 +19,7 @@ use std::path::Path;
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tb_audit::{AuditEntry, Checkpoint, Keypair, MerkleAccumulator, canonical_json, sha256_hex};
+use tb_audit::{AuditEntry, Checkpoint, Keypair, MerkleAccumulator, Seal, canonical_json, sha256_hex};
 use tb_store::{CellRecord, RunRecord, Store, StoreError};
 
 pub const FORMAT: &str = "tenderbench-bundle/1";
@@ -121,7 +121,15 @@ pub async fn last_signed_report(store: &Store, run_id: &str) -> Result<Option<St
         .map(|s| s.report_sha256))
 }
 
-pub async fn export(store: &Store, run_id: &str, key: &Keypair, path: &Path) -> Result<u64, BundleError> {
+/// Writes the bundle of `run_id` to `path`, signing its manifest with `key`.
+/// `reveals` are the seal files of sealed suites, once they may be published.
+pub async fn export(
+    store: &Store,
+    run_id: &str,
+    key: &Keypair,
+    reveals: &[Seal],
+    path: &Path,
+) -> Result<u64, BundleError> {
     let run = store.run(run_id).await?;
     if run.public_key.as_deref() != Some(key.public_hex().as_str()) {
         return Err(BundleError::Write {
@@ -160,6 +168,12 @@ pub async fn export(store: &Store, run_id: &str, key: &Keypair, path: &Path) -> 
     files.push(("audit.jsonl".into(), audit_text));
     let report = tb_report::render_json(&tb_report::build(store, run_id).await?);
     files.push(("report.json".into(), report.into_bytes()));
+    for seal in reveals {
+        files.push((
+            format!("reveal/{}.json", seal.commitment),
+            serde_json::to_vec_pretty(seal).expect("a seal serializes"),
+        ));
+    }
 
     write_bundle(files, run_id, key, path)
 }
@@ -306,6 +320,27 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
     }
     let spec = tb_report::spec_of(&run)?;
 
+    // 3b. Revealed sealed suites: the suite the run used is the one committed to.
+    let suites: Vec<tb_core::SuiteRecord> =
+        serde_json::from_str(&run.suites_json).map_err(|e| invalid(format!("run.json suites: {e}")))?;
+    let mut revealed = 0;
+    for (name, body) in &files {
+        let Some(commitment) = name.strip_prefix("reveal/").and_then(|n| n.strip_suffix(".json")) else { continue };
+        let seal: Seal = serde_json::from_slice(body).map_err(|e| invalid(format!("{name}: {e}")))?;
+        let suite = suites
+            .iter()
+            .find(|s| s.commitment.as_deref() == Some(commitment))
+            .ok_or_else(|| invalid(format!("{name}: no suite of the run was sealed with this commitment")))?;
+        if seal.commitment != commitment || !seal.matches(&suite.sha256) {
+            return Err(invalid(format!(
+                "sealed suite {}: the suite the run used (sha256 {}) is not the one committed to",
+                suite.id, suite.sha256
+            )));
+        }
+        revealed += 1;
+    }
+    let _ = revealed;
+
     // 4. The audit chain and its signed checkpoints.
     let audit: Vec<AuditEntry> = lines(&files, "audit.jsonl")?;
     tb_audit::verify_chain(&run.id, &audit).map_err(|e| invalid(e.to_string()))?;
@@ -317,6 +352,14 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             }
         }
         _ => return Err(invalid("the audit log does not begin with run_started")),
+    }
+    // A blind run's mapping is the one sealed at its start.
+    if let Some(sealed) = audit.iter().find(|e| e.kind == "blind_mapping_sealed") {
+        let p: Value = serde_json::from_str(&sealed.payload).unwrap_or_default();
+        let mapping = run.blind_mapping.as_deref().unwrap_or_default();
+        if p["commitment"] != sha256_hex(mapping.as_bytes()).as_str() {
+            return Err(invalid("run.json's blind mapping is not the one sealed when the run started"));
+        }
     }
     let mut merkle = MerkleAccumulator::default();
     let mut checkpoints = 0;

@@ -47,7 +47,12 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
     let resuming = opts.resume.is_some();
     let summary = match tb_runner::run(spec, &store, opts, Arc::new(TermProgress::new()), cancel_rx).await {
         Ok(s) => s,
-        Err(e @ (RunError::Suite(_) | RunError::SpecChanged { .. } | RunError::SuiteChanged { .. })) => {
+        Err(
+            e @ (RunError::Suite(_)
+            | RunError::SpecChanged { .. }
+            | RunError::SuiteChanged { .. }
+            | RunError::Sealed { .. }),
+        ) => {
             return Err(bad_input(e));
         }
         Err(e) => return Err(e.into()),

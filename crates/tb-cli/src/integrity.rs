@@ -1,11 +1,13 @@
 //! `keygen`, `export`, `verify` and `regrade`.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use tb_audit::Keypair;
+use tb_audit::{Keypair, Seal};
 use tb_store::Store;
+use tb_suite::SuiteFormat;
 
 use crate::commands::write_outputs;
 use crate::{Failure, LangArg, bad_input};
@@ -26,10 +28,20 @@ async fn open_existing(db: &Path) -> Result<Store, Failure> {
     Ok(Store::open(db).await?)
 }
 
-pub async fn export(run_id: &str, bundle: &Path, db: &Path, key: &Path) -> Result<ExitCode, Failure> {
+pub async fn export(
+    run_id: &str,
+    bundle: &Path,
+    db: &Path,
+    key: &Path,
+    reveals: &[PathBuf],
+) -> Result<ExitCode, Failure> {
     let key = Keypair::load(key).map_err(bad_input)?;
+    let mut seals = Vec::new();
+    for path in reveals {
+        seals.push(read_seal(path)?);
+    }
     let store = open_existing(db).await?;
-    let files = tb_bundle::export(&store, run_id, &key, bundle).await?;
+    let files = tb_bundle::export(&store, run_id, &key, &seals, bundle).await?;
     store.close().await;
     println!("bundle {} written: {files} files, signed by key {}", bundle.display(), key.fingerprint());
     Ok(ExitCode::SUCCESS)
@@ -72,6 +84,139 @@ pub async fn regrade(run_id: &str, db: &Path, out: &Path, key: &Path, lang: Lang
         None => println!("regraded run {run_id}: first signed report, sha256 {now}"),
     }
     println!("reports: {}", dir.display());
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_seal(path: &Path) -> Result<Seal, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| bad_input(anyhow!("{} is not a seal file: {e}", path.display())))
+}
+
+pub fn seal(suite: &Path, format: &str, canary: bool) -> Result<ExitCode, Failure> {
+    let format = SuiteFormat::from_name(format).ok_or_else(|| {
+        bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::NAMES.join(", ")))
+    })?;
+    let seal_file = tb_runner::seal_path(suite);
+    if seal_file.exists() {
+        return Err(bad_input(anyhow!("{} exists already: a suite is sealed once", seal_file.display())));
+    }
+    let canary = if canary { Some(plant_canary(suite)?) } else { None };
+    let summary = tb_suite::validate(suite, format).map_err(bad_input)?;
+    let salt = tb_audit::random_salt();
+    let commitment = tb_audit::seal_commitment(&summary.sha256, &salt);
+    let seal =
+        Seal { suite_sha256: summary.sha256, cases: summary.cases, salt, commitment: commitment.clone(), canary };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&seal_file).map_err(|e| anyhow!("cannot write {}: {e}", seal_file.display()))?;
+    f.write_all(serde_json::to_string_pretty(&seal).expect("a seal serializes").as_bytes())
+        .map_err(|e| anyhow!("cannot write {}: {e}", seal_file.display()))?;
+    println!("sealed {} ({} cases)", suite.display(), seal.cases);
+    println!("commitment: {commitment}");
+    println!("publish it in the tender and put it in the spec: [[suite]] commitment = \"{commitment}\"");
+    println!("keep {} secret until scoring is final (it holds the salt)", seal_file.display());
+    if let Some(c) = &seal.canary {
+        println!("canary planted in every line: {c}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Adds a `canary` field holding one random string to every line of a JSONL suite.
+fn plant_canary(suite: &Path) -> Result<String, Failure> {
+    let canary = format!("TENDERBENCH-CANARY-{}", &tb_audit::random_salt()[..24]);
+    let text =
+        std::fs::read_to_string(suite).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", suite.display())))?;
+    let mut out = String::with_capacity(text.len() + text.lines().count() * 60);
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| bad_input(anyhow!("{}:{}: not valid JSON: {e}", suite.display(), i + 1)))?;
+        let obj =
+            v.as_object_mut().ok_or_else(|| bad_input(anyhow!("{}:{}: not a JSON object", suite.display(), i + 1)))?;
+        obj.insert("canary".into(), canary.clone().into());
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    let tmp = suite.with_extension("canary.tmp");
+    std::fs::write(&tmp, out).map_err(|e| anyhow!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, suite).map_err(|e| anyhow!("cannot replace {}: {e}", suite.display()))?;
+    Ok(canary)
+}
+
+pub fn reveal(seal_file: &Path) -> Result<ExitCode, Failure> {
+    let seal = read_seal(seal_file)?;
+    let name = seal_file.to_string_lossy();
+    let suite = PathBuf::from(name.strip_suffix(".seal.json").unwrap_or(&name));
+    let sha = tb_suite::file_sha256(&suite).map_err(bad_input)?;
+    if !seal.matches(&sha) {
+        println!(
+            "REVEAL FAILED: {} is not the suite that was sealed (sealed sha256 {}, now {sha})",
+            suite.display(),
+            seal.suite_sha256
+        );
+        return Ok(ExitCode::from(1));
+    }
+    println!("{}", serde_json::to_string_pretty(&seal).expect("a seal serializes"));
+    eprintln!("publish the suite file and the JSON above; anyone can check them with `tenderbench verify-seal`");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify_seal(suite: &Path, commitment: &str, salt: &str) -> Result<ExitCode, Failure> {
+    let sha = tb_suite::file_sha256(suite).map_err(bad_input)?;
+    if tb_audit::seal_commitment(&sha, salt) == commitment {
+        println!("SEAL VERIFIED: {} (sha256 {sha}) is the suite committed to as {commitment}", suite.display());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "SEAL FAILED: {} (sha256 {sha}) with this salt does not give commitment {commitment}",
+            suite.display()
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+pub async fn reveal_mapping(
+    run_id: &str,
+    db: &Path,
+    out: &Path,
+    key: &Path,
+    lang: LangArg,
+) -> Result<ExitCode, Failure> {
+    let key = Keypair::load(key).map_err(bad_input)?;
+    let store = open_existing(db).await?;
+    let run = store.run(run_id).await?;
+    let Some(mapping) = run.blind_mapping.clone() else {
+        return Err(bad_input(anyhow!("run {run_id} is not blind: there is no mapping to reveal")));
+    };
+    if run.blind_revealed {
+        return Err(bad_input(anyhow!("the mapping of run {run_id} is revealed already")));
+    }
+    if run.status != tb_store::RunStatus::Finished {
+        return Err(bad_input(anyhow!("run {run_id} is {}: reveal only after scoring is final", run.status.as_str())));
+    }
+    let value: serde_json::Value = serde_json::from_str(&mapping).map_err(|e| anyhow!("stored mapping: {e}"))?;
+    let commitment = tb_audit::sha256_hex(mapping.as_bytes());
+    let mut chain = tb_audit::Chain::resume(run_id, store.audit_head(run_id).await?.as_ref());
+    let entry = chain.append(
+        "mapping_revealed",
+        &serde_json::json!({ "mapping": value, "commitment": commitment }),
+        &tb_store::now_rfc3339(),
+    );
+    store.append_audit(&[entry]).await?;
+    store.set_blind_revealed(run_id).await?;
+    for (name, code) in value["codes"].as_object().into_iter().flatten() {
+        println!("{}  {name}", code.as_str().unwrap_or("?"));
+    }
+    println!("mapping commitment {commitment} (logged when the run started)");
+    let previous = tb_bundle::last_signed_report(&store, run_id).await?;
+    let dir = out.join(run_id).join("revealed");
+    write_outputs(&store, run_id, &dir, lang, Some(&key), previous).await?;
+    println!("reports with names: {}", dir.display());
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

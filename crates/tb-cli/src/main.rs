@@ -91,6 +91,40 @@ enum Command {
         db: PathBuf,
         #[arg(long, default_value = "tenderbench.key")]
         key: PathBuf,
+        /// Include a sealed suite's reveal (its seal file), so verify checks the commitment.
+        #[arg(long)]
+        reveal: Vec<PathBuf>,
+    },
+    /// Seal a hidden suite: print the commitment to publish in the tender; keep SUITE.seal.json secret until reveal.
+    Seal {
+        suite: PathBuf,
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Plant a unique canary string in every line first, so a leaked copy can be recognised.
+        #[arg(long)]
+        canary: bool,
+    },
+    /// Reveal a sealed suite after scoring: check it against its seal and print what to publish.
+    Reveal { seal: PathBuf },
+    /// Check a revealed suite against the commitment published in the tender.
+    VerifySeal {
+        suite: PathBuf,
+        #[arg(long)]
+        commitment: String,
+        #[arg(long)]
+        salt: String,
+    },
+    /// After scoring is final, open a blind run's sealed vendor ↔ code mapping; outputs then show names.
+    RevealMapping {
+        run_id: String,
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "tenderbench-out")]
+        out: PathBuf,
+        #[arg(long, default_value = "tenderbench.key")]
+        key: PathBuf,
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
     },
     /// Verify an evidence bundle offline: hashes, chain, signatures, and every number recomputed.
     Verify {
@@ -192,7 +226,15 @@ fn main() -> ExitCode {
                 commands::run(&spec, &db, &out, resume, lang, key).await
             }
             Command::Keygen { dir } => integrity::keygen(&dir),
-            Command::Export { run_id, bundle, db, key } => integrity::export(&run_id, &bundle, &db, &key).await,
+            Command::Export { run_id, bundle, db, key, reveal } => {
+                integrity::export(&run_id, &bundle, &db, &key, &reveal).await
+            }
+            Command::RevealMapping { run_id, db, out, key, lang } => {
+                integrity::reveal_mapping(&run_id, &db, &out, &key, lang).await
+            }
+            Command::Seal { suite, format, canary } => integrity::seal(&suite, &format, canary),
+            Command::Reveal { seal } => integrity::reveal(&seal),
+            Command::VerifySeal { suite, commitment, salt } => integrity::verify_seal(&suite, &commitment, &salt),
             Command::Verify { bundle, expect_key } => integrity::verify(&bundle, expect_key.as_deref()).await,
             Command::Regrade { run_id, db, out, key, lang } => integrity::regrade(&run_id, &db, &out, &key, lang).await,
             Command::Check { spec } => commands::check(&spec).await,

@@ -99,6 +99,9 @@ pub struct SuiteRecord {
     pub id: String,
     pub sha256: String,
     pub cases: u64,
+    /// The published commitment, for a sealed suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
 }
 
 /// Token usage as the vendor reported it.

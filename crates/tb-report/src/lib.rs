@@ -91,6 +91,21 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell {
     GradedCell { cell, grades }
 }
 
+/// What a blind report shows instead of a model name.
+pub const MASKED: &str = "(masked)";
+
+/// The name → code mapping of a blind run not yet revealed.
+fn blind_codes(run: &tb_store::RunRecord) -> Result<Option<HashMap<String, String>>, ReportError> {
+    let Some(mapping) = run.blind_mapping.as_deref().filter(|_| !run.blind_revealed) else { return Ok(None) };
+    let v: serde_json::Value = serde_json::from_str(mapping)
+        .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("blind mapping: {e}") })?;
+    let codes = v["codes"]
+        .as_object()
+        .map(|m| m.iter().filter_map(|(k, c)| c.as_str().map(|c| (k.clone(), c.to_string()))).collect())
+        .unwrap_or_default();
+    Ok(Some(codes))
+}
+
 pub fn spec_of(run: &tb_store::RunRecord) -> Result<Spec, ReportError> {
     serde_json::from_str(&run.spec_json)
         .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: e.to_string() })
@@ -110,6 +125,7 @@ pub async fn build_visiting(
 ) -> Result<Report, ReportError> {
     let run = store.run(run_id).await?;
     let spec = spec_of(&run)?;
+    let blind = blind_codes(&run)?;
     let suites: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
         .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("stored suites: {e}") })?;
 
@@ -130,10 +146,16 @@ pub async fn build_visiting(
             *v.causes.entry(cause.clone()).or_default() += 1;
         }
         let failed = cell.cause.is_some();
-        let graded = grade_cell(&spec, cell);
+        let vendor = cell.vendor.clone();
+        let mut graded = grade_cell(&spec, cell);
+        if let Some(codes) = &blind {
+            // Per-cell outputs name the code, and drop error details (URLs, headers).
+            graded.cell.vendor = codes.get(&vendor).cloned().unwrap_or_else(|| "V-?".into());
+            graded.cell.detail = None;
+        }
         visit(&graded)?;
         for (criterion, grade) in &graded.grades {
-            let t = tallies.entry((graded.cell.vendor.clone(), criterion.clone())).or_default();
+            let t = tallies.entry((vendor.clone(), criterion.clone())).or_default();
             t.n += 1;
             t.correct += grade.correct as u64;
             t.errors += failed as u64;
@@ -225,6 +247,13 @@ pub async fn build_visiting(
         vr.rank = scored.rank;
         vr.abnormally_low = scored.abnormally_low;
     }
+    if let Some(codes) = &blind {
+        for v in &mut vendor_reports {
+            v.name = codes.get(&v.name).cloned().unwrap_or_else(|| "V-?".into());
+            v.model = MASKED.into();
+            v.provider = None;
+        }
+    }
     let mut ranking: Vec<&VendorReport> = vendor_reports.iter().filter(|v| v.rank.is_some()).collect();
     ranking.sort_by_key(|v| v.rank);
     let ranking = ranking.into_iter().map(|v| v.name.clone()).collect();
@@ -238,6 +267,7 @@ pub async fn build_visiting(
         finished_at: run.finished_at.clone(),
         spec_hash: run.spec_hash.clone(),
         simulated: run.simulated,
+        blind: blind.is_some(),
         notice: run.simulated.then(|| SIMULATED_NOTICE_EN.to_string()),
         confidence: CONFIDENCE,
         signing: run

@@ -20,6 +20,9 @@ pub struct Report {
     /// True when the vendors were simulated; `notice` then says so in words.
     pub simulated: bool,
     pub notice: Option<String>,
+    /// Blind evaluation: vendors appear as codes and models are masked until
+    /// the sealed mapping is revealed (`tenderbench reveal-mapping`).
+    pub blind: bool,
     pub confidence: f64,
     /// The key that signs this run's checkpoints and this report (null: unsigned run).
     pub signing: Option<SigningInfo>,

@@ -80,6 +80,7 @@ struct Labels {
     suites: &'static str,
     cases: &'static str,
     notice: &'static str,
+    blind: &'static str,
     method: &'static str,
 }
 
@@ -128,6 +129,7 @@ const EN: Labels = Labels {
     suites: "Suites",
     cases: "cases",
     notice: SIMULATED_NOTICE_EN,
+    blind: "BLIND EVALUATION: vendors appear as codes and model names are masked until the sealed mapping is revealed after scoring.",
     method: "Price score = lowest valid bid ÷ bid × 100 (MoF Order No. 87, art. 55). Total = technical weight × technical score + price weight × price score. Equal totals rank by lower price; equal total and price are tied. A vendor that fails a gate is not ranked. Intervals are Wilson 95%.",
 };
 
@@ -176,6 +178,7 @@ const ZH: Labels = Labels {
     suites: "测试集",
     cases: "条",
     notice: SIMULATED_NOTICE_ZH,
+    blind: "盲评：评分结束并揭示密封的对应关系之前，供应商以代码显示，模型名称已隐藏。",
     method: "价格分 = 评标基准价（最低有效投标报价）÷ 投标报价 × 100（财政部令第87号第五十五条）。综合得分 = 技术权重 × 技术得分 + 价格权重 × 价格得分。综合得分相同的，按投标报价由低到高排序；得分且报价相同的，并列。未通过门槛的供应商不参与排名。区间为 Wilson 95% 置信区间。",
 };
 
@@ -241,6 +244,9 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
     let mut s = format!("# {} — {} ({})\n\n", t.title, report.tender.title, report.tender.id);
     if report.simulated {
         s.push_str(&format!("> **{}**\n\n", t.notice));
+    }
+    if report.blind {
+        s.push_str(&format!("> **{}**\n\n", t.blind));
     }
     s.push_str(&format!(
         "- {}: {}\n- {}: `{}` ({})\n- {}: `{}`\n- {}: {} {:.0}% · {} {:.0}%\n\n",

@@ -18,7 +18,7 @@
 //!
 //! The runner knows nothing of grading, scoring or reports.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +51,8 @@ pub enum RunError {
     SuiteChanged { run_id: String, suite: String, stored: String, now: String },
     #[error("run {run_id} was started with another signing key (or none): resume with the key it started with")]
     KeyChanged { run_id: String },
+    #[error("sealed suite {suite}: {problem}")]
+    Sealed { suite: String, problem: String },
     #[error("run {0} has already finished; nothing to resume")]
     AlreadyFinished(String),
     #[error("internal error: {0}")]
@@ -104,6 +106,39 @@ pub struct RunSummary {
     pub total: u64,
 }
 
+/// A blind run's mapping: a random code per vendor and a salt, so that the
+/// logged commitment cannot be guessed from the vendor names alone.
+pub fn blind_mapping(spec: &Spec) -> serde_json::Value {
+    let mut codes = serde_json::Map::new();
+    let mut used = HashSet::new();
+    for v in &spec.vendors {
+        let code = loop {
+            let c = format!("V-{:04X}", rand::random::<u16>());
+            if used.insert(c.clone()) {
+                break c;
+            }
+        };
+        codes.insert(v.name.clone(), code.into());
+    }
+    serde_json::json!({ "codes": codes, "salt": tb_audit::random_salt() })
+}
+
+/// How a vendor is shown in progress output: its code in a blind run.
+fn shown_names(spec: &Spec, run: &RunRecord) -> HashMap<String, String> {
+    let codes: serde_json::Value =
+        run.blind_mapping.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    spec.vendors
+        .iter()
+        .map(|v| {
+            let shown = match codes["codes"][&v.name].as_str() {
+                Some(code) if !run.blind_revealed => code.to_string(),
+                _ => v.name.clone(),
+            };
+            (v.name.clone(), shown)
+        })
+        .collect()
+}
+
 /// A new, readable run id: UTC time plus random hex.
 pub fn new_run_id() -> String {
     let now = time::OffsetDateTime::now_utc();
@@ -122,18 +157,53 @@ pub fn new_run_id() -> String {
 /// Validates every suite the spec sends (each row parses, ids unique) and
 /// returns their records. Runs on a blocking thread: it reads whole files.
 pub async fn check_suites(spec: &Spec) -> Result<Vec<SuiteRecord>, RunError> {
-    let suites: Vec<_> = spec.used_suites().map(|s| (s.id.clone(), s.resolved.clone(), s.format)).collect();
+    let suites: Vec<_> =
+        spec.used_suites().map(|s| (s.id.clone(), s.resolved.clone(), s.format, s.commitment.clone())).collect();
     tokio::task::spawn_blocking(move || {
         suites
             .into_iter()
-            .map(|(id, path, format)| {
+            .map(|(id, path, format, commitment)| {
                 let summary = tb_suite::validate(&path, format)?;
-                Ok(SuiteRecord { id, sha256: summary.sha256, cases: summary.cases })
+                if let Some(c) = &commitment {
+                    check_seal(&id, &path, c, &summary.sha256)?;
+                }
+                Ok(SuiteRecord { id, sha256: summary.sha256, cases: summary.cases, commitment })
             })
             .collect::<Result<Vec<_>, RunError>>()
     })
     .await
     .map_err(|e| RunError::Internal(format!("suite check task: {e}")))?
+}
+
+/// The seal file `tenderbench seal` writes beside a suite.
+pub fn seal_path(suite: &std::path::Path) -> PathBuf {
+    let mut name = suite.as_os_str().to_owned();
+    name.push(".seal.json");
+    PathBuf::from(name)
+}
+
+/// A sealed suite whose seal file is at hand must still be the suite sealed.
+fn check_seal(id: &str, path: &std::path::Path, commitment: &str, sha256: &str) -> Result<(), RunError> {
+    let seal_file = seal_path(path);
+    let Ok(text) = std::fs::read_to_string(&seal_file) else { return Ok(()) };
+    let seal: tb_audit::Seal = serde_json::from_str(&text)
+        .map_err(|e| RunError::Sealed { suite: id.into(), problem: format!("{}: {e}", seal_file.display()) })?;
+    if seal.commitment != commitment {
+        return Err(RunError::Sealed {
+            suite: id.into(),
+            problem: format!("the spec's commitment is not the one in {}", seal_file.display()),
+        });
+    }
+    if !seal.matches(sha256) {
+        return Err(RunError::Sealed {
+            suite: id.into(),
+            problem: format!(
+                "the file changed since it was sealed (sealed sha256 {}, now {sha256})",
+                seal.suite_sha256
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Builds the HTTP client for one vendor, reading its API key from the environment.
@@ -201,6 +271,7 @@ pub async fn run(
         }
         None => {
             let id = new_run_id();
+            let mapping = spec.run.blind.then(|| blind_mapping(spec));
             store
                 .create_run(&RunRecord {
                     id: id.clone(),
@@ -213,6 +284,8 @@ pub async fn run(
                     created_at: now_rfc3339(),
                     finished_at: None,
                     public_key: public_key.clone(),
+                    blind_mapping: mapping.as_ref().map(tb_audit::canonical_json),
+                    blind_revealed: false,
                 })
                 .await?;
             let mut chain = Chain::new(&id);
@@ -227,7 +300,17 @@ pub async fn run(
                 }),
                 &now_rfc3339(),
             );
-            store.append_audit(&[started]).await?;
+            let mut entries = vec![started];
+            if let Some(m) = &mapping {
+                // Only the commitment is logged; `reveal-mapping` logs the mapping itself.
+                let commitment = tb_audit::sha256_hex(tb_audit::canonical_json(m).as_bytes());
+                entries.push(chain.append(
+                    "blind_mapping_sealed",
+                    &serde_json::json!({ "commitment": commitment }),
+                    &now_rfc3339(),
+                ));
+            }
+            store.append_audit(&entries).await?;
             (id, chain)
         }
     };
@@ -238,19 +321,21 @@ pub async fn run(
 
     progress.run_started(&run_id, opts.resume.is_some());
     let per_vendor_total: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
+    let shown = Arc::new(shown_names(spec, &store.run(&run_id).await?));
     let (cell_tx, cell_rx) = mpsc::channel::<Finished>(4096);
     let log = AuditWriter { chain, merkle, key: opts.key.clone() };
-    let writer = tokio::spawn(write_cells(store.clone(), cell_rx, log, progress.clone()));
+    let writer = tokio::spawn(write_cells(store.clone(), cell_rx, log, progress.clone(), shown.clone()));
 
     let mut vendors = JoinSet::new();
     let mut skipped = 0u64;
     for (v, client) in spec.vendors.iter().zip(clients) {
         let done = if opts.resume.is_some() { store.finished_digests(&run_id, &v.name).await? } else { HashSet::new() };
         skipped += done.len() as u64;
-        progress.vendor_started(&v.name, per_vendor_total, done.len() as u64);
+        progress.vendor_started(&shown[&v.name], per_vendor_total, done.len() as u64);
         let job = VendorJob {
             run_id: run_id.clone(),
             vendor: v.name.clone(),
+            shown: shown[&v.name].clone(),
             concurrency: v.concurrency as usize,
             suites: spec.used_suites().map(|s| (s.id.clone(), s.resolved.clone(), s.format)).collect(),
             repeats: spec.run.repeats,
@@ -353,6 +438,7 @@ async fn write_cells(
     mut rx: mpsc::Receiver<Finished>,
     mut log: AuditWriter,
     progress: Arc<dyn Progress>,
+    shown: Arc<HashMap<String, String>>,
 ) -> Result<(u64, AuditWriter), RunError> {
     let mut stored = 0;
     let mut batch = Vec::with_capacity(WRITE_BATCH);
@@ -390,7 +476,7 @@ async fn write_cells(
         }
         stored += store.insert_cells(&cells, &evidence, &entries).await?;
         for c in &cells {
-            progress.cell_stored(&c.vendor, c.cause.is_some());
+            progress.cell_stored(shown.get(&c.vendor).unwrap_or(&c.vendor), c.cause.is_some());
         }
     }
     Ok((stored, log))
@@ -399,6 +485,8 @@ async fn write_cells(
 struct VendorJob {
     run_id: String,
     vendor: String,
+    /// The name progress shows (the vendor's code in a blind run).
+    shown: String,
     concurrency: usize,
     suites: Vec<(String, PathBuf, tb_suite::SuiteFormat)>,
     repeats: u32,
@@ -488,7 +576,7 @@ impl VendorJob {
                 _ = cancelled(&mut self.cancel) => in_flight.abort_all(),
             }
         }
-        self.progress.vendor_finished(&self.vendor);
+        self.progress.vendor_finished(&self.shown);
         Ok(())
     }
 }

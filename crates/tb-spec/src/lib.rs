@@ -116,6 +116,10 @@ pub struct Tender {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
+    /// Blind evaluation: every output shows vendor codes until the sealed
+    /// name ↔ code mapping is revealed.
+    #[serde(default)]
+    pub blind: bool,
     pub repeats: u32,
     pub seed: u64,
     pub temperature: f64,
@@ -137,6 +141,10 @@ pub struct SuiteSpec {
     /// The path as written in the spec, relative to the spec's folder.
     pub path: String,
     pub format: SuiteFormat,
+    /// Published commitment of a sealed (hidden) suite: SHA-256 over a salt and
+    /// the suite file's hash (`tenderbench seal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
     /// Where the file is on this machine; not part of the canonical hash.
     #[serde(skip)]
     pub resolved: PathBuf,
@@ -238,6 +246,8 @@ struct RawTender {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRun {
+    #[serde(default)]
+    blind: bool,
     #[serde(default = "one")]
     repeats: Spanned<u32>,
     #[serde(default)]
@@ -250,7 +260,7 @@ struct RawRun {
 
 impl Default for RawRun {
     fn default() -> Self {
-        RawRun { repeats: one(), seed: 0, temperature: 0.0, max_tokens: default_max_tokens() }
+        RawRun { blind: false, repeats: one(), seed: 0, temperature: 0.0, max_tokens: default_max_tokens() }
     }
 }
 
@@ -289,6 +299,8 @@ struct RawSuite {
     path: Spanned<String>,
     #[serde(default)]
     format: Option<Spanned<String>>,
+    #[serde(default)]
+    commitment: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -467,7 +479,18 @@ impl Validator<'_> {
             if !resolved.is_file() {
                 self.error(s.path.span(), format!("suite file {} does not exist", resolved.display()));
             }
-            suites.push(SuiteSpec { id: s.id.into_inner(), path: s.path.into_inner(), format, resolved });
+            if let Some(c) = &s.commitment
+                && (c.get_ref().len() != 64 || !c.get_ref().chars().all(|ch| ch.is_ascii_hexdigit()))
+            {
+                self.error(c.span(), "commitment must be the 64 hex digits that `tenderbench seal` printed");
+            }
+            suites.push(SuiteSpec {
+                id: s.id.into_inner(),
+                path: s.path.into_inner(),
+                format,
+                commitment: s.commitment.map(Spanned::into_inner),
+                resolved,
+            });
         }
 
         let mut ids = HashSet::new();
@@ -625,6 +648,7 @@ impl Validator<'_> {
         Spec {
             tender: Tender { id: t.id.into_inner(), title: t.title, buyer: t.buyer, kind, price_weight: pw },
             run: RunSettings {
+                blind: raw.run.blind,
                 repeats,
                 seed: raw.run.seed,
                 temperature: raw.run.temperature,

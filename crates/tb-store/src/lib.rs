@@ -79,6 +79,12 @@ pub struct RunRecord {
     pub finished_at: Option<String>,
     /// Hex Ed25519 public key that signs this run's checkpoints and reports.
     pub public_key: Option<String>,
+    /// Blind runs: the sealed name ↔ code mapping (`{"codes": {name: code}, "salt": …}`).
+    #[serde(default)]
+    pub blind_mapping: Option<String>,
+    /// Whether the mapping has been revealed (outputs then show names).
+    #[serde(default)]
+    pub blind_revealed: bool,
 }
 
 /// One stored cell: a case sent to a vendor once, and what came back.
@@ -146,7 +152,9 @@ CREATE TABLE IF NOT EXISTS runs (
     status      TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     finished_at TEXT,
-    public_key  TEXT
+    public_key  TEXT,
+    blind_mapping  TEXT,
+    blind_revealed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS cells (
     run_id            TEXT NOT NULL REFERENCES runs(id),
@@ -238,8 +246,9 @@ impl Store {
 
     pub async fn create_run(&self, r: &RunRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO runs (id, tender_id, spec_hash, spec_json, suites_json, simulated, status, created_at, finished_at, public_key)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (id, tender_id, spec_hash, spec_json, suites_json, simulated, status, created_at, finished_at,
+                public_key, blind_mapping, blind_revealed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&r.id)
         .bind(&r.tender_id)
@@ -251,6 +260,8 @@ impl Store {
         .bind(&r.created_at)
         .bind(&r.finished_at)
         .bind(&r.public_key)
+        .bind(&r.blind_mapping)
+        .bind(r.blind_revealed)
         .execute(&self.pool)
         .await
         .map_err(q("create run"))?;
@@ -274,6 +285,16 @@ impl Store {
             .await
             .map_err(q("list runs"))?;
         rows.iter().map(run_from_row).collect()
+    }
+
+    /// Marks a blind run's mapping as revealed.
+    pub async fn set_blind_revealed(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE runs SET blind_revealed = 1 WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(q("reveal mapping"))?;
+        Ok(())
     }
 
     pub async fn set_run_status(&self, id: &str, status: RunStatus) -> Result<()> {
@@ -490,6 +511,8 @@ fn run_from_row(row: &SqliteRow) -> Result<RunRecord> {
         created_at: row.try_get("created_at").map_err(get)?,
         finished_at: row.try_get("finished_at").map_err(get)?,
         public_key: row.try_get("public_key").map_err(get)?,
+        blind_mapping: row.try_get("blind_mapping").map_err(get)?,
+        blind_revealed: row.try_get("blind_revealed").map_err(get)?,
     })
 }
 
@@ -570,6 +593,8 @@ mod tests {
                 created_at: now_rfc3339(),
                 finished_at: None,
                 public_key: None,
+                blind_mapping: None,
+                blind_revealed: false,
             })
             .await
             .unwrap();

@@ -341,6 +341,9 @@ struct NativeCase {
     subject: Option<String>,
     #[serde(default)]
     language: Option<String>,
+    /// Planted by `tenderbench seal --canary`; never sent to a vendor.
+    #[serde(default, rename = "canary")]
+    _canary: Option<String>,
 }
 
 fn parse_native(v: Value) -> Result<Case, String> {

@@ -230,3 +230,136 @@ async fn planted_api_key_is_never_written() {
     let files = tb_bundle::read_bundle(&dir.path().join("b.tar.gz")).unwrap();
     assert!(files.keys().filter(|k| k.starts_with("evidence/")).count() >= 20);
 }
+
+/// Commit–reveal: a sealed suite runs, reveals and verifies; a suite swapped
+/// after sealing is refused by `run`, `reveal` and `verify-seal`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_suite_round_trip_and_swap_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("hidden.jsonl");
+    write_numeric_suite(&suite, "h", 12);
+    let o = tb(dir.path(), &["seal", "hidden.jsonl", "--canary"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let commitment = out.lines().find_map(|l| l.strip_prefix("commitment: ")).unwrap().to_string();
+    let seal_file = dir.path().join("hidden.jsonl.seal.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&seal_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let seal: serde_json::Value = read_json(&seal_file);
+    let canary = seal["canary"].as_str().unwrap();
+    let text = std::fs::read_to_string(&suite).unwrap();
+    assert_eq!(text.lines().filter(|l| l.contains(canary)).count(), 12, "the canary is in every line");
+    assert_eq!(tb(dir.path(), &["seal", "hidden.jsonl"]).await.status.code(), Some(2), "sealed once");
+
+    let (m, url) = mock(profile("strong"), 1, index_of(&[(&suite, SuiteFormat::Jsonl)])).await;
+    assert!(m.request_counts().is_empty());
+    let spec = format!(
+        "{}[[suite]]\nid = \"hidden\"\npath = \"hidden.jsonl\"\ncommitment = \"{commitment}\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"hidden\"\ngrader = \"numeric\"\nweight = 1.0\n\n{}",
+        spec_head(0.3),
+        vendor_toml("V", &url, "m", 1.0, "")
+    );
+    std::fs::write(dir.path().join("t.toml"), spec).unwrap();
+    assert!(tb(dir.path(), &["keygen"]).await.status.success());
+    let o = tb(dir.path(), &["run", "t.toml"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run_id = read_json(&run_dir(&dir.path().join("tenderbench-out")).join("report.json"))["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !m.request_counts().keys().any(|k| k.contains(canary)) && !text.is_empty(),
+        "the canary field is never sent"
+    );
+
+    // Reveal, and anyone checks the published suite against the commitment.
+    let o = tb(dir.path(), &["reveal", "hidden.jsonl.seal.json"]).await;
+    assert!(o.status.success(), "{}", stdout(&o));
+    let salt = seal["salt"].as_str().unwrap();
+    let o = tb(dir.path(), &["verify-seal", "hidden.jsonl", "--commitment", &commitment, "--salt", salt]).await;
+    assert!(o.status.success() && stdout(&o).contains("SEAL VERIFIED"), "{}", stdout(&o));
+    let o = tb(dir.path(), &["export", &run_id, "--bundle", "b.tar.gz", "--reveal", "hidden.jsonl.seal.json"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (ok, out) = verify(dir.path(), &dir.path().join("b.tar.gz")).await;
+    assert!(ok, "{out}");
+    // A forged reveal (another salt) does not verify.
+    let mut files = tb_bundle::read_bundle(&dir.path().join("b.tar.gz")).unwrap();
+    let name = files.keys().find(|k| k.starts_with("reveal/")).unwrap().clone();
+    let mut forged: serde_json::Value = serde_json::from_slice(&files[&name]).unwrap();
+    forged["salt"] = tb_audit::random_salt().into();
+    files.insert(name, serde_json::to_vec(&forged).unwrap());
+    let key = tb_audit::Keypair::load(&dir.path().join("tenderbench.key")).unwrap();
+    tb_bundle::write_bundle(files.into_iter().collect(), &run_id, &key, &dir.path().join("forged.tar.gz")).unwrap();
+    let (ok, out) = verify(dir.path(), &dir.path().join("forged.tar.gz")).await;
+    assert!(!ok && out.contains("is not the one committed to"), "{out}");
+
+    // The buyer swaps the hidden suite after sealing: every check refuses it.
+    let swapped = text.replacen("\"answer\":\"4\"", "\"answer\":\"5\"", 1);
+    assert_ne!(swapped, text);
+    std::fs::write(&suite, swapped).unwrap();
+    let o = tb(dir.path(), &["run", "t.toml"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("changed since it was sealed"), "{}", stderr(&o));
+    let o = tb(dir.path(), &["reveal", "hidden.jsonl.seal.json"]).await;
+    assert_eq!(o.status.code(), Some(1));
+    let o = tb(dir.path(), &["verify-seal", "hidden.jsonl", "--commitment", &commitment, "--salt", salt]).await;
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// A blind run's outputs name no vendor, model or URL; the mapping opens only
+/// after scoring, matches its sealed commitment, and the bundle still verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blind_outputs_name_no_vendor_until_reveal() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("s.jsonl");
+    write_numeric_suite(&suite, "q", 15);
+    let index = index_of(&[(&suite, SuiteFormat::Jsonl)]);
+    let (_a, url_a) = mock(profile("strong"), 1, index.clone()).await;
+    let (_b, url_b) = mock(profile("weak"), 2, index).await;
+    let secrets =
+        ["Zhiyuan Secret Bidder", "Hidden Moonshot Co", "glm-secret-model-9", "kimi-hidden-model-7", &url_a, &url_b];
+    let spec = format!(
+        "{}[run]\nblind = true\n\n[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{}{}",
+        spec_head(0.3).replace("[run]\nseed = 1\n", ""),
+        vendor_toml(secrets[0], &url_a, secrets[2], 100.0, ""),
+        vendor_toml(secrets[1], &url_b, secrets[3], 90.0, ""),
+    );
+    std::fs::write(dir.path().join("t.toml"), spec).unwrap();
+    assert!(tb(dir.path(), &["keygen"]).await.status.success());
+    let o = tb(dir.path(), &["run", "t.toml"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run = run_dir(&dir.path().join("tenderbench-out"));
+    let run_id = read_json(&run.join("report.json"))["run_id"].as_str().unwrap().to_string();
+    let mut outputs = vec![("stdout".to_string(), stdout(&o)), ("stderr".to_string(), stderr(&o))];
+    for f in ["report.json", "report.html", "results.csv"] {
+        outputs.push((f.into(), std::fs::read_to_string(run.join(f)).unwrap()));
+    }
+    for (format, lang) in [("md", "en"), ("html", "zh"), ("json", "en"), ("csv", "en")] {
+        let o = tb(dir.path(), &["report", &run_id, "--format", format, "--lang", lang]).await;
+        assert!(o.status.success(), "{}", stderr(&o));
+        outputs.push((format!("report --format {format}"), stdout(&o)));
+    }
+    for (what, text) in &outputs {
+        for s in secrets {
+            assert!(!text.contains(s), "blind output {what} names {s:?}");
+        }
+    }
+    let report = read_json(&run.join("report.json"));
+    assert_eq!(report["blind"], true);
+    assert!(report["vendors"][0]["name"].as_str().unwrap().starts_with("V-"));
+
+    // Reveal after scoring: the mapping matches the commitment logged at the start.
+    let o = tb(dir.path(), &["reveal-mapping", &run_id]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(secrets[0]), "{}", stdout(&o));
+    let revealed = read_json(&run.join("revealed/report.json"));
+    assert_eq!(revealed["blind"], false);
+    assert_eq!(revealed["vendors"][0]["name"], secrets[0]);
+    assert_eq!(tb(dir.path(), &["reveal-mapping", &run_id]).await.status.code(), Some(2), "revealed once");
+    let o = tb(dir.path(), &["export", &run_id, "--bundle", "b.tar.gz"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (ok, out) = verify(dir.path(), &dir.path().join("b.tar.gz")).await;
+    assert!(ok, "{out}");
+}
