@@ -155,9 +155,8 @@ pub async fn export(
     drop(cells);
     files.push(("cells.jsonl".into(), cells_text));
     for sha in bodies {
-        let (size, compressed) =
+        let body =
             store.evidence(&sha).await?.ok_or_else(|| invalid(format!("evidence {sha} is missing from the store")))?;
-        let body = tb_audit::decompress(&compressed, size as usize).map_err(|e| invalid(e.to_string()))?;
         files.push((format!("evidence/{sha}"), body));
     }
     let mut audit_text = Vec::new();
@@ -424,7 +423,7 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
         let p = committed
             .get(&(c.vendor.clone(), c.suite.clone(), c.case_id.clone(), c.repeat))
             .ok_or_else(|| invalid(format!("{what} has no cell_answered entry in the audit log")))?;
-        if p["cell_sha256"] != sha256_hex(canonical_json(c).as_bytes()).as_str() {
+        if p["cell_sha256"] != c.content_sha256().as_str() {
             return Err(invalid(format!("{what} differs from what the audit log recorded (edited after the run)")));
         }
         if p["request_sha256"] != c.request_sha256.as_str() || p["response_sha256"] != c.response_sha256.as_str() {

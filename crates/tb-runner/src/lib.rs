@@ -389,6 +389,34 @@ pub async fn run(
 /// waits at most this long between its answer and its commit.
 const WRITE_LINGER: Duration = Duration::from_millis(10);
 const WRITE_BATCH: usize = 512;
+/// Cases the suite reader hands over at a time.
+const CASE_BATCH: usize = 64;
+
+/// The payload of a `cell_answered` audit entry.
+#[derive(serde::Serialize)]
+struct CellAnswered<'a> {
+    case_id: &'a str,
+    cell_sha256: String,
+    repeat: u32,
+    request_sha256: &'a str,
+    response_sha256: &'a str,
+    suite: &'a str,
+    vendor: &'a str,
+}
+
+impl<'a> CellAnswered<'a> {
+    fn of(cell: &'a CellRecord) -> Self {
+        CellAnswered {
+            case_id: &cell.case_id,
+            cell_sha256: cell.content_sha256(),
+            repeat: cell.repeat,
+            request_sha256: &cell.request_sha256,
+            response_sha256: &cell.response_sha256,
+            suite: &cell.suite,
+            vendor: &cell.vendor,
+        }
+    }
+}
 
 /// A finished cell on its way to the writer, with its two evidence bodies.
 struct Finished {
@@ -455,19 +483,7 @@ async fn write_cells(
         let mut evidence = Vec::with_capacity(batch.len() * 2);
         let mut entries = Vec::with_capacity(batch.len() + 1);
         for Finished { cell, evidence: bodies } in batch.drain(..) {
-            let cell_sha256 = tb_audit::sha256_hex(tb_audit::canonical_json(&cell).as_bytes());
-            entries.push(log.append(
-                "cell_answered",
-                &serde_json::json!({
-                    "vendor": cell.vendor,
-                    "suite": cell.suite,
-                    "case_id": cell.case_id,
-                    "repeat": cell.repeat,
-                    "cell_sha256": cell_sha256,
-                    "request_sha256": cell.request_sha256,
-                    "response_sha256": cell.response_sha256,
-                }),
-            ));
+            entries.push(log.append("cell_answered", &CellAnswered::of(&cell)));
             if log.chain.len().is_multiple_of(CHECKPOINT_EVERY) {
                 entries.push(log.checkpoint());
             }
@@ -504,7 +520,8 @@ impl VendorJob {
         let mut in_flight = JoinSet::new();
         let suites = std::mem::take(&mut self.suites);
         'suites: for (suite_id, path, format) in suites {
-            let (case_tx, mut case_rx) = mpsc::channel::<Result<(u64, Case), SuiteError>>(256);
+            // Cases travel in batches: one wake-up of the runtime per batch, not per case.
+            let (case_tx, mut case_rx) = mpsc::channel::<Result<Vec<(u64, Case)>, SuiteError>>(4);
             let reader = tokio::task::spawn_blocking(move || {
                 let reader = match SuiteReader::open(&path, format) {
                     Ok(r) => r,
@@ -513,15 +530,35 @@ impl VendorJob {
                         return;
                     }
                 };
+                let mut batch = Vec::with_capacity(CASE_BATCH);
                 for (seq, case) in reader.enumerate() {
+                    match case {
+                        Ok(c) => batch.push((seq as u64, c)),
+                        Err(e) => {
+                            let _ = case_tx.blocking_send(Ok(std::mem::take(&mut batch)));
+                            let _ = case_tx.blocking_send(Err(e));
+                            return;
+                        }
+                    }
                     // A closed channel means the run stopped; stop reading.
-                    if case_tx.blocking_send(case.map(|c| (seq as u64, c))).is_err() {
+                    if batch.len() == CASE_BATCH && case_tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
                         return;
                     }
                 }
+                let _ = case_tx.blocking_send(Ok(batch));
             });
-            while let Some(next) = case_rx.recv().await {
-                let (seq, case) = next?;
+            let mut cases = Vec::new().into_iter();
+            loop {
+                let (seq, case) = match cases.next() {
+                    Some(next) => next,
+                    None => match case_rx.recv().await {
+                        Some(batch) => {
+                            cases = batch?.into_iter();
+                            continue;
+                        }
+                        None => break,
+                    },
+                };
                 let case = Arc::new(case);
                 for repeat in 0..self.repeats {
                     let key = CellKey {
@@ -596,10 +633,11 @@ fn reap(r: Result<(), tokio::task::JoinError>) -> Result<(), RunError> {
     }
 }
 
-/// One evidence body: hashed and compressed here, in the request task, so the
+/// One evidence body: hashed and encoded here, in the request task, so the
 /// writer only chains and commits.
 fn evidence(body: &[u8]) -> Evidence {
-    Evidence { sha256: tb_audit::sha256_hex(body), size: body.len() as u64, compressed: tb_audit::compress(body) }
+    let (encoding, stored) = tb_audit::encode_body(body);
+    Evidence { sha256: tb_audit::sha256_hex(body), size: body.len() as u64, encoding, stored }
 }
 
 fn cell_record(

@@ -122,15 +122,72 @@ pub struct CellRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     pub sha256: String,
-    /// Uncompressed size.
+    /// Size of the body itself.
     pub size: u64,
-    /// Deflate-compressed body.
-    pub compressed: Vec<u8>,
+    /// `identity` or `deflate` (see `tb_audit::encode_body`).
+    pub encoding: &'static str,
+    /// The body as stored.
+    pub stored: Vec<u8>,
 }
 
 impl CellRecord {
     pub fn digest(&self) -> u128 {
         tb_core::cell_digest(&self.vendor, &self.suite, &self.case_id, self.repeat)
+    }
+
+    /// SHA-256 of the cell's canonical JSON (keys sorted): what the audit log's
+    /// `cell_answered` entry commits to. Serialized through a borrowed view
+    /// whose fields are declared in sorted order, which is canonical without
+    /// building a map per cell (a test checks it against `canonical_json`).
+    pub fn content_sha256(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Sorted<'a> {
+            answer: &'a Option<String>,
+            attempts: u32,
+            case_id: &'a str,
+            cause: &'a Option<String>,
+            completion_tokens: Option<u64>,
+            detail: &'a Option<String>,
+            finish_reason: &'a Option<String>,
+            finished_at: &'a str,
+            gold_json: &'a str,
+            language: &'a Option<String>,
+            latency_ms: f64,
+            prompt_tokens: Option<u64>,
+            repeat: u32,
+            request_sha256: &'a str,
+            response_sha256: &'a str,
+            run_id: &'a str,
+            seq: u64,
+            subject: &'a Option<String>,
+            suite: &'a str,
+            ttft_ms: Option<f64>,
+            vendor: &'a str,
+        }
+        let view = Sorted {
+            answer: &self.answer,
+            attempts: self.attempts,
+            case_id: &self.case_id,
+            cause: &self.cause,
+            completion_tokens: self.completion_tokens,
+            detail: &self.detail,
+            finish_reason: &self.finish_reason,
+            finished_at: &self.finished_at,
+            gold_json: &self.gold_json,
+            language: &self.language,
+            latency_ms: self.latency_ms,
+            prompt_tokens: self.prompt_tokens,
+            repeat: self.repeat,
+            request_sha256: &self.request_sha256,
+            response_sha256: &self.response_sha256,
+            run_id: &self.run_id,
+            seq: self.seq,
+            subject: &self.subject,
+            suite: &self.suite,
+            ttft_ms: self.ttft_ms,
+            vendor: &self.vendor,
+        };
+        tb_audit::sha256_hex(&serde_json::to_vec(&view).expect("a cell serializes"))
     }
 }
 
@@ -181,9 +238,10 @@ CREATE TABLE IF NOT EXISTS cells (
     PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
 );
 CREATE TABLE IF NOT EXISTS evidence (
-    sha256 TEXT PRIMARY KEY,
-    size   INTEGER NOT NULL,
-    body   BLOB NOT NULL
+    sha256   TEXT PRIMARY KEY,
+    size     INTEGER NOT NULL,
+    encoding TEXT NOT NULL,
+    body     BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit (
     run_id    TEXT NOT NULL REFERENCES runs(id),
@@ -319,9 +377,9 @@ impl Store {
         const ROWS_PER_STATEMENT: usize = 256;
         let mut tx = self.pool.begin().await.map_err(q("begin"))?;
         for chunk in evidence.chunks(ROWS_PER_STATEMENT) {
-            let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO evidence (sha256, size, body) ");
+            let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO evidence (sha256, size, encoding, body) ");
             b.push_values(chunk, |mut row, e| {
-                row.push_bind(&e.sha256).push_bind(e.size as i64).push_bind(&e.compressed);
+                row.push_bind(&e.sha256).push_bind(e.size as i64).push_bind(e.encoding).push_bind(&e.stored);
             });
             b.push(" ON CONFLICT (sha256) DO NOTHING");
             b.build().execute(&mut *tx).await.map_err(q("insert evidence"))?;
@@ -408,19 +466,19 @@ impl Store {
             .map_err(q("read audit hashes"))
     }
 
-    /// A stored body, still compressed, with its uncompressed size.
-    pub async fn evidence(&self, sha256: &str) -> Result<Option<(u64, Vec<u8>)>> {
-        let row = sqlx::query("SELECT size, body FROM evidence WHERE sha256 = ?")
+    /// A stored body, decoded.
+    pub async fn evidence(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT size, encoding, body FROM evidence WHERE sha256 = ?")
             .bind(sha256)
             .fetch_optional(&self.pool)
             .await
             .map_err(q("read evidence"))?;
-        row.map(|r| {
-            let size: i64 = r.try_get(0).map_err(|e| StoreError::Corrupt(format!("evidence row: {e}")))?;
-            let body: Vec<u8> = r.try_get(1).map_err(|e| StoreError::Corrupt(format!("evidence row: {e}")))?;
-            Ok((size as u64, body))
-        })
-        .transpose()
+        let Some(r) = row else { return Ok(None) };
+        let corrupt = |e: String| StoreError::Corrupt(format!("evidence {sha256}: {e}"));
+        let size: i64 = r.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+        let encoding: String = r.try_get(1).map_err(|e| corrupt(e.to_string()))?;
+        let body: Vec<u8> = r.try_get(2).map_err(|e| corrupt(e.to_string()))?;
+        tb_audit::decode_body(&encoding, &body, size as usize).map(Some).map_err(|e| corrupt(e.to_string()))
     }
 
     /// Digests of the cells of `vendor` already stored for `run_id`: what a resume skips.
@@ -576,6 +634,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn content_hash_is_the_hash_of_canonical_json() {
+        let mut c = cell("7");
+        c.detail = Some("HTTP 500: \"oops\" 错误".into());
+        c.ttft_ms = None;
+        assert_eq!(c.content_sha256(), tb_audit::sha256_hex(tb_audit::canonical_json(&c).as_bytes()));
+        let plain = cell("8");
+        assert_eq!(plain.content_sha256(), tb_audit::sha256_hex(tb_audit::canonical_json(&plain).as_bytes()));
+    }
+
     #[tokio::test]
     async fn a_cell_is_stored_once_and_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
@@ -598,7 +666,7 @@ mod tests {
             })
             .await
             .unwrap();
-        let ev = [Evidence { sha256: "e".into(), size: 0, compressed: vec![] }];
+        let ev = [Evidence { sha256: "e".into(), size: 0, encoding: tb_audit::IDENTITY, stored: vec![] }];
         assert_eq!(store.insert_cells(&[cell("1"), cell("2")], &ev, &[]).await.unwrap(), 2);
         let mut again = cell("1");
         again.answer = Some("changed".into());
