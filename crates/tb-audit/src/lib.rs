@@ -197,7 +197,19 @@ impl Chain {
     }
 
     pub fn append<T: Serialize + ?Sized>(&mut self, kind: &str, payload: &T, at: &str) -> AuditEntry {
-        let payload = canonical_json(payload);
+        self.append_canonical(kind, canonical_json(payload), at)
+    }
+
+    /// Appends a payload serialized from a struct whose fields are declared in
+    /// sorted order (so serde's output is already canonical JSON): the hot path
+    /// of one entry per cell skips building a map. Debug builds check the claim.
+    pub fn append_sorted<T: Serialize>(&mut self, kind: &str, payload: &T, at: &str) -> AuditEntry {
+        let text = serde_json::to_string(payload).expect("audit payloads always serialize");
+        debug_assert_eq!(text, canonical_json(payload), "payload fields of {kind} are not in sorted order");
+        self.append_canonical(kind, text, at)
+    }
+
+    fn append_canonical(&mut self, kind: &str, payload: String, at: &str) -> AuditEntry {
         let hash = entry_hash(&self.run_id, self.next_seq, at, kind, &payload, &self.head);
         let e = AuditEntry {
             run_id: self.run_id.clone(),

@@ -439,6 +439,13 @@ impl AuditWriter {
         e
     }
 
+    /// [`Chain::append_sorted`]: for payload structs whose fields are in sorted order.
+    fn append_sorted<T: serde::Serialize>(&mut self, kind: &str, payload: &T) -> tb_audit::AuditEntry {
+        let e = self.chain.append_sorted(kind, payload, &now_rfc3339());
+        self.merkle.push(&e.hash);
+        e
+    }
+
     /// A checkpoint over every entry so far, signed when there is a key.
     fn checkpoint(&mut self) -> tb_audit::AuditEntry {
         let upto = self.chain.len();
@@ -483,7 +490,7 @@ async fn write_cells(
         let mut evidence = Vec::with_capacity(batch.len() * 2);
         let mut entries = Vec::with_capacity(batch.len() + 1);
         for Finished { cell, evidence: bodies } in batch.drain(..) {
-            entries.push(log.append("cell_answered", &CellAnswered::of(&cell)));
+            entries.push(log.append_sorted("cell_answered", &CellAnswered::of(&cell)));
             if log.chain.len().is_multiple_of(CHECKPOINT_EVERY) {
                 entries.push(log.checkpoint());
             }

@@ -271,7 +271,13 @@ impl Store {
             // In WAL mode NORMAL keeps every commit across a process kill.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // A larger page cache and rarer WAL checkpoints: index pages that
+            // every batch touches are copied into the database once per
+            // checkpoint instead of once per 1,000 pages (measured: pwrite and
+            // pread calls were the largest system cost of a run).
+            .pragma("cache_size", "-32768")
+            .pragma("wal_autocheckpoint", "8192");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts)
