@@ -140,6 +140,33 @@ impl Seal {
     }
 }
 
+/// Commitment of a run's case-order seed, logged when the run starts; the
+/// seed itself is in the run record (and so in every bundle).
+pub fn order_seed_commitment(seed: &str) -> String {
+    sha256_hex(format!("tenderbench-order\n{seed}").as_bytes())
+}
+
+/// The order in which a vendor is sent a suite's `n` cases: a Fisher–Yates
+/// shuffle whose i-th swap partner is SHA-256(seed ‖ vendor ‖ suite ‖ i) read
+/// as a little-endian u64, modulo i + 1. Each vendor gets its own order, which
+/// no one can choose (the seed is committed before the run) and anyone can
+/// recompute.
+pub fn case_order(seed: &str, vendor: &str, suite: &str, n: usize) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    for i in (1..n).rev() {
+        let mut h = Sha256::new();
+        for part in [seed.as_bytes(), vendor.as_bytes(), suite.as_bytes()] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        h.update((i as u64).to_le_bytes());
+        let d = h.finalize();
+        let draw = u64::from_le_bytes(d[..8].try_into().expect("8 bytes"));
+        order.swap(i, (draw % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
 /// The hash before the first entry of a chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -453,6 +480,19 @@ mod tests {
         all.push(c.append("run_resumed", &serde_json::json!({}), "t"));
         verify_chain("r", &all).unwrap();
         assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn case_order_is_a_permutation_fixed_by_seed_vendor_and_suite() {
+        let a = case_order("s", "A", "q", 1000);
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..1000).collect::<Vec<u32>>());
+        assert_eq!(a, case_order("s", "A", "q", 1000));
+        assert_ne!(a, case_order("s", "B", "q", 1000), "each vendor has its own order");
+        assert_ne!(a, case_order("t", "A", "q", 1000));
+        assert_ne!(a, (0..1000).collect::<Vec<u32>>());
+        assert_eq!(case_order("s", "A", "q", 0), Vec::<u32>::new());
     }
 
     #[test]

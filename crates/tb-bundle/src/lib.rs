@@ -349,6 +349,12 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             if p["spec_hash"] != run.spec_hash.as_str() || p["public_key"] != public_key.as_str() {
                 return Err(invalid("the audit log's run_started entry does not match run.json (spec hash or key)"));
             }
+            let seed = run.order_seed.as_deref().unwrap_or_default();
+            if !p["order_seed_commitment"].is_null()
+                && p["order_seed_commitment"] != tb_audit::order_seed_commitment(seed).as_str()
+            {
+                return Err(invalid("run.json's case-order seed is not the one committed when the run started"));
+            }
         }
         _ => return Err(invalid("the audit log does not begin with run_started")),
     }

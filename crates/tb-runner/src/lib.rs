@@ -28,7 +28,7 @@ pub use tb_core::SuiteRecord;
 use tb_core::{Case, CellKey, Outcome};
 use tb_spec::{Spec, VendorSpec};
 use tb_store::{CellRecord, Evidence, RunRecord, RunStatus, Store, StoreError, now_rfc3339};
-use tb_suite::{SuiteError, SuiteReader};
+use tb_suite::{CaseFile, SuiteError};
 use tb_vendor::{Endpoint, Generation, RetryPolicy, VendorClient, VendorError};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -157,6 +157,14 @@ pub fn new_run_id() -> String {
 /// Validates every suite the spec sends (each row parses, ids unique) and
 /// returns their records. Runs on a blocking thread: it reads whole files.
 pub async fn check_suites(spec: &Spec) -> Result<Vec<SuiteRecord>, RunError> {
+    Ok(checked_suites(spec).await?.into_iter().map(|(record, _)| record).collect())
+}
+
+/// Where every case of a suite is in its file: (byte offset, length).
+type LineIndex = Arc<Vec<(u64, u32)>>;
+
+/// [`check_suites`], keeping each suite's line index for sending cases in any order.
+async fn checked_suites(spec: &Spec) -> Result<Vec<(SuiteRecord, LineIndex)>, RunError> {
     let suites: Vec<_> =
         spec.used_suites().map(|s| (s.id.clone(), s.resolved.clone(), s.format, s.commitment.clone())).collect();
     tokio::task::spawn_blocking(move || {
@@ -167,7 +175,8 @@ pub async fn check_suites(spec: &Spec) -> Result<Vec<SuiteRecord>, RunError> {
                 if let Some(c) = &commitment {
                     check_seal(&id, &path, c, &summary.sha256)?;
                 }
-                Ok(SuiteRecord { id, sha256: summary.sha256, cases: summary.cases, commitment })
+                let record = SuiteRecord { id, sha256: summary.sha256, cases: summary.cases, commitment };
+                Ok((record, Arc::new(summary.lines)))
             })
             .collect::<Result<Vec<_>, RunError>>()
     })
@@ -231,7 +240,8 @@ pub async fn run(
     progress: Arc<dyn Progress>,
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunSummary, RunError> {
-    let suites = check_suites(spec).await?;
+    let checked = checked_suites(spec).await?;
+    let suites: Vec<SuiteRecord> = checked.iter().map(|(r, _)| r.clone()).collect();
     let clients: Vec<Arc<VendorClient>> =
         spec.vendors.iter().map(|v| vendor_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
     let spec_hash = spec.canonical_hash();
@@ -272,6 +282,7 @@ pub async fn run(
         None => {
             let id = new_run_id();
             let mapping = spec.run.blind.then(|| blind_mapping(spec));
+            let order_seed = tb_audit::random_salt();
             store
                 .create_run(&RunRecord {
                     id: id.clone(),
@@ -286,6 +297,7 @@ pub async fn run(
                     public_key: public_key.clone(),
                     blind_mapping: mapping.as_ref().map(tb_audit::canonical_json),
                     blind_revealed: false,
+                    order_seed: Some(order_seed.clone()),
                 })
                 .await?;
             let mut chain = Chain::new(&id);
@@ -297,6 +309,7 @@ pub async fn run(
                     "suites": suites,
                     "simulated": opts.simulated,
                     "public_key": public_key,
+                    "order_seed_commitment": tb_audit::order_seed_commitment(&order_seed),
                 }),
                 &now_rfc3339(),
             );
@@ -321,7 +334,9 @@ pub async fn run(
 
     progress.run_started(&run_id, opts.resume.is_some());
     let per_vendor_total: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
-    let shown = Arc::new(shown_names(spec, &store.run(&run_id).await?));
+    let record = store.run(&run_id).await?;
+    let shown = Arc::new(shown_names(spec, &record));
+    let order_seed = record.order_seed.clone().unwrap_or_default();
     let (cell_tx, cell_rx) = mpsc::channel::<Finished>(4096);
     let log = AuditWriter { chain, merkle, key: opts.key.clone() };
     let writer = tokio::spawn(write_cells(store.clone(), cell_rx, log, progress.clone(), shown.clone()));
@@ -337,7 +352,12 @@ pub async fn run(
             vendor: v.name.clone(),
             shown: shown[&v.name].clone(),
             concurrency: v.concurrency as usize,
-            suites: spec.used_suites().map(|s| (s.id.clone(), s.resolved.clone(), s.format)).collect(),
+            suites: spec
+                .used_suites()
+                .zip(&checked)
+                .map(|(s, (_, lines))| (s.id.clone(), s.resolved.clone(), s.format, lines.clone()))
+                .collect(),
+            order_seed: order_seed.clone(),
             repeats: spec.run.repeats,
             generation: Generation { temperature: spec.run.temperature, max_tokens: spec.run.max_tokens },
             done,
@@ -511,7 +531,9 @@ struct VendorJob {
     /// The name progress shows (the vendor's code in a blind run).
     shown: String,
     concurrency: usize,
-    suites: Vec<(String, PathBuf, tb_suite::SuiteFormat)>,
+    suites: Vec<(String, PathBuf, tb_suite::SuiteFormat, LineIndex)>,
+    /// Seed of this run's case orders (see `tb_audit::case_order`).
+    order_seed: String,
     repeats: u32,
     generation: Generation,
     done: HashSet<u128>,
@@ -526,33 +548,32 @@ impl VendorJob {
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut in_flight = JoinSet::new();
         let suites = std::mem::take(&mut self.suites);
-        'suites: for (suite_id, path, format) in suites {
+        'suites: for (suite_id, path, format, lines) in suites {
             // Cases travel in batches: one wake-up of the runtime per batch, not per case.
             let (case_tx, mut case_rx) = mpsc::channel::<Result<Vec<(u64, Case)>, SuiteError>>(4);
+            let order = tb_audit::case_order(&self.order_seed, &self.vendor, &suite_id, lines.len());
             let reader = tokio::task::spawn_blocking(move || {
-                let reader = match SuiteReader::open(&path, format) {
-                    Ok(r) => r,
+                let file = match CaseFile::open(&path, format) {
+                    Ok(f) => f,
                     Err(e) => {
                         let _ = case_tx.blocking_send(Err(e));
                         return;
                     }
                 };
-                let mut batch = Vec::with_capacity(CASE_BATCH);
-                for (seq, case) in reader.enumerate() {
-                    match case {
-                        Ok(c) => batch.push((seq as u64, c)),
-                        Err(e) => {
-                            let _ = case_tx.blocking_send(Ok(std::mem::take(&mut batch)));
-                            let _ = case_tx.blocking_send(Err(e));
-                            return;
-                        }
-                    }
+                for chunk in order.chunks(CASE_BATCH) {
+                    let batch: Result<Vec<(u64, Case)>, SuiteError> = chunk
+                        .iter()
+                        .map(|&i| {
+                            let (offset, len) = lines[i as usize];
+                            file.read(offset, len, i as u64).map(|c| (i as u64, c))
+                        })
+                        .collect();
+                    let failed = batch.is_err();
                     // A closed channel means the run stopped; stop reading.
-                    if batch.len() == CASE_BATCH && case_tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
+                    if case_tx.blocking_send(batch).is_err() || failed {
                         return;
                     }
                 }
-                let _ = case_tx.blocking_send(Ok(batch));
             });
             let mut cases = Vec::new().into_iter();
             loop {

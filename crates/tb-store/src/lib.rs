@@ -85,6 +85,9 @@ pub struct RunRecord {
     /// Whether the mapping has been revealed (outputs then show names).
     #[serde(default)]
     pub blind_revealed: bool,
+    /// The seed of every vendor's case order (its commitment is logged at the start).
+    #[serde(default)]
+    pub order_seed: Option<String>,
 }
 
 /// One stored cell: a case sent to a vendor once, and what came back.
@@ -211,7 +214,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     public_key  TEXT,
     blind_mapping  TEXT,
-    blind_revealed INTEGER NOT NULL DEFAULT 0
+    blind_revealed INTEGER NOT NULL DEFAULT 0,
+    order_seed     TEXT
 );
 CREATE TABLE IF NOT EXISTS cells (
     run_id            TEXT NOT NULL REFERENCES runs(id),
@@ -311,8 +315,8 @@ impl Store {
     pub async fn create_run(&self, r: &RunRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO runs (id, tender_id, spec_hash, spec_json, suites_json, simulated, status, created_at, finished_at,
-                public_key, blind_mapping, blind_revealed)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                public_key, blind_mapping, blind_revealed, order_seed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&r.id)
         .bind(&r.tender_id)
@@ -326,6 +330,7 @@ impl Store {
         .bind(&r.public_key)
         .bind(&r.blind_mapping)
         .bind(r.blind_revealed)
+        .bind(&r.order_seed)
         .execute(&self.pool)
         .await
         .map_err(q("create run"))?;
@@ -577,6 +582,7 @@ fn run_from_row(row: &SqliteRow) -> Result<RunRecord> {
         public_key: row.try_get("public_key").map_err(get)?,
         blind_mapping: row.try_get("blind_mapping").map_err(get)?,
         blind_revealed: row.try_get("blind_revealed").map_err(get)?,
+        order_seed: row.try_get("order_seed").map_err(get)?,
     })
 }
 
@@ -669,6 +675,7 @@ mod tests {
                 public_key: None,
                 blind_mapping: None,
                 blind_revealed: false,
+                order_seed: None,
             })
             .await
             .unwrap();

@@ -85,6 +85,10 @@ pub struct SuiteReader {
     reader: BufReader<File>,
     line_no: u64,
     buf: String,
+    /// Byte offset of the next line.
+    offset: u64,
+    /// Byte range of the line the last case came from.
+    last_line: (u64, u32),
 }
 
 impl SuiteReader {
@@ -96,6 +100,8 @@ impl SuiteReader {
             reader: BufReader::with_capacity(64 * 1024, file),
             line_no: 0,
             buf: String::new(),
+            offset: 0,
+            last_line: (0, 0),
         })
     }
 
@@ -113,7 +119,10 @@ impl Iterator for SuiteReader {
             self.line_no += 1;
             match self.reader.read_line(&mut self.buf) {
                 Ok(0) => return None,
-                Ok(_) => {}
+                Ok(n) => {
+                    self.last_line = (self.offset, n as u32);
+                    self.offset += n as u64;
+                }
                 Err(source) => return Some(Err(SuiteError::Io { path: self.path.clone(), source })),
             }
             let line = self.buf.trim();
@@ -135,6 +144,47 @@ pub struct SuiteSummary {
     pub cases: u64,
     /// SHA-256 of the file's bytes, recorded with the run.
     pub sha256: String,
+    /// Where each case's line is: (byte offset, length). 12 bytes a case, so a
+    /// run can send cases in any order without holding them.
+    pub lines: Vec<(u64, u32)>,
+}
+
+/// Reads single cases by their byte range (from [`SuiteSummary::lines`]).
+pub struct CaseFile {
+    path: PathBuf,
+    format: SuiteFormat,
+    file: File,
+}
+
+impl CaseFile {
+    pub fn open(path: &Path, format: SuiteFormat) -> Result<Self, SuiteError> {
+        let file = File::open(path).map_err(|source| SuiteError::Io { path: path.into(), source })?;
+        Ok(CaseFile { path: path.into(), format, file })
+    }
+
+    /// The case whose line is `len` bytes at `offset`; `index` names it in errors.
+    pub fn read(&self, offset: u64, len: u32, index: u64) -> Result<Case, SuiteError> {
+        let mut buf = vec![0u8; len as usize];
+        read_at(&self.file, &mut buf, offset).map_err(|source| SuiteError::Io { path: self.path.clone(), source })?;
+        let row = |message: String| SuiteError::Row { path: self.path.clone(), line: index + 1, message };
+        let text =
+            std::str::from_utf8(&buf).map_err(|_| row("not UTF-8 (the file changed since it was checked?)".into()))?;
+        let value: Value = serde_json::from_str(text.trim()).map_err(|e| row(format!("not valid JSON: {e}")))?;
+        parse_case(self.format, value).map_err(row)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::Seek;
+    let mut f = file.try_clone()?;
+    f.seek(std::io::SeekFrom::Start(offset))?;
+    f.read_exact(buf)
 }
 
 /// Reads a whole suite once: every row must parse and every case id must be
@@ -142,16 +192,16 @@ pub struct SuiteSummary {
 pub fn validate(path: &Path, format: SuiteFormat) -> Result<SuiteSummary, SuiteError> {
     let mut seen: HashSet<u128> = HashSet::new();
     let mut reader = SuiteReader::open(path, format)?;
-    let mut cases = 0u64;
+    let mut lines = Vec::new();
     while let Some(case) = reader.next() {
         let case = case?;
         let digest = tb_core::cell_digest("", "", &case.id, 0);
         if !seen.insert(digest) {
             return Err(reader.row_error(format!("duplicate case id {:?}", case.id)));
         }
-        cases += 1;
+        lines.push(reader.last_line);
     }
-    Ok(SuiteSummary { cases, sha256: file_sha256(path)? })
+    Ok(SuiteSummary { cases: lines.len() as u64, sha256: file_sha256(path)?, lines })
 }
 
 pub fn file_sha256(path: &Path) -> Result<String, SuiteError> {
@@ -416,6 +466,21 @@ mod tests {
         assert_eq!(cases[0].gold.answer, "B");
         assert!(cases[0].prompt().contains("B. b"));
         assert!(cases[0].prompt().starts_with("以下是关于law"));
+    }
+
+    #[test]
+    fn cases_read_by_byte_range_equal_streamed_ones() {
+        let f = write(
+            "{\"id\": \"a\", \"prompt\": \"甲\", \"answer\": \"1\"}\n\n{\"id\": \"b\", \"prompt\": \"乙\", \"answer\": \"2\"}\n",
+        );
+        let summary = validate(f.path(), SuiteFormat::Jsonl).unwrap();
+        assert_eq!(summary.lines.len(), 2);
+        let streamed: Vec<Case> =
+            SuiteReader::open(f.path(), SuiteFormat::Jsonl).unwrap().collect::<Result<_, _>>().unwrap();
+        let file = CaseFile::open(f.path(), SuiteFormat::Jsonl).unwrap();
+        for (i, (off, len)) in summary.lines.iter().enumerate().rev() {
+            assert_eq!(file.read(*off, *len, i as u64).unwrap(), streamed[i]);
+        }
     }
 
     #[test]
