@@ -10,6 +10,10 @@ use crate::{Grader, NOTE_NO_OPTION, strip_reasoning};
 pub struct ChoiceGrader;
 
 impl Grader for ChoiceGrader {
+    fn version(&self) -> u32 {
+        1
+    }
+
     fn grade(&self, answer: &str, gold: &Gold) -> Grade {
         match extract(answer, &gold.options) {
             Some(label) => {

@@ -21,6 +21,9 @@ pub const NOTE_VENDOR_ERROR: &str = "vendor_error";
 
 pub trait Grader: Send + Sync {
     fn grade(&self, answer: &str, gold: &Gold) -> Grade;
+    /// Bumped whenever a change could alter any grade; recorded in every
+    /// report, so `verify` can tell a regrade with another grader from tampering.
+    fn version(&self) -> u32;
 }
 
 /// The grader a spec names, or `None` for a name this build does not know.

@@ -10,6 +10,10 @@ use crate::{Grader, NOTE_NO_NUMBER, strip_reasoning};
 pub struct NumericGrader;
 
 impl Grader for NumericGrader {
+    fn version(&self) -> u32 {
+        1
+    }
+
     fn grade(&self, answer: &str, gold: &Gold) -> Grade {
         let Some(found) = extract(answer) else { return Grade::wrong(NOTE_NO_NUMBER) };
         let correct = parse_number(&gold.answer).is_some_and(|g| same_number(found, g));

@@ -270,6 +270,11 @@ pub async fn build_visiting(
         blind: blind.is_some(),
         notice: run.simulated.then(|| SIMULATED_NOTICE_EN.to_string()),
         confidence: CONFIDENCE,
+        grader_versions: spec
+            .criteria
+            .iter()
+            .filter_map(|c| tb_grade::by_name(&c.grader).map(|g| (c.grader.clone(), g.version())))
+            .collect(),
         signing: run
             .public_key
             .as_ref()

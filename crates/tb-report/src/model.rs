@@ -24,6 +24,8 @@ pub struct Report {
     /// the sealed mapping is revealed (`tenderbench reveal-mapping`).
     pub blind: bool,
     pub confidence: f64,
+    /// Version of every grader the criteria use (see `tb_grade::Grader::version`).
+    pub grader_versions: BTreeMap<String, u32>,
     /// The key that signs this run's checkpoints and this report (null: unsigned run).
     pub signing: Option<SigningInfo>,
     pub tender: TenderInfo,
