@@ -7,5 +7,6 @@ mod faults;
 mod integrity;
 mod resume;
 mod scoring;
+mod soak;
 mod spec_errors;
 mod support;
