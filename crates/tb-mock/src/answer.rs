@@ -109,6 +109,14 @@ pub fn stream_plan(
     }
     let end = ttft + gap * pieces.len() as u32;
     match fault {
+        Some(FaultKind::DuplicateChunks) => {
+            let copies: Vec<_> = plan.drain(1..).flat_map(|e| [e.clone(), e]).collect();
+            plan.extend(copies);
+        }
+        Some(FaultKind::OutOfOrderChunks) => plan[1..].reverse(),
+        _ => {}
+    }
+    match fault {
         Some(FaultKind::TruncatedStream) => {
             plan.truncate(2);
             // Half an event, then the connection closes.
@@ -118,6 +126,20 @@ pub fn stream_plan(
             plan.truncate(2);
             plan.push((end, Bytes::from_static(b"data: {this is not json}\n\n")));
         }
+        Some(FaultKind::InvalidUtf8) => {
+            plan.truncate(1);
+            plan.push((
+                end,
+                Bytes::from_static(b"data: {\"choices\": [{\"delta\": {\"content\": \"\xff\xfe\"}}]}\n\n"),
+            ));
+            plan.push((end, Bytes::from_static(b"data: [DONE]\n\n")));
+        }
+        Some(FaultKind::WrongShape) => {
+            plan.clear();
+            plan.push((end, Bytes::from_static(b"data: {\"result\": \"ok\", \"value\": 18}\n\n")));
+            plan.push((end, Bytes::from_static(b"data: [DONE]\n\n")));
+        }
+        Some(FaultKind::NoDone) => plan.push((end, sse(&chunk(json!({}), json!("stop"))))),
         _ => {
             plan.push((end, sse(&chunk(json!({}), json!("stop")))));
             let mut last = json!({"id": id, "object": "chat.completion.chunk", "model": model, "choices": []});

@@ -11,6 +11,7 @@
 //! Demos, tests and users rehearsing a POC (`tenderbench mock-vendor`) all use it.
 
 mod answer;
+mod faults;
 pub mod profile;
 
 use std::collections::HashMap;
@@ -21,7 +22,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
@@ -244,21 +245,10 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         s.profile.fault.filter(|f| (!f.first_request_only || request_no == 0) && draw("fault", request_no) < f.rate);
     let latency = s.profile.latency_ms.sample(draw("latency", request_no));
     let ttft = s.profile.ttft_ms.sample(draw("ttft", request_no)).min(latency);
-    match fault.map(|f| f.kind) {
-        Some(FaultKind::RateLimit { retry_after_secs }) => {
-            let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "rate limit reached");
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            return r;
-        }
-        Some(FaultKind::ServerError) => {
-            tokio::time::sleep(Duration::from_secs_f64(ttft / 1000.0)).await;
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
-        }
-        Some(FaultKind::Hang) => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            return error_response(StatusCode::GATEWAY_TIMEOUT, "hung");
-        }
-        _ => {}
+    if let Some(kind) = fault.map(|f| f.kind)
+        && let Some(response) = faults::respond(kind, stream, ttft).await
+    {
+        return response;
     }
 
     let answer_no = {
@@ -280,8 +270,9 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
     let id = format!("chatcmpl-mock-{request_no}");
     if !stream {
         sleep_until_precisely(arrived + Duration::from_secs_f64(latency / 1000.0)).await;
-        if matches!(fault.map(|f| f.kind), Some(FaultKind::InvalidJson)) {
-            return ([(header::CONTENT_TYPE, "application/json")], "{\"choices\": [ {\"message\": ").into_response();
+        let kind = fault.map(|f| f.kind);
+        if let Some(r) = faults::respond_json(kind, &text) {
+            return r;
         }
         let body = json!({
             "id": id, "object": "chat.completion", "model": s.model,
@@ -296,8 +287,13 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         sleep_until_precisely(arrived + at).await;
         Some((Ok::<Bytes, std::io::Error>(bytes), it))
     });
+    let content_type = if matches!(fault.map(|f| f.kind), Some(FaultKind::WrongContentType)) {
+        "text/html"
+    } else {
+        "text/event-stream"
+    };
     Response::builder()
-        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CONTENT_TYPE, content_type)
         .header(header::CACHE_CONTROL, "no-cache")
         .body(Body::from_stream(body))
         .expect("static headers are valid")

@@ -18,16 +18,77 @@ impl Range {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FaultKind {
-    /// 429 with `Retry-After`.
-    RateLimit { retry_after_secs: u64 },
-    /// 500 with a JSON error body.
-    ServerError,
+    /// 429, with this `Retry-After` value (or none).
+    RateLimit { retry_after: Option<&'static str> },
+    /// This status with a JSON error body (500, 502, 503, 504, ...).
+    Status(u16),
     /// An SSE stream cut before `[DONE]` and before any finish_reason.
     TruncatedStream,
     /// A 200 whose body is not JSON.
     InvalidJson,
-    /// Never answers.
+    /// Never answers (no headers).
     Hang,
+    /// Headers and a first event, then nothing, forever.
+    HangMidStream,
+    /// One byte a second, forever.
+    Drip,
+    /// Part of the body, then the connection breaks.
+    ResetMidBody,
+    /// A complete answer with a finish_reason but no `[DONE]`.
+    NoDone,
+    /// Valid JSON that is not a chat completion.
+    WrongShape,
+    /// A 200 MB body.
+    HugeBody,
+    /// A body that never ends.
+    EndlessBody,
+    /// A correct answer labelled `text/html`.
+    WrongContentType,
+    /// Invalid UTF-8 inside the answer.
+    InvalidUtf8,
+    /// `Content-Encoding: gzip` over a body that inflates to 100 MB of zeros.
+    GzipBomb,
+    /// Every SSE content event sent twice.
+    DuplicateChunks,
+    /// SSE content events in the wrong order.
+    OutOfOrderChunks,
+    /// A redirect to another host.
+    Redirect,
+}
+
+impl FaultKind {
+    /// Every fault by name, for `--profile fault:NAME` and the reliability tests.
+    pub const ALL: &'static [(&'static str, FaultKind)] = &[
+        ("429-retry-after", FaultKind::RateLimit { retry_after: Some("1") }),
+        ("429-no-retry-after", FaultKind::RateLimit { retry_after: None }),
+        ("429-negative", FaultKind::RateLimit { retry_after: Some("-5") }),
+        ("429-ten-years", FaultKind::RateLimit { retry_after: Some("315360000") }),
+        ("429-http-date", FaultKind::RateLimit { retry_after: Some("Fri, 31 Dec 2100 23:59:59 GMT") }),
+        ("500", FaultKind::Status(500)),
+        ("502", FaultKind::Status(502)),
+        ("503", FaultKind::Status(503)),
+        ("504", FaultKind::Status(504)),
+        ("hang", FaultKind::Hang),
+        ("hang-mid-stream", FaultKind::HangMidStream),
+        ("drip", FaultKind::Drip),
+        ("reset-mid-body", FaultKind::ResetMidBody),
+        ("truncated", FaultKind::TruncatedStream),
+        ("no-done", FaultKind::NoDone),
+        ("invalid-json", FaultKind::InvalidJson),
+        ("wrong-shape", FaultKind::WrongShape),
+        ("huge-body", FaultKind::HugeBody),
+        ("endless-body", FaultKind::EndlessBody),
+        ("wrong-content-type", FaultKind::WrongContentType),
+        ("invalid-utf8", FaultKind::InvalidUtf8),
+        ("gzip-bomb", FaultKind::GzipBomb),
+        ("duplicate-chunks", FaultKind::DuplicateChunks),
+        ("out-of-order-chunks", FaultKind::OutOfOrderChunks),
+        ("redirect", FaultKind::Redirect),
+    ];
+
+    pub fn named(name: &str) -> Option<FaultKind> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,7 +129,7 @@ const PROFILES: &[Row] = &[
         0.8,
         Range { min: 20.0, max: 60.0 },
         Range { min: 10.0, max: 30.0 },
-        fault(FaultKind::ServerError, 0.2, false),
+        fault(FaultKind::Status(500), 0.2, false),
         "20% of requests answer HTTP 500",
     ),
     (
@@ -76,7 +137,7 @@ const PROFILES: &[Row] = &[
         0.8,
         Range { min: 10.0, max: 30.0 },
         Range { min: 5.0, max: 10.0 },
-        fault(FaultKind::RateLimit { retry_after_secs: 1 }, 1.0, true),
+        fault(FaultKind::RateLimit { retry_after: Some("1") }, 1.0, true),
         "every case's first request gets 429 with Retry-After: 1",
     ),
     (
@@ -84,7 +145,7 @@ const PROFILES: &[Row] = &[
         0.8,
         Range::fixed(5.0),
         Range::fixed(5.0),
-        fault(FaultKind::RateLimit { retry_after_secs: 0 }, 1.0, false),
+        fault(FaultKind::RateLimit { retry_after: Some("0") }, 1.0, false),
         "always 429",
     ),
     (
@@ -92,7 +153,7 @@ const PROFILES: &[Row] = &[
         0.8,
         Range::fixed(5.0),
         Range::fixed(5.0),
-        fault(FaultKind::ServerError, 1.0, false),
+        fault(FaultKind::Status(500), 1.0, false),
         "always HTTP 500",
     ),
     (
@@ -108,7 +169,19 @@ const PROFILES: &[Row] = &[
 ];
 
 impl Profile {
+    /// A profile from the table above, or `fault:NAME` (see [`FaultKind::ALL`]):
+    /// quick answers, every request with that fault.
     pub fn named(name: &str) -> Option<Profile> {
+        if let Some(fault_name) = name.strip_prefix("fault:") {
+            let kind = FaultKind::named(fault_name)?;
+            return Some(Profile {
+                name: name.to_string(),
+                accuracy: 1.0,
+                latency_ms: Range::fixed(5.0),
+                ttft_ms: Range::fixed(2.0),
+                fault: Some(Fault { kind, rate: 1.0, first_request_only: false }),
+            });
+        }
         PROFILES.iter().find(|r| r.0 == name).map(|r| Profile {
             name: r.0.to_string(),
             accuracy: r.1,

@@ -224,7 +224,18 @@ impl VendorClient {
                         return (Outcome::Failed(Failure { cause, detail }), stats);
                     }
                     let wait = match retry_after {
-                        Some(d) => d.min(self.ep.retry.max_retry_after),
+                        Some(d) if d > self.ep.retry.max_retry_after => {
+                            // Waiting years is no answer, and retrying sooner than asked would be rude.
+                            let detail = format!(
+                                "{detail} (Retry-After {}s exceeds the {}s cap; not retried)",
+                                d.as_secs(),
+                                self.ep.retry.max_retry_after.as_secs()
+                            );
+                            let stats =
+                                CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, request, response: raw };
+                            return (Outcome::Failed(Failure { cause, detail }), stats);
+                        }
+                        Some(d) => d,
                         None => self.ep.retry.backoff(retry),
                     };
                     tokio::time::sleep(wait).await;
@@ -390,14 +401,20 @@ fn parse_json(body: &[u8]) -> Result<Answer, ParseFailure> {
 
 async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, AttemptError> {
     // The exact bytes received are the evidence; the parser sees the same bytes.
+    // The byte cap applies before SSE parsing: a line that never ends would
+    // otherwise grow the parser's buffer without bound.
     let raw = Arc::new(Mutex::new(Vec::new()));
     let tap = raw.clone();
-    let bytes = resp.bytes_stream().inspect(move |chunk| {
-        if let Ok(c) = chunk {
-            tap.lock().expect("evidence buffer").extend_from_slice(c);
+    let bytes = resp.bytes_stream().map(move |chunk| {
+        let c = chunk.map_err(StreamError::Transport)?;
+        let mut raw = tap.lock().expect("evidence buffer");
+        if raw.len() + c.len() > MAX_BODY_BYTES {
+            return Err(StreamError::TooLarge);
         }
+        raw.extend_from_slice(&c);
+        Ok(c)
     });
-    let parsed = parse_sse(bytes, Some(sent)).await;
+    let parsed = parse_sse(Box::pin(bytes), Some(sent)).await;
     let raw = std::mem::take(&mut *raw.lock().expect("evidence buffer"));
     match parsed {
         Ok((answer, ttft_ms)) => Ok(Success { answer, ttft_ms, raw }),
@@ -419,10 +436,18 @@ where
     let mut usage = None;
     let mut done = false;
     let mut body_bytes = 0usize;
+    let mut saw_choice = false;
     while let Some(event) = events.next().await {
         let event = match event {
             Ok(e) => e,
             Err(eventsource_stream::EventStreamError::Transport(e)) => {
+                if e.to_string() == TOO_LARGE {
+                    return Err(ParseFailure {
+                        cause: FailureCause::ResponseTooLarge,
+                        detail: format!("stream exceeds {MAX_BODY_BYTES} bytes"),
+                        retryable: false,
+                    });
+                }
                 return Err(ParseFailure {
                     cause: FailureCause::Connection,
                     detail: format!("stream broke off: {}", error_chain(&e)),
@@ -452,6 +477,7 @@ where
         if let Some(msg) = vendor_error_message(&v) {
             return Err(ParseFailure::invalid(format!("vendor reported an error mid-stream: {msg}")));
         }
+        saw_choice |= v["choices"][0].is_object();
         let delta = &v["choices"][0]["delta"];
         for field in ["content", "reasoning_content"] {
             if let Some(piece) = delta[field].as_str()
@@ -472,6 +498,9 @@ where
             usage = Some(u);
         }
     }
+    if !saw_choice {
+        return Err(ParseFailure::invalid("the stream held no chat completion chunk (no choices)".into()));
+    }
     if !done && finish_reason.is_none() {
         return Err(ParseFailure {
             cause: FailureCause::TruncatedStream,
@@ -481,6 +510,26 @@ where
     }
     Ok((Answer { text, finish_reason, usage }, ttft_ms))
 }
+
+const TOO_LARGE: &str = "response body exceeds the size cap";
+
+/// Why the byte stream under an SSE parse ended early.
+#[derive(Debug)]
+enum StreamError {
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StreamError::Transport(e) => write!(f, "{}", error_chain(e)),
+            StreamError::TooLarge => f.write_str(TOO_LARGE),
+        }
+    }
+}
+
+impl std::error::Error for StreamError {}
 
 /// Re-reads a recorded response body (an SSE stream or a JSON completion) the
 /// way a live call would have, without any network: what `verify` uses to

@@ -5,6 +5,7 @@ mod check;
 mod demo;
 mod faults;
 mod integrity;
+mod reliability;
 mod resume;
 mod scoring;
 mod soak;
