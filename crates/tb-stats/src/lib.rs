@@ -206,4 +206,75 @@ mod tests {
         ];
         assert!(!score_bids(&bids, rule())[1].abnormally_low, "exactly 20% below is not below the trigger");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn bids() -> impl Strategy<Value = Vec<Bid>> {
+            prop::collection::vec(
+                (1.0f64..1e7, 0.0f64..=100.0, prop::bool::weighted(0.8))
+                    .prop_map(|(price, technical, qualified)| Bid { price, technical, qualified }),
+                1..8,
+            )
+        }
+
+        fn rule() -> impl Strategy<Value = PriceRule> {
+            (0.1f64..=0.6, 0u32..=4, 0.0f64..0.5).prop_map(|(price_weight, decimals, abnormally_low_below_average)| {
+                PriceRule { price_weight, decimals, abnormally_low_below_average }
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn scores_stay_in_bounds_and_ranks_follow_totals(bids in bids(), rule in rule()) {
+                let scored = score_bids(&bids, rule);
+                let benchmark = bids.iter().filter(|b| b.qualified).map(|b| b.price).fold(f64::INFINITY, f64::min);
+                for (b, s) in bids.iter().zip(&scored) {
+                    prop_assert!((0.0..=100.0).contains(&s.technical_score));
+                    if !b.qualified {
+                        prop_assert!(s.price_score.is_none() && s.total_score.is_none() && s.rank.is_none());
+                        continue;
+                    }
+                    let p = s.price_score.unwrap();
+                    // Zero only through rounding a tiny ratio.
+                    prop_assert!((0.0..=100.0).contains(&p), "price score {p}");
+                    if b.price == benchmark {
+                        prop_assert_eq!(p, 100.0);
+                    }
+                    let t = s.total_score.unwrap();
+                    prop_assert!((0.0..=100.0).contains(&t), "total {t}");
+                }
+                // Competition ranking: 1 + the number of bids strictly ahead.
+                for (i, s) in scored.iter().enumerate() {
+                    let Some(rank) = s.rank else { continue };
+                    let key = |j: usize| (scored[j].total_score.unwrap(), bids[j].price);
+                    let ahead = (0..bids.len())
+                        .filter(|&j| scored[j].rank.is_some())
+                        .filter(|&j| key(j).0 > key(i).0 || (key(j).0 == key(i).0 && key(j).1 < key(i).1))
+                        .count();
+                    prop_assert_eq!(rank as usize, ahead + 1);
+                }
+            }
+
+            #[test]
+            fn a_higher_price_never_scores_higher(bids in bids(), rule in rule(), which in 0usize..8, factor in 1.0f64..10.0) {
+                let i = which % bids.len();
+                prop_assume!(bids[i].qualified);
+                let mut dearer = bids.clone();
+                dearer[i].price *= factor;
+                let before = score_bids(&bids, rule)[i].price_score.unwrap();
+                let after = score_bids(&dearer, rule)[i].price_score.unwrap();
+                prop_assert!(after <= before, "{before} -> {after}");
+            }
+
+            #[test]
+            fn wilson_brackets_the_observed_rate(n in 1u64..5000, frac in 0.0f64..=1.0) {
+                let k = ((n as f64) * frac).round() as u64;
+                let (lo, hi) = wilson(k, n, 0.95);
+                let p = k as f64 / n as f64;
+                prop_assert!(0.0 <= lo && lo <= p + 1e-12 && p <= hi + 1e-12 && hi <= 1.0, "{lo} {p} {hi}");
+            }
+        }
+    }
 }
