@@ -44,6 +44,20 @@ impl LangArg {
     }
 }
 
+/// A stored run that a command re-renders and signs.
+#[derive(clap::Args)]
+struct StoredRunArgs {
+    run_id: String,
+    #[arg(long, default_value = "tenderbench.db")]
+    db: PathBuf,
+    #[arg(long, default_value = "tenderbench-out")]
+    out: PathBuf,
+    #[arg(long, default_value = "tenderbench.key")]
+    key: PathBuf,
+    #[arg(long, value_enum, default_value = "zh")]
+    lang: LangArg,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Rehearse a tender against simulated vendors (the built-in example when no SPEC is given).
@@ -115,17 +129,7 @@ enum Command {
         salt: String,
     },
     /// After scoring is final, open a blind run's sealed vendor ↔ code mapping; outputs then show names.
-    RevealMapping {
-        run_id: String,
-        #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
-        #[arg(long, default_value = "tenderbench-out")]
-        out: PathBuf,
-        #[arg(long, default_value = "tenderbench.key")]
-        key: PathBuf,
-        #[arg(long, value_enum, default_value = "zh")]
-        lang: LangArg,
-    },
+    RevealMapping(StoredRunArgs),
     /// Verify an evidence bundle offline: hashes, chain, signatures, and every number recomputed.
     Verify {
         bundle: PathBuf,
@@ -134,17 +138,7 @@ enum Command {
         expect_key: Option<String>,
     },
     /// Re-grade and re-score a stored run from its transcripts (no vendor is called); the audit log keeps both reports.
-    Regrade {
-        run_id: String,
-        #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
-        #[arg(long, default_value = "tenderbench-out")]
-        out: PathBuf,
-        #[arg(long, default_value = "tenderbench.key")]
-        key: PathBuf,
-        #[arg(long, value_enum, default_value = "zh")]
-        lang: LangArg,
-    },
+    Regrade(StoredRunArgs),
     /// Validate a spec and its suites and probe each vendor, without running the suites.
     Check { spec: PathBuf },
     /// Render a stored run again.
@@ -229,14 +223,12 @@ fn main() -> ExitCode {
             Command::Export { run_id, bundle, db, key, reveal } => {
                 integrity::export(&run_id, &bundle, &db, &key, &reveal).await
             }
-            Command::RevealMapping { run_id, db, out, key, lang } => {
-                integrity::reveal_mapping(&run_id, &db, &out, &key, lang).await
-            }
+            Command::RevealMapping(a) => integrity::reveal_mapping(&a.run_id, &a.db, &a.out, &a.key, a.lang).await,
             Command::Seal { suite, format, canary } => integrity::seal(&suite, &format, canary),
             Command::Reveal { seal } => integrity::reveal(&seal),
             Command::VerifySeal { suite, commitment, salt } => integrity::verify_seal(&suite, &commitment, &salt),
             Command::Verify { bundle, expect_key } => integrity::verify(&bundle, expect_key.as_deref()).await,
-            Command::Regrade { run_id, db, out, key, lang } => integrity::regrade(&run_id, &db, &out, &key, lang).await,
+            Command::Regrade(a) => integrity::regrade(&a.run_id, &a.db, &a.out, &a.key, a.lang).await,
             Command::Check { spec } => commands::check(&spec).await,
             Command::Report { run_id, format, lang, db, out } => {
                 commands::report(&run_id, format, lang, &db, out).await

@@ -219,6 +219,12 @@ pub fn file_sha256(path: &Path) -> Result<String, SuiteError> {
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// Parses one line of a suite file (what the reader does for every line).
+pub fn parse_line(format: SuiteFormat, line: &str) -> Result<Case, String> {
+    let value: Value = serde_json::from_str(line.trim()).map_err(|e| format!("not valid JSON: {e}"))?;
+    parse_case(format, value)
+}
+
 fn parse_case(format: SuiteFormat, v: Value) -> Result<Case, String> {
     match format {
         SuiteFormat::Jsonl => parse_native(v),

@@ -21,6 +21,8 @@ use tb_core::{Answer, CallStats, Failure, FailureCause, Message, Outcome, Usage}
 /// The largest response body read; a larger one is a `response_too_large` outcome.
 /// Everything read is kept as evidence, byte for byte.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// The longest SSE line read; a longer one is a `response_too_large` outcome.
+pub const MAX_SSE_LINE_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VendorError {
@@ -405,10 +407,20 @@ async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, 
     // otherwise grow the parser's buffer without bound.
     let raw = Arc::new(Mutex::new(Vec::new()));
     let tap = raw.clone();
+    let mut line_len = 0usize;
     let bytes = resp.bytes_stream().map(move |chunk| {
         let c = chunk.map_err(StreamError::Transport)?;
         let mut raw = tap.lock().expect("evidence buffer");
         if raw.len() + c.len() > MAX_BODY_BYTES {
+            return Err(StreamError::TooLarge);
+        }
+        // The SSE parser rescans an unfinished line as bytes arrive: a line
+        // that never ends would cost quadratic time before the total cap.
+        line_len = match c.iter().rposition(|b| *b == b'\n') {
+            Some(i) => c.len() - i - 1,
+            None => line_len + c.len(),
+        };
+        if line_len > MAX_SSE_LINE_BYTES {
             return Err(StreamError::TooLarge);
         }
         raw.extend_from_slice(&c);
@@ -444,7 +456,9 @@ where
                 if e.to_string() == TOO_LARGE {
                     return Err(ParseFailure {
                         cause: FailureCause::ResponseTooLarge,
-                        detail: format!("stream exceeds {MAX_BODY_BYTES} bytes"),
+                        detail: format!(
+                            "stream exceeds {MAX_BODY_BYTES} bytes, or one of its lines {MAX_SSE_LINE_BYTES} bytes"
+                        ),
                         retryable: false,
                     });
                 }

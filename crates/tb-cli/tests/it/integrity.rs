@@ -183,11 +183,7 @@ async fn planted_api_key_is_never_written() {
     let suite = dir.path().join("s.jsonl");
     write_numeric_suite(&suite, "q", 20);
     let (m, url) = mock(profile("strong"), 1, index_of(&[(&suite, SuiteFormat::Jsonl)])).await;
-    let spec = format!(
-        "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{}",
-        spec_head(0.3),
-        vendor_toml("V", &url, "m", 1.0, "api_key_env = \"TB_PLANTED_KEY\"\n")
-    );
+    let spec = numeric_spec(&vendor_toml("V", &url, "m", 1.0, "api_key_env = \"TB_PLANTED_KEY\"\n"));
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
     let o = tb(dir.path(), &["keygen"]).await;
     assert!(o.status.success(), "{}", stderr(&o));

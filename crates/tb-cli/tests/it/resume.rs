@@ -22,11 +22,7 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
     slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
     slow.ttft_ms = tb_mock::profile::Range::fixed(10.0);
     let (m, url) = mock(slow, 9, index).await;
-    let spec = format!(
-        "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{}",
-        spec_head(0.3),
-        vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n")
-    );
+    let spec = numeric_spec(&vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n"));
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
 
     // Start, wait for a third of the cells to be answered, then SIGKILL.
@@ -111,11 +107,7 @@ async fn interrupted_run_stops_cleanly_and_resumes() {
     let mut slow = profile("fixed20ms");
     slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
     let (m, url) = mock(slow, 3, index_of(&[(&suite, SuiteFormat::Jsonl)])).await;
-    let spec = format!(
-        "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{}",
-        spec_head(0.3),
-        vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n")
-    );
+    let spec = numeric_spec(&vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n"));
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
     let child = bin()
         .current_dir(dir.path())

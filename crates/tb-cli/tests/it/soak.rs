@@ -32,11 +32,7 @@ async fn twenty_kills_lose_nothing_and_repeat_nothing() {
     p.latency_ms = tb_mock::profile::Range::fixed(12.0);
     p.ttft_ms = tb_mock::profile::Range::fixed(4.0);
     let (m, url) = mock(p, 5, index_of(&[(&suite, SuiteFormat::Jsonl)])).await;
-    let spec = format!(
-        "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{}",
-        spec_head(0.3),
-        vendor_toml("V", &url, "m", 1.0, "concurrency = 4\n")
-    );
+    let spec = numeric_spec(&vendor_toml("V", &url, "m", 1.0, "concurrency = 4\n"));
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
     assert!(tb(dir.path(), &["keygen"]).await.status.success());
     let db = dir.path().join("tenderbench.db");

@@ -84,3 +84,11 @@ pub fn spec_head(price_weight: f64) -> String {
 pub fn vendor_toml(name: &str, url: &str, model: &str, price: f64, extra: &str) -> String {
     format!("[[vendor]]\nname = \"{name}\"\nbase_url = \"{url}\"\nmodel = \"{model}\"\nbid_price = {price}\n{extra}\n")
 }
+
+/// A spec over `s.jsonl` (one numeric criterion) with these vendors.
+pub fn numeric_spec(vendors: &str) -> String {
+    format!(
+        "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{vendors}",
+        spec_head(0.3)
+    )
+}
