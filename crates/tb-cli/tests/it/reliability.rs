@@ -51,6 +51,31 @@ async fn http10_server() -> String {
     format!("http://{addr}/v1")
 }
 
+/// Runs the binary and samples its peak resident memory (VmHWM, in KiB) until it exits.
+async fn run_measuring_peak_memory(dir: &std::path::Path, args: &[&str]) -> (std::process::Output, u64) {
+    let child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let waiting = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
+    let mut peak = 0;
+    while !waiting.is_finished() {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            let hwm = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            peak = peak.max(hwm.unwrap_or(0));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    (waiting.await.unwrap(), peak)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_vendor_fault_is_an_outcome_with_its_cause() {
     let dir = tempfile::tempdir().unwrap();
@@ -129,9 +154,12 @@ async fn every_vendor_fault_is_an_outcome_with_its_cause() {
     );
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
     let started = std::time::Instant::now();
-    let o = tb(dir.path(), &["run", "t.toml"]).await;
+    let (o, peak_kb) = run_measuring_peak_memory(dir.path(), &["run", "t.toml"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(started.elapsed().as_secs() < 60, "faults must not stall a run: {:?}", started.elapsed());
+    // 200 MB and endless bodies, gzip bombs: memory stays bounded by the caps.
+    eprintln!("fault matrix: peak RSS {} MB", peak_kb / 1024);
+    assert!(peak_kb < 300 * 1024, "peak RSS {} MB", peak_kb / 1024);
 
     let store = tb_store::Store::open(&dir.path().join("tenderbench.db")).await.unwrap();
     let run_id = read_json(&run_dir(&dir.path().join("tenderbench-out")).join("report.json"))["run_id"]
