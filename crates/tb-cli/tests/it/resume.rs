@@ -2,9 +2,7 @@
 //! once, and no request for a cell that had finished.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use tb_suite::SuiteFormat;
@@ -26,30 +24,8 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
 
     // Start, wait for a third of the cells to be answered, then SIGKILL.
-    let mut child = bin()
-        .current_dir(dir.path())
-        .args(["run", "t.toml"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let run_id = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stderr).lines();
-        let first = lines.find_map(|l| {
-            l.ok().and_then(|l| l.strip_prefix("run ").map(|r| r.split(' ').next().unwrap().to_string()))
-        });
-        // Keep draining so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        first.expect("the run announces its id")
-    })
-    .await
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while m.request_counts().values().sum::<u64>() < (n / 3) as u64 {
-        assert!(Instant::now() < deadline, "run made no progress");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let Running { mut child, run_id } = spawn_run(dir.path(), &["run", "t.toml"]).await;
+    wait_for_requests(&m, (n / 3) as u64).await;
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let before: HashMap<String, u64> = m.request_counts();
@@ -116,11 +92,7 @@ async fn interrupted_run_stops_cleanly_and_resumes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while m.request_counts().values().sum::<u64>() < 40 {
-        assert!(Instant::now() < deadline, "run made no progress");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_requests(&m, 40).await;
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();

@@ -46,19 +46,8 @@ async fn twenty_kills_lose_nothing_and_repeat_nothing() {
         if let Some(id) = &run_id {
             args.extend(["--resume".to_string(), id.clone()]);
         }
-        let mut child =
-            bin().current_dir(dir.path()).args(&args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let pipe = child.stderr.take().unwrap();
-        let announced = tokio::task::spawn_blocking(move || {
-            use std::io::{BufRead, BufReader};
-            let mut lines = BufReader::new(pipe).lines();
-            let id = lines.find_map(|l| {
-                l.ok().and_then(|l| l.strip_prefix("run ").map(|r| r.split(' ').next().unwrap().to_string()))
-            });
-            std::thread::spawn(move || for _ in lines {});
-            id
-        });
-        let id = announced.await.unwrap().expect("the run announces its id");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let Running { mut child, run_id: id } = spawn_run(dir.path(), &args).await;
         run_id.get_or_insert(id);
         tokio::time::sleep(Duration::from_millis(rng.next_ms(60, 400))).await;
         let _ = child.kill(); // SIGKILL; it may have finished already

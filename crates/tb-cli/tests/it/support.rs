@@ -92,3 +92,44 @@ pub fn numeric_spec(vendors: &str) -> String {
         spec_head(0.3)
     )
 }
+
+/// A `tenderbench` child process whose standard error is read as it runs.
+pub struct Running {
+    pub child: std::process::Child,
+    pub run_id: String,
+}
+
+/// Spawns the binary, waits until it announces its run id (`run ID started`),
+/// and keeps draining its standard error so it never blocks on a full pipe.
+pub async fn spawn_run(dir: &Path, args: &[&str]) -> Running {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let pipe = child.stderr.take().expect("piped stderr");
+    let run_id = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(pipe).lines();
+        let id = lines.find_map(|l| {
+            l.ok().and_then(|l| l.strip_prefix("run ").map(|r| r.split(' ').next().unwrap_or_default().to_string()))
+        });
+        std::thread::spawn(move || for _ in lines {});
+        id
+    })
+    .await
+    .expect("join")
+    .expect("the run announces its id");
+    Running { child, run_id }
+}
+
+/// Waits until the simulated vendor has received `at_least` requests.
+pub async fn wait_for_requests(m: &MockVendor, at_least: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while m.request_counts().values().sum::<u64>() < at_least {
+        assert!(std::time::Instant::now() < deadline, "the run made no progress");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
