@@ -1,17 +1,12 @@
 //! Vendors that misbehave: the run completes, each cell carries its cause, and
 //! the well-behaved vendor is unaffected.
 
-use futures_util::TryStreamExt;
-use tb_suite::SuiteFormat;
-
 use crate::support::*;
+use futures_util::TryStreamExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faulty_vendors_are_recorded_not_fatal() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("s.jsonl");
-    write_numeric_suite(&suite, "q", 6);
-    let index = index_of(&[(&suite, SuiteFormat::Jsonl)]);
+    let (dir, index) = numeric_suite_dir(6);
     let mut good = profile("fixed20ms");
     good.accuracy = 1.0;
     let mut vendors = String::new();

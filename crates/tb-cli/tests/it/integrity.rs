@@ -179,10 +179,8 @@ async fn regrade_is_recorded_and_still_verifies() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planted_api_key_is_never_written() {
     const PLANTED: &str = "sk-planted-7f3a9c2e5b1d4e6f8a0b-tenderbench";
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("s.jsonl");
-    write_numeric_suite(&suite, "q", 20);
-    let (m, url) = mock(profile("strong"), 1, index_of(&[(&suite, SuiteFormat::Jsonl)])).await;
+    let (dir, index) = numeric_suite_dir(20);
+    let (m, url) = mock(profile("strong"), 1, index.clone()).await;
     let spec = numeric_spec(&vendor_toml("V", &url, "m", 1.0, "api_key_env = \"TB_PLANTED_KEY\"\n"));
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
     let o = tb(dir.path(), &["keygen"]).await;
@@ -308,10 +306,7 @@ async fn sealed_suite_round_trip_and_swap_detection() {
 /// after scoring, matches its sealed commitment, and the bundle still verifies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blind_outputs_name_no_vendor_until_reveal() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("s.jsonl");
-    write_numeric_suite(&suite, "q", 15);
-    let index = index_of(&[(&suite, SuiteFormat::Jsonl)]);
+    let (dir, index) = numeric_suite_dir(15);
     let (_a, url_a) = mock(profile("strong"), 1, index.clone()).await;
     let (_b, url_b) = mock(profile("weak"), 2, index).await;
     let secrets =

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use futures_util::TryStreamExt;
-use tb_suite::SuiteFormat;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::*;
@@ -78,10 +77,7 @@ async fn run_measuring_peak_memory(dir: &std::path::Path, args: &[&str]) -> (std
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_vendor_fault_is_an_outcome_with_its_cause() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("s.jsonl");
-    write_numeric_suite(&suite, "q", 2);
-    let index = index_of(&[(&suite, SuiteFormat::Jsonl)]);
+    let (dir, index) = numeric_suite_dir(2);
     // (fault, streaming, expected cause or "answered", attempts per cell where retries are decided by status)
     let matrix: &[(&str, bool, &str, u32)] = &[
         ("429-retry-after", true, "rate_limited", 2),

@@ -4,18 +4,13 @@
 use std::collections::HashMap;
 use std::process::Stdio;
 
-use futures_util::TryStreamExt;
-use tb_suite::SuiteFormat;
-
 use crate::support::*;
+use futures_util::TryStreamExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_run_resumes_without_repeating_finished_cells() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("s.jsonl");
     let n = 240;
-    write_numeric_suite(&suite, "q", n);
-    let index = index_of(&[(&suite, SuiteFormat::Jsonl)]);
+    let (dir, index) = numeric_suite_dir(n);
     let mut slow = profile("fixed20ms");
     slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
     slow.ttft_ms = tb_mock::profile::Range::fixed(10.0);
@@ -76,13 +71,11 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
 /// the store is sound; the resumed run then completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interrupted_run_stops_cleanly_and_resumes() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("s.jsonl");
     let n = 200;
-    write_numeric_suite(&suite, "q", n);
+    let (dir, index) = numeric_suite_dir(n);
     let mut slow = profile("fixed20ms");
     slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
-    let (m, url) = mock(slow, 3, index_of(&[(&suite, SuiteFormat::Jsonl)])).await;
+    let (m, url) = mock(slow, 3, index.clone()).await;
     let spec = numeric_spec(&vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n"));
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
     let child = bin()

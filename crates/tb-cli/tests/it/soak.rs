@@ -7,8 +7,6 @@ use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tb_suite::SuiteFormat;
-
 use crate::support::*;
 
 /// A small deterministic generator for the kill moments (the test must not flake
@@ -24,14 +22,12 @@ impl Lcg {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_kills_lose_nothing_and_repeat_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("s.jsonl");
     let n = 2000;
-    write_numeric_suite(&suite, "q", n);
+    let (dir, index) = numeric_suite_dir(n);
     let mut p = profile("fixed20ms");
     p.latency_ms = tb_mock::profile::Range::fixed(12.0);
     p.ttft_ms = tb_mock::profile::Range::fixed(4.0);
-    let (m, url) = mock(p, 5, index_of(&[(&suite, SuiteFormat::Jsonl)])).await;
+    let (m, url) = mock(p, 5, index.clone()).await;
     let spec = numeric_spec(&vendor_toml("V", &url, "m", 1.0, "concurrency = 4\n"));
     std::fs::write(dir.path().join("t.toml"), spec).unwrap();
     assert!(tb(dir.path(), &["keygen"]).await.status.success());

@@ -133,3 +133,13 @@ pub async fn wait_for_requests(m: &MockVendor, at_least: u64) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// A temporary folder holding `s.jsonl`, a numeric suite of `n` cases, and
+/// the index a simulated vendor answers it from.
+pub fn numeric_suite_dir(n: usize) -> (tempfile::TempDir, Arc<CaseIndex>) {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("s.jsonl");
+    write_numeric_suite(&suite, "q", n);
+    let index = index_of(&[(&suite, SuiteFormat::Jsonl)]);
+    (dir, index)
+}
