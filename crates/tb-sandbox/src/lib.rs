@@ -1,0 +1,444 @@
+//! Runs untrusted programs — code written by a vendor's model — and reports how
+//! they ended. This is the only crate in tenderbench that spawns processes.
+//!
+//! [`Isolation::Bubblewrap`] (the default) runs the program under `bwrap` in
+//! fresh user, PID, network, IPC and UTS namespaces: no network at all (not
+//! even the host's loopback), a read-only `/usr` and nothing else of the host's
+//! file system (no `/etc`, no `/home`, no `/root`), a private size-capped
+//! tmpfs, a cleared environment, and its own `/proc`, so neither the host's
+//! processes nor their environments can be seen. Resource limits are rlimits
+//! set by `prlimit` before `bwrap` starts: CPU seconds, address space, process
+//! count, file size, open files; a wall clock is kept here. When running as
+//! root, each concurrent slot drops to its own unprivileged uid (`setpriv`),
+//! so the process limit counts only that slot's processes.
+//!
+//! When the PID namespace's first process dies, the kernel kills every process
+//! in it, so nothing a program forks outlives its run. Standard output and
+//! error are read here up to a cap; past it the pipe is closed and the program
+//! killed.
+//!
+//! [`Isolation::RlimitOnly`] is the weaker mode for machines where bwrap
+//! cannot start: the same rlimits and wall clock, a cleared environment and a
+//! private working directory, but the program shares the host's network and
+//! file system. It is never chosen silently: the caller asks for it by name,
+//! and the report says so.
+
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use wait_timeout::ChildExt;
+
+/// How strongly a program is confined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Isolation {
+    /// bubblewrap namespaces plus rlimits: the only mode for untrusted code.
+    Bubblewrap,
+    /// rlimits and a wall clock only; the program can reach the network and
+    /// read what the user running tenderbench can read.
+    RlimitOnly,
+}
+
+impl Isolation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Isolation::Bubblewrap => "bubblewrap",
+            Isolation::RlimitOnly => "rlimit_only",
+        }
+    }
+}
+
+/// Resource limits of one program run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// CPU time; past it the kernel sends SIGXCPU, then SIGKILL.
+    pub cpu_seconds: u64,
+    /// Wall-clock time, milliseconds; past it the whole sandbox is killed.
+    pub wall_ms: u64,
+    /// Address space (RLIMIT_AS), bytes.
+    pub memory_bytes: u64,
+    /// Processes and threads the program may have at once.
+    pub processes: u64,
+    /// Largest file the program may write (RLIMIT_FSIZE), bytes.
+    pub file_bytes: u64,
+    /// Size of the private tmpfs at /tmp, bytes.
+    pub tmpfs_bytes: u64,
+    /// Standard output, and separately standard error, kept; more kills the program.
+    pub output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            cpu_seconds: 10,
+            wall_ms: 15_000,
+            memory_bytes: 1 << 30,
+            processes: 32,
+            file_bytes: 16 << 20,
+            tmpfs_bytes: 64 << 20,
+            output_bytes: 64 << 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// bwrap (or prlimit, setpriv, the interpreter) cannot run here.
+    #[error("the sandbox cannot start: {0}")]
+    Unavailable(String),
+    #[error("sandbox i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How a program run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "code")]
+pub enum Termination {
+    /// The program exited with this status.
+    Exited(i32),
+    /// A signal killed it (SIGXCPU or SIGKILL at the CPU limit, SIGSEGV, …).
+    Signalled(i32),
+    /// The wall clock ran out; the sandbox was killed.
+    WallTimeout,
+    /// It wrote more than the output cap; the sandbox was killed.
+    OutputLimit,
+}
+
+pub const SIGXCPU: i32 = 24;
+pub const SIGKILL: i32 = 9;
+
+/// What a program run produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    pub termination: Termination,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub wall_ms: f64,
+}
+
+impl Execution {
+    /// True when the CPU limit, not the program, ended the run.
+    pub fn hit_cpu_limit(&self) -> bool {
+        matches!(self.termination, Termination::Signalled(SIGXCPU))
+    }
+}
+
+/// A configured sandbox. Cheap to share; `slots` runs may proceed at once.
+pub struct Sandbox {
+    isolation: Isolation,
+    limits: Limits,
+    interpreter: PathBuf,
+    /// The read-only directory the interpreter lives under, when not /usr.
+    interpreter_prefix: Option<PathBuf>,
+    /// Free uids, one per slot, when running as root; otherwise the slot count.
+    slots: Mutex<Vec<Option<u32>>>,
+    freed: Condvar,
+}
+
+/// Base of the unprivileged uids that root-run sandboxes drop to. The process
+/// limit counts per uid, so no two slots may share one: each process takes
+/// its own block (by PID) and each slot the next uid in it.
+const SLOT_UID_BASE: u32 = 200_000;
+const SLOT_UIDS_PER_PROCESS: u32 = 256;
+
+fn next_slot_uid() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let block = std::process::id() % 100_000;
+    SLOT_UID_BASE + block * SLOT_UIDS_PER_PROCESS + NEXT.fetch_add(1, Ordering::Relaxed) % SLOT_UIDS_PER_PROCESS
+}
+
+impl Sandbox {
+    /// A sandbox with `slots` concurrent runs, checked by running a trivial
+    /// program in it: an error says why this machine cannot isolate code.
+    pub fn new(isolation: Isolation, limits: Limits, slots: usize) -> Result<Self, SandboxError> {
+        let interpreter = find_python()
+            .ok_or_else(|| SandboxError::Unavailable("no python3 interpreter found in /usr/bin or PATH".into()))?;
+        let interpreter_prefix = if interpreter.starts_with("/usr/") {
+            None
+        } else {
+            // <prefix>/bin/python3 needs <prefix>/lib beside it.
+            interpreter.parent().and_then(Path::parent).map(Path::to_path_buf)
+        };
+        let root = nix_uid_is_root();
+        let slots = (0..slots.max(1)).map(|_| root.then(next_slot_uid)).collect();
+        let sandbox = Sandbox {
+            isolation,
+            limits,
+            interpreter,
+            interpreter_prefix,
+            slots: Mutex::new(slots),
+            freed: Condvar::new(),
+        };
+        for tool in ["prlimit", "setpriv"].into_iter().chain((isolation == Isolation::Bubblewrap).then_some("bwrap")) {
+            if which(tool).is_none() {
+                return Err(SandboxError::Unavailable(format!("`{tool}` is not installed")));
+            }
+        }
+        let probe = sandbox.run_python(&[("main.py", b"print('ok')")], "main.py")?;
+        if probe.termination != Termination::Exited(0) || probe.stdout != b"ok\n" {
+            return Err(SandboxError::Unavailable(format!(
+                "a trivial program failed ({:?}): {}",
+                probe.termination,
+                String::from_utf8_lossy(&probe.stderr).trim()
+            )));
+        }
+        Ok(sandbox)
+    }
+
+    pub fn isolation(&self) -> Isolation {
+        self.isolation
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    #[cfg(test)]
+    fn slot_uids(&self) -> Vec<u32> {
+        self.slots.lock().unwrap().iter().flatten().copied().collect()
+    }
+
+    /// Writes `files` into a fresh read-only directory (`/sandbox` inside the
+    /// sandbox) and runs `python3 -I <main>` there; the working directory is
+    /// the private writable tmpfs. Blocks until the program ends or is killed.
+    pub fn run_python(&self, files: &[(&str, &[u8])], main: &str) -> Result<Execution, SandboxError> {
+        let code_dir = tempfile::Builder::new().prefix("tb-sandbox-").tempdir()?;
+        for (name, content) in files {
+            let path = code_dir.path().join(name);
+            std::fs::write(&path, content)?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
+        }
+        std::fs::set_permissions(code_dir.path(), std::fs::Permissions::from_mode(0o755))?;
+        let slot = self.acquire();
+        let result = self.run_in_slot(slot, code_dir.path(), main);
+        self.release(slot);
+        result
+    }
+
+    fn acquire(&self) -> Option<u32> {
+        let mut free = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(slot) = free.pop() {
+                return slot;
+            }
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn release(&self, slot: Option<u32>) {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner()).push(slot);
+        self.freed.notify_one();
+    }
+
+    fn command(&self, uid: Option<u32>, code_dir: &Path, work_dir: &Path, main: &str) -> Command {
+        let l = &self.limits;
+        // The process limit counts every process of the real uid; without a
+        // uid of its own the sandbox gets the user's current count on top.
+        let processes = match uid {
+            Some(_) => l.processes,
+            None => l.processes + processes_of_current_user(),
+        };
+        let mut cmd = Command::new("prlimit");
+        cmd.env_clear().env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
+        cmd.arg(format!("--cpu={}", l.cpu_seconds))
+            .arg(format!("--as={}", l.memory_bytes))
+            .arg(format!("--nproc={processes}"))
+            .arg(format!("--fsize={}", l.file_bytes))
+            .arg("--core=0")
+            .arg("--nofile=256")
+            .arg("--");
+        if let Some(uid) = uid {
+            cmd.args(["setpriv", &format!("--reuid={uid}"), &format!("--regid={uid}"), "--clear-groups", "--"]);
+        }
+        let python = self.interpreter.to_string_lossy().into_owned();
+        match self.isolation {
+            Isolation::Bubblewrap => {
+                cmd.args([
+                    "bwrap",
+                    "--unshare-all",
+                    "--unshare-user",
+                    "--die-with-parent",
+                    "--new-session",
+                    "--disable-userns",
+                ])
+                .args(["--hostname", "sandbox"])
+                .args(["--ro-bind", "/usr", "/usr"])
+                .args(["--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"])
+                .args(["--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]);
+                if let Some(prefix) = &self.interpreter_prefix {
+                    cmd.arg("--ro-bind").arg(prefix).arg(prefix);
+                }
+                cmd.args(["--proc", "/proc", "--dev", "/dev"])
+                    .args(["--size", &l.tmpfs_bytes.to_string(), "--tmpfs", "/tmp"])
+                    .arg("--ro-bind")
+                    .arg(code_dir)
+                    .arg("/sandbox")
+                    .args(["--remount-ro", "/"])
+                    .args(["--chdir", "/tmp", "--clearenv"])
+                    .args(["--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp"])
+                    .args(["--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"])
+                    .args(["--setenv", "PYTHONHASHSEED", "0"])
+                    .args([python.as_str(), "-I", &format!("/sandbox/{main}")]);
+            }
+            Isolation::RlimitOnly => {
+                cmd.args([python.as_str(), "-I"])
+                    .arg(code_dir.join(main))
+                    .current_dir(work_dir)
+                    .env("HOME", work_dir)
+                    .env("LANG", "C.UTF-8")
+                    .env("PYTHONDONTWRITEBYTECODE", "1")
+                    .env("PYTHONHASHSEED", "0");
+            }
+        }
+        // Also a fresh process group, so a kill reaches whatever the program
+        // forked in the rlimit-only mode (bubblewrap's PID namespace already does).
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+        cmd
+    }
+
+    fn run_in_slot(&self, uid: Option<u32>, code_dir: &Path, main: &str) -> Result<Execution, SandboxError> {
+        let work_dir = tempfile::Builder::new().prefix("tb-sandbox-work-").tempdir()?;
+        if uid.is_some() {
+            // The rlimit-only mode writes here as the slot's uid.
+            std::fs::set_permissions(work_dir.path(), std::fs::Permissions::from_mode(0o777))?;
+        }
+        let started = Instant::now();
+        let mut child = self
+            .command(uid, code_dir, work_dir.path(), main)
+            .spawn()
+            .map_err(|e| SandboxError::Unavailable(format!("cannot start prlimit: {e}")))?;
+        let overflow = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::channel();
+        for (which, pipe) in [
+            (0, child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
+            (1, child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
+        ] {
+            let (tx, overflow, cap) = (tx.clone(), overflow.clone(), self.limits.output_bytes);
+            if let Some(pipe) = pipe {
+                std::thread::spawn(move || {
+                    let _ = tx.send((which, read_capped(pipe, cap, &overflow)));
+                });
+            }
+        }
+        drop(tx);
+        let wall = Duration::from_millis(self.limits.wall_ms);
+        let termination = loop {
+            let left = wall.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                kill(&mut child);
+                break Termination::WallTimeout;
+            }
+            if overflow.load(Ordering::Relaxed) {
+                kill(&mut child);
+                break Termination::OutputLimit;
+            }
+            match child.wait_timeout(left.min(Duration::from_millis(20)))? {
+                Some(status) => match (status.code(), status.signal()) {
+                    // bwrap's init reports a program killed by signal N as status 128 + N.
+                    (Some(code), _) if code > 128 && self.isolation == Isolation::Bubblewrap => {
+                        break Termination::Signalled(code - 128);
+                    }
+                    (Some(code), _) => break Termination::Exited(code),
+                    (None, Some(sig)) => break Termination::Signalled(sig),
+                    (None, None) => break Termination::Signalled(0),
+                },
+                None => continue,
+            }
+        };
+        let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+        // Everything in the sandbox is dead by now, so the pipes close; the
+        // timeout guards the rlimit-only mode, where a program may have left
+        // its process group while holding them.
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let deadline = Instant::now() + Duration::from_secs(2);
+        for _ in 0..2 {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok((0, out)) => stdout = out,
+                Ok((_, out)) => stderr = out,
+                Err(_) => break,
+            }
+        }
+        let _ = child.wait();
+        let termination = match termination {
+            Termination::Exited(_) | Termination::Signalled(_) if overflow.load(Ordering::Relaxed) => {
+                Termination::OutputLimit
+            }
+            t => t,
+        };
+        Ok(Execution { termination, stdout, stderr, wall_ms })
+    }
+}
+
+/// Reads up to `cap` bytes; on more, flags the overflow and closes the pipe
+/// (the writer then gets EPIPE) instead of reading a flood to its end.
+fn read_capped(mut pipe: Box<dyn Read + Send>, cap: usize, overflow: &AtomicBool) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) | Err(_) => return kept,
+            Ok(n) => {
+                if kept.len() + n > cap {
+                    kept.extend_from_slice(&buf[..cap - kept.len()]);
+                    overflow.store(true, Ordering::Relaxed);
+                    return kept;
+                }
+                kept.extend_from_slice(&buf[..n]);
+            }
+        }
+    }
+}
+
+fn kill(child: &mut Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
+    let _ = child.kill();
+}
+
+fn nix_uid_is_root() -> bool {
+    // The owner of our own /proc entry is our effective uid, read without libc.
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
+}
+
+fn processes_of_current_user() -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid()) else { return 0 };
+    std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+                .filter_map(|e| std::fs::read_dir(e.path().join("task")).ok().map(|t| (e, t.count() as u64)))
+                .filter(|(e, _)| e.metadata().map(|m| m.uid() == me).unwrap_or(false))
+                .map(|(_, threads)| threads)
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
+        .map(|dir| dir.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// The system's python3 (under /usr, the part of the host the sandbox shows),
+/// else the first on PATH.
+fn find_python() -> Option<PathBuf> {
+    let system = PathBuf::from("/usr/bin/python3");
+    if system.is_file() {
+        return Some(system);
+    }
+    which("python3").and_then(|p| p.canonicalize().ok())
+}
+
+#[cfg(test)]
+mod tests;
