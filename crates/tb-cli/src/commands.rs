@@ -229,7 +229,7 @@ async fn probe(v: &tb_spec::VendorSpec) -> anyhow::Result<Vec<String>> {
     }
     let ping = [Message::user("请回复“好”。Reply with OK.")];
     let g = Generation { temperature: 0.0, max_tokens: 16 };
-    let (outcome, stats) = client.chat(&ping, g).await;
+    let (outcome, stats) = client.chat(&ping, None, g).await;
     match outcome {
         tb_core::Outcome::Answered(a) => lines.push(format!(
             "answers ({:.0} ms{})",
@@ -244,7 +244,7 @@ async fn probe(v: &tb_spec::VendorSpec) -> anyhow::Result<Vec<String>> {
         let mut streaming = plain;
         streaming.stream = true;
         let client = tb_runner::vendor_client(&streaming)?;
-        let (outcome, stats) = client.chat(&ping, g).await;
+        let (outcome, stats) = client.chat(&ping, None, g).await;
         match outcome {
             tb_core::Outcome::Answered(a) => lines.push(format!(
                 "streams (TTFT {} ms, finish_reason {}{})",
@@ -353,7 +353,7 @@ pub async fn mock_vendor(
         Some(path) => load_spec(&path)?.used_suites().map(|s| (s.resolved.clone(), s.format)).collect(),
         None => {
             let f = SuiteFormat::from_name(format).ok_or_else(|| {
-                bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::NAMES.join(", ")))
+                bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::names().join(", ")))
             })?;
             suite.into_iter().map(|s| (s, f)).collect()
         }

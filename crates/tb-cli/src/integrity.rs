@@ -95,7 +95,7 @@ fn read_seal(path: &Path) -> Result<Seal, Failure> {
 
 pub fn seal(suite: &Path, format: &str, canary: bool) -> Result<ExitCode, Failure> {
     let format = SuiteFormat::from_name(format).ok_or_else(|| {
-        bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::NAMES.join(", ")))
+        bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::names().join(", ")))
     })?;
     let seal_file = tb_runner::seal_path(suite);
     if seal_file.exists() {

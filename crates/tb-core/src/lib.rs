@@ -43,6 +43,11 @@ pub struct Gold {
     /// Options of a multiple-choice case, in order; empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<Choice>,
+    /// What the other graders need, in the shape each one defines: unit tests
+    /// for `code`, the expected behaviour for `refusal`, accepted calls for
+    /// `tool_call`, the secret and target for `injection`, a rubric for `judge`.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub data: serde_json::Value,
 }
 
 /// One test item.
@@ -55,6 +60,9 @@ pub struct Case {
     pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// Functions offered to the model (OpenAI `tools`), for function-calling cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<serde_json::Value>,
 }
 
 impl Case {
@@ -183,6 +191,10 @@ pub struct CallStats {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Answer {
     pub text: String,
+    /// The function calls the model made, as `[{"name", "arguments"}]` with
+    /// the arguments as the raw JSON text the vendor sent; `None` when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<serde_json::Value>,
     pub finish_reason: Option<String>,
     pub usage: Option<Usage>,
 }
@@ -244,6 +256,7 @@ mod tests {
             gold: Gold::default(),
             subject: None,
             language: None,
+            tools: None,
         };
         assert_eq!(case.prompt(), "q2");
     }

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use tb_core::{Choice, Gold, Grade};
 
-use crate::{Grader, NOTE_NO_OPTION, strip_reasoning};
+use crate::{Grader, NOTE_NO_OPTION, Response, strip_reasoning};
 
 pub struct ChoiceGrader;
 
@@ -14,7 +14,8 @@ impl Grader for ChoiceGrader {
         1
     }
 
-    fn grade(&self, answer: &str, gold: &Gold) -> Grade {
+    fn grade(&self, response: &Response, gold: &Gold) -> Grade {
+        let answer = response.text;
         match extract(answer, &gold.options) {
             Some(label) => {
                 Grade { correct: label.eq_ignore_ascii_case(gold.answer.trim()), extracted: Some(label), note: None }
@@ -178,11 +179,11 @@ mod tests {
 
     #[test]
     fn grade_marks_no_option_separately() {
-        let gold = Gold { answer: "B".into(), options: opts() };
-        assert!(ChoiceGrader.grade("答案是B", &gold).correct);
-        let wrong = ChoiceGrader.grade("答案是A", &gold);
+        let gold = Gold { answer: "B".into(), options: opts(), ..Gold::default() };
+        assert!(ChoiceGrader.grade(&Response::text("答案是B"), &gold).correct);
+        let wrong = ChoiceGrader.grade(&Response::text("答案是A"), &gold);
         assert!(!wrong.correct && wrong.note.is_none());
-        let none = ChoiceGrader.grade("不知道", &gold);
+        let none = ChoiceGrader.grade(&Response::text("不知道"), &gold);
         assert_eq!(none.note.as_deref(), Some(NOTE_NO_OPTION));
     }
 

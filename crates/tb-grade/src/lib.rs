@@ -9,9 +9,27 @@
 //! Graders know nothing of vendors, storage or scoring.
 
 pub mod choice;
+pub mod code;
 pub mod numeric;
 
 use tb_core::{Gold, Grade};
+
+/// What a grader sees of one answered cell.
+#[derive(Debug, Clone, Copy)]
+pub struct Response<'a> {
+    /// The answer's text.
+    pub text: &'a str,
+    /// The function calls the model made, `[{"name", "arguments"}]`.
+    pub tool_calls: Option<&'a serde_json::Value>,
+    /// What this criterion's grader found at run time (see [`Grader::acts_at_run_time`]).
+    pub verdict: Option<&'a serde_json::Value>,
+}
+
+impl<'a> Response<'a> {
+    pub fn text(text: &'a str) -> Self {
+        Response { text, tool_calls: None, verdict: None }
+    }
+}
 
 /// Why an answer could not be graded; counted separately from wrong answers.
 pub const NOTE_NO_OPTION: &str = "no_option_found";
@@ -20,10 +38,15 @@ pub const NOTE_NO_NUMBER: &str = "no_number_found";
 pub const NOTE_VENDOR_ERROR: &str = "vendor_error";
 
 pub trait Grader: Send + Sync {
-    fn grade(&self, answer: &str, gold: &Gold) -> Grade;
+    fn grade(&self, response: &Response, gold: &Gold) -> Grade;
     /// Bumped whenever a change could alter any grade; recorded in every
     /// report, so `verify` can tell a regrade with another grader from tampering.
     fn version(&self) -> u32;
+    /// Graders that must act when a cell is answered (run code, ask a judge)
+    /// store what they found as the cell's verdict; grading then reads it.
+    fn acts_at_run_time(&self) -> bool {
+        false
+    }
 }
 
 /// The grader a spec names, or `None` for a name this build does not know.
@@ -31,6 +54,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
     match name {
         "choice" => Some(&choice::ChoiceGrader),
         "numeric" => Some(&numeric::NumericGrader),
+        "code" => Some(&code::CodeGrader),
         _ => None,
     }
 }

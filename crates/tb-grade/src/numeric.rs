@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use tb_core::{Gold, Grade};
 
-use crate::{Grader, NOTE_NO_NUMBER, strip_reasoning};
+use crate::{Grader, NOTE_NO_NUMBER, Response, strip_reasoning};
 
 pub struct NumericGrader;
 
@@ -14,7 +14,8 @@ impl Grader for NumericGrader {
         1
     }
 
-    fn grade(&self, answer: &str, gold: &Gold) -> Grade {
+    fn grade(&self, response: &Response, gold: &Gold) -> Grade {
+        let answer = response.text;
         let Some(found) = extract(answer) else { return Grade::wrong(NOTE_NO_NUMBER) };
         let correct = parse_number(&gold.answer).is_some_and(|g| same_number(found, g));
         Grade { correct, extracted: Some(format_number(found)), note: None }
@@ -87,11 +88,11 @@ mod tests {
 
     #[test]
     fn grades_against_gold() {
-        let gold = Gold { answer: "18".into(), options: vec![] };
-        assert!(NumericGrader.grade("#### 18.00", &gold).correct);
-        let g = NumericGrader.grade("The answer is 19", &gold);
+        let gold = Gold { answer: "18".into(), options: vec![], ..Gold::default() };
+        assert!(NumericGrader.grade(&Response::text("#### 18.00"), &gold).correct);
+        let g = NumericGrader.grade(&Response::text("The answer is 19"), &gold);
         assert!(!g.correct);
         assert_eq!(g.extracted.as_deref(), Some("19"));
-        assert_eq!(NumericGrader.grade("no idea", &gold).note.as_deref(), Some(NOTE_NO_NUMBER));
+        assert_eq!(NumericGrader.grade(&Response::text("no idea"), &gold).note.as_deref(), Some(NOTE_NO_NUMBER));
     }
 }

@@ -174,6 +174,7 @@ mod tests {
                     .zip(["A", "B", "C", "D"])
                     .map(|(t, l)| Choice { label: l.into(), text: t.to_string() })
                     .collect(),
+                data: serde_json::Value::Null,
             },
             language: Some("zh".into()),
         };
@@ -208,7 +209,7 @@ mod graded_back {
                     let u = step as f64 / 10.0 + 0.05;
                     for correct in [true, false] {
                         let text = phrase(&known, correct, u, u);
-                        let g = grader.grade(&text, &case.gold);
+                        let g = grader.grade(&tb_grade::Response::text(&text), &case.gold);
                         assert_eq!(g.correct, correct, "{}: {text:?} graded {g:?}", case.id);
                         assert!(g.note.is_none(), "{}: {text:?} not gradable", case.id);
                     }

@@ -73,6 +73,8 @@ pub struct GradedCell {
 /// Grades one stored cell for every criterion of its suite.
 pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell {
     let gold: Gold = serde_json::from_str(&cell.gold_json).unwrap_or_default();
+    let parse = |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+    let (tool_calls, verdicts) = (parse(&cell.tool_calls), parse(&cell.verdicts));
     let grades = spec
         .criteria
         .iter()
@@ -80,7 +82,14 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell {
         .map(|c| {
             let grade = match (&cell.answer, &cell.cause) {
                 (Some(answer), None) => match tb_grade::by_name(&c.grader) {
-                    Some(g) => g.grade(answer, &gold),
+                    Some(g) => {
+                        let response = tb_grade::Response {
+                            text: answer,
+                            tool_calls: tool_calls.as_ref(),
+                            verdict: verdicts.as_ref().and_then(|v| v.get(&c.id)),
+                        };
+                        g.grade(&response, &gold)
+                    }
                     None => tb_core::Grade::wrong("unknown_grader"),
                 },
                 _ => tb_core::Grade::wrong(tb_grade::NOTE_VENDOR_ERROR),

@@ -55,8 +55,70 @@ pub enum RunError {
     Sealed { suite: String, problem: String },
     #[error("run {0} has already finished; nothing to resume")]
     AlreadyFinished(String),
+    #[error(
+        "the code grader needs a sandbox, and {0}. Install bubblewrap (Debian: apt install bubblewrap), or accept \
+         the weaker rlimit-only mode with `isolation = \"rlimit_only\"` under [sandbox] in the spec"
+    )]
+    Sandbox(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Graders that act when a cell is answered (see `tb_grade::Grader::acts_at_run_time`):
+/// for each suite, the criteria whose grader must run now.
+struct Acting {
+    by_suite: HashMap<String, Vec<(String, &'static dyn tb_grade::Grader, String)>>,
+    sandbox: Option<Arc<tb_sandbox::Sandbox>>,
+}
+
+impl Acting {
+    fn new(spec: &Spec) -> Result<Self, RunError> {
+        let mut by_suite: HashMap<String, Vec<_>> = HashMap::new();
+        for c in &spec.criteria {
+            if let Some(g) = tb_grade::by_name(&c.grader).filter(|g| g.acts_at_run_time()) {
+                by_suite.entry(c.suite.clone()).or_default().push((c.id.clone(), g, c.grader.clone()));
+            }
+        }
+        let sandbox = if spec.runs_code() {
+            let s = &spec.sandbox;
+            let isolation = match s.isolation.as_str() {
+                "rlimit_only" => tb_sandbox::Isolation::RlimitOnly,
+                _ => tb_sandbox::Isolation::Bubblewrap,
+            };
+            let limits = tb_sandbox::Limits {
+                cpu_seconds: s.cpu_seconds,
+                wall_ms: (s.wall_seconds * 1000.0) as u64,
+                memory_bytes: s.memory_mb << 20,
+                ..tb_sandbox::Limits::default()
+            };
+            let sandbox = tb_sandbox::Sandbox::new(isolation, limits, s.workers as usize)
+                .map_err(|e| RunError::Sandbox(e.to_string()))?;
+            Some(Arc::new(sandbox))
+        } else {
+            None
+        };
+        Ok(Acting { by_suite, sandbox })
+    }
+
+    /// The verdicts of the suite's acting graders on one outcome, as stored JSON.
+    async fn verdicts(&self, suite: &str, case: &Arc<Case>, outcome: &Outcome) -> Option<String> {
+        let (Some(acting), Outcome::Answered(answer)) = (self.by_suite.get(suite), outcome) else { return None };
+        let mut verdicts = serde_json::Map::new();
+        for (criterion, _, grader) in acting {
+            let verdict = match (grader.as_str(), &self.sandbox) {
+                ("code", Some(sandbox)) => {
+                    let (sandbox, text, case) = (sandbox.clone(), answer.text.clone(), case.clone());
+                    tokio::task::spawn_blocking(move || tb_grade::code::execute(&sandbox, &text, &case.gold))
+                        .await
+                        .map(|v| tb_grade::code::verdict_json(&v))
+                        .unwrap_or_else(|e| serde_json::json!({ "outcome": "sandbox_error", "detail": e.to_string() }))
+                }
+                _ => continue,
+            };
+            verdicts.insert(criterion.clone(), verdict);
+        }
+        (!verdicts.is_empty()).then(|| serde_json::Value::Object(verdicts).to_string())
+    }
 }
 
 /// Receives progress as cells are stored. Implemented by the CLI (progress bars
@@ -241,6 +303,7 @@ pub async fn run(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunSummary, RunError> {
     let checked = checked_suites(spec).await?;
+    let acting = Arc::new(Acting::new(spec)?);
     let suites: Vec<SuiteRecord> = checked.iter().map(|(r, _)| r.clone()).collect();
     let clients: Vec<Arc<VendorClient>> =
         spec.vendors.iter().map(|v| vendor_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
@@ -365,6 +428,7 @@ pub async fn run(
             cells: cell_tx.clone(),
             cancel: cancel.clone(),
             progress: progress.clone(),
+            acting: acting.clone(),
         };
         vendors.spawn(job.run());
     }
@@ -541,6 +605,7 @@ struct VendorJob {
     cells: mpsc::Sender<Finished>,
     cancel: watch::Receiver<bool>,
     progress: Arc<dyn Progress>,
+    acting: Arc<Acting>,
 }
 
 impl VendorJob {
@@ -614,11 +679,14 @@ impl VendorJob {
                     let run_id = self.run_id.clone();
                     let case = case.clone();
                     let g = self.generation;
+                    let acting = self.acting.clone();
                     in_flight.spawn(async move {
-                        let (outcome, stats) = client.chat(&case.messages, g).await;
-                        let record = cell_record(&run_id, key, seq, &case, outcome, stats);
+                        let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
+                        let verdicts = acting.verdicts(&key.suite, &case, &outcome).await;
+                        let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts);
                         // The writer outlives every request task unless the run is failing.
                         let _ = cells.send(record).await;
+                        // Held to here, so tasks waiting on grading or the writer stay bounded.
                         drop(permit);
                     });
                     while let Some(r) = in_flight.try_join_next() {
@@ -675,11 +743,14 @@ fn cell_record(
     case: &Case,
     outcome: Outcome,
     stats: tb_core::CallStats,
+    verdicts: Option<String>,
 ) -> Finished {
     let bodies = [evidence(stats.request.as_bytes()), evidence(&stats.response)];
-    let (cause, detail, answer, finish_reason, usage) = match outcome {
-        Outcome::Answered(a) => (None, None, Some(a.text), a.finish_reason, a.usage),
-        Outcome::Failed(f) => (Some(f.cause.code().to_string()), Some(f.detail), None, None, None),
+    let (cause, detail, answer, finish_reason, usage, tool_calls) = match outcome {
+        Outcome::Answered(a) => {
+            (None, None, Some(a.text), a.finish_reason, a.usage, a.tool_calls.map(|t| t.to_string()))
+        }
+        Outcome::Failed(f) => (Some(f.cause.code().to_string()), Some(f.detail), None, None, None, None),
     };
     let cell = CellRecord {
         run_id: run_id.to_string(),
@@ -703,6 +774,8 @@ fn cell_record(
         request_sha256: bodies[0].sha256.clone(),
         response_sha256: bodies[1].sha256.clone(),
         finished_at: now_rfc3339(),
+        tool_calls,
+        verdicts,
     };
     Finished { cell, evidence: bodies }
 }

@@ -20,7 +20,8 @@ use tb_suite::SuiteFormat;
 use toml::Spanned;
 
 /// Graders this build knows, with the metrics each one reports.
-pub const GRADERS: &[(&str, &[&str])] = &[("choice", &["accuracy"]), ("numeric", &["accuracy"])];
+pub const GRADERS: &[(&str, &[&str])] =
+    &[("choice", &["accuracy"]), ("numeric", &["accuracy"]), ("code", &["accuracy"])];
 
 /// Statutory minimum price weights (MoF Order No. 87, art. 55).
 pub const MIN_PRICE_WEIGHT_GOODS: f64 = 0.30;
@@ -126,6 +127,37 @@ pub struct RunSettings {
     pub max_tokens: u32,
 }
 
+/// How the `code` grader's sandbox runs vendors' programs (`[sandbox]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxSettings {
+    /// `bubblewrap` (the default), or `rlimit_only`: the weaker mode a buyer
+    /// must ask for by name where bubblewrap cannot start; the report says so.
+    pub isolation: String,
+    /// Programs run at once.
+    pub workers: u32,
+    pub cpu_seconds: u64,
+    pub wall_seconds: f64,
+    pub memory_mb: u64,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        SandboxSettings {
+            isolation: "bubblewrap".into(),
+            workers: 2,
+            cpu_seconds: 10,
+            wall_seconds: 15.0,
+            memory_mb: 1024,
+        }
+    }
+}
+
+impl SandboxSettings {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scoring {
     /// Scores are rounded to this many decimals before totals are compared.
@@ -190,9 +222,18 @@ pub struct Spec {
     pub suites: Vec<SuiteSpec>,
     pub criteria: Vec<Criterion>,
     pub vendors: Vec<VendorSpec>,
+    /// Absent from the canonical form when default, so hashes of specs
+    /// without a `[sandbox]` table are what they were before it existed.
+    #[serde(default, skip_serializing_if = "SandboxSettings::is_default")]
+    pub sandbox: SandboxSettings,
 }
 
 impl Spec {
+    /// Whether any criterion runs vendors' code (and so needs the sandbox).
+    pub fn runs_code(&self) -> bool {
+        self.criteria.iter().any(|c| c.grader == "code")
+    }
+
     /// SHA-256 of the spec's canonical JSON (keys sorted, paths as written).
     pub fn canonical_hash(&self) -> String {
         let value = serde_json::to_value(self).expect("a spec always serializes");
@@ -231,6 +272,23 @@ struct RawSpec {
     criteria: Vec<RawCriterion>,
     #[serde(default, rename = "vendor")]
     vendors: Vec<RawVendor>,
+    #[serde(default)]
+    sandbox: Option<Spanned<RawSandbox>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSandbox {
+    #[serde(default)]
+    isolation: Option<String>,
+    #[serde(default)]
+    workers: Option<u32>,
+    #[serde(default)]
+    cpu_seconds: Option<u64>,
+    #[serde(default)]
+    wall_seconds: Option<f64>,
+    #[serde(default)]
+    memory_mb: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -468,7 +526,7 @@ impl Validator<'_> {
                             format!(
                                 "unknown suite format {:?}; expected one of: {}",
                                 f.get_ref(),
-                                SuiteFormat::NAMES.join(", ")
+                                SuiteFormat::names().join(", ")
                             ),
                         );
                         SuiteFormat::Jsonl
@@ -645,7 +703,34 @@ impl Validator<'_> {
             self.error(0..0, "the spec has no [[vendor]]: at least one is needed");
         }
 
+        let mut sandbox = SandboxSettings::default();
+        if let Some(raw_sandbox) = raw.sandbox {
+            let span = raw_sandbox.span();
+            let r = raw_sandbox.into_inner();
+            if let Some(i) = r.isolation {
+                if !matches!(i.as_str(), "bubblewrap" | "rlimit_only") {
+                    self.error(
+                        span.clone(),
+                        format!("unknown sandbox isolation {i:?}; expected bubblewrap or rlimit_only"),
+                    );
+                }
+                sandbox.isolation = i;
+            }
+            sandbox.workers = r.workers.unwrap_or(sandbox.workers);
+            sandbox.cpu_seconds = r.cpu_seconds.unwrap_or(sandbox.cpu_seconds);
+            sandbox.wall_seconds = r.wall_seconds.unwrap_or(sandbox.wall_seconds);
+            sandbox.memory_mb = r.memory_mb.unwrap_or(sandbox.memory_mb);
+            if sandbox.workers == 0 || sandbox.cpu_seconds == 0 || sandbox.wall_seconds <= 0.0 || sandbox.memory_mb < 64
+            {
+                self.error(
+                    span,
+                    "sandbox limits must be positive (workers, cpu_seconds, wall_seconds) and memory_mb at least 64",
+                );
+            }
+        }
+
         Spec {
+            sandbox,
             tender: Tender { id: t.id.into_inner(), title: t.title, buyer: t.buyer, kind, price_weight: pw },
             run: RunSettings {
                 blind: raw.run.blind,

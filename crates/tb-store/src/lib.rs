@@ -119,6 +119,14 @@ pub struct CellRecord {
     /// SHA-256 of the response body in the evidence store (of nothing when none arrived).
     pub response_sha256: String,
     pub finished_at: String,
+    /// The function calls the model made (JSON text, see `tb_core::Answer::tool_calls`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<String>,
+    /// What graders that act at run time found, as a JSON object keyed by
+    /// criterion id: the sandbox's verdict for `code`, the judge's raw reply
+    /// for `judge`. Grading reads these, so a report is recomputed offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdicts: Option<String>,
 }
 
 /// One body in the content-addressed evidence store.
@@ -164,7 +172,11 @@ impl CellRecord {
             seq: u64,
             subject: &'a Option<String>,
             suite: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            tool_calls: &'a Option<String>,
             ttft_ms: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            verdicts: &'a Option<String>,
             vendor: &'a str,
         }
         let view = Sorted {
@@ -187,7 +199,9 @@ impl CellRecord {
             seq: self.seq,
             subject: &self.subject,
             suite: &self.suite,
+            tool_calls: &self.tool_calls,
             ttft_ms: self.ttft_ms,
+            verdicts: &self.verdicts,
             vendor: &self.vendor,
         };
         tb_audit::sha256_hex(&serde_json::to_vec(&view).expect("a cell serializes"))
@@ -239,6 +253,8 @@ CREATE TABLE IF NOT EXISTS cells (
     request_sha256    TEXT NOT NULL REFERENCES evidence(sha256),
     response_sha256   TEXT NOT NULL REFERENCES evidence(sha256),
     finished_at       TEXT NOT NULL,
+    tool_calls        TEXT,
+    verdicts          TEXT,
     PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
 );
 CREATE TABLE IF NOT EXISTS evidence (
@@ -264,6 +280,21 @@ pub struct Store {
     pool: SqlitePool,
 }
 
+/// Adds the columns later versions introduced to a store an earlier one created.
+async fn upgrade(pool: &sqlx::SqlitePool) -> std::result::Result<(), sqlx::Error> {
+    let columns: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM pragma_table_info('cells')").fetch_all(pool).await?;
+    for (column, add) in [
+        ("tool_calls", "ALTER TABLE cells ADD COLUMN tool_calls TEXT"),
+        ("verdicts", "ALTER TABLE cells ADD COLUMN verdicts TEXT"),
+    ] {
+        if !columns.iter().any(|c| c == column) {
+            sqlx::raw_sql(add).execute(pool).await?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the SQLite store at `path`.
     pub async fn open(path: &Path) -> Result<Store> {
@@ -287,7 +318,11 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        sqlx::raw_sql(SCHEMA).execute(&pool).await.map_err(|source| StoreError::Open { path: shown, source })?;
+        sqlx::raw_sql(SCHEMA)
+            .execute(&pool)
+            .await
+            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
+        upgrade(&pool).await.map_err(|source| StoreError::Open { path: shown, source })?;
         Ok(Store { pool })
     }
 
@@ -400,7 +435,7 @@ impl Store {
             let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
                  prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, \
-                 request_sha256, response_sha256, finished_at) ",
+                 request_sha256, response_sha256, finished_at, tool_calls, verdicts) ",
             );
             b.push_values(chunk, |mut row, c| {
                 row.push_bind(&c.run_id)
@@ -423,7 +458,9 @@ impl Store {
                     .push_bind(&c.language)
                     .push_bind(&c.request_sha256)
                     .push_bind(&c.response_sha256)
-                    .push_bind(&c.finished_at);
+                    .push_bind(&c.finished_at)
+                    .push_bind(&c.tool_calls)
+                    .push_bind(&c.verdicts);
             });
             b.push(" ON CONFLICT (run_id, vendor, suite, case_id, repeat) DO NOTHING");
             let r = b.build().execute(&mut *tx).await.map_err(q("insert cells"))?;
@@ -612,6 +649,8 @@ fn cell_from_row(row: &SqliteRow) -> Result<CellRecord> {
         request_sha256: row.try_get("request_sha256").map_err(get)?,
         response_sha256: row.try_get("response_sha256").map_err(get)?,
         finished_at: row.try_get("finished_at").map_err(get)?,
+        tool_calls: row.try_get("tool_calls").map_err(get)?,
+        verdicts: row.try_get("verdicts").map_err(get)?,
     })
 }
 
@@ -643,6 +682,8 @@ mod tests {
             request_sha256: "e".into(),
             response_sha256: "e".into(),
             finished_at: now_rfc3339(),
+            tool_calls: None,
+            verdicts: None,
         }
     }
 

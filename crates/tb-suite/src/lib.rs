@@ -18,6 +18,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tb_core::{Case, Choice, Gold, Message};
 
+mod adapters;
+pub use adapters::mbpp_entry_point;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
     #[error("cannot read suite {path}: {source}")]
@@ -31,7 +34,7 @@ pub enum SuiteError {
 #[serde(rename_all = "snake_case")]
 pub enum SuiteFormat {
     /// tenderbench's own JSONL: `id`, `prompt` or `messages`, `answer`, optional
-    /// `options`, `subject`, `language`.
+    /// `options`, `subject`, `language`, `tools`, `data`.
     Jsonl,
     /// C-Eval (`id, subject, question, A-D, answer`), Chinese.
     Ceval,
@@ -43,38 +46,63 @@ pub enum SuiteFormat {
     SafetybenchZh,
     /// GSM8K: `question` and a worked `answer` ending in `#### n`.
     Gsm8k,
+    /// HumanEval: complete a function; graded by its unit tests (`code`).
+    Humaneval,
+    /// MBPP: write a function from a description; graded by its asserts (`code`).
+    Mbpp,
+    /// AdvBench harmful behaviours (English): should be refused.
+    Advbench,
+    /// JADE-DB (Chinese): should be refused.
+    JadeDbZh,
+    /// MultiJail, its Chinese prompts: should be refused.
+    MultijailZh,
+    /// MultiJail, its English prompts: should be refused.
+    MultijailEn,
+    /// XSTest: safe prompts should be answered, the unsafe contrast prompts refused.
+    Xstest,
+    /// Flames (Chinese adversarial value prompts): counted as should-refuse, where a
+    /// partial refusal (declining the harmful core) also counts.
+    FlamesZh,
+    /// Tensor Trust hijacking: the model must not say "access granted".
+    TensorTrustHijacking,
+    /// Tensor Trust extraction: the model must not leak the access code.
+    TensorTrustExtraction,
 }
 
 impl SuiteFormat {
-    pub const NAMES: &'static [&'static str] = &["jsonl", "ceval", "cmmlu", "mmlu", "safetybench_zh", "gsm8k"];
+    pub const ALL: [(SuiteFormat, &'static str); 16] = [
+        (SuiteFormat::Jsonl, "jsonl"),
+        (SuiteFormat::Ceval, "ceval"),
+        (SuiteFormat::Cmmlu, "cmmlu"),
+        (SuiteFormat::Mmlu, "mmlu"),
+        (SuiteFormat::SafetybenchZh, "safetybench_zh"),
+        (SuiteFormat::Gsm8k, "gsm8k"),
+        (SuiteFormat::Humaneval, "humaneval"),
+        (SuiteFormat::Mbpp, "mbpp"),
+        (SuiteFormat::Advbench, "advbench"),
+        (SuiteFormat::JadeDbZh, "jade_db_zh"),
+        (SuiteFormat::MultijailZh, "multijail_zh"),
+        (SuiteFormat::MultijailEn, "multijail_en"),
+        (SuiteFormat::Xstest, "xstest"),
+        (SuiteFormat::FlamesZh, "flames_zh"),
+        (SuiteFormat::TensorTrustHijacking, "tensor_trust_hijacking"),
+        (SuiteFormat::TensorTrustExtraction, "tensor_trust_extraction"),
+    ];
+
+    /// Every format's name, for messages that list them.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|(_, n)| *n).collect()
+    }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "jsonl" => SuiteFormat::Jsonl,
-            "ceval" => SuiteFormat::Ceval,
-            "cmmlu" => SuiteFormat::Cmmlu,
-            "mmlu" => SuiteFormat::Mmlu,
-            "safetybench_zh" => SuiteFormat::SafetybenchZh,
-            "gsm8k" => SuiteFormat::Gsm8k,
-            _ => return None,
-        })
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
     }
 }
 
 impl fmt::Display for SuiteFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = [
-            SuiteFormat::Jsonl,
-            SuiteFormat::Ceval,
-            SuiteFormat::Cmmlu,
-            SuiteFormat::Mmlu,
-            SuiteFormat::SafetybenchZh,
-            SuiteFormat::Gsm8k,
-        ]
-        .iter()
-        .position(|x| x == self)
-        .expect("every format is listed");
-        f.write_str(Self::NAMES[i])
+        let (_, name) = Self::ALL.iter().find(|(x, _)| x == self).expect("every format is listed");
+        f.write_str(name)
     }
 }
 
@@ -232,6 +260,16 @@ fn parse_case(format: SuiteFormat, v: Value) -> Result<Case, String> {
         SuiteFormat::Mmlu => parse_abcd(v, Lang::En),
         SuiteFormat::SafetybenchZh => parse_safetybench(v),
         SuiteFormat::Gsm8k => parse_gsm8k(v),
+        SuiteFormat::Humaneval => adapters::humaneval(v),
+        SuiteFormat::Mbpp => adapters::mbpp(v),
+        SuiteFormat::Advbench => adapters::should_refuse(v, "goal", "en"),
+        SuiteFormat::JadeDbZh => adapters::should_refuse(v, "question", "zh"),
+        SuiteFormat::MultijailZh => adapters::should_refuse(v, "zh", "zh"),
+        SuiteFormat::MultijailEn => adapters::should_refuse(v, "en", "en"),
+        SuiteFormat::FlamesZh => adapters::should_refuse(v, "prompt", "zh"),
+        SuiteFormat::Xstest => adapters::xstest(v),
+        SuiteFormat::TensorTrustHijacking => adapters::tensor_trust(v, false),
+        SuiteFormat::TensorTrustExtraction => adapters::tensor_trust(v, true),
     }
 }
 
@@ -320,7 +358,8 @@ fn parse_abcd(v: Value, lang: Lang) -> Result<Case, String> {
     Ok(Case {
         id,
         messages: vec![Message::user(prompt)],
-        gold: Gold { answer, options },
+        gold: Gold { answer, options, data: Value::Null },
+        tools: None,
         subject,
         language: Some(if zh { "zh" } else { "en" }.into()),
     })
@@ -349,7 +388,8 @@ fn parse_safetybench(v: Value) -> Result<Case, String> {
     Ok(Case {
         id,
         messages: vec![Message::user(prompt)],
-        gold: Gold { answer: LABELS[index].to_string(), options },
+        gold: Gold { answer: LABELS[index].to_string(), options, data: Value::Null },
+        tools: None,
         subject,
         language: Some("zh".into()),
     })
@@ -374,7 +414,8 @@ fn parse_gsm8k(v: Value) -> Result<Case, String> {
     Ok(Case {
         id,
         messages: vec![Message::user(prompt)],
-        gold: Gold { answer, options: vec![] },
+        gold: Gold { answer, options: vec![], data: Value::Null },
+        tools: None,
         subject: Some("math".into()),
         language: Some("en".into()),
     })
@@ -390,9 +431,16 @@ struct NativeCase {
     system: Option<String>,
     #[serde(default)]
     messages: Option<Vec<Message>>,
+    #[serde(default)]
     answer: Value,
     #[serde(default)]
     options: Option<Value>,
+    /// Functions offered to the model (OpenAI `tools` shape).
+    #[serde(default)]
+    tools: Option<Value>,
+    /// What the case's grader needs beyond `answer` (see `tb_core::Gold::data`).
+    #[serde(default)]
+    data: Value,
     #[serde(default)]
     subject: Option<String>,
     #[serde(default)]
@@ -412,6 +460,7 @@ fn parse_native(v: Value) -> Result<Case, String> {
     let answer = match raw.answer {
         Value::String(s) => s,
         Value::Number(n) => n.to_string(),
+        Value::Null => String::new(),
         other => return Err(format!("field `answer` must be a string or a number, found {}", kind_of(&other))),
     };
     let options = match raw.options {
@@ -448,7 +497,22 @@ fn parse_native(v: Value) -> Result<Case, String> {
     if let Some(system) = raw.system {
         messages.insert(0, Message::system(system));
     }
-    Ok(Case { id, messages, gold: Gold { answer, options }, subject: raw.subject, language: raw.language })
+    if let Some(tools) = &raw.tools {
+        if !tools.is_array() {
+            return Err(format!("field `tools` must be a list of functions, found {}", kind_of(tools)));
+        }
+    }
+    if !(raw.data.is_null() || raw.data.is_object()) {
+        return Err(format!("field `data` must be an object, found {}", kind_of(&raw.data)));
+    }
+    Ok(Case {
+        id,
+        messages,
+        gold: Gold { answer, options, data: raw.data },
+        subject: raw.subject,
+        language: raw.language,
+        tools: raw.tools,
+    })
 }
 
 #[cfg(test)]

@@ -174,7 +174,7 @@ impl VendorClient {
         &self.ep
     }
 
-    fn request_body(&self, messages: &[Message], g: Generation) -> Value {
+    fn request_body(&self, messages: &[Message], tools: Option<&Value>, g: Generation) -> Value {
         let (lo, hi) = self.ep.temperature_range;
         let mut body = json!({
             "model": self.ep.model,
@@ -186,12 +186,16 @@ impl VendorClient {
         if self.ep.stream && self.ep.stream_usage {
             body["stream_options"] = json!({ "include_usage": true });
         }
+        if let Some(tools) = tools {
+            body["tools"] = tools.clone();
+        }
         body
     }
 
-    /// Sends one chat completion with retries. Never fails: every problem is an outcome.
-    pub async fn chat(&self, messages: &[Message], g: Generation) -> (Outcome, CallStats) {
-        let body = self.request_body(messages, g);
+    /// Sends one chat completion with retries, offering `tools` when given.
+    /// Never fails: every problem is an outcome.
+    pub async fn chat(&self, messages: &[Message], tools: Option<&Value>, g: Generation) -> (Outcome, CallStats) {
+        let body = self.request_body(messages, tools, g);
         let request = serde_json::to_string(&body).expect("a request body always serializes");
         let started = Instant::now();
         let mut attempts = 0;
@@ -398,7 +402,56 @@ fn parse_json(body: &[u8]) -> Result<Answer, ParseFailure> {
         Value::Null => String::new(),
         other => return Err(ParseFailure::invalid(format!("choices[0].message.content is not text: {other}"))),
     };
-    Ok(Answer { text, finish_reason: choice["finish_reason"].as_str().map(str::to_string), usage: usage_of(&v) })
+    let tool_calls = match &choice["message"]["tool_calls"] {
+        Value::Array(calls) if !calls.is_empty() => {
+            let mut acc = ToolCalls::default();
+            for (i, call) in calls.iter().enumerate() {
+                acc.add(i as u64, call);
+            }
+            acc.finish()
+        }
+        _ => None,
+    };
+    Ok(Answer {
+        text,
+        tool_calls,
+        finish_reason: choice["finish_reason"].as_str().map(str::to_string),
+        usage: usage_of(&v),
+    })
+}
+
+/// Function calls gathered from a response: whole in a JSON body, or in
+/// pieces across stream chunks (name first, arguments in fragments, by index).
+#[derive(Default)]
+struct ToolCalls {
+    calls: std::collections::BTreeMap<u64, (String, String)>,
+}
+
+impl ToolCalls {
+    fn add(&mut self, index: u64, call: &Value) {
+        let entry = self.calls.entry(index).or_default();
+        let function = &call["function"];
+        if let Some(name) = function["name"].as_str() {
+            entry.0.push_str(name);
+        }
+        match &function["arguments"] {
+            Value::String(fragment) => entry.1.push_str(fragment),
+            // Some vendors send the arguments as an object rather than JSON text.
+            Value::Null => {}
+            other => entry.1.push_str(&other.to_string()),
+        }
+    }
+
+    fn finish(self) -> Option<Value> {
+        (!self.calls.is_empty()).then(|| {
+            Value::Array(
+                self.calls
+                    .into_values()
+                    .map(|(name, arguments)| json!({ "name": name, "arguments": arguments }))
+                    .collect(),
+            )
+        })
+    }
 }
 
 async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, AttemptError> {
@@ -449,6 +502,7 @@ where
     let mut done = false;
     let mut body_bytes = 0usize;
     let mut saw_choice = false;
+    let mut tool_calls = ToolCalls::default();
     while let Some(event) = events.next().await {
         let event = match event {
             Ok(e) => e,
@@ -505,6 +559,14 @@ where
                 }
             }
         }
+        if let Some(calls) = delta["tool_calls"].as_array() {
+            if let Some(sent) = sent {
+                ttft_ms.get_or_insert_with(|| sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            for (i, call) in calls.iter().enumerate() {
+                tool_calls.add(call["index"].as_u64().unwrap_or(i as u64), call);
+            }
+        }
         if let Some(reason) = v["choices"][0]["finish_reason"].as_str() {
             finish_reason = Some(reason.to_string());
         }
@@ -522,7 +584,7 @@ where
             retryable: false,
         });
     }
-    Ok((Answer { text, finish_reason, usage }, ttft_ms))
+    Ok((Answer { text, tool_calls: tool_calls.finish(), finish_reason, usage }, ttft_ms))
 }
 
 const TOO_LARGE: &str = "response body exceeds the size cap";
