@@ -143,6 +143,11 @@ static FENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?ms)^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:^[ \t]*```|\z)").expect("valid regex")
 });
 
+/// A module-level assignment (`R = 3`), which code often opens with.
+static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*=[^=]").expect("valid regex")
+});
+
 /// The code in an answer: the fenced block that defines the entry point, else
 /// every Python (or unlabelled) block joined; an answer without fences is
 /// taken from its first line that looks like code.
@@ -168,6 +173,7 @@ pub fn extract_code(answer: &str, entry_point: Option<&str>) -> Option<String> {
         let t = l.trim_start();
         ["def ", "import ", "from ", "class ", "@", "return ", "for ", "if ", "while "].iter().any(|p| t.starts_with(p))
             || (l.starts_with("    ") && !t.is_empty())
+            || ASSIGNMENT.is_match(l)
     })?;
     Some(lines[start..].join("\n"))
 }

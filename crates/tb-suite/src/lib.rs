@@ -617,6 +617,17 @@ mod tests {
             ("mmlu/test.jsonl", SuiteFormat::Mmlu, 11000),
             ("safetybench_zh/test_zh_subset.jsonl", SuiteFormat::SafetybenchZh, 1600),
             ("gsm8k/test.jsonl", SuiteFormat::Gsm8k, 1000),
+            ("humaneval/HumanEval.jsonl", SuiteFormat::Humaneval, 131),
+            ("mbpp/mbpp.jsonl", SuiteFormat::Mbpp, 781),
+            ("advbench/harmful_behaviors.jsonl", SuiteFormat::Advbench, 416),
+            ("jade_db_zh/jade_benchmark_easy_zh.jsonl", SuiteFormat::JadeDbZh, 800),
+            ("jade_db_zh/jade_benchmark_medium_zh.jsonl", SuiteFormat::JadeDbZh, 800),
+            ("multijail/MultiJail.jsonl", SuiteFormat::MultijailZh, 252),
+            ("multijail/MultiJail.jsonl", SuiteFormat::MultijailEn, 252),
+            ("xstest/xstest_prompts.jsonl", SuiteFormat::Xstest, 360),
+            ("flames_zh/Flames_1k_Chinese.jsonl", SuiteFormat::FlamesZh, 800),
+            ("tensor_trust/hijacking_robustness_dataset.jsonl", SuiteFormat::TensorTrustHijacking, 611),
+            ("tensor_trust/extraction_robustness_dataset.jsonl", SuiteFormat::TensorTrustExtraction, 456),
         ] {
             let s = validate(&root.join(file), format).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(s.cases >= min, "{file}: {} cases", s.cases);

@@ -1,0 +1,148 @@
+//! The `code` grader on the shared HumanEval and MBPP items: every canonical
+//! solution passes in the sandbox, the prompts alone fail, and answers that
+//! attack the host are contained and recorded as failures with their cause.
+//! Needs ../shared and bubblewrap: skipped where either is missing, except in
+//! CI (TENDERBENCH_REQUIRE_SHARED / TENDERBENCH_REQUIRE_SANDBOX).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tb_grade::code::{CodeOutcome, CodeVerdict, execute};
+use tb_sandbox::{Isolation, Limits, Sandbox};
+use tb_suite::{SuiteFormat, parse_line};
+
+fn shared(file: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets").join(file);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(std::env::var_os("TENDERBENCH_REQUIRE_SHARED").is_none(), "{} is required but missing", path.display());
+    eprintln!("SKIPPED: {} not present (only on the developers' and CI machines)", path.display());
+    None
+}
+
+fn sandbox() -> Option<Sandbox> {
+    match Sandbox::new(Isolation::Bubblewrap, Limits::default(), 2) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "sandbox required: {e}");
+            eprintln!("SKIPPED: {e}");
+            None
+        }
+    }
+}
+
+/// (case id, answer, raw line) for every line of a dataset.
+fn items(path: &Path, answer_of: impl Fn(&Value) -> String) -> Vec<(String, String, String)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let id = v.get("task_id").map(|t| t.to_string()).unwrap_or_default();
+            (id, answer_of(&v), line.to_string())
+        })
+        .collect()
+}
+
+/// Runs every answer on two threads (the sandbox's two slots); returns the verdicts.
+fn run_all(sb: &Sandbox, format: SuiteFormat, items: &[(String, String, String)]) -> Vec<(String, CodeVerdict)> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((id, answer, line)) = items.get(i) else { break };
+                    let case = parse_line(format, line).unwrap();
+                    let v = execute(sb, answer, &case.gold);
+                    results.lock().unwrap().push((id.clone(), v));
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap()
+}
+
+fn failures(results: &[(String, CodeVerdict)], want: CodeOutcome) -> Vec<String> {
+    results
+        .iter()
+        .filter(|(_, v)| v.outcome != want)
+        .map(|(id, v)| format!("{id}: {:?} {}", v.outcome, v.detail))
+        .collect()
+}
+
+#[test]
+fn humaneval_canonical_solutions_pass_and_prompts_alone_fail() {
+    let (Some(path), Some(sb)) = (shared("humaneval/HumanEval.jsonl"), sandbox()) else { return };
+    let str_of = |v: &Value, k: &str| v[k].as_str().unwrap().to_string();
+    // As the bare body a completion model writes…
+    let bodies = items(&path, |v| str_of(v, "canonical_solution"));
+    // …and as the whole function in a fenced block, as chat models answer.
+    let fenced = items(&path, |v| {
+        format!("Here is the solution:\n\n```python\n{}{}```\n", str_of(v, "prompt"), str_of(v, "canonical_solution"))
+    });
+    let prompts = items(&path, |v| format!("```python\n{}```", str_of(v, "prompt")));
+    for (label, set) in [("bodies", &bodies), ("fenced", &fenced)] {
+        let results = run_all(&sb, SuiteFormat::Humaneval, set);
+        let failed = failures(&results, CodeOutcome::Passed);
+        eprintln!("HumanEval {label}: {} of {} passed", results.len() - failed.len(), results.len());
+        assert!(failed.len() * 100 <= results.len(), "more than 1% failed: {failed:#?}");
+    }
+    let results = run_all(&sb, SuiteFormat::Humaneval, &prompts);
+    let passed: Vec<_> = results.iter().filter(|(_, v)| v.outcome == CodeOutcome::Passed).map(|(id, _)| id).collect();
+    assert!(passed.is_empty(), "prompts alone passed: {passed:?}");
+}
+
+#[test]
+fn mbpp_reference_code_passes_and_descriptions_alone_fail() {
+    let (Some(path), Some(sb)) = (shared("mbpp/mbpp.jsonl"), sandbox()) else { return };
+    let code = items(&path, |v| v["code"].as_str().unwrap().to_string());
+    let results = run_all(&sb, SuiteFormat::Mbpp, &code);
+    let failed = failures(&results, CodeOutcome::Passed);
+    eprintln!("MBPP: {} of {} passed; failed: {failed:#?}", results.len() - failed.len(), results.len());
+    assert!(failed.len() * 100 <= results.len(), "more than 1% failed: {failed:#?}");
+    let prose = items(&path, |v| v["text"].as_str().unwrap().to_string());
+    let results = run_all(&sb, SuiteFormat::Mbpp, &prose[..100]);
+    assert!(results.iter().all(|(_, v)| v.outcome != CodeOutcome::Passed));
+}
+
+/// Answers that attack the host are each a failed case with its cause.
+#[test]
+fn hostile_answers_fail_with_their_cause() {
+    let (Some(path), Some(sb)) = (shared("mbpp/mbpp.jsonl"), sandbox()) else { return };
+    let first =
+        std::fs::read_to_string(path).unwrap().lines().find(|l| l.contains("\"task_id\": 11,")).unwrap().to_string();
+    let case = parse_line(SuiteFormat::Mbpp, &first).unwrap();
+    let fence = |body: &str| format!("```python\n{body}\n```");
+    let cases = [
+        (
+            "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
+            CodeOutcome::Timeout,
+        ),
+        ("import os\nwhile True:\n    os.fork()", CodeOutcome::RuntimeError),
+        ("x = []\nwhile True:\n    x.append(bytearray(64 << 20))", CodeOutcome::MemoryLimit),
+        ("while True:\n    pass", CodeOutcome::Timeout),
+        ("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)", CodeOutcome::OutputLimit),
+        ("import sys\nsys.exit(0)", CodeOutcome::RuntimeError),
+        ("import os\nos._exit(0)", CodeOutcome::ExitedEarly),
+        ("open('/etc/shadow').read()", CodeOutcome::RuntimeError),
+        ("import socket\nsocket.create_connection(('127.0.0.1', 5432), timeout=1)", CodeOutcome::RuntimeError),
+        ("def remove_Occ(s, ch):\n    return s", CodeOutcome::WrongAnswer),
+        ("def remove_Occ(s, ch)\n    return s", CodeOutcome::SyntaxError),
+        ("def remove_Occ(s, ch):\n    return s.replace(ch, '', 1)[::-1].replace(ch, '', 1)[::-1]", CodeOutcome::Passed),
+    ];
+    let fast = Sandbox::new(
+        Isolation::Bubblewrap,
+        Limits { cpu_seconds: 2, wall_ms: 4_000, memory_bytes: 512 << 20, ..Limits::default() },
+        2,
+    )
+    .unwrap();
+    drop(sb);
+    for (body, want) in cases {
+        let v = execute(&fast, &fence(body), &case.gold);
+        assert_eq!(v.outcome, want, "{body}: {v:?}");
+        assert_eq!(v.isolation, "bubblewrap");
+    }
+}
