@@ -202,29 +202,37 @@ pub fn solution(gold: &CodeGold, code: &str) -> String {
     format!("{}{body}\n", gold.prompt)
 }
 
+/// The files of one test program: `main.py` (the harness), `solution.py`
+/// and `tests.py`, and the token its passing run prints last.
+pub struct Program {
+    pub files: [(&'static str, String); 3],
+    pub token: String,
+}
+
+/// Builds the test program for an answer, or says why there is none.
+pub fn program(answer: &str, gold: &Gold) -> Result<Program, (CodeOutcome, String)> {
+    let code_gold: CodeGold = serde_json::from_value(gold.data.clone())
+        .map_err(|e| (CodeOutcome::SandboxError, format!("the case has no unit tests: {e}")))?;
+    let code = extract_code(answer, code_gold.entry_point.as_deref()).ok_or((CodeOutcome::NoCode, String::new()))?;
+    let token = format!("TB-PASSED-{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
+    let harness = HARNESS.replace("TOKEN", &format!("{token:?}"));
+    let files = [("main.py", harness), ("solution.py", solution(&code_gold, &code)), ("tests.py", code_gold.tests)];
+    Ok(Program { files, token })
+}
+
 /// Runs an answer against the case's tests; the verdict is stored with the cell.
 pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> CodeVerdict {
     let isolation = sandbox.isolation().name().to_string();
     let verdict =
         |outcome, detail: String, wall_ms| CodeVerdict { outcome, detail, wall_ms, isolation: isolation.clone() };
-    let code_gold: CodeGold = match serde_json::from_value(gold.data.clone()) {
-        Ok(g) => g,
-        Err(e) => return verdict(CodeOutcome::SandboxError, format!("the case has no unit tests: {e}"), 0.0),
+    let p = match program(answer, gold) {
+        Ok(p) => p,
+        Err((outcome, detail)) => return verdict(outcome, detail, 0.0),
     };
-    let Some(code) = extract_code(answer, code_gold.entry_point.as_deref()) else {
-        return verdict(CodeOutcome::NoCode, String::new(), 0.0);
-    };
-    let token = format!("TB-PASSED-{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
-    let harness = HARNESS.replace("TOKEN", &format!("{token:?}"));
-    let solution = solution(&code_gold, &code);
-    let files = [
-        ("main.py", harness.as_bytes()),
-        ("solution.py", solution.as_bytes()),
-        ("tests.py", code_gold.tests.as_bytes()),
-    ];
+    let files: Vec<(&str, &[u8])> = p.files.iter().map(|(name, text)| (*name, text.as_bytes())).collect();
     match sandbox.run_python(&files, "main.py") {
         Ok(e) => {
-            let (outcome, detail) = classify(&e, &token);
+            let (outcome, detail) = classify(&e, &p.token);
             verdict(outcome, detail, e.wall_ms)
         }
         Err(e) => verdict(CodeOutcome::SandboxError, e.to_string(), 0.0),

@@ -497,10 +497,8 @@ fn parse_native(v: Value) -> Result<Case, String> {
     if let Some(system) = raw.system {
         messages.insert(0, Message::system(system));
     }
-    if let Some(tools) = &raw.tools {
-        if !tools.is_array() {
-            return Err(format!("field `tools` must be a list of functions, found {}", kind_of(tools)));
-        }
+    if let Some(tools) = raw.tools.as_ref().filter(|t| !t.is_array()) {
+        return Err(format!("field `tools` must be a list of functions, found {}", kind_of(tools)));
     }
     if !(raw.data.is_null() || raw.data.is_object()) {
         return Err(format!("field `data` must be an object, found {}", kind_of(&raw.data)));
