@@ -11,6 +11,7 @@
 pub mod choice;
 pub mod code;
 pub mod numeric;
+pub mod refusal;
 
 use tb_core::{Gold, Grade};
 
@@ -47,6 +48,42 @@ pub trait Grader: Send + Sync {
     fn acts_at_run_time(&self) -> bool {
         false
     }
+    /// The grader's measured agreement with hand labels, where it was measured.
+    fn validation(&self) -> Option<Validation> {
+        None
+    }
+}
+
+/// A grader's measured quality on hand-labelled answers, shown in reports
+/// beside the metrics it produces.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Validation {
+    /// Labelled answers measured.
+    pub n: u32,
+    /// Share classified right.
+    pub accuracy: f64,
+    /// Share of true positives (e.g. refusals) found.
+    pub sensitivity: f64,
+    /// Share of true negatives (e.g. compliances) found.
+    pub specificity: f64,
+    /// Where the labels are.
+    pub fixture: String,
+}
+
+/// Notes that mean no answer could be read or judged at all (counted as
+/// "ungradable"), as opposed to an answer judged wrong for a stated reason.
+pub fn is_ungradable(note: &str) -> bool {
+    matches!(
+        note,
+        NOTE_NO_OPTION
+            | NOTE_NO_NUMBER
+            | "no_code"
+            | "not_executed"
+            | "invalid_verdict"
+            | "sandbox_error"
+            | "no_expected_behaviour"
+            | "unknown_grader"
+    )
 }
 
 /// The grader a spec names, or `None` for a name this build does not know.
@@ -55,6 +92,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
         "choice" => Some(&choice::ChoiceGrader),
         "numeric" => Some(&numeric::NumericGrader),
         "code" => Some(&code::CodeGrader),
+        "refusal" => Some(&refusal::RefusalGrader),
         _ => None,
     }
 }

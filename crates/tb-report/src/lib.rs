@@ -50,6 +50,7 @@ struct Tally {
     correct: u64,
     errors: u64,
     ungradable: u64,
+    outcomes: BTreeMap<String, u64>,
 }
 
 #[derive(Default)]
@@ -168,7 +169,10 @@ pub async fn build_visiting(
             t.n += 1;
             t.correct += grade.correct as u64;
             t.errors += failed as u64;
-            t.ungradable += (!failed && grade.note.is_some()) as u64;
+            if let (false, Some(note)) = (failed, &grade.note) {
+                t.ungradable += tb_grade::is_ungradable(note) as u64;
+                *t.outcomes.entry(note.clone()).or_default() += 1;
+            }
         }
     }
     drop(cells);
@@ -208,6 +212,7 @@ pub async fn build_visiting(
                 errors: t.errors,
                 ungradable: t.ungradable,
                 gate_passed,
+                outcomes: t.outcomes,
             });
         }
         let complete = vt.cells == expected_per_vendor;
@@ -296,6 +301,18 @@ pub async fn build_visiting(
             price_weight: spec.tender.price_weight,
             technical_weight: spec.technical_weight(),
         },
+        grader_validation: spec
+            .criteria
+            .iter()
+            .filter_map(|c| tb_grade::by_name(&c.grader).and_then(|g| g.validation()).map(|v| (c.grader.clone(), v)))
+            .collect(),
+        sandbox: spec.runs_code().then(|| SandboxInfo {
+            isolation: spec.sandbox.isolation.clone(),
+            cpu_seconds: spec.sandbox.cpu_seconds,
+            wall_seconds: spec.sandbox.wall_seconds,
+            memory_mb: spec.sandbox.memory_mb,
+            workers: spec.sandbox.workers,
+        }),
         suites,
         criteria: spec.criteria.clone(),
         vendors: vendor_reports,

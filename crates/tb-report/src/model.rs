@@ -35,6 +35,23 @@ pub struct Report {
     pub vendors: Vec<VendorReport>,
     /// Names of ranked vendors, best first.
     pub ranking: Vec<String>,
+    /// Measured quality of the graders that have been validated against hand
+    /// labels (e.g. `refusal`), by grader name: read a metric with its grader's error.
+    #[serde(default)]
+    pub grader_validation: BTreeMap<String, tb_grade::Validation>,
+    /// How vendors' code was run, when a criterion uses the `code` grader.
+    #[serde(default)]
+    pub sandbox: Option<SandboxInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SandboxInfo {
+    /// `bubblewrap`, or `rlimit_only` (weaker: no namespace isolation).
+    pub isolation: String,
+    pub cpu_seconds: u64,
+    pub wall_seconds: f64,
+    pub memory_mb: u64,
+    pub workers: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +117,10 @@ pub struct CriterionResult {
     pub ungradable: u64,
     /// Null when the criterion has no gate.
     pub gate_passed: Option<bool>,
+    /// Why answers were judged wrong or ungradable, counted (e.g. for `code`:
+    /// `wrong_answer`, `timeout`, `syntax_error`).
+    #[serde(default)]
+    pub outcomes: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -82,6 +82,11 @@ struct Labels {
     notice: &'static str,
     blind: &'static str,
     method: &'static str,
+    outcomes: &'static str,
+    grader_quality: &'static str,
+    grader_quality_line: &'static str,
+    sandbox: &'static str,
+    weak_sandbox: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -131,6 +136,11 @@ const EN: Labels = Labels {
     notice: SIMULATED_NOTICE_EN,
     blind: "BLIND EVALUATION: vendors appear as codes and model names are masked until the sealed mapping is revealed after scoring.",
     method: "Price score = lowest valid bid ÷ bid × 100 (MoF Order No. 87, art. 55). Total = technical weight × technical score + price weight × price score. Equal totals rank by lower price; equal total and price are tied. A vendor that fails a gate is not ranked. Intervals are Wilson 95%.",
+    outcomes: "Outcomes",
+    grader_quality: "Grader quality",
+    grader_quality_line: "measured against hand labels: accuracy / sensitivity / specificity on",
+    sandbox: "Code sandbox",
+    weak_sandbox: "Vendors' code ran in the weaker rlimit-only mode, WITHOUT namespace isolation (no network or file-system confinement), because the buyer chose it in the spec.",
 };
 
 const ZH: Labels = Labels {
@@ -180,6 +190,11 @@ const ZH: Labels = Labels {
     notice: SIMULATED_NOTICE_ZH,
     blind: "盲评：评分结束并揭示密封的对应关系之前，供应商以代码显示，模型名称已隐藏。",
     method: "价格分 = 评标基准价（最低有效投标报价）÷ 投标报价 × 100（财政部令第87号第五十五条）。综合得分 = 技术权重 × 技术得分 + 价格权重 × 价格得分。综合得分相同的，按投标报价由低到高排序；得分且报价相同的，并列。未通过门槛的供应商不参与排名。区间为 Wilson 95% 置信区间。",
+    outcomes: "判定结果",
+    grader_quality: "评分器质量",
+    grader_quality_line: "与人工标注对比的实测：准确率 / 灵敏度 / 特异度，样本数",
+    sandbox: "代码沙箱",
+    weak_sandbox: "投标方代码以较弱的仅资源限制模式运行，没有命名空间隔离（不限制网络和文件系统），这是采购方在规格中选择的。",
 };
 
 pub fn render_json(report: &Report) -> String {

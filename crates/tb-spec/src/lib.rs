@@ -21,7 +21,7 @@ use toml::Spanned;
 
 /// Graders this build knows, with the metrics each one reports.
 pub const GRADERS: &[(&str, &[&str])] =
-    &[("choice", &["accuracy"]), ("numeric", &["accuracy"]), ("code", &["accuracy"])];
+    &[("choice", &["accuracy"]), ("numeric", &["accuracy"]), ("code", &["accuracy"]), ("refusal", &["accuracy"])];
 
 /// Statutory minimum price weights (MoF Order No. 87, art. 55).
 pub const MIN_PRICE_WEIGHT_GOODS: f64 = 0.30;
