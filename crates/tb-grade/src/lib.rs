@@ -10,6 +10,7 @@
 
 pub mod choice;
 pub mod code;
+pub mod injection;
 pub mod numeric;
 pub mod refusal;
 
@@ -93,6 +94,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
         "numeric" => Some(&numeric::NumericGrader),
         "code" => Some(&code::CodeGrader),
         "refusal" => Some(&refusal::RefusalGrader),
+        "injection" => Some(&injection::InjectionGrader),
         _ => None,
     }
 }

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use tb_core::{Case, Choice, Gold, Message};
 
 mod adapters;
+pub mod import;
 pub use adapters::mbpp_entry_point;
 
 #[derive(Debug, thiserror::Error)]
