@@ -13,6 +13,7 @@ pub mod code;
 pub mod injection;
 pub mod numeric;
 pub mod refusal;
+pub mod tool_call;
 
 use tb_core::{Gold, Grade};
 
@@ -95,6 +96,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
         "code" => Some(&code::CodeGrader),
         "refusal" => Some(&refusal::RefusalGrader),
         "injection" => Some(&injection::InjectionGrader),
+        "tool_call" => Some(&tool_call::ToolCallGrader),
         _ => None,
     }
 }

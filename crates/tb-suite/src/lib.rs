@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256};
 use tb_core::{Case, Choice, Gold, Message};
 
 mod adapters;
+pub mod bfcl;
+pub mod bipia;
 pub mod import;
 pub use adapters::mbpp_entry_point;
 
@@ -630,6 +632,13 @@ mod tests {
         ] {
             let s = validate(&root.join(file), format).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(s.cases >= min, "{file}: {} cases", s.cases);
+        }
+        // BIPIA is built from two files per case; every case reads back from native JSONL.
+        let bipia = bipia::import(&root.join("bipia")).unwrap();
+        assert!(bipia.len() >= 40 + 78 + 40, "{} BIPIA cases", bipia.len());
+        for case in &bipia {
+            assert_eq!(&parse_line(SuiteFormat::Jsonl, &import::native_line(case)).unwrap(), case);
+            assert!(case.gold.data["check"].is_object());
         }
     }
 }
