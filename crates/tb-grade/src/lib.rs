@@ -12,6 +12,7 @@ pub mod choice;
 pub mod code;
 pub mod injection;
 pub mod numeric;
+pub mod reference;
 pub mod refusal;
 pub mod tool_call;
 
@@ -26,11 +27,13 @@ pub struct Response<'a> {
     pub tool_calls: Option<&'a serde_json::Value>,
     /// What this criterion's grader found at run time (see [`Grader::acts_at_run_time`]).
     pub verdict: Option<&'a serde_json::Value>,
+    /// The criterion's metric, for graders that measure in several ways (`reference`).
+    pub metric: &'a str,
 }
 
 impl<'a> Response<'a> {
     pub fn text(text: &'a str) -> Self {
-        Response { text, tool_calls: None, verdict: None }
+        Response { text, tool_calls: None, verdict: None, metric: "" }
     }
 }
 
@@ -97,6 +100,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
         "refusal" => Some(&refusal::RefusalGrader),
         "injection" => Some(&injection::InjectionGrader),
         "tool_call" => Some(&tool_call::ToolCallGrader),
+        "reference" => Some(&reference::ReferenceGrader),
         _ => None,
     }
 }

@@ -254,7 +254,7 @@ mod tests {
     }
 
     fn grade(calls: Value) -> Grade {
-        ToolCallGrader.grade(&Response { text: "", tool_calls: Some(&calls), verdict: None }, &gold())
+        ToolCallGrader.grade(&Response { text: "", tool_calls: Some(&calls), verdict: None, metric: "" }, &gold())
     }
 
     #[test]
@@ -313,7 +313,7 @@ mod tests {
         let gold = Gold { data: json!({ "expect": "no_call" }), ..Gold::default() };
         assert!(ToolCallGrader.grade(&Response::text("None of the tools fit this request."), &gold).correct);
         let call = json!([{ "name": "f", "arguments": "{}" }]);
-        let g = ToolCallGrader.grade(&Response { text: "", tool_calls: Some(&call), verdict: None }, &gold);
+        let g = ToolCallGrader.grade(&Response { text: "", tool_calls: Some(&call), verdict: None, metric: "" }, &gold);
         assert_eq!(g.note.as_deref(), Some("unexpected_call"));
     }
 }

@@ -57,7 +57,7 @@ fn every_bfcl_category_grades_known_answers() {
         return;
     }
     let grade = |calls: Option<&Value>, text: &str, gold: &tb_core::Gold| {
-        ToolCallGrader.grade(&Response { text, tool_calls: calls, verdict: None }, gold)
+        ToolCallGrader.grade(&Response { text, tool_calls: calls, verdict: None, metric: "" }, gold)
     };
     let mut total = 0;
     let mut failures = Vec::new();

@@ -88,6 +88,7 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell {
                             text: answer,
                             tool_calls: tool_calls.as_ref(),
                             verdict: verdicts.as_ref().and_then(|v| v.get(&c.id)),
+                            metric: &c.metric,
                         };
                         g.grade(&response, &gold)
                     }
