@@ -11,6 +11,7 @@
 pub mod choice;
 pub mod code;
 pub mod injection;
+pub mod judge;
 pub mod numeric;
 pub mod reference;
 pub mod refusal;
@@ -101,6 +102,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
         "injection" => Some(&injection::InjectionGrader),
         "tool_call" => Some(&tool_call::ToolCallGrader),
         "reference" => Some(&reference::ReferenceGrader),
+        "judge" => Some(&judge::JudgeGrader),
         _ => None,
     }
 }

@@ -67,18 +67,28 @@ pub enum RunError {
 /// Graders that act when a cell is answered (see `tb_grade::Grader::acts_at_run_time`):
 /// for each suite, the criteria whose grader must run now.
 struct Acting {
-    by_suite: HashMap<String, Vec<(String, &'static dyn tb_grade::Grader, String)>>,
+    by_suite: HashMap<String, Vec<tb_spec::Criterion>>,
     sandbox: Option<Arc<tb_sandbox::Sandbox>>,
+    /// Judge clients by judge id, and their models.
+    judges: HashMap<String, (Arc<VendorClient>, String)>,
+    generation: Generation,
 }
 
 impl Acting {
     fn new(spec: &Spec) -> Result<Self, RunError> {
         let mut by_suite: HashMap<String, Vec<_>> = HashMap::new();
         for c in &spec.criteria {
-            if let Some(g) = tb_grade::by_name(&c.grader).filter(|g| g.acts_at_run_time()) {
-                by_suite.entry(c.suite.clone()).or_default().push((c.id.clone(), g, c.grader.clone()));
+            if tb_grade::by_name(&c.grader).is_some_and(|g| g.acts_at_run_time()) {
+                by_suite.entry(c.suite.clone()).or_default().push(c.clone());
             }
         }
+        let mut judges = HashMap::new();
+        for j in &spec.judges {
+            let client = vendor_client(&j.endpoint).map_err(RunError::Vendor)?;
+            judges.insert(j.id.clone(), (Arc::new(client), j.endpoint.model.clone()));
+        }
+        // Judges grade at temperature 0, with room for a short reason.
+        let generation = Generation { temperature: 0.0, max_tokens: 256 };
         let sandbox = if spec.runs_code() {
             let s = &spec.sandbox;
             let isolation = match s.isolation.as_str() {
@@ -97,15 +107,15 @@ impl Acting {
         } else {
             None
         };
-        Ok(Acting { by_suite, sandbox })
+        Ok(Acting { by_suite, sandbox, judges, generation })
     }
 
     /// The verdicts of the suite's acting graders on one outcome, as stored JSON.
     async fn verdicts(&self, suite: &str, case: &Arc<Case>, outcome: &Outcome) -> Option<String> {
         let (Some(acting), Outcome::Answered(answer)) = (self.by_suite.get(suite), outcome) else { return None };
         let mut verdicts = serde_json::Map::new();
-        for (criterion, _, grader) in acting {
-            let verdict = match (grader.as_str(), &self.sandbox) {
+        for criterion in acting {
+            let verdict = match (criterion.grader.as_str(), &self.sandbox) {
                 ("code", Some(sandbox)) => {
                     let (sandbox, text, case) = (sandbox.clone(), answer.text.clone(), case.clone());
                     tokio::task::spawn_blocking(move || tb_grade::code::execute(&sandbox, &text, &case.gold))
@@ -113,11 +123,39 @@ impl Acting {
                         .map(|v| tb_grade::code::verdict_json(&v))
                         .unwrap_or_else(|e| serde_json::json!({ "outcome": "sandbox_error", "detail": e.to_string() }))
                 }
+                ("judge", _) => self.judge(criterion, case, &answer.text).await,
                 _ => continue,
             };
-            verdicts.insert(criterion.clone(), verdict);
+            verdicts.insert(criterion.id.clone(), verdict);
         }
         (!verdicts.is_empty()).then(|| serde_json::Value::Object(verdicts).to_string())
+    }
+
+    /// Asks the criterion's judge about one answer; the raw reply, or why
+    /// there is none, is the verdict.
+    async fn judge(&self, criterion: &tb_spec::Criterion, case: &Case, answer: &str) -> serde_json::Value {
+        let id = criterion.judge.clone().unwrap_or_default();
+        let Some((client, model)) = self.judges.get(&id) else {
+            return serde_json::json!({ "judge": id, "error": "unknown_judge" });
+        };
+        let rubric = case
+            .gold
+            .data
+            .get("rubric")
+            .and_then(|r| r.as_str())
+            .or(criterion.rubric.as_deref())
+            .unwrap_or("Is the answer correct, complete and appropriate for the question?");
+        let token = format!("{:016x}", rand::random::<u64>());
+        let reference = Some(case.gold.answer.as_str());
+        let messages = tb_grade::judge::request_messages(case.prompt(), answer, rubric, reference, &token);
+        match client.chat(&messages, None, self.generation).await {
+            (Outcome::Answered(a), stats) => serde_json::json!({
+                "judge": id, "model": model, "raw": a.text, "latency_ms": stats.latency_ms,
+            }),
+            (Outcome::Failed(f), _) => serde_json::json!({
+                "judge": id, "model": model, "error": f.cause.code(), "detail": f.detail,
+            }),
+        }
     }
 }
 

@@ -191,6 +191,12 @@ pub struct Criterion {
     pub metric: String,
     pub weight: f64,
     pub gate: Option<Gate>,
+    /// The `[[judge]]` that grades this criterion (grader `judge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<String>,
+    /// What the judge checks, when the cases carry no rubric of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rubric: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +217,69 @@ pub struct VendorSpec {
     /// Quoted prices in the bid's currency per million tokens, for cost figures.
     pub price_per_mtok_input: Option<f64>,
     pub price_per_mtok_output: Option<f64>,
+    /// The model family (qwen, deepseek, glm, …): given, or read from the model name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+}
+
+/// A judge model for rubric grading (`[[judge]]`): any OpenAI-compatible endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeSpec {
+    pub id: String,
+    /// Its endpoint, model and key, as for a vendor (`bid_price` unused).
+    pub endpoint: VendorSpec,
+    /// Refuse a spec where this judge would grade a bidder of its own family.
+    pub forbid_same_family: bool,
+    /// Shown in reports so nobody mistakes a weak judge for a strong one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The family a model belongs to, read from its name (then its provider).
+pub fn model_family(provider: Option<&str>, model: &str) -> Option<String> {
+    const FAMILIES: &[(&str, &str)] = &[
+        ("qwen", "qwen"),
+        ("qwq", "qwen"),
+        ("deepseek", "deepseek"),
+        ("chatglm", "glm"),
+        ("glm", "glm"),
+        ("moonshot", "kimi"),
+        ("kimi", "kimi"),
+        ("abab", "minimax"),
+        ("minimax", "minimax"),
+        ("baichuan", "baichuan"),
+        ("llama", "llama"),
+        ("gpt", "gpt"),
+        ("claude", "claude"),
+        ("gemini", "gemini"),
+        ("smollm", "smollm"),
+        ("mistral", "mistral"),
+        ("mixtral", "mistral"),
+        ("yi-", "yi"),
+        ("ernie", "ernie"),
+        ("hunyuan", "hunyuan"),
+        ("doubao", "doubao"),
+        ("internlm", "internlm"),
+    ];
+    let model = model.to_lowercase();
+    let base = model.rsplit('/').next().unwrap_or(&model);
+    FAMILIES
+        .iter()
+        .find(|(prefix, _)| base.starts_with(prefix) || base.contains(&format!("-{prefix}")))
+        .map(|(_, f)| f.to_string())
+        .or_else(|| {
+            provider
+                .and_then(|p| match p {
+                    "deepseek" => Some("deepseek"),
+                    "zhipu" => Some("glm"),
+                    "qwen" => Some("qwen"),
+                    "moonshot" => Some("kimi"),
+                    "minimax" => Some("minimax"),
+                    "baichuan" => Some("baichuan"),
+                    _ => None,
+                })
+                .map(str::to_string)
+        })
 }
 
 /// A validated tender spec.
@@ -226,6 +295,8 @@ pub struct Spec {
     /// without a `[sandbox]` table are what they were before it existed.
     #[serde(default, skip_serializing_if = "SandboxSettings::is_default")]
     pub sandbox: SandboxSettings,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub judges: Vec<JudgeSpec>,
 }
 
 impl Spec {
@@ -274,6 +345,38 @@ struct RawSpec {
     vendors: Vec<RawVendor>,
     #[serde(default)]
     sandbox: Option<Spanned<RawSandbox>>,
+    #[serde(default, rename = "judge")]
+    judges: Vec<RawJudge>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJudge {
+    id: Spanned<String>,
+    #[serde(default)]
+    family: Option<String>,
+    #[serde(default = "yes")]
+    forbid_same_family: bool,
+    #[serde(default)]
+    note: Option<String>,
+    // Where the judge is reached: the endpoint part of a vendor entry.
+    #[serde(default)]
+    provider: Option<Spanned<String>>,
+    #[serde(default)]
+    base_url: Option<Spanned<String>>,
+    model: Spanned<String>,
+    #[serde(default)]
+    api_key_env: Option<String>,
+    #[serde(default = "default_concurrency")]
+    concurrency: Spanned<u32>,
+    #[serde(default = "default_judge_timeout")]
+    timeout_secs: Spanned<f64>,
+    #[serde(default = "default_retries")]
+    max_retries: u32,
+}
+
+fn default_judge_timeout() -> Spanned<f64> {
+    Spanned::new(0..0, 120.0)
 }
 
 #[derive(Deserialize)]
@@ -374,6 +477,10 @@ struct RawCriterion {
     weight: Spanned<f64>,
     #[serde(default)]
     gate: Option<Spanned<Gate>>,
+    #[serde(default)]
+    judge: Option<Spanned<String>>,
+    #[serde(default)]
+    rubric: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -404,6 +511,8 @@ struct RawVendor {
     price_per_mtok_input: Option<f64>,
     #[serde(default)]
     price_per_mtok_output: Option<f64>,
+    #[serde(default)]
+    family: Option<String>,
 }
 
 fn default_concurrency() -> Spanned<u32> {
@@ -468,6 +577,78 @@ impl Validator<'_> {
             message: message.into(),
             source_line: Some(source_line),
         });
+    }
+
+    /// Judges, checked: endpoint as for a vendor, and no judge grading a
+    /// bidder of its own model family when it forbids that.
+    fn judges(&mut self, raw: Vec<RawJudge>, vendors: &[VendorSpec]) -> Vec<JudgeSpec> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for j in raw {
+            self.unique(&mut seen, "judge id", &j.id);
+            let e = &j;
+            let preset = e.provider.as_ref().and_then(|p| providers::preset(p.get_ref()));
+            if let (Some(p), None) = (&e.provider, preset) {
+                self.error(p.span(), format!("unknown provider {:?}; presets: {}", p.get_ref(), providers::names()));
+            }
+            let base_url = match (&e.base_url, preset) {
+                (Some(u), _) => u.get_ref().trim_end_matches('/').to_string(),
+                (None, Some(p)) => p.base_url.to_string(),
+                (None, None) => {
+                    self.error(
+                        j.id.span(),
+                        format!("judge {:?} needs base_url (or a provider preset)", j.id.get_ref()),
+                    );
+                    String::new()
+                }
+            };
+            if !(base_url.is_empty() || base_url.starts_with("http://") || base_url.starts_with("https://")) {
+                self.error(j.id.span(), format!("judge base_url {base_url:?} must start with http:// or https://"));
+            }
+            let provider = e.provider.as_ref().map(|p| p.get_ref().clone());
+            let family = j.family.clone().or_else(|| model_family(provider.as_deref(), e.model.get_ref()));
+            if j.forbid_same_family
+                && let Some(f) = &family
+            {
+                for v in vendors.iter().filter(|v| v.family.as_ref() == Some(f)) {
+                    self.error(
+                        j.id.span(),
+                        format!(
+                            "judge {:?} is a {f} model and may not grade bidder {:?}, also {f}: name a judge of another family \
+                             (or set forbid_same_family = false)",
+                            j.id.get_ref(),
+                            v.name
+                        ),
+                    );
+                }
+            }
+            out.push(JudgeSpec {
+                id: j.id.get_ref().clone(),
+                forbid_same_family: j.forbid_same_family,
+                note: j.note.clone(),
+                endpoint: VendorSpec {
+                    name: String::new(),
+                    provider,
+                    base_url,
+                    model: e.model.get_ref().clone(),
+                    api_key_env: e
+                        .api_key_env
+                        .clone()
+                        .or_else(|| preset.and_then(|p| p.api_key_env).map(str::to_string)),
+                    bid_price: 0.0,
+                    concurrency: (*e.concurrency.get_ref()).max(1),
+                    timeout_secs: *e.timeout_secs.get_ref(),
+                    max_retries: e.max_retries,
+                    stream: false,
+                    stream_usage: false,
+                    temperature_range: preset.map(|p| p.temperature_range).unwrap_or((0.0, 2.0)),
+                    price_per_mtok_input: None,
+                    price_per_mtok_output: None,
+                    family,
+                },
+            });
+        }
+        out
     }
 
     fn unique(&mut self, seen: &mut HashSet<String>, what: &str, id: &Spanned<String>) {
@@ -552,6 +733,7 @@ impl Validator<'_> {
         }
 
         let mut ids = HashSet::new();
+        let mut judge_refs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         let mut criteria = Vec::new();
         let mut weight_sum = 0.0;
         let mut last_weight_span = 0..0;
@@ -616,6 +798,11 @@ impl Validator<'_> {
                 metric,
                 weight: w,
                 gate,
+                judge: c.judge.map(|j| (j.span(), j.into_inner())).map(|(span, j)| {
+                    judge_refs.push((span, j.clone()));
+                    j
+                }),
+                rubric: c.rubric,
             });
         }
         if criteria.is_empty() {
@@ -682,6 +869,10 @@ impl Validator<'_> {
             if !(timeout > 0.0 && timeout.is_finite()) {
                 self.error(v.timeout_secs.span(), "timeout_secs must be a positive number of seconds");
             }
+            let family = v
+                .family
+                .clone()
+                .or_else(|| model_family(v.provider.as_ref().map(|p| p.get_ref().as_str()), v.model.get_ref()));
             vendors.push(VendorSpec {
                 name: v.name.into_inner(),
                 provider: v.provider.map(Spanned::into_inner),
@@ -697,6 +888,7 @@ impl Validator<'_> {
                 temperature_range: v.temperature_range.or(preset.map(|p| p.temperature_range)).unwrap_or((0.0, 2.0)),
                 price_per_mtok_input: v.price_per_mtok_input,
                 price_per_mtok_output: v.price_per_mtok_output,
+                family,
             });
         }
         if vendors.is_empty() {
@@ -729,7 +921,21 @@ impl Validator<'_> {
             }
         }
 
+        let judges = self.judges(raw.judges, &vendors);
+        for (c, (span, id)) in criteria.iter().filter(|c: &&Criterion| c.judge.is_some()).zip(&judge_refs) {
+            if c.grader != "judge" {
+                self.error(span.clone(), format!("criterion {} names a judge, but its grader is {}", c.id, c.grader));
+            } else if !judges.iter().any(|j| &j.id == id) {
+                let known: Vec<_> = judges.iter().map(|j| j.id.as_str()).collect();
+                self.error(span.clone(), format!("no [[judge]] has id {id:?} (defined: {})", known.join(", ")));
+            }
+        }
+        for c in criteria.iter().filter(|c| c.grader == "judge" && c.judge.is_none()) {
+            self.error(0..0, format!("criterion {} uses the judge grader: name its judge with judge = \"ID\"", c.id));
+        }
+
         Spec {
+            judges,
             sandbox,
             tender: Tender { id: t.id.into_inner(), title: t.title, buyer: t.buyer, kind, price_weight: pw },
             run: RunSettings {
