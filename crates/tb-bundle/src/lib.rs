@@ -495,9 +495,11 @@ async fn replay_cell(c: &CellRecord, body: &[u8], stream: Option<bool>) -> Resul
     match (&c.cause, replayed) {
         (None, Ok(a)) => {
             let usage = (a.usage.map(|u| u.prompt_tokens), a.usage.map(|u| u.completion_tokens));
+            let tool_calls = a.tool_calls.map(|t| t.to_string());
             if Some(&a.text) != c.answer.as_ref()
                 || a.finish_reason != c.finish_reason
                 || usage != (c.prompt_tokens, c.completion_tokens)
+                || tool_calls != c.tool_calls
             {
                 return Err("the stored answer is not what the recorded response says".into());
             }

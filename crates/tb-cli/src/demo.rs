@@ -86,6 +86,19 @@ pub async fn demo(
         v.temperature_range = (0.0, 2.0);
         servers.push(task);
     }
+    for j in spec.judges.iter_mut() {
+        // The simulated judge passes an answer that contains the reference answer.
+        let mock =
+            MockVendor::new(Profile::named("strong").expect("demo profiles exist"), spec.run.seed, index.clone());
+        let (url, task) = mock.spawn_local().await.context("cannot start a simulated judge on 127.0.0.1")?;
+        eprintln!("  judge {} → simulated judge at {url}", j.id);
+        j.endpoint.base_url = url;
+        j.endpoint.model = format!("simulated-judge ({})", j.endpoint.model);
+        j.endpoint.provider = None;
+        j.endpoint.api_key_env = None;
+        j.note = Some("SIMULATED judge: passes answers that contain the reference answer".into());
+        servers.push(task);
+    }
     let result = execute(&spec, db, out, RunOptions { resume: None, simulated: true, key: Some(key) }, lang).await;
     for s in servers {
         s.abort();

@@ -8,6 +8,7 @@ mod commands;
 mod demo;
 mod integrity;
 mod progress;
+mod suites;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -159,6 +160,9 @@ enum Command {
         #[arg(long, default_value = "tenderbench.db")]
         db: PathBuf,
     },
+    /// Convert and validate suites: CSV or Excel tables, BIPIA, BFCL, or any suite format, into native JSONL; or count a suite.
+    #[command(subcommand)]
+    Suite(SuiteCommand),
     /// Serve a simulated OpenAI-compatible vendor.
     MockVendor {
         #[arg(long, default_value_t = 8000)]
@@ -185,6 +189,37 @@ enum Command {
         /// Override the profile's latency: fixed milliseconds.
         #[arg(long)]
         latency_ms: Option<f64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SuiteCommand {
+    /// Convert INPUT into a native JSONL suite; a malformed row is reported with its row number and nothing is written.
+    Import {
+        input: PathBuf,
+        /// csv | xlsx | bipia (INPUT is the folder) | bfcl (INPUT is the folder, with --category) | a suite format
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// Which column holds a field, for csv and xlsx: FIELD=COLUMN (fields: id, prompt, system, answer, subject, language, expect, A-F).
+        #[arg(long)]
+        map: Vec<String>,
+        /// The Excel sheet (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// The BFCL category (simple_python, parallel, irrelevance, …).
+        #[arg(long)]
+        category: Option<String>,
+        /// Keep only the first N cases.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Count a suite's cases per subject, language and answer type.
+    Stats {
+        suite: PathBuf,
+        #[arg(long, default_value = "jsonl")]
+        format: String,
     },
 }
 
@@ -234,6 +269,10 @@ fn main() -> ExitCode {
                 commands::report(&run_id, format, lang, &db, out).await
             }
             Command::Runs { db } => commands::runs(&db).await,
+            Command::Suite(SuiteCommand::Import { input, from, out, map, sheet, category, limit }) => {
+                suites::import(suites::ImportArgs { input, from, out, map, sheet, category, limit })
+            }
+            Command::Suite(SuiteCommand::Stats { suite, format }) => suites::stats(&suite, &format),
             Command::MockVendor { port, host, profile, spec, suite, format, seed, accuracy, latency_ms } => {
                 commands::mock_vendor(port, &host, &profile, spec, suite, &format, seed, accuracy, latency_ms).await
             }

@@ -140,6 +140,17 @@ mod tests {
     }
 
     #[test]
+    fn every_grader_here_is_one_a_spec_accepts() {
+        for name in ["choice", "numeric", "code", "refusal", "injection", "tool_call", "reference", "judge"] {
+            assert!(by_name(name).is_some(), "{name}");
+            assert!(tb_spec::GRADERS.iter().any(|(g, _)| *g == name), "the spec does not accept grader {name}");
+        }
+        assert_eq!(tb_spec::GRADERS.len(), 8);
+        let reference = tb_spec::GRADERS.iter().find(|(g, _)| *g == "reference").unwrap();
+        assert_eq!(reference.1, reference::METRICS);
+    }
+
+    #[test]
     fn reasoning_is_stripped() {
         assert_eq!(strip_reasoning("<think>maybe A</think>答案是B"), "答案是B");
         assert_eq!(strip_reasoning("<think>unfinished A"), "");

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::KnownCase;
 use crate::profile::FaultKind;
+use crate::tasks::MockAnswer;
 
 /// An answer to `case`, right or wrong, in one of several real-world phrasings
 /// chosen by `style` (a uniform draw); `wrong` picks which wrong answer.
@@ -89,7 +90,7 @@ fn sse(v: &Value) -> Bytes {
 pub fn stream_plan(
     id: &str,
     model: &str,
-    text: &str,
+    answer: &MockAnswer,
     usage: Value,
     ttft_ms: f64,
     latency_ms: f64,
@@ -99,6 +100,7 @@ pub fn stream_plan(
         json!({"id": id, "object": "chat.completion.chunk", "model": model,
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
     };
+    let (text, tool_calls) = (answer.text.as_str(), answer.tool_calls.as_deref());
     let chars: Vec<char> = text.chars().collect();
     let pieces: Vec<String> = chars.chunks(chars.len().div_ceil(4).max(1)).map(|c| c.iter().collect()).collect();
     let gap = Duration::from_secs_f64(((latency_ms - ttft_ms) / pieces.len().max(1) as f64).max(0.0) / 1000.0);
@@ -107,7 +109,21 @@ pub fn stream_plan(
     for (i, p) in pieces.iter().enumerate() {
         plan.push((ttft + gap * i as u32, sse(&chunk(json!({"content": p}), Value::Null))));
     }
-    let end = ttft + gap * pieces.len() as u32;
+    let mut end = ttft + gap * pieces.len() as u32;
+    // Function calls stream as OpenAI does: the name first, then the arguments in pieces.
+    for (i, (name, args)) in tool_calls.unwrap_or(&[]).iter().enumerate() {
+        let head = json!({"tool_calls": [{"index": i, "id": format!("call_{i}"), "type": "function",
+                                          "function": {"name": name, "arguments": ""}}]});
+        plan.push((end, sse(&chunk(head, Value::Null))));
+        let chars: Vec<char> = args.chars().collect();
+        for piece in chars.chunks(chars.len().div_ceil(2).max(1)) {
+            let piece: String = piece.iter().collect();
+            let delta = json!({"tool_calls": [{"index": i, "function": {"arguments": piece}}]});
+            end += gap / 4;
+            plan.push((end, sse(&chunk(delta, Value::Null))));
+        }
+    }
+    let finish = if tool_calls.is_some() { "tool_calls" } else { "stop" };
     match fault {
         Some(FaultKind::DuplicateChunks) => {
             let copies: Vec<_> = plan.drain(1..).flat_map(|e| [e.clone(), e]).collect();
@@ -139,9 +155,9 @@ pub fn stream_plan(
             plan.push((end, Bytes::from_static(b"data: {\"result\": \"ok\", \"value\": 18}\n\n")));
             plan.push((end, Bytes::from_static(b"data: [DONE]\n\n")));
         }
-        Some(FaultKind::NoDone) => plan.push((end, sse(&chunk(json!({}), json!("stop"))))),
+        Some(FaultKind::NoDone) => plan.push((end, sse(&chunk(json!({}), json!(finish))))),
         _ => {
-            plan.push((end, sse(&chunk(json!({}), json!("stop")))));
+            plan.push((end, sse(&chunk(json!({}), json!(finish)))));
             let mut last = json!({"id": id, "object": "chat.completion.chunk", "model": model, "choices": []});
             last["usage"] = usage;
             plan.push((end, sse(&last)));

@@ -13,6 +13,7 @@
 mod answer;
 mod faults;
 pub mod profile;
+pub mod tasks;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -258,10 +259,16 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         *n - 1
     };
     let correct = draw("correct", answer_no) < s.profile.accuracy;
-    let text = match &known {
-        Some(k) => answer::phrase(k, correct, draw("phrasing", answer_no), draw("wrong", answer_no)),
-        None => "我无法回答这个问题。I cannot answer this question.".to_string(),
+    let messages = req["messages"].as_array().cloned().unwrap_or_default();
+    let answer = match (&known, tasks::judge(&messages)) {
+        (_, Some(verdict)) => tasks::MockAnswer::text(verdict),
+        (Some(k), None) => tasks::answer(k, correct, draw("phrasing", answer_no)).unwrap_or_else(|| {
+            tasks::MockAnswer::text(answer::phrase(k, correct, draw("phrasing", answer_no), draw("wrong", answer_no)))
+        }),
+        (None, None) => tasks::MockAnswer::text("我无法回答这个问题。I cannot answer this question."),
     };
+    let text = answer.text.clone();
+    let tool_calls = answer.tool_calls.clone();
     let usage = json!({
         "prompt_tokens": prompt.chars().count() as u64 / 2 + 1,
         "completion_tokens": text.chars().count() as u64 / 2 + 1,
@@ -274,14 +281,29 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         if let Some(r) = faults::respond_json(kind, &text) {
             return r;
         }
+        let mut message = json!({"role": "assistant", "content": text});
+        let mut finish = "stop";
+        if let Some(calls) = &tool_calls {
+            message["content"] = Value::Null;
+            message["tool_calls"] = Value::Array(
+                calls
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, args))| {
+                        json!({"id": format!("call_{i}"), "type": "function", "function": {"name": name, "arguments": args}})
+                    })
+                    .collect(),
+            );
+            finish = "tool_calls";
+        }
         let body = json!({
             "id": id, "object": "chat.completion", "model": s.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": usage,
         });
         return axum::Json(body).into_response();
     }
-    let plan = answer::stream_plan(&id, &s.model, &text, usage, ttft, latency, fault.map(|f| f.kind));
+    let plan = answer::stream_plan(&id, &s.model, &answer, usage, ttft, latency, fault.map(|f| f.kind));
     let body = futures_util::stream::unfold(plan.into_iter(), move |mut it| async move {
         let (at, bytes) = it.next()?;
         sleep_until_precisely(arrived + at).await;

@@ -350,6 +350,7 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str)
         "criteria",
         "extracted",
         "correct",
+        "notes",
     ])
     .map_err(csv_err)?;
     let report = crate::build_visiting(store, run_id, &mut |g| {
@@ -378,6 +379,7 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str)
             &g.grades.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(";"),
             &join(&|gr| gr.extracted.clone().or_else(|| gr.note.clone()).unwrap_or_default()),
             &join(&|gr| gr.correct.to_string()),
+            &join(&|gr| gr.note.clone().unwrap_or_default()),
         ])
         .map_err(csv_err)
     })

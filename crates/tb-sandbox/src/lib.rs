@@ -137,6 +137,7 @@ pub struct Sandbox {
     interpreter: PathBuf,
     /// The read-only directory the interpreter lives under, when not /usr.
     interpreter_prefix: Option<PathBuf>,
+    bwrap: PathBuf,
     /// Free uids, one per slot, when running as root; otherwise the slot count.
     slots: Mutex<Vec<Option<u32>>>,
     freed: Condvar,
@@ -168,18 +169,31 @@ impl Sandbox {
         };
         let root = nix_uid_is_root();
         let slots = (0..slots.max(1)).map(|_| root.then(next_slot_uid)).collect();
+        // TENDERBENCH_BWRAP names another bubblewrap binary (tests use it to
+        // show what happens on a machine without one).
+        let bwrap = match std::env::var_os("TENDERBENCH_BWRAP") {
+            Some(p) => PathBuf::from(p),
+            None => which("bwrap").unwrap_or_else(|| PathBuf::from("/usr/bin/bwrap")),
+        };
         let sandbox = Sandbox {
             isolation,
             limits,
             interpreter,
             interpreter_prefix,
+            bwrap,
             slots: Mutex::new(slots),
             freed: Condvar::new(),
         };
-        for tool in ["prlimit", "setpriv"].into_iter().chain((isolation == Isolation::Bubblewrap).then_some("bwrap")) {
+        for tool in ["prlimit", "setpriv"] {
             if which(tool).is_none() {
                 return Err(SandboxError::Unavailable(format!("`{tool}` is not installed")));
             }
+        }
+        if isolation == Isolation::Bubblewrap && !sandbox.bwrap.is_file() {
+            return Err(SandboxError::Unavailable(format!(
+                "bubblewrap (`{}`) is not installed",
+                sandbox.bwrap.display()
+            )));
         }
         let probe = sandbox.run_python(&[("main.py", b"print('ok')")], "main.py")?;
         if probe.termination != Termination::Exited(0) || probe.stdout != b"ok\n" {
@@ -269,18 +283,12 @@ impl Sandbox {
         let python = self.interpreter.to_string_lossy().into_owned();
         match self.isolation {
             Isolation::Bubblewrap => {
-                cmd.args([
-                    "bwrap",
-                    "--unshare-all",
-                    "--unshare-user",
-                    "--die-with-parent",
-                    "--new-session",
-                    "--disable-userns",
-                ])
-                .args(["--hostname", "sandbox"])
-                .args(["--ro-bind", "/usr", "/usr"])
-                .args(["--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"])
-                .args(["--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]);
+                cmd.arg(&self.bwrap)
+                    .args(["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--disable-userns"])
+                    .args(["--hostname", "sandbox"])
+                    .args(["--ro-bind", "/usr", "/usr"])
+                    .args(["--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"])
+                    .args(["--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]);
                 if let Some(prefix) = &self.interpreter_prefix {
                     cmd.arg("--ro-bind").arg(prefix).arg(prefix);
                 }

@@ -20,8 +20,16 @@ use tb_suite::SuiteFormat;
 use toml::Spanned;
 
 /// Graders this build knows, with the metrics each one reports.
-pub const GRADERS: &[(&str, &[&str])] =
-    &[("choice", &["accuracy"]), ("numeric", &["accuracy"]), ("code", &["accuracy"]), ("refusal", &["accuracy"])];
+pub const GRADERS: &[(&str, &[&str])] = &[
+    ("choice", &["accuracy"]),
+    ("numeric", &["accuracy"]),
+    ("code", &["accuracy"]),
+    ("refusal", &["accuracy"]),
+    ("injection", &["accuracy"]),
+    ("tool_call", &["accuracy"]),
+    ("reference", &["normalised", "exact", "regex", "json_schema", "char_f1", "rouge_l"]),
+    ("judge", &["accuracy"]),
+];
 
 /// Statutory minimum price weights (MoF Order No. 87, art. 55).
 pub const MIN_PRICE_WEIGHT_GOODS: f64 = 0.30;

@@ -29,10 +29,12 @@ pub(crate) fn humaneval(v: Value) -> Result<Case, String> {
         "Complete the following Python function. Reply with the whole function in one ```python code block.\n\n\
          ```python\n{prompt}```"
     );
+    // The reference solution stays with the gold answer: never sent, used by the simulated vendor.
     let data = json!({
         "prompt": prompt,
         "tests": format!("{test}\n\ncheck({entry_point})\n"),
         "entry_point": entry_point,
+        "solution": v.get("canonical_solution").and_then(Value::as_str).unwrap_or(""),
     });
     Ok(case(id, vec![Message::user(ask)], data, Some("python".into()), "en"))
 }
@@ -70,7 +72,12 @@ pub(crate) fn mbpp(v: Value) -> Result<Case, String> {
         "You are an expert Python programmer, and here is your task: {text} Your code should pass these tests:\n\n\
          {tests}\n\nReply with the code in one ```python code block."
     );
-    let data = json!({ "prompt": "", "tests": format!("{setup}\n{tests}\n"), "entry_point": entry_point });
+    let data = json!({
+        "prompt": "",
+        "tests": format!("{setup}\n{tests}\n"),
+        "entry_point": entry_point,
+        "solution": v.get("code").and_then(Value::as_str).unwrap_or(""),
+    });
     Ok(case(id, vec![Message::user(ask)], data, Some("python".into()), "en"))
 }
 

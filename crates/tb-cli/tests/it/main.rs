@@ -4,6 +4,7 @@
 mod check;
 mod demo;
 mod faults;
+mod graders;
 mod integrity;
 mod reliability;
 mod resume;

@@ -1,0 +1,192 @@
+//! Every grader through the binary: the every-grader example end to end, and
+//! hostile code answers run through `run` with an API key planted in the
+//! environment — each contained and recorded as a failed case with its cause.
+//! These need bubblewrap: they say so and are skipped where it is missing,
+//! except in CI (TENDERBENCH_REQUIRE_SANDBOX), where that fails them.
+
+use std::path::Path;
+
+use serde_json::json;
+use tb_suite::SuiteFormat;
+
+use crate::support::*;
+
+fn sandbox_available() -> bool {
+    let ok = std::path::Path::new("/usr/bin/bwrap").exists()
+        && tb_sandbox::Sandbox::new(tb_sandbox::Isolation::Bubblewrap, tb_sandbox::Limits::default(), 1).is_ok();
+    if !ok {
+        assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "the sandbox is required here");
+        eprintln!("SKIPPED: bubblewrap is not available on this machine; CI requires it");
+    }
+    ok
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_every_grader_example_runs_and_verifies() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/graders/tender.toml");
+    let o = tb(dir.path(), &["demo", spec.to_str().unwrap(), "--lang", "en"]).await;
+    assert!(o.status.success(), "demo failed:\n{}", stderr(&o));
+    let run = run_dir(&dir.path().join("tenderbench-out"));
+    let report = read_json(&run.join("report.json"));
+    assert_eq!(report["sandbox"]["isolation"], "bubblewrap");
+    assert_eq!(report["grader_validation"]["refusal"]["n"], 120);
+    let sizes = [20, 20, 30, 30, 40, 30, 30, 20, 20];
+    let graders: Vec<_> = report["criteria"].as_array().unwrap().iter().map(|c| c["grader"].clone()).collect();
+    for g in ["code", "refusal", "injection", "tool_call", "reference", "judge"] {
+        assert!(graders.contains(&json!(g)), "the example lacks grader {g}");
+    }
+    for v in report["vendors"].as_array().unwrap() {
+        let criteria = v["criteria"].as_array().unwrap();
+        assert_eq!(criteria.len(), sizes.len());
+        for (c, n) in criteria.iter().zip(sizes) {
+            assert_eq!(c["n"], n, "{} {}", v["name"], c["id"]);
+            assert_eq!(c["errors"], 0);
+            assert_eq!(c["ungradable"], 0, "{} {}: {}", v["name"], c["id"], c["outcomes"]);
+        }
+    }
+    // The weak simulated vendor writes broken code: its failures keep their causes apart.
+    let weak = &report["vendors"][2]["criteria"][0]["outcomes"];
+    assert!(
+        weak.as_object().unwrap().keys().any(|k| k == "timeout" || k == "syntax_error" || k == "wrong_answer"),
+        "{weak}"
+    );
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("id=\"grader-quality\"") && !html.contains("id=\"sandbox-notice\""));
+    // The evidence bundle recomputes every grade offline from the stored verdicts.
+    let run_id = report["run_id"].as_str().unwrap();
+    let key = dir.path().join("tenderbench-out/demo-key/tenderbench.key");
+    let bundle = dir.path().join("b.tar.gz");
+    let o =
+        tb(dir.path(), &["export", run_id, "--bundle", bundle.to_str().unwrap(), "--key", key.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir.path(), &["verify", bundle.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("report.json identical"), "{}", stdout(&o));
+}
+
+/// A native code case whose "solution" (what the simulated vendor answers) is `code`.
+fn code_case(id: &str, code: &str, tests: &str) -> String {
+    json!({ "id": id, "prompt": format!("task {id}"), "language": "en",
+            "data": { "prompt": "", "tests": tests, "entry_point": "f", "solution": code } })
+    .to_string()
+}
+
+fn hostile_spec(isolation: &str, url: &str) -> String {
+    format!(
+        "{}[sandbox]\nisolation = \"{isolation}\"\ncpu_seconds = 2\nwall_seconds = 4\nmemory_mb = 512\n\n\
+         [[suite]]\nid = \"c\"\npath = \"c.jsonl\"\n\n[[criterion]]\nid = \"code\"\nsuite = \"c\"\ngrader = \"code\"\nweight = 1.0\n\n{}",
+        spec_head(0.3),
+        vendor_toml("V", url, "mock", 100.0, "api_key_env = \"TB_PLANTED_KEY\"\nconcurrency = 2")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_answers_are_contained_and_recorded_with_their_cause() {
+    if !sandbox_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let outside = dir.path().join("escaped.txt");
+    let cases = [
+        (
+            "env",
+            "import os, glob\nSEEN = str(dict(os.environ))\nfor p in glob.glob('/proc/*/environ'):\n    try:\n        SEEN += open(p, errors='ignore').read()\n    except OSError:\n        pass\n",
+            "assert 'sk-planted' in SEEN",
+            "wrong_answer",
+        ),
+        (
+            "socket",
+            &format!("import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)\n"),
+            "pass",
+            "runtime_error",
+        ),
+        ("write", &format!("open({:?}, 'w').write('x')\n", outside.to_str().unwrap()), "pass", "runtime_error"),
+        ("shadow", "SECRET = open('/etc/shadow').read()\n", "pass", "runtime_error"),
+        (
+            "forkbomb",
+            "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+            "pass",
+            "timeout",
+        ),
+        ("membomb", "x = []\nwhile True:\n    x.append(bytearray(64 << 20))\n", "pass", "memory_limit"),
+        ("loop", "while True:\n    pass\n", "pass", "timeout"),
+        ("flood", "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", "pass", "output_limit"),
+        ("early-exit", "import os\nos._exit(0)\n", "assert False", "exited_early"),
+        ("honest", "def f():\n    return 1\n", "assert f() == 1", ""),
+    ];
+    let suite: String = cases.iter().map(|(id, code, tests, _)| code_case(id, code, tests) + "\n").collect();
+    std::fs::write(dir.path().join("c.jsonl"), suite).unwrap();
+    let mut p = profile("fixed20ms");
+    p.accuracy = 1.0;
+    let (_m, url) = mock(p, 1, index_of(&[(&dir.path().join("c.jsonl"), SuiteFormat::Jsonl)])).await;
+    std::fs::write(dir.path().join("t.toml"), hostile_spec("bubblewrap", &url)).unwrap();
+    let d = dir.path().to_path_buf();
+    let o = tokio::task::spawn_blocking(move || {
+        bin()
+            .current_dir(&d)
+            .env("TB_PLANTED_KEY", "sk-planted-secret-0042")
+            .args(["run", "t.toml", "--lang", "en"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!outside.exists(), "a program wrote outside its sandbox");
+    assert!(listener.accept().is_err(), "a program reached the host's loopback listener");
+    let run = run_dir(&dir.path().join("tenderbench-out"));
+    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
+    for (id, _, _, want) in cases {
+        let row = csv.lines().find(|l| l.contains(&format!(",c,{id},"))).unwrap_or_else(|| panic!("no row for {id}"));
+        let fields: Vec<&str> = row.split(',').collect();
+        let (correct, note) = (fields[fields.len() - 2], fields[fields.len() - 1]);
+        assert_eq!(note, want, "{id}: {row}");
+        assert_eq!(correct, if want.is_empty() { "true" } else { "false" }, "{id}: {row}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_bubblewrap_code_runs_only_when_the_spec_accepts_the_weaker_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.jsonl"),
+        code_case("honest", "def f():\n    return 1\n", "assert f() == 1") + "\n",
+    )
+    .unwrap();
+    let mut p = profile("fixed20ms");
+    p.accuracy = 1.0;
+    let (_m, url) = mock(p, 1, index_of(&[(&dir.path().join("c.jsonl"), SuiteFormat::Jsonl)])).await;
+    let run = |isolation: &str| {
+        std::fs::write(dir.path().join("t.toml"), hostile_spec(isolation, &url)).unwrap();
+        let d = dir.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            bin()
+                .current_dir(&d)
+                .env("TENDERBENCH_BWRAP", "/nonexistent/bwrap")
+                .env("TB_PLANTED_KEY", "k")
+                .args(["run", "t.toml", "--lang", "en"])
+                .output()
+                .unwrap()
+        })
+    };
+    let o = run("bubblewrap").await.unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bubblewrap") && stderr(&o).contains("rlimit_only"), "{}", stderr(&o));
+    assert!(!dir.path().join("tenderbench-out").exists(), "nothing ran");
+
+    let o = run("rlimit_only").await.unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = run_dir(&dir.path().join("tenderbench-out"));
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(report["sandbox"]["isolation"], "rlimit_only");
+    assert_eq!(report["vendors"][0]["criteria"][0]["correct"], 1);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"sandbox-notice\""));
+}
