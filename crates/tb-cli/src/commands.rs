@@ -350,7 +350,9 @@ pub async fn mock_vendor(
         p.ttft_ms = tb_mock::profile::Range::fixed(ms);
     }
     let suites: Vec<(PathBuf, SuiteFormat)> = match spec {
-        Some(path) => load_spec(&path)?.used_suites().map(|s| (s.resolved.clone(), s.format)).collect(),
+        Some(path) => {
+            load_spec(&path)?.used_suites().map(|s| s.readable()).collect::<Result<_, _>>().map_err(crate::bad_input)?
+        }
         None => {
             let f = SuiteFormat::from_name(format).ok_or_else(|| {
                 bad_input(anyhow!("unknown --format {format:?}; expected one of: {}", SuiteFormat::names().join(", ")))

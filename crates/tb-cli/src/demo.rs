@@ -65,7 +65,8 @@ pub async fn demo(
         }
     };
     let mut spec = load_spec(&spec_path)?;
-    let suites: Vec<_> = spec.used_suites().map(|s| (s.resolved.clone(), s.format)).collect();
+    let suites: Vec<_> =
+        spec.used_suites().map(|s| s.readable()).collect::<Result<_, _>>().map_err(crate::bad_input)?;
     let index = Arc::new(index_cases(&suites)?);
     eprintln!("SIMULATED VENDORS: every vendor below is tenderbench's simulator, not a real service");
     let mut servers = Vec::new();

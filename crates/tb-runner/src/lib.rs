@@ -257,26 +257,40 @@ pub fn new_run_id() -> String {
 /// Validates every suite the spec sends (each row parses, ids unique) and
 /// returns their records. Runs on a blocking thread: it reads whole files.
 pub async fn check_suites(spec: &Spec) -> Result<Vec<SuiteRecord>, RunError> {
-    Ok(checked_suites(spec).await?.into_iter().map(|(record, _)| record).collect())
+    Ok(checked_suites(spec).await?.into_iter().map(|c| c.record).collect())
 }
 
 /// Where every case of a suite is in its file: (byte offset, length).
 type LineIndex = Arc<Vec<(u64, u32)>>;
 
+/// A checked suite: its record, the file its cases are read from (a table's
+/// converted copy), that file's format, and where each case is in it.
+struct Checked {
+    record: SuiteRecord,
+    path: PathBuf,
+    format: tb_suite::SuiteFormat,
+    lines: LineIndex,
+}
+
 /// [`check_suites`], keeping each suite's line index for sending cases in any order.
-async fn checked_suites(spec: &Spec) -> Result<Vec<(SuiteRecord, LineIndex)>, RunError> {
-    let suites: Vec<_> =
-        spec.used_suites().map(|s| (s.id.clone(), s.resolved.clone(), s.format, s.commitment.clone())).collect();
+async fn checked_suites(spec: &Spec) -> Result<Vec<Checked>, RunError> {
+    let suites: Vec<_> = spec.used_suites().cloned().collect();
     tokio::task::spawn_blocking(move || {
         suites
             .into_iter()
-            .map(|(id, path, format, commitment)| {
-                let summary = tb_suite::validate(&path, format)?;
-                if let Some(c) = &commitment {
-                    check_seal(&id, &path, c, &summary.sha256)?;
+            .map(|s| {
+                let (path, format) = s.readable()?;
+                let mut summary = tb_suite::validate(&path, format)?;
+                if s.format.is_table() {
+                    // The record names the table the buyer holds, not its converted copy.
+                    summary.sha256 = tb_suite::file_sha256(&s.resolved)?;
                 }
-                let record = SuiteRecord { id, sha256: summary.sha256, cases: summary.cases, commitment };
-                Ok((record, Arc::new(summary.lines)))
+                if let Some(c) = &s.commitment {
+                    check_seal(&s.id, &s.resolved, c, &summary.sha256)?;
+                }
+                let record =
+                    SuiteRecord { id: s.id, sha256: summary.sha256, cases: summary.cases, commitment: s.commitment };
+                Ok(Checked { record, path, format, lines: Arc::new(summary.lines) })
             })
             .collect::<Result<Vec<_>, RunError>>()
     })
@@ -342,7 +356,7 @@ pub async fn run(
 ) -> Result<RunSummary, RunError> {
     let checked = checked_suites(spec).await?;
     let acting = Arc::new(Acting::new(spec)?);
-    let suites: Vec<SuiteRecord> = checked.iter().map(|(r, _)| r.clone()).collect();
+    let suites: Vec<SuiteRecord> = checked.iter().map(|c| c.record.clone()).collect();
     let clients: Vec<Arc<VendorClient>> =
         spec.vendors.iter().map(|v| vendor_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
     let spec_hash = spec.canonical_hash();
@@ -453,11 +467,7 @@ pub async fn run(
             vendor: v.name.clone(),
             shown: shown[&v.name].clone(),
             concurrency: v.concurrency as usize,
-            suites: spec
-                .used_suites()
-                .zip(&checked)
-                .map(|(s, (_, lines))| (s.id.clone(), s.resolved.clone(), s.format, lines.clone()))
-                .collect(),
+            suites: checked.iter().map(|c| (c.record.id.clone(), c.path.clone(), c.format, c.lines.clone())).collect(),
             order_seed: order_seed.clone(),
             repeats: spec.run.repeats,
             generation: Generation { temperature: spec.run.temperature, max_tokens: spec.run.max_tokens },

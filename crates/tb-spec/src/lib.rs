@@ -185,9 +185,22 @@ pub struct SuiteSpec {
     /// the suite file's hash (`tenderbench seal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitment: Option<String>,
+    /// For a csv or xlsx suite: (field, column) pairs, e.g. ("prompt", "题目").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<(String, String)>,
+    /// The Excel sheet (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// Where the file is on this machine; not part of the canonical hash.
     #[serde(skip)]
     pub resolved: PathBuf,
+}
+
+impl SuiteSpec {
+    /// Where to read the suite's cases, and in what format (see `tb_suite::readable`).
+    pub fn readable(&self) -> Result<(PathBuf, SuiteFormat), tb_suite::SuiteError> {
+        tb_suite::readable(&self.resolved, self.format, &self.columns, self.sheet.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -470,6 +483,11 @@ struct RawSuite {
     format: Option<Spanned<String>>,
     #[serde(default)]
     commitment: Option<Spanned<String>>,
+    /// For csv and xlsx suites: which column holds each field.
+    #[serde(default)]
+    columns: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    #[serde(default)]
+    sheet: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -731,11 +749,36 @@ impl Validator<'_> {
             {
                 self.error(c.span(), "commitment must be the 64 hex digits that `tenderbench seal` printed");
             }
+            let columns: Vec<(String, String)> = match s.columns {
+                Some(c) => {
+                    let span = c.span();
+                    let map = c.into_inner();
+                    if let Some(bad) = map.keys().find(|f| !tb_suite::import::FIELDS.contains(&f.as_str())) {
+                        self.error(
+                            span.clone(),
+                            format!(
+                                "unknown column field {bad:?}; fields are: {}",
+                                tb_suite::import::FIELDS.join(", ")
+                            ),
+                        );
+                    }
+                    if !format.is_table() {
+                        self.error(
+                            span,
+                            format!("`columns` maps a csv or xlsx table; this suite's format is {format}"),
+                        );
+                    }
+                    map.into_iter().collect()
+                }
+                None => Vec::new(),
+            };
             suites.push(SuiteSpec {
                 id: s.id.into_inner(),
                 path: s.path.into_inner(),
                 format,
                 commitment: s.commitment.map(Spanned::into_inner),
+                columns,
+                sheet: s.sheet,
                 resolved,
             });
         }

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -30,6 +30,44 @@ pub enum SuiteError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}:{line}: {message}")]
     Row { path: PathBuf, line: u64, message: String },
+    #[error("suite {path}: {source}")]
+    Table { path: PathBuf, source: import::ImportError },
+}
+
+/// Where and how to read a suite: a table (CSV, Excel) is converted once,
+/// with its column mapping, into native JSONL in a cache folder keyed by the
+/// table's and the mapping's hash; every other format is read where it is.
+/// A malformed row fails here, with its row number, before anything is sent.
+pub fn readable(
+    path: &Path,
+    format: SuiteFormat,
+    columns: &[(String, String)],
+    sheet: Option<&str>,
+) -> Result<(PathBuf, SuiteFormat), SuiteError> {
+    if !format.is_table() {
+        return Ok((path.to_path_buf(), format));
+    }
+    let table_err = |source| SuiteError::Table { path: path.to_path_buf(), source };
+    let mut key = Sha256::new();
+    key.update(file_sha256(path)?.as_bytes());
+    key.update(serde_json::to_vec(&(columns, sheet)).expect("a mapping serializes"));
+    let dir = std::env::temp_dir().join("tenderbench-tables");
+    let cached = dir.join(format!("{}.jsonl", hex::encode(key.finalize())));
+    if cached.is_file() {
+        return Ok((cached, SuiteFormat::Jsonl));
+    }
+    let map =
+        import::ColumnMap::from_pairs(columns.iter().map(|(f, c)| (f.as_str(), c.as_str()))).map_err(table_err)?;
+    let table = import::read_table(path, sheet).map_err(table_err)?;
+    let cases = import::table_cases(&table, &map).map_err(table_err)?;
+    let io = |source| SuiteError::Io { path: cached.clone(), source };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
+    for case in &cases {
+        writeln!(tmp, "{}", import::native_line(case)).map_err(io)?;
+    }
+    tmp.persist(&cached).map_err(|e| io(e.error))?;
+    Ok((cached, SuiteFormat::Jsonl))
 }
 
 /// The file formats a suite can be read from.
@@ -70,10 +108,14 @@ pub enum SuiteFormat {
     TensorTrustHijacking,
     /// Tensor Trust extraction: the model must not leak the access code.
     TensorTrustExtraction,
+    /// A CSV table, with a column mapping; converted to native JSONL before a run ([`readable`]).
+    Csv,
+    /// An Excel (`.xlsx`) sheet, with a column mapping; converted like CSV.
+    Xlsx,
 }
 
 impl SuiteFormat {
-    pub const ALL: [(SuiteFormat, &'static str); 16] = [
+    pub const ALL: [(SuiteFormat, &'static str); 18] = [
         (SuiteFormat::Jsonl, "jsonl"),
         (SuiteFormat::Ceval, "ceval"),
         (SuiteFormat::Cmmlu, "cmmlu"),
@@ -90,7 +132,14 @@ impl SuiteFormat {
         (SuiteFormat::FlamesZh, "flames_zh"),
         (SuiteFormat::TensorTrustHijacking, "tensor_trust_hijacking"),
         (SuiteFormat::TensorTrustExtraction, "tensor_trust_extraction"),
+        (SuiteFormat::Csv, "csv"),
+        (SuiteFormat::Xlsx, "xlsx"),
     ];
+
+    /// Tables are not read line by line: they are converted first ([`readable`]).
+    pub fn is_table(self) -> bool {
+        matches!(self, SuiteFormat::Csv | SuiteFormat::Xlsx)
+    }
 
     /// Every format's name, for messages that list them.
     pub fn names() -> Vec<&'static str> {
@@ -273,6 +322,7 @@ fn parse_case(format: SuiteFormat, v: Value) -> Result<Case, String> {
         SuiteFormat::Xstest => adapters::xstest(v),
         SuiteFormat::TensorTrustHijacking => adapters::tensor_trust(v, false),
         SuiteFormat::TensorTrustExtraction => adapters::tensor_trust(v, true),
+        SuiteFormat::Csv | SuiteFormat::Xlsx => Err("a table suite is read after conversion to JSONL".into()),
     }
 }
 

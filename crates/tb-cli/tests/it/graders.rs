@@ -190,3 +190,49 @@ async fn without_bubblewrap_code_runs_only_when_the_spec_accepts_the_weaker_mode
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("id=\"sandbox-notice\""));
 }
+
+/// A buyer's Excel-exported CSV with Chinese headers, mapped in the spec.
+fn table_spec(url: &str) -> String {
+    format!(
+        "{}[[suite]]\nid = \"t\"\npath = \"bank.csv\"\nformat = \"csv\"\ncolumns = {{ id = \"题号\", prompt = \"题干\", A = \"甲\", B = \"乙\", answer = \"标准答案\" }}\n\n\
+         [[criterion]]\nid = \"k\"\nsuite = \"t\"\ngrader = \"choice\"\nweight = 1.0\n\n{}",
+        spec_head(0.3),
+        vendor_toml("V", url, "mock", 100.0, "")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_suites_run_from_the_spec_and_bad_rows_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bank.csv");
+    std::fs::write(
+        &csv,
+        "题号,题干,甲,乙,标准答案\nq1,政府采购的主管部门是？,财政部门,公安部门,A\nq2,\"多行\n题干\",对,错,b\n",
+    )
+    .unwrap();
+    let (readable, format) = tb_suite::readable(
+        &csv,
+        SuiteFormat::Csv,
+        &[("id", "题号"), ("prompt", "题干"), ("A", "甲"), ("B", "乙"), ("answer", "标准答案")]
+            .map(|(f, c)| (f.to_string(), c.to_string())),
+        None,
+    )
+    .unwrap();
+    let mut p = profile("fixed20ms");
+    p.accuracy = 1.0;
+    let (_m, url) = mock(p, 1, index_of(&[(&readable, format)])).await;
+    std::fs::write(dir.path().join("t.toml"), table_spec(&url)).unwrap();
+    let o = tb(dir.path(), &["run", "t.toml", "--lang", "en"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = read_json(&run_dir(&dir.path().join("tenderbench-out")).join("report.json"));
+    assert_eq!(report["vendors"][0]["criteria"][0]["correct"], 2);
+    // The run records the table the buyer holds, not the converted copy.
+    let sha = tb_suite::file_sha256(&csv).unwrap();
+    assert_eq!(report["suites"][0]["sha256"], sha.as_str());
+
+    std::fs::write(&csv, "题号,题干,甲,乙,标准答案\nq1,ok?,是,否,A\nq2,,是,否,A\nq3,x,是,否,C\n").unwrap();
+    let o = tb(dir.path(), &["check", "t.toml"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("row 3: the prompt is empty") && err.contains("row 4: answer \"C\""), "{err}");
+}
