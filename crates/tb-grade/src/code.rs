@@ -266,19 +266,6 @@ fn classify(e: &Execution, token: &str) -> (CodeOutcome, String) {
     (outcome, tail.chars().take(500).collect())
 }
 
-/// The unbiased pass@k estimator (Chen et al., 2021): the chance that at
-/// least one of k samples drawn from n, of which c passed, passes.
-pub fn pass_at_k(n: u64, c: u64, k: u64) -> f64 {
-    if k == 0 || n < k {
-        return f64::NAN;
-    }
-    if n - c < k {
-        return 1.0;
-    }
-    // 1 - C(n-c, k) / C(n, k), as a product to stay finite.
-    1.0 - ((n - c + 1)..=n).map(|i| 1.0 - k as f64 / i as f64).product::<f64>()
-}
-
 /// The verdict as stored JSON.
 pub fn verdict_json(v: &CodeVerdict) -> Value {
     serde_json::to_value(v).unwrap_or_else(|_| json!({ "outcome": "sandbox_error" }))
@@ -315,16 +302,6 @@ mod tests {
         assert_eq!(solution(&g, "    return x\n"), "def f(x):\n    \"\"\"doc\"\"\"\n    return x\n\n");
         assert_eq!(solution(&g, "return x"), "def f(x):\n    \"\"\"doc\"\"\"\n    return x\n");
         assert!(solution(&g, "def f(x):\n    return x").ends_with("\n\ndef f(x):\n    return x\n"));
-    }
-
-    #[test]
-    fn pass_at_k_matches_the_closed_form() {
-        assert_eq!(pass_at_k(10, 0, 1), 0.0);
-        assert!((pass_at_k(10, 3, 1) - 0.3).abs() < 1e-12);
-        // 1 - C(7,2)/C(10,2) = 1 - 21/45
-        assert!((pass_at_k(10, 3, 2) - (1.0 - 21.0 / 45.0)).abs() < 1e-12);
-        assert_eq!(pass_at_k(5, 4, 2), 1.0);
-        assert!(pass_at_k(1, 1, 2).is_nan());
     }
 
     #[test]

@@ -51,6 +51,35 @@ struct Tally {
     errors: u64,
     ungradable: u64,
     outcomes: BTreeMap<String, u64>,
+    /// For pass@k: the case whose samples are being counted (a case's
+    /// repeats arrive together), its samples and passes, and the estimates
+    /// of the cases finished so far.
+    case: Option<String>,
+    case_samples: u64,
+    case_passes: u64,
+    cases: u64,
+    estimate_sum: f64,
+}
+
+impl Tally {
+    fn sample(&mut self, case_id: &str, correct: bool, k: u64) {
+        if self.case.as_deref() != Some(case_id) {
+            self.close_case(k);
+            self.case = Some(case_id.to_string());
+        }
+        self.case_samples += 1;
+        self.case_passes += correct as u64;
+    }
+
+    fn close_case(&mut self, k: u64) {
+        if self.case_samples > 0 {
+            // A case with fewer samples than k (an unfinished run) is estimated at its own size.
+            let k = k.min(self.case_samples);
+            self.estimate_sum += tb_stats::pass_at_k(self.case_samples, self.case_passes, k);
+            self.cases += 1;
+        }
+        (self.case_samples, self.case_passes) = (0, 0);
+    }
 }
 
 #[derive(Default)]
@@ -141,6 +170,8 @@ pub async fn build_visiting(
         .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("stored suites: {e}") })?;
 
     let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
+    let pass_k: HashMap<String, u64> =
+        spec.criteria.iter().filter_map(|c| tb_spec::pass_at_k(&c.metric).map(|k| (c.id.clone(), k as u64))).collect();
     let mut vendors: HashMap<String, VendorTally> = HashMap::new();
     let mut cells = store.cells(run_id);
     while let Some(cell) = cells.try_next().await? {
@@ -169,6 +200,9 @@ pub async fn build_visiting(
             let t = tallies.entry((vendor.clone(), criterion.clone())).or_default();
             t.n += 1;
             t.correct += grade.correct as u64;
+            if let Some(k) = pass_k.get(criterion) {
+                t.sample(&graded.cell.case_id, grade.correct, *k);
+            }
             t.errors += failed as u64;
             if let (false, Some(note)) = (failed, &grade.note) {
                 t.ungradable += tb_grade::is_ungradable(note) as u64;
@@ -187,9 +221,18 @@ pub async fn build_visiting(
         let mut technical = 0.0;
         let mut failed_gates = Vec::new();
         for c in &spec.criteria {
-            let t = tallies.remove(&(v.name.clone(), c.id.clone())).unwrap_or_default();
-            let value = if t.n == 0 { 0.0 } else { t.correct as f64 / t.n as f64 };
-            let (lo, hi) = wilson(t.correct, t.n, CONFIDENCE);
+            let mut t = tallies.remove(&(v.name.clone(), c.id.clone())).unwrap_or_default();
+            let (value, (lo, hi)) = match pass_k.get(&c.id) {
+                Some(&k) => {
+                    t.close_case(k);
+                    let value = if t.cases == 0 { 0.0 } else { t.estimate_sum / t.cases as f64 };
+                    // Over cases, not samples: the samples of one case are not independent.
+                    (value, wilson((value * t.cases as f64).round() as u64, t.cases, CONFIDENCE))
+                }
+                None => {
+                    (if t.n == 0 { 0.0 } else { t.correct as f64 / t.n as f64 }, wilson(t.correct, t.n, CONFIDENCE))
+                }
+            };
             let gate_passed = c.gate.as_ref().map(|g| {
                 let (for_min, for_max) = match g.basis {
                     GateBasis::Point => (value, value),

@@ -256,6 +256,12 @@ pub struct JudgeSpec {
     pub note: Option<String>,
 }
 
+/// The k of a `pass@k` metric: the unbiased chance that at least one of k
+/// samples of a case passes, estimated from the run's repeats.
+pub fn pass_at_k(metric: &str) -> Option<u32> {
+    metric.strip_prefix("pass@")?.parse().ok()
+}
+
 /// The family a model belongs to, read from its name (then its provider).
 pub fn model_family(provider: Option<&str>, model: &str) -> Option<String> {
     const FAMILIES: &[(&str, &str)] = &[
@@ -813,11 +819,21 @@ impl Validator<'_> {
                 }
                 (Some((_, metrics)), None) => metrics[0].to_string(),
                 (Some((g, metrics)), Some(m)) => {
-                    if !metrics.contains(&m.get_ref().as_str()) {
-                        self.error(
+                    match pass_at_k(m.get_ref()) {
+                        // pass@k over the run's repeats works for every grader.
+                        Some(k) if k == 0 || k > repeats => {
+                            self.error(m.span(), format!("{} needs 1 ≤ k ≤ [run] repeats ({repeats})", m.get_ref()))
+                        }
+                        Some(_) => {}
+                        None if !metrics.contains(&m.get_ref().as_str()) => self.error(
                             m.span(),
-                            format!("grader {g} has no metric {:?}; it reports: {}", m.get_ref(), metrics.join(", ")),
-                        );
+                            format!(
+                                "grader {g} has no metric {:?}; it reports: {}, or pass@k with k samples per case",
+                                m.get_ref(),
+                                metrics.join(", ")
+                            ),
+                        ),
+                        None => {}
                     }
                     m.get_ref().clone()
                 }

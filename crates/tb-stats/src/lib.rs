@@ -278,3 +278,33 @@ mod tests {
         }
     }
 }
+
+/// The unbiased pass@k estimator (Chen et al., 2021, "Evaluating Large
+/// Language Models Trained on Code"): the chance that at least one of k
+/// samples drawn without replacement from n, of which c passed, passes.
+/// NaN when fewer than k samples were drawn.
+pub fn pass_at_k(n: u64, c: u64, k: u64) -> f64 {
+    if k == 0 || n < k {
+        return f64::NAN;
+    }
+    if n - c < k {
+        return 1.0;
+    }
+    // 1 − C(n−c, k) / C(n, k), as a product so that it stays finite.
+    1.0 - ((n - c + 1)..=n).map(|i| 1.0 - k as f64 / i as f64).product::<f64>()
+}
+
+#[cfg(test)]
+mod pass_at_k_tests {
+    use super::pass_at_k;
+
+    #[test]
+    fn matches_the_closed_form() {
+        assert_eq!(pass_at_k(10, 0, 1), 0.0);
+        assert!((pass_at_k(10, 3, 1) - 0.3).abs() < 1e-12);
+        // 1 − C(7,2)/C(10,2) = 1 − 21/45
+        assert!((pass_at_k(10, 3, 2) - (1.0 - 21.0 / 45.0)).abs() < 1e-12);
+        assert_eq!(pass_at_k(5, 4, 2), 1.0);
+        assert!(pass_at_k(1, 1, 2).is_nan());
+    }
+}

@@ -236,3 +236,41 @@ async fn csv_suites_run_from_the_spec_and_bad_rows_stop_the_run() {
     let err = stderr(&o);
     assert!(err.contains("row 3: the prompt is empty") && err.contains("row 4: answer \"C\""), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pass_at_k_is_estimated_per_case_from_the_repeats() {
+    let (dir, index) = numeric_suite_dir(30);
+    let (_m, url) = mock(profile("average"), 7, index).await;
+    let spec = format!(
+        "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n\
+         [[criterion]]\nid = \"p1\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 0.5\n\n\
+         [[criterion]]\nid = \"p3\"\nsuite = \"s\"\ngrader = \"numeric\"\nmetric = \"pass@3\"\nweight = 0.5\n\n{}",
+        spec_head(0.3).replace("[run]\nseed = 1\n", "[run]\nseed = 1\nrepeats = 4\n"),
+        vendor_toml("V", &url, "mock", 100.0, "")
+    );
+    std::fs::write(dir.path().join("t.toml"), &spec).unwrap();
+    let o = tb(dir.path(), &["run", "t.toml", "--lang", "en"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run = run_dir(&dir.path().join("tenderbench-out"));
+    // Recompute from the per-cell rows: passes per case, then the estimator.
+    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
+    let mut per_case: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for row in csv.lines().skip(1) {
+        let f: Vec<&str> = row.split(',').collect();
+        let e = per_case.entry(f[4].to_string()).or_default();
+        e.0 += 1;
+        e.1 += (f[f.len() - 2].split(';').next() == Some("true")) as u64;
+    }
+    assert_eq!(per_case.len(), 30);
+    let want: f64 = per_case.values().map(|&(n, c)| tb_stats::pass_at_k(n, c, 3)).sum::<f64>() / 30.0;
+    let report = read_json(&run.join("report.json"));
+    let criteria = &report["vendors"][0]["criteria"];
+    assert_eq!(criteria[0]["n"], 120);
+    assert!((criteria[1]["value"].as_f64().unwrap() - want).abs() < 1e-12);
+    assert!(criteria[1]["value"].as_f64().unwrap() > criteria[0]["value"].as_f64().unwrap());
+    // k beyond the repeats is a spec error.
+    std::fs::write(dir.path().join("t.toml"), spec.replace("pass@3", "pass@5")).unwrap();
+    let o = tb(dir.path(), &["check", "t.toml"]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("pass@5 needs 1 ≤ k ≤ [run] repeats (4)"), "{}", stderr(&o));
+}
