@@ -350,6 +350,16 @@ pub async fn build_visiting(
             .iter()
             .filter_map(|c| tb_grade::by_name(&c.grader).and_then(|g| g.validation()).map(|v| (c.grader.clone(), v)))
             .collect(),
+        judges: spec
+            .judges
+            .iter()
+            .map(|j| JudgeInfo {
+                id: j.id.clone(),
+                model: j.endpoint.model.clone(),
+                family: j.endpoint.family.clone(),
+                note: j.note.clone(),
+            })
+            .collect(),
         sandbox: spec.runs_code().then(|| SandboxInfo {
             isolation: spec.sandbox.isolation.clone(),
             cpu_seconds: spec.sandbox.cpu_seconds,

@@ -42,6 +42,17 @@ pub struct Report {
     /// How vendors' code was run, when a criterion uses the `code` grader.
     #[serde(default)]
     pub sandbox: Option<SandboxInfo>,
+    /// The judge models that graded `judge` criteria, with the spec's note on each.
+    #[serde(default)]
+    pub judges: Vec<JudgeInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JudgeInfo {
+    pub id: String,
+    pub model: String,
+    pub family: Option<String>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -87,6 +87,7 @@ struct Labels {
     grader_quality_line: &'static str,
     sandbox: &'static str,
     weak_sandbox: &'static str,
+    judge: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -140,6 +141,7 @@ const EN: Labels = Labels {
     grader_quality: "Grader quality",
     grader_quality_line: "measured against hand labels: accuracy / sensitivity / specificity on",
     sandbox: "Code sandbox",
+    judge: "Judge model",
     weak_sandbox: "Vendors' code ran in the weaker rlimit-only mode, WITHOUT namespace isolation (no network or file-system confinement), because the buyer chose it in the spec.",
 };
 
@@ -194,6 +196,7 @@ const ZH: Labels = Labels {
     grader_quality: "评分器质量",
     grader_quality_line: "与人工标注对比的实测：准确率 / 灵敏度 / 特异度，样本数",
     sandbox: "代码沙箱",
+    judge: "评审模型",
     weak_sandbox: "投标方代码以较弱的仅资源限制模式运行，没有命名空间隔离（不限制网络和文件系统），这是采购方在规格中选择的。",
 };
 

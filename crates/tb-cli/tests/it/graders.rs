@@ -34,6 +34,8 @@ async fn the_every_grader_example_runs_and_verifies() {
     let report = read_json(&run.join("report.json"));
     assert_eq!(report["sandbox"]["isolation"], "bubblewrap");
     assert_eq!(report["grader_validation"]["refusal"]["n"], 120);
+    assert!(report["judges"][0]["note"].as_str().unwrap().contains("SIMULATED"), "{}", report["judges"]);
+    assert_eq!(report["judges"][0]["family"], "llama");
     let sizes = [20, 20, 30, 30, 40, 30, 30, 20, 20];
     let graders: Vec<_> = report["criteria"].as_array().unwrap().iter().map(|c| c["grader"].clone()).collect();
     for g in ["code", "refusal", "injection", "tool_call", "reference", "judge"] {
