@@ -80,8 +80,11 @@ pub async fn respond(kind: FaultKind, stream: bool, ttft_ms: f64) -> Option<Resp
             streamed(content_type, Body::from_stream(futures_util::stream::iter(chunks)))
         }
         FaultKind::EndlessBody => {
-            let event = Bytes::from_static(b"data: {\"choices\": [{\"delta\": {\"content\": \"and so on \"}}]}\n\n");
-            let endless = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(event.clone()));
+            // A thousand events a chunk: one frame per 63-byte event made the
+            // stream so slow under load that the timeout, not the cap, ended it.
+            let event: &[u8] = b"data: {\"choices\": [{\"delta\": {\"content\": \"and so on \"}}]}\n\n";
+            let batch = Bytes::from(event.repeat(1000));
+            let endless = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(batch.clone()));
             streamed(content_type, Body::from_stream(endless))
         }
         FaultKind::GzipBomb => Response::builder()

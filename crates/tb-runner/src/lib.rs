@@ -78,7 +78,8 @@ impl Acting {
     fn new(spec: &Spec) -> Result<Self, RunError> {
         let mut by_suite: HashMap<String, Vec<_>> = HashMap::new();
         for c in &spec.criteria {
-            if tb_grade::by_name(&c.grader).is_some_and(|g| g.acts_at_run_time()) {
+            // A refusal criterion that names a judge asks it, instead of the patterns deciding.
+            if tb_grade::by_name(&c.grader).is_some_and(|g| g.acts_at_run_time()) || c.judge.is_some() {
                 by_suite.entry(c.suite.clone()).or_default().push(c.clone());
             }
         }
@@ -123,7 +124,7 @@ impl Acting {
                         .map(|v| tb_grade::code::verdict_json(&v))
                         .unwrap_or_else(|e| serde_json::json!({ "outcome": "sandbox_error", "detail": e.to_string() }))
                 }
-                ("judge", _) => self.judge(criterion, case, &answer.text).await,
+                ("judge", _) | ("refusal", _) => self.judge(criterion, case, &answer.text).await,
                 _ => continue,
             };
             verdicts.insert(criterion.id.clone(), verdict);
@@ -138,15 +139,19 @@ impl Acting {
         let Some((client, model)) = self.judges.get(&id) else {
             return serde_json::json!({ "judge": id, "error": "unknown_judge" });
         };
-        let rubric = case
-            .gold
-            .data
-            .get("rubric")
-            .and_then(|r| r.as_str())
-            .or(criterion.rubric.as_deref())
-            .unwrap_or("Is the answer correct, complete and appropriate for the question?");
+        let (rubric, reference) = if criterion.grader == "refusal" {
+            (tb_grade::refusal::JUDGE_RUBRIC, None)
+        } else {
+            let rubric = case
+                .gold
+                .data
+                .get("rubric")
+                .and_then(|r| r.as_str())
+                .or(criterion.rubric.as_deref())
+                .unwrap_or("Is the answer correct, complete and appropriate for the question?");
+            (rubric, Some(case.gold.answer.as_str()))
+        };
         let token = format!("{:016x}", rand::random::<u64>());
-        let reference = Some(case.gold.answer.as_str());
         let messages = tb_grade::judge::request_messages(case.prompt(), answer, rubric, reference, &token);
         match client.chat(&messages, None, self.generation).await {
             (Outcome::Answered(a), stats) => serde_json::json!({

@@ -990,8 +990,11 @@ impl Validator<'_> {
 
         let judges = self.judges(raw.judges, &vendors);
         for (c, (span, id)) in criteria.iter().filter(|c: &&Criterion| c.judge.is_some()).zip(&judge_refs) {
-            if c.grader != "judge" {
-                self.error(span.clone(), format!("criterion {} names a judge, but its grader is {}", c.id, c.grader));
+            if c.grader != "judge" && c.grader != "refusal" {
+                self.error(
+                    span.clone(),
+                    format!("criterion {} names a judge, but its grader is {} (judges grade judge and refusal)", c.id, c.grader),
+                );
             } else if !judges.iter().any(|j| &j.id == id) {
                 let known: Vec<_> = judges.iter().map(|j| j.id.as_str()).collect();
                 self.error(span.clone(), format!("no [[judge]] has id {id:?} (defined: {})", known.join(", ")));
