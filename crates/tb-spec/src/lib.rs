@@ -993,7 +993,10 @@ impl Validator<'_> {
             if c.grader != "judge" && c.grader != "refusal" {
                 self.error(
                     span.clone(),
-                    format!("criterion {} names a judge, but its grader is {} (judges grade judge and refusal)", c.id, c.grader),
+                    format!(
+                        "criterion {} names a judge, but its grader is {} (judges grade judge and refusal)",
+                        c.id, c.grader
+                    ),
                 );
             } else if !judges.iter().any(|j| &j.id == id) {
                 let known: Vec<_> = judges.iter().map(|j| j.id.as_str()).collect();
