@@ -35,12 +35,27 @@ fn write_example(dir: &Path) -> Result<PathBuf, Failure> {
     Ok(dir.join("tender.toml"))
 }
 
+/// How a demo departs from the spec: a real local model added, fewer cases.
+pub struct Rehearsal {
+    /// The local model's base URL, when it joins as a fourth vendor.
+    pub real: Option<String>,
+    /// Only the first N cases of each suite.
+    pub cases: Option<usize>,
+}
+
+/// The local model's name in every output: nobody may mistake it for a bidder.
+pub const LOCAL_MODEL_LABEL: &str = "本地135M模型 local 135M model (SmolLM2, not a bidder)";
+
+/// Cases per suite when the local model takes part and `--cases` is not given.
+const REAL_DEFAULT_CASES: usize = 30;
+
 pub async fn demo(
     spec: Option<PathBuf>,
     db: &Path,
     out: &Path,
     lang: LangArg,
     key: Option<PathBuf>,
+    rehearsal: Rehearsal,
 ) -> Result<ExitCode, Failure> {
     let key_path = match key {
         Some(p) => p,
@@ -65,6 +80,11 @@ pub async fn demo(
         }
     };
     let mut spec = load_spec(&spec_path)?;
+    let cases = rehearsal.cases.or(rehearsal.real.as_ref().map(|_| REAL_DEFAULT_CASES));
+    if let Some(n) = cases {
+        first_cases(&mut spec, n, &out.join("demo-subsets"))?;
+        eprintln!("rehearsing on the first {n} cases of each suite");
+    }
     let suites: Vec<_> =
         spec.used_suites().map(|s| s.readable()).collect::<Result<_, _>>().map_err(crate::bad_input)?;
     let index = Arc::new(index_cases(&suites)?);
@@ -87,6 +107,9 @@ pub async fn demo(
         v.temperature_range = (0.0, 2.0);
         servers.push(task);
     }
+    if let Some(url) = &rehearsal.real {
+        add_local_model(&mut spec, url).await?;
+    }
     for j in spec.judges.iter_mut() {
         // The simulated judge passes an answer that contains the reference answer.
         let mock =
@@ -105,4 +128,55 @@ pub async fn demo(
         s.abort();
     }
     result
+}
+
+/// Points every used suite at a copy of its first `n` cases (tables converted first).
+fn first_cases(spec: &mut tb_spec::Spec, n: usize, dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let used: Vec<String> = spec.used_suites().map(|s| s.id.clone()).collect();
+    for s in spec.suites.iter_mut().filter(|s| used.contains(&s.id)) {
+        let (path, format) = s.readable().map_err(crate::bad_input)?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let head: String = text.lines().filter(|l| !l.trim().is_empty()).take(n).map(|l| format!("{l}\n")).collect();
+        let copy = dir.join(format!("{}.jsonl", s.id));
+        std::fs::write(&copy, head).with_context(|| format!("cannot write {}", copy.display()))?;
+        s.resolved = copy;
+        s.format = format;
+        s.columns.clear();
+        // A sealed suite's copy no longer matches its commitment; a rehearsal does not check it.
+        s.commitment = None;
+    }
+    Ok(())
+}
+
+/// Adds the local model as one more vendor, after checking that it answers.
+/// Its bid is the highest, so it never changes the others' price scores.
+async fn add_local_model(spec: &mut tb_spec::Spec, url: &str) -> Result<(), Failure> {
+    let highest = spec.vendors.iter().map(|v| v.bid_price).fold(1.0, f64::max);
+    let local = tb_spec::VendorSpec {
+        name: LOCAL_MODEL_LABEL.into(),
+        provider: Some("llamacpp".into()),
+        base_url: url.trim_end_matches('/').to_string(),
+        model: "smollm2-135m-instruct".into(),
+        api_key_env: None,
+        bid_price: highest,
+        concurrency: 1,
+        timeout_secs: 180.0,
+        max_retries: 1,
+        stream: true,
+        stream_usage: true,
+        temperature_range: (0.0, 2.0),
+        price_per_mtok_input: None,
+        price_per_mtok_output: None,
+        family: Some("smollm".into()),
+    };
+    let client = tb_runner::vendor_client(&local)?;
+    if let Err(e) = client.list_models().await {
+        return Err(crate::bad_input(anyhow::anyhow!(
+            "the local model does not answer at {url} ({e}); start it with `scripts/local-vendor start`"
+        )));
+    }
+    eprintln!("  {LOCAL_MODEL_LABEL} → real model at {url}");
+    spec.vendors.push(local);
+    Ok(())
 }

@@ -73,6 +73,15 @@ enum Command {
         /// Signing key (default: OUT/demo-key/tenderbench.key, created when missing).
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Add the local real model (scripts/local-vendor start) as a fourth vendor, marked as not a bidder.
+        #[arg(long)]
+        real: bool,
+        /// Where the local model answers.
+        #[arg(long, env = "TENDERBENCH_LOCAL_VENDOR_URL", default_value = "http://127.0.0.1:8090/v1")]
+        real_url: String,
+        /// Rehearse on the first N cases of each suite (default with --real: 30; a 135M model on one thread is slow).
+        #[arg(long)]
+        cases: Option<usize>,
     },
     /// Run a tender spec against the vendors it names.
     Run {
@@ -250,7 +259,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Demo { spec, db, out, lang, key } => demo::demo(spec, &db, &out, lang, key).await,
+            Command::Demo { spec, db, out, lang, key, real, real_url, cases } => {
+                let real = real.then_some(real_url);
+                demo::demo(spec, &db, &out, lang, key, demo::Rehearsal { real, cases }).await
+            }
             Command::Run { spec, db, out, resume, lang, key } => {
                 commands::run(&spec, &db, &out, resume, lang, key).await
             }
