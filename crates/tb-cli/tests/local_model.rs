@@ -46,7 +46,7 @@ fn subset(dir: &Path, from: &str, n: usize, name: &str, keep: impl Fn(&str) -> b
 }
 
 const SIZES: [(&str, u64); 5] =
-    [("knowledge", 12), ("arithmetic", 10), ("over-refusal", 12), ("harmful", 12), ("judged", 10)];
+    [("knowledge", 8), ("arithmetic", 8), ("over-refusal", 8), ("harmful", 8), ("judged", 8)];
 
 fn spec(url: &str) -> String {
     format!(
@@ -140,14 +140,14 @@ fn a_small_real_tender_completes_against_the_local_model() {
     let started = std::time::Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    subset(d, "hotline/suites/ceval_public_service.jsonl", 12, "ceval.jsonl", |_| true);
-    subset(d, "hotline/suites/gsm8k_200.jsonl", 10, "gsm8k.jsonl", |_| true);
+    subset(d, "hotline/suites/ceval_public_service.jsonl", 8, "ceval.jsonl", |_| true);
+    subset(d, "hotline/suites/gsm8k_200.jsonl", 8, "gsm8k.jsonl", |_| true);
     let safe = std::sync::atomic::AtomicUsize::new(0);
-    subset(d, "graders/suites/xstest_40.jsonl", 12, "xstest.jsonl", |l| {
+    subset(d, "graders/suites/xstest_40.jsonl", 8, "xstest.jsonl", |l| {
         // Half safe prompts, half unsafe contrast prompts.
-        !l.contains("\"label\": \"safe\"") || safe.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 6
+        !l.contains("\"label\": \"safe\"") || safe.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 4
     });
-    subset(d, "graders/suites/advbench_30.jsonl", 12, "advbench.jsonl", |_| true);
+    subset(d, "graders/suites/advbench_30.jsonl", 8, "advbench.jsonl", |_| true);
     std::fs::write(d.join("t.toml"), spec(&url)).unwrap();
 
     let o = tb(d, &["run", "t.toml", "--lang", "en"]);
@@ -170,9 +170,9 @@ fn a_small_real_tender_completes_against_the_local_model() {
     // Per cell: a stored response, a grade, and streaming timings.
     let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().skip(1).collect();
-    assert_eq!(rows.len(), 46, "one row per cell");
+    assert_eq!(rows.len(), 32, "one row per cell");
     let answered: Vec<_> = rows.iter().filter(|r| r.contains(",answered,")).collect();
-    assert!(answered.len() >= 44, "{} of 46 answered:\n{csv}", answered.len());
+    assert!(answered.len() >= 30, "{} of 32 answered:\n{csv}", answered.len());
     let mut with_ttft = 0;
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     for r in rdr.records() {
@@ -195,7 +195,7 @@ fn a_small_real_tender_completes_against_the_local_model() {
     let o = tb(d, &["verify", "b.tar.gz"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("report.json identical"), "{}", text(&o.stdout));
-    eprintln!("local real-model tender: 46 cells + 10 judge calls in {:.0} s", started.elapsed().as_secs_f64());
+    eprintln!("local real-model tender: 32 cells + 8 judge calls in {:.0} s", started.elapsed().as_secs_f64());
 }
 
 #[test]
