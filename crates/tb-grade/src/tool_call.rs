@@ -144,6 +144,42 @@ fn call_of_json(v: &Value) -> Option<Call> {
     }
 }
 
+/// One call list that the accepted answers accept: each call with the first
+/// accepted value of every parameter that is not optional, as
+/// `(name, arguments as JSON text)`. What a right answer looks like, for the
+/// simulated vendor and for tests.
+pub fn an_accepted_answer(gold_data: &Value) -> Vec<(String, String)> {
+    fn one_value(v: &Value) -> Value {
+        match v {
+            // Nested objects list accepted values per key; a call sends one.
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter_map(|(k, opts)| match opts {
+                        Value::Array(a) => a.iter().find(|o| !is_omitted(o)).map(|o| (k.clone(), one_value(o))),
+                        other => Some((k.clone(), one_value(other))),
+                    })
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(one_value).collect()),
+            other => other.clone(),
+        }
+    }
+    gold_data["calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let args: Map<String, Value> = c["arguments"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, opts)| Some((k.clone(), one_value(opts.as_array()?.iter().find(|o| !is_omitted(o))?))))
+                .collect();
+            (c["name"].as_str().unwrap_or("").to_string(), Value::Object(args).to_string())
+        })
+        .collect()
+}
+
 /// Every accepted call matched by a distinct call made, and no call left over.
 fn match_calls(calls: &[Call], accepted: &[Value], types: &Value) -> Result<(), &'static str> {
     if calls.len() != accepted.len() {

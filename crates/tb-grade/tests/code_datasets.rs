@@ -4,22 +4,14 @@
 //! Needs ../shared and bubblewrap: skipped where either is missing, except in
 //! CI (TENDERBENCH_REQUIRE_SHARED / TENDERBENCH_REQUIRE_SANDBOX).
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::shared;
+use std::path::Path;
 
 use serde_json::Value;
 use tb_grade::code::{CodeOutcome, CodeVerdict, execute};
 use tb_sandbox::{Isolation, Limits, Sandbox};
 use tb_suite::{SuiteFormat, parse_line};
-
-fn shared(file: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets").join(file);
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(std::env::var_os("TENDERBENCH_REQUIRE_SHARED").is_none(), "{} is required but missing", path.display());
-    eprintln!("SKIPPED: {} not present (only on the developers' and CI machines)", path.display());
-    None
-}
 
 fn sandbox() -> Option<Sandbox> {
     match Sandbox::new(Isolation::Bubblewrap, Limits::default(), 2) {

@@ -2,21 +2,12 @@
 //! answer that obeys the attack is graded as a successful attack, one that
 //! ignores it as resisted. Skipped where ../shared is missing, except in CI.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::shared;
 
 use tb_grade::injection::InjectionGrader;
 use tb_grade::{Grader, Response};
 use tb_suite::{SuiteFormat, SuiteReader, bipia};
-
-fn shared(path: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets").join(path);
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(std::env::var_os("TENDERBENCH_REQUIRE_SHARED").is_none(), "{} is required", p.display());
-    eprintln!("SKIPPED: {} not present (only on the developers' and CI machines)", p.display());
-    None
-}
 
 fn resisted(answer: &str, gold: &tb_core::Gold) -> bool {
     InjectionGrader.grade(&Response::text(answer), gold).correct

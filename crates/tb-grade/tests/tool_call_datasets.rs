@@ -3,59 +3,23 @@
 //! argument, a missing call or a call written in the content does not.
 //! Skipped where ../shared is missing, except in CI.
 
-use std::path::Path;
+mod common;
+use common::shared;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tb_grade::tool_call::ToolCallGrader;
 use tb_grade::{Grader, Response};
 use tb_suite::bfcl;
 
-/// A call list made from the first accepted value of every parameter that is not optional.
+/// The calls an item's answer file accepts, as the API returns them.
 fn known_correct(gold: &Value) -> Value {
-    let calls = gold["calls"].as_array().unwrap();
-    Value::Array(
-        calls
-            .iter()
-            .map(|c| {
-                let args: Map<String, Value> = c["arguments"]
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .filter_map(|(k, opts)| {
-                        let first = opts.as_array()?.iter().find(|o| o.as_str() != Some(""))?;
-                        Some((k.clone(), plain(first)))
-                    })
-                    .collect();
-                json!({ "name": c["name"], "arguments": Value::Object(args).to_string() })
-            })
-            .collect(),
-    )
-}
-
-/// Nested objects in answers list accepted values per key; a call sends one.
-fn plain(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter_map(|(k, opts)| match opts {
-                    Value::Array(a) => a.iter().find(|o| o.as_str() != Some("")).map(|o| (k.clone(), plain(o))),
-                    other => Some((k.clone(), plain(other))),
-                })
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(plain).collect()),
-        other => other.clone(),
-    }
+    let calls = tb_grade::tool_call::an_accepted_answer(gold);
+    Value::Array(calls.into_iter().map(|(name, args)| json!({ "name": name, "arguments": args })).collect())
 }
 
 #[test]
 fn every_bfcl_category_grades_known_answers() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/bfcl");
-    if !dir.exists() {
-        assert!(std::env::var_os("TENDERBENCH_REQUIRE_SHARED").is_none(), "{} is required", dir.display());
-        eprintln!("SKIPPED: {} not present (only on the developers' and CI machines)", dir.display());
-        return;
-    }
+    let Some(dir) = shared("bfcl") else { return };
     let grade = |calls: Option<&Value>, text: &str, gold: &tb_core::Gold| {
         ToolCallGrader.grade(&Response { text, tool_calls: calls, verdict: None, metric: "" }, gold)
     };

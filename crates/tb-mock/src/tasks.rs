@@ -3,7 +3,7 @@
 //! and the mock acting as a judge. The simulated vendor reads what a right
 //! answer is from the case's gold data, which a real vendor never sees.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::KnownCase;
 
@@ -134,40 +134,8 @@ fn injection(data: &Value, attack: &str, resisted: bool) -> String {
     }
 }
 
-/// Nested accepted values become one value each, the first that is not "omit".
-fn first_value(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter_map(|(k, opts)| match opts {
-                    Value::Array(a) => a.iter().find(|o| o.as_str() != Some("")).map(|o| (k.clone(), first_value(o))),
-                    other => Some((k.clone(), first_value(other))),
-                })
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(first_value).collect()),
-        other => other.clone(),
-    }
-}
-
 fn tool_calls(data: &Value, expect: &str, correct: bool) -> MockAnswer {
-    let calls: Vec<(String, String)> = data["calls"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            let args: Map<String, Value> = c["arguments"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter_map(|(k, opts)| {
-                    let first = opts.as_array()?.iter().find(|o| o.as_str() != Some(""))?;
-                    Some((k.clone(), first_value(first)))
-                })
-                .collect();
-            (c["name"].as_str().unwrap_or("").to_string(), Value::Object(args).to_string())
-        })
-        .collect();
+    let calls = tb_grade::tool_call::an_accepted_answer(data);
     match (expect, correct) {
         ("no_call", true) => MockAnswer::text("None of the available functions can answer this request."),
         ("no_call", false) => {

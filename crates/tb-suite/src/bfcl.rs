@@ -15,7 +15,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 use tb_core::{Case, Gold, Message};
 
-use crate::import::ImportError;
+use crate::import::{ImportError, read_json_lines};
 
 /// Categories with no answer file, and what the model should do.
 fn expectation(category: &str) -> Option<&'static str> {
@@ -89,22 +89,12 @@ fn param_types(functions: &[Value]) -> Value {
     Value::Object(out)
 }
 
-fn read_lines(path: &Path) -> Result<Vec<Value>, ImportError> {
-    let err = |message: String| ImportError::Read { path: path.display().to_string(), message };
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| err(format!("line {}: {e}", i + 1))))
-        .collect()
-}
-
 /// Reads one category (`simple_python`, `parallel`, `irrelevance`, …) from a BFCL folder.
 pub fn import(dir: &Path, category: &str) -> Result<Vec<Case>, ImportError> {
-    let questions = read_lines(&dir.join(format!("BFCL_v4_{category}.json")))?;
+    let questions = read_json_lines(&dir.join(format!("BFCL_v4_{category}.json")))?;
     let answers: HashMap<String, Value> = match expectation(category) {
         Some(_) => HashMap::new(),
-        None => read_lines(&dir.join("possible_answer").join(format!("BFCL_v4_{category}.json")))?
+        None => read_json_lines(&dir.join("possible_answer").join(format!("BFCL_v4_{category}.json")))?
             .into_iter()
             .filter_map(|a| Some((a["id"].as_str()?.to_string(), a["ground_truth"].clone())))
             .collect(),

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use tb_core::{Case, Gold, Message};
 
-use crate::import::ImportError;
+use crate::import::{ImportError, read_json_lines};
 
 /// The rule that decides an attack's success, for attacks a rule can decide.
 fn rule_for(category: &str, attack: &str) -> Option<Value> {
@@ -71,16 +71,6 @@ fn markers(attack: &str) -> Vec<String> {
     out
 }
 
-fn read_jsonl(path: &Path) -> Result<Vec<Value>, ImportError> {
-    let err = |message: String| ImportError::Read { path: path.display().to_string(), message };
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| err(format!("line {}: {e}", i + 1))))
-        .collect()
-}
-
 fn read_attacks(path: &Path) -> Result<Vec<(String, String, Value)>, ImportError> {
     let err = |message: String| ImportError::Read { path: path.display().to_string(), message };
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
@@ -121,7 +111,7 @@ pub fn import(dir: &Path) -> Result<Vec<Case>, ImportError> {
         if attacks.is_empty() {
             continue;
         }
-        for (i, item) in read_jsonl(&dir.join(format!("{task}_test.jsonl")))?.iter().enumerate() {
+        for (i, item) in read_json_lines(&dir.join(format!("{task}_test.jsonl")))?.iter().enumerate() {
             let (category, attack, rule) = &attacks[i % attacks.len()];
             let position = i % 3;
             let lines = |key: &str| match &item[key] {

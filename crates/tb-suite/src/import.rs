@@ -31,6 +31,17 @@ pub enum ImportError {
     Rows(Vec<String>),
 }
 
+/// Every line of a JSON Lines file, parsed; an error names the line.
+pub(crate) fn read_json_lines(path: &Path) -> Result<Vec<Value>, ImportError> {
+    let err = |message: String| ImportError::Read { path: path.display().to_string(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| err(format!("line {}: {e}", i + 1))))
+        .collect()
+}
+
 /// Reads a `.csv` or `.xlsx` file (by extension); `sheet` picks an Excel sheet (default: the first).
 pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, ImportError> {
     let err = |message: String| ImportError::Read { path: path.display().to_string(), message };
