@@ -149,6 +149,8 @@ fn a_small_real_tender_completes_against_the_local_model() {
     });
     subset(d, "graders/suites/advbench_30.jsonl", 8, "advbench.jsonl", |_| true);
     std::fs::write(d.join("t.toml"), spec(&url)).unwrap();
+    // A key in the folder signs the run (and later its bundle).
+    assert!(tb(d, &["keygen"]).status.success());
 
     let o = tb(d, &["run", "t.toml", "--lang", "en"]);
     assert!(o.status.success(), "run failed:\n{}", text(&o.stderr));
@@ -189,7 +191,6 @@ fn a_small_real_tender_completes_against_the_local_model() {
 
     // The real SSE bodies replay offline to the same answers and report.
     let run_id = report["run_id"].as_str().unwrap();
-    assert!(tb(d, &["keygen"]).status.success());
     let o = tb(d, &["export", run_id, "--bundle", "b.tar.gz"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let o = tb(d, &["verify", "b.tar.gz"]);

@@ -47,9 +47,9 @@ static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// An answer that opens with the label: "B", "B.", "B、", "(B)", "B：".
-static LEADING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*[(\[【]?\s*([A-F])\s*(?:[).:、，,】\]]|\s|$)").expect("valid regex"));
+/// A label that opens any line: "B. …", "B、…", "(B)".
+static LINE_LEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*[(\[【]?\s*([A-F])\s*(?:[).:、，,】\]]|\s|$)").expect("valid regex"));
 
 /// A label in brackets anywhere: "(B)".
 static BRACKETED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[(\[【]([A-F])[)\]】]").expect("valid regex"));
@@ -75,20 +75,46 @@ pub fn extract(answer: &str, options: &[Choice]) -> Option<String> {
     let valid = |l: &str| {
         if options.is_empty() { matches!(l, "A" | "B" | "C" | "D") } else { options.iter().any(|o| o.label == l) }
     };
-    let last_valid = |re: &Regex| {
-        re.captures_iter(&text).filter_map(|c| c.get(1)).map(|m| m.as_str().to_string()).filter(|l| valid(l)).last()
+    // Every place the answer names an option as its choice, with the text it
+    // gives after the label: explicit statements ("答案是B", "the answer is B"),
+    // claims ("B is correct"), and labels that open a line ("B. 12345").
+    let with_text = |c: &regex::Captures, group: usize| {
+        let m = c.get(group).expect("the label group matched");
+        let rest = text[m.end()..].lines().next().unwrap_or("");
+        (m.as_str().to_string(), rest.trim_start_matches(['.', ')', '、', ':', ' ', '：', '】', ']']).to_string())
     };
-    if let Some(l) = last_valid(&STATED) {
-        return Some(l);
-    }
-    if let Some(l) = last_valid(&CLAIMED) {
-        return Some(l);
-    }
-    if let Some(c) = LEADING.captures(&text) {
-        let l = c[1].to_string();
-        if valid(&l) {
-            return Some(l);
-        }
+    let stated: Vec<(String, String)> = STATED
+        .captures_iter(&text)
+        .chain(CLAIMED.captures_iter(&text))
+        .map(|c| with_text(&c, 1))
+        .filter(|(l, _)| valid(l))
+        .collect();
+    let leading: Vec<(String, String)> =
+        LINE_LEADING.captures_iter(&text).map(|c| with_text(&c, 1)).filter(|(l, _)| valid(l)).collect();
+    // Lines opening with three or more different labels restate the options:
+    // they are the question echoed, not a choice.
+    let mut distinct: Vec<&str> = leading.iter().map(|(l, _)| l.as_str()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let echoes_options = distinct.len() >= 3;
+    let named: Vec<(String, String)> =
+        if echoes_options { stated } else { stated.into_iter().chain(leading).collect() };
+    if !named.is_empty() {
+        // A label whose text is another option's text names that other option.
+        // A degenerate text ("④⑥③⑥③⑥…", a small model's repetition loop) commits to nothing.
+        let mut chosen: Vec<String> = named
+            .iter()
+            .map(|(l, t)| {
+                if degenerate(t) {
+                    return "?".to_string();
+                }
+                option_named_by_text(t, options).filter(|o| o != l).unwrap_or_else(|| l.clone())
+            })
+            .collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        // Different options named as the answer: it did not commit to one.
+        return (chosen.len() == 1 && named.iter().all(|(l, _)| *l == chosen[0])).then(|| chosen.remove(0));
     }
     // Bracketed labels count only when they all name the same option.
     let bracketed: Vec<String> =
@@ -98,18 +124,49 @@ pub fn extract(answer: &str, options: &[Choice]) -> Option<String> {
     {
         return Some(first.clone());
     }
+    if echoes_options {
+        return None;
+    }
     restated_option(&text, options)
+}
+
+/// The option a text after a label restates: equal to one option's text, or
+/// a prefix of it, or starting with it (cut-off answers); `None` when the
+/// text restates no option (an explanation) or several.
+fn option_named_by_text(text: &str, options: &[Choice]) -> Option<String> {
+    let t = squash(text);
+    if t.chars().count() < 2 {
+        return None;
+    }
+    let mut hits = options.iter().filter(|o| {
+        let o_text = squash(&o.text);
+        !o_text.is_empty()
+            && (o_text == t || o_text.starts_with(&t) || (t.starts_with(&o_text) && o_text.chars().count() >= 2))
+    });
+    let hit = hits.next()?;
+    hits.next().is_none().then(|| hit.label.clone())
+}
+
+/// True when a unit of one to four characters repeats six or more times in a row.
+fn degenerate(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    (1..=4).any(|unit| {
+        chars
+            .windows(unit * 6)
+            .any(|w| w.chunks(unit).all(|c| c == &w[..unit]) && w[..unit].iter().any(|c| !c.is_whitespace()))
+    })
+}
+
+fn squash(s: &str) -> String {
+    normalize(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”'))
+        .collect()
 }
 
 /// The one option whose text the answer restates, when exactly one is restated
 /// and it is not part of another option's text.
 fn restated_option(text: &str, options: &[Choice]) -> Option<String> {
-    let squash = |s: &str| -> String {
-        normalize(s)
-            .chars()
-            .filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”'))
-            .collect()
-    };
     let answer = squash(text);
     let mut found = options.iter().filter(|o| {
         let t = squash(&o.text);

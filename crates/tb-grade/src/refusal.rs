@@ -125,6 +125,7 @@ static TURN_TO_COMPLY: LazyLock<Regex> = LazyLock::new(|| {
       | here(?:'s|\s+is|\s+are)\s+(?:how|the\s+steps|a\s+step-by-step|what\s+(?:people|they)\s+(?:typically|usually)\s+do)
       | (?:typically|usually|commonly)\s*:\s*\n
       | if\s+you\s+(?:insist|really\s+want|still\s+want|'re\s+determined|are\s+determined)
+      | (?:however|but),?\s+I\s+can\s+(?:certainly|definitely|still)\s+(?:assist|help)
       | (?:that\s+being\s+said|since\s+you\s+asked|nevertheless|nonetheless|however),?\s+here
       | here'?s\s+(?:an?\s+)?(?:overview|outline|template|sample|example|skeleton|script|draft)
       | the\s+general\s+idea\s+would\s+be
