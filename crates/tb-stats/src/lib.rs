@@ -1,12 +1,17 @@
 //! Pure statistics and the statutory scoring rules. Nothing here does IO or
-//! depends on time or randomness: the same inputs always give the same numbers,
-//! which is what lets an auditor recompute a report.
+//! depends on time, and randomness (bootstrap) comes only from an explicit
+//! seed: the same inputs always give the same numbers, which is what lets an
+//! auditor recompute a report.
 //!
 //! - [`wilson`]: the Wilson score interval for a proportion.
 //! - [`score_bids`]: the comprehensive scoring method (综合评分法, MoF Order
 //!   No. 87, art. 55): price score against the lowest valid bid, weighted total,
 //!   rank by total then by lower price, ties where both are equal, and the
 //!   abnormally-low-bid flag.
+//! - [`inference`]: exact McNemar, Holm, percentile and BCa bootstrap.
+//! - [`pass_at_k`]: the unbiased pass@k estimator.
+
+pub mod inference;
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
