@@ -51,6 +51,9 @@ struct Tally {
     errors: u64,
     ungradable: u64,
     outcomes: BTreeMap<String, u64>,
+    /// Per case position (repeat 0): 0 not answered, 1 wrong, 2 right; for
+    /// the paired comparisons between vendors.
+    by_case: Vec<u8>,
     /// For pass@k: the case whose samples are being counted (a case's
     /// repeats arrive together), its samples and passes, and the estimates
     /// of the cases finished so far.
@@ -203,6 +206,13 @@ pub async fn build_visiting(
             if let Some(k) = pass_k.get(criterion) {
                 t.sample(&graded.cell.case_id, grade.correct, *k);
             }
+            if graded.cell.repeat == 0 && !failed {
+                let at = graded.cell.seq as usize;
+                if t.by_case.len() <= at {
+                    t.by_case.resize(at + 1, 0);
+                }
+                t.by_case[at] = 1 + grade.correct as u8;
+            }
             t.errors += failed as u64;
             if let (false, Some(note)) = (failed, &grade.note) {
                 t.ungradable += tb_grade::is_ungradable(note) as u64;
@@ -214,6 +224,7 @@ pub async fn build_visiting(
 
     let expected_per_vendor: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
     let mut vendor_reports = Vec::new();
+    let mut outcomes_by_case: HashMap<(String, String), Vec<u8>> = HashMap::new();
     let mut bids = Vec::new();
     for v in &spec.vendors {
         let vt = vendors.remove(&v.name).unwrap_or_default();
@@ -222,6 +233,7 @@ pub async fn build_visiting(
         let mut failed_gates = Vec::new();
         for c in &spec.criteria {
             let mut t = tallies.remove(&(v.name.clone(), c.id.clone())).unwrap_or_default();
+            outcomes_by_case.insert((v.name.clone(), c.id.clone()), std::mem::take(&mut t.by_case));
             let (value, (lo, hi)) = match pass_k.get(&c.id) {
                 Some(&k) => {
                     t.close_case(k);
@@ -275,6 +287,7 @@ pub async fn build_visiting(
             bid_price: v.bid_price,
             qualified,
             rank: None,
+            tie_band: None,
             technical_score: 0.0,
             price_score: None,
             total_score: None,
@@ -305,7 +318,14 @@ pub async fn build_visiting(
         vr.rank = scored.rank;
         vr.abnormally_low = scored.abnormally_low;
     }
+    let mut comparisons = compare_vendors(&spec, &vendor_reports, &outcomes_by_case);
+    assign_tie_bands(&mut vendor_reports, &comparisons);
     if let Some(codes) = &blind {
+        for c in &mut comparisons {
+            for name in [&mut c.a, &mut c.b] {
+                *name = codes.get(name.as_str()).cloned().unwrap_or_else(|| "V-?".into());
+            }
+        }
         for v in &mut vendor_reports {
             v.name = codes.get(&v.name).cloned().unwrap_or_else(|| "V-?".into());
             v.model = MASKED.into();
@@ -345,6 +365,8 @@ pub async fn build_visiting(
             price_weight: spec.tender.price_weight,
             technical_weight: spec.technical_weight(),
         },
+        significance: spec.scoring.significance,
+        comparisons,
         grader_validation: spec
             .criteria
             .iter()
@@ -372,4 +394,89 @@ pub async fn build_visiting(
         vendors: vendor_reports,
         ranking,
     })
+}
+
+/// Every pair of vendors compared on the cases both answered: per criterion
+/// exact McNemar, and the total score by a paired bootstrap; the total-score
+/// p-values are Holm-adjusted across the pairs.
+fn compare_vendors(
+    spec: &Spec,
+    vendors: &[VendorReport],
+    by_case: &HashMap<(String, String), Vec<u8>>,
+) -> Vec<Comparison> {
+    let empty = Vec::new();
+    let mut out = Vec::new();
+    for (i, a) in vendors.iter().enumerate() {
+        for b in &vendors[i + 1..] {
+            let mut criteria = Vec::new();
+            let mut scaled = Vec::new();
+            for c in &spec.criteria {
+                let xa = by_case.get(&(a.name.clone(), c.id.clone())).unwrap_or(&empty);
+                let xb = by_case.get(&(b.name.clone(), c.id.clone())).unwrap_or(&empty);
+                let mut p = tb_stats::inference::Paired::default();
+                for (&ra, &rb) in xa.iter().zip(xb) {
+                    if ra > 0 && rb > 0 {
+                        p.n += 1;
+                        p.only_a += (ra == 2 && rb == 1) as u64;
+                        p.only_b += (ra == 1 && rb == 2) as u64;
+                    }
+                }
+                // A unit of accuracy moves the total by this many points.
+                scaled.push((spec.technical_weight() * 100.0 * c.weight, p));
+                criteria.push(CriterionComparison {
+                    id: c.id.clone(),
+                    n: p.n,
+                    only_a: p.only_a,
+                    only_b: p.only_b,
+                    p_mcnemar: tb_stats::inference::mcnemar_exact(p.only_a, p.only_b),
+                });
+            }
+            let difference = a.total_score.zip(b.total_score).map(|(x, y)| x - y);
+            // The seed is the run's, mixed with the pair, so a report recomputes exactly.
+            let seed = spec.run.seed ^ tb_core::cell_digest(&a.name, &b.name, "", 0) as u64;
+            let p = difference.map(|d| {
+                tb_stats::inference::paired_total_p(d, &scaled, spec.scoring.bootstrap_resamples as usize, seed)
+            });
+            out.push(Comparison {
+                a: a.name.clone(),
+                b: b.name.clone(),
+                total_difference: difference,
+                total_p: p,
+                total_p_holm: None,
+                tied: None,
+                criteria,
+            });
+        }
+    }
+    let tested: Vec<usize> = (0..out.len()).filter(|&i| out[i].total_p.is_some()).collect();
+    let adjusted =
+        tb_stats::inference::holm(&tested.iter().map(|&i| out[i].total_p.unwrap_or(1.0)).collect::<Vec<_>>());
+    for (&i, p) in tested.iter().zip(adjusted) {
+        out[i].total_p_holm = Some(p);
+        out[i].tied = Some(p >= spec.scoring.significance);
+    }
+    out
+}
+
+/// Bands over the ranking: a vendor joins the band of the one ranked above
+/// when its total does not differ significantly from that band's first.
+fn assign_tie_bands(vendors: &mut [VendorReport], comparisons: &[Comparison]) {
+    let tied = |x: &str, y: &str| {
+        comparisons.iter().any(|c| ((c.a == x && c.b == y) || (c.a == y && c.b == x)) && c.tied == Some(true))
+    };
+    let mut order: Vec<usize> = (0..vendors.len()).filter(|&i| vendors[i].rank.is_some()).collect();
+    order.sort_by_key(|&i| vendors[i].rank);
+    let mut band = 0;
+    let mut leader: Option<String> = None;
+    for i in order {
+        let name = vendors[i].name.clone();
+        match &leader {
+            Some(l) if tied(l, &name) => {}
+            _ => {
+                band += 1;
+                leader = Some(name);
+            }
+        }
+        vendors[i].tie_band = Some(band);
+    }
 }

@@ -45,6 +45,41 @@ pub struct Report {
     /// The judge models that graded `judge` criteria, with the spec's note on each.
     #[serde(default)]
     pub judges: Vec<JudgeInfo>,
+    /// The level below which a Holm-adjusted p-value makes a difference real.
+    #[serde(default)]
+    pub significance: f64,
+    /// Every pair of vendors, compared on the cases both answered.
+    #[serde(default)]
+    pub comparisons: Vec<Comparison>,
+}
+
+/// Two vendors compared: their difference in total score and per criterion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    /// a's total minus b's (null when either is unranked).
+    pub total_difference: Option<f64>,
+    /// Two-sided p-value of the total difference, paired bootstrap over cases.
+    pub total_p: Option<f64>,
+    /// The same, Holm-adjusted across all pairs.
+    pub total_p_holm: Option<f64>,
+    /// Not significantly different at the report's level: statistically tied.
+    pub tied: Option<bool>,
+    pub criteria: Vec<CriterionComparison>,
+}
+
+/// One criterion, two vendors, the cases both answered (first repeat).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CriterionComparison {
+    pub id: String,
+    pub n: u64,
+    /// Cases only a got right.
+    pub only_a: u64,
+    /// Cases only b got right.
+    pub only_b: u64,
+    /// Exact McNemar two-sided p-value.
+    pub p_mcnemar: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,6 +128,9 @@ pub struct VendorReport {
     pub qualified: bool,
     /// Null when not ranked.
     pub rank: Option<u32>,
+    /// Ranked vendors in one band are statistically tied (see `comparisons`).
+    #[serde(default)]
+    pub tie_band: Option<u32>,
     pub technical_score: f64,
     pub price_score: Option<f64>,
     pub total_score: Option<f64>,

@@ -88,6 +88,13 @@ struct Labels {
     sandbox: &'static str,
     weak_sandbox: &'static str,
     judge: &'static str,
+    band: &'static str,
+    comparisons: &'static str,
+    pair: &'static str,
+    difference: &'static str,
+    tied: &'static str,
+    per_criterion: &'static str,
+    comparison_method: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -142,6 +149,13 @@ const EN: Labels = Labels {
     grader_quality_line: "measured against hand labels: accuracy / sensitivity / specificity on",
     sandbox: "Code sandbox",
     judge: "Judge model",
+    band: "Tie band",
+    comparisons: "Are the differences real? Paired comparisons",
+    pair: "Vendors",
+    difference: "Total difference",
+    tied: "Statistically tied",
+    per_criterion: "Per criterion: cases only the first / only the second got right, exact McNemar p",
+    comparison_method: "Compared on the cases both vendors answered (first repeat). The total-score p-value comes from a paired bootstrap over cases (the run's seed), Holm-adjusted across all pairs; ranked vendors whose adjusted p is at or above the report's significance level share a tie band.",
     weak_sandbox: "Vendors' code ran in the weaker rlimit-only mode, WITHOUT namespace isolation (no network or file-system confinement), because the buyer chose it in the spec.",
 };
 
@@ -197,6 +211,13 @@ const ZH: Labels = Labels {
     grader_quality_line: "与人工标注对比的实测：准确率 / 灵敏度 / 特异度，样本数",
     sandbox: "代码沙箱",
     judge: "评审模型",
+    band: "并列组",
+    comparisons: "差异是否真实：成对比较",
+    pair: "供应商",
+    difference: "综合得分差",
+    tied: "统计上并列",
+    per_criterion: "各评分项：仅前者答对 / 仅后者答对的题数，精确 McNemar p 值",
+    comparison_method: "在两家都作答的题目上比较（第一次重复）。综合得分差的 p 值由按题配对的自助法（使用本次运行的随机种子）计算，并在所有配对间做 Holm 校正；校正后 p 值不低于报告显著性水平的已排名供应商属于同一并列组。",
     weak_sandbox: "投标方代码以较弱的仅资源限制模式运行，没有命名空间隔离（不限制网络和文件系统），这是采购方在规格中选择的。",
 };
 

@@ -173,6 +173,26 @@ pub struct Scoring {
     /// A bid this fraction below the average of the other valid bids is flagged
     /// as abnormally low (the rule sets no number; 0.2 is common practice).
     pub abnormally_low_below_average: f64,
+    /// Differences in total score with a Holm-adjusted p-value at or above
+    /// this are shown as statistical ties.
+    #[serde(default = "default_significance", skip_serializing_if = "is_default_significance")]
+    pub significance: f64,
+    /// Resamples of the paired bootstrap behind those p-values.
+    #[serde(default = "default_resamples", skip_serializing_if = "is_default_resamples")]
+    pub bootstrap_resamples: u32,
+}
+
+fn default_significance() -> f64 {
+    0.05
+}
+fn is_default_significance(x: &f64) -> bool {
+    *x == default_significance()
+}
+fn default_resamples() -> u32 {
+    10_000
+}
+fn is_default_resamples(x: &u32) -> bool {
+    *x == default_resamples()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -466,11 +486,24 @@ struct RawScoring {
     decimals: u32,
     #[serde(default = "default_abnormal")]
     abnormally_low_below_average: Spanned<f64>,
+    #[serde(default = "default_significance_spanned")]
+    significance: Spanned<f64>,
+    #[serde(default = "default_resamples")]
+    bootstrap_resamples: u32,
+}
+
+fn default_significance_spanned() -> Spanned<f64> {
+    Spanned::new(0..0, default_significance())
 }
 
 impl Default for RawScoring {
     fn default() -> Self {
-        RawScoring { decimals: default_decimals(), abnormally_low_below_average: default_abnormal() }
+        RawScoring {
+            decimals: default_decimals(),
+            abnormally_low_below_average: default_abnormal(),
+            significance: default_significance_spanned(),
+            bootstrap_resamples: default_resamples(),
+        }
     }
 }
 fn default_decimals() -> u32 {
@@ -716,6 +749,10 @@ impl Validator<'_> {
         let repeats = *raw.run.repeats.get_ref();
         if repeats == 0 {
             self.error(raw.run.repeats.span(), "repeats must be at least 1");
+        }
+        let significance = *raw.scoring.significance.get_ref();
+        if !(significance > 0.0 && significance < 0.5) {
+            self.error(raw.scoring.significance.span(), "significance must be a level between 0 and 0.5 (e.g. 0.05)");
         }
         let abnormal = *raw.scoring.abnormally_low_below_average.get_ref();
         if !(0.0..1.0).contains(&abnormal) {
@@ -1018,7 +1055,12 @@ impl Validator<'_> {
                 temperature: raw.run.temperature,
                 max_tokens: raw.run.max_tokens,
             },
-            scoring: Scoring { decimals: raw.scoring.decimals, abnormally_low_below_average: abnormal },
+            scoring: Scoring {
+                decimals: raw.scoring.decimals,
+                abnormally_low_below_average: abnormal,
+                significance,
+                bootstrap_resamples: raw.scoring.bootstrap_resamples,
+            },
             suites,
             criteria,
             vendors,

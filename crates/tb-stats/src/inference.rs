@@ -5,6 +5,7 @@
 //! - [`holm`]: Holm's step-down adjustment across several comparisons.
 //! - [`bootstrap`]: percentile and BCa (bias-corrected and accelerated)
 //!   intervals of any statistic of one sample.
+//! - [`paired_total_p`]: whether two vendors' total scores really differ.
 //!
 //! Checked against SciPy and statsmodels (`fixtures/reference.py` and the
 //! values it wrote), and by simulation that 95% intervals cover the truth 95%
@@ -116,6 +117,58 @@ pub fn bootstrap(
         }
     };
     Some((quantile(&stats, lo_q), quantile(&stats, hi_q)))
+}
+
+/// One criterion's pass/fail outcomes of two vendors on the cases both answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Paired {
+    /// Cases both answered.
+    pub n: u64,
+    /// Cases only the first passed.
+    pub only_a: u64,
+    /// Cases only the second passed.
+    pub only_b: u64,
+}
+
+impl Paired {
+    /// The first vendor's accuracy minus the second's, on these cases.
+    pub fn difference(&self) -> f64 {
+        if self.n == 0 { 0.0 } else { (self.only_a as f64 - self.only_b as f64) / self.n as f64 }
+    }
+}
+
+/// Two-sided p-value that a difference in total score between two vendors is
+/// zero, by a paired bootstrap: the cases of every criterion are resampled,
+/// and each criterion moves the total by `scale` points per unit of accuracy
+/// difference. With pass/fail outcomes a resample only changes the counts of
+/// discordant pairs, which are drawn from their multinomial distribution —
+/// two binomial draws per criterion, whatever the number of cases.
+pub fn paired_total_p(observed: f64, criteria: &[(f64, Paired)], resamples: usize, seed: u64) -> f64 {
+    use rand_distr::{Binomial, Distribution};
+    if resamples == 0 {
+        return 1.0;
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut at_most_zero, mut at_least_zero) = (0usize, 0usize);
+    for _ in 0..resamples {
+        let mut diff = observed;
+        for (scale, p) in criteria {
+            if p.n == 0 || *scale == 0.0 {
+                continue;
+            }
+            let p10 = p.only_a as f64 / p.n as f64;
+            let p01 = p.only_b as f64 / p.n as f64;
+            let n10 = Binomial::new(p.n, p10).map(|b| b.sample(&mut rng)).unwrap_or(0);
+            let rest = p.n - n10;
+            let q = if p10 < 1.0 { (p01 / (1.0 - p10)).clamp(0.0, 1.0) } else { 0.0 };
+            let n01 = Binomial::new(rest, q).map(|b| b.sample(&mut rng)).unwrap_or(0);
+            let resampled = (n10 as f64 - n01 as f64) / p.n as f64;
+            diff += scale * (resampled - p.difference());
+        }
+        at_most_zero += (diff <= 0.0) as usize;
+        at_least_zero += (diff >= 0.0) as usize;
+    }
+    (2.0 * at_most_zero.min(at_least_zero) as f64 / resamples as f64).min(1.0)
 }
 
 /// The q-quantile of sorted values, interpolating linearly between ranks.
@@ -231,6 +284,21 @@ mod tests {
         assert_eq!(a, bootstrap(&xs, mean, 0.95, 2000, BootstrapMethod::Bca, 42));
         assert_ne!(a, bootstrap(&xs, mean, 0.95, 2000, BootstrapMethod::Bca, 43));
         assert_eq!(bootstrap(&[], mean, 0.95, 10, BootstrapMethod::Percentile, 1), None);
+    }
+
+    #[test]
+    fn paired_total_p_tells_real_differences_from_noise() {
+        // 1,000 cases: 60 only A passed, 20 only B: a real difference.
+        let real = Paired { n: 1000, only_a: 60, only_b: 20 };
+        assert!(paired_total_p(real.difference() * 70.0, &[(70.0, real)], 10_000, 1) < 0.001);
+        // 200 cases: 12 against 9: noise.
+        let noise = Paired { n: 200, only_a: 12, only_b: 9 };
+        let p = paired_total_p(noise.difference() * 70.0, &[(70.0, noise)], 10_000, 1);
+        // McNemar's exact test on the same counts agrees it is not significant.
+        assert!(p > 0.3 && mcnemar_exact(12, 9) > 0.3, "{p}");
+        // A price difference with no technical difference is not noise.
+        assert_eq!(paired_total_p(5.0, &[(70.0, Paired { n: 100, only_a: 0, only_b: 0 })], 1000, 1), 0.0);
+        assert_eq!(paired_total_p(0.0, &[(70.0, Paired::default())], 1000, 1), 1.0);
     }
 
     /// 95% intervals must cover the true value 95% of the time (± 1.5 points)

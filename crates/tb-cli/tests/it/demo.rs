@@ -79,3 +79,35 @@ async fn every_example_runs_as_a_demo() {
     }
     assert!(seen >= 1, "no example found in {}", examples.display());
 }
+
+/// Five bidders where two have the same simulated accuracy: the report puts
+/// them in one tie band and gives the p-values that say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_vendors_two_statistically_tied_at_the_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/tie/tender.toml");
+    let o = tb(dir.path(), &["demo", spec.to_str().unwrap(), "--lang", "en"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run = run_dir(&dir.path().join("tenderbench-out"));
+    let report = read_json(&run.join("report.json"));
+    let band = |name: &str| {
+        report["vendors"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap()["tie_band"].clone()
+    };
+    // A and D are both simulated 'strong': first and second, in one band.
+    let top: Vec<_> = report["ranking"].as_array().unwrap()[..2].iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(top.contains(&"Bidder A") && top.contains(&"Bidder D"), "{top:?}");
+    assert_eq!(band("Bidder A"), 1);
+    assert_eq!(band("Bidder D"), 1);
+    assert_eq!(band("Bidder B"), 2, "the third is significantly behind the top");
+    let pair = report["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["a"] == "Bidder A" && c["b"] == "Bidder D")
+        .unwrap();
+    assert_eq!(pair["tied"], true);
+    assert!(pair["total_p_holm"].as_f64().unwrap() >= 0.05);
+    assert_eq!(report["significance"], 0.05);
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("id=\"comparisons\""));
+}
