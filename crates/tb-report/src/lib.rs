@@ -245,13 +245,21 @@ pub async fn build_visiting(
                     (if t.n == 0 { 0.0 } else { t.correct as f64 / t.n as f64 }, wilson(t.correct, t.n, CONFIDENCE))
                 }
             };
-            let gate_passed = c.gate.as_ref().map(|g| {
+            let gate_status = c.gate.as_ref().map(|g| {
                 let (for_min, for_max) = match g.basis {
                     GateBasis::Point => (value, value),
                     GateBasis::Bound => (lo, hi),
                 };
-                g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m)
+                let cases = if pass_k.contains_key(&c.id) { t.cases } else { t.n };
+                if g.min_samples.is_some_and(|m| cases < m) {
+                    "insufficient_evidence"
+                } else if g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m) {
+                    "passed"
+                } else {
+                    "failed"
+                }
             });
+            let gate_passed = gate_status.map(|s| s == "passed");
             if gate_passed == Some(false) {
                 failed_gates.push(c.id.clone());
             }
@@ -268,6 +276,7 @@ pub async fn build_visiting(
                 errors: t.errors,
                 ungradable: t.ungradable,
                 gate_passed,
+                gate_status: gate_status.map(str::to_string),
                 outcomes: t.outcomes,
             });
         }

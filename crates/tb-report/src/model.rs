@@ -166,6 +166,10 @@ pub struct CriterionResult {
     pub ungradable: u64,
     /// Null when the criterion has no gate.
     pub gate_passed: Option<bool>,
+    /// `passed`, `failed`, or `insufficient_evidence` (fewer cases than the
+    /// gate's `min_samples`: never read as passed). Null without a gate.
+    #[serde(default)]
+    pub gate_status: Option<String>,
     /// Why answers were judged wrong or ungradable, counted (e.g. for `code`:
     /// `wrong_answer`, `timeout`, `syntax_error`).
     #[serde(default)]
