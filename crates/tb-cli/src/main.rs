@@ -7,6 +7,7 @@
 mod commands;
 mod demo;
 mod integrity;
+mod plan;
 mod progress;
 mod suites;
 
@@ -149,6 +150,19 @@ enum Command {
     },
     /// Re-grade and re-score a stored run from its transcripts (no vendor is called); the audit log keeps both reports.
     Regrade(StoredRunArgs),
+    /// Before bidding: the smallest accuracy difference each criterion's suite can detect, and the cases a target difference needs.
+    Plan {
+        spec: PathBuf,
+        /// Chance of detecting a real difference of that size.
+        #[arg(long, default_value_t = 0.8)]
+        power: f64,
+        /// Accuracy the vendors are expected near.
+        #[arg(long, default_value_t = 0.8)]
+        baseline: f64,
+        /// The difference (fraction) to size the suites for.
+        #[arg(long, default_value_t = 0.05)]
+        target: f64,
+    },
     /// Validate a spec and its suites and probe each vendor, without running the suites.
     Check { spec: PathBuf },
     /// Render a stored run again.
@@ -277,6 +291,9 @@ fn main() -> ExitCode {
             Command::Verify { bundle, expect_key } => integrity::verify(&bundle, expect_key.as_deref()).await,
             Command::Regrade(a) => integrity::regrade(&a.run_id, &a.db, &a.out, &a.key, a.lang).await,
             Command::Check { spec } => commands::check(&spec).await,
+            Command::Plan { spec, power, baseline, target } => {
+                plan::plan(&spec, plan::PlanArgs { power, baseline, target }).await
+            }
             Command::Report { run_id, format, lang, db, out } => {
                 commands::report(&run_id, format, lang, &db, out).await
             }

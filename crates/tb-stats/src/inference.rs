@@ -171,6 +171,39 @@ pub fn paired_total_p(observed: f64, criteria: &[(f64, Paired)], resamples: usiz
     (2.0 * at_most_zero.min(at_least_zero) as f64 / resamples as f64).min(1.0)
 }
 
+/// Cohen's h: the arcsine-transformed difference of two proportions.
+pub fn cohens_h(p1: f64, p2: f64) -> f64 {
+    2.0 * p1.sqrt().asin() - 2.0 * p2.sqrt().asin()
+}
+
+fn z_sum(alpha: f64, power: f64) -> f64 {
+    let normal = Normal::standard();
+    normal.inverse_cdf(1.0 - alpha / 2.0) + normal.inverse_cdf(power)
+}
+
+/// Cases each vendor must answer for a two-sided test at `alpha` to tell
+/// accuracies `p1` and `p2` apart with probability `power` (normal
+/// approximation on Cohen's h, as statsmodels' `NormalIndPower` solves it,
+/// less its negligible opposite tail).
+pub fn cases_needed(p1: f64, p2: f64, alpha: f64, power: f64) -> f64 {
+    let h = cohens_h(p1, p2).abs();
+    if h == 0.0 {
+        return f64::INFINITY;
+    }
+    2.0 * (z_sum(alpha, power) / h).powi(2)
+}
+
+/// The smallest drop below accuracy `p` that `n` cases per vendor detect at
+/// `alpha` with probability `power`.
+pub fn min_detectable_difference(n: f64, p: f64, alpha: f64, power: f64) -> f64 {
+    if n <= 0.0 {
+        return f64::NAN;
+    }
+    let h = z_sum(alpha, power) * (2.0 / n).sqrt();
+    let angle = (2.0 * p.sqrt().asin() - h).max(0.0);
+    p - (angle / 2.0).sin().powi(2)
+}
+
 /// The q-quantile of sorted values, interpolating linearly between ranks.
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
@@ -192,7 +225,28 @@ mod tests {
     use crate::wilson;
 
     #[derive(serde::Deserialize)]
+    struct PowerCase {
+        p1: f64,
+        p2: f64,
+        alpha: f64,
+        power: f64,
+        n: f64,
+    }
+
+    #[test]
+    fn power_matches_statsmodels() {
+        for c in reference().power {
+            let n = cases_needed(c.p1, c.p2, c.alpha, c.power);
+            assert!((n - c.n).abs() / c.n < 1e-3, "{} vs {}: {n} vs {}", c.p1, c.p2, c.n);
+            // And back: with that many cases, the detectable difference is the one asked for.
+            let d = min_detectable_difference(c.n, c.p2.max(c.p1), c.alpha, c.power);
+            assert!((d - (c.p2 - c.p1).abs()).abs() < 2e-3, "{d}");
+        }
+    }
+
+    #[derive(serde::Deserialize)]
     struct Reference {
+        power: Vec<PowerCase>,
         wilson: Vec<WilsonCase>,
         mcnemar: Vec<McNemarCase>,
         holm: Vec<HolmCase>,

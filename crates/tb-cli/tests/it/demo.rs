@@ -111,3 +111,21 @@ async fn five_vendors_two_statistically_tied_at_the_top() {
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
     assert!(html.contains("id=\"comparisons\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_says_what_the_example_can_tell_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hotline/tender.toml");
+    let o = tb(dir.path(), &["plan", spec.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // 198 cases at 80% accuracy, α = 0.05, power 0.8: 12.3 points; 5 points need 1,092 cases.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("knowledge") && l.contains("198") && l.contains("12.3pt") && l.ends_with("1092")),
+        "{out}"
+    );
+    let o = tb(dir.path(), &["plan", spec.to_str().unwrap(), "--power", "1.5"]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--power must be between 0 and 1"));
+}
