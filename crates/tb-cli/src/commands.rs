@@ -51,7 +51,9 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
             e @ (RunError::Suite(_)
             | RunError::SpecChanged { .. }
             | RunError::SuiteChanged { .. }
-            | RunError::Sealed { .. }),
+            | RunError::Sealed { .. }
+            | RunError::OverBudget { .. }
+            | RunError::BudgetWithoutPrice(_)),
         ) => {
             return Err(bad_input(e));
         }

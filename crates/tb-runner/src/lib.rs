@@ -56,6 +56,13 @@ pub enum RunError {
     #[error("run {0} has already finished; nothing to resume")]
     AlreadyFinished(String),
     #[error(
+        "vendor {vendor}: the worst case costs {worst_case:.2} ({cases} calls × {max_tokens} max_tokens at the quoted output \
+         price), above the budget of {budget:.2} per vendor; raise [run] budget_per_vendor, lower max_tokens, or send fewer cases"
+    )]
+    OverBudget { vendor: String, worst_case: f64, cases: u64, max_tokens: u32, budget: f64 },
+    #[error("vendor {0}: [run] budget_per_vendor needs the vendor's price_per_mtok_output to know what a call costs")]
+    BudgetWithoutPrice(String),
+    #[error(
         "the code grader needs a sandbox, and {0}. Install bubblewrap (Debian: apt install bubblewrap), or accept \
          the weaker rlimit-only mode with `isolation = \"rlimit_only\"` under [sandbox] in the spec"
     )]
@@ -360,6 +367,7 @@ pub async fn run(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunSummary, RunError> {
     let checked = checked_suites(spec).await?;
+    check_budget(spec, checked.iter().map(|c| c.record.cases).sum())?;
     let acting = Arc::new(Acting::new(spec)?);
     let suites: Vec<SuiteRecord> = checked.iter().map(|c| c.record.clone()).collect();
     let clients: Vec<Arc<VendorClient>> =
@@ -463,6 +471,7 @@ pub async fn run(
 
     let mut vendors = JoinSet::new();
     let mut skipped = 0u64;
+    let mut spends: Vec<(String, Arc<Spend>)> = Vec::new();
     for (v, client) in spec.vendors.iter().zip(clients) {
         let done = if opts.resume.is_some() { store.finished_digests(&run_id, &v.name).await? } else { HashSet::new() };
         skipped += done.len() as u64;
@@ -482,6 +491,15 @@ pub async fn run(
             cancel: cancel.clone(),
             progress: progress.clone(),
             acting: acting.clone(),
+            spend: spec.run.budget_per_vendor.map(|budget| {
+                let spend = Arc::new(Spend {
+                    budget,
+                    per_mtok: (v.price_per_mtok_input.unwrap_or(0.0), v.price_per_mtok_output.unwrap_or(0.0)),
+                    spent: std::sync::Mutex::new(0.0),
+                });
+                spends.push((v.name.clone(), spend.clone()));
+                spend
+            }),
         };
         vendors.spawn(job.run());
     }
@@ -504,13 +522,25 @@ pub async fn run(
     let (stored_now, mut log) = writer.await.map_err(|e| RunError::Internal(format!("writer task: {e}")))??;
     let total = per_vendor_total * spec.vendors.len() as u64;
     let stored = store.count_cells(&run_id).await?;
-    let status = if first_error.is_none() && stored == total && !*cancel.borrow_and_update() {
+    // A vendor stopped at its budget ends the run as finished: its missing
+    // cells are a result (it is incomplete, so not qualified), not a reason to resume.
+    let over_budget: Vec<String> = spends.iter().filter(|(_, s)| s.reached()).map(|(name, _)| name.clone()).collect();
+    let all_there = stored == total || !over_budget.is_empty();
+    let status = if first_error.is_none() && all_there && !*cancel.borrow_and_update() {
         RunStatus::Finished
     } else {
         RunStatus::Interrupted
     };
     let kind = if status == RunStatus::Finished { "run_finished" } else { "run_interrupted" };
-    let mut closing = vec![log.append(kind, &serde_json::json!({ "cells_stored": stored, "cells_total": total }))];
+    let mut closing = Vec::new();
+    for (name, spend) in spends.iter().filter(|(_, s)| s.reached()) {
+        let spent = *spend.spent.lock().unwrap_or_else(|e| e.into_inner());
+        closing.push(log.append(
+            "vendor_budget_reached",
+            &serde_json::json!({ "vendor": name, "spent": spent, "budget": spend.budget }),
+        ));
+    }
+    closing.push(log.append(kind, &serde_json::json!({ "cells_stored": stored, "cells_total": total })));
     closing.push(log.checkpoint());
     store.append_audit(&closing).await?;
     store.set_run_status(&run_id, status).await?;
@@ -642,6 +672,47 @@ async fn write_cells(
     Ok((stored, log))
 }
 
+/// Refuses a run whose worst case (every call answering `max_tokens` at the
+/// quoted output price) exceeds the per-vendor budget.
+fn check_budget(spec: &Spec, cases: u64) -> Result<(), RunError> {
+    let Some(budget) = spec.run.budget_per_vendor else { return Ok(()) };
+    let calls = cases * spec.run.repeats as u64;
+    for v in &spec.vendors {
+        let price = v.price_per_mtok_output.ok_or_else(|| RunError::BudgetWithoutPrice(v.name.clone()))?;
+        let worst_case = calls as f64 * spec.run.max_tokens as f64 * price / 1e6;
+        if worst_case > budget {
+            return Err(RunError::OverBudget {
+                vendor: v.name.clone(),
+                worst_case,
+                cases: calls,
+                max_tokens: spec.run.max_tokens,
+                budget,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What a vendor's calls have cost so far, against its budget.
+struct Spend {
+    budget: f64,
+    per_mtok: (f64, f64),
+    spent: std::sync::Mutex<f64>,
+}
+
+impl Spend {
+    fn add(&self, outcome: &Outcome) {
+        if let Outcome::Answered(tb_core::Answer { usage: Some(u), .. }) = outcome {
+            let cost = (u.prompt_tokens as f64 * self.per_mtok.0 + u.completion_tokens as f64 * self.per_mtok.1) / 1e6;
+            *self.spent.lock().unwrap_or_else(|e| e.into_inner()) += cost;
+        }
+    }
+
+    fn reached(&self) -> bool {
+        *self.spent.lock().unwrap_or_else(|e| e.into_inner()) >= self.budget
+    }
+}
+
 struct VendorJob {
     run_id: String,
     vendor: String,
@@ -659,6 +730,8 @@ struct VendorJob {
     cancel: watch::Receiver<bool>,
     progress: Arc<dyn Progress>,
     acting: Arc<Acting>,
+    /// Present when the spec sets a budget: a vendor that reaches it is sent nothing more.
+    spend: Option<Arc<Spend>>,
 }
 
 impl VendorJob {
@@ -720,6 +793,12 @@ impl VendorJob {
                         p = permits.clone().acquire_owned() => p.map_err(|e| RunError::Internal(e.to_string()))?,
                         _ = cancelled(&mut self.cancel) => break 'suites,
                     };
+                    // Checked with a permit in hand, so every call that finished
+                    // meanwhile is counted: at most `concurrency` calls overshoot.
+                    if self.spend.as_ref().is_some_and(|s| s.reached()) {
+                        // The cells not sent stay missing: the vendor's run is incomplete.
+                        break 'suites;
+                    }
                     if *self.cancel.borrow() {
                         break 'suites;
                     }
@@ -733,8 +812,12 @@ impl VendorJob {
                     let case = case.clone();
                     let g = self.generation;
                     let acting = self.acting.clone();
+                    let spend = self.spend.clone();
                     in_flight.spawn(async move {
                         let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
+                        if let Some(spend) = &spend {
+                            spend.add(&outcome);
+                        }
                         let verdicts = acting.verdicts(&key.suite, &case, &outcome).await;
                         let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts);
                         // The writer outlives every request task unless the run is failing.

@@ -153,6 +153,11 @@ pub struct RunSettings {
     pub seed: u64,
     pub temperature: f64,
     pub max_tokens: u32,
+    /// The most any one vendor's calls may cost, in the bids' currency, from
+    /// the vendor's quoted token prices: a run whose worst case exceeds it
+    /// does not start, and a vendor that reaches it is sent nothing more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_per_vendor: Option<f64>,
 }
 
 /// How the `code` grader's sandbox runs vendors' programs (`[sandbox]`).
@@ -484,11 +489,20 @@ struct RawRun {
     temperature: f64,
     #[serde(default = "default_max_tokens")]
     max_tokens: u32,
+    #[serde(default)]
+    budget_per_vendor: Option<Spanned<f64>>,
 }
 
 impl Default for RawRun {
     fn default() -> Self {
-        RawRun { blind: false, repeats: one(), seed: 0, temperature: 0.0, max_tokens: default_max_tokens() }
+        RawRun {
+            blind: false,
+            repeats: one(),
+            seed: 0,
+            temperature: 0.0,
+            max_tokens: default_max_tokens(),
+            budget_per_vendor: None,
+        }
     }
 }
 
@@ -770,6 +784,13 @@ impl Validator<'_> {
         if repeats == 0 {
             self.error(raw.run.repeats.span(), "repeats must be at least 1");
         }
+        let budget_per_vendor = raw.run.budget_per_vendor.map(|b| {
+            let amount = *b.get_ref();
+            if !(amount > 0.0 && amount.is_finite()) {
+                self.error(b.span(), "budget_per_vendor must be a positive amount");
+            }
+            amount
+        });
         let significance = *raw.scoring.significance.get_ref();
         if !(significance > 0.0 && significance < 0.5) {
             self.error(raw.scoring.significance.span(), "significance must be a level between 0 and 0.5 (e.g. 0.05)");
@@ -1089,6 +1110,7 @@ impl Validator<'_> {
                 seed: raw.run.seed,
                 temperature: raw.run.temperature,
                 max_tokens: raw.run.max_tokens,
+                budget_per_vendor,
             },
             scoring: Scoring {
                 decimals: raw.scoring.decimals,

@@ -62,3 +62,32 @@ async fn hand_computed_scores_totals_and_ranks() {
     assert_eq!(v(3, "abnormally_low"), true, "100 < 0.8 × avg(150, 80, 150) = 101.33");
     assert_eq!(v(0, "abnormally_low"), false, "150 ≥ 0.8 × avg(80, 150, 100)");
 }
+
+/// The budget: a worst case above it stops the run before anything is sent;
+/// a vendor whose spend reaches it mid-run is sent nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_refuses_the_run_or_stops_the_vendor() {
+    let (dir, index) = numeric_suite_dir(200);
+    let (m, url) = mock(profile("fixed20ms"), 1, index).await;
+    let prices = "price_per_mtok_input = 1000000\nprice_per_mtok_output = 1000000\nconcurrency = 1";
+    let spec = |budget: &str| {
+        numeric_spec(&vendor_toml("V", &url, "mock", 100.0, prices))
+            .replace("[run]\nseed = 1\n", &format!("[run]\nseed = 1\nmax_tokens = 10\nbudget_per_vendor = {budget}\n"))
+    };
+    // Worst case: 200 calls × 10 tokens × 1 per token = 2,000 > 1,000.
+    std::fs::write(dir.path().join("t.toml"), spec("1000")).unwrap();
+    let o = tb(dir.path(), &["run", "t.toml"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the worst case costs 2000.00"), "{}", stderr(&o));
+    assert_eq!(m.request_counts().values().sum::<u64>(), 0, "nothing was sent");
+    // Within the worst case, but input tokens count too: the spend reaches the budget mid-run.
+    std::fs::write(dir.path().join("t.toml"), spec("2500")).unwrap();
+    let o = tb(dir.path(), &["run", "t.toml"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = read_json(&run_dir(&dir.path().join("tenderbench-out")).join("report.json"));
+    let v = &report["vendors"][0];
+    let cells = v["cells"].as_u64().unwrap();
+    assert!(cells > 0 && cells < 200, "stopped mid-run at {cells} cells");
+    assert_eq!(v["complete"], false);
+    assert!(v["cost"].as_f64().unwrap() >= 2500.0 && v["cost"].as_f64().unwrap() < 2600.0, "{}", v["cost"]);
+}
