@@ -341,6 +341,7 @@ pub async fn build_visiting(
             v.provider = None;
         }
     }
+    let sensitivity = sensitivity_of(&spec, &vendor_reports);
     let mut ranking: Vec<&VendorReport> = vendor_reports.iter().filter(|v| v.rank.is_some()).collect();
     ranking.sort_by_key(|v| v.rank);
     let ranking = ranking.into_iter().map(|v| v.name.clone()).collect();
@@ -375,6 +376,7 @@ pub async fn build_visiting(
             technical_weight: spec.technical_weight(),
         },
         significance: spec.scoring.significance,
+        sensitivity,
         comparisons,
         grader_validation: spec
             .criteria
@@ -488,4 +490,29 @@ fn assign_tie_bands(vendors: &mut [VendorReport], comparisons: &[Comparison]) {
         }
         vendors[i].tie_band = Some(band);
     }
+}
+
+/// The first place's sensitivity to each weight, among the ranked vendors.
+fn sensitivity_of(spec: &Spec, vendors: &[VendorReport]) -> Option<Sensitivity> {
+    let ranked: Vec<&VendorReport> = vendors.iter().filter(|v| v.rank.is_some()).collect();
+    if ranked.len() < 2 {
+        return None;
+    }
+    let leader = ranked.iter().position(|v| v.rank == Some(1))?;
+    let values: Vec<Vec<f64>> = ranked.iter().map(|v| v.criteria.iter().map(|c| c.value).collect()).collect();
+    let weights: Vec<f64> = spec.criteria.iter().map(|c| c.weight).collect();
+    let prices: Vec<f64> = ranked.iter().map(|v| v.price_score.unwrap_or(0.0)).collect();
+    let (per_criterion, price) =
+        tb_stats::first_place_sensitivity(&values, &weights, &prices, spec.tender.price_weight, leader);
+    let shift = |id: String, s: tb_stats::WeightShift| WeightShift {
+        id,
+        weight: s.weight,
+        change: s.change,
+        new_leader: s.new_leader.map(|i| ranked[i].name.clone()),
+    };
+    Some(Sensitivity {
+        leader: ranked[leader].name.clone(),
+        criteria: spec.criteria.iter().zip(per_criterion).map(|(c, s)| shift(c.id.clone(), s)).collect(),
+        price_weight: shift("price".into(), price),
+    })
 }

@@ -51,6 +51,28 @@ pub struct Report {
     /// Every pair of vendors, compared on the cases both answered.
     #[serde(default)]
     pub comparisons: Vec<Comparison>,
+    /// How far each weight must move before the first place changes.
+    #[serde(default)]
+    pub sensitivity: Option<Sensitivity>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sensitivity {
+    pub leader: String,
+    /// One per criterion, in spec order; the other weights rescale to keep the sum.
+    pub criteria: Vec<WeightShift>,
+    pub price_weight: WeightShift,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WeightShift {
+    /// The criterion's id, or `price`.
+    pub id: String,
+    pub weight: f64,
+    /// The smallest signed change at which another bidder's total reaches the
+    /// leader's (before rounding); null when no change within 0..1 does.
+    pub change: Option<f64>,
+    pub new_leader: Option<String>,
 }
 
 /// Two vendors compared: their difference in total score and per criterion.

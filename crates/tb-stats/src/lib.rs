@@ -313,3 +313,97 @@ mod pass_at_k_tests {
         assert!(pass_at_k(1, 1, 2).is_nan());
     }
 }
+
+/// How far one weight must move before the first place changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightShift {
+    /// The weight's value in the spec.
+    pub weight: f64,
+    /// The smallest change (signed) at which another bidder's total reaches
+    /// the leader's; null when no change within 0..1 does it.
+    pub change: Option<f64>,
+    /// Index of the bidder that would then lead.
+    pub new_leader: Option<usize>,
+}
+
+/// Sensitivity of the first place. `values[v][c]` is bidder v's value
+/// (0..1) on criterion c, `weights[c]` the criterion weights (summing to 1),
+/// `price_scores[v]` the price scores, `price_weight` the price weight; only
+/// ranked bidders are given, the leader at `leader`. When one criterion weight
+/// moves, the others are rescaled so the weights still sum to 1; totals are
+/// compared before rounding. Returns one shift per criterion, then the price
+/// weight's.
+pub fn first_place_sensitivity(
+    values: &[Vec<f64>],
+    weights: &[f64],
+    price_scores: &[f64],
+    price_weight: f64,
+    leader: usize,
+) -> (Vec<WeightShift>, WeightShift) {
+    let technical = |v: usize, w: &[f64]| 100.0 * values[v].iter().zip(w).map(|(x, w)| x * w).sum::<f64>();
+    let total = |v: usize, w: &[f64], pw: f64| (1.0 - pw) * technical(v, w) + pw * price_scores[v];
+    // Totals are linear in the shift, so each rival's crossing is one division.
+    let smallest = |at: &dyn Fn(usize, f64) -> f64, lo: f64, hi: f64| -> (Option<f64>, Option<usize>) {
+        let mut best: Option<(f64, usize)> = None;
+        for rival in (0..values.len()).filter(|&r| r != leader) {
+            let gap0 = at(leader, 0.0) - at(rival, 0.0);
+            let slope = (at(leader, 1.0) - at(rival, 1.0)) - gap0;
+            if slope == 0.0 {
+                continue;
+            }
+            let d = -gap0 / slope;
+            if d >= lo && d <= hi && best.is_none_or(|(b, _)| d.abs() < b.abs()) {
+                best = Some((d, rival));
+            }
+        }
+        (best.map(|b| b.0), best.map(|b| b.1))
+    };
+    let per_criterion = (0..weights.len())
+        .map(|c| {
+            let shifted = |d: f64| -> Vec<f64> {
+                let rest = 1.0 - weights[c];
+                weights
+                    .iter()
+                    .enumerate()
+                    .map(|(k, w)| {
+                        if k == c {
+                            w + d
+                        } else if rest > 0.0 {
+                            w * (rest - d) / rest
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            };
+            let at = |v: usize, d: f64| total(v, &shifted(d), price_weight);
+            let (change, new_leader) = smallest(&at, -weights[c], 1.0 - weights[c]);
+            WeightShift { weight: weights[c], change, new_leader }
+        })
+        .collect();
+    let at = |v: usize, d: f64| total(v, weights, price_weight + d);
+    let (change, new_leader) = smallest(&at, -price_weight, 1.0 - price_weight);
+    (per_criterion, WeightShift { weight: price_weight, change, new_leader })
+}
+
+#[cfg(test)]
+mod sensitivity_tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed_crossings() {
+        // Two criteria 0.5/0.5, price weight 0.3. A: 0.9, 0.6 (tech 75), price 80 → 76.5.
+        // B: 0.6, 0.8 (tech 70), price 100 → 79. B leads.
+        let values = vec![vec![0.9, 0.6], vec![0.6, 0.8]];
+        let (shifts, price) = first_place_sensitivity(&values, &[0.5, 0.5], &[80.0, 100.0], 0.3, 1);
+        // Price weight: 0.7·75 + 0.3·80 vs 0.7·70 + 0.3·100; totals meet when
+        // (1−p)·5 = p·20, p = 0.2: a change of −0.1.
+        assert!((price.change.unwrap() + 0.1).abs() < 1e-12);
+        assert_eq!(price.new_leader, Some(0));
+        // Criterion 1's weight up by d (criterion 2's down by d): A's tech 75 + 30d,
+        // B's 70 − 20d; 0.7·(5 + 50d) = 0.3·(100 − 80) → d = (6/0.7 − 5)/50.
+        let d = (6.0 / 0.7 - 5.0) / 50.0;
+        assert!((shifts[0].change.unwrap() - d).abs() < 1e-12, "{:?}", shifts[0]);
+        assert!((shifts[1].change.unwrap() + d).abs() < 1e-12);
+    }
+}

@@ -32,6 +32,12 @@ async fn demo_ranks_by_simulated_accuracy_and_intervals_cover_it() {
     }
     // Ranked in the order of accuracy; the weak one fails the 60% knowledge gate.
     assert_eq!(report["ranking"], serde_json::json!(["Bidder A", "Bidder B"]));
+    // A leads on both criteria: no criterion weight can change that, a higher price weight can (B bids lower).
+    let sensitivity = &report["sensitivity"];
+    assert_eq!(sensitivity["leader"], "Bidder A");
+    assert!(sensitivity["criteria"].as_array().unwrap().iter().all(|w| w["change"].is_null()), "{sensitivity}");
+    assert!(sensitivity["price_weight"]["change"].as_f64().unwrap() > 0.0);
+    assert_eq!(sensitivity["price_weight"]["new_leader"], "Bidder B");
     assert_eq!(vendors[2]["qualified"], false);
     assert_eq!(vendors[2]["rank"], serde_json::Value::Null);
     assert_eq!(vendors[2]["criteria"][0]["gate_passed"], false);
