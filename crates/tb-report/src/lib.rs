@@ -65,20 +65,21 @@ struct Tally {
 }
 
 impl Tally {
-    fn sample(&mut self, case_id: &str, correct: bool, k: u64) {
+    fn sample(&mut self, case_id: &str, correct: bool, m: tb_spec::PerCaseMetric) {
         if self.case.as_deref() != Some(case_id) {
-            self.close_case(k);
+            self.close_case(m);
             self.case = Some(case_id.to_string());
         }
         self.case_samples += 1;
         self.case_passes += correct as u64;
     }
 
-    fn close_case(&mut self, k: u64) {
+    fn close_case(&mut self, m: tb_spec::PerCaseMetric) {
         if self.case_samples > 0 {
             // A case with fewer samples than k (an unfinished run) is estimated at its own size.
-            let k = k.min(self.case_samples);
-            self.estimate_sum += tb_stats::pass_at_k(self.case_samples, self.case_passes, k);
+            let k = (m.k as u64).min(self.case_samples);
+            let estimate = if m.all { tb_stats::pass_hat_k } else { tb_stats::pass_at_k };
+            self.estimate_sum += estimate(self.case_samples, self.case_passes, k);
             self.cases += 1;
         }
         (self.case_samples, self.case_passes) = (0, 0);
@@ -173,8 +174,8 @@ pub async fn build_visiting(
         .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("stored suites: {e}") })?;
 
     let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
-    let pass_k: HashMap<String, u64> =
-        spec.criteria.iter().filter_map(|c| tb_spec::pass_at_k(&c.metric).map(|k| (c.id.clone(), k as u64))).collect();
+    let pass_k: HashMap<String, tb_spec::PerCaseMetric> =
+        spec.criteria.iter().filter_map(|c| tb_spec::per_case_metric(&c.metric).map(|m| (c.id.clone(), m))).collect();
     let mut vendors: HashMap<String, VendorTally> = HashMap::new();
     let mut cells = store.cells(run_id);
     while let Some(cell) = cells.try_next().await? {

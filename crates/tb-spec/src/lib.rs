@@ -301,10 +301,21 @@ pub struct JudgeSpec {
     pub note: Option<String>,
 }
 
-/// The k of a `pass@k` metric: the unbiased chance that at least one of k
-/// samples of a case passes, estimated from the run's repeats.
-pub fn pass_at_k(metric: &str) -> Option<u32> {
-    metric.strip_prefix("pass@")?.parse().ok()
+/// A metric over each case's k samples, estimated from the run's repeats:
+/// `pass@k`, the chance that at least one of k samples passes, or `pass^k`,
+/// the chance that all k do (consistency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerCaseMetric {
+    pub k: u32,
+    /// `pass^k` (all k pass) rather than `pass@k` (at least one).
+    pub all: bool,
+}
+
+pub fn per_case_metric(metric: &str) -> Option<PerCaseMetric> {
+    if let Some(k) = metric.strip_prefix("pass@") {
+        return k.parse().ok().map(|k| PerCaseMetric { k, all: false });
+    }
+    metric.strip_prefix("pass^")?.parse().ok().map(|k| PerCaseMetric { k, all: true })
 }
 
 /// The family a model belongs to, read from its name (then its provider).
@@ -897,8 +908,8 @@ impl Validator<'_> {
                 }
                 (Some((_, metrics)), None) => metrics[0].to_string(),
                 (Some((g, metrics)), Some(m)) => {
-                    match pass_at_k(m.get_ref()) {
-                        // pass@k over the run's repeats works for every grader.
+                    match per_case_metric(m.get_ref()).map(|p| p.k) {
+                        // pass@k and pass^k over the run's repeats work for every grader.
                         Some(k) if k == 0 || k > repeats => {
                             self.error(m.span(), format!("{} needs 1 ≤ k ≤ [run] repeats ({repeats})", m.get_ref()))
                         }
@@ -906,7 +917,7 @@ impl Validator<'_> {
                         None if !metrics.contains(&m.get_ref().as_str()) => self.error(
                             m.span(),
                             format!(
-                                "grader {g} has no metric {:?}; it reports: {}, or pass@k with k samples per case",
+                                "grader {g} has no metric {:?}; it reports: {}, or pass@k / pass^k with k samples per case",
                                 m.get_ref(),
                                 metrics.join(", ")
                             ),

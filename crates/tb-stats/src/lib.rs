@@ -299,6 +299,16 @@ pub fn pass_at_k(n: u64, c: u64, k: u64) -> f64 {
     1.0 - ((n - c + 1)..=n).map(|i| 1.0 - k as f64 / i as f64).product::<f64>()
 }
 
+/// The unbiased pass^k estimator: the chance that all k samples drawn
+/// without replacement from n, of which c passed, pass — C(c, k) / C(n, k).
+/// A vendor that answers the same question differently each time scores low.
+pub fn pass_hat_k(n: u64, c: u64, k: u64) -> f64 {
+    if k == 0 || n < k {
+        return f64::NAN;
+    }
+    (0..k).map(|i| c.saturating_sub(i) as f64 / (n - i) as f64).product()
+}
+
 #[cfg(test)]
 mod pass_at_k_tests {
     use super::pass_at_k;
@@ -311,6 +321,16 @@ mod pass_at_k_tests {
         assert!((pass_at_k(10, 3, 2) - (1.0 - 21.0 / 45.0)).abs() < 1e-12);
         assert_eq!(pass_at_k(5, 4, 2), 1.0);
         assert!(pass_at_k(1, 1, 2).is_nan());
+    }
+
+    #[test]
+    fn pass_hat_k_is_all_k_passing() {
+        use super::pass_hat_k;
+        // C(3,2)/C(4,2) = 3/6.
+        assert!((pass_hat_k(4, 3, 2) - 0.5).abs() < 1e-12);
+        assert_eq!(pass_hat_k(4, 4, 4), 1.0);
+        assert_eq!(pass_hat_k(4, 1, 2), 0.0);
+        assert!((pass_hat_k(10, 7, 1) - 0.7).abs() < 1e-12);
     }
 }
 

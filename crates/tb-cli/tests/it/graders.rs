@@ -245,8 +245,9 @@ async fn pass_at_k_is_estimated_per_case_from_the_repeats() {
     let (_m, url) = mock(profile("average"), 7, index).await;
     let spec = format!(
         "{}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n\
-         [[criterion]]\nid = \"p1\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 0.5\n\n\
-         [[criterion]]\nid = \"p3\"\nsuite = \"s\"\ngrader = \"numeric\"\nmetric = \"pass@3\"\nweight = 0.5\n\n{}",
+         [[criterion]]\nid = \"p1\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 0.4\n\n\
+         [[criterion]]\nid = \"p3\"\nsuite = \"s\"\ngrader = \"numeric\"\nmetric = \"pass@3\"\nweight = 0.3\n\n\
+         [[criterion]]\nid = \"all2\"\nsuite = \"s\"\ngrader = \"numeric\"\nmetric = \"pass^2\"\nweight = 0.3\n\n{}",
         spec_head(0.3).replace("[run]\nseed = 1\n", "[run]\nseed = 1\nrepeats = 4\n"),
         vendor_toml("V", &url, "mock", 100.0, "")
     );
@@ -270,6 +271,10 @@ async fn pass_at_k_is_estimated_per_case_from_the_repeats() {
     assert_eq!(criteria[0]["n"], 120);
     assert!((criteria[1]["value"].as_f64().unwrap() - want).abs() < 1e-12);
     assert!(criteria[1]["value"].as_f64().unwrap() > criteria[0]["value"].as_f64().unwrap());
+    // pass^2: both of two samples right, the consistency a buyer pays for.
+    let all2: f64 = per_case.values().map(|&(n, c)| tb_stats::pass_hat_k(n, c, 2)).sum::<f64>() / 30.0;
+    assert!((criteria[2]["value"].as_f64().unwrap() - all2).abs() < 1e-12);
+    assert!(all2 < criteria[0]["value"].as_f64().unwrap());
     // k beyond the repeats is a spec error.
     std::fs::write(dir.path().join("t.toml"), spec.replace("pass@3", "pass@5")).unwrap();
     let o = tb(dir.path(), &["check", "t.toml"]).await;
