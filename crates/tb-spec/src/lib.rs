@@ -689,6 +689,46 @@ impl Validator<'_> {
         });
     }
 
+    /// The preset and base URL of a vendor's or a judge's endpoint: the URL
+    /// written, else the provider preset's; each problem reported where it is.
+    fn endpoint(
+        &mut self,
+        what: &str,
+        name: &Spanned<String>,
+        provider: &Option<Spanned<String>>,
+        base_url: &Option<Spanned<String>>,
+    ) -> (Option<&'static providers::Preset>, String) {
+        let preset = provider.as_ref().and_then(|p| {
+            let found = providers::preset(p.get_ref());
+            if found.is_none() {
+                self.error(
+                    p.span(),
+                    format!(
+                        "unknown provider {:?}; presets: {} (or omit it and give base_url)",
+                        p.get_ref(),
+                        providers::names()
+                    ),
+                );
+            }
+            found
+        });
+        let url = match (base_url, preset) {
+            (Some(u), _) => {
+                let url = u.get_ref().trim_end_matches('/').to_string();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    self.error(u.span(), format!("base_url {:?} must start with http:// or https://", u.get_ref()));
+                }
+                url
+            }
+            (None, Some(p)) => p.base_url.to_string(),
+            (None, None) => {
+                self.error(name.span(), format!("{what} {:?} needs base_url (or a provider preset)", name.get_ref()));
+                String::new()
+            }
+        };
+        (preset, url)
+    }
+
     /// Judges, checked: endpoint as for a vendor, and no judge grading a
     /// bidder of its own model family when it forbids that.
     fn judges(&mut self, raw: Vec<RawJudge>, vendors: &[VendorSpec]) -> Vec<JudgeSpec> {
@@ -696,27 +736,9 @@ impl Validator<'_> {
         let mut out = Vec::new();
         for j in raw {
             self.unique(&mut seen, "judge id", &j.id);
-            let e = &j;
-            let preset = e.provider.as_ref().and_then(|p| providers::preset(p.get_ref()));
-            if let (Some(p), None) = (&e.provider, preset) {
-                self.error(p.span(), format!("unknown provider {:?}; presets: {}", p.get_ref(), providers::names()));
-            }
-            let base_url = match (&e.base_url, preset) {
-                (Some(u), _) => u.get_ref().trim_end_matches('/').to_string(),
-                (None, Some(p)) => p.base_url.to_string(),
-                (None, None) => {
-                    self.error(
-                        j.id.span(),
-                        format!("judge {:?} needs base_url (or a provider preset)", j.id.get_ref()),
-                    );
-                    String::new()
-                }
-            };
-            if !(base_url.is_empty() || base_url.starts_with("http://") || base_url.starts_with("https://")) {
-                self.error(j.id.span(), format!("judge base_url {base_url:?} must start with http:// or https://"));
-            }
-            let provider = e.provider.as_ref().map(|p| p.get_ref().clone());
-            let family = j.family.clone().or_else(|| model_family(provider.as_deref(), e.model.get_ref()));
+            let (preset, base_url) = self.endpoint("judge", &j.id, &j.provider, &j.base_url);
+            let provider = j.provider.as_ref().map(|p| p.get_ref().clone());
+            let family = j.family.clone().or_else(|| model_family(provider.as_deref(), j.model.get_ref()));
             if j.forbid_same_family
                 && let Some(f) = &family
             {
@@ -740,15 +762,15 @@ impl Validator<'_> {
                     name: String::new(),
                     provider,
                     base_url,
-                    model: e.model.get_ref().clone(),
+                    model: j.model.get_ref().clone(),
                     api_key_env: e
                         .api_key_env
                         .clone()
                         .or_else(|| preset.and_then(|p| p.api_key_env).map(str::to_string)),
                     bid_price: 0.0,
-                    concurrency: (*e.concurrency.get_ref()).max(1),
-                    timeout_secs: *e.timeout_secs.get_ref(),
-                    max_retries: e.max_retries,
+                    concurrency: (*j.concurrency.get_ref()).max(1),
+                    timeout_secs: *j.timeout_secs.get_ref(),
+                    max_retries: j.max_retries,
                     stream: false,
                     stream_usage: false,
                     temperature_range: preset.map(|p| p.temperature_range).unwrap_or((0.0, 2.0)),
@@ -992,40 +1014,7 @@ impl Validator<'_> {
         let mut vendors = Vec::new();
         for v in raw.vendors {
             self.unique(&mut names, "vendor name", &v.name);
-            let preset = match &v.provider {
-                None => None,
-                Some(p) => match providers::preset(p.get_ref()) {
-                    Some(preset) => Some(preset),
-                    None => {
-                        self.error(
-                            p.span(),
-                            format!(
-                                "unknown provider {:?}; presets: {} (or omit it and give base_url)",
-                                p.get_ref(),
-                                providers::names()
-                            ),
-                        );
-                        None
-                    }
-                },
-            };
-            let base_url = match (&v.base_url, preset) {
-                (Some(u), _) => {
-                    let url = u.get_ref().trim_end_matches('/').to_string();
-                    if !(url.starts_with("http://") || url.starts_with("https://")) {
-                        self.error(u.span(), format!("base_url {:?} must start with http:// or https://", u.get_ref()));
-                    }
-                    url
-                }
-                (None, Some(p)) => p.base_url.to_string(),
-                (None, None) => {
-                    self.error(
-                        v.name.span(),
-                        format!("vendor {:?} needs base_url (or a provider preset)", v.name.get_ref()),
-                    );
-                    String::new()
-                }
-            };
+            let (preset, base_url) = self.endpoint("vendor", &v.name, &v.provider, &v.base_url);
             if v.model.get_ref().trim().is_empty() {
                 self.error(v.model.span(), "model must not be empty");
             }
