@@ -763,7 +763,7 @@ impl Validator<'_> {
                     provider,
                     base_url,
                     model: j.model.get_ref().clone(),
-                    api_key_env: e
+                    api_key_env: j
                         .api_key_env
                         .clone()
                         .or_else(|| preset.and_then(|p| p.api_key_env).map(str::to_string)),
