@@ -451,6 +451,8 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
     for chunk in cells.chunks(1000) {
         store.insert_cells_unchecked(chunk).await?;
     }
+    // The committee's inputs (evaluator scores, price justifications) are audit entries.
+    store.append_audit(&audit).await?;
     let recomputed = tb_report::render_json(&tb_report::build(&store, &run.id).await?);
     store.close().await;
     let report = text(&files, "report.json")?;

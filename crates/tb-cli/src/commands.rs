@@ -159,7 +159,14 @@ pub fn print_ranking(r: &Report) {
             v.price_score.map_or("—".into(), |x| format!("{x:.2}")),
             v.total_score.map_or("—".into(), |x| format!("{x:.2}")),
             crit.join("; "),
-            if v.abnormally_low { "  [abnormally low bid]" } else { "" }
+            [
+                v.abnormally_low.then_some("  [abnormally low bid]".to_string()),
+                v.ranked_by_lot.then_some("  [placed by lot]".to_string()),
+                v.invalid_reason.as_ref().map(|r| format!("  [not valid: {}]", r.replace('_', " "))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<String>()
         );
     }
 }

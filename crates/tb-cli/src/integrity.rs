@@ -21,7 +21,7 @@ pub fn keygen(dir: &Path) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn open_existing(db: &Path) -> Result<Store, Failure> {
+pub async fn open_existing(db: &Path) -> Result<Store, Failure> {
     if !db.exists() {
         return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
     }

@@ -5,6 +5,7 @@
 //! 130 interrupted (resume with `--resume RUN_ID`).
 
 mod commands;
+mod committee;
 mod demo;
 mod integrity;
 mod plan;
@@ -58,6 +59,12 @@ struct StoredRunArgs {
     key: PathBuf,
     #[arg(long, value_enum, default_value = "zh")]
     lang: LangArg,
+}
+
+impl StoredRunArgs {
+    fn target(&self) -> committee::Target<'_> {
+        committee::Target { run_id: &self.run_id, db: &self.db, out: &self.out, key: &self.key, lang: self.lang }
+    }
 }
 
 #[derive(Subcommand)]
@@ -147,6 +154,36 @@ enum Command {
         /// The signing key's published fingerprint; verification fails for any other key.
         #[arg(long)]
         expect_key: Option<String>,
+    },
+    /// An evaluator's score (0–100) of one bidder on a subjective criterion; the reports are rendered and signed again.
+    Evaluate {
+        #[command(flatten)]
+        run: StoredRunArgs,
+        #[arg(long)]
+        evaluator: String,
+        #[arg(long)]
+        criterion: String,
+        /// The bidder's name (or its code in a blind run).
+        #[arg(long)]
+        vendor: String,
+        #[arg(long)]
+        score: f64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The committee's decision on a bidder's written justification of an abnormally low price.
+    Justify {
+        #[command(flatten)]
+        run: StoredRunArgs,
+        /// The bidder's name (or its code in a blind run).
+        #[arg(long)]
+        vendor: String,
+        #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
+        accept: bool,
+        #[arg(long)]
+        reject: bool,
+        #[arg(long)]
+        note: Option<String>,
     },
     /// Re-grade and re-score a stored run from its transcripts (no vendor is called); the audit log keeps both reports.
     Regrade(StoredRunArgs),
@@ -290,6 +327,12 @@ fn main() -> ExitCode {
             Command::VerifySeal { suite, commitment, salt } => integrity::verify_seal(&suite, &commitment, &salt),
             Command::Verify { bundle, expect_key } => integrity::verify(&bundle, expect_key.as_deref()).await,
             Command::Regrade(a) => integrity::regrade(&a.run_id, &a.db, &a.out, &a.key, a.lang).await,
+            Command::Evaluate { run, evaluator, criterion, vendor, score, note } => {
+                committee::evaluate(run.target(), &evaluator, &criterion, &vendor, score, note).await
+            }
+            Command::Justify { run, vendor, accept, reject: _, note } => {
+                committee::justify(run.target(), &vendor, accept, note).await
+            }
             Command::Check { spec } => commands::check(&spec).await,
             Command::Plan { spec, power, baseline, target } => {
                 plan::plan(&spec, plan::PlanArgs { power, baseline, target }).await

@@ -12,6 +12,7 @@
 //! [`render_markdown`].
 
 mod chart;
+pub mod committee;
 mod model;
 mod render;
 
@@ -170,6 +171,7 @@ pub async fn build_visiting(
     let run = store.run(run_id).await?;
     let spec = spec_of(&run)?;
     let blind = blind_codes(&run)?;
+    let committee = committee::CommitteeInputs::from_audit(&store.audit(run_id).await?);
     let suites: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
         .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("stored suites: {e}") })?;
 
@@ -232,10 +234,21 @@ pub async fn build_visiting(
         let mut criteria = Vec::new();
         let mut technical = 0.0;
         let mut failed_gates = Vec::new();
+        let mut evaluation_pending = false;
         for c in &spec.criteria {
             let mut t = tallies.remove(&(v.name.clone(), c.id.clone())).unwrap_or_default();
             outcomes_by_case.insert((v.name.clone(), c.id.clone()), std::mem::take(&mut t.by_case));
+            let mut evaluator_scores = BTreeMap::new();
             let (value, (lo, hi)) = match pass_k.get(&c.id) {
+                _ if c.is_subjective() => {
+                    let (scores, complete) = committee.scores_of(&c.id, &v.name);
+                    evaluation_pending |= !complete;
+                    let values: Vec<f64> = scores.values().map(|s| s / 100.0).collect();
+                    t.n = values.len() as u64;
+                    evaluator_scores = scores;
+                    let value = if values.is_empty() { 0.0 } else { tb_stats::inference::mean(&values) };
+                    (value, tb_stats::inference::t_interval(&values, CONFIDENCE))
+                }
                 Some(&k) => {
                     t.close_case(k);
                     let value = if t.cases == 0 { 0.0 } else { t.estimate_sum / t.cases as f64 };
@@ -279,11 +292,20 @@ pub async fn build_visiting(
                 gate_passed,
                 gate_status: gate_status.map(str::to_string),
                 outcomes: t.outcomes,
+                evaluator_scores,
             });
         }
         let complete = vt.cells == expected_per_vendor;
-        let qualified = failed_gates.is_empty() && complete;
-        bids.push(Bid { price: v.bid_price, technical, qualified });
+        let invalid_reason = if !failed_gates.is_empty() {
+            Some("failed_gates")
+        } else if !complete {
+            Some("incomplete")
+        } else {
+            evaluation_pending.then_some("evaluation_pending")
+        };
+        let qualified = invalid_reason.is_none();
+        let justification = committee.justifications.get(&v.name).map(|j| j.accepted);
+        bids.push(Bid { price: v.bid_price, technical, qualified, justification_accepted: justification });
         let cost = match (v.price_per_mtok_input, v.price_per_mtok_output) {
             (None, None) => None,
             (i, o) => Some(
@@ -302,6 +324,9 @@ pub async fn build_visiting(
             price_score: None,
             total_score: None,
             abnormally_low: false,
+            price_justification: justification.map(|a| if a { "accepted" } else { "rejected" }.to_string()),
+            invalid_reason: invalid_reason.map(str::to_string),
+            ranked_by_lot: false,
             failed_gates,
             complete,
             criteria,
@@ -320,6 +345,10 @@ pub async fn build_visiting(
         price_weight: spec.tender.price_weight,
         decimals: spec.scoring.decimals,
         abnormally_low_below_average: spec.scoring.abnormally_low_below_average,
+        abnormal_basis: spec.scoring.abnormally_low_basis,
+        unjustified: spec.scoring.unjustified_abnormally_low,
+        tie_break: spec.scoring.tie_break,
+        lot_seed: spec.run.seed,
     };
     for (vr, scored) in vendor_reports.iter_mut().zip(score_bids(&bids, rule)) {
         vr.technical_score = scored.technical_score;
@@ -327,6 +356,11 @@ pub async fn build_visiting(
         vr.total_score = scored.total_score;
         vr.rank = scored.rank;
         vr.abnormally_low = scored.abnormally_low;
+        vr.ranked_by_lot = scored.ranked_by_lot;
+        if scored.invalid_low_price {
+            vr.qualified = false;
+            vr.invalid_reason = Some("abnormally_low_unjustified".into());
+        }
     }
     let mut comparisons = compare_vendors(&spec, &vendor_reports, &outcomes_by_case);
     assign_tie_bands(&mut vendor_reports, &comparisons);
@@ -379,6 +413,14 @@ pub async fn build_visiting(
         significance: spec.scoring.significance,
         sensitivity,
         comparisons,
+        rules: Some(ScoringRules {
+            decimals: spec.scoring.decimals,
+            abnormally_low_below_average: spec.scoring.abnormally_low_below_average,
+            abnormally_low_basis: spec.scoring.abnormally_low_basis,
+            unjustified_abnormally_low: spec.scoring.unjustified_abnormally_low,
+            tie_break: spec.scoring.tie_break,
+            lot_seed: (spec.scoring.tie_break == tb_spec::TieBreak::Lot).then_some(spec.run.seed),
+        }),
         grader_validation: spec
             .criteria
             .iter()

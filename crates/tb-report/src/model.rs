@@ -54,6 +54,27 @@ pub struct Report {
     /// How far each weight must move before the first place changes.
     #[serde(default)]
     pub sensitivity: Option<Sensitivity>,
+    /// The statutory rules this report applied (from the spec).
+    #[serde(default)]
+    pub rules: Option<ScoringRules>,
+}
+
+/// The scoring rules applied: the abnormally-low trigger and the tie rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScoringRules {
+    /// Scores are rounded to this many decimals before totals are compared.
+    pub decimals: u32,
+    /// A bid this fraction below the basis is abnormally low.
+    pub abnormally_low_below_average: f64,
+    /// `mean_of_others` or `mean_of_all` (valid bids).
+    pub abnormally_low_basis: tb_spec::AbnormalBasis,
+    /// `flag` or `invalid`: what becomes of an abnormally low bid whose
+    /// justification the committee has not accepted.
+    pub unjustified_abnormally_low: tb_spec::Unjustified,
+    /// `tied` or `lot`.
+    pub tie_break: tb_spec::TieBreak,
+    /// The seed the lot was drawn with (`tb_stats::lot_key`), when ties go by lot.
+    pub lot_seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -157,6 +178,18 @@ pub struct VendorReport {
     pub price_score: Option<f64>,
     pub total_score: Option<f64>,
     pub abnormally_low: bool,
+    /// The committee's decision on the written justification of its price:
+    /// `accepted`, `rejected`, or null when none is recorded.
+    #[serde(default)]
+    pub price_justification: Option<String>,
+    /// Why the bid is not valid: `failed_gates`, `incomplete` (cells missing),
+    /// `evaluation_pending` (an evaluator has not scored it), or
+    /// `abnormally_low_unjustified`; null for a valid bid.
+    #[serde(default)]
+    pub invalid_reason: Option<String>,
+    /// Equal in total and in price with another bid, and placed by lot.
+    #[serde(default)]
+    pub ranked_by_lot: bool,
     pub failed_gates: Vec<String>,
     /// Every cell of the run is stored for this vendor.
     pub complete: bool,
@@ -196,6 +229,10 @@ pub struct CriterionResult {
     /// `wrong_answer`, `timeout`, `syntax_error`).
     #[serde(default)]
     pub outcomes: BTreeMap<String, u64>,
+    /// A subjective criterion: each evaluator's score, 0–100 (the value is
+    /// their mean / 100, and `n` the number of evaluators).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub evaluator_scores: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

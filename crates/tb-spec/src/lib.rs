@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+pub use tb_stats::{AbnormalBasis, TieBreak, Unjustified};
 use tb_suite::SuiteFormat;
 use toml::Spanned;
 
@@ -29,7 +30,13 @@ pub const GRADERS: &[(&str, &[&str])] = &[
     ("tool_call", &["accuracy"]),
     ("reference", &["normalised", "exact", "regex", "json_schema", "char_f1", "rouge_l"]),
     ("judge", &["accuracy"]),
+    (EVALUATORS, &["mean_score"]),
 ];
+
+/// The grader of a subjective criterion: no suite; each evaluator of the
+/// committee scores each bidder 0–100 on their own (`tenderbench evaluate`),
+/// and the criterion's value is the mean of their scores.
+pub const EVALUATORS: &str = "evaluators";
 
 /// Statutory minimum price weights (MoF Order No. 87, art. 55).
 pub const MIN_PRICE_WEIGHT_GOODS: f64 = 0.30;
@@ -205,6 +212,22 @@ pub struct Scoring {
     /// Resamples of the paired bootstrap behind those p-values.
     #[serde(default = "default_resamples", skip_serializing_if = "is_default_resamples")]
     pub bootstrap_resamples: u32,
+    /// What the abnormally-low trigger compares with: the mean of the other
+    /// valid bids (default) or of all valid bids.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub abnormally_low_basis: AbnormalBasis,
+    /// Whether an abnormally low bid without an accepted written justification
+    /// is only flagged (default) or invalid.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub unjustified_abnormally_low: Unjustified,
+    /// Bids equal in total and in price: `tied` (default) or placed by `lot`
+    /// drawn from the run's seed.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub tie_break: TieBreak,
+}
+
+fn is_default<T: Default + PartialEq>(x: &T) -> bool {
+    *x == T::default()
 }
 
 fn default_significance() -> f64 {
@@ -263,6 +286,13 @@ pub struct Criterion {
     /// What the judge checks, when the cases carry no rubric of their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rubric: Option<String>,
+}
+
+impl Criterion {
+    /// Scored by the committee's evaluators rather than graded on a suite.
+    pub fn is_subjective(&self) -> bool {
+        self.grader == EVALUATORS
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -535,6 +565,12 @@ struct RawScoring {
     significance: Spanned<f64>,
     #[serde(default = "default_resamples")]
     bootstrap_resamples: u32,
+    #[serde(default)]
+    abnormally_low_basis: AbnormalBasis,
+    #[serde(default)]
+    unjustified_abnormally_low: Unjustified,
+    #[serde(default)]
+    tie_break: TieBreak,
 }
 
 fn default_significance_spanned() -> Spanned<f64> {
@@ -548,6 +584,9 @@ impl Default for RawScoring {
             abnormally_low_below_average: default_abnormal(),
             significance: default_significance_spanned(),
             bootstrap_resamples: default_resamples(),
+            abnormally_low_basis: AbnormalBasis::default(),
+            unjustified_abnormally_low: Unjustified::default(),
+            tie_break: TieBreak::default(),
         }
     }
 }
@@ -580,7 +619,8 @@ struct RawCriterion {
     id: Spanned<String>,
     #[serde(default)]
     name: Option<String>,
-    suite: Spanned<String>,
+    #[serde(default)]
+    suite: Option<Spanned<String>>,
     grader: Spanned<String>,
     #[serde(default)]
     metric: Option<Spanned<String>>,
@@ -907,16 +947,27 @@ impl Validator<'_> {
         let mut last_weight_span = 0..0;
         for c in raw.criteria {
             self.unique(&mut ids, "criterion id", &c.id);
-            if !suites.iter().any(|s| &s.id == c.suite.get_ref()) {
-                let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
-                self.error(
-                    c.suite.span(),
-                    format!(
-                        "criterion uses suite {:?}, which no [[suite]] defines (defined: {})",
-                        c.suite.get_ref(),
-                        known.join(", ")
-                    ),
-                );
+            let subjective = c.grader.get_ref() == EVALUATORS;
+            match &c.suite {
+                Some(suite) if subjective => self.error(
+                    suite.span(),
+                    "a subjective criterion (grader \"evaluators\") is scored by the committee, not on a suite: remove `suite`",
+                ),
+                Some(suite) if !suites.iter().any(|s| &s.id == suite.get_ref()) => {
+                    let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
+                    self.error(
+                        suite.span(),
+                        format!(
+                            "criterion uses suite {:?}, which no [[suite]] defines (defined: {})",
+                            suite.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                }
+                None if !subjective => {
+                    self.error(c.id.span(), "criterion needs `suite` (or grader = \"evaluators\" for a subjective one)")
+                }
+                _ => {}
             }
             let grader = GRADERS.iter().find(|(g, _)| g == c.grader.get_ref());
             let metric = match (&grader, &c.metric) {
@@ -986,7 +1037,7 @@ impl Validator<'_> {
             criteria.push(Criterion {
                 name: c.name.unwrap_or_else(|| c.id.get_ref().clone()),
                 id: c.id.into_inner(),
-                suite: c.suite.into_inner(),
+                suite: c.suite.map(Spanned::into_inner).unwrap_or_default(),
                 grader: c.grader.into_inner(),
                 metric,
                 weight: w,
@@ -1117,6 +1168,9 @@ impl Validator<'_> {
                 abnormally_low_below_average: abnormal,
                 significance,
                 bootstrap_resamples: raw.scoring.bootstrap_resamples,
+                abnormally_low_basis: raw.scoring.abnormally_low_basis,
+                unjustified_abnormally_low: raw.scoring.unjustified_abnormally_low,
+                tie_break: raw.scoring.tie_break,
             },
             suites,
             criteria,

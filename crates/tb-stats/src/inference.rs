@@ -171,6 +171,22 @@ pub fn paired_total_p(observed: f64, criteria: &[(f64, Paired)], resamples: usiz
     (2.0 * at_most_zero.min(at_least_zero) as f64 / resamples as f64).min(1.0)
 }
 
+/// Student's t interval for the mean of a small sample (e.g. evaluators'
+/// scores), clamped to [0, 1]; with fewer than two values nothing is known
+/// about the spread and the interval is the whole of [0, 1].
+pub fn t_interval(xs: &[f64], confidence: f64) -> (f64, f64) {
+    use statrs::distribution::StudentsT;
+    if xs.len() < 2 {
+        return (0.0, 1.0);
+    }
+    let n = xs.len() as f64;
+    let m = mean(xs);
+    let sd = (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0).expect("n ≥ 2").inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+    let half = t * sd / n.sqrt();
+    ((m - half).max(0.0), (m + half).min(1.0))
+}
+
 /// Cohen's h: the arcsine-transformed difference of two proportions.
 pub fn cohens_h(p1: f64, p2: f64) -> f64 {
     2.0 * p1.sqrt().asin() - 2.0 * p2.sqrt().asin()

@@ -53,6 +53,16 @@ pub struct Bid {
     /// False when the bid failed a gate: it is not a valid bid, gets no price
     /// score, sets no benchmark and is not ranked.
     pub qualified: bool,
+    /// The committee's decision on the bidder's written justification of an
+    /// abnormally low price: accepted (true), rejected (false), or none yet.
+    #[serde(default)]
+    pub justification_accepted: Option<bool>,
+}
+
+impl Bid {
+    pub fn new(price: f64, technical: f64, qualified: bool) -> Bid {
+        Bid { price, technical, qualified, justification_accepted: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +75,44 @@ pub struct ScoredBid {
     /// Below the trigger relative to the average of the other valid bids: the
     /// bidder must justify the price in writing.
     pub abnormally_low: bool,
+    /// Abnormally low without an accepted justification, under a rule that
+    /// makes such a bid invalid: not ranked and not the price benchmark.
+    pub invalid_low_price: bool,
+    /// Equal total and equal price with another bid, and placed by lot.
+    pub ranked_by_lot: bool,
+}
+
+/// What the abnormally-low trigger compares a bid's price with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbnormalBasis {
+    /// The mean of the other valid bids (common practice; the default).
+    #[default]
+    MeanOfOthers,
+    /// The mean of all valid bids, this one included.
+    MeanOfAll,
+}
+
+/// What becomes of an abnormally low bid whose justification was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unjustified {
+    /// Flagged for the committee; still scored and ranked.
+    #[default]
+    Flag,
+    /// Invalid: no price score, no rank, and not the benchmark.
+    Invalid,
+}
+
+/// How bids equal in total and in price are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TieBreak {
+    /// They share the rank (the default).
+    #[default]
+    Tied,
+    /// They are ordered by lot: see [`lot_key`].
+    Lot,
 }
 
 /// The scoring rule's parameters.
@@ -73,58 +121,132 @@ pub struct PriceRule {
     pub price_weight: f64,
     pub decimals: u32,
     pub abnormally_low_below_average: f64,
+    pub abnormal_basis: AbnormalBasis,
+    pub unjustified: Unjustified,
+    pub tie_break: TieBreak,
+    /// The seed of the lot (the run's seed, recorded in the report).
+    pub lot_seed: u64,
+}
+
+impl PriceRule {
+    /// The defaults: trigger 20% below the mean of the others, flag only, ties shared.
+    pub fn new(price_weight: f64, decimals: u32) -> PriceRule {
+        PriceRule {
+            price_weight,
+            decimals,
+            abnormally_low_below_average: 0.2,
+            abnormal_basis: AbnormalBasis::MeanOfOthers,
+            unjustified: Unjustified::Flag,
+            tie_break: TieBreak::Tied,
+            lot_seed: 0,
+        }
+    }
+}
+
+/// The lot of the bid at `position` (0-based, in spec order): SplitMix64 of
+/// `seed + position`. Tied bids are placed by ascending key. Written out so
+/// that anyone can redraw the lot by hand: z = seed + position·0x9E3779B97F4A7C15
+/// (wrapping); z = (z ⊕ z≫30)·0xBF58476D1CE4E5B9; z = (z ⊕ z≫27)·0x94D049BB133111EB; z ⊕ z≫31.
+pub fn lot_key(seed: u64, position: usize) -> u64 {
+    let mut z = seed.wrapping_add((position as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Scores every bid by the comprehensive scoring method. Output order matches input.
+///
+/// 1. Abnormally low: a qualified bid priced more than the trigger below the
+///    mean of the other (or all) qualified bids is flagged.
+/// 2. Under [`Unjustified::Invalid`], a flagged bid whose justification was not
+///    accepted is invalid.
+/// 3. The benchmark is the lowest valid price; price score = benchmark / price × 100.
+/// 4. Total = (1 − price weight) × technical + price weight × price score, each rounded.
+/// 5. Rank by total, then by lower price; bids equal in both share the rank or,
+///    under [`TieBreak::Lot`], are placed by lot.
 pub fn score_bids(bids: &[Bid], rule: PriceRule) -> Vec<ScoredBid> {
-    let valid: Vec<&Bid> = bids.iter().filter(|b| b.qualified).collect();
-    let benchmark = valid.iter().map(|b| b.price).fold(f64::INFINITY, f64::min);
+    let qualified: Vec<usize> = (0..bids.len()).filter(|&i| bids[i].qualified).collect();
+    let abnormally_low: Vec<bool> = (0..bids.len())
+        .map(|i| {
+            if !bids[i].qualified {
+                return false;
+            }
+            let compared: Vec<f64> = qualified
+                .iter()
+                .filter(|&&j| j != i || rule.abnormal_basis == AbnormalBasis::MeanOfAll)
+                .map(|&j| bids[j].price)
+                .collect();
+            // A bid needs at least one other to be compared with.
+            let enough = match rule.abnormal_basis {
+                AbnormalBasis::MeanOfOthers => 1,
+                AbnormalBasis::MeanOfAll => 2,
+            };
+            compared.len() >= enough && {
+                let avg = compared.iter().sum::<f64>() / compared.len() as f64;
+                bids[i].price < (1.0 - rule.abnormally_low_below_average) * avg
+            }
+        })
+        .collect();
+    let invalid_low_price: Vec<bool> = (0..bids.len())
+        .map(|i| {
+            abnormally_low[i]
+                && rule.unjustified == Unjustified::Invalid
+                && bids[i].justification_accepted != Some(true)
+        })
+        .collect();
+    let valid = |i: usize| bids[i].qualified && !invalid_low_price[i];
+    let benchmark = (0..bids.len()).filter(|&i| valid(i)).map(|i| bids[i].price).fold(f64::INFINITY, f64::min);
     let mut out: Vec<ScoredBid> = bids
         .iter()
-        .map(|b| {
+        .enumerate()
+        .map(|(i, b)| {
             let technical = round_to(b.technical, rule.decimals);
-            if !b.qualified {
-                return ScoredBid {
-                    technical_score: technical,
-                    price_score: None,
-                    total_score: None,
-                    rank: None,
-                    abnormally_low: false,
-                };
-            }
-            let price_score = round_to(benchmark / b.price * 100.0, rule.decimals);
-            let total =
-                round_to((1.0 - rule.price_weight) * technical + rule.price_weight * price_score, rule.decimals);
-            let others: Vec<f64> = valid.iter().filter(|o| !std::ptr::eq(**o, b)).map(|o| o.price).collect();
-            let abnormally_low = !others.is_empty() && {
-                let avg = others.iter().sum::<f64>() / others.len() as f64;
-                b.price < (1.0 - rule.abnormally_low_below_average) * avg
+            let (price_score, total_score) = if valid(i) {
+                let price_score = round_to(benchmark / b.price * 100.0, rule.decimals);
+                let total =
+                    round_to((1.0 - rule.price_weight) * technical + rule.price_weight * price_score, rule.decimals);
+                (Some(price_score), Some(total))
+            } else {
+                (None, None)
             };
             ScoredBid {
                 technical_score: technical,
-                price_score: Some(price_score),
-                total_score: Some(total),
+                price_score,
+                total_score,
                 rank: None,
-                abnormally_low,
+                abnormally_low: abnormally_low[i],
+                invalid_low_price: invalid_low_price[i],
+                ranked_by_lot: false,
             }
         })
         .collect();
 
-    // Rank: higher total first; equal totals by lower price; equal both, tied.
-    let mut order: Vec<usize> = (0..bids.len()).filter(|&i| bids[i].qualified).collect();
+    // Rank: higher total first; equal totals by lower price; equal both, tied or by lot.
+    let mut order: Vec<usize> = (0..bids.len()).filter(|&i| valid(i)).collect();
     let totals: Vec<f64> = out.iter().map(|s| s.total_score.unwrap_or(f64::NEG_INFINITY)).collect();
     let key = |i: usize| (totals[i], bids[i].price);
+    let lot = |i: usize| match rule.tie_break {
+        TieBreak::Tied => 0,
+        TieBreak::Lot => lot_key(rule.lot_seed, i),
+    };
     order.sort_by(|&a, &b| {
         let (ta, pa) = key(a);
         let (tb, pb) = key(b);
-        tb.total_cmp(&ta).then(pa.total_cmp(&pb))
+        tb.total_cmp(&ta).then(pa.total_cmp(&pb)).then(lot(a).cmp(&lot(b))).then(a.cmp(&b))
     });
     let mut prev: Option<(usize, u32)> = None;
     for (pos, &i) in order.iter().enumerate() {
+        let equal_to_previous = prev.is_some_and(|(p, _)| key(p) == key(i));
         let rank = match prev {
-            Some((p, r)) if key(p) == key(i) => r,
+            Some((_, r)) if equal_to_previous && rule.tie_break == TieBreak::Tied => r,
             _ => pos as u32 + 1,
         };
+        if equal_to_previous && rule.tie_break == TieBreak::Lot {
+            out[i].ranked_by_lot = true;
+            if let Some((p, _)) = prev {
+                out[p].ranked_by_lot = true;
+            }
+        }
         out[i].rank = Some(rank);
         prev = Some((i, rank));
     }
@@ -154,7 +276,7 @@ mod tests {
     }
 
     fn rule() -> PriceRule {
-        PriceRule { price_weight: 0.3, decimals: 2, abnormally_low_below_average: 0.2 }
+        PriceRule::new(0.3, 2)
     }
 
     /// Worked by hand. Benchmark = 800 000 (C).
@@ -165,10 +287,10 @@ mod tests {
     #[test]
     fn hand_computed_ranking_with_ties() {
         let bids = [
-            Bid { price: 1_000_000.0, technical: 90.0, qualified: true },
-            Bid { price: 800_000.0, technical: 80.0, qualified: true },
-            Bid { price: 800_000.0, technical: 80.0, qualified: true },
-            Bid { price: 500_000.0, technical: 95.0, qualified: false },
+            Bid::new(1_000_000.0, 90.0, true),
+            Bid::new(800_000.0, 80.0, true),
+            Bid::new(800_000.0, 80.0, true),
+            Bid::new(500_000.0, 95.0, false),
         ];
         let s = score_bids(&bids, rule());
         assert_eq!(s[0].price_score, Some(80.0));
@@ -183,10 +305,7 @@ mod tests {
     /// Y:   900 000, technical 95.71428… → rounds to 95.71; price 100 → 0.7×95.71 + 30 = 96.997 → 97.00
     #[test]
     fn equal_totals_rank_by_lower_price() {
-        let bids = [
-            Bid { price: 1_000_000.0, technical: 100.0, qualified: true },
-            Bid { price: 900_000.0, technical: 95.714_285, qualified: true },
-        ];
+        let bids = [Bid::new(1_000_000.0, 100.0, true), Bid::new(900_000.0, 95.714_285, true)];
         let s = score_bids(&bids, rule());
         assert_eq!(s[0].total_score, Some(97.0));
         assert_eq!(s[1].total_score, Some(97.0));
@@ -197,19 +316,93 @@ mod tests {
     #[test]
     fn abnormally_low_is_relative_to_the_other_valid_bids() {
         let bids = [
-            Bid { price: 100.0, technical: 50.0, qualified: true },
-            Bid { price: 100.0, technical: 50.0, qualified: true },
-            Bid { price: 79.0, technical: 50.0, qualified: true },
-            Bid { price: 1.0, technical: 50.0, qualified: false },
+            Bid::new(100.0, 50.0, true),
+            Bid::new(100.0, 50.0, true),
+            Bid::new(79.0, 50.0, true),
+            Bid::new(1.0, 50.0, false),
         ];
         let s = score_bids(&bids, rule());
         assert!(s[2].abnormally_low, "79 < 0.8 × 100");
         assert!(!s[0].abnormally_low);
-        let bids = [
-            Bid { price: 100.0, technical: 50.0, qualified: true },
-            Bid { price: 80.0, technical: 50.0, qualified: true },
-        ];
+        let bids = [Bid::new(100.0, 50.0, true), Bid::new(80.0, 50.0, true)];
         assert!(!score_bids(&bids, rule())[1].abnormally_low, "exactly 20% below is not below the trigger");
+    }
+
+    /// The hand-worked example of docs/scoring.md, goods: price weight 0.30.
+    /// D (600 000) is more than 20% below the mean of the others
+    /// (1 016 666.67 × 0.8 = 813 333.33); its justification was rejected and the
+    /// spec makes such a bid invalid, so the benchmark is B's 950 000.
+    /// A: 95.00 → 0.7×88.50 + 0.3×95.00 = 90.45
+    /// B: 100.00 → 0.7×82.00 + 30.00 = 87.40
+    /// C: 950/1100 = 86.36 → 0.7×93.00 + 0.3×86.36 = 91.008 → 91.01
+    #[test]
+    fn order_87_goods_with_an_abnormally_low_bid() {
+        let mut d = Bid::new(600_000.0, 70.0, true);
+        d.justification_accepted = Some(false);
+        let bids = [
+            Bid::new(1_000_000.0, 88.5, true),
+            Bid::new(950_000.0, 82.0, true),
+            Bid::new(1_100_000.0, 93.0, true),
+            d.clone(),
+        ];
+        let rule = PriceRule { unjustified: Unjustified::Invalid, ..PriceRule::new(0.3, 2) };
+        let s = score_bids(&bids, rule);
+        assert_eq!(s.iter().map(|x| x.price_score).collect::<Vec<_>>(), [Some(95.0), Some(100.0), Some(86.36), None]);
+        assert_eq!(s.iter().map(|x| x.total_score).collect::<Vec<_>>(), [Some(90.45), Some(87.4), Some(91.01), None]);
+        assert_eq!(s.iter().map(|x| x.rank).collect::<Vec<_>>(), [Some(2), Some(3), Some(1), None]);
+        assert!(s[3].abnormally_low && s[3].invalid_low_price);
+        assert!(s[..3].iter().all(|x| !x.abnormally_low));
+
+        // Had the justification been accepted, D would be valid and the benchmark:
+        // A 60.00 → 61.95 + 18.00 = 79.95; D 100.00 → 49.00 + 30.00 = 79.00.
+        let mut accepted = bids.clone();
+        accepted[3].justification_accepted = Some(true);
+        let s = score_bids(&accepted, rule);
+        assert!(s[3].abnormally_low && !s[3].invalid_low_price);
+        assert_eq!((s[0].total_score, s[3].total_score), (Some(79.95), Some(79.0)));
+        // And under the default rule (flag only) a rejected justification changes nothing.
+        assert_eq!(score_bids(&bids, PriceRule::new(0.3, 2)), s);
+    }
+
+    /// The hand-worked example of docs/scoring.md, services: price weight 0.10.
+    /// Benchmark 400 000 (F and G).
+    /// E: 400/480 = 83.33 → 0.9×89.85 + 0.1×83.33 = 80.865 + 8.333 = 89.198 → 89.20
+    /// F: 100.00 → 0.9×88.00 + 10.00 = 89.20: equal to E's total, lower price → ahead of E.
+    /// G: the same price and technical score as F: tied with F, or placed by lot.
+    #[test]
+    fn order_87_services_with_a_tie_on_total() {
+        let bids = [Bid::new(480_000.0, 89.85, true), Bid::new(400_000.0, 88.0, true), Bid::new(400_000.0, 88.0, true)];
+        let s = score_bids(&bids, PriceRule::new(0.1, 2));
+        assert_eq!(s.iter().map(|x| x.total_score).collect::<Vec<_>>(), [Some(89.2), Some(89.2), Some(89.2)]);
+        assert_eq!(s.iter().map(|x| x.rank).collect::<Vec<_>>(), [Some(3), Some(1), Some(1)]);
+        assert!(s.iter().all(|x| !x.ranked_by_lot));
+
+        // By lot with seed 42: the keys decide between F (position 1) and G (position 2).
+        let rule = PriceRule { tie_break: TieBreak::Lot, lot_seed: 42, ..PriceRule::new(0.1, 2) };
+        let s = score_bids(&bids, rule);
+        let f_first = lot_key(42, 1) < lot_key(42, 2);
+        let expected = if f_first { [Some(3), Some(1), Some(2)] } else { [Some(3), Some(2), Some(1)] };
+        assert_eq!(s.iter().map(|x| x.rank).collect::<Vec<_>>(), expected);
+        assert_eq!(s.iter().map(|x| x.ranked_by_lot).collect::<Vec<_>>(), [false, true, true]);
+    }
+
+    /// SplitMix64's published first outputs for seed 1234567 (Vigna's
+    /// reference implementation), so a lot can be redrawn with any tool.
+    #[test]
+    fn lot_keys_are_splitmix64() {
+        // splitmix64 with state 1234567: the first output uses state + golden gamma.
+        assert_eq!(lot_key(1_234_567u64.wrapping_add(0x9E37_79B9_7F4A_7C15), 0), 6_457_827_717_110_365_317);
+        assert_eq!(lot_key(1_234_567, 1), 6_457_827_717_110_365_317);
+        assert_eq!(lot_key(1_234_567, 2), 3_203_168_211_198_807_973);
+    }
+
+    #[test]
+    fn the_mean_of_all_is_a_milder_trigger() {
+        // Others' mean 100 → trigger 80; all's mean (100+100+75)/3 = 91.67 → 73.33.
+        let bids = [Bid::new(100.0, 50.0, true), Bid::new(100.0, 50.0, true), Bid::new(75.0, 50.0, true)];
+        assert!(score_bids(&bids, PriceRule::new(0.3, 2))[2].abnormally_low);
+        let all = PriceRule { abnormal_basis: AbnormalBasis::MeanOfAll, ..PriceRule::new(0.3, 2) };
+        assert!(!score_bids(&bids, all)[2].abnormally_low);
     }
 
     mod properties {
@@ -219,14 +412,14 @@ mod tests {
         fn bids() -> impl Strategy<Value = Vec<Bid>> {
             prop::collection::vec(
                 (1.0f64..1e7, 0.0f64..=100.0, prop::bool::weighted(0.8))
-                    .prop_map(|(price, technical, qualified)| Bid { price, technical, qualified }),
+                    .prop_map(|(price, technical, qualified)| Bid::new(price, technical, qualified)),
                 1..8,
             )
         }
 
         fn rule() -> impl Strategy<Value = PriceRule> {
             (0.1f64..=0.6, 0u32..=4, 0.0f64..0.5).prop_map(|(price_weight, decimals, abnormally_low_below_average)| {
-                PriceRule { price_weight, decimals, abnormally_low_below_average }
+                PriceRule { abnormally_low_below_average, ..PriceRule::new(price_weight, decimals) }
             })
         }
 

@@ -91,3 +91,99 @@ async fn a_budget_refuses_the_run_or_stops_the_vendor() {
     assert_eq!(v["complete"], false);
     assert!(v["cost"].as_f64().unwrap() >= 2500.0 && v["cost"].as_f64().unwrap() < 2600.0, "{}", v["cost"]);
 }
+
+/// The evaluators' scores for the worked Order 87 examples (docs/scoring.md):
+/// three each, whose means are the technical scores of the hand calculation.
+const GOODS_SCORES: [(&str, [f64; 3]); 4] =
+    [("A", [87.0, 89.0, 89.5]), ("B", [80.0, 82.0, 84.0]), ("C", [92.0, 93.0, 94.0]), ("D", [68.0, 70.0, 72.0])];
+const SERVICES_SCORES: [(&str, [f64; 3]); 3] =
+    [("E", [89.0, 90.0, 90.55]), ("F", [88.0, 88.0, 88.0]), ("G", [87.0, 88.0, 89.0])];
+
+/// Runs a worked example, enters every evaluator's score and returns the
+/// directory and the report after the last input.
+async fn worked_example(name: &str, scores: &[(&str, [f64; 3])], extra: &[&[&str]]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/order87").join(name);
+    let o = tb(dir.path(), &["keygen"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir.path(), &["run", spec.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run_id = run_dir(&dir.path().join("tenderbench-out")).file_name().unwrap().to_string_lossy().to_string();
+    let r = read_json(&run_dir(&dir.path().join("tenderbench-out")).join("report.json"));
+    assert!(r["vendors"].as_array().unwrap().iter().all(|v| v["invalid_reason"] == "evaluation_pending"));
+    for (vendor, marks) in scores {
+        for (evaluator, mark) in ["甲", "乙", "丙"].iter().zip(marks) {
+            let mark = mark.to_string();
+            let args = ["evaluate", &run_id, "--evaluator", evaluator, "--criterion", "proposal", "--vendor", vendor];
+            let o = tb(dir.path(), &[&args[..], &["--score", &mark]].concat()).await;
+            assert!(o.status.success(), "{}", stderr(&o));
+        }
+    }
+    for args in extra {
+        let o = tb(dir.path(), &[&args[..1], &[run_id.as_str()], &args[1..]].concat()).await;
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    (dir, run_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_87_worked_example_goods_reproduces_by_hand() {
+    let (dir, run_id) = worked_example("goods.toml", &GOODS_SCORES, &[&["justify", "--vendor", "D", "--reject"]]).await;
+    let r = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("committee/report.json"));
+    let v = |i: usize, k: &str| r["vendors"][i][k].clone();
+    for (i, (tech, price, total, rank)) in
+        [(88.5, 95.0, 90.45, 2), (82.0, 100.0, 87.4, 3), (93.0, 86.36, 91.01, 1)].into_iter().enumerate()
+    {
+        assert_eq!(v(i, "technical_score").as_f64(), Some(tech), "vendor {i}");
+        assert_eq!(v(i, "price_score").as_f64(), Some(price), "vendor {i}");
+        assert_eq!(v(i, "total_score").as_f64(), Some(total), "vendor {i}");
+        assert_eq!(v(i, "rank").as_u64(), Some(rank), "vendor {i}");
+    }
+    assert_eq!(v(3, "abnormally_low"), true);
+    assert_eq!(v(3, "price_justification"), "rejected");
+    assert_eq!(v(3, "invalid_reason"), "abnormally_low_unjustified");
+    assert_eq!(v(3, "rank"), serde_json::Value::Null);
+    assert_eq!(r["vendors"][0]["criteria"][0]["evaluator_scores"]["乙"].as_f64(), Some(89.0));
+    assert_eq!(r["ranking"], serde_json::json!(["C", "A", "B"]));
+
+    // The committee's inputs are audit entries: the bundle verifies, numbers recomputed.
+    let o = tb(dir.path(), &["export", &run_id, "--bundle", "b.tar.gz"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir.path(), &["verify", "b.tar.gz"]).await;
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+
+    // A score outside 0–100 and an objective criterion are refused, nothing recorded.
+    let o = tb(
+        dir.path(),
+        &["evaluate", &run_id, "--evaluator", "甲", "--criterion", "proposal", "--vendor", "A", "--score", "101"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("outside 0–100"), "{}", stderr(&o));
+    let o = tb(
+        dir.path(),
+        &["evaluate", &run_id, "--evaluator", "甲", "--criterion", "proposal", "--vendor", "Z", "--score", "50"],
+    )
+    .await;
+    assert!(stderr(&o).contains("no vendor \"Z\""), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_87_worked_example_services_tie_on_total_then_by_lot() {
+    let (dir, run_id) = worked_example("services.toml", &SERVICES_SCORES, &[]).await;
+    let r = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("committee/report.json"));
+    let v = |i: usize, k: &str| r["vendors"][i][k].clone();
+    let totals: Vec<_> = (0..3).map(|i| v(i, "total_score").as_f64()).collect();
+    assert_eq!(totals, [Some(89.2), Some(89.2), Some(89.2)]);
+    assert_eq!(v(0, "rank").as_u64(), Some(3), "E: equal total, higher price");
+    // F (position 1) and G (position 2) by lot with seed 42.
+    let f_first = tb_stats::lot_key(42, 1) < tb_stats::lot_key(42, 2);
+    assert_eq!(v(1, "rank").as_u64(), Some(if f_first { 1 } else { 2 }));
+    assert_eq!(v(2, "rank").as_u64(), Some(if f_first { 2 } else { 1 }));
+    assert_eq!(
+        (v(0, "ranked_by_lot"), v(1, "ranked_by_lot"), v(2, "ranked_by_lot")),
+        (false.into(), true.into(), true.into())
+    );
+    assert_eq!(r["rules"]["lot_seed"].as_u64(), Some(42));
+    assert_eq!(r["rules"]["tie_break"], "lot");
+}

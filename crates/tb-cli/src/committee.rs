@@ -1,0 +1,130 @@
+//! `evaluate` and `justify`: the committee's inputs after a run, appended to
+//! the run's audit log; the reports are then rendered and signed again.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use serde::Serialize;
+use tb_audit::Keypair;
+use tb_report::committee::{EVALUATOR_SCORE, EvaluatorScore, PRICE_JUSTIFICATION, PriceJustification};
+use tb_store::{RunRecord, Store};
+
+use crate::commands::write_outputs;
+use crate::integrity::open_existing;
+use crate::{Failure, LangArg, bad_input};
+
+/// Where a committee input goes, and how the reports are rewritten.
+pub struct Target<'a> {
+    pub run_id: &'a str,
+    pub db: &'a Path,
+    pub out: &'a Path,
+    pub key: &'a Path,
+    pub lang: LangArg,
+}
+
+/// The vendor's name in the spec, given its name or, in a blind run, its code.
+fn vendor_name(run: &RunRecord, spec: &tb_spec::Spec, given: &str) -> Result<String, Failure> {
+    if spec.vendors.iter().any(|v| v.name == given) {
+        return Ok(given.to_string());
+    }
+    let mapping: serde_json::Value =
+        run.blind_mapping.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    if let Some((name, _)) =
+        mapping["codes"].as_object().into_iter().flatten().find(|(_, code)| code.as_str() == Some(given))
+    {
+        return Ok(name.clone());
+    }
+    let known: Vec<&str> = spec.vendors.iter().map(|v| v.name.as_str()).collect();
+    Err(bad_input(anyhow!("run {} has no vendor {given:?} (vendors: {})", run.id, known.join(", "))))
+}
+
+async fn record<T: Serialize>(t: &Target<'_>, store: &Store, kind: &str, payload: &T) -> Result<(), Failure> {
+    let key = Keypair::load(t.key).map_err(bad_input)?;
+    let mut chain = tb_audit::Chain::resume(t.run_id, store.audit_head(t.run_id).await?.as_ref());
+    let entry = chain.append(kind, payload, &tb_store::now_rfc3339());
+    store.append_audit(&[entry]).await?;
+    let previous = tb_bundle::last_signed_report(store, t.run_id).await?;
+    let dir = t.out.join(t.run_id).join("committee");
+    write_outputs(store, t.run_id, &dir, t.lang, Some(&key), previous).await?;
+    println!("reports: {}", dir.display());
+    Ok(())
+}
+
+pub async fn evaluate(
+    t: Target<'_>,
+    evaluator: &str,
+    criterion: &str,
+    vendor: &str,
+    score: f64,
+    note: Option<String>,
+) -> Result<ExitCode, Failure> {
+    let store = open_existing(t.db).await?;
+    let run = store.run(t.run_id).await?;
+    let spec = tb_report::spec_of(&run)?;
+    let Some(c) = spec.criteria.iter().find(|c| c.id == criterion) else {
+        let subjective: Vec<&str> = spec.criteria.iter().filter(|c| c.is_subjective()).map(|c| c.id.as_str()).collect();
+        return Err(bad_input(anyhow!(
+            "run {} has no criterion {criterion:?} (subjective criteria: {})",
+            run.id,
+            if subjective.is_empty() { "none".to_string() } else { subjective.join(", ") }
+        )));
+    };
+    if !c.is_subjective() {
+        return Err(bad_input(anyhow!(
+            "criterion {criterion} is graded by {} on its suite; evaluators score only subjective criteria (grader \"evaluators\")",
+            c.grader
+        )));
+    }
+    if !(0.0..=100.0).contains(&score) {
+        return Err(bad_input(anyhow!("score {score} is outside 0–100")));
+    }
+    let evaluator = evaluator.trim();
+    if evaluator.is_empty() {
+        return Err(bad_input(anyhow!("--evaluator needs a name")));
+    }
+    let vendor = vendor_name(&run, &spec, vendor)?;
+    let entry = EvaluatorScore {
+        evaluator: evaluator.to_string(),
+        criterion: criterion.to_string(),
+        vendor: vendor.clone(),
+        score,
+        note,
+    };
+    record(&t, &store, EVALUATOR_SCORE, &entry).await?;
+    let inputs = tb_report::committee::CommitteeInputs::from_audit(&store.audit(t.run_id).await?);
+    println!("recorded: {evaluator} scores {criterion} of {vendor} at {score}");
+    for v in &spec.vendors {
+        let (scores, complete) = inputs.scores_of(criterion, &v.name);
+        let panel = inputs.panels.get(criterion).cloned().unwrap_or_default();
+        let missing: Vec<&String> = panel.iter().filter(|e| !scores.contains_key(*e)).collect();
+        if !complete {
+            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            println!("  {}: awaiting {}", v.name, names.join(", "));
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn justify(t: Target<'_>, vendor: &str, accepted: bool, note: Option<String>) -> Result<ExitCode, Failure> {
+    let store = open_existing(t.db).await?;
+    let run = store.run(t.run_id).await?;
+    let spec = tb_report::spec_of(&run)?;
+    let vendor = vendor_name(&run, &spec, vendor)?;
+    let entry = PriceJustification { vendor: vendor.clone(), accepted, note };
+    record(&t, &store, PRICE_JUSTIFICATION, &entry).await?;
+    let report = tb_report::build(&store, t.run_id).await?;
+    let flagged = spec
+        .vendors
+        .iter()
+        .position(|v| v.name == vendor)
+        .and_then(|i| report.vendors.get(i))
+        .is_some_and(|v| v.abnormally_low);
+    println!("recorded: the price justification of {vendor} is {}", if accepted { "accepted" } else { "rejected" });
+    if !flagged {
+        println!("  note: {vendor}'s price is not abnormally low; the decision changes no score");
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
