@@ -30,6 +30,21 @@ pub fn load_spec(path: &Path) -> Result<Spec, Failure> {
     })
 }
 
+/// `publish`: the rules chapter, to standard output or a file; its SHA-256 on standard error.
+pub fn publish(spec_path: &Path, lang: LangArg, out: Option<PathBuf>) -> Result<ExitCode, Failure> {
+    let spec = load_spec(spec_path)?;
+    let text = tb_report::render_rules(&spec, lang.lang());
+    match &out {
+        Some(path) => std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    eprintln!(
+        "rules chapter sha256 {} — publish it with the tender; every report of this spec states it (published_rules)",
+        tb_audit::sha256_hex(text.as_bytes())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs a validated spec, then writes its reports. Shared by `run` and `demo`.
 pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang: LangArg) -> Result<ExitCode, Failure> {
     let key = opts.key.clone();

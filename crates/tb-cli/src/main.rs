@@ -200,6 +200,15 @@ enum Command {
         #[arg(long, default_value_t = 0.05)]
         target: f64,
     },
+    /// Before bidding: the technical requirements and scoring rules as a chapter for the tender document (Markdown); reports later cite its SHA-256.
+    Publish {
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Validate a spec and its suites and probe each vendor, without running the suites.
     Check { spec: PathBuf },
     /// Render a stored run again.
@@ -333,6 +342,7 @@ fn main() -> ExitCode {
             Command::Justify { run, vendor, accept, reject: _, note } => {
                 committee::justify(run.target(), &vendor, accept, note).await
             }
+            Command::Publish { spec, lang, out } => commands::publish(&spec, lang, out),
             Command::Check { spec } => commands::check(&spec).await,
             Command::Plan { spec, power, baseline, target } => {
                 plan::plan(&spec, plan::PlanArgs { power, baseline, target }).await

@@ -14,9 +14,11 @@
 mod chart;
 pub mod committee;
 mod model;
+mod publish;
 mod render;
 
 pub use model::*;
+pub use publish::{render_rules, rules_hashes};
 pub use render::{Lang, render_html, render_json, render_markdown, write_csv};
 
 use std::collections::{BTreeMap, HashMap};
@@ -413,6 +415,7 @@ pub async fn build_visiting(
         significance: spec.scoring.significance,
         sensitivity,
         comparisons,
+        published_rules: rules_hashes(&spec),
         rules: Some(ScoringRules {
             decimals: spec.scoring.decimals,
             abnormally_low_below_average: spec.scoring.abnormally_low_below_average,

@@ -54,6 +54,11 @@ pub struct Report {
     /// How far each weight must move before the first place changes.
     #[serde(default)]
     pub sensitivity: Option<Sensitivity>,
+    /// SHA-256 of the rules chapter (`tenderbench publish SPEC --lang zh|en`)
+    /// by language: equal to the hash published with the tender when the
+    /// rules did not change after bidding.
+    #[serde(default)]
+    pub published_rules: BTreeMap<String, String>,
     /// The statutory rules this report applied (from the spec).
     #[serde(default)]
     pub rules: Option<ScoringRules>,

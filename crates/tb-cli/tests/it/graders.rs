@@ -11,16 +11,6 @@ use tb_suite::SuiteFormat;
 
 use crate::support::*;
 
-fn sandbox_available() -> bool {
-    let ok = std::path::Path::new("/usr/bin/bwrap").exists()
-        && tb_sandbox::Sandbox::new(tb_sandbox::Isolation::Bubblewrap, tb_sandbox::Limits::default(), 1).is_ok();
-    if !ok {
-        assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "the sandbox is required here");
-        eprintln!("SKIPPED: bubblewrap is not available on this machine; CI requires it");
-    }
-    ok
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_every_grader_example_runs_and_verifies() {
     if !sandbox_available() {

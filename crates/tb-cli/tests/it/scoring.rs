@@ -130,6 +130,20 @@ async fn worked_example(name: &str, scores: &[(&str, [f64; 3])], extra: &[&[&str
 async fn order_87_worked_example_goods_reproduces_by_hand() {
     let (dir, run_id) = worked_example("goods.toml", &GOODS_SCORES, &[&["justify", "--vendor", "D", "--reject"]]).await;
     let r = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("committee/report.json"));
+
+    // The rules chapter published before bidding is the one the report cites.
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/order87/goods.toml");
+    let o = tb(dir.path(), &["publish", spec.to_str().unwrap(), "--lang", "zh", "-o", "rules.md"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let chapter = std::fs::read_to_string(dir.path().join("rules.md")).unwrap();
+    for want in ["综合评分法", "技术分占 70%", "价格分占 30%", "其他有效投标报价的算术平均值的 20% 以上", "投标无效"]
+    {
+        assert!(chapter.contains(want), "{want:?} missing from\n{chapter}");
+    }
+    let sha = tb_audit::sha256_hex(chapter.as_bytes());
+    assert!(stderr(&o).contains(&sha), "{}", stderr(&o));
+    assert_eq!(r["published_rules"]["zh"], sha.as_str());
+
     let v = |i: usize, k: &str| r["vendors"][i][k].clone();
     for (i, (tech, price, total, rank)) in
         [(88.5, 95.0, 90.45, 2), (82.0, 100.0, 87.4, 3), (93.0, 86.36, 91.01, 1)].into_iter().enumerate()

@@ -143,3 +143,15 @@ pub fn numeric_suite_dir(n: usize) -> (tempfile::TempDir, Arc<CaseIndex>) {
     let index = index_of(&[(&suite, SuiteFormat::Jsonl)]);
     (dir, index)
 }
+
+/// Whether the bubblewrap sandbox starts here; where it does not, the caller
+/// skips and says so, except in CI (`TENDERBENCH_REQUIRE_SANDBOX`), where that fails.
+pub fn sandbox_available() -> bool {
+    let ok = std::path::Path::new("/usr/bin/bwrap").exists()
+        && tb_sandbox::Sandbox::new(tb_sandbox::Isolation::Bubblewrap, tb_sandbox::Limits::default(), 1).is_ok();
+    if !ok {
+        assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "the sandbox is required here");
+        eprintln!("SKIPPED: bubblewrap is not available on this machine; CI requires it");
+    }
+    ok
+}
