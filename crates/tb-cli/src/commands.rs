@@ -119,6 +119,9 @@ pub async fn write_outputs(
     let json = tb_report::render_json(&report);
     write("report.json", &json)?;
     write("report.html", &tb_report::render_html(&report, lang.lang())?)?;
+    let scores = dir.join("scores.csv");
+    let file = std::fs::File::create(&scores).with_context(|| format!("cannot write {}", scores.display()))?;
+    tb_report::write_score_csv(&report, file).with_context(|| format!("cannot write {}", scores.display()))?;
     if let Some(key) = key {
         let sig = tb_bundle::record_report_signature(store, run_id, key, &json, replaces).await?;
         write("report.json.sig", &format!("{}\n", sig.signature))?;

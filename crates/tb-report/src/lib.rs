@@ -19,7 +19,7 @@ mod render;
 
 pub use model::*;
 pub use publish::{render_rules, rules_hashes};
-pub use render::{Lang, render_html, render_json, render_markdown, write_csv};
+pub use render::{Lang, render_html, render_json, render_markdown, write_csv, write_score_csv};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -416,6 +416,7 @@ pub async fn build_visiting(
         sensitivity,
         comparisons,
         published_rules: rules_hashes(&spec),
+        score_table: Some(score_table(&spec, &vendor_reports)),
         rules: Some(ScoringRules {
             decimals: spec.scoring.decimals,
             abnormally_low_below_average: spec.scoring.abnormally_low_below_average,
@@ -535,6 +536,45 @@ fn assign_tie_bands(vendors: &mut [VendorReport], comparisons: &[Comparison]) {
             }
         }
         vendors[i].tie_band = Some(band);
+    }
+}
+
+/// The score comparison table (评分比较一览表) of the scored bids.
+fn score_table(spec: &Spec, vendors: &[VendorReport]) -> ScoreTable {
+    let (tw, pw, d) = (spec.technical_weight(), spec.tender.price_weight, spec.scoring.decimals);
+    let round = |x: f64| tb_stats::round_to(x, d);
+    ScoreTable {
+        factors: spec
+            .criteria
+            .iter()
+            .map(|c| ScoreFactor { id: c.id.clone(), name: c.name.clone(), full_points: round(tw * c.weight * 100.0) })
+            .collect(),
+        price_full_points: round(pw * 100.0),
+        rows: vendors
+            .iter()
+            .map(|v| ScoreRow {
+                vendor: v.name.clone(),
+                bid_price: v.bid_price,
+                factor_points: spec
+                    .criteria
+                    .iter()
+                    .zip(&v.criteria)
+                    .map(|(c, r)| round(tw * c.weight * r.value * 100.0))
+                    .collect(),
+                technical_points: round(tw * v.technical_score),
+                price_points: v.price_score.map(|p| round(pw * p)),
+                total: v.total_score,
+                rank: v.rank,
+                remarks: [
+                    v.invalid_reason.clone(),
+                    v.abnormally_low.then(|| "abnormally_low".to_string()),
+                    v.ranked_by_lot.then(|| "ranked_by_lot".to_string()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            })
+            .collect(),
     }
 }
 

@@ -59,9 +59,48 @@ pub struct Report {
     /// rules did not change after bidding.
     #[serde(default)]
     pub published_rules: BTreeMap<String, String>,
+    /// The score comparison table (评分比较一览表): each bidder's points on
+    /// each factor, price points, total and rank.
+    #[serde(default)]
+    pub score_table: Option<ScoreTable>,
     /// The statutory rules this report applied (from the spec).
     #[serde(default)]
     pub rules: Option<ScoringRules>,
+}
+
+/// The score comparison table in the statutory layout. Points are out of 100
+/// for the whole tender: a factor's full points are (1 − price weight) ×
+/// its weight × 100, the price's are price weight × 100. Each figure is
+/// rounded on its own, so factor points may differ from the total by a unit
+/// in the last place; the total is the one that counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScoreTable {
+    pub factors: Vec<ScoreFactor>,
+    pub price_full_points: f64,
+    /// In spec order.
+    pub rows: Vec<ScoreRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScoreFactor {
+    pub id: String,
+    pub name: String,
+    pub full_points: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScoreRow {
+    pub vendor: String,
+    pub bid_price: f64,
+    /// One per factor, in the order of `factors`.
+    pub factor_points: Vec<f64>,
+    pub technical_points: f64,
+    /// Null for an invalid bid.
+    pub price_points: Option<f64>,
+    pub total: Option<f64>,
+    pub rank: Option<u32>,
+    /// `invalid_reason`, `abnormally_low`, `ranked_by_lot`, as on the vendor.
+    pub remarks: Vec<String>,
 }
 
 /// The scoring rules applied: the abnormally-low trigger and the tie rule.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tb_store::Store;
 
 use crate::chart::{Bar, bar_chart};
-use crate::{Report, ReportError, SIMULATED_NOTICE_EN, SIMULATED_NOTICE_ZH};
+use crate::{Report, ReportError, SIMULATED_NOTICE_EN, SIMULATED_NOTICE_ZH, ScoreTable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -101,6 +101,25 @@ struct Labels {
     tied: &'static str,
     per_criterion: &'static str,
     comparison_method: &'static str,
+    score_table: &'static str,
+    factor: &'static str,
+    full_points: &'static str,
+    technical_subtotal: &'static str,
+    price_points: &'static str,
+    remarks: &'static str,
+    score_table_note: &'static str,
+    rules_hash: &'static str,
+    reason_failed_gates: &'static str,
+    reason_incomplete: &'static str,
+    reason_evaluation_pending: &'static str,
+    reason_abnormally_low_unjustified: &'static str,
+    remark_abnormally_low: &'static str,
+    remark_ranked_by_lot: &'static str,
+    justification: &'static str,
+    accepted: &'static str,
+    rejected: &'static str,
+    lot_note: &'static str,
+    evaluators: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -149,7 +168,7 @@ const EN: Labels = Labels {
     cases: "cases",
     notice: SIMULATED_NOTICE_EN,
     blind: "BLIND EVALUATION: vendors appear as codes and model names are masked until the sealed mapping is revealed after scoring.",
-    method: "Price score = lowest valid bid ÷ bid × 100 (MoF Order No. 87, art. 55). Total = technical weight × technical score + price weight × price score. Equal totals rank by lower price; equal total and price are tied. A vendor that fails a gate is not ranked. Intervals are Wilson 95%.",
+    method: "Price score = lowest valid bid ÷ bid × 100 (MoF Order No. 87, art. 55). Total = technical weight × technical score + price weight × price score. Equal totals rank by lower price; equal total and price are tied, or placed by lot where the spec says so. A vendor that fails a gate is not ranked. Intervals are Wilson 95%.",
     outcomes: "Outcomes",
     grader_quality: "Grader quality",
     grader_quality_line: "measured against hand labels: accuracy / sensitivity / specificity on",
@@ -168,6 +187,25 @@ const EN: Labels = Labels {
     tied: "Statistically tied",
     per_criterion: "Per criterion: cases only the first / only the second got right, exact McNemar p",
     comparison_method: "Compared on the cases both vendors answered (first repeat). The total-score p-value comes from a paired bootstrap over cases (the run's seed), Holm-adjusted across all pairs; ranked vendors whose adjusted p is at or above the report's significance level share a tie band.",
+    score_table: "Score comparison table",
+    factor: "Scoring factor",
+    full_points: "Full points",
+    technical_subtotal: "Technical subtotal",
+    price_points: "Price points",
+    remarks: "Remarks",
+    score_table_note: "Points of 100 for the whole tender; each figure is rounded on its own, so the factors may differ from the total in the last place. The total counts.",
+    rules_hash: "Published rules chapter (SHA-256)",
+    reason_failed_gates: "invalid: failed a gate",
+    reason_incomplete: "invalid: answers missing",
+    reason_evaluation_pending: "not ranked yet: evaluators' scores pending",
+    reason_abnormally_low_unjustified: "invalid: abnormally low price, justification not accepted",
+    remark_abnormally_low: "abnormally low price",
+    remark_ranked_by_lot: "placed by lot",
+    justification: "price justification",
+    accepted: "accepted",
+    rejected: "rejected",
+    lot_note: "Bids equal in total and price were placed by lot, drawn with seed",
+    evaluators: "Evaluators",
     weak_sandbox: "Vendors' code ran in the weaker rlimit-only mode, WITHOUT namespace isolation (no network or file-system confinement), because the buyer chose it in the spec.",
 };
 
@@ -217,7 +255,7 @@ const ZH: Labels = Labels {
     cases: "条",
     notice: SIMULATED_NOTICE_ZH,
     blind: "盲评：评分结束并揭示密封的对应关系之前，供应商以代码显示，模型名称已隐藏。",
-    method: "价格分 = 评标基准价（最低有效投标报价）÷ 投标报价 × 100（财政部令第87号第五十五条）。综合得分 = 技术权重 × 技术得分 + 价格权重 × 价格得分。综合得分相同的，按投标报价由低到高排序；得分且报价相同的，并列。未通过门槛的供应商不参与排名。区间为 Wilson 95% 置信区间。",
+    method: "价格分 = 评标基准价（最低有效投标报价）÷ 投标报价 × 100（财政部令第87号第五十五条）。综合得分 = 技术权重 × 技术得分 + 价格权重 × 价格得分。综合得分相同的，按投标报价由低到高排序；得分且报价相同的，并列或按招标规格以抽签确定。未通过门槛的供应商不参与排名。区间为 Wilson 95% 置信区间。",
     outcomes: "判定结果",
     grader_quality: "评分器质量",
     grader_quality_line: "与人工标注对比的实测：准确率 / 灵敏度 / 特异度，样本数",
@@ -236,6 +274,25 @@ const ZH: Labels = Labels {
     tied: "统计上并列",
     per_criterion: "各评分项：仅前者答对 / 仅后者答对的题数，精确 McNemar p 值",
     comparison_method: "在两家都作答的题目上比较（第一次重复）。综合得分差的 p 值由按题配对的自助法（使用本次运行的随机种子）计算，并在所有配对间做 Holm 校正；校正后 p 值不低于报告显著性水平的已排名供应商属于同一并列组。",
+    score_table: "评分比较一览表",
+    factor: "评分因素",
+    full_points: "分值",
+    technical_subtotal: "技术分小计",
+    price_points: "价格分",
+    remarks: "备注",
+    score_table_note: "按总分 100 分计；各项分别四舍五入，各因素之和与总分可能在末位相差，以总分为准。",
+    rules_hash: "已公布评分办法（SHA-256）",
+    reason_failed_gates: "无效：未通过门槛",
+    reason_incomplete: "无效：作答缺失",
+    reason_evaluation_pending: "暂不排名：评审专家打分未完成",
+    reason_abnormally_low_unjustified: "无效：报价异常低且说明未被接受",
+    remark_abnormally_low: "报价异常低",
+    remark_ranked_by_lot: "抽签确定名次",
+    justification: "报价说明",
+    accepted: "已接受",
+    rejected: "未接受",
+    lot_note: "得分且报价相同的投标以抽签确定名次，随机种子",
+    evaluators: "评审专家",
     weak_sandbox: "投标方代码以较弱的仅资源限制模式运行，没有命名空间隔离（不限制网络和文件系统），这是采购方在规格中选择的。",
 };
 
@@ -337,6 +394,9 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
             fmt_opt(v.total_score),
         ));
     }
+    if let Some(table) = &report.score_table {
+        s.push_str(&score_table_markdown(table, t));
+    }
     s.push_str(&format!(
         "\n## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|---|\n",
         t.criteria, t.vendor, t.criterion, t.value, t.interval, t.n, t.errors, t.gate
@@ -362,6 +422,87 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
     }
     s.push_str(&format!("\n{}\n", t.method));
     s
+}
+
+/// The score comparison table, factors down and bidders across, as in the statutory form.
+fn score_table_markdown(table: &ScoreTable, t: &Labels) -> String {
+    let mut s = format!("\n## {}\n\n| {} | {} |", t.score_table, t.factor, t.full_points);
+    for r in &table.rows {
+        s.push_str(&format!(" {} |", r.vendor));
+    }
+    s.push_str(&format!("\n|---|---:|{}\n", "---:|".repeat(table.rows.len())));
+    let mut row = |label: &str, full: String, cells: Vec<String>| {
+        s.push_str(&format!("| {label} | {full} | {} |\n", cells.join(" | ")));
+    };
+    for (i, f) in table.factors.iter().enumerate() {
+        row(
+            &f.name,
+            format!("{:.2}", f.full_points),
+            table.rows.iter().map(|r| format!("{:.2}", r.factor_points[i])).collect(),
+        );
+    }
+    let tech_full: f64 = table.factors.iter().map(|f| f.full_points).sum();
+    row(
+        t.technical_subtotal,
+        format!("{tech_full:.2}"),
+        table.rows.iter().map(|r| format!("{:.2}", r.technical_points)).collect(),
+    );
+    row(
+        t.price_points,
+        format!("{:.2}", table.price_full_points),
+        table.rows.iter().map(|r| fmt_opt(r.price_points)).collect(),
+    );
+    row(t.total, "100".into(), table.rows.iter().map(|r| fmt_opt(r.total)).collect());
+    row(
+        t.rank,
+        String::new(),
+        table.rows.iter().map(|r| r.rank.map_or(t.none.to_string(), |n| n.to_string())).collect(),
+    );
+    row(
+        t.remarks,
+        String::new(),
+        table.rows.iter().map(|r| r.remarks.iter().map(|m| remark(m, t)).collect::<Vec<_>>().join("; ")).collect(),
+    );
+    s.push_str(&format!("\n{}\n", t.score_table_note));
+    s
+}
+
+fn remark<'a>(code: &str, t: &'a Labels) -> &'a str {
+    match code {
+        "failed_gates" => t.reason_failed_gates,
+        "incomplete" => t.reason_incomplete,
+        "evaluation_pending" => t.reason_evaluation_pending,
+        "abnormally_low_unjustified" => t.reason_abnormally_low_unjustified,
+        "abnormally_low" => t.remark_abnormally_low,
+        "ranked_by_lot" => t.remark_ranked_by_lot,
+        _ => t.none,
+    }
+}
+
+/// Writes the score comparison table as CSV (`scores.csv`): one row per
+/// bidder, one column per factor's points.
+pub fn write_score_csv(report: &Report, out: impl Write) -> Result<(), csv::Error> {
+    let Some(table) = &report.score_table else { return Ok(()) };
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["vendor".to_string(), "bid_price".into()];
+    header.extend(table.factors.iter().map(|f| format!("{} ({:.2})", f.id, f.full_points)));
+    header.extend(["technical_points", "price_points", "total", "rank", "remarks"].map(String::from));
+    w.write_record(&header)?;
+    let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.2}"));
+    for r in &table.rows {
+        let mut rec = vec![r.vendor.clone(), format!("{:.2}", r.bid_price)];
+        rec.extend(r.factor_points.iter().map(|p| format!("{p:.2}")));
+        rec.extend([
+            format!("{:.2}", r.technical_points),
+            opt(r.price_points),
+            opt(r.total),
+            r.rank.map_or(String::new(), |n| n.to_string()),
+            r.remarks.join(";"),
+        ]);
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Writes `results.csv` to `out` (`name` is used in errors): one row per cell,
