@@ -1,8 +1,14 @@
-//! Inline SVG bar charts with interval whiskers. Hand-written because the
-//! charting crates need font files to lay out text, and a report must render
-//! the same everywhere with no external file.
+//! The report's charts, drawn with plotters' SVG backend into strings that
+//! the HTML inlines. Plotters lays text out with its built-in estimate (no
+//! font files), so a report renders the same everywhere; every label is
+//! given room for that estimate. Every number a chart shows is also in
+//! `report.json`.
 
-use std::fmt::Write;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::ReportError;
 
 /// One bar: a label, a value in [0, 1] and its interval.
 pub struct Bar<'a> {
@@ -12,88 +18,389 @@ pub struct Bar<'a> {
     pub high: f64,
 }
 
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+/// One vendor's line in a multi-series chart.
+pub struct Series<'a> {
+    pub label: &'a str,
+    pub points: Vec<(f64, f64)>,
 }
 
-/// Horizontal bars, 0–100%, with a whisker for the interval and an optional gate line.
-pub fn bar_chart(title: &str, bars: &[Bar<'_>], gate: Option<f64>) -> String {
-    let (left, width, row, top) = (170.0, 420.0, 30.0, 34.0);
-    let height = top + row * bars.len() as f64 + 28.0;
-    let x = |v: f64| left + width * v.clamp(0.0, 1.0);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg role="img" viewBox="0 0 {w} {height}" width="{w}" height="{height}" font-family="sans-serif" font-size="12"><title>{t}</title><text x="4" y="16" font-weight="bold">{t}</text>"#,
-        w = left + width + 70.0,
-        t = escape(title)
-    );
-    for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
-        let _ = write!(
-            s,
-            r##"<line x1="{x}" y1="{y0}" x2="{x}" y2="{y1}" stroke="#ddd"/><text x="{x}" y="{ty}" text-anchor="middle" fill="#555">{p}%</text>"##,
-            x = x(tick),
-            y0 = top - 6.0,
-            y1 = height - 22.0,
-            ty = height - 8.0,
-            p = tick * 100.0
-        );
+const FONT: &str = "sans-serif";
+const WIDTH: u32 = 660;
+/// Distinguishable on screen and in greyscale print (Okabe–Ito).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(120, 120, 120),
+    RGBColor(240, 228, 66),
+];
+
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+fn failed(e: impl std::fmt::Display) -> ReportError {
+    ReportError::Render(format!("chart: {e}"))
+}
+
+/// Draws into a fresh SVG of the given height and returns its text, with a
+/// `<title>` for screen readers.
+fn svg(
+    title: &str,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), ReportError>,
+) -> Result<String, ReportError> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        draw(&root)?;
+        root.present().map_err(failed)?;
     }
-    for (i, b) in bars.iter().enumerate() {
-        let y = top + row * i as f64;
-        let _ = write!(
-            s,
-            r##"<text x="{lx}" y="{ty}" text-anchor="end">{label}</text><rect x="{left}" y="{y}" width="{bw:.2}" height="18" fill="#4a78b5"><title>{label}: {v:.1}% ({lo:.1}–{hi:.1}%)</title></rect><line x1="{xl:.2}" y1="{wy}" x2="{xh:.2}" y2="{wy}" stroke="#222" stroke-width="1.5"/><line x1="{xl:.2}" y1="{wy0}" x2="{xl:.2}" y2="{wy1}" stroke="#222"/><line x1="{xh:.2}" y1="{wy0}" x2="{xh:.2}" y2="{wy1}" stroke="#222"/><text x="{vx:.2}" y="{ty}" fill="#222">{v:.1}%</text>"##,
-            lx = left - 8.0,
-            ty = y + 13.0,
-            label = escape(b.label),
-            bw = width * b.value.clamp(0.0, 1.0),
-            v = b.value * 100.0,
-            lo = b.low * 100.0,
-            hi = b.high * 100.0,
-            xl = x(b.low),
-            xh = x(b.high),
-            wy = y + 9.0,
-            wy0 = y + 4.0,
-            wy1 = y + 14.0,
-            vx = x(b.high) + 6.0,
-        );
+    let title = format!("<title>{}</title>", escape(title));
+    Ok(match out.find('>') {
+        Some(end) => format!("{}{title}{}", &out[..=end], &out[end + 1..]).replacen("<svg ", "<svg role=\"img\" ", 1),
+        None => out,
+    })
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Room for the longest label under plotters' estimate (0.7 em a byte).
+fn label_room(labels: impl Iterator<Item = usize>, font_px: f64) -> u32 {
+    let widest = labels.max().unwrap_or(4) as f64;
+    (widest * font_px * 0.7 / 1.24 / 1.24 + 16.0).clamp(40.0, 240.0) as u32
+}
+
+/// Horizontal bars, 0–100%, a whisker for each interval and a dashed gate line.
+pub fn bar_chart(title: &str, bars: &[Bar<'_>], gate: Option<f64>) -> Result<String, ReportError> {
+    let height = 70 + 34 * bars.len() as u32;
+    svg(title, height, |root| {
+        let n = bars.len().max(1);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 16))
+            .margin(10)
+            .x_label_area_size(28)
+            .y_label_area_size(label_room(bars.iter().map(|b| b.label.len()), 16.0))
+            .build_cartesian_2d(0f64..1.12f64, (0..n).into_segmented())
+            .map_err(failed)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_labels(6)
+            .x_label_formatter(&|x| if *x <= 1.0 { format!("{:.0}%", x * 100.0) } else { String::new() })
+            .y_label_formatter(&|y| match y {
+                // The first bar at the top.
+                SegmentValue::CenterOf(i) => {
+                    n.checked_sub(1 + *i).and_then(|j| bars.get(j)).map_or(String::new(), |b| b.label.to_string())
+                }
+                _ => String::new(),
+            })
+            .draw()
+            .map_err(failed)?;
+        let style = (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+        for (k, b) in bars.iter().enumerate() {
+            let i = n - 1 - k;
+            let centre = || SegmentValue::CenterOf(i);
+            let mut bar = Rectangle::new(
+                [(0.0, SegmentValue::Exact(i)), (b.value.clamp(0.0, 1.0), SegmentValue::Exact(i + 1))],
+                colour(k).filled(),
+            );
+            bar.set_margin(6, 6, 0, 0);
+            chart.draw_series([bar]).map_err(failed)?;
+            let whisker = BLACK.stroke_width(2);
+            let cap = |x: f64| EmptyElement::at((x, centre())) + PathElement::new(vec![(0, -6), (0, 6)], whisker);
+            chart
+                .draw_series([PathElement::new(vec![(b.low, centre()), (b.high, centre())], whisker)])
+                .map_err(failed)?;
+            chart.draw_series([cap(b.low), cap(b.high)]).map_err(failed)?;
+            chart
+                .draw_series([EmptyElement::at((b.high.min(1.0), centre()))
+                    + Text::new(format!("{:.1}%", b.value * 100.0), (8, 0), style.clone())])
+                .map_err(failed)?;
+        }
+        if let Some(g) = gate {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(g, SegmentValue::Exact(0)), (g, SegmentValue::Exact(n))],
+                    6,
+                    4,
+                    RGBColor(192, 57, 43).stroke_width(2),
+                ))
+                .map_err(failed)?;
+        }
+        Ok(())
+    })
+}
+
+/// A radar (profile) chart: one axis per criterion, 0–100% from the centre,
+/// one closed line per vendor.
+pub fn radar_chart(title: &str, axes: &[&str], vendors: &[(&str, Vec<f64>)]) -> Result<String, ReportError> {
+    let legend_rows = vendors.len().div_ceil(3) as u32;
+    let height = 440 + 20 * legend_rows;
+    svg(title, height, |root| {
+        let font = |size: u32| (FONT, size).into_font().color(&BLACK);
+        root.draw(&Text::new(title.to_string(), (10, 8), font(16))).map_err(failed)?;
+        let (cx, cy, radius) = (WIDTH as f64 / 2.0, 230.0, 150.0);
+        let k = axes.len().max(3);
+        let point = |axis: usize, r: f64| {
+            let angle = std::f64::consts::TAU * axis as f64 / k as f64 - std::f64::consts::FRAC_PI_2;
+            ((cx + radius * r * angle.cos()).round() as i32, (cy + radius * r * angle.sin()).round() as i32)
+        };
+        let grid = RGBColor(210, 210, 210);
+        for ring in [0.25, 0.5, 0.75, 1.0] {
+            let mut ring_points: Vec<_> = (0..k).map(|a| point(a, ring)).collect();
+            ring_points.push(point(0, ring));
+            root.draw(&PathElement::new(ring_points, grid)).map_err(failed)?;
+        }
+        root.draw(&Text::new("100%", point(0, 1.0), font(11).pos(Pos::new(HPos::Left, VPos::Bottom))))
+            .map_err(failed)?;
+        for (a, label) in axes.iter().enumerate() {
+            root.draw(&PathElement::new(vec![point(a, 0.0), point(a, 1.0)], grid)).map_err(failed)?;
+            let (x, y) = point(a, 1.12);
+            let h = if x < cx as i32 - 5 {
+                HPos::Right
+            } else if x > cx as i32 + 5 {
+                HPos::Left
+            } else {
+                HPos::Center
+            };
+            root.draw(&Text::new(label.to_string(), (x, y), font(13).pos(Pos::new(h, VPos::Center))))
+                .map_err(failed)?;
+        }
+        for (i, (_, values)) in vendors.iter().enumerate() {
+            let c = colour(i);
+            let mut line: Vec<_> =
+                (0..k).map(|a| point(a, values.get(a).copied().unwrap_or(0.0).clamp(0.0, 1.0))).collect();
+            root.draw(&Polygon::new(line.clone(), c.mix(0.12).filled())).map_err(failed)?;
+            line.push(line[0]);
+            root.draw(&PathElement::new(line, c.stroke_width(2))).map_err(failed)?;
+        }
+        legend(root, vendors.iter().map(|(n, _)| *n), 420)
+    })
+}
+
+/// A row of coloured keys with the vendors' names, three a line.
+fn legend<'a>(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    names: impl Iterator<Item = &'a str>,
+    top: i32,
+) -> Result<(), ReportError> {
+    for (i, name) in names.enumerate() {
+        let (x, y) = (20 + 210 * (i % 3) as i32, top + 20 * (i / 3) as i32);
+        root.draw(&Rectangle::new([(x, y), (x + 14, y + 10)], colour(i).filled())).map_err(failed)?;
+        root.draw(&Text::new(
+            name.to_string(),
+            (x + 20, y + 5),
+            (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(failed)?;
     }
-    if let Some(g) = gate {
-        let _ = write!(
-            s,
-            r##"<line x1="{gx}" y1="{y0}" x2="{gx}" y2="{y1}" stroke="#c0392b" stroke-dasharray="4 3" stroke-width="1.5"><title>gate {p}%</title></line>"##,
-            gx = x(g),
-            y0 = top - 8.0,
-            y1 = height - 22.0,
-            p = g * 100.0
-        );
-    }
-    s.push_str("</svg>");
-    s
+    Ok(())
+}
+
+/// One cell of the significance matrix.
+pub struct MatrixCell {
+    /// Holm-adjusted p of the total difference; None: not compared.
+    pub p: Option<f64>,
+    /// Row vendor's total minus column vendor's.
+    pub difference: Option<f64>,
+}
+
+/// The pairwise significance matrix: green where the row vendor is
+/// significantly ahead, red where behind, grey where statistically tied.
+pub fn significance_matrix(
+    title: &str,
+    names: &[&str],
+    cells: &dyn Fn(usize, usize) -> MatrixCell,
+    level: f64,
+) -> Result<String, ReportError> {
+    let n = names.len();
+    let label_w = label_room(names.iter().map(|s| s.len()), 13.0) as i32;
+    let size = ((WIDTH as i32 - label_w - 30) / n.max(1) as i32).min(90);
+    let height = 60 + size as u32 * n as u32 + 40;
+    svg(title, height, |root| {
+        let font = |px: u32| (FONT, px).into_font().color(&BLACK);
+        root.draw(&Text::new(title.to_string(), (10, 8), font(16))).map_err(failed)?;
+        let (left, top) = (label_w + 10, 60);
+        for (j, name) in names.iter().enumerate() {
+            let x = left + size * j as i32 + size / 2;
+            root.draw(&Text::new(name.to_string(), (x, top - 8), font(13).pos(Pos::new(HPos::Center, VPos::Bottom))))
+                .map_err(failed)?;
+        }
+        for (i, row) in names.iter().enumerate() {
+            let y = top + size * i as i32;
+            root.draw(&Text::new(
+                row.to_string(),
+                (left - 8, y + size / 2),
+                font(13).pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(failed)?;
+            for j in 0..n {
+                let x = left + size * j as i32;
+                let cell = if i == j { MatrixCell { p: None, difference: None } } else { cells(i, j) };
+                let fill = match (cell.p, cell.difference) {
+                    (Some(p), Some(d)) if p < level && d > 0.0 => RGBColor(170, 220, 180),
+                    (Some(p), Some(d)) if p < level && d < 0.0 => RGBColor(240, 180, 170),
+                    (Some(_), _) => RGBColor(225, 225, 225),
+                    _ => WHITE,
+                };
+                root.draw(&Rectangle::new([(x, y), (x + size, y + size)], fill.filled())).map_err(failed)?;
+                root.draw(&Rectangle::new([(x, y), (x + size, y + size)], RGBColor(160, 160, 160))).map_err(failed)?;
+                let text = match (cell.p, cell.difference) {
+                    (Some(p), Some(d)) => format!("{d:+.1} p={p:.2}"),
+                    _ if i == j => "—".to_string(),
+                    _ => String::new(),
+                };
+                root.draw(&Text::new(
+                    text,
+                    (x + size / 2, y + size / 2),
+                    font(11).pos(Pos::new(HPos::Center, VPos::Center)),
+                ))
+                .map_err(failed)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Step lines of cumulative distributions (e.g. latency), x from 0.
+pub fn cdf_chart(title: &str, x_label: &str, series: &[Series<'_>]) -> Result<String, ReportError> {
+    let x_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max) * 1.05;
+    let legend_rows = series.len().div_ceil(3) as u32;
+    svg(title, 340 + 20 * legend_rows, |root| {
+        let (plot, keys) = root.split_vertically(330);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(title, (FONT, 16))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..x_max, 0f64..1f64)
+            .map_err(failed)?;
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_desc(x_label)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+            .draw()
+            .map_err(failed)?;
+        for (i, s) in series.iter().enumerate() {
+            let mut steps = Vec::with_capacity(s.points.len() * 2);
+            let mut last = 0.0;
+            for &(x, y) in &s.points {
+                steps.push((x, last));
+                steps.push((x, y));
+                last = y;
+            }
+            chart.draw_series(LineSeries::new(steps, colour(i).stroke_width(2))).map_err(failed)?;
+        }
+        legend(&keys, series.iter().map(|s| s.label), 2)
+    })
+}
+
+/// One labelled point per vendor: x against y.
+pub fn scatter_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[(&str, f64, f64)],
+) -> Result<String, ReportError> {
+    let (x_lo, x_hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+    let (y_lo, y_hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.2), hi.max(p.2)));
+    let pad = |lo: f64, hi: f64| {
+        let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
+        ((lo - 0.15 * span).max(0.0), hi + 0.25 * span)
+    };
+    let (x0, x1) = if points.is_empty() { (0.0, 1.0) } else { pad(x_lo, x_hi) };
+    let (y0, y1) = if points.is_empty() { (0.0, 100.0) } else { pad(y_lo, y_hi) };
+    svg(title, 360, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 16))
+            .margin(10)
+            .margin_right(40)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1.min(110.0))
+            .map_err(failed)?;
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&|x| if x.abs() >= 100.0 { format!("{x:.0}") } else { format!("{x:.2}") })
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .draw()
+            .map_err(failed)?;
+        for (i, (name, x, y)) in points.iter().enumerate() {
+            chart.draw_series([Circle::new((*x, *y), 6, colour(i).filled())]).map_err(failed)?;
+            chart
+                .draw_series([Text::new(
+                    name.to_string(),
+                    (*x, *y),
+                    (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                )])
+                .map_err(failed)?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn marks(svg: &str, tag: &str) -> usize {
+        svg.matches(&format!("<{tag}")).count()
+    }
+
     #[test]
-    fn names_are_escaped_and_whiskers_drawn() {
-        let svg = bar_chart("<b>", &[Bar { label: "A&B <x>", value: 0.5, low: 0.4, high: 0.6 }], Some(0.6));
-        assert!(svg.contains("A&amp;B &lt;x&gt;"));
+    fn bars_escape_names_and_draw_whiskers_and_the_gate() {
+        let svg = bar_chart("<b>", &[Bar { label: "A&B <x>", value: 0.5, low: 0.4, high: 0.6 }], Some(0.6)).unwrap();
+        assert!(svg.contains("A&amp;B &lt;x&gt;"), "{svg}");
         assert!(!svg.contains("<b>"));
-        assert!(svg.contains("stroke-dasharray"), "gate line");
-        assert_eq!(svg.matches("<rect").count(), 1);
+        assert!(svg.contains("<title>&lt;b&gt;</title>") && svg.contains("role=\"img\""));
+        assert!(svg.contains("50.0%"));
+        assert!(marks(&svg, "polyline") >= 3 + 1, "three whisker strokes and the gate: {svg}");
+    }
+
+    #[test]
+    fn radar_draws_one_closed_line_per_vendor() {
+        let svg = radar_chart(
+            "profile",
+            &["知识", "安全", "代码"],
+            &[("甲", vec![0.9, 0.5, 0.7]), ("乙", vec![0.4, 1.0, 0.2])],
+        )
+        .unwrap();
+        assert_eq!(marks(&svg, "polygon"), 2, "{svg}");
+        for label in ["知识", "安全", "代码", "甲", "乙", "100%"] {
+            assert!(svg.contains(label), "{label}");
+        }
+    }
+
+    #[test]
+    fn the_matrix_colours_by_significance_and_direction() {
+        let cells = |i: usize, j: usize| MatrixCell {
+            p: Some(if i + j == 1 { 0.01 } else { 0.5 }),
+            difference: Some(if i < j { 3.0 } else { -3.0 }),
+        };
+        let svg = significance_matrix("m", &["A", "B", "C"], &cells, 0.05).unwrap();
+        assert!(svg.contains("+3.0 p=0.01") && svg.contains("-3.0 p=0.50"), "{svg}");
+        assert!(svg.contains("#AADCB4") && svg.contains("#F0B4AA") && svg.contains("#E1E1E1"), "{svg}");
+    }
+
+    #[test]
+    fn cdf_and_scatter_have_their_points() {
+        let s = Series { label: "A", points: vec![(10.0, 0.5), (20.0, 1.0)] };
+        let svg = cdf_chart("latency", "ms", &[s]).unwrap();
+        assert!(marks(&svg, "polyline") >= 1 && svg.contains("\nA\n</text>"), "{svg}");
+        let svg = scatter_chart("cost", "cost", "total", &[("A", 1.0, 80.0), ("B", 2.0, 90.0)]).unwrap();
+        assert_eq!(marks(&svg, "circle"), 2, "{svg}");
     }
 }

@@ -286,6 +286,10 @@ pub struct Latency {
     pub p50: Option<f64>,
     pub p95: Option<f64>,
     pub p99: Option<f64>,
+    /// The distribution: the latency at 0%, 5%, …, 100% (nearest rank; 0% is
+    /// the fastest), as the report's CDF chart draws it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cdf: Vec<f64>,
 }
 
 impl Latency {
@@ -302,6 +306,7 @@ impl Latency {
             p50: Some(pct(0.50)),
             p95: Some(pct(0.95)),
             p99: Some(pct(0.99)),
+            cdf: (0..=20).map(|i| pct(i as f64 / 20.0)).collect(),
         }
     }
 }

@@ -8,7 +8,7 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 use tb_store::Store;
 
-use crate::chart::{Bar, bar_chart};
+use crate::chart::{Bar, MatrixCell, Series, bar_chart, cdf_chart, radar_chart, scatter_chart, significance_matrix};
 use crate::{Report, ReportError, SIMULATED_NOTICE_EN, SIMULATED_NOTICE_ZH, ScoreTable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +120,16 @@ struct Labels {
     rejected: &'static str,
     lot_note: &'static str,
     evaluators: &'static str,
+    plain_yes: &'static str,
+    plain_no: &'static str,
+    chart_profile: &'static str,
+    chart_matrix: &'static str,
+    matrix_note: &'static str,
+    chart_latency: &'static str,
+    axis_ms: &'static str,
+    chart_cost: &'static str,
+    axis_cost: &'static str,
+    axis_bid: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -206,6 +216,16 @@ const EN: Labels = Labels {
     rejected: "rejected",
     lot_note: "Bids equal in total and price were placed by lot, drawn with seed",
     evaluators: "Evaluators",
+    plain_yes: "yes",
+    plain_no: "no",
+    chart_profile: "Profile: each vendor's value on each criterion",
+    chart_matrix: "Pairwise significance of the total score",
+    matrix_note: "Each cell: the row vendor's total minus the column vendor's, and the Holm-adjusted p. Green: the row vendor is significantly ahead; red: significantly behind; grey: statistically tied.",
+    chart_latency: "Latency distribution (cumulative)",
+    axis_ms: "latency (ms)",
+    chart_cost: "Cost against total score",
+    axis_cost: "cost of the run (token prices)",
+    axis_bid: "bid price",
     weak_sandbox: "Vendors' code ran in the weaker rlimit-only mode, WITHOUT namespace isolation (no network or file-system confinement), because the buyer chose it in the spec.",
 };
 
@@ -293,6 +313,16 @@ const ZH: Labels = Labels {
     rejected: "未接受",
     lot_note: "得分且报价相同的投标以抽签确定名次，随机种子",
     evaluators: "评审专家",
+    plain_yes: "是",
+    plain_no: "否",
+    chart_profile: "能力画像：各供应商在各评分项上的得分率",
+    chart_matrix: "综合得分两两显著性",
+    matrix_note: "每格：行供应商综合得分减列供应商综合得分，及 Holm 校正后的 p 值。绿色：行供应商显著领先；红色：显著落后；灰色：统计上并列。",
+    chart_latency: "时延分布（累积）",
+    axis_ms: "时延（毫秒）",
+    chart_cost: "费用与综合得分",
+    axis_cost: "本次测评费用（按报价单价）",
+    axis_bid: "投标报价",
     weak_sandbox: "投标方代码以较弱的仅资源限制模式运行，没有命名空间隔离（不限制网络和文件系统），这是采购方在规格中选择的。",
 };
 
@@ -324,7 +354,50 @@ pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
                 .collect();
             bar_chart(&format!("{} ({})", c.name, c.id), &bars, c.gate.as_ref().and_then(|g| g.min.or(g.max)))
         })
+        .collect::<Result<_, _>>()?;
+    // Ids, not names: the axis labels must fit around the chart.
+    let axes: Vec<&str> = report.criteria.iter().map(|c| c.id.as_str()).collect();
+    let profiles: Vec<(&str, Vec<f64>)> =
+        report.vendors.iter().map(|v| (v.name.as_str(), v.criteria.iter().map(|c| c.value).collect())).collect();
+    let profile = (axes.len() >= 3).then(|| radar_chart(labels.chart_profile, &axes, &profiles)).transpose()?;
+    let names: Vec<&str> = report.vendors.iter().map(|v| v.name.as_str()).collect();
+    let cell = |i: usize, j: usize| {
+        let (a, b) = (names[i], names[j]);
+        let found = report.comparisons.iter().find(|c| (c.a == a && c.b == b) || (c.a == b && c.b == a));
+        let sign = if found.is_some_and(|c| c.a == a) { 1.0 } else { -1.0 };
+        MatrixCell {
+            p: found.and_then(|c| c.total_p_holm),
+            difference: found.and_then(|c| c.total_difference).map(|d| sign * d),
+        }
+    };
+    let matrix = (report.comparisons.iter().any(|c| c.total_p_holm.is_some()))
+        .then(|| significance_matrix(labels.chart_matrix, &names, &cell, report.significance))
+        .transpose()?;
+    let latency: Vec<Series<'_>> = report
+        .vendors
+        .iter()
+        .filter(|v| !v.latency_ms.cdf.is_empty())
+        .map(|v| Series {
+            label: &v.name,
+            points: v.latency_ms.cdf.iter().enumerate().map(|(i, &ms)| (ms, i as f64 / 20.0)).collect(),
+        })
         .collect();
+    let latency =
+        (!latency.is_empty()).then(|| cdf_chart(labels.chart_latency, labels.axis_ms, &latency)).transpose()?;
+    let scored: Vec<&crate::VendorReport> = report.vendors.iter().filter(|v| v.total_score.is_some()).collect();
+    let by_cost = scored.iter().all(|v| v.cost.is_some());
+    let points: Vec<(&str, f64, f64)> = scored
+        .iter()
+        .map(|v| {
+            (v.name.as_str(), if by_cost { v.cost.unwrap_or(0.0) } else { v.bid_price }, v.total_score.unwrap_or(0.0))
+        })
+        .collect();
+    let cost = (!points.is_empty())
+        .then(|| {
+            let x = if by_cost { labels.axis_cost } else { labels.axis_bid };
+            scatter_chart(labels.chart_cost, x, labels.total, &points)
+        })
+        .transpose()?;
     let mut env = Environment::new();
     env.add_template("report.html", HTML_TEMPLATE).map_err(|e| ReportError::Render(e.to_string()))?;
     let ranked: Vec<_> = report
@@ -341,6 +414,10 @@ pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
                 r => Serde(report),
                 ranked => Serde(&ranked),
                 charts => charts,
+                profile => profile,
+                matrix => matrix,
+                latency => latency,
+                cost => cost,
             })
         })
         .map_err(|e| ReportError::Render(e.to_string()))
