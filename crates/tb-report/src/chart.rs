@@ -367,7 +367,7 @@ mod tests {
         assert!(!svg.contains("<b>"));
         assert!(svg.contains("<title>&lt;b&gt;</title>") && svg.contains("role=\"img\""));
         assert!(svg.contains("50.0%"));
-        assert!(marks(&svg, "polyline") >= 3 + 1, "three whisker strokes and the gate: {svg}");
+        assert!(marks(&svg, "polyline") >= 4, "three whisker strokes and the gate: {svg}");
     }
 
     #[test]
