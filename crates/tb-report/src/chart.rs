@@ -60,6 +60,8 @@ fn svg(
         draw(&root)?;
         root.present().map_err(failed)?;
     }
+    // Inline SVG needs no namespace, and a report names no URL at all.
+    let out = out.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
     let title = format!("<title>{}</title>", escape(title));
     Ok(match out.find('>') {
         Some(end) => format!("{}{title}{}", &out[..=end], &out[end + 1..]).replacen("<svg ", "<svg role=\"img\" ", 1),
@@ -366,6 +368,7 @@ mod tests {
         assert!(svg.contains("A&amp;B &lt;x&gt;"), "{svg}");
         assert!(!svg.contains("<b>"));
         assert!(svg.contains("<title>&lt;b&gt;</title>") && svg.contains("role=\"img\""));
+        assert!(!svg.contains("http"), "no URL, not even the namespace");
         assert!(svg.contains("50.0%"));
         assert!(marks(&svg, "polyline") >= 4, "three whisker strokes and the gate: {svg}");
     }

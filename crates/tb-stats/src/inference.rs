@@ -6,6 +6,11 @@
 //! - [`bootstrap`]: percentile and BCa (bias-corrected and accelerated)
 //!   intervals of any statistic of one sample.
 //! - [`paired_total_p`]: whether two vendors' total scores really differ.
+//! - [`clustered_proportion_ci`]: a proportion's interval when cases come in
+//!   clusters (a subject, a source document, the samples of one case).
+//! - [`paired_permutation_p`]: paired sign-flip permutation test of a
+//!   continuous measure (latency) on the same cases.
+//! - [`t_interval`]: Student's t interval of a small sample's mean.
 //!
 //! Checked against SciPy and statsmodels (`fixtures/reference.py` and the
 //! values it wrote), and by simulation that 95% intervals cover the truth 95%
@@ -187,6 +192,64 @@ pub fn t_interval(xs: &[f64], confidence: f64) -> (f64, f64) {
     ((m - half).max(0.0), (m + half).min(1.0))
 }
 
+/// Interval of a proportion from clustered outcomes: `clusters` holds
+/// (successes, trials) per cluster. The cluster-robust (sandwich) standard
+/// error of the overall proportion, with the small-sample factor G/(G − 1),
+/// is what an intercept-only regression with cluster-robust covariance gives
+/// (statsmodels `cov_type="cluster"`); the interval is p ± z·se, clamped to
+/// [0, 1]. Returns the interval and the standard error; with fewer than two
+/// clusters nothing is known and the interval is [0, 1].
+pub fn clustered_proportion_ci(clusters: &[(u64, u64)], confidence: f64) -> ((f64, f64), f64) {
+    let g = clusters.iter().filter(|c| c.1 > 0).count();
+    let n: u64 = clusters.iter().map(|c| c.1).sum();
+    if g < 2 || n == 0 {
+        return ((0.0, 1.0), f64::NAN);
+    }
+    let p = clusters.iter().map(|c| c.0).sum::<u64>() as f64 / n as f64;
+    let meat: f64 = clusters.iter().map(|&(s, t)| (s as f64 - p * t as f64).powi(2)).sum();
+    let se = (g as f64 / (g as f64 - 1.0) * meat).sqrt() / n as f64;
+    let half = crate::z_for(confidence) * se;
+    (((p - half).max(0.0), (p + half).min(1.0)), se)
+}
+
+/// Two-sided p-value that paired differences (e.g. per-case latency of two
+/// vendors) have mean zero, by flipping each difference's sign at random.
+/// Exact (all 2^n sign patterns) up to 16 pairs; Monte Carlo with
+/// `resamples` draws, counting the observed pattern, up to 20,000 pairs;
+/// beyond that the permutation distribution's normal limit (mean 0, variance
+/// Σd²/n²), which is accurate at that size and keeps a million cases fast.
+pub fn paired_permutation_p(differences: &[f64], resamples: usize, seed: u64) -> f64 {
+    let n = differences.len();
+    let observed = differences.iter().sum::<f64>().abs();
+    // Sums compared with a relative tolerance, so that ties count as ties.
+    let tolerance = 1e-9 * differences.iter().map(|d| d.abs()).sum::<f64>().max(1e-300);
+    if n == 0 || observed == 0.0 {
+        return 1.0;
+    }
+    if n <= 16 {
+        let patterns = 1u64 << n;
+        let extreme = (0..patterns)
+            .filter(|mask| {
+                let sum: f64 =
+                    differences.iter().enumerate().map(|(i, d)| if mask >> i & 1 == 1 { -d } else { *d }).sum();
+                sum.abs() >= observed - tolerance
+            })
+            .count();
+        return extreme as f64 / patterns as f64;
+    }
+    if n <= 20_000 && resamples > 0 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut extreme = 0usize;
+        for _ in 0..resamples {
+            let sum: f64 = differences.iter().map(|d| if rng.random::<bool>() { -d } else { *d }).sum();
+            extreme += (sum.abs() >= observed - tolerance) as usize;
+        }
+        return (extreme + 1) as f64 / (resamples + 1) as f64;
+    }
+    let sd = differences.iter().map(|d| d * d).sum::<f64>().sqrt();
+    (2.0 * (1.0 - Normal::standard().cdf(observed / sd))).min(1.0)
+}
+
 /// Cohen's h: the arcsine-transformed difference of two proportions.
 pub fn cohens_h(p1: f64, p2: f64) -> f64 {
     2.0 * p1.sqrt().asin() - 2.0 * p2.sqrt().asin()
@@ -267,6 +330,70 @@ mod tests {
         mcnemar: Vec<McNemarCase>,
         holm: Vec<HolmCase>,
         bootstrap: Vec<BootstrapCase>,
+        #[serde(default)]
+        clustered: Vec<ClusteredCase>,
+        #[serde(default)]
+        t_interval: Vec<TIntervalCase>,
+        #[serde(default)]
+        permutation: Vec<PermutationCase>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ClusteredCase {
+        clusters: Vec<(u64, u64)>,
+        se: f64,
+    }
+    #[derive(serde::Deserialize)]
+    struct TIntervalCase {
+        data: Vec<f64>,
+        low: f64,
+        high: f64,
+    }
+    #[derive(serde::Deserialize)]
+    struct PermutationCase {
+        differences: Vec<f64>,
+        p: f64,
+    }
+
+    #[test]
+    fn clustered_standard_errors_match_statsmodels() {
+        let cases = reference().clustered;
+        assert!(cases.len() >= 3);
+        for c in cases {
+            let (_, se) = clustered_proportion_ci(&c.clusters, 0.95);
+            assert!((se - c.se).abs() < 1e-9 * c.se.max(1e-12) + 1e-12, "{:?}: {se} vs {}", c.clusters, c.se);
+        }
+        assert_eq!(clustered_proportion_ci(&[(3, 10)], 0.95).0, (0.0, 1.0), "one cluster says nothing");
+    }
+
+    #[test]
+    fn t_intervals_match_scipy() {
+        let cases = reference().t_interval;
+        assert!(cases.len() >= 2);
+        for c in cases {
+            let (lo, hi) = t_interval(&c.data, 0.95);
+            assert!(
+                (lo - c.low.max(0.0)).abs() < 1e-9 && (hi - c.high.min(1.0)).abs() < 1e-9,
+                "{:?}: {lo} {hi}",
+                c.data
+            );
+        }
+    }
+
+    #[test]
+    fn permutation_p_matches_scipy_exact_and_monte_carlo() {
+        let cases = reference().permutation;
+        assert!(cases.len() >= 2);
+        for c in cases {
+            let p = paired_permutation_p(&c.differences, 20_000, 7);
+            // Exact below 17 pairs; otherwise within Monte Carlo error of SciPy's exact value.
+            let tolerance = if c.differences.len() <= 16 { 1e-12 } else { 0.01 };
+            assert!((p - c.p).abs() <= tolerance, "{} pairs: {p} vs {}", c.differences.len(), c.p);
+        }
+        // The normal limit, for very many pairs, agrees with a real difference and with none.
+        let shifted: Vec<f64> = (0..30_000).map(|i| ((i * 7919) % 101) as f64 - 50.0 + 5.0).collect();
+        assert!(paired_permutation_p(&shifted, 0, 1) < 1e-3);
+        let centred: Vec<f64> = (0..30_000).map(|i| if i % 2 == 0 { 3.0 } else { -3.0 }).collect();
+        assert!((paired_permutation_p(&centred, 0, 1) - 1.0).abs() < 1e-9);
     }
     #[derive(serde::Deserialize)]
     struct WilsonCase {
