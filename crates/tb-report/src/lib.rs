@@ -65,6 +65,36 @@ struct Tally {
     case_passes: u64,
     cases: u64,
     estimate_sum: f64,
+    /// (passes, samples) by subject, for the clustered interval.
+    by_subject: HashMap<String, (u64, u64)>,
+    /// (passes, samples) by case position, when cases are sampled repeatedly.
+    by_case_samples: Vec<(u64, u64)>,
+}
+
+impl Tally {
+    /// The clustered interval (by subject when the cases carry two or more
+    /// subjects, else by case when sampled repeatedly) and the agreement.
+    fn clusters(&self) -> (Option<ClusteredInterval>, Option<f64>) {
+        let per_case: Vec<(u64, u64)> = self.by_case_samples.iter().copied().filter(|c| c.1 > 0).collect();
+        let agreement = (!per_case.is_empty())
+            .then(|| per_case.iter().filter(|(p, n)| *p == 0 || p == n).count() as f64 / per_case.len() as f64);
+        let (by, clusters): (&str, Vec<(u64, u64)>) = if self.by_subject.len() >= 2 {
+            ("subject", self.by_subject.values().copied().collect())
+        } else if !per_case.is_empty() {
+            ("case", per_case)
+        } else {
+            return (None, agreement);
+        };
+        let ((low, high), se) = tb_stats::inference::clustered_proportion_ci(&clusters, CONFIDENCE);
+        let interval = (clusters.len() >= 2).then(|| ClusteredInterval {
+            by: by.to_string(),
+            clusters: clusters.len() as u64,
+            se,
+            low,
+            high,
+        });
+        (interval, agreement)
+    }
 }
 
 impl Tally {
@@ -98,6 +128,9 @@ struct VendorTally {
     ttfts: Vec<f64>,
     prompt_tokens: u64,
     completion_tokens: u64,
+    /// Latency by suite and case position (first repeat, answered; NaN
+    /// where not), for the paired latency comparison.
+    latency_by_case: HashMap<String, Vec<f64>>,
 }
 
 /// One graded cell, for per-cell outputs.
@@ -196,6 +229,14 @@ pub async fn build_visiting(
             *v.causes.entry(cause.clone()).or_default() += 1;
         }
         let failed = cell.cause.is_some();
+        if cell.repeat == 0 && !failed {
+            let by_case = v.latency_by_case.entry(cell.suite.clone()).or_default();
+            let at = cell.seq as usize;
+            if by_case.len() <= at {
+                by_case.resize(at + 1, f64::NAN);
+            }
+            by_case[at] = cell.latency_ms;
+        }
         let vendor = cell.vendor.clone();
         let mut graded = grade_cell(&spec, cell);
         if let Some(codes) = &blind {
@@ -210,6 +251,19 @@ pub async fn build_visiting(
             t.correct += grade.correct as u64;
             if let Some(k) = pass_k.get(criterion) {
                 t.sample(&graded.cell.case_id, grade.correct, *k);
+            }
+            if let Some(subject) = &graded.cell.subject {
+                let s = t.by_subject.entry(subject.clone()).or_default();
+                s.0 += grade.correct as u64;
+                s.1 += 1;
+            }
+            if spec.run.repeats > 1 {
+                let at = graded.cell.seq as usize;
+                if t.by_case_samples.len() <= at {
+                    t.by_case_samples.resize(at + 1, (0, 0));
+                }
+                t.by_case_samples[at].0 += grade.correct as u64;
+                t.by_case_samples[at].1 += 1;
             }
             if graded.cell.repeat == 0 && !failed {
                 let at = graded.cell.seq as usize;
@@ -231,8 +285,10 @@ pub async fn build_visiting(
     let mut vendor_reports = Vec::new();
     let mut outcomes_by_case: HashMap<(String, String), Vec<u8>> = HashMap::new();
     let mut bids = Vec::new();
+    let mut latency_by_case = HashMap::new();
     for v in &spec.vendors {
-        let vt = vendors.remove(&v.name).unwrap_or_default();
+        let mut vt = vendors.remove(&v.name).unwrap_or_default();
+        latency_by_case.insert(v.name.clone(), std::mem::take(&mut vt.latency_by_case));
         let mut criteria = Vec::new();
         let mut technical = 0.0;
         let mut failed_gates = Vec::new();
@@ -261,10 +317,15 @@ pub async fn build_visiting(
                     (if t.n == 0 { 0.0 } else { t.correct as f64 / t.n as f64 }, wilson(t.correct, t.n, CONFIDENCE))
                 }
             };
+            // pass@k is estimated over cases already; its interval is not clustered again.
+            let (clustered, agreement) =
+                if pass_k.contains_key(&c.id) || c.is_subjective() { (None, t.clusters().1) } else { t.clusters() };
             let gate_status = c.gate.as_ref().map(|g| {
+                // The bound least favourable to the vendor: the clustered one where cases cluster.
+                let (blo, bhi) = clustered.as_ref().map_or((lo, hi), |c| (c.low.min(lo), c.high.max(hi)));
                 let (for_min, for_max) = match g.basis {
                     GateBasis::Point => (value, value),
-                    GateBasis::Bound => (lo, hi),
+                    GateBasis::Bound => (blo, bhi),
                 };
                 let cases = if pass_k.contains_key(&c.id) { t.cases } else { t.n };
                 if g.min_samples.is_some_and(|m| cases < m) {
@@ -294,6 +355,8 @@ pub async fn build_visiting(
                 gate_passed,
                 gate_status: gate_status.map(str::to_string),
                 outcomes: t.outcomes,
+                clustered,
+                agreement,
                 evaluator_scores,
             });
         }
@@ -364,7 +427,7 @@ pub async fn build_visiting(
             vr.invalid_reason = Some("abnormally_low_unjustified".into());
         }
     }
-    let mut comparisons = compare_vendors(&spec, &vendor_reports, &outcomes_by_case);
+    let mut comparisons = compare_vendors(&spec, &vendor_reports, &outcomes_by_case, &latency_by_case);
     assign_tie_bands(&mut vendor_reports, &comparisons);
     if let Some(codes) = &blind {
         for c in &mut comparisons {
@@ -461,6 +524,7 @@ fn compare_vendors(
     spec: &Spec,
     vendors: &[VendorReport],
     by_case: &HashMap<(String, String), Vec<u8>>,
+    latency_by_case: &HashMap<String, HashMap<String, Vec<f64>>>,
 ) -> Vec<Comparison> {
     let empty = Vec::new();
     let mut out = Vec::new();
@@ -495,6 +559,7 @@ fn compare_vendors(
             let p = difference.map(|d| {
                 tb_stats::inference::paired_total_p(d, &scaled, spec.scoring.bootstrap_resamples as usize, seed)
             });
+            let latency = latency_comparison(latency_by_case.get(&a.name), latency_by_case.get(&b.name), spec, seed);
             out.push(Comparison {
                 a: a.name.clone(),
                 b: b.name.clone(),
@@ -503,6 +568,7 @@ fn compare_vendors(
                 total_p_holm: None,
                 tied: None,
                 criteria,
+                latency,
             });
         }
     }
@@ -514,6 +580,30 @@ fn compare_vendors(
         out[i].tied = Some(p >= spec.scoring.significance);
     }
     out
+}
+
+/// Two vendors' latency on the cases both answered, paired by case.
+fn latency_comparison(
+    a: Option<&HashMap<String, Vec<f64>>>,
+    b: Option<&HashMap<String, Vec<f64>>>,
+    spec: &Spec,
+    seed: u64,
+) -> Option<LatencyComparison> {
+    let (a, b) = (a?, b?);
+    let mut differences = Vec::new();
+    for s in &spec.suites {
+        let (Some(xa), Some(xb)) = (a.get(&s.id), b.get(&s.id)) else { continue };
+        differences.extend(xa.iter().zip(xb).filter(|(x, y)| !x.is_nan() && !y.is_nan()).map(|(x, y)| x - y));
+    }
+    (!differences.is_empty()).then(|| LatencyComparison {
+        n: differences.len() as u64,
+        mean_difference_ms: tb_stats::inference::mean(&differences),
+        p_permutation: tb_stats::inference::paired_permutation_p(
+            &differences,
+            spec.scoring.bootstrap_resamples as usize,
+            seed ^ 0x6c61_7465_6e63_79,
+        ),
+    })
 }
 
 /// Bands over the ranking: a vendor joins the band of the one ranked above

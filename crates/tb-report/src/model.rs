@@ -154,6 +154,9 @@ pub struct Comparison {
     /// Not significantly different at the report's level: statistically tied.
     pub tied: Option<bool>,
     pub criteria: Vec<CriterionComparison>,
+    /// Whether one is really faster: per-case latency, paired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyComparison>,
 }
 
 /// One criterion, two vendors, the cases both answered (first repeat).
@@ -273,10 +276,42 @@ pub struct CriterionResult {
     /// `wrong_answer`, `timeout`, `syntax_error`).
     #[serde(default)]
     pub outcomes: BTreeMap<String, u64>,
+    /// The interval allowing for cases that share a cluster — a subject or
+    /// source document, or the repeated samples of one case — which the
+    /// Wilson interval above treats as independent. Present when there are
+    /// clusters; gates judged on the bound use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clustered: Option<ClusteredInterval>,
+    /// With repeated samples: the share of cases whose samples all got the
+    /// same grade (all right or all wrong). Low agreement: the vendor answers
+    /// the same question differently from one time to the next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<f64>,
     /// A subjective criterion: each evaluator's score, 0–100 (the value is
     /// their mean / 100, and `n` the number of evaluators).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub evaluator_scores: BTreeMap<String, f64>,
+}
+
+/// A proportion's cluster-robust interval (`tb_stats::inference::clustered_proportion_ci`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClusteredInterval {
+    /// `subject` (the cases' subject or source) or `case` (repeated samples).
+    pub by: String,
+    pub clusters: u64,
+    pub se: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Two vendors' latency on the cases both answered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LatencyComparison {
+    pub n: u64,
+    /// Mean of a's latency minus b's, per case, in ms.
+    pub mean_difference_ms: f64,
+    /// Paired sign-flip permutation test, two-sided.
+    pub p_permutation: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
