@@ -601,7 +601,7 @@ fn latency_comparison(
         p_permutation: tb_stats::inference::paired_permutation_p(
             &differences,
             spec.scoring.bootstrap_resamples as usize,
-            seed ^ 0x6c61_7465_6e63_79,
+            seed ^ 0x006c_6174_656e_6379,
         ),
     })
 }
