@@ -66,7 +66,7 @@ struct Tally {
     cases: u64,
     estimate_sum: f64,
     /// (passes, samples) by subject, for the clustered interval.
-    by_subject: HashMap<String, (u64, u64)>,
+    by_subject: BTreeMap<String, (u64, u64)>,
     /// (passes, samples) by case position, when cases are sampled repeatedly.
     by_case_samples: Vec<(u64, u64)>,
 }

@@ -1,0 +1,142 @@
+//! Scoring and report rendering at scale: a stored run of five vendors and
+//! CELLS cells each (default 1,000,000) on two criteria, with 10,000
+//! bootstrap resamples, is read back from SQLite, graded, scored (intervals,
+//! clustered intervals, paired comparisons, permutation tests, sensitivity)
+//! and rendered as JSON, HTML and Markdown.
+//!
+//!     cargo run --release -p tb-report --example report_bench [-- CELLS]
+//!
+//! Filling the store is set-up and is timed apart. Prints the seconds of each
+//! stage and the whole of scoring + rendering.
+
+use std::time::Instant;
+
+use tb_store::{CellRecord, RunRecord, RunStatus, Store};
+
+const VENDORS: usize = 5;
+
+fn spec_text(resamples: u32) -> String {
+    let mut s = format!(
+        "[tender]\nid = \"BENCH\"\ntitle = \"bench\"\nbuyer = \"b\"\nkind = \"services\"\nprice_weight = 0.3\n\n\
+         [scoring]\nbootstrap_resamples = {resamples}\n\n\
+         [[suite]]\nid = \"knowledge\"\npath = \"k.jsonl\"\n\n[[suite]]\nid = \"reasoning\"\npath = \"r.jsonl\"\n\n\
+         [[criterion]]\nid = \"knowledge\"\nsuite = \"knowledge\"\ngrader = \"choice\"\nweight = 0.6\n\n\
+         [[criterion]]\nid = \"reasoning\"\nsuite = \"reasoning\"\ngrader = \"numeric\"\nweight = 0.4\n"
+    );
+    for v in 0..VENDORS {
+        s.push_str(&format!(
+            "\n[[vendor]]\nname = \"V{v}\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m{v}\"\nbid_price = {}\n",
+            1_000_000 - 50_000 * v
+        ));
+    }
+    s
+}
+
+/// A cheap deterministic hash, so that outcomes differ by vendor and case.
+fn mix(a: u64, b: u64) -> u64 {
+    tb_stats::lot_key(a, b as usize)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let cells: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    for f in ["k.jsonl", "r.jsonl"] {
+        std::fs::write(dir.path().join(f), "{\"id\": \"0\", \"prompt\": \"p\", \"answer\": \"1\"}\n").unwrap();
+    }
+    let spec_path = dir.path().join("t.toml");
+    let text = spec_text(10_000);
+    std::fs::write(&spec_path, &text).unwrap();
+    let spec = tb_spec::parse(&text, &spec_path, dir.path()).expect("spec");
+    let half = cells / 2;
+    let store = Store::open(&dir.path().join("bench.db")).await.expect("store");
+    let run = RunRecord {
+        id: "bench".into(),
+        tender_id: "BENCH".into(),
+        spec_hash: spec.canonical_hash(),
+        spec_json: serde_json::to_string(&spec).unwrap(),
+        suites_json: serde_json::json!([
+            {"id": "knowledge", "sha256": "0", "cases": half},
+            {"id": "reasoning", "sha256": "0", "cases": cells - half},
+        ])
+        .to_string(),
+        simulated: true,
+        status: RunStatus::Finished,
+        created_at: tb_store::now_rfc3339(),
+        finished_at: Some(tb_store::now_rfc3339()),
+        public_key: None,
+        blind_mapping: None,
+        blind_revealed: false,
+        order_seed: None,
+    };
+    store.create_run(&run).await.expect("run");
+
+    let fill = Instant::now();
+    let gold_choice = r#"{"answer":"B","options":{"A":"甲","B":"乙","C":"丙","D":"丁"}}"#;
+    let gold_number = r#"{"answer":"42"}"#;
+    let mut batch = Vec::with_capacity(10_000);
+    for v in 0..VENDORS {
+        let accuracy = [0.90, 0.88, 0.80, 0.70, 0.55][v];
+        for i in 0..cells {
+            let (suite, seq) = if i < half { ("knowledge", i) } else { ("reasoning", i - half) };
+            let h = mix(v as u64 * 7 + 1, i);
+            let right = (h % 10_000) as f64 / 10_000.0 < accuracy;
+            let answer = match (suite, right) {
+                ("knowledge", true) => "答案：B",
+                ("knowledge", false) => "答案：C",
+                (_, true) => "所以答案是 42。",
+                _ => "所以答案是 41。",
+            };
+            batch.push(CellRecord {
+                run_id: "bench".into(),
+                vendor: format!("V{v}"),
+                suite: suite.into(),
+                case_id: format!("{suite}-{seq}"),
+                repeat: 0,
+                seq,
+                cause: None,
+                detail: None,
+                answer: Some(answer.into()),
+                finish_reason: Some("stop".into()),
+                prompt_tokens: Some(120),
+                completion_tokens: Some(12),
+                ttft_ms: Some(20.0 + (h >> 20) as f64 % 30.0),
+                latency_ms: 50.0 + (h >> 32) as f64 % 200.0 + v as f64 * 5.0,
+                attempts: 1,
+                gold_json: if suite == "knowledge" { gold_choice.into() } else { gold_number.into() },
+                subject: Some(format!("subject-{}", seq % 52)),
+                language: Some("zh".into()),
+                request_sha256: String::new(),
+                response_sha256: String::new(),
+                finished_at: String::new(),
+                tool_calls: None,
+                verdicts: None,
+            });
+            if batch.len() == 10_000 {
+                store.insert_cells_unchecked(&batch).await.expect("insert");
+                batch.clear();
+            }
+        }
+    }
+    store.insert_cells_unchecked(&batch).await.expect("insert");
+    println!("set-up: {} cells stored in {:.1} s", VENDORS as u64 * cells, fill.elapsed().as_secs_f64());
+
+    let start = Instant::now();
+    let report = tb_report::build(&store, "bench").await.expect("report");
+    let built = start.elapsed().as_secs_f64();
+    let json = tb_report::render_json(&report);
+    let html = tb_report::render_html(&report, tb_report::Lang::Zh).expect("html");
+    let md = tb_report::render_markdown(&report, tb_report::Lang::En);
+    let total = start.elapsed().as_secs_f64();
+    println!(
+        "read + grade + score {} cells × {VENDORS} vendors, 10,000 resamples: {built:.2} s; render JSON {} KB, HTML {} KB, Markdown {} KB: {:.2} s",
+        cells,
+        json.len() / 1024,
+        html.len() / 1024,
+        md.len() / 1024,
+        total - built
+    );
+    println!("scoring + rendering: {total:.2} s (target < 10 s)");
+    println!("ranking: {:?}", report.ranking);
+    store.close().await;
+}
