@@ -134,14 +134,14 @@ struct VendorTally {
 }
 
 /// One graded cell, for per-cell outputs.
-pub struct GradedCell {
+pub struct GradedCell<'s> {
     pub cell: CellRecord,
     /// (criterion id, grade) for every criterion that uses the cell's suite.
-    pub grades: Vec<(String, tb_core::Grade)>,
+    pub grades: Vec<(&'s str, tb_core::Grade)>,
 }
 
 /// Grades one stored cell for every criterion of its suite.
-pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell {
+pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell<'_> {
     let gold: Gold = serde_json::from_str(&cell.gold_json).unwrap_or_default();
     let parse = |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
     let (tool_calls, verdicts) = (parse(&cell.tool_calls), parse(&cell.verdicts));
@@ -165,7 +165,7 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell {
                 },
                 _ => tb_core::Grade::wrong(tb_grade::NOTE_VENDOR_ERROR),
             };
-            (c.id.clone(), grade)
+            (c.id.as_str(), grade)
         })
         .collect();
     GradedCell { cell, grades }
@@ -207,16 +207,57 @@ pub async fn build_visiting(
     let spec = spec_of(&run)?;
     let blind = blind_codes(&run)?;
     let committee = committee::CommitteeInputs::from_audit(&store.audit(run_id).await?);
-    let suites: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
-        .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("stored suites: {e}") })?;
-
-    let mut tallies: HashMap<(String, String), Tally> = HashMap::new();
-    let pass_k: HashMap<String, tb_spec::PerCaseMetric> =
-        spec.criteria.iter().filter_map(|c| tb_spec::per_case_metric(&c.metric).map(|m| (c.id.clone(), m))).collect();
-    let mut vendors: HashMap<String, VendorTally> = HashMap::new();
+    let mut aggregate = Aggregate::new(&spec, blind.as_ref());
     let mut cells = store.cells(run_id);
     while let Some(cell) = cells.try_next().await? {
-        let v = vendors.entry(cell.vendor.clone()).or_default();
+        let graded = aggregate.add(cell);
+        visit(&graded)?;
+    }
+    drop(cells);
+    aggregate.finish(&run, &committee)
+}
+
+/// The value under `key`, made (default) when missing; a key is copied only then.
+fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("just inserted")
+}
+
+/// Everything a report counts, cell by cell; [`Aggregate::finish`] turns it
+/// into the report. Separate from the store so that scoring can be measured
+/// (and used) on its own.
+pub struct Aggregate<'a> {
+    spec: &'a Spec,
+    blind: Option<&'a HashMap<String, String>>,
+    /// vendor → criterion → tally.
+    tallies: HashMap<String, HashMap<String, Tally>>,
+    pass_k: HashMap<String, tb_spec::PerCaseMetric>,
+    vendors: HashMap<String, VendorTally>,
+}
+
+impl<'a> Aggregate<'a> {
+    pub fn new(spec: &'a Spec, blind: Option<&'a HashMap<String, String>>) -> Aggregate<'a> {
+        Aggregate {
+            spec,
+            blind,
+            tallies: HashMap::new(),
+            pass_k: spec
+                .criteria
+                .iter()
+                .filter_map(|c| tb_spec::per_case_metric(&c.metric).map(|m| (c.id.clone(), m)))
+                .collect(),
+            vendors: HashMap::new(),
+        }
+    }
+
+    /// Grades one stored cell and counts it; returns the graded cell (named
+    /// by its blind code in a blind run) for per-cell outputs.
+    pub fn add(&mut self, cell: CellRecord) -> GradedCell<'a> {
+        let spec = self.spec;
+        let (tallies, vendors, pass_k, blind) = (&mut self.tallies, &mut self.vendors, &self.pass_k, self.blind);
+        let v = slot(vendors, &cell.vendor);
         v.cells += 1;
         v.latencies.push(cell.latency_ms);
         if let Some(t) = cell.ttft_ms {
@@ -230,30 +271,27 @@ pub async fn build_visiting(
         }
         let failed = cell.cause.is_some();
         if cell.repeat == 0 && !failed {
-            let by_case = v.latency_by_case.entry(cell.suite.clone()).or_default();
+            let by_case = slot(&mut v.latency_by_case, &cell.suite);
             let at = cell.seq as usize;
             if by_case.len() <= at {
                 by_case.resize(at + 1, f64::NAN);
             }
             by_case[at] = cell.latency_ms;
         }
-        let vendor = cell.vendor.clone();
-        let mut graded = grade_cell(&spec, cell);
-        if let Some(codes) = &blind {
-            // Per-cell outputs name the code, and drop error details (URLs, headers).
-            graded.cell.vendor = codes.get(&vendor).cloned().unwrap_or_else(|| "V-?".into());
-            graded.cell.detail = None;
-        }
-        visit(&graded)?;
+        let mut graded = grade_cell(spec, cell);
+        let vendor_tallies = slot(tallies, &graded.cell.vendor);
         for (criterion, grade) in &graded.grades {
-            let t = tallies.entry((vendor.clone(), criterion.clone())).or_default();
+            let t = slot(vendor_tallies, criterion);
             t.n += 1;
             t.correct += grade.correct as u64;
-            if let Some(k) = pass_k.get(criterion) {
+            if let Some(k) = pass_k.get(*criterion) {
                 t.sample(&graded.cell.case_id, grade.correct, *k);
             }
             if let Some(subject) = &graded.cell.subject {
-                let s = t.by_subject.entry(subject.clone()).or_default();
+                let s = match t.by_subject.get_mut(subject) {
+                    Some(s) => s,
+                    None => t.by_subject.entry(subject.clone()).or_default(),
+                };
                 s.0 += grade.correct as u64;
                 s.1 += 1;
             }
@@ -278,243 +316,279 @@ pub async fn build_visiting(
                 *t.outcomes.entry(note.clone()).or_default() += 1;
             }
         }
+        if let Some(codes) = &blind {
+            // Per-cell outputs name the code, and drop error details (URLs, headers).
+            graded.cell.vendor = codes.get(&graded.cell.vendor).cloned().unwrap_or_else(|| "V-?".into());
+            graded.cell.detail = None;
+        }
+        graded
     }
-    drop(cells);
 
-    let expected_per_vendor: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
-    let mut vendor_reports = Vec::new();
-    let mut outcomes_by_case: HashMap<(String, String), Vec<u8>> = HashMap::new();
-    let mut bids = Vec::new();
-    let mut latency_by_case = HashMap::new();
-    for v in &spec.vendors {
-        let mut vt = vendors.remove(&v.name).unwrap_or_default();
-        latency_by_case.insert(v.name.clone(), std::mem::take(&mut vt.latency_by_case));
-        let mut criteria = Vec::new();
-        let mut technical = 0.0;
-        let mut failed_gates = Vec::new();
-        let mut evaluation_pending = false;
-        for c in &spec.criteria {
-            let mut t = tallies.remove(&(v.name.clone(), c.id.clone())).unwrap_or_default();
-            outcomes_by_case.insert((v.name.clone(), c.id.clone()), std::mem::take(&mut t.by_case));
-            let mut evaluator_scores = BTreeMap::new();
-            let (value, (lo, hi)) = match pass_k.get(&c.id) {
-                _ if c.is_subjective() => {
-                    let (scores, complete) = committee.scores_of(&c.id, &v.name);
-                    evaluation_pending |= !complete;
-                    let values: Vec<f64> = scores.values().map(|s| s / 100.0).collect();
-                    t.n = values.len() as u64;
-                    evaluator_scores = scores;
-                    let value = if values.is_empty() { 0.0 } else { tb_stats::inference::mean(&values) };
-                    (value, tb_stats::inference::t_interval(&values, CONFIDENCE))
-                }
-                Some(&k) => {
-                    t.close_case(k);
-                    let value = if t.cases == 0 { 0.0 } else { t.estimate_sum / t.cases as f64 };
-                    // Over cases, not samples: the samples of one case are not independent.
-                    (value, wilson((value * t.cases as f64).round() as u64, t.cases, CONFIDENCE))
-                }
-                None => {
-                    (if t.n == 0 { 0.0 } else { t.correct as f64 / t.n as f64 }, wilson(t.correct, t.n, CONFIDENCE))
-                }
-            };
-            // pass@k is estimated over cases already; its interval is not clustered again.
-            let (clustered, agreement) =
-                if pass_k.contains_key(&c.id) || c.is_subjective() { (None, t.clusters().1) } else { t.clusters() };
-            let gate_status = c.gate.as_ref().map(|g| {
-                // The bound least favourable to the vendor: the clustered one where cases cluster.
-                let (blo, bhi) = clustered.as_ref().map_or((lo, hi), |c| (c.low.min(lo), c.high.max(hi)));
-                let (for_min, for_max) = match g.basis {
-                    GateBasis::Point => (value, value),
-                    GateBasis::Bound => (blo, bhi),
+    /// Joins the aggregate of other vendors' cells, so that vendors can be
+    /// scored on several threads. Each vendor's cells must all have gone to
+    /// one aggregate: a vendor in both is refused.
+    pub fn merge(&mut self, other: Aggregate<'a>) -> Result<(), ReportError> {
+        for (vendor, tally) in other.vendors {
+            if self.vendors.insert(vendor.clone(), tally).is_some() {
+                return Err(ReportError::Render(format!("vendor {vendor} was counted in two aggregates")));
+            }
+        }
+        for (vendor, tallies) in other.tallies {
+            if self.tallies.insert(vendor.clone(), tallies).is_some() {
+                return Err(ReportError::Render(format!("vendor {vendor} was counted in two aggregates")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The report of everything counted, for `run` with the committee's inputs.
+    pub fn finish(
+        self,
+        run: &tb_store::RunRecord,
+        committee: &committee::CommitteeInputs,
+    ) -> Result<Report, ReportError> {
+        let Aggregate { spec, blind, mut tallies, pass_k, mut vendors } = self;
+        let suites: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
+            .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("stored suites: {e}") })?;
+
+        let expected_per_vendor: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
+        let mut vendor_reports = Vec::new();
+        let mut outcomes_by_case: HashMap<(String, String), Vec<u8>> = HashMap::new();
+        let mut bids = Vec::new();
+        let mut latency_by_case = HashMap::new();
+        for v in &spec.vendors {
+            let mut vt = vendors.remove(&v.name).unwrap_or_default();
+            latency_by_case.insert(v.name.clone(), std::mem::take(&mut vt.latency_by_case));
+            let mut criteria = Vec::new();
+            let mut technical = 0.0;
+            let mut failed_gates = Vec::new();
+            let mut evaluation_pending = false;
+            for c in &spec.criteria {
+                let mut t = tallies.get_mut(&v.name).and_then(|m| m.remove(&c.id)).unwrap_or_default();
+                outcomes_by_case.insert((v.name.clone(), c.id.clone()), std::mem::take(&mut t.by_case));
+                let mut evaluator_scores = BTreeMap::new();
+                let (value, (lo, hi)) = match pass_k.get(&c.id) {
+                    _ if c.is_subjective() => {
+                        let (scores, complete) = committee.scores_of(&c.id, &v.name);
+                        evaluation_pending |= !complete;
+                        let values: Vec<f64> = scores.values().map(|s| s / 100.0).collect();
+                        t.n = values.len() as u64;
+                        evaluator_scores = scores;
+                        let value = if values.is_empty() { 0.0 } else { tb_stats::inference::mean(&values) };
+                        (value, tb_stats::inference::t_interval(&values, CONFIDENCE))
+                    }
+                    Some(&k) => {
+                        t.close_case(k);
+                        let value = if t.cases == 0 { 0.0 } else { t.estimate_sum / t.cases as f64 };
+                        // Over cases, not samples: the samples of one case are not independent.
+                        (value, wilson((value * t.cases as f64).round() as u64, t.cases, CONFIDENCE))
+                    }
+                    None => {
+                        (if t.n == 0 { 0.0 } else { t.correct as f64 / t.n as f64 }, wilson(t.correct, t.n, CONFIDENCE))
+                    }
                 };
-                let cases = if pass_k.contains_key(&c.id) { t.cases } else { t.n };
-                if g.min_samples.is_some_and(|m| cases < m) {
-                    "insufficient_evidence"
-                } else if g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m) {
-                    "passed"
-                } else {
-                    "failed"
+                // pass@k is estimated over cases already; its interval is not clustered again.
+                let (clustered, agreement) =
+                    if pass_k.contains_key(&c.id) || c.is_subjective() { (None, t.clusters().1) } else { t.clusters() };
+                let gate_status = c.gate.as_ref().map(|g| {
+                    // The bound least favourable to the vendor: the clustered one where cases cluster.
+                    let (blo, bhi) = clustered.as_ref().map_or((lo, hi), |c| (c.low.min(lo), c.high.max(hi)));
+                    let (for_min, for_max) = match g.basis {
+                        GateBasis::Point => (value, value),
+                        GateBasis::Bound => (blo, bhi),
+                    };
+                    let cases = if pass_k.contains_key(&c.id) { t.cases } else { t.n };
+                    if g.min_samples.is_some_and(|m| cases < m) {
+                        "insufficient_evidence"
+                    } else if g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m) {
+                        "passed"
+                    } else {
+                        "failed"
+                    }
+                });
+                let gate_passed = gate_status.map(|s| s == "passed");
+                if gate_passed == Some(false) {
+                    failed_gates.push(c.id.clone());
                 }
-            });
-            let gate_passed = gate_status.map(|s| s == "passed");
-            if gate_passed == Some(false) {
-                failed_gates.push(c.id.clone());
+                technical += c.weight * value * 100.0;
+                criteria.push(CriterionResult {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    metric: c.metric.clone(),
+                    value,
+                    ci_low: lo,
+                    ci_high: hi,
+                    n: t.n,
+                    correct: t.correct,
+                    errors: t.errors,
+                    ungradable: t.ungradable,
+                    gate_passed,
+                    gate_status: gate_status.map(str::to_string),
+                    outcomes: t.outcomes,
+                    clustered,
+                    agreement,
+                    evaluator_scores,
+                });
             }
-            technical += c.weight * value * 100.0;
-            criteria.push(CriterionResult {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                metric: c.metric.clone(),
-                value,
-                ci_low: lo,
-                ci_high: hi,
-                n: t.n,
-                correct: t.correct,
-                errors: t.errors,
-                ungradable: t.ungradable,
-                gate_passed,
-                gate_status: gate_status.map(str::to_string),
-                outcomes: t.outcomes,
-                clustered,
-                agreement,
-                evaluator_scores,
+            let complete = vt.cells == expected_per_vendor;
+            let invalid_reason = if !failed_gates.is_empty() {
+                Some("failed_gates")
+            } else if !complete {
+                Some("incomplete")
+            } else {
+                evaluation_pending.then_some("evaluation_pending")
+            };
+            let qualified = invalid_reason.is_none();
+            let justification = committee.justifications.get(&v.name).map(|j| j.accepted);
+            bids.push(Bid { price: v.bid_price, technical, qualified, justification_accepted: justification });
+            let cost = match (v.price_per_mtok_input, v.price_per_mtok_output) {
+                (None, None) => None,
+                (i, o) => Some(
+                    i.unwrap_or(0.0) * vt.prompt_tokens as f64 / 1e6
+                        + o.unwrap_or(0.0) * vt.completion_tokens as f64 / 1e6,
+                ),
+            };
+            vendor_reports.push(VendorReport {
+                name: v.name.clone(),
+                model: v.model.clone(),
+                provider: v.provider.clone(),
+                bid_price: v.bid_price,
+                qualified,
+                rank: None,
+                tie_band: None,
+                technical_score: 0.0,
+                price_score: None,
+                total_score: None,
+                abnormally_low: false,
+                price_justification: justification.map(|a| if a { "accepted" } else { "rejected" }.to_string()),
+                invalid_reason: invalid_reason.map(str::to_string),
+                ranked_by_lot: false,
+                failed_gates,
+                complete,
+                criteria,
+                cells: vt.cells,
+                errors: vt.errors,
+                error_rate: if vt.cells == 0 { 0.0 } else { vt.errors as f64 / vt.cells as f64 },
+                error_causes: vt.causes,
+                latency_ms: Latency::of(vt.latencies),
+                ttft_ms: Latency::of(vt.ttfts),
+                prompt_tokens: vt.prompt_tokens,
+                completion_tokens: vt.completion_tokens,
+                cost,
             });
         }
-        let complete = vt.cells == expected_per_vendor;
-        let invalid_reason = if !failed_gates.is_empty() {
-            Some("failed_gates")
-        } else if !complete {
-            Some("incomplete")
-        } else {
-            evaluation_pending.then_some("evaluation_pending")
-        };
-        let qualified = invalid_reason.is_none();
-        let justification = committee.justifications.get(&v.name).map(|j| j.accepted);
-        bids.push(Bid { price: v.bid_price, technical, qualified, justification_accepted: justification });
-        let cost = match (v.price_per_mtok_input, v.price_per_mtok_output) {
-            (None, None) => None,
-            (i, o) => Some(
-                i.unwrap_or(0.0) * vt.prompt_tokens as f64 / 1e6 + o.unwrap_or(0.0) * vt.completion_tokens as f64 / 1e6,
-            ),
-        };
-        vendor_reports.push(VendorReport {
-            name: v.name.clone(),
-            model: v.model.clone(),
-            provider: v.provider.clone(),
-            bid_price: v.bid_price,
-            qualified,
-            rank: None,
-            tie_band: None,
-            technical_score: 0.0,
-            price_score: None,
-            total_score: None,
-            abnormally_low: false,
-            price_justification: justification.map(|a| if a { "accepted" } else { "rejected" }.to_string()),
-            invalid_reason: invalid_reason.map(str::to_string),
-            ranked_by_lot: false,
-            failed_gates,
-            complete,
-            criteria,
-            cells: vt.cells,
-            errors: vt.errors,
-            error_rate: if vt.cells == 0 { 0.0 } else { vt.errors as f64 / vt.cells as f64 },
-            error_causes: vt.causes,
-            latency_ms: Latency::of(vt.latencies),
-            ttft_ms: Latency::of(vt.ttfts),
-            prompt_tokens: vt.prompt_tokens,
-            completion_tokens: vt.completion_tokens,
-            cost,
-        });
-    }
-    let rule = PriceRule {
-        price_weight: spec.tender.price_weight,
-        decimals: spec.scoring.decimals,
-        abnormally_low_below_average: spec.scoring.abnormally_low_below_average,
-        abnormal_basis: spec.scoring.abnormally_low_basis,
-        unjustified: spec.scoring.unjustified_abnormally_low,
-        tie_break: spec.scoring.tie_break,
-        lot_seed: spec.run.seed,
-    };
-    for (vr, scored) in vendor_reports.iter_mut().zip(score_bids(&bids, rule)) {
-        vr.technical_score = scored.technical_score;
-        vr.price_score = scored.price_score;
-        vr.total_score = scored.total_score;
-        vr.rank = scored.rank;
-        vr.abnormally_low = scored.abnormally_low;
-        vr.ranked_by_lot = scored.ranked_by_lot;
-        if scored.invalid_low_price {
-            vr.qualified = false;
-            vr.invalid_reason = Some("abnormally_low_unjustified".into());
-        }
-    }
-    let mut comparisons = compare_vendors(&spec, &vendor_reports, &outcomes_by_case, &latency_by_case);
-    assign_tie_bands(&mut vendor_reports, &comparisons);
-    if let Some(codes) = &blind {
-        for c in &mut comparisons {
-            for name in [&mut c.a, &mut c.b] {
-                *name = codes.get(name.as_str()).cloned().unwrap_or_else(|| "V-?".into());
-            }
-        }
-        for v in &mut vendor_reports {
-            v.name = codes.get(&v.name).cloned().unwrap_or_else(|| "V-?".into());
-            v.model = MASKED.into();
-            v.provider = None;
-        }
-    }
-    let sensitivity = sensitivity_of(&spec, &vendor_reports);
-    let mut ranking: Vec<&VendorReport> = vendor_reports.iter().filter(|v| v.rank.is_some()).collect();
-    ranking.sort_by_key(|v| v.rank);
-    let ranking = ranking.into_iter().map(|v| v.name.clone()).collect();
-
-    Ok(Report {
-        tool: "tenderbench".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        run_id: run.id.clone(),
-        status: run.status.as_str().into(),
-        created_at: run.created_at.clone(),
-        finished_at: run.finished_at.clone(),
-        spec_hash: run.spec_hash.clone(),
-        simulated: run.simulated,
-        blind: blind.is_some(),
-        notice: run.simulated.then(|| SIMULATED_NOTICE_EN.to_string()),
-        confidence: CONFIDENCE,
-        grader_versions: spec
-            .criteria
-            .iter()
-            .filter_map(|c| tb_grade::by_name(&c.grader).map(|g| (c.grader.clone(), g.version())))
-            .collect(),
-        signing: run
-            .public_key
-            .as_ref()
-            .map(|k| SigningInfo { public_key: k.clone(), fingerprint: tb_audit::fingerprint(k) }),
-        tender: TenderInfo {
-            id: spec.tender.id.clone(),
-            title: spec.tender.title.clone(),
-            buyer: spec.tender.buyer.clone(),
-            kind: spec.tender.kind,
+        let rule = PriceRule {
             price_weight: spec.tender.price_weight,
-            technical_weight: spec.technical_weight(),
-        },
-        significance: spec.scoring.significance,
-        sensitivity,
-        comparisons,
-        published_rules: rules_hashes(&spec),
-        score_table: Some(score_table(&spec, &vendor_reports)),
-        rules: Some(ScoringRules {
             decimals: spec.scoring.decimals,
             abnormally_low_below_average: spec.scoring.abnormally_low_below_average,
-            abnormally_low_basis: spec.scoring.abnormally_low_basis,
-            unjustified_abnormally_low: spec.scoring.unjustified_abnormally_low,
+            abnormal_basis: spec.scoring.abnormally_low_basis,
+            unjustified: spec.scoring.unjustified_abnormally_low,
             tie_break: spec.scoring.tie_break,
-            lot_seed: (spec.scoring.tie_break == tb_spec::TieBreak::Lot).then_some(spec.run.seed),
-        }),
-        grader_validation: spec
-            .criteria
-            .iter()
-            .filter_map(|c| tb_grade::by_name(&c.grader).and_then(|g| g.validation()).map(|v| (c.grader.clone(), v)))
-            .collect(),
-        judges: spec
-            .judges
-            .iter()
-            .map(|j| JudgeInfo {
-                id: j.id.clone(),
-                model: j.endpoint.model.clone(),
-                family: j.endpoint.family.clone(),
-                note: j.note.clone(),
-            })
-            .collect(),
-        sandbox: spec.runs_code().then(|| SandboxInfo {
-            isolation: spec.sandbox.isolation.clone(),
-            cpu_seconds: spec.sandbox.cpu_seconds,
-            wall_seconds: spec.sandbox.wall_seconds,
-            memory_mb: spec.sandbox.memory_mb,
-            workers: spec.sandbox.workers,
-        }),
-        suites,
-        criteria: spec.criteria.clone(),
-        vendors: vendor_reports,
-        ranking,
-    })
+            lot_seed: spec.run.seed,
+        };
+        for (vr, scored) in vendor_reports.iter_mut().zip(score_bids(&bids, rule)) {
+            vr.technical_score = scored.technical_score;
+            vr.price_score = scored.price_score;
+            vr.total_score = scored.total_score;
+            vr.rank = scored.rank;
+            vr.abnormally_low = scored.abnormally_low;
+            vr.ranked_by_lot = scored.ranked_by_lot;
+            if scored.invalid_low_price {
+                vr.qualified = false;
+                vr.invalid_reason = Some("abnormally_low_unjustified".into());
+            }
+        }
+        let mut comparisons = compare_vendors(spec, &vendor_reports, &outcomes_by_case, &latency_by_case);
+        assign_tie_bands(&mut vendor_reports, &comparisons);
+        if let Some(codes) = &blind {
+            for c in &mut comparisons {
+                for name in [&mut c.a, &mut c.b] {
+                    *name = codes.get(name.as_str()).cloned().unwrap_or_else(|| "V-?".into());
+                }
+            }
+            for v in &mut vendor_reports {
+                v.name = codes.get(&v.name).cloned().unwrap_or_else(|| "V-?".into());
+                v.model = MASKED.into();
+                v.provider = None;
+            }
+        }
+        let sensitivity = sensitivity_of(spec, &vendor_reports);
+        let mut ranking: Vec<&VendorReport> = vendor_reports.iter().filter(|v| v.rank.is_some()).collect();
+        ranking.sort_by_key(|v| v.rank);
+        let ranking = ranking.into_iter().map(|v| v.name.clone()).collect();
+
+        Ok(Report {
+            tool: "tenderbench".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            run_id: run.id.clone(),
+            status: run.status.as_str().into(),
+            created_at: run.created_at.clone(),
+            finished_at: run.finished_at.clone(),
+            spec_hash: run.spec_hash.clone(),
+            simulated: run.simulated,
+            blind: blind.is_some(),
+            notice: run.simulated.then(|| SIMULATED_NOTICE_EN.to_string()),
+            confidence: CONFIDENCE,
+            grader_versions: spec
+                .criteria
+                .iter()
+                .filter_map(|c| tb_grade::by_name(&c.grader).map(|g| (c.grader.clone(), g.version())))
+                .collect(),
+            signing: run
+                .public_key
+                .as_ref()
+                .map(|k| SigningInfo { public_key: k.clone(), fingerprint: tb_audit::fingerprint(k) }),
+            tender: TenderInfo {
+                id: spec.tender.id.clone(),
+                title: spec.tender.title.clone(),
+                buyer: spec.tender.buyer.clone(),
+                kind: spec.tender.kind,
+                price_weight: spec.tender.price_weight,
+                technical_weight: spec.technical_weight(),
+            },
+            significance: spec.scoring.significance,
+            sensitivity,
+            comparisons,
+            published_rules: rules_hashes(spec),
+            score_table: Some(score_table(spec, &vendor_reports)),
+            rules: Some(ScoringRules {
+                decimals: spec.scoring.decimals,
+                abnormally_low_below_average: spec.scoring.abnormally_low_below_average,
+                abnormally_low_basis: spec.scoring.abnormally_low_basis,
+                unjustified_abnormally_low: spec.scoring.unjustified_abnormally_low,
+                tie_break: spec.scoring.tie_break,
+                lot_seed: (spec.scoring.tie_break == tb_spec::TieBreak::Lot).then_some(spec.run.seed),
+            }),
+            grader_validation: spec
+                .criteria
+                .iter()
+                .filter_map(|c| {
+                    tb_grade::by_name(&c.grader).and_then(|g| g.validation()).map(|v| (c.grader.clone(), v))
+                })
+                .collect(),
+            judges: spec
+                .judges
+                .iter()
+                .map(|j| JudgeInfo {
+                    id: j.id.clone(),
+                    model: j.endpoint.model.clone(),
+                    family: j.endpoint.family.clone(),
+                    note: j.note.clone(),
+                })
+                .collect(),
+            sandbox: spec.runs_code().then(|| SandboxInfo {
+                isolation: spec.sandbox.isolation.clone(),
+                cpu_seconds: spec.sandbox.cpu_seconds,
+                wall_seconds: spec.sandbox.wall_seconds,
+                memory_mb: spec.sandbox.memory_mb,
+                workers: spec.sandbox.workers,
+            }),
+            suites,
+            criteria: spec.criteria.clone(),
+            vendors: vendor_reports,
+            ranking,
+        })
+    }
 }
 
 /// Every pair of vendors compared on the cases both answered: per criterion

@@ -645,7 +645,7 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str)
             &c.prompt_tokens.map_or(String::new(), |n| n.to_string()),
             &c.completion_tokens.map_or(String::new(), |n| n.to_string()),
             c.finish_reason.as_deref().unwrap_or_default(),
-            &g.grades.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(";"),
+            &g.grades.iter().map(|(id, _)| *id).collect::<Vec<_>>().join(";"),
             &join(&|gr| gr.extracted.clone().or_else(|| gr.note.clone()).unwrap_or_default()),
             &join(&|gr| gr.correct.to_string()),
             &join(&|gr| gr.note.clone().unwrap_or_default()),
