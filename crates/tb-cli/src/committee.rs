@@ -39,8 +39,35 @@ fn vendor_name(run: &RunRecord, spec: &tb_spec::Spec, given: &str) -> Result<Str
     Err(bad_input(anyhow!("run {} has no vendor {given:?} (vendors: {})", run.id, known.join(", "))))
 }
 
+/// How a vendor is shown: by its code while a blind run's mapping is sealed.
+fn shown(run: &RunRecord, name: &str) -> String {
+    if run.blind_revealed {
+        return name.to_string();
+    }
+    let mapping: serde_json::Value =
+        run.blind_mapping.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    mapping["codes"][name].as_str().unwrap_or(name).to_string()
+}
+
+/// The run's own signing key: a checkpoint signed by another would make the
+/// audit log fail verification for good, so it is refused before anything is written.
+pub fn run_key(run: &RunRecord, path: &Path) -> Result<Keypair, Failure> {
+    let key = Keypair::load(path).map_err(bad_input)?;
+    if let Some(public) = &run.public_key
+        && *public != key.public_hex()
+    {
+        return Err(bad_input(anyhow!(
+            "{} is not the key run {} is signed with (fingerprint {}); give the run's key with --key",
+            path.display(),
+            run.id,
+            tb_audit::fingerprint(public)
+        )));
+    }
+    Ok(key)
+}
+
 async fn record<T: Serialize>(t: &Target<'_>, store: &Store, kind: &str, payload: &T) -> Result<(), Failure> {
-    let key = Keypair::load(t.key).map_err(bad_input)?;
+    let key = run_key(&store.run(t.run_id).await?, t.key)?;
     let mut chain = tb_audit::Chain::resume(t.run_id, store.audit_head(t.run_id).await?.as_ref());
     let entry = chain.append(kind, payload, &tb_store::now_rfc3339());
     store.append_audit(&[entry]).await?;
@@ -93,14 +120,13 @@ pub async fn evaluate(
     };
     record(&t, &store, EVALUATOR_SCORE, &entry).await?;
     let inputs = tb_report::committee::CommitteeInputs::from_audit(&store.audit(t.run_id).await?);
-    println!("recorded: {evaluator} scores {criterion} of {vendor} at {score}");
+    println!("recorded: {evaluator} scores {criterion} of {} at {score}", shown(&run, &vendor));
+    let panel = inputs.panels.get(criterion).cloned().unwrap_or_default();
     for v in &spec.vendors {
         let (scores, complete) = inputs.scores_of(criterion, &v.name);
-        let panel = inputs.panels.get(criterion).cloned().unwrap_or_default();
-        let missing: Vec<&String> = panel.iter().filter(|e| !scores.contains_key(*e)).collect();
         if !complete {
-            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-            println!("  {}: awaiting {}", v.name, names.join(", "));
+            let missing: Vec<&str> = panel.iter().filter(|e| !scores.contains_key(*e)).map(String::as_str).collect();
+            println!("  {}: awaiting {}", shown(&run, &v.name), missing.join(", "));
         }
     }
     store.close().await;
@@ -121,9 +147,10 @@ pub async fn justify(t: Target<'_>, vendor: &str, accepted: bool, note: Option<S
         .position(|v| v.name == vendor)
         .and_then(|i| report.vendors.get(i))
         .is_some_and(|v| v.abnormally_low);
-    println!("recorded: the price justification of {vendor} is {}", if accepted { "accepted" } else { "rejected" });
+    let name = shown(&run, &vendor);
+    println!("recorded: the price justification of {name} is {}", if accepted { "accepted" } else { "rejected" });
     if !flagged {
-        println!("  note: {vendor}'s price is not abnormally low; the decision changes no score");
+        println!("  note: {name}'s price is not flagged as abnormally low now; the decision changes no score");
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -70,8 +70,8 @@ pub async fn verify(bundle: &Path, expect_key: Option<&str>) -> Result<ExitCode,
 }
 
 pub async fn regrade(run_id: &str, db: &Path, out: &Path, key: &Path, lang: LangArg) -> Result<ExitCode, Failure> {
-    let key = Keypair::load(key).map_err(bad_input)?;
     let store = open_existing(db).await?;
+    let key = crate::committee::run_key(&store.run(run_id).await?, key)?;
     let previous = tb_bundle::last_signed_report(&store, run_id).await?;
     let dir = out.join(run_id).join("regraded");
     let report = write_outputs(&store, run_id, &dir, lang, Some(&key), previous.clone()).await?;

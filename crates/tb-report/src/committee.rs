@@ -13,6 +13,8 @@ use tb_audit::AuditEntry;
 pub const EVALUATOR_SCORE: &str = "evaluator_score";
 /// Audit entry kind of a decision on a price justification.
 pub const PRICE_JUSTIFICATION: &str = "price_justification";
+/// Both kinds, for reading them alone from the store.
+pub const KINDS: [&str; 2] = [EVALUATOR_SCORE, PRICE_JUSTIFICATION];
 
 /// One evaluator's score of one bidder on one subjective criterion, 0–100.
 /// A later entry by the same evaluator for the same pair replaces it.

@@ -206,7 +206,7 @@ pub async fn build_visiting(
     let run = store.run(run_id).await?;
     let spec = spec_of(&run)?;
     let blind = blind_codes(&run)?;
-    let committee = committee::CommitteeInputs::from_audit(&store.audit(run_id).await?);
+    let committee = committee::CommitteeInputs::from_audit(&store.audit_of_kinds(run_id, &committee::KINDS).await?);
     let mut aggregate = Aggregate::new(&spec, blind.as_ref());
     let mut cells = store.cells(run_id);
     while let Some(cell) = cells.try_next().await? {
@@ -215,6 +215,20 @@ pub async fn build_visiting(
     }
     drop(cells);
     aggregate.finish(&run, &committee)
+}
+
+/// The seed of the lot: from the run's random case-order seed, committed in
+/// the audit log when the run started (first 8 bytes of its SHA-256, big
+/// endian), so that nobody could choose it once the bids were known; the
+/// spec's seed only for runs stored without one.
+fn lot_seed(run: &tb_store::RunRecord, spec: &Spec) -> u64 {
+    match run.order_seed.as_deref() {
+        Some(seed) => {
+            let digest = tb_audit::sha256_hex(seed.as_bytes());
+            u64::from_str_radix(&digest[..16], 16).unwrap_or(spec.run.seed)
+        }
+        None => spec.run.seed,
+    }
 }
 
 /// The value under `key`, made (default) when missing; a key is copied only then.
@@ -398,7 +412,9 @@ impl<'a> Aggregate<'a> {
                         GateBasis::Bound => (blo, bhi),
                     };
                     let cases = if pass_k.contains_key(&c.id) { t.cases } else { t.n };
-                    if g.min_samples.is_some_and(|m| cases < m) {
+                    // A subjective criterion's panel must be complete before its gate is judged.
+                    let pending = c.is_subjective() && !committee.scores_of(&c.id, &v.name).1;
+                    if pending || g.min_samples.is_some_and(|m| cases < m) {
                         "insufficient_evidence"
                     } else if g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m) {
                         "passed"
@@ -431,12 +447,15 @@ impl<'a> Aggregate<'a> {
                 });
             }
             let complete = vt.cells == expected_per_vendor;
-            let invalid_reason = if !failed_gates.is_empty() {
+            let invalid_reason = if evaluation_pending {
+                // Gates on a subjective criterion are not judged before its panel is complete.
+                Some("evaluation_pending")
+            } else if !failed_gates.is_empty() {
                 Some("failed_gates")
             } else if !complete {
                 Some("incomplete")
             } else {
-                evaluation_pending.then_some("evaluation_pending")
+                None
             };
             let qualified = invalid_reason.is_none();
             let justification = committee.justifications.get(&v.name).map(|j| j.accepted);
@@ -484,7 +503,7 @@ impl<'a> Aggregate<'a> {
             abnormal_basis: spec.scoring.abnormally_low_basis,
             unjustified: spec.scoring.unjustified_abnormally_low,
             tie_break: spec.scoring.tie_break,
-            lot_seed: spec.run.seed,
+            lot_seed: lot_seed(run, spec),
         };
         for (vr, scored) in vendor_reports.iter_mut().zip(score_bids(&bids, rule)) {
             vr.technical_score = scored.technical_score;
@@ -557,7 +576,7 @@ impl<'a> Aggregate<'a> {
                 abnormally_low_basis: spec.scoring.abnormally_low_basis,
                 unjustified_abnormally_low: spec.scoring.unjustified_abnormally_low,
                 tie_break: spec.scoring.tie_break,
-                lot_seed: (spec.scoring.tie_break == tb_spec::TieBreak::Lot).then_some(spec.run.seed),
+                lot_seed: (spec.scoring.tie_break == tb_spec::TieBreak::Lot).then(|| lot_seed(run, spec)),
             }),
             grader_validation: spec
                 .criteria

@@ -214,12 +214,13 @@ pub fn clustered_proportion_ci(clusters: &[(u64, u64)], confidence: f64) -> ((f6
 
 /// Two-sided p-value that paired differences (e.g. per-case latency of two
 /// vendors) have mean zero, by flipping each difference's sign at random.
-/// Exact (all 2^n sign patterns) up to 16 pairs. From 5,000 pairs on, when
-/// no single difference dominates (max d² ≤ 0.1% of Σd², Lindeberg's
-/// condition), the permutation distribution's normal limit (mean 0,
-/// variance Σd²), which keeps a million cases fast. Otherwise Monte Carlo,
-/// counting the observed pattern, with `resamples` draws — at most 2·10⁷
-/// sign flips in all, and never fewer than 1,000 draws.
+/// Exact (all 2^n sign patterns) up to 16 pairs. Monte Carlo, counting the
+/// observed pattern, with `resamples` draws but at most 2·10⁷ sign flips in
+/// all. The permutation distribution's normal limit (mean 0, variance Σd²)
+/// instead when that would leave fewer than 1,000 draws (over 20,000 pairs,
+/// or fewer than 1,000 resamples asked for), or from 5,000 pairs on when no
+/// single difference dominates (max d² ≤ 0.1% of Σd², Lindeberg's
+/// condition): this keeps a million cases fast.
 pub fn paired_permutation_p(differences: &[f64], resamples: usize, seed: u64) -> f64 {
     let n = differences.len();
     let observed = differences.iter().sum::<f64>().abs();
@@ -241,10 +242,10 @@ pub fn paired_permutation_p(differences: &[f64], resamples: usize, seed: u64) ->
     }
     let squares: f64 = differences.iter().map(|d| d * d).sum();
     let largest = differences.iter().map(|d| d * d).fold(0.0, f64::max);
-    if n >= 5_000 && largest <= 1e-3 * squares {
+    let draws = resamples.min(20_000_000 / n);
+    if (n >= 5_000 && largest <= 1e-3 * squares) || draws < 1_000 {
         return (2.0 * (1.0 - Normal::standard().cdf(observed / squares.sqrt()))).min(1.0);
     }
-    let draws = resamples.min((20_000_000 / n).max(1_000));
     let mut rng = StdRng::seed_from_u64(seed);
     let mut extreme = 0usize;
     for _ in 0..draws {

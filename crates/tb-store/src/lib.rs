@@ -495,6 +495,20 @@ impl Store {
         rows.iter().map(audit_from_row).collect()
     }
 
+    /// The entries of a run's audit log of the given kinds, in order (without
+    /// reading the one `cell_answered` entry a cell adds).
+    pub async fn audit_of_kinds(&self, run_id: &str, kinds: &[&str]) -> Result<Vec<AuditEntry>> {
+        let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit WHERE run_id = ");
+        b.push_bind(run_id).push(" AND kind IN (");
+        let mut list = b.separated(", ");
+        for k in kinds {
+            list.push_bind(*k);
+        }
+        b.push(") ORDER BY seq");
+        let rows = b.build().fetch_all(&self.pool).await.map_err(q("read audit log"))?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
     /// The newest entry of a run's audit log: where its chain continues.
     pub async fn audit_head(&self, run_id: &str) -> Result<Option<AuditEntry>> {
         let row = sqlx::query("SELECT * FROM audit WHERE run_id = ? ORDER BY seq DESC LIMIT 1")
