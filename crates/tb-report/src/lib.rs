@@ -338,21 +338,71 @@ impl<'a> Aggregate<'a> {
         graded
     }
 
-    /// Joins the aggregate of other vendors' cells, so that vendors can be
-    /// scored on several threads. Each vendor's cells must all have gone to
-    /// one aggregate: a vendor in both is refused.
-    pub fn merge(&mut self, other: Aggregate<'a>) -> Result<(), ReportError> {
-        for (vendor, tally) in other.vendors {
-            if self.vendors.insert(vendor.clone(), tally).is_some() {
-                return Err(ReportError::Render(format!("vendor {vendor} was counted in two aggregates")));
+    /// Joins another aggregate of the same run, so that cells can be scored
+    /// on several threads. All samples of one case must have gone to one
+    /// aggregate (split by case, never by repeat): pass@k is estimated per case.
+    pub fn merge(&mut self, other: Aggregate<'a>) {
+        for (vendor, theirs) in other.vendors {
+            let ours = slot(&mut self.vendors, &vendor);
+            ours.cells += theirs.cells;
+            ours.errors += theirs.errors;
+            for (cause, n) in theirs.causes {
+                *ours.causes.entry(cause).or_default() += n;
+            }
+            ours.latencies.extend(theirs.latencies);
+            ours.ttfts.extend(theirs.ttfts);
+            ours.prompt_tokens += theirs.prompt_tokens;
+            ours.completion_tokens += theirs.completion_tokens;
+            for (suite, latencies) in theirs.latency_by_case {
+                let mine = slot(&mut ours.latency_by_case, &suite);
+                if mine.len() < latencies.len() {
+                    mine.resize(latencies.len(), f64::NAN);
+                }
+                for (m, t) in mine.iter_mut().zip(latencies) {
+                    if !t.is_nan() {
+                        *m = t;
+                    }
+                }
             }
         }
         for (vendor, tallies) in other.tallies {
-            if self.tallies.insert(vendor.clone(), tallies).is_some() {
-                return Err(ReportError::Render(format!("vendor {vendor} was counted in two aggregates")));
+            let ours = slot(&mut self.tallies, &vendor);
+            for (criterion, mut theirs) in tallies {
+                let mine = slot(ours, &criterion);
+                if let Some(&k) = self.pass_k.get(&criterion) {
+                    mine.close_case(k);
+                    theirs.close_case(k);
+                    mine.case = None;
+                    mine.cases += theirs.cases;
+                    mine.estimate_sum += theirs.estimate_sum;
+                }
+                mine.n += theirs.n;
+                mine.correct += theirs.correct;
+                mine.errors += theirs.errors;
+                mine.ungradable += theirs.ungradable;
+                for (note, n) in theirs.outcomes {
+                    *mine.outcomes.entry(note).or_default() += n;
+                }
+                if mine.by_case.len() < theirs.by_case.len() {
+                    mine.by_case.resize(theirs.by_case.len(), 0);
+                }
+                for (m, t) in mine.by_case.iter_mut().zip(theirs.by_case) {
+                    *m = (*m).max(t);
+                }
+                for (subject, (passes, samples)) in theirs.by_subject {
+                    let s = mine.by_subject.entry(subject).or_default();
+                    s.0 += passes;
+                    s.1 += samples;
+                }
+                if mine.by_case_samples.len() < theirs.by_case_samples.len() {
+                    mine.by_case_samples.resize(theirs.by_case_samples.len(), (0, 0));
+                }
+                for (m, t) in mine.by_case_samples.iter_mut().zip(theirs.by_case_samples) {
+                    m.0 += t.0;
+                    m.1 += t.1;
+                }
             }
         }
-        Ok(())
     }
 
     /// The report of everything counted, for `run` with the committee's inputs.
@@ -784,4 +834,88 @@ fn sensitivity_of(spec: &Spec, vendors: &[VendorReport]) -> Option<Sensitivity> 
         criteria: spec.criteria.iter().zip(per_criterion).map(|(c, s)| shift(c.id.clone(), s)).collect(),
         price_weight: shift("price".into(), price),
     })
+}
+
+#[cfg(test)]
+mod aggregate_tests {
+    use super::*;
+
+    /// Cells split by case over two aggregates and merged give the report
+    /// that one aggregate of all the cells gives, byte for byte.
+    #[test]
+    fn merged_aggregates_give_the_same_report() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.jsonl"), "{\"id\": \"0\", \"prompt\": \"p\", \"answer\": \"1\"}\n").unwrap();
+        let text = "[tender]\nid = \"T\"\ntitle = \"t\"\nbuyer = \"b\"\nkind = \"services\"\nprice_weight = 0.3\n\
+                    [run]\nrepeats = 2\n\
+                    [[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\
+                    [[criterion]]\nid = \"k\"\nsuite = \"s\"\ngrader = \"numeric\"\nmetric = \"pass@2\"\nweight = 0.5\n\
+                    [[criterion]]\nid = \"acc\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 0.5\n\
+                    [[vendor]]\nname = \"A\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"a\"\nbid_price = 100\n\
+                    [[vendor]]\nname = \"B\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"b\"\nbid_price = 90\n";
+        let spec = tb_spec::parse(text, &dir.path().join("t.toml"), dir.path()).unwrap();
+        let run = tb_store::RunRecord {
+            id: "r".into(),
+            tender_id: "T".into(),
+            spec_hash: spec.canonical_hash(),
+            spec_json: serde_json::to_string(&spec).unwrap(),
+            suites_json: r#"[{"id": "s", "sha256": "0", "cases": 40}]"#.into(),
+            simulated: true,
+            status: tb_store::RunStatus::Finished,
+            created_at: String::new(),
+            finished_at: None,
+            public_key: None,
+            blind_mapping: None,
+            blind_revealed: false,
+            order_seed: Some("seed".into()),
+        };
+        let cell = |vendor: &str, seq: u64, repeat: u32| {
+            let right = (seq * 7 + repeat as u64 + vendor.len() as u64 * 3) % 5 != 0;
+            CellRecord {
+                run_id: "r".into(),
+                vendor: vendor.into(),
+                suite: "s".into(),
+                case_id: format!("c{seq}"),
+                repeat,
+                seq,
+                cause: (seq == 13 && vendor == "B").then(|| "timeout".to_string()),
+                detail: None,
+                answer: Some(if right { "答案是 1" } else { "答案是 2" }.into()),
+                finish_reason: None,
+                prompt_tokens: Some(10),
+                completion_tokens: Some(2),
+                ttft_ms: None,
+                latency_ms: 100.0 + (seq * 37 % 50) as f64 + repeat as f64,
+                attempts: 1,
+                gold_json: r#"{"answer": "1"}"#.into(),
+                subject: Some(format!("subject-{}", seq % 4)),
+                language: None,
+                request_sha256: String::new(),
+                response_sha256: String::new(),
+                finished_at: String::new(),
+                tool_calls: None,
+                verdicts: None,
+            }
+        };
+        let cells = |cases: std::ops::Range<u64>| {
+            let mut out = Vec::new();
+            for v in ["A", "B"] {
+                for seq in cases.clone() {
+                    out.extend([cell(v, seq, 0), cell(v, seq, 1)]);
+                }
+            }
+            out
+        };
+        let committee = committee::CommitteeInputs::default();
+        let mut whole = Aggregate::new(&spec, None);
+        cells(0..40).into_iter().for_each(|c| drop(whole.add(c)));
+        let (mut first, mut second) = (Aggregate::new(&spec, None), Aggregate::new(&spec, None));
+        cells(0..17).into_iter().for_each(|c| drop(first.add(c)));
+        cells(17..40).into_iter().for_each(|c| drop(second.add(c)));
+        first.merge(second);
+        let (whole, merged) = (whole.finish(&run, &committee).unwrap(), first.finish(&run, &committee).unwrap());
+        assert_eq!(render_json(&whole), render_json(&merged));
+        assert!(whole.vendors[1].errors == 2 && whole.vendors[0].criteria[0].agreement.is_some());
+        assert!(whole.vendors[0].criteria[1].clustered.is_some(), "by subject");
+    }
 }
