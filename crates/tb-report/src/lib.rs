@@ -870,7 +870,7 @@ mod aggregate_tests {
             order_seed: Some("seed".into()),
         };
         let cell = |vendor: &str, seq: u64, repeat: u32| {
-            let right = (seq * 7 + repeat as u64 + vendor.len() as u64 * 3) % 5 != 0;
+            let right = !(seq * 7 + repeat as u64 + vendor.len() as u64 * 3).is_multiple_of(5);
             CellRecord {
                 run_id: "r".into(),
                 vendor: vendor.into(),
