@@ -101,6 +101,17 @@ pub fn cell_digest(vendor: &str, suite: &str, case_id: &str, repeat: u32) -> u12
     u128::from_le_bytes(out[..16].try_into().expect("sha256 has 32 bytes"))
 }
 
+/// The requests of a load stage are stored as cells of the suite
+/// `load:<stage id>` (the case id is the case's, the repeat counts how often
+/// the stage has sent it), so that they share the evidence store, the audit
+/// chain and bundles with every other cell, and never collide with them.
+pub const LOAD_SUITE_PREFIX: &str = "load:";
+
+/// The stage of a load-stage cell's suite name, `None` for a suite's own cells.
+pub fn load_stage_of(suite: &str) -> Option<&str> {
+    suite.strip_prefix(LOAD_SUITE_PREFIX)
+}
+
 /// A suite as recorded with a run: its id, the SHA-256 of its file and its size.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SuiteRecord {
@@ -181,11 +192,68 @@ pub struct CallStats {
     pub latency_ms: f64,
     /// Time from sending the final attempt to the first content token (streaming only).
     pub ttft_ms: Option<f64>,
+    /// Per-chunk timings of a streamed answer (streaming only).
+    pub timing: Option<Timing>,
     /// The request body sent (JSON); API keys travel in headers, never here.
     pub request: String,
     /// The response body of the final attempt, byte for byte as received
     /// (the SSE stream for streamed calls); empty when nothing arrived.
     pub response: Vec<u8>,
+}
+
+/// Where an answer's output-token count came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenSource {
+    /// The vendor's `usage.completion_tokens`.
+    Usage,
+    /// The number of content chunks in the stream (one token a chunk, as
+    /// OpenAI-compatible servers stream), when the vendor reported no usage.
+    StreamChunks,
+}
+
+/// When each piece of a streamed answer arrived, measured by the client.
+///
+/// Offsets are milliseconds from sending the final attempt, so they hold
+/// TTFT (the first), every inter-token latency (the gaps) and the time of
+/// the last token. They are measurements, not derivable from the stored
+/// bytes, and are committed with the cell.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Arrival of every chunk that carried content (text, reasoning or a tool call).
+    pub chunks_ms: Vec<f64>,
+    /// Output tokens of the answer, from `token_source`.
+    pub output_tokens: u64,
+    pub token_source: Option<TokenSource>,
+}
+
+impl Timing {
+    /// Time to first token.
+    pub fn ttft_ms(&self) -> Option<f64> {
+        self.chunks_ms.first().copied()
+    }
+
+    /// The gaps between consecutive content chunks (inter-token latencies).
+    pub fn itl_ms(&self) -> impl Iterator<Item = f64> + '_ {
+        self.chunks_ms.windows(2).map(|w| w[1] - w[0])
+    }
+
+    /// The largest gap between two content chunks: a stall inside the answer.
+    pub fn max_itl_ms(&self) -> Option<f64> {
+        self.itl_ms().reduce(f64::max)
+    }
+
+    /// Time per output token after the first: (last − first) ÷ (tokens − 1),
+    /// as vLLM's and SGLang's benchmarks define it.
+    pub fn tpot_ms(&self) -> Option<f64> {
+        let (first, last) = (self.chunks_ms.first()?, self.chunks_ms.last()?);
+        (self.output_tokens > 1).then(|| (last - first) / (self.output_tokens - 1) as f64)
+    }
+
+    /// Output tokens per second over the whole call of `latency_ms`.
+    pub fn tokens_per_second(&self, latency_ms: f64) -> Option<f64> {
+        (latency_ms > 0.0 && self.output_tokens > 0).then(|| self.output_tokens as f64 * 1000.0 / latency_ms)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,6 +314,19 @@ mod tests {
         for c in FailureCause::ALL {
             assert_eq!(FailureCause::from_code(c.code()), Some(c));
         }
+    }
+
+    #[test]
+    fn timing_derives_itl_and_tpot() {
+        let t = Timing { chunks_ms: vec![100.0, 110.0, 125.0, 130.0], output_tokens: 4, token_source: None };
+        assert_eq!(t.ttft_ms(), Some(100.0));
+        assert_eq!(t.itl_ms().collect::<Vec<_>>(), [10.0, 15.0, 5.0]);
+        assert_eq!(t.max_itl_ms(), Some(15.0));
+        assert_eq!(t.tpot_ms(), Some(10.0));
+        assert_eq!(t.tokens_per_second(200.0), Some(20.0));
+        let one = Timing { chunks_ms: vec![50.0], output_tokens: 1, token_source: None };
+        assert_eq!(one.tpot_ms(), None);
+        assert_eq!(one.max_itl_ms(), None);
     }
 
     #[test]

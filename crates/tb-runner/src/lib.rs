@@ -912,6 +912,7 @@ fn cell_record(
         finished_at: now_rfc3339(),
         tool_calls,
         verdicts,
+        timing: stats.timing.as_ref().map(|t| serde_json::to_string(t).expect("timing always serializes")),
     };
     Finished { cell, evidence: bodies }
 }

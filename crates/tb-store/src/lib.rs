@@ -127,6 +127,11 @@ pub struct CellRecord {
     /// for `judge`. Grading reads these, so a report is recomputed offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdicts: Option<String>,
+    /// Streaming timings and, for a load-stage request, its schedule, as
+    /// JSON (`tb_core::Timing` plus the stage's fields): measurements that
+    /// the stored bytes cannot give back, committed with the cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<String>,
 }
 
 /// One body in the content-addressed evidence store.
@@ -174,6 +179,8 @@ impl CellRecord {
             suite: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             tool_calls: &'a Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            timing: &'a Option<String>,
             ttft_ms: Option<f64>,
             #[serde(skip_serializing_if = "Option::is_none")]
             verdicts: &'a Option<String>,
@@ -200,6 +207,7 @@ impl CellRecord {
             subject: &self.subject,
             suite: &self.suite,
             tool_calls: &self.tool_calls,
+            timing: &self.timing,
             ttft_ms: self.ttft_ms,
             verdicts: &self.verdicts,
             vendor: &self.vendor,
@@ -255,6 +263,7 @@ CREATE TABLE IF NOT EXISTS cells (
     finished_at       TEXT NOT NULL,
     tool_calls        TEXT,
     verdicts          TEXT,
+    timing            TEXT,
     PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
 );
 CREATE TABLE IF NOT EXISTS evidence (
@@ -287,6 +296,7 @@ async fn upgrade(pool: &sqlx::SqlitePool) -> std::result::Result<(), sqlx::Error
     for (column, add) in [
         ("tool_calls", "ALTER TABLE cells ADD COLUMN tool_calls TEXT"),
         ("verdicts", "ALTER TABLE cells ADD COLUMN verdicts TEXT"),
+        ("timing", "ALTER TABLE cells ADD COLUMN timing TEXT"),
     ] {
         if !columns.iter().any(|c| c == column) {
             sqlx::raw_sql(add).execute(pool).await?;
@@ -418,7 +428,7 @@ impl Store {
     /// how many cells were new.
     pub async fn insert_cells(&self, cells: &[CellRecord], evidence: &[Evidence], audit: &[AuditEntry]) -> Result<u64> {
         // Multi-row INSERTs: one statement per ROWS_PER_STATEMENT cells keeps
-        // the per-statement cost off the hot path (20 parameters a row stays far
+        // the per-statement cost off the hot path (24 parameters a row stays far
         // below SQLite's limit of 32,766).
         const ROWS_PER_STATEMENT: usize = 256;
         let mut tx = self.pool.begin().await.map_err(q("begin"))?;
@@ -435,7 +445,7 @@ impl Store {
             let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
                  prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, \
-                 request_sha256, response_sha256, finished_at, tool_calls, verdicts) ",
+                 request_sha256, response_sha256, finished_at, tool_calls, verdicts, timing) ",
             );
             b.push_values(chunk, |mut row, c| {
                 row.push_bind(&c.run_id)
@@ -460,7 +470,8 @@ impl Store {
                     .push_bind(&c.response_sha256)
                     .push_bind(&c.finished_at)
                     .push_bind(&c.tool_calls)
-                    .push_bind(&c.verdicts);
+                    .push_bind(&c.verdicts)
+                    .push_bind(&c.timing);
             });
             b.push(" ON CONFLICT (run_id, vendor, suite, case_id, repeat) DO NOTHING");
             let r = b.build().execute(&mut *tx).await.map_err(q("insert cells"))?;
@@ -559,9 +570,23 @@ impl Store {
         Ok(set)
     }
 
+    /// The run's cells of its suites; a load stage's requests (stored under
+    /// the suite `load:<stage>`, see `tb_core::LOAD_SUITE_PREFIX`) are not counted.
     pub async fn count_cells(&self, run_id: &str) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cells WHERE run_id = ?")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cells WHERE run_id = ? AND substr(suite, 1, 5) <> 'load:'")
             .bind(run_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(q("count cells"))?;
+        Ok(n as u64)
+    }
+
+    /// Cells stored for one vendor under one suite name (a load stage's requests).
+    pub async fn count_suite_cells(&self, run_id: &str, vendor: &str, suite: &str) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cells WHERE run_id = ? AND vendor = ? AND suite = ?")
+            .bind(run_id)
+            .bind(vendor)
+            .bind(suite)
             .fetch_one(&self.pool)
             .await
             .map_err(q("count cells"))?;
@@ -665,6 +690,7 @@ fn cell_from_row(row: &SqliteRow) -> Result<CellRecord> {
         finished_at: row.try_get("finished_at").map_err(get)?,
         tool_calls: row.try_get("tool_calls").map_err(get)?,
         verdicts: row.try_get("verdicts").map_err(get)?,
+        timing: row.try_get("timing").map_err(get)?,
     })
 }
 
@@ -698,6 +724,7 @@ mod tests {
             finished_at: now_rfc3339(),
             tool_calls: None,
             verdicts: None,
+            timing: None,
         }
     }
 

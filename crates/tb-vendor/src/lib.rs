@@ -16,7 +16,7 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tb_core::{Answer, CallStats, Failure, FailureCause, Message, Outcome, Usage};
+use tb_core::{Answer, CallStats, Failure, FailureCause, Message, Outcome, Timing, TokenSource, Usage};
 
 /// The largest response body read; a larger one is a `response_too_large` outcome.
 /// Everything read is kept as evidence, byte for byte.
@@ -151,7 +151,7 @@ impl ParseFailure {
 
 struct Success {
     answer: Answer,
-    ttft_ms: Option<f64>,
+    timing: Option<Timing>,
     raw: Vec<u8>,
 }
 
@@ -213,12 +213,13 @@ impl VendorClient {
             let elapsed = || started.elapsed().as_secs_f64() * 1000.0;
             match result {
                 Ok(s) => {
+                    let ttft_ms = s.timing.as_ref().and_then(Timing::ttft_ms);
                     let stats =
-                        CallStats { attempts, latency_ms: elapsed(), ttft_ms: s.ttft_ms, request, response: s.raw };
+                        CallStats { attempts, latency_ms: elapsed(), ttft_ms, timing: s.timing, request, response: s.raw };
                     return (Outcome::Answered(s.answer), stats);
                 }
                 Err(AttemptError::Final { cause, detail, raw }) => {
-                    let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, request, response: raw };
+                    let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, timing: None, request, response: raw };
                     return (Outcome::Failed(Failure { cause, detail }), stats);
                 }
                 Err(AttemptError::Retryable { cause, detail, retry_after, raw }) => {
@@ -226,7 +227,7 @@ impl VendorClient {
                     if retry >= self.ep.retry.max_retries {
                         let detail = format!("{detail} (after {attempts} attempts in {:.1}s)", elapsed() / 1000.0);
                         let stats =
-                            CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, request, response: raw };
+                            CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, timing: None, request, response: raw };
                         return (Outcome::Failed(Failure { cause, detail }), stats);
                     }
                     let wait = match retry_after {
@@ -238,7 +239,7 @@ impl VendorClient {
                                 self.ep.retry.max_retry_after.as_secs()
                             );
                             let stats =
-                                CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, request, response: raw };
+                                CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, timing: None, request, response: raw };
                             return (Outcome::Failed(Failure { cause, detail }), stats);
                         }
                         Some(d) => d,
@@ -381,7 +382,7 @@ fn vendor_error_message(v: &Value) -> Option<String> {
 async fn read_json(resp: reqwest::Response) -> Result<Success, AttemptError> {
     let body = read_capped(resp).await?;
     match parse_json(&body) {
-        Ok(answer) => Ok(Success { answer, ttft_ms: None, raw: body }),
+        Ok(answer) => Ok(Success { answer, timing: None, raw: body }),
         Err(f) => Err(f.with_raw(body)),
     }
 }
@@ -482,21 +483,21 @@ async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, 
     let parsed = parse_sse(Box::pin(bytes), Some(sent)).await;
     let raw = std::mem::take(&mut *raw.lock().expect("evidence buffer"));
     match parsed {
-        Ok((answer, ttft_ms)) => Ok(Success { answer, ttft_ms, raw }),
+        Ok((answer, timing)) => Ok(Success { answer, timing, raw }),
         Err(f) => Err(f.with_raw(raw)),
     }
 }
 
-/// The answer in an SSE stream of chat completion chunks, and the time to the
-/// first content token when `sent` is given.
-async fn parse_sse<S, E>(bytes: S, sent: Option<Instant>) -> Result<(Answer, Option<f64>), ParseFailure>
+/// The answer in an SSE stream of chat completion chunks, and when each
+/// content chunk arrived (milliseconds after `sent`) when `sent` is given.
+async fn parse_sse<S, E>(bytes: S, sent: Option<Instant>) -> Result<(Answer, Option<Timing>), ParseFailure>
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
     E: std::error::Error,
 {
     let mut events = bytes.eventsource();
     let mut text = String::new();
-    let mut ttft_ms = None;
+    let mut chunks_ms = Vec::new();
     let mut finish_reason = None;
     let mut usage = None;
     let mut done = false;
@@ -547,22 +548,24 @@ where
         }
         saw_choice |= v["choices"][0].is_object();
         let delta = &v["choices"][0]["delta"];
+        let mut carried = false;
         for field in ["content", "reasoning_content"] {
             if let Some(piece) = delta[field].as_str()
                 && !piece.is_empty()
             {
-                if let Some(sent) = sent {
-                    ttft_ms.get_or_insert_with(|| sent.elapsed().as_secs_f64() * 1000.0);
-                }
+                carried = true;
                 if field == "content" {
                     text.push_str(piece);
                 }
             }
         }
-        if let Some(calls) = delta["tool_calls"].as_array() {
+        let calls = delta["tool_calls"].as_array();
+        if carried || calls.is_some() {
             if let Some(sent) = sent {
-                ttft_ms.get_or_insert_with(|| sent.elapsed().as_secs_f64() * 1000.0);
+                chunks_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
             }
+        }
+        if let Some(calls) = calls {
             for (i, call) in calls.iter().enumerate() {
                 tool_calls.add(call["index"].as_u64().unwrap_or(i as u64), call);
             }
@@ -584,7 +587,14 @@ where
             retryable: false,
         });
     }
-    Ok((Answer { text, tool_calls: tool_calls.finish(), finish_reason, usage }, ttft_ms))
+    let timing = sent.map(|_| {
+        let (output_tokens, token_source) = match usage {
+            Some(u) if u.completion_tokens > 0 => (u.completion_tokens, TokenSource::Usage),
+            _ => (chunks_ms.len() as u64, TokenSource::StreamChunks),
+        };
+        Timing { chunks_ms, output_tokens, token_source: Some(token_source) }
+    });
+    Ok((Answer { text, tool_calls: tool_calls.finish(), finish_reason, usage }, timing))
 }
 
 const TOO_LARGE: &str = "response body exceeds the size cap";
