@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::KnownCase;
-use crate::profile::FaultKind;
+use crate::profile::{FaultKind, Pacing};
 use crate::tasks::MockAnswer;
 
 /// An answer to `case`, right or wrong, in one of several real-world phrasings
@@ -86,7 +86,9 @@ fn sse(v: &Value) -> Bytes {
 
 /// The SSE events of a streamed answer, each with its time (offset from the
 /// request's arrival): the first content at `ttft_ms`, the rest spread until
-/// `latency_ms`. Offsets, not delays, so that timer overshoot does not add up.
+/// `latency_ms`, or one every `pacing.itl_ms`. Offsets, not delays, so that
+/// timer overshoot does not add up.
+#[allow(clippy::too_many_arguments)]
 pub fn stream_plan(
     id: &str,
     model: &str,
@@ -94,6 +96,7 @@ pub fn stream_plan(
     usage: Value,
     ttft_ms: f64,
     latency_ms: f64,
+    pacing: Option<Pacing>,
     fault: Option<FaultKind>,
 ) -> Vec<(Duration, Bytes)> {
     let chunk = |delta: Value, finish: Value| {
@@ -101,15 +104,30 @@ pub fn stream_plan(
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
     };
     let (text, tool_calls) = (answer.text.as_str(), answer.tool_calls.as_deref());
-    let chars: Vec<char> = text.chars().collect();
-    let pieces: Vec<String> = chars.chunks(chars.len().div_ceil(4).max(1)).map(|c| c.iter().collect()).collect();
-    let gap = Duration::from_secs_f64(((latency_ms - ttft_ms) / pieces.len().max(1) as f64).max(0.0) / 1000.0);
+    let mut chars: Vec<char> = text.chars().collect();
+    let (pieces, gap_ms): (Vec<String>, f64) = match pacing {
+        Some(p) => {
+            // Exactly `chunks` non-empty pieces, one a token.
+            let n = p.chunks.max(1);
+            if chars.len() < n {
+                chars.resize(n, ' ');
+            }
+            let pieces = (0..n).map(|i| chars[i * chars.len() / n..(i + 1) * chars.len() / n].iter().collect()).collect();
+            (pieces, p.itl_ms)
+        }
+        None => {
+            let pieces: Vec<String> = chars.chunks(chars.len().div_ceil(4).max(1)).map(|c| c.iter().collect()).collect();
+            let gap = ((latency_ms - ttft_ms) / pieces.len().max(1) as f64).max(0.0);
+            (pieces, gap)
+        }
+    };
+    let gap = Duration::from_secs_f64(gap_ms.max(0.0) / 1000.0);
     let ttft = Duration::from_secs_f64(ttft_ms / 1000.0);
     let mut plan = vec![(Duration::ZERO, sse(&chunk(json!({"role": "assistant", "content": ""}), Value::Null)))];
     for (i, p) in pieces.iter().enumerate() {
         plan.push((ttft + gap * i as u32, sse(&chunk(json!({"content": p}), Value::Null))));
     }
-    let mut end = ttft + gap * pieces.len() as u32;
+    let mut end = ttft + gap * pieces.len().saturating_sub(pacing.is_some() as usize) as u32;
     // Function calls stream as OpenAI does: the name first, then the arguments in pieces.
     for (i, (name, args)) in tool_calls.unwrap_or(&[]).iter().enumerate() {
         let head = json!({"tool_calls": [{"index": i, "id": format!("call_{i}"), "type": "function",

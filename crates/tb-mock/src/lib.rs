@@ -17,7 +17,8 @@ pub mod tasks;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -33,7 +34,7 @@ use sha2::{Digest, Sha256};
 use tb_core::{Case, Gold};
 use tokio::net::TcpListener;
 
-pub use profile::{Fault, FaultKind, Profile};
+pub use profile::{Fault, FaultKind, LoadModel, Pacing, Profile};
 
 /// What the mock knows about one case: enough to answer it right or wrong.
 #[derive(Debug, Clone)]
@@ -103,6 +104,58 @@ struct MockState {
     seed: u64,
     cases: Arc<CaseIndex>,
     counters: Mutex<Counters>,
+    /// Chat requests being served now (for the load model).
+    in_flight: AtomicU32,
+    /// The rate limit's token bucket: (tokens, last refill).
+    bucket: Mutex<(f64, tokio::time::Instant)>,
+    /// When the first chat request arrived: the stall is timed from it.
+    first_request: OnceLock<tokio::time::Instant>,
+}
+
+/// Counts a request as in flight until dropped (with the response body, for a stream).
+struct InFlight(Arc<MockState>);
+
+impl InFlight {
+    /// Enters, returning the guard and how many requests are in flight with this one.
+    fn enter(s: &Arc<MockState>) -> (InFlight, u32) {
+        let n = s.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        (InFlight(s.clone()), n)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl MockState {
+    /// Takes a token from the rate limit's bucket, if one is there.
+    fn admit(&self, rps: f64, now: tokio::time::Instant) -> bool {
+        let mut b = self.bucket.lock().expect("bucket lock");
+        let refill = now.saturating_duration_since(b.1).as_secs_f64() * rps;
+        b.0 = (b.0 + refill).min(rps.max(1.0));
+        b.1 = now;
+        if b.0 >= 1.0 {
+            b.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// When a request arriving at `arrived` is served: after the stall, if it falls in one.
+    fn served_from(&self, arrived: tokio::time::Instant) -> tokio::time::Instant {
+        let first = *self.first_request.get_or_init(|| arrived);
+        match self.profile.load.stall {
+            Some((after_ms, for_ms)) => {
+                let start = first + Duration::from_secs_f64(after_ms / 1000.0);
+                let end = start + Duration::from_secs_f64(for_ms / 1000.0);
+                if arrived >= start && arrived < end { end } else { arrived }
+            }
+            None => arrived,
+        }
+    }
 }
 
 /// A running or runnable simulated vendor.
@@ -120,6 +173,9 @@ impl MockVendor {
                 seed,
                 cases,
                 counters: Mutex::new(Counters::default()),
+                in_flight: AtomicU32::new(0),
+                bucket: Mutex::new((f64::MAX, tokio::time::Instant::now())),
+                first_request: OnceLock::new(),
             }),
         }
     }
@@ -242,10 +298,28 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         unit(&[&seed, s.profile.name.as_bytes(), case_id.as_bytes(), what.as_bytes(), &n.to_le_bytes()])
     };
 
+    let (in_flight, concurrent) = InFlight::enter(&s);
+    let load = s.profile.load;
+    if let Some(rps) = load.rate_limit_rps
+        && !s.admit(rps, arrived)
+    {
+        let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "rate limit reached");
+        r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return r;
+    }
+    // Timings count from when the request is served: after a stall it fell in.
+    let arrived = s.served_from(arrived);
+    // Processor sharing: past its capacity the vendor serves everyone slower.
+    let slowdown = load.capacity.map_or(1.0, |c| (concurrent as f64 / c.max(1) as f64).max(1.0));
     let fault =
         s.profile.fault.filter(|f| (!f.first_request_only || request_no == 0) && draw("fault", request_no) < f.rate);
-    let latency = s.profile.latency_ms.sample(draw("latency", request_no));
-    let ttft = s.profile.ttft_ms.sample(draw("ttft", request_no)).min(latency);
+    let pacing = s.profile.pacing.map(|p| Pacing { itl_ms: p.itl_ms * slowdown, ..p });
+    let ttft = s.profile.ttft_ms.sample(draw("ttft", request_no)) * slowdown;
+    let latency = match pacing {
+        Some(p) => ttft + p.itl_ms * p.chunks.saturating_sub(1) as f64,
+        None => s.profile.latency_ms.sample(draw("latency", request_no)) * slowdown,
+    };
+    let ttft = ttft.min(latency);
     if let Some(kind) = fault.map(|f| f.kind)
         && let Some(response) = faults::respond(kind, stream, ttft).await
     {
@@ -258,7 +332,11 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         *n += 1;
         *n - 1
     };
-    let correct = draw("correct", answer_no) < s.profile.accuracy;
+    let accuracy = match load.degrade_above {
+        Some(limit) if concurrent > limit => load.degraded_accuracy,
+        _ => s.profile.accuracy,
+    };
+    let correct = draw("correct", answer_no) < accuracy;
     let messages = req["messages"].as_array().cloned().unwrap_or_default();
     let answer = match (&known, tasks::judge(&messages)) {
         (_, Some(verdict)) => tasks::MockAnswer::text(verdict),
@@ -269,10 +347,12 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
     };
     let text = answer.text.clone();
     let tool_calls = answer.tool_calls.clone();
+    let prompt_tokens = prompt.chars().count() as u64 / 2 + 1;
+    let completion_tokens = pacing.map_or(text.chars().count() as u64 / 2 + 1, |p| p.chunks as u64);
     let usage = json!({
-        "prompt_tokens": prompt.chars().count() as u64 / 2 + 1,
-        "completion_tokens": text.chars().count() as u64 / 2 + 1,
-        "total_tokens": (prompt.chars().count() + text.chars().count()) as u64 / 2 + 2,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
     });
     let id = format!("chatcmpl-mock-{request_no}");
     if !stream {
@@ -303,11 +383,12 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         });
         return axum::Json(body).into_response();
     }
-    let plan = answer::stream_plan(&id, &s.model, &answer, usage, ttft, latency, fault.map(|f| f.kind));
-    let body = futures_util::stream::unfold(plan.into_iter(), move |mut it| async move {
+    let plan = answer::stream_plan(&id, &s.model, &answer, usage, ttft, latency, pacing, fault.map(|f| f.kind));
+    // The guard travels with the body: the request is in flight until its last byte.
+    let body = futures_util::stream::unfold((plan.into_iter(), in_flight), move |(mut it, guard)| async move {
         let (at, bytes) = it.next()?;
         sleep_until_precisely(arrived + at).await;
-        Some((Ok::<Bytes, std::io::Error>(bytes), it))
+        Some((Ok::<Bytes, std::io::Error>(bytes), (it, guard)))
     });
     let content_type = if matches!(fault.map(|f| f.kind), Some(FaultKind::WrongContentType)) {
         "text/html"

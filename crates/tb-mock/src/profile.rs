@@ -100,6 +100,35 @@ pub struct Fault {
     pub first_request_only: bool,
 }
 
+/// A streamed answer paced token by token: the first chunk at the TTFT,
+/// then one chunk every `itl_ms`, `chunks` chunks in all (the text is padded
+/// with spaces when shorter), and `usage.completion_tokens = chunks`. The
+/// end-to-end latency is then TTFT + (chunks − 1) × ITL.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pacing {
+    pub itl_ms: f64,
+    pub chunks: usize,
+}
+
+/// How a simulated vendor behaves under load, for the load stages.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LoadModel {
+    /// Requests served at full speed at once. Beyond that every timing of a
+    /// request is stretched by in-flight ÷ capacity, measured when it
+    /// arrives (processor sharing): latency that rises with concurrency.
+    pub capacity: Option<u32>,
+    /// Requests admitted per second (a token bucket holding one second's
+    /// worth); the rest get 429 with `Retry-After: 1`.
+    pub rate_limit_rps: Option<f64>,
+    /// With more requests than this in flight, answers are right with
+    /// probability `degraded_accuracy` instead of the profile's accuracy.
+    pub degrade_above: Option<u32>,
+    pub degraded_accuracy: f64,
+    /// (after_ms, for_ms): counted from the first request, the vendor stalls
+    /// for `for_ms`: a request arriving then waits until the stall is over.
+    pub stall: Option<(f64, f64)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub name: String,
@@ -110,6 +139,10 @@ pub struct Profile {
     /// Time to first token (capped at the latency).
     pub ttft_ms: Range,
     pub fault: Option<Fault>,
+    /// Token-by-token pacing of streamed answers; `None`: four pieces spread
+    /// evenly between the TTFT and the latency.
+    pub pacing: Option<Pacing>,
+    pub load: LoadModel,
 }
 
 const fn fault(kind: FaultKind, rate: f64, first_request_only: bool) -> Option<Fault> {
@@ -166,7 +199,54 @@ const PROFILES: &[Row] = &[
     ),
     ("garbage", 0.8, Range::fixed(5.0), Range::fixed(5.0), fault(FaultKind::InvalidJson, 1.0, false), "invalid JSON"),
     ("hang", 0.8, Range::fixed(5.0), Range::fixed(5.0), fault(FaultKind::Hang, 1.0, false), "never answers"),
+    // Load stages: see `load_extras` for how each behaves under load.
+    ("paced", 0.9, Range::fixed(200.0), Range::fixed(50.0), None, "TTFT 50 ms, then a token every 10 ms (16 tokens)"),
+    (
+        "queueing",
+        0.9,
+        Range::fixed(96.0),
+        Range::fixed(40.0),
+        None,
+        "TTFT 40 ms, 8 ms a token; slows as in-flight requests pass 16",
+    ),
+    (
+        "rate-limit-100",
+        0.9,
+        Range::fixed(60.0),
+        Range::fixed(20.0),
+        None,
+        "admits 100 requests/s; the rest get 429 with Retry-After: 1",
+    ),
+    (
+        "degraded",
+        0.9,
+        Range::fixed(60.0),
+        Range::fixed(20.0),
+        None,
+        "90% right, but only 50% with more than 8 requests in flight",
+    ),
+    ("stall-5s", 0.9, Range::fixed(60.0), Range::fixed(20.0), None, "stalls for 5 s from 3 s after its first request"),
+    ("fast-wrong", 0.3, Range::fixed(30.0), Range::fixed(10.0), None, "answers in 30 ms, 30% right"),
+    ("slow-right", 0.95, Range::fixed(1500.0), Range::fixed(900.0), None, "95% right, TTFT 900 ms, 1.5 s an answer"),
 ];
+
+/// The pacing and load behaviour of the load-stage profiles.
+fn load_extras(name: &str) -> (Option<Pacing>, LoadModel) {
+    let paced = |itl_ms, chunks| Some(Pacing { itl_ms, chunks });
+    match name {
+        "paced" => (paced(10.0, 16), LoadModel::default()),
+        "queueing" => (paced(8.0, 8), LoadModel { capacity: Some(16), ..LoadModel::default() }),
+        "rate-limit-100" => (paced(5.0, 9), LoadModel { rate_limit_rps: Some(100.0), ..LoadModel::default() }),
+        "degraded" => (
+            paced(5.0, 9),
+            LoadModel { capacity: Some(64), degrade_above: Some(8), degraded_accuracy: 0.5, ..LoadModel::default() },
+        ),
+        "stall-5s" => (paced(5.0, 9), LoadModel { stall: Some((3000.0, 5000.0)), ..LoadModel::default() }),
+        "fast-wrong" => (paced(5.0, 5), LoadModel::default()),
+        "slow-right" => (paced(40.0, 16), LoadModel::default()),
+        _ => (None, LoadModel::default()),
+    }
+}
 
 impl Profile {
     /// A profile from the table above, or `fault:NAME` (see [`FaultKind::ALL`]):
@@ -180,14 +260,13 @@ impl Profile {
                 latency_ms: Range::fixed(5.0),
                 ttft_ms: Range::fixed(2.0),
                 fault: Some(Fault { kind, rate: 1.0, first_request_only: false }),
+                pacing: None,
+                load: LoadModel::default(),
             });
         }
-        PROFILES.iter().find(|r| r.0 == name).map(|r| Profile {
-            name: r.0.to_string(),
-            accuracy: r.1,
-            latency_ms: r.2,
-            ttft_ms: r.3,
-            fault: r.4,
+        PROFILES.iter().find(|r| r.0 == name).map(|r| {
+            let (pacing, load) = load_extras(r.0);
+            Profile { name: r.0.to_string(), accuracy: r.1, latency_ms: r.2, ttft_ms: r.3, fault: r.4, pacing, load }
         })
     }
 
