@@ -112,11 +112,13 @@ pub fn stream_plan(
             if chars.len() < n {
                 chars.resize(n, ' ');
             }
-            let pieces = (0..n).map(|i| chars[i * chars.len() / n..(i + 1) * chars.len() / n].iter().collect()).collect();
+            let pieces =
+                (0..n).map(|i| chars[i * chars.len() / n..(i + 1) * chars.len() / n].iter().collect()).collect();
             (pieces, p.itl_ms)
         }
         None => {
-            let pieces: Vec<String> = chars.chunks(chars.len().div_ceil(4).max(1)).map(|c| c.iter().collect()).collect();
+            let pieces: Vec<String> =
+                chars.chunks(chars.len().div_ceil(4).max(1)).map(|c| c.iter().collect()).collect();
             let gap = ((latency_ms - ttft_ms) / pieces.len().max(1) as f64).max(0.0);
             (pieces, gap)
         }

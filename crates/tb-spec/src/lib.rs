@@ -8,12 +8,14 @@
 //! This crate reads the spec and checks that its suite files exist; it does not
 //! read suites (that is `tb-suite`), call vendors or read API keys.
 
+pub mod load;
 pub mod providers;
 
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use load::{Arrival, LoadStage, Sla, SlaOp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 pub use tb_stats::{AbnormalBasis, TieBreak, Unjustified};
@@ -31,7 +33,16 @@ pub const GRADERS: &[(&str, &[&str])] = &[
     ("reference", &["normalised", "exact", "regex", "json_schema", "char_f1", "rouge_l"]),
     ("judge", &["accuracy"]),
     (EVALUATORS, &["mean_score"]),
+    (SLA, &["met"]),
 ];
+
+/// The grader of a service-level criterion: no suite; a target on one load
+/// stage's measurements (see [`load`]), worth 1 when met and 0 when not.
+pub const SLA: &str = "sla";
+
+/// Graders whose work at run time (running code, asking a judge) would load
+/// the client during a load stage: a stage's suite may not use them.
+const ACTING_GRADERS: &[&str] = &["code", "judge"];
 
 /// The grader of a subjective criterion: no suite; each evaluator of the
 /// committee scores each bidder 0–100 on their own (`tenderbench evaluate`),
@@ -286,12 +297,20 @@ pub struct Criterion {
     /// What the judge checks, when the cases carry no rubric of their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rubric: Option<String>,
+    /// The service-level target of an SLA criterion (grader `sla`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<Sla>,
 }
 
 impl Criterion {
     /// Scored by the committee's evaluators rather than graded on a suite.
     pub fn is_subjective(&self) -> bool {
         self.grader == EVALUATORS
+    }
+
+    /// Judged on a load stage's measurements rather than graded on a suite.
+    pub fn is_sla(&self) -> bool {
+        self.grader == SLA
     }
 }
 
@@ -410,9 +429,31 @@ pub struct Spec {
     pub sandbox: SandboxSettings,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub judges: Vec<JudgeSpec>,
+    /// Load stages, run after every suite's cells, in spec order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<LoadStage>,
 }
 
 impl Spec {
+    /// The criterion that grades a stage's answers: the first on its suite.
+    pub fn stage_criterion(&self, stage: &LoadStage) -> Option<&Criterion> {
+        self.criteria.iter().find(|c| c.suite == stage.suite)
+    }
+
+    /// The per-request latency targets of a stage: every `<=` SLA on a
+    /// latency quantile of the stage, applied to each request (a request
+    /// meets `ttft_p95_ms <= 1500` when its own TTFT is at most 1500 ms;
+    /// for ITL, when its largest gap is). Goodput counts the requests that
+    /// meet all of them and were graded right.
+    pub fn request_targets(&self, stage: &str) -> Vec<(load::Timing, f64)> {
+        self.criteria
+            .iter()
+            .filter_map(|c| c.sla.as_ref())
+            .filter(|s| s.stage == stage && s.op == SlaOp::AtMost)
+            .filter_map(|s| s.quantile().map(|(t, _)| (t, s.target)))
+            .collect()
+    }
+
     /// Whether any criterion runs vendors' code (and so needs the sandbox).
     pub fn runs_code(&self) -> bool {
         self.criteria.iter().any(|c| c.grader == "code")
@@ -460,6 +501,25 @@ struct RawSpec {
     sandbox: Option<Spanned<RawSandbox>>,
     #[serde(default, rename = "judge")]
     judges: Vec<RawJudge>,
+    #[serde(default, rename = "stage")]
+    stages: Vec<RawStage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStage {
+    id: Spanned<String>,
+    suite: Spanned<String>,
+    #[serde(default)]
+    concurrency: Option<Spanned<u32>>,
+    #[serde(default)]
+    rate: Option<Spanned<f64>>,
+    #[serde(default)]
+    duration_secs: Option<Spanned<f64>>,
+    #[serde(default)]
+    cases: Option<Spanned<u64>>,
+    #[serde(default)]
+    warmup_secs: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -631,6 +691,10 @@ struct RawCriterion {
     judge: Option<Spanned<String>>,
     #[serde(default)]
     rubric: Option<String>,
+    #[serde(default)]
+    sla: Option<Spanned<String>>,
+    #[serde(default)]
+    stage: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -823,6 +887,129 @@ impl Validator<'_> {
         out
     }
 
+    /// The target of an SLA criterion; `sla` and `stage` belong to SLA criteria only.
+    fn sla_of(&mut self, c: &RawCriterion, stage_ids: &[String]) -> Option<Sla> {
+        if c.grader.get_ref() != SLA {
+            for (field, span) in
+                [("sla", c.sla.as_ref().map(|s| s.span())), ("stage", c.stage.as_ref().map(|s| s.span()))]
+            {
+                if let Some(span) = span {
+                    self.error(span, format!("`{field}` belongs to an SLA criterion (grader = \"sla\")"));
+                }
+            }
+            return None;
+        }
+        let (Some(text), Some(stage)) = (&c.sla, &c.stage) else {
+            self.error(
+                c.id.span(),
+                "an SLA criterion needs `sla` (e.g. \"ttft_p95_ms <= 1500\") and the `stage` it is measured on",
+            );
+            return None;
+        };
+        if !stage_ids.contains(stage.get_ref()) {
+            self.error(
+                stage.span(),
+                format!("no [[stage]] has id {:?} (defined: {})", stage.get_ref(), stage_ids.join(", ")),
+            );
+        }
+        match load::parse_sla(text.get_ref()) {
+            Ok((metric, op, target)) => Some(Sla { metric, op, target, stage: stage.get_ref().clone() }),
+            Err(message) => {
+                self.error(text.span(), message);
+                None
+            }
+        }
+    }
+
+    /// Load stages, checked: one kind of arrival, an end, a suite graded by a
+    /// grader that does not act at run time.
+    fn stages(&mut self, raw: Vec<RawStage>, criteria: &[Criterion]) -> Vec<LoadStage> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for s in raw {
+            self.unique(&mut seen, "stage id", &s.id);
+            let arrival = match (&s.concurrency, &s.rate) {
+                (Some(c), None) => {
+                    if *c.get_ref() == 0 {
+                        self.error(c.span(), "concurrency must be at least 1");
+                    }
+                    Arrival::Concurrency(*c.get_ref())
+                }
+                (None, Some(r)) => {
+                    let rate = *r.get_ref();
+                    if !(rate > 0.0 && rate.is_finite()) {
+                        self.error(r.span(), "rate must be a positive number of requests per second");
+                    }
+                    Arrival::Rate(rate)
+                }
+                _ => {
+                    self.error(
+                        s.id.span(),
+                        "a stage sets either `concurrency` (requests in flight) or `rate` (Poisson arrivals per second)",
+                    );
+                    Arrival::Concurrency(1)
+                }
+            };
+            if s.duration_secs.is_none() && s.cases.is_none() {
+                self.error(
+                    s.id.span(),
+                    "a stage needs an end: `duration_secs`, `cases`, or both (whichever comes first)",
+                );
+            }
+            if let Some(d) = &s.duration_secs
+                && !(*d.get_ref() > 0.0 && d.get_ref().is_finite())
+            {
+                self.error(d.span(), "duration_secs must be a positive number of seconds");
+            }
+            if let Some(n) = &s.cases
+                && *n.get_ref() == 0
+            {
+                self.error(n.span(), "cases must be at least 1");
+            }
+            let warmup_secs = s.warmup_secs.as_ref().map_or(0.0, |w| *w.get_ref());
+            if let Some(w) = &s.warmup_secs
+                && !(warmup_secs >= 0.0 && warmup_secs.is_finite())
+            {
+                self.error(w.span(), "warmup_secs must be a number of seconds ≥ 0");
+            }
+            let graders: Vec<&str> = criteria
+                .iter()
+                .filter(|c| &c.suite == s.suite.get_ref())
+                .map(|c| if c.judge.is_some() { "judge" } else { c.grader.as_str() })
+                .collect();
+            if graders.is_empty() {
+                self.error(
+                    s.suite.span(),
+                    format!(
+                        "stage {:?} sends suite {:?}, which no criterion grades: its answers must be graded",
+                        s.id.get_ref(),
+                        s.suite.get_ref()
+                    ),
+                );
+            } else if let Some(g) = graders.iter().find(|g| ACTING_GRADERS.contains(g)) {
+                self.error(
+                    s.suite.span(),
+                    format!(
+                        "stage {:?}: suite {:?} is graded by {g}, which runs code or asks a judge for every answer and \
+                         would load this machine, not the vendor; load a suite graded by choice, numeric, refusal, \
+                         reference, injection or tool_call",
+                        s.id.get_ref(),
+                        s.suite.get_ref()
+                    ),
+                );
+            }
+            out.push(LoadStage {
+                id: s.id.into_inner(),
+                suite: s.suite.into_inner(),
+                arrival,
+                duration_secs: s.duration_secs.map(Spanned::into_inner),
+                cases: s.cases.map(Spanned::into_inner),
+                warmup_secs,
+            });
+        }
+        out
+    }
+
     fn unique(&mut self, seen: &mut HashSet<String>, what: &str, id: &Spanned<String>) {
         if id.get_ref().trim().is_empty() {
             self.error(id.span(), format!("{what} must not be empty"));
@@ -940,6 +1127,7 @@ impl Validator<'_> {
             });
         }
 
+        let raw_stage_ids: Vec<String> = raw.stages.iter().map(|s| s.id.get_ref().clone()).collect();
         let mut ids = HashSet::new();
         let mut judge_refs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         let mut criteria = Vec::new();
@@ -948,11 +1136,17 @@ impl Validator<'_> {
         for c in raw.criteria {
             self.unique(&mut ids, "criterion id", &c.id);
             let subjective = c.grader.get_ref() == EVALUATORS;
+            let sla = self.sla_of(&c, &raw_stage_ids);
             match &c.suite {
                 Some(suite) if subjective => self.error(
                     suite.span(),
                     "a subjective criterion (grader \"evaluators\") is scored by the committee, not on a suite: remove `suite`",
                 ),
+                Some(suite) if c.grader.get_ref() == SLA => self.error(
+                    suite.span(),
+                    "an SLA criterion is judged on a load stage's measurements: name the `stage`, not a suite",
+                ),
+                None if c.grader.get_ref() == SLA => {}
                 Some(suite) if !suites.iter().any(|s| &s.id == suite.get_ref()) => {
                     let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
                     self.error(
@@ -1047,8 +1241,10 @@ impl Validator<'_> {
                     j
                 }),
                 rubric: c.rubric,
+                sla,
             });
         }
+        let stages = self.stages(raw.stages, &criteria);
         if criteria.is_empty() {
             self.error(0..0, "the spec has no [[criterion]]: at least one is needed");
         } else if (weight_sum - 1.0).abs() > 1e-6 {
@@ -1152,6 +1348,7 @@ impl Validator<'_> {
         }
 
         Spec {
+            stages,
             judges,
             sandbox,
             tender: Tender { id: t.id.into_inner(), title: t.title, buyer: t.buyer, kind, price_weight: pw },

@@ -132,3 +132,101 @@ fn column_points_at_the_value() {
     let shown = errs.to_string();
     assert!(shown.contains("7 | price_weight = 0.05"), "{shown}");
 }
+
+/// GOOD with two load stages and SLA criteria in place of part of the weight.
+fn with_stages(stages: &str, slas: &str) -> String {
+    GOOD.replace("weight = 0.4\n", "weight = 0.2\n")
+        .replace("[[vendor]]\nname = \"A\"", &format!("{slas}\n{stages}\n[[vendor]]\nname = \"A\""))
+}
+
+const STAGES: &str = r#"
+[[stage]]
+id = "steady"
+suite = "policy"
+concurrency = 8
+cases = 400
+
+[[stage]]
+id = "peak"
+suite = "policy"
+rate = 200.0
+duration_secs = 30
+warmup_secs = 5
+"#;
+
+const SLAS: &str = r#"
+[[criterion]]
+id = "ttft"
+grader = "sla"
+stage = "peak"
+sla = "ttft_p95_ms <= 1500"
+weight = 0.1
+gate = { min = 1 }
+
+[[criterion]]
+id = "goodput"
+grader = "sla"
+stage = "peak"
+sla = "goodput_rps >= 20"
+weight = 0.1
+"#;
+
+#[test]
+fn stages_and_sla_criteria_validate() {
+    let spec = parse_in_tmp(&with_stages(STAGES, SLAS)).unwrap();
+    assert_eq!(spec.stages.len(), 2);
+    assert_eq!(spec.stages[0].arrival, Arrival::Concurrency(8));
+    assert_eq!(spec.stages[1].arrival, Arrival::Rate(200.0));
+    assert_eq!(spec.stages[1].warmup_secs, 5.0);
+    let ttft = spec.criteria.iter().find(|c| c.id == "ttft").unwrap();
+    assert!(ttft.is_sla());
+    assert_eq!(ttft.sla.as_ref().unwrap().target, 1500.0);
+    assert_eq!(spec.request_targets("peak"), vec![(load::Timing::Ttft, 1500.0)]);
+    assert!(spec.request_targets("steady").is_empty());
+    assert_eq!(spec.stage_criterion(&spec.stages[0]).unwrap().id, "knowledge");
+}
+
+#[test]
+fn a_spec_without_stages_hashes_as_before() {
+    // Adding the load fields must not change the hash of specs written before them.
+    let spec = parse_in_tmp(GOOD).unwrap();
+    let text = serde_json::to_string(&spec).unwrap();
+    assert!(!text.contains("stages") && !text.contains("\"sla\""), "{text}");
+}
+
+#[test]
+fn stage_and_sla_errors_are_located() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("[[stage]]\nid = \"x\"\nsuite = \"policy\"\ncases = 5\n", "", "either `concurrency`"),
+        (
+            "[[stage]]\nid = \"x\"\nsuite = \"policy\"\nrate = 5.0\nconcurrency = 2\ncases = 5\n",
+            "",
+            "either `concurrency`",
+        ),
+        ("[[stage]]\nid = \"x\"\nsuite = \"policy\"\nrate = 5.0\n", "", "needs an end"),
+        ("[[stage]]\nid = \"x\"\nsuite = \"policy\"\nrate = -1.0\ncases = 3\n", "", "rate must be a positive"),
+        ("[[stage]]\nid = \"x\"\nsuite = \"nope\"\nrate = 1.0\ncases = 3\n", "", "which no criterion grades"),
+        (
+            STAGES,
+            "[[criterion]]\nid = \"s\"\ngrader = \"sla\"\nstage = \"peak\"\nsla = \"ttft_p97_ms <= 1\"\nweight = 0.2\n",
+            "unknown metric",
+        ),
+        (
+            STAGES,
+            "[[criterion]]\nid = \"s\"\ngrader = \"sla\"\nstage = \"rush\"\nsla = \"availability >= 0.99\"\nweight = 0.2\n",
+            "no [[stage]] has id \"rush\"",
+        ),
+        (STAGES, "[[criterion]]\nid = \"s\"\ngrader = \"sla\"\nweight = 0.2\n", "needs `sla`"),
+        (
+            STAGES,
+            "[[criterion]]\nid = \"s\"\nsuite = \"policy\"\ngrader = \"choice\"\nsla = \"availability >= 1\"\nweight = 0.2\n",
+            "belongs to an SLA criterion",
+        ),
+    ];
+    for (stages, slas, expected) in cases {
+        let text = with_stages(stages, slas);
+        let slas_weight = if slas.is_empty() { text.replace("weight = 0.2\n\n[[", "weight = 0.4\n\n[[") } else { text };
+        let err = parse_in_tmp(&slas_weight).unwrap_err();
+        assert!(err.0.iter().any(|e| e.message.contains(expected) && e.line > 0), "{expected}: {err}");
+    }
+}

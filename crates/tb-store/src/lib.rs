@@ -573,11 +573,12 @@ impl Store {
     /// The run's cells of its suites; a load stage's requests (stored under
     /// the suite `load:<stage>`, see `tb_core::LOAD_SUITE_PREFIX`) are not counted.
     pub async fn count_cells(&self, run_id: &str) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cells WHERE run_id = ? AND substr(suite, 1, 5) <> 'load:'")
-            .bind(run_id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(q("count cells"))?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM cells WHERE run_id = ? AND substr(suite, 1, 5) <> 'load:'")
+                .bind(run_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(q("count cells"))?;
         Ok(n as u64)
     }
 

@@ -214,20 +214,39 @@ impl VendorClient {
             match result {
                 Ok(s) => {
                     let ttft_ms = s.timing.as_ref().and_then(Timing::ttft_ms);
-                    let stats =
-                        CallStats { attempts, latency_ms: elapsed(), ttft_ms, timing: s.timing, request, response: s.raw };
+                    let stats = CallStats {
+                        attempts,
+                        latency_ms: elapsed(),
+                        ttft_ms,
+                        timing: s.timing,
+                        request,
+                        response: s.raw,
+                    };
                     return (Outcome::Answered(s.answer), stats);
                 }
                 Err(AttemptError::Final { cause, detail, raw }) => {
-                    let stats = CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, timing: None, request, response: raw };
+                    let stats = CallStats {
+                        attempts,
+                        latency_ms: elapsed(),
+                        ttft_ms: None,
+                        timing: None,
+                        request,
+                        response: raw,
+                    };
                     return (Outcome::Failed(Failure { cause, detail }), stats);
                 }
                 Err(AttemptError::Retryable { cause, detail, retry_after, raw }) => {
                     let retry = attempts - 1;
                     if retry >= self.ep.retry.max_retries {
                         let detail = format!("{detail} (after {attempts} attempts in {:.1}s)", elapsed() / 1000.0);
-                        let stats =
-                            CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, timing: None, request, response: raw };
+                        let stats = CallStats {
+                            attempts,
+                            latency_ms: elapsed(),
+                            ttft_ms: None,
+                            timing: None,
+                            request,
+                            response: raw,
+                        };
                         return (Outcome::Failed(Failure { cause, detail }), stats);
                     }
                     let wait = match retry_after {
@@ -238,8 +257,14 @@ impl VendorClient {
                                 d.as_secs(),
                                 self.ep.retry.max_retry_after.as_secs()
                             );
-                            let stats =
-                                CallStats { attempts, latency_ms: elapsed(), ttft_ms: None, timing: None, request, response: raw };
+                            let stats = CallStats {
+                                attempts,
+                                latency_ms: elapsed(),
+                                ttft_ms: None,
+                                timing: None,
+                                request,
+                                response: raw,
+                            };
                             return (Outcome::Failed(Failure { cause, detail }), stats);
                         }
                         Some(d) => d,
