@@ -225,6 +225,24 @@ pub struct Timing {
     /// Output tokens of the answer, from `token_source`.
     pub output_tokens: u64,
     pub token_source: Option<TokenSource>,
+    /// For a load-stage request: when it was due and how late it went out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadSample>,
+}
+
+/// The schedule of one load-stage request. A stage's timings count from
+/// when a request was *due*, not from when it went out, so that a lagging
+/// client cannot hide a slow vendor (no coordinated omission); `lag_ms`
+/// shows how far behind the client was.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadSample {
+    /// When the request was due, milliseconds after the stage started.
+    pub at_ms: f64,
+    /// How long after that it was sent.
+    pub lag_ms: f64,
+    /// Sent during the warm-up: stored, not measured.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warmup: bool,
 }
 
 impl Timing {
@@ -318,13 +336,13 @@ mod tests {
 
     #[test]
     fn timing_derives_itl_and_tpot() {
-        let t = Timing { chunks_ms: vec![100.0, 110.0, 125.0, 130.0], output_tokens: 4, token_source: None };
+        let t = Timing { chunks_ms: vec![100.0, 110.0, 125.0, 130.0], output_tokens: 4, ..Timing::default() };
         assert_eq!(t.ttft_ms(), Some(100.0));
         assert_eq!(t.itl_ms().collect::<Vec<_>>(), [10.0, 15.0, 5.0]);
         assert_eq!(t.max_itl_ms(), Some(15.0));
         assert_eq!(t.tpot_ms(), Some(10.0));
         assert_eq!(t.tokens_per_second(200.0), Some(20.0));
-        let one = Timing { chunks_ms: vec![50.0], output_tokens: 1, token_source: None };
+        let one = Timing { chunks_ms: vec![50.0], output_tokens: 1, ..Timing::default() };
         assert_eq!(one.tpot_ms(), None);
         assert_eq!(one.max_itl_ms(), None);
     }

@@ -33,6 +33,8 @@ use tb_vendor::{Endpoint, Generation, RetryPolicy, VendorClient, VendorError};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
+pub mod load;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
@@ -178,9 +180,14 @@ pub trait Progress: Send + Sync {
     fn run_started(&self, run_id: &str, resumed: bool);
     /// A vendor's work begins: `total` cells, `already` of them stored earlier.
     fn vendor_started(&self, vendor: &str, total: u64, already: u64);
-    /// One cell was committed to the store.
+    /// One cell was committed to the store (not called for load-stage requests).
     fn cell_stored(&self, vendor: &str, failed: bool);
     fn vendor_finished(&self, vendor: &str);
+    /// A load stage begins for a vendor.
+    fn stage_started(&self, _vendor: &str, _stage: &tb_spec::LoadStage) {}
+    /// A load stage ended for a vendor after sending `requests`; `skipped`
+    /// when a resumed run found it already run.
+    fn stage_finished(&self, _vendor: &str, _stage: &str, _requests: u64, _skipped: bool) {}
 }
 
 /// Progress that goes nowhere (library use, tests).
@@ -339,6 +346,13 @@ fn check_seal(id: &str, path: &std::path::Path, commitment: &str, sha256: &str) 
         });
     }
     Ok(())
+}
+
+/// The client a load stage uses: no retries (a retry is load the stage did
+/// not offer, and a refused request is what it measures) and a connection
+/// pool as large as the stage needs.
+fn load_client(v: &VendorSpec) -> Result<VendorClient, VendorError> {
+    vendor_client(&VendorSpec { max_retries: 0, concurrency: 4096, ..v.clone() })
 }
 
 /// Builds the HTTP client for one vendor, reading its API key from the environment.
@@ -503,6 +517,7 @@ pub async fn run(
         };
         vendors.spawn(job.run());
     }
+    let stage_cells = cell_tx.clone();
     drop(cell_tx);
 
     let mut first_error = None;
@@ -519,6 +534,14 @@ pub async fn run(
             }
         }
     }
+    if first_error.is_none() && !*cancel.borrow() && !spec.stages.is_empty() {
+        let budgets: HashMap<String, Arc<Spend>> = spends.iter().cloned().collect();
+        let stages = StageContext { run_id: &run_id, order_seed: &order_seed, checked: &checked, cells: &stage_cells };
+        if let Err(e) = run_stages(spec, store, stages, &budgets, progress.as_ref(), &cancel).await {
+            first_error = Some(e);
+        }
+    }
+    drop(stage_cells);
     let (stored_now, mut log) = writer.await.map_err(|e| RunError::Internal(format!("writer task: {e}")))??;
     let total = per_vendor_total * spec.vendors.len() as u64;
     let stored = store.count_cells(&run_id).await?;
@@ -665,11 +688,67 @@ async fn write_cells(
             cells.push(cell);
         }
         stored += store.insert_cells(&cells, &evidence, &entries).await?;
-        for c in &cells {
+        for c in cells.iter().filter(|c| tb_core::load_stage_of(&c.suite).is_none()) {
             progress.cell_stored(shown.get(&c.vendor).unwrap_or(&c.vendor), c.cause.is_some());
         }
     }
     Ok((stored, log))
+}
+
+/// What the load stages share with the rest of the run.
+struct StageContext<'a> {
+    run_id: &'a str,
+    order_seed: &'a str,
+    checked: &'a [Checked],
+    cells: &'a mpsc::Sender<Finished>,
+}
+
+/// Runs every load stage for every vendor, one at a time (stage by stage,
+/// then vendor by vendor), so that no vendor's measurement shares this
+/// machine with another's. A stage a resumed run already sent is not sent again.
+async fn run_stages(
+    spec: &Spec,
+    store: &Store,
+    ctx: StageContext<'_>,
+    budgets: &HashMap<String, Arc<Spend>>,
+    progress: &dyn Progress,
+    cancel: &watch::Receiver<bool>,
+) -> Result<(), RunError> {
+    let clients: Vec<Arc<VendorClient>> =
+        spec.vendors.iter().map(|v| load_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
+    for stage in &spec.stages {
+        let suite = ctx
+            .checked
+            .iter()
+            .find(|c| c.record.id == stage.suite)
+            .ok_or_else(|| RunError::Internal(format!("stage {}: suite {} was not checked", stage.id, stage.suite)))?;
+        let suite_name = format!("{}{}", tb_core::LOAD_SUITE_PREFIX, stage.id);
+        for (v, client) in spec.vendors.iter().zip(&clients) {
+            if *cancel.borrow() {
+                return Ok(());
+            }
+            if store.count_suite_cells(ctx.run_id, &v.name, &suite_name).await? > 0 {
+                progress.stage_finished(&v.name, &stage.id, 0, true);
+                continue;
+            }
+            progress.stage_started(&v.name, stage);
+            let job = load::StageJob {
+                run_id: ctx.run_id.to_string(),
+                vendor: v.name.clone(),
+                stage: stage.clone(),
+                suite: (suite.path.clone(), suite.format, suite.lines.clone()),
+                order_seed: ctx.order_seed.to_string(),
+                generation: Generation { temperature: spec.run.temperature, max_tokens: spec.run.max_tokens },
+                client: client.clone(),
+                cells: ctx.cells.clone(),
+                cancel: cancel.clone(),
+                spend: budgets.get(&v.name).cloned(),
+            };
+            let sent = job.run().await?;
+            progress.stage_finished(&v.name, &stage.id, sent.requests, false);
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a run whose worst case (every call answering `max_tokens` at the

@@ -12,6 +12,7 @@
 //! - [`pass_at_k`]: the unbiased pass@k estimator.
 
 pub mod inference;
+pub mod quantile;
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};

@@ -617,7 +617,7 @@ where
             Some(u) if u.completion_tokens > 0 => (u.completion_tokens, TokenSource::Usage),
             _ => (chunks_ms.len() as u64, TokenSource::StreamChunks),
         };
-        Timing { chunks_ms, output_tokens, token_source: Some(token_source) }
+        Timing { chunks_ms, output_tokens, token_source: Some(token_source), load: None }
     });
     Ok((Answer { text, tool_calls: tool_calls.finish(), finish_reason, usage }, timing))
 }

@@ -1,0 +1,251 @@
+//! Load stages: a suite's cases sent to one vendor under a stated load.
+//!
+//! - **Open loop** (`rate`): arrival times are drawn from a seeded Poisson
+//!   process before anything is sent, and each request goes out when it is
+//!   due, whatever the vendor is doing: a vendor that stalls cannot lower
+//!   the offered rate; its stall shows as latency and failures.
+//! - **Closed loop** (`concurrency`): that many requests in flight, each
+//!   sent as another finishes.
+//!
+//! Every request is a real case whose answer is stored (as a cell of the
+//! suite `load:<stage>`) and graded with the report. Timings count from when
+//! a request was due ([`tb_core::LoadSample`]). Requests are not retried: a
+//! 429 or a 5xx is a measured failure, and a retry would add load the stage
+//! did not offer. Every vendor of a run gets the same arrival times and the
+//! same sequence of cases.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::{RngExt, SeedableRng};
+use tb_core::{Case, CellKey, LoadSample, Outcome};
+use tb_spec::{Arrival, LoadStage};
+use tb_suite::{CaseFile, SuiteError};
+use tb_vendor::{Generation, VendorClient};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::{CASE_BATCH, Finished, LineIndex, RunError, Spend, cancelled, cell_record, reap};
+
+/// How long before the first arrival the stage's clock starts: time for the
+/// case reader to fill its first batch.
+const LEAD: Duration = Duration::from_millis(20);
+
+/// One stage for one vendor.
+pub(crate) struct StageJob {
+    pub run_id: String,
+    pub vendor: String,
+    pub stage: LoadStage,
+    /// The file of the stage's suite, its format and where each case is in it.
+    pub suite: (std::path::PathBuf, tb_suite::SuiteFormat, LineIndex),
+    /// The run's order seed: it fixes the arrival times and the case sequence.
+    pub order_seed: String,
+    pub generation: Generation,
+    pub client: Arc<VendorClient>,
+    pub cells: mpsc::Sender<Finished>,
+    pub cancel: watch::Receiver<bool>,
+    pub spend: Option<Arc<Spend>>,
+}
+
+/// What a stage sent.
+pub(crate) struct StageSent {
+    pub requests: u64,
+}
+
+/// A 64-bit seed from the run's order seed and the stage id.
+fn stage_seed(order_seed: &str, stage: &str) -> u64 {
+    let digest = tb_audit::sha256_hex(format!("load-arrivals\0{order_seed}\0{stage}").as_bytes());
+    u64::from_str_radix(&digest[..16], 16).expect("16 hex digits")
+}
+
+/// The due times (seconds after the stage starts) of a Poisson process of
+/// `rate` per second, from `seed`: exponential gaps by inversion.
+pub fn poisson_arrivals(seed: u64, rate: f64) -> impl Iterator<Item = f64> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut t = 0.0;
+    std::iter::from_fn(move || {
+        // 1 − U is in (0, 1]: its logarithm is finite.
+        let u: f64 = rng.random();
+        t += -(1.0 - u).ln() / rate;
+        Some(t)
+    })
+}
+
+impl StageJob {
+    pub async fn run(mut self) -> Result<StageSent, RunError> {
+        let suite_name = format!("{}{}", tb_core::LOAD_SUITE_PREFIX, self.stage.id);
+        let (path, format, lines) = self.suite.clone();
+        let n = lines.len();
+        if n == 0 {
+            return Ok(StageSent { requests: 0 });
+        }
+        // The case sequence: the suite in a seeded order, again and again.
+        let order = tb_audit::case_order(&self.order_seed, "", &suite_name, n);
+        let (case_tx, mut case_rx) = mpsc::channel::<Result<Vec<Case>, SuiteError>>(8);
+        let reader = tokio::task::spawn_blocking(move || {
+            let file = match CaseFile::open(&path, format) {
+                Ok(f) => f,
+                Err(e) => {
+                    let _ = case_tx.blocking_send(Err(e));
+                    return;
+                }
+            };
+            for chunk in order.chunks(CASE_BATCH).cycle() {
+                let batch: Result<Vec<Case>, SuiteError> = chunk
+                    .iter()
+                    .map(|&i| {
+                        let (offset, len) = lines[i as usize];
+                        file.read(offset, len, i as u64)
+                    })
+                    .collect();
+                let failed = batch.is_err();
+                if case_tx.blocking_send(batch).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        let mut cases = Vec::new().into_iter();
+        let mut next_case = async || -> Result<Option<Case>, RunError> {
+            loop {
+                if let Some(c) = cases.next() {
+                    return Ok(Some(c));
+                }
+                match case_rx.recv().await {
+                    Some(batch) => cases = batch?.into_iter(),
+                    None => return Ok(None),
+                }
+            }
+        };
+
+        let warmup = self.stage.warmup_secs;
+        let end = self.stage.duration_secs.map(|d| warmup + d);
+        let limit = self.stage.cases;
+        let mut in_flight = JoinSet::new();
+        // Closed loop: a permit per request in flight.
+        let permits = match self.stage.arrival {
+            Arrival::Concurrency(c) => Some(Arc::new(Semaphore::new(c as usize))),
+            Arrival::Rate(_) => None,
+        };
+        let mut arrivals = match self.stage.arrival {
+            Arrival::Rate(rate) => Some(poisson_arrivals(stage_seed(&self.order_seed, &self.stage.id), rate)),
+            Arrival::Concurrency(_) => None,
+        };
+        let start = Instant::now() + LEAD;
+        let mut sent = 0u64;
+        let mut measured = 0u64;
+        // Requests by case: the repeat number of each send of a case.
+        let mut sends: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        loop {
+            let (due, permit) = match (&mut arrivals, &permits) {
+                (Some(times), _) => {
+                    let at = times.next().expect("the arrival process never ends");
+                    if end.is_some_and(|e| at >= e) {
+                        break;
+                    }
+                    let due = start + Duration::from_secs_f64(at);
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(due) => {}
+                        _ = cancelled(&mut self.cancel) => break,
+                    }
+                    (due, None)
+                }
+                (None, Some(permits)) => {
+                    let permit = tokio::select! {
+                        p = permits.clone().acquire_owned() => p.map_err(|e| RunError::Internal(e.to_string()))?,
+                        _ = cancelled(&mut self.cancel) => break,
+                    };
+                    if Instant::now() < start {
+                        tokio::time::sleep_until(start).await;
+                    }
+                    let now = Instant::now();
+                    if end.is_some_and(|e| now.duration_since(start).as_secs_f64() >= e) {
+                        break;
+                    }
+                    (now, Some(permit))
+                }
+                (None, None) => unreachable!("a stage has arrivals or permits"),
+            };
+            let at_s = due.saturating_duration_since(start).as_secs_f64();
+            let is_warmup = at_s < warmup;
+            if !is_warmup && limit.is_some_and(|l| measured >= l) {
+                break;
+            }
+            if *self.cancel.borrow() || self.cells.is_closed() || self.spend.as_ref().is_some_and(|s| s.reached()) {
+                break;
+            }
+            let Some(case) = next_case().await? else { break };
+            let repeat = {
+                let r = sends.entry(case.id.clone()).or_insert(0);
+                *r += 1;
+                *r - 1
+            };
+            let key = CellKey { vendor: self.vendor.clone(), suite: suite_name.clone(), case_id: case.id.clone(), repeat };
+            let seq = sent;
+            sent += 1;
+            measured += !is_warmup as u64;
+            let (client, cells, run_id, g, spend) =
+                (self.client.clone(), self.cells.clone(), self.run_id.clone(), self.generation, self.spend.clone());
+            in_flight.spawn(async move {
+                let lag_ms = due.elapsed().as_secs_f64() * 1000.0;
+                let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
+                let latency_ms = due.elapsed().as_secs_f64() * 1000.0;
+                if let Some(spend) = &spend {
+                    spend.add(&outcome);
+                }
+                let mut timing = stats.timing.clone().unwrap_or_default();
+                // From when the request was due: the client's lag counts against nobody's favour.
+                let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
+                for t in &mut timing.chunks_ms {
+                    *t = round(*t + lag_ms);
+                }
+                if let Outcome::Failed(_) = outcome {
+                    timing.output_tokens = 0;
+                }
+                timing.load = Some(LoadSample { at_ms: round(at_s * 1000.0), lag_ms: round(lag_ms), warmup: is_warmup });
+                let mut finished = cell_record(&run_id, key, seq, &case, outcome, stats, None);
+                finished.cell.latency_ms = round(latency_ms);
+                finished.cell.ttft_ms = timing.ttft_ms();
+                finished.cell.timing = Some(serde_json::to_string(&timing).expect("timing always serializes"));
+                let _ = cells.send(finished).await;
+                drop(permit);
+            });
+            while let Some(r) = in_flight.try_join_next() {
+                reap(r)?;
+            }
+        }
+        drop(case_rx);
+        if *self.cancel.borrow() {
+            in_flight.abort_all();
+        }
+        loop {
+            tokio::select! {
+                r = in_flight.join_next() => match r {
+                    Some(r) => reap(r)?,
+                    None => break,
+                },
+                _ = cancelled(&mut self.cancel) => in_flight.abort_all(),
+            }
+        }
+        let _ = reader.await;
+        Ok(StageSent { requests: sent })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_arrivals_have_the_rate_and_are_seeded() {
+        let times: Vec<f64> = poisson_arrivals(7, 200.0).take_while(|&t| t < 100.0).collect();
+        // 20,000 expected; the Poisson count's sd is √20000 ≈ 141.
+        assert!((times.len() as f64 - 20_000.0).abs() < 600.0, "{}", times.len());
+        let again: Vec<f64> = poisson_arrivals(7, 200.0).take(100).collect();
+        assert_eq!(&times[..100], &again[..]);
+        assert_ne!(poisson_arrivals(8, 200.0).next(), poisson_arrivals(7, 200.0).next());
+        // Exponential gaps: the share of gaps above the mean is e^-1.
+        let above = times.windows(2).filter(|w| w[1] - w[0] > 1.0 / 200.0).count() as f64 / times.len() as f64;
+        assert!((above - (-1.0f64).exp()).abs() < 0.02, "{above}");
+    }
+}
