@@ -92,6 +92,7 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
     let dir = out.join(&summary.run_id);
     let report = write_outputs(&store, &summary.run_id, &dir, lang, key.as_deref(), None).await?;
     print_ranking(&report);
+    print_stages(&report);
     println!("reports: {}", dir.display());
     store.close().await;
     Ok(ExitCode::SUCCESS)
@@ -186,6 +187,40 @@ pub fn print_ranking(r: &Report) {
             .flatten()
             .collect::<String>()
         );
+    }
+}
+
+/// Each load stage's service levels, a line per vendor.
+pub fn print_stages(r: &Report) {
+    let ms = |e: Option<tb_report::Estimate>| e.map_or("—".to_string(), |e| format!("{:.0}", e.value));
+    for s in &r.stages {
+        let load = match s.arrival {
+            tb_spec::Arrival::Concurrency(n) => format!("{n} in flight"),
+            tb_spec::Arrival::Rate(x) => format!("{x} req/s offered"),
+        };
+        println!("load stage {} ({load}):", s.id);
+        println!(
+            "  {:<24} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9}  accuracy",
+            "vendor", "offered", "thruput", "goodput", "avail", "ttft p95", "itl p95", "e2e p95"
+        );
+        for v in &s.vendors {
+            println!(
+                "  {:<24} {:>8.1} {:>8.1} {:>8.1} {:>6.1}% {:>9} {:>9} {:>9}  {:.1}%{}",
+                v.name,
+                v.offered_rps,
+                v.throughput_rps,
+                v.goodput_rps,
+                v.availability * 100.0,
+                ms(v.ttft_ms.p95),
+                ms(v.itl_ms.p95),
+                ms(v.latency_ms.p95),
+                v.accuracy * 100.0,
+                match (v.accuracy_dropped, v.baseline_accuracy) {
+                    (true, Some(b)) => format!("  DROP from {:.1}% at low load", b * 100.0),
+                    _ => String::new(),
+                }
+            );
+        }
     }
 }
 

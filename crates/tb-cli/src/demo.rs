@@ -41,6 +41,8 @@ pub struct Rehearsal {
     pub real: Option<String>,
     /// Only the first N cases of each suite.
     pub cases: Option<usize>,
+    /// The simulated vendors' profiles, in spec order, cycling.
+    pub profiles: Vec<String>,
 }
 
 /// The local model's name in every output: nobody may mistake it for a bidder.
@@ -79,6 +81,22 @@ pub async fn demo(
             p
         }
     };
+    let profiles: Vec<Profile> = rehearsal
+        .profiles
+        .iter()
+        .map(|name| {
+            Profile::named(name).ok_or_else(|| {
+                let known: Vec<&str> = Profile::catalogue().into_iter().map(|(n, _)| n).collect();
+                crate::bad_input(anyhow::anyhow!(
+                    "unknown simulated vendor profile {name:?}; profiles: {} (or fault:NAME)",
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if profiles.is_empty() {
+        return Err(crate::bad_input(anyhow::anyhow!("--profiles needs at least one profile")));
+    }
     let mut spec = load_spec(&spec_path)?;
     let cases = rehearsal.cases.or(rehearsal.real.as_ref().map(|_| REAL_DEFAULT_CASES));
     if let Some(n) = cases {
@@ -89,14 +107,25 @@ pub async fn demo(
         spec.used_suites().map(|s| s.readable()).collect::<Result<_, _>>().map_err(crate::bad_input)?;
     let index = Arc::new(index_cases(&suites)?);
     eprintln!("SIMULATED VENDORS: every vendor below is tenderbench's simulator, not a real service");
+    // The simulated vendors serve from threads of their own, so that their
+    // work does not delay the client's measurements (the client's runtime has one thread).
+    let vendors_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("simulated-vendor")
+        .enable_all()
+        .build()
+        .context("cannot start the simulated vendors' runtime")?;
     let mut servers = Vec::new();
     for (i, v) in spec.vendors.iter_mut().enumerate() {
-        let profile_name = DEMO_PROFILES[i % DEMO_PROFILES.len()];
-        let profile = Profile::named(profile_name).expect("demo profiles exist");
-        let accuracy = profile.accuracy;
+        let profile = profiles[i % profiles.len()].clone();
+        let (profile_name, accuracy) = (profile.name.clone(), profile.accuracy);
         let mock = MockVendor::new(profile, spec.run.seed.wrapping_add(i as u64), index.clone());
         let model = mock.model().to_string();
-        let (url, task) = mock.spawn_local().await.context("cannot start a simulated vendor on 127.0.0.1")?;
+        let (url, task) = vendors_runtime
+            .spawn(mock.spawn_local())
+            .await
+            .context("the simulated vendors' runtime stopped")?
+            .context("cannot start a simulated vendor on 127.0.0.1")?;
         eprintln!("  {} → simulated '{profile_name}' (accuracy {:.0}%) at {url}", v.name, accuracy * 100.0);
         v.base_url = url;
         v.model = model;
@@ -114,7 +143,11 @@ pub async fn demo(
         // The simulated judge passes an answer that contains the reference answer.
         let mock =
             MockVendor::new(Profile::named("strong").expect("demo profiles exist"), spec.run.seed, index.clone());
-        let (url, task) = mock.spawn_local().await.context("cannot start a simulated judge on 127.0.0.1")?;
+        let (url, task) = vendors_runtime
+            .spawn(mock.spawn_local())
+            .await
+            .context("the simulated vendors' runtime stopped")?
+            .context("cannot start a simulated judge on 127.0.0.1")?;
         eprintln!("  judge {} → simulated judge at {url}", j.id);
         j.endpoint.base_url = url;
         j.endpoint.model = format!("simulated-judge ({})", j.endpoint.model);
@@ -127,6 +160,8 @@ pub async fn demo(
     for s in servers {
         s.abort();
     }
+    // Dropping a runtime may not block inside another one.
+    vendors_runtime.shutdown_background();
     result
 }
 

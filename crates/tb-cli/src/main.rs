@@ -90,6 +90,10 @@ enum Command {
         /// Rehearse on the first N cases of each suite (default with --real: 30; a 135M model on one thread is slow).
         #[arg(long)]
         cases: Option<usize>,
+        /// The simulated vendors' profiles, in spec order, cycling (`tenderbench mock-vendor --list` shows them;
+        /// e.g. queueing,rate-limit-100,degraded for a load tender).
+        #[arg(long, value_delimiter = ',', default_values_t = demo::DEMO_PROFILES.map(String::from))]
+        profiles: Vec<String>,
     },
     /// Run a tender spec against the vendors it names.
     Run {
@@ -319,9 +323,9 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Demo { spec, db, out, lang, key, real, real_url, cases } => {
+            Command::Demo { spec, db, out, lang, key, real, real_url, cases, profiles } => {
                 let real = real.then_some(real_url);
-                demo::demo(spec, &db, &out, lang, key, demo::Rehearsal { real, cases }).await
+                demo::demo(spec, &db, &out, lang, key, demo::Rehearsal { real, cases, profiles }).await
             }
             Command::Run { spec, db, out, resume, lang, key } => {
                 commands::run(&spec, &db, &out, resume, lang, key).await

@@ -105,6 +105,28 @@ impl Progress for TermProgress {
         }
     }
 
+    fn stage_started(&self, vendor: &str, stage: &tb_spec::LoadStage) {
+        let load = match stage.arrival {
+            tb_spec::Arrival::Concurrency(n) => format!("{n} in flight"),
+            tb_spec::Arrival::Rate(r) => format!("Poisson arrivals at {r} requests/s"),
+        };
+        let end = match (stage.duration_secs, stage.cases) {
+            (Some(d), Some(n)) => format!("{d} s or {n} requests"),
+            (Some(d), None) => format!("{d} s"),
+            (None, Some(n)) => format!("{n} requests"),
+            (None, None) => String::new(),
+        };
+        eprintln!("[{vendor}] load stage {}: {load} for {end} after {} s of warm-up", stage.id, stage.warmup_secs);
+    }
+
+    fn stage_finished(&self, vendor: &str, stage: &str, requests: u64, skipped: bool) {
+        if skipped {
+            eprintln!("[{vendor}] load stage {stage}: already run before the resume; not sent again");
+        } else {
+            eprintln!("[{vendor}] load stage {stage}: {requests} requests sent");
+        }
+    }
+
     fn vendor_finished(&self, vendor: &str) {
         match &self.0 {
             Mode::Bars { bars, .. } => {

@@ -13,6 +13,7 @@
 
 mod chart;
 pub mod committee;
+mod load;
 mod model;
 mod publish;
 mod render;
@@ -141,14 +142,19 @@ pub struct GradedCell<'s> {
 }
 
 /// Grades one stored cell for every criterion of its suite.
+/// A load stage's request is graded by the criteria of the stage's suite.
 pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell<'_> {
     let gold: Gold = serde_json::from_str(&cell.gold_json).unwrap_or_default();
     let parse = |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
     let (tool_calls, verdicts) = (parse(&cell.tool_calls), parse(&cell.verdicts));
+    let suite = match tb_core::load_stage_of(&cell.suite) {
+        Some(stage) => spec.stages.iter().find(|s| s.id == stage).map_or("", |s| s.suite.as_str()),
+        None => cell.suite.as_str(),
+    };
     let grades = spec
         .criteria
         .iter()
-        .filter(|c| c.suite == cell.suite)
+        .filter(|c| !c.suite.is_empty() && c.suite == suite)
         .map(|c| {
             let grade = match (&cell.answer, &cell.cause) {
                 (Some(answer), None) => match tb_grade::by_name(&c.grader) {
@@ -249,6 +255,8 @@ pub struct Aggregate<'a> {
     tallies: HashMap<String, HashMap<String, Tally>>,
     pass_k: HashMap<String, tb_spec::PerCaseMetric>,
     vendors: HashMap<String, VendorTally>,
+    /// The load stages' requests, apart from everything above.
+    load: load::LoadTallies,
 }
 
 impl<'a> Aggregate<'a> {
@@ -263,6 +271,7 @@ impl<'a> Aggregate<'a> {
                 .filter_map(|c| tb_spec::per_case_metric(&c.metric).map(|m| (c.id.clone(), m)))
                 .collect(),
             vendors: HashMap::new(),
+            load: load::LoadTallies::default(),
         }
     }
 
@@ -270,6 +279,13 @@ impl<'a> Aggregate<'a> {
     /// by its blind code in a blind run) for per-cell outputs.
     pub fn add(&mut self, cell: CellRecord) -> GradedCell<'a> {
         let spec = self.spec;
+        if let Some(stage) = tb_core::load_stage_of(&cell.suite) {
+            let stage = stage.to_string();
+            let mut graded = grade_cell(spec, cell);
+            self.load.add(spec, &stage, &graded);
+            blind_cell(self.blind, &mut graded);
+            return graded;
+        }
         let (tallies, vendors, pass_k, blind) = (&mut self.tallies, &mut self.vendors, &self.pass_k, self.blind);
         let v = slot(vendors, &cell.vendor);
         v.cells += 1;
@@ -330,11 +346,7 @@ impl<'a> Aggregate<'a> {
                 *t.outcomes.entry(note.clone()).or_default() += 1;
             }
         }
-        if let Some(codes) = &blind {
-            // Per-cell outputs name the code, and drop error details (URLs, headers).
-            graded.cell.vendor = codes.get(&graded.cell.vendor).cloned().unwrap_or_else(|| "V-?".into());
-            graded.cell.detail = None;
-        }
+        blind_cell(blind, &mut graded);
         graded
     }
 
@@ -342,6 +354,7 @@ impl<'a> Aggregate<'a> {
     /// on several threads. All samples of one case must have gone to one
     /// aggregate (split by case, never by repeat): pass@k is estimated per case.
     pub fn merge(&mut self, other: Aggregate<'a>) {
+        self.load.merge(other.load);
         for (vendor, theirs) in other.vendors {
             let ours = slot(&mut self.vendors, &vendor);
             ours.cells += theirs.cells;
@@ -411,7 +424,12 @@ impl<'a> Aggregate<'a> {
         run: &tb_store::RunRecord,
         committee: &committee::CommitteeInputs,
     ) -> Result<Report, ReportError> {
-        let Aggregate { spec, blind, mut tallies, pass_k, mut vendors } = self;
+        let Aggregate { spec, blind, mut tallies, pass_k, mut vendors, load } = self;
+        // The low-load baseline of each stage: the vendor's answers to the same suite in the run's own cells.
+        let baseline = |vendor: &str, criterion: &str| {
+            tallies.get(vendor).and_then(|m| m.get(criterion)).map(|t| (t.correct, t.n - t.errors))
+        };
+        let stages = load.finish(spec, spec.scoring.significance, &baseline);
         let suites: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
             .map_err(|e| ReportError::Spec { run_id: run.id.clone(), detail: format!("stored suites: {e}") })?;
 
@@ -431,7 +449,18 @@ impl<'a> Aggregate<'a> {
                 let mut t = tallies.get_mut(&v.name).and_then(|m| m.remove(&c.id)).unwrap_or_default();
                 outcomes_by_case.insert((v.name.clone(), c.id.clone()), std::mem::take(&mut t.by_case));
                 let mut evaluator_scores = BTreeMap::new();
+                let sla = c.sla.as_ref().map(|s| load::judge_sla(&stages, s, &v.name));
                 let (value, (lo, hi)) = match pass_k.get(&c.id) {
+                    _ if sla.is_some() => {
+                        let r = sla.as_ref().expect("just checked");
+                        t.n = stages
+                            .iter()
+                            .find(|s| s.id == r.stage)
+                            .and_then(|s| s.vendors.iter().find(|sv| sv.name == v.name))
+                            .map_or(0, |sv| sv.requests);
+                        // The interval of "met": met even at the unfavourable bound, and met at the point.
+                        (r.met as u8 as f64, (r.met_at_bound as u8 as f64, r.met as u8 as f64))
+                    }
                     _ if c.is_subjective() => {
                         let (scores, complete) = committee.scores_of(&c.id, &v.name);
                         evaluation_pending |= !complete;
@@ -463,7 +492,8 @@ impl<'a> Aggregate<'a> {
                     };
                     let cases = if pass_k.contains_key(&c.id) { t.cases } else { t.n };
                     // A subjective criterion's panel must be complete before its gate is judged.
-                    let pending = c.is_subjective() && !committee.scores_of(&c.id, &v.name).1;
+                    let pending = (c.is_subjective() && !committee.scores_of(&c.id, &v.name).1)
+                        || sla.as_ref().is_some_and(|r| r.measured.is_none());
                     if pending || g.min_samples.is_some_and(|m| cases < m) {
                         "insufficient_evidence"
                     } else if g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m) {
@@ -494,9 +524,12 @@ impl<'a> Aggregate<'a> {
                     clustered,
                     agreement,
                     evaluator_scores,
+                    sla,
                 });
             }
-            let complete = vt.cells == expected_per_vendor;
+            // Every stage must have measured the vendor too.
+            let complete = vt.cells == expected_per_vendor
+                && stages.iter().all(|s| s.vendors.iter().any(|sv| sv.name == v.name && sv.requests > 0));
             let invalid_reason = if evaluation_pending {
                 // Gates on a subjective criterion are not judged before its panel is complete.
                 Some("evaluation_pending")
@@ -656,8 +689,26 @@ impl<'a> Aggregate<'a> {
             criteria: spec.criteria.clone(),
             vendors: vendor_reports,
             ranking,
+            stages: blind_stages(stages, blind),
         })
     }
+}
+
+/// Per-cell outputs of a blind run name the code, and drop error details (URLs, headers).
+fn blind_cell(blind: Option<&HashMap<String, String>>, graded: &mut GradedCell<'_>) {
+    if let Some(codes) = blind {
+        graded.cell.vendor = codes.get(&graded.cell.vendor).cloned().unwrap_or_else(|| "V-?".into());
+        graded.cell.detail = None;
+    }
+}
+
+fn blind_stages(mut stages: Vec<StageReport>, blind: Option<&HashMap<String, String>>) -> Vec<StageReport> {
+    if let Some(codes) = blind {
+        for v in stages.iter_mut().flat_map(|s| s.vendors.iter_mut()) {
+            v.name = codes.get(&v.name).cloned().unwrap_or_else(|| "V-?".into());
+        }
+    }
+    stages
 }
 
 /// Every pair of vendors compared on the cases both answered: per criterion

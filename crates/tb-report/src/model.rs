@@ -66,6 +66,121 @@ pub struct Report {
     /// The statutory rules this report applied (from the spec).
     #[serde(default)]
     pub rules: Option<ScoringRules>,
+    /// Service levels under load: one entry per `[[stage]]`, in spec order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageReport>,
+}
+
+/// One load stage, every vendor measured under it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StageReport {
+    pub id: String,
+    pub suite: String,
+    /// The criterion whose grader graded the stage's answers.
+    pub criterion: Option<String>,
+    /// `{"concurrency": N}` (closed loop) or `{"rate": R}` (open loop, Poisson).
+    pub arrival: tb_spec::Arrival,
+    pub duration_secs: Option<f64>,
+    pub cases: Option<u64>,
+    pub warmup_secs: f64,
+    /// The per-request latency targets goodput counts against (from the
+    /// stage's `<=` SLA criteria on latency quantiles), in ms.
+    pub targets: BTreeMap<String, f64>,
+    /// In spec order.
+    pub vendors: Vec<StageVendor>,
+}
+
+/// One vendor under one stage. Requests of the warm-up are left out of
+/// every figure. Rates per second are over the measured window: from the
+/// end of the warm-up to the due time of the last request (`offered_rps`)
+/// or to the last answer (`throughput_rps`, `goodput_rps`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StageVendor {
+    pub name: String,
+    /// Measured requests (after the warm-up).
+    pub requests: u64,
+    pub warmup_requests: u64,
+    pub answered: u64,
+    pub failed: u64,
+    /// Failures by cause (`timeout`, `rate_limited`, `server_error`, …).
+    pub causes: BTreeMap<String, u64>,
+    pub window_secs: f64,
+    pub offered_rps: f64,
+    pub throughput_rps: f64,
+    /// Answers per second that were graded right and met every target in `targets`.
+    pub goodput_rps: f64,
+    /// Answers that were right, and answers that were right and met every target.
+    pub correct: u64,
+    pub good: u64,
+    /// answered ÷ requests.
+    pub availability: f64,
+    pub error_rate: f64,
+    pub timeout_rate: f64,
+    pub rate_limited_rate: f64,
+    /// Right answers ÷ answers, with its 95% Wilson interval.
+    pub accuracy: f64,
+    pub accuracy_ci: (f64, f64),
+    /// The same vendor's accuracy on the same suite in the run's own cells
+    /// (each case once, at the vendor's `concurrency`): the low-load baseline.
+    pub baseline_accuracy: Option<f64>,
+    /// One-sided p-value that accuracy under this load is below the baseline.
+    pub accuracy_drop_p: Option<f64>,
+    /// The drop is significant at the report's level.
+    pub accuracy_dropped: bool,
+    /// Output tokens per second, all measured answers together.
+    pub output_tokens_per_s: f64,
+    /// How output tokens were counted: `usage` or `stream_chunks`, with counts of answers.
+    pub token_sources: BTreeMap<String, u64>,
+    /// Time to first token, of streamed answers.
+    pub ttft_ms: Quantiles,
+    /// Every gap between two content chunks of every answer.
+    pub itl_ms: Quantiles,
+    /// Time per output token after the first, per answer.
+    pub tpot_ms: Quantiles,
+    /// From when the request was due to its last byte, per answer.
+    pub latency_ms: Quantiles,
+    /// How late requests went out (the client's own delay): large values mean
+    /// this machine could not offer the load.
+    pub lag_ms: Quantiles,
+    /// Latency at 0%, 2%, …, 100% (nearest rank), for the chart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub latency_cdf: Vec<f64>,
+}
+
+/// Quantiles of one timing, each with its exact percentile-bootstrap 95% interval.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Quantiles {
+    pub n: u64,
+    pub mean: Option<f64>,
+    pub p50: Option<Estimate>,
+    pub p90: Option<Estimate>,
+    pub p95: Option<Estimate>,
+    pub p99: Option<Estimate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub value: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// An SLA criterion's measurement against its target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SlaResult {
+    pub stage: String,
+    pub metric: String,
+    /// `<=` or `>=`.
+    pub op: tb_spec::SlaOp,
+    pub target: f64,
+    /// Null when the stage measured nothing for this vendor.
+    pub measured: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// The measurement meets the target.
+    pub met: bool,
+    /// The bound of its interval least favourable to the vendor meets it too.
+    pub met_at_bound: bool,
 }
 
 /// The score comparison table in the statutory layout. Points are out of 100
@@ -291,6 +406,11 @@ pub struct CriterionResult {
     /// their mean / 100, and `n` the number of evaluators).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub evaluator_scores: BTreeMap<String, f64>,
+    /// An SLA criterion: what was measured against the target. The value is
+    /// 1 when met, 0 when not; `ci_low` is 1 when even the unfavourable
+    /// bound meets it (what a gate on the bound requires).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<SlaResult>,
 }
 
 /// A proportion's cluster-robust interval (`tb_stats::inference::clustered_proportion_ci`).

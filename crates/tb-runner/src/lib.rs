@@ -536,7 +536,13 @@ pub async fn run(
     }
     if first_error.is_none() && !*cancel.borrow() && !spec.stages.is_empty() {
         let budgets: HashMap<String, Arc<Spend>> = spends.iter().cloned().collect();
-        let stages = StageContext { run_id: &run_id, order_seed: &order_seed, checked: &checked, cells: &stage_cells };
+        let stages = StageContext {
+            run_id: &run_id,
+            order_seed: &order_seed,
+            checked: &checked,
+            cells: &stage_cells,
+            shown: &shown,
+        };
         if let Err(e) = run_stages(spec, store, stages, &budgets, progress.as_ref(), &cancel).await {
             first_error = Some(e);
         }
@@ -701,6 +707,8 @@ struct StageContext<'a> {
     order_seed: &'a str,
     checked: &'a [Checked],
     cells: &'a mpsc::Sender<Finished>,
+    /// How progress names each vendor (its code in a blind run).
+    shown: &'a HashMap<String, String>,
 }
 
 /// Runs every load stage for every vendor, one at a time (stage by stage,
@@ -717,21 +725,21 @@ async fn run_stages(
     let clients: Vec<Arc<VendorClient>> =
         spec.vendors.iter().map(|v| load_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
     for stage in &spec.stages {
-        let suite = ctx
-            .checked
-            .iter()
-            .find(|c| c.record.id == stage.suite)
-            .ok_or_else(|| RunError::Internal(format!("stage {}: suite {} was not checked", stage.id, stage.suite)))?;
+        let suite =
+            ctx.checked.iter().find(|c| c.record.id == stage.suite).ok_or_else(|| {
+                RunError::Internal(format!("stage {}: suite {} was not checked", stage.id, stage.suite))
+            })?;
         let suite_name = format!("{}{}", tb_core::LOAD_SUITE_PREFIX, stage.id);
         for (v, client) in spec.vendors.iter().zip(&clients) {
             if *cancel.borrow() {
                 return Ok(());
             }
+            let shown = ctx.shown.get(&v.name).unwrap_or(&v.name);
             if store.count_suite_cells(ctx.run_id, &v.name, &suite_name).await? > 0 {
-                progress.stage_finished(&v.name, &stage.id, 0, true);
+                progress.stage_finished(shown, &stage.id, 0, true);
                 continue;
             }
-            progress.stage_started(&v.name, stage);
+            progress.stage_started(shown, stage);
             let job = load::StageJob {
                 run_id: ctx.run_id.to_string(),
                 vendor: v.name.clone(),
@@ -745,7 +753,7 @@ async fn run_stages(
                 spend: budgets.get(&v.name).cloned(),
             };
             let sent = job.run().await?;
-            progress.stage_finished(&v.name, &stage.id, sent.requests, false);
+            progress.stage_finished(shown, &stage.id, sent.requests, false);
         }
     }
     Ok(())

@@ -180,7 +180,8 @@ impl StageJob {
                 *r += 1;
                 *r - 1
             };
-            let key = CellKey { vendor: self.vendor.clone(), suite: suite_name.clone(), case_id: case.id.clone(), repeat };
+            let key =
+                CellKey { vendor: self.vendor.clone(), suite: suite_name.clone(), case_id: case.id.clone(), repeat };
             let seq = sent;
             sent += 1;
             measured += !is_warmup as u64;
@@ -202,7 +203,8 @@ impl StageJob {
                 if let Outcome::Failed(_) = outcome {
                     timing.output_tokens = 0;
                 }
-                timing.load = Some(LoadSample { at_ms: round(at_s * 1000.0), lag_ms: round(lag_ms), warmup: is_warmup });
+                timing.load =
+                    Some(LoadSample { at_ms: round(at_s * 1000.0), lag_ms: round(lag_ms), warmup: is_warmup });
                 let mut finished = cell_record(&run_id, key, seq, &case, outcome, stats, None);
                 finished.cell.latency_ms = round(latency_ms);
                 finished.cell.ttft_ms = timing.ttft_ms();
