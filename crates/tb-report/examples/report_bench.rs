@@ -79,6 +79,7 @@ fn cell(v: usize, i: u64, half: u64) -> CellRecord {
         finished_at: String::new(),
         tool_calls: None,
         verdicts: None,
+        timing: None,
     }
 }
 

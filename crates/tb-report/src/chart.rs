@@ -307,6 +307,41 @@ pub fn cdf_chart(title: &str, x_label: &str, series: &[Series<'_>]) -> Result<St
     })
 }
 
+/// Lines with marked points, one per vendor (e.g. throughput against load), axes from 0.
+pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series<'_>]) -> Result<String, ReportError> {
+    let all = || series.iter().flat_map(|s| s.points.iter());
+    let x_max = all().map(|p| p.0).fold(1.0, f64::max) * 1.1;
+    let y_max = all().map(|p| p.1).fold(1.0, f64::max) * 1.15;
+    let legend_rows = series.len().div_ceil(3) as u32;
+    svg(title, 340 + 20 * legend_rows, |root| {
+        let (plot, keys) = root.split_vertically(330);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(title, (FONT, 16))
+            .margin(10)
+            .margin_right(30)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+            .map_err(failed)?;
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()
+            .map_err(failed)?;
+        for (i, s) in series.iter().enumerate() {
+            chart.draw_series(LineSeries::new(s.points.clone(), colour(i).stroke_width(2))).map_err(failed)?;
+            chart
+                .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), 4, colour(i).filled())))
+                .map_err(failed)?;
+        }
+        legend(&keys, series.iter().map(|s| s.label), 2)
+    })
+}
+
 /// One labelled point per vendor: x against y.
 pub fn scatter_chart(
     title: &str,
@@ -405,5 +440,8 @@ mod tests {
         assert!(marks(&svg, "polyline") >= 1 && svg.contains("\nA\n</text>"), "{svg}");
         let svg = scatter_chart("cost", "cost", "total", &[("A", 1.0, 80.0), ("B", 2.0, 90.0)]).unwrap();
         assert_eq!(marks(&svg, "circle"), 2, "{svg}");
+        let s = Series { label: "B", points: vec![(4.0, 40.0), (16.0, 150.0), (64.0, 160.0)] };
+        let svg = line_chart("throughput", "in flight", "answers/s", &[s]).unwrap();
+        assert!(marks(&svg, "polyline") >= 1 && marks(&svg, "circle") == 3, "{svg}");
     }
 }

@@ -17,6 +17,7 @@ mod load;
 mod model;
 mod publish;
 mod render;
+mod render_load;
 
 pub use model::*;
 pub use publish::{render_rules, rules_hashes};
@@ -946,6 +947,7 @@ mod aggregate_tests {
                 finished_at: String::new(),
                 tool_calls: None,
                 verdicts: None,
+                timing: None,
             }
         };
         let cells = |cases: std::ops::Range<u64>| {

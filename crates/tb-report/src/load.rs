@@ -10,6 +10,9 @@ use tb_stats::quantile::{drop_p, nearest_rank, quantile_ci};
 
 use crate::{CONFIDENCE, Estimate, GradedCell, Quantiles, SlaResult, StageReport, StageVendor, wilson};
 
+/// (vendor, criterion) → the vendor's (right answers, answers) on it in the run's own cells.
+pub(crate) type Baseline<'a> = dyn Fn(&str, &str) -> Option<(u64, u64)> + 'a;
+
 /// One vendor's requests under one stage, counted.
 #[derive(Default)]
 pub(crate) struct StageTally {
@@ -126,7 +129,7 @@ impl LoadTallies {
         mut self,
         spec: &Spec,
         significance: f64,
-        baseline: &dyn Fn(&str, &str) -> Option<(u64, u64)>,
+        baseline: &Baseline<'_>,
     ) -> Vec<StageReport> {
         spec.stages
             .iter()

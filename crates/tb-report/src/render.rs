@@ -407,6 +407,7 @@ pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
             scatter_chart(labels.chart_cost, x, labels.total, &points)
         })
         .transpose()?;
+    let stage_charts = crate::render_load::charts(report, crate::render_load::labels(lang))?;
     let mut env = Environment::new();
     env.add_template("report.html", HTML_TEMPLATE).map_err(|e| ReportError::Render(e.to_string()))?;
     let ranked: Vec<_> = report
@@ -427,6 +428,10 @@ pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
                 matrix => matrix,
                 latency => latency,
                 cost => cost,
+                lt => Serde(crate::render_load::labels(lang)),
+                stage_tables => Serde(&crate::render_load::tables(report, crate::render_load::labels(lang))),
+                sla_rows => Serde(&crate::render_load::sla_rows(report, crate::render_load::labels(lang))),
+                stage_charts => stage_charts,
             })
         })
         .map_err(|e| ReportError::Render(e.to_string()))
@@ -507,6 +512,7 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
         }
     }
     s.push_str(&format!("\n{}\n", t.method));
+    s.push_str(&crate::render_load::markdown(report, lang));
     s
 }
 

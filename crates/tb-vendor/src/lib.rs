@@ -585,10 +585,10 @@ where
             }
         }
         let calls = delta["tool_calls"].as_array();
-        if carried || calls.is_some() {
-            if let Some(sent) = sent {
-                chunks_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
-            }
+        if let Some(sent) = sent
+            && (carried || calls.is_some())
+        {
+            chunks_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
         }
         if let Some(calls) = calls {
             for (i, call) in calls.iter().enumerate() {
