@@ -134,8 +134,9 @@ mod tests {
 
     #[test]
     fn every_grader_a_spec_accepts_exists() {
-        // Subjective criteria are scored by the committee, not by a grader.
-        for (name, _) in tb_spec::GRADERS.iter().filter(|(g, _)| *g != tb_spec::EVALUATORS) {
+        // Subjective criteria are scored by the committee and SLA criteria
+        // judged on a load stage's timings, not by a grader of answers.
+        for (name, _) in tb_spec::GRADERS.iter().filter(|(g, _)| *g != tb_spec::EVALUATORS && *g != tb_spec::SLA) {
             assert!(by_name(name).is_some(), "spec accepts grader {name} that tb-grade lacks");
         }
     }
@@ -146,7 +147,7 @@ mod tests {
             assert!(by_name(name).is_some(), "{name}");
             assert!(tb_spec::GRADERS.iter().any(|(g, _)| *g == name), "the spec does not accept grader {name}");
         }
-        assert_eq!(tb_spec::GRADERS.len(), 9, "the eight graders and the evaluators");
+        assert_eq!(tb_spec::GRADERS.len(), 10, "the eight graders, the evaluators and sla");
         let reference = tb_spec::GRADERS.iter().find(|(g, _)| *g == "reference").unwrap();
         assert_eq!(reference.1, reference::METRICS);
     }

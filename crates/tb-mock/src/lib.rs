@@ -108,8 +108,9 @@ struct MockState {
     in_flight: AtomicU32,
     /// The rate limit's token bucket: (tokens, last refill).
     bucket: Mutex<(f64, tokio::time::Instant)>,
-    /// When the first chat request arrived: the stall is timed from it.
-    first_request: OnceLock<tokio::time::Instant>,
+    /// Chat requests received, and when the stall began (once it has).
+    received: std::sync::atomic::AtomicU64,
+    stall_began: OnceLock<tokio::time::Instant>,
 }
 
 /// Counts a request as in flight until dropped (with the response body, for a stream).
@@ -146,15 +147,13 @@ impl MockState {
 
     /// When a request arriving at `arrived` is served: after the stall, if it falls in one.
     fn served_from(&self, arrived: tokio::time::Instant) -> tokio::time::Instant {
-        let first = *self.first_request.get_or_init(|| arrived);
-        match self.profile.load.stall {
-            Some((after_ms, for_ms)) => {
-                let start = first + Duration::from_secs_f64(after_ms / 1000.0);
-                let end = start + Duration::from_secs_f64(for_ms / 1000.0);
-                if arrived >= start && arrived < end { end } else { arrived }
-            }
-            None => arrived,
+        let n = self.received.fetch_add(1, Ordering::Relaxed) + 1;
+        let Some((after, for_ms)) = self.profile.load.stall else { return arrived };
+        if n < after {
+            return arrived;
         }
+        let end = *self.stall_began.get_or_init(|| arrived) + Duration::from_secs_f64(for_ms / 1000.0);
+        arrived.max(end)
     }
 }
 
@@ -175,7 +174,8 @@ impl MockVendor {
                 counters: Mutex::new(Counters::default()),
                 in_flight: AtomicU32::new(0),
                 bucket: Mutex::new((f64::MAX, tokio::time::Instant::now())),
-                first_request: OnceLock::new(),
+                received: std::sync::atomic::AtomicU64::new(0),
+                stall_began: OnceLock::new(),
             }),
         }
     }

@@ -124,9 +124,11 @@ pub struct LoadModel {
     /// probability `degraded_accuracy` instead of the profile's accuracy.
     pub degrade_above: Option<u32>,
     pub degraded_accuracy: f64,
-    /// (after_ms, for_ms): counted from the first request, the vendor stalls
-    /// for `for_ms`: a request arriving then waits until the stall is over.
-    pub stall: Option<(f64, f64)>,
+    /// (after_requests, for_ms): when chat request number `after_requests`
+    /// arrives, the vendor stalls for `for_ms`: every request arriving then
+    /// waits until the stall is over. Counted in requests, so that a stall
+    /// falls at the same point of a run whatever the machine's speed.
+    pub stall: Option<(u64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -225,7 +227,7 @@ const PROFILES: &[Row] = &[
         None,
         "90% right, but only 50% with more than 8 requests in flight",
     ),
-    ("stall-5s", 0.9, Range::fixed(60.0), Range::fixed(20.0), None, "stalls for 5 s from 3 s after its first request"),
+    ("stall-5s", 0.9, Range::fixed(60.0), Range::fixed(20.0), None, "stalls for 5 s when its 1,000th request arrives"),
     ("fast-wrong", 0.3, Range::fixed(30.0), Range::fixed(10.0), None, "answers in 30 ms, 30% right"),
     ("slow-right", 0.95, Range::fixed(1500.0), Range::fixed(900.0), None, "95% right, TTFT 900 ms, 1.5 s an answer"),
 ];
@@ -241,7 +243,7 @@ fn load_extras(name: &str) -> (Option<Pacing>, LoadModel) {
             paced(5.0, 9),
             LoadModel { capacity: Some(64), degrade_above: Some(8), degraded_accuracy: 0.5, ..LoadModel::default() },
         ),
-        "stall-5s" => (paced(5.0, 9), LoadModel { stall: Some((3000.0, 5000.0)), ..LoadModel::default() }),
+        "stall-5s" => (paced(5.0, 9), LoadModel { stall: Some((1000, 5000.0)), ..LoadModel::default() }),
         "fast-wrong" => (paced(5.0, 5), LoadModel::default()),
         "slow-right" => (paced(40.0, 16), LoadModel::default()),
         _ => (None, LoadModel::default()),

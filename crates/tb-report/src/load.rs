@@ -125,12 +125,7 @@ impl LoadTallies {
 
     /// The stage reports; `baseline(vendor, criterion)` gives the vendor's
     /// (right answers, answers) on the criterion in the run's own cells.
-    pub fn finish(
-        mut self,
-        spec: &Spec,
-        significance: f64,
-        baseline: &Baseline<'_>,
-    ) -> Vec<StageReport> {
+    pub fn finish(mut self, spec: &Spec, significance: f64, baseline: &Baseline<'_>) -> Vec<StageReport> {
         spec.stages
             .iter()
             .map(|stage| {

@@ -7,6 +7,7 @@ mod demo;
 mod faults;
 mod graders;
 mod integrity;
+mod load;
 mod reliability;
 mod resume;
 mod scoring;
