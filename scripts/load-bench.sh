@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load stages: how exactly they measure, and how much load they can offer.
 #
-#   scripts/load-bench.sh
+#   scripts/load-bench.sh                    both parts
+#   scripts/load-bench.sh accuracy [STREAMS] only the first, with STREAMS in flight (default 256)
+#   scripts/load-bench.sh throughput         only the second
 #
 # 1. Accuracy: a simulated vendor (its own process) sends the first token at
 #    50 ms and then one every 10 ms; a closed-loop stage holds 256 streams in
@@ -14,6 +16,8 @@
 #    on this machine), and the client's CPU per request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+part=${1:-all}
+streams=${2:-256}
 cargo build --release -p tb-cli --quiet
 bin="$PWD/target/release/tenderbench"
 work=$(mktemp -d)
@@ -88,14 +92,15 @@ print(json.dumps({"label": label, "wall_s": round(time.monotonic() - t, 2), "req
 PY
 }
 
-echo "== accuracy: TTFT 50 ms, then a token every 10 ms (16 tokens), 256 streams in flight"
+if [ "$part" = all ] || [ "$part" = accuracy ]; then
+echo "== accuracy: TTFT 50 ms, then a token every 10 ms (16 tokens), $streams streams in flight"
 start_mock --profile paced
-spec "$url" '[[stage]]
-id = "s256"
-suite = "s"
-concurrency = 256
-cases = 10240
-warmup_secs = 1'
+spec "$url" "[[stage]]
+id = \"streams\"
+suite = \"s\"
+concurrency = $streams
+cases = $((streams * 40))
+warmup_secs = 1"
 run_stage accuracy | tee "$work/accuracy.json"
 kill "$mock_pid"; wait "$mock_pid" 2>/dev/null || true
 python3 - "$work/accuracy.json" <<'PY'
@@ -107,7 +112,9 @@ for name, truth in [("ttft", 50.0), ("itl", 10.0)]:
         print(f"  {name} {q}: measured {r[f'{name}_{q}']:.3f} ms, injected {truth} ms, error {err:+.3f} ms "
               f"({'within' if abs(err) <= bound else 'OUTSIDE'} ±{bound} ms)")
 PY
+fi
 
+[ "$part" = all ] || [ "$part" = throughput ] || exit 0
 echo "== throughput: a vendor that answers at once, 128 in flight for 10 s, every answer stored and graded"
 start_mock --profile strong --latency-ms 0
 spec "$url" '[[stage]]

@@ -314,7 +314,14 @@ pub fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // One thread serves a run best (see ARCHITECTURE.md); a simulated vendor
+    // under a load stage needs every core to keep its tokens on time.
+    let runtime = if matches!(cli.command, Command::MockVendor { .. }) {
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

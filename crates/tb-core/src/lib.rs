@@ -230,10 +230,10 @@ pub struct Timing {
     pub load: Option<LoadSample>,
 }
 
-/// The schedule of one load-stage request. A stage's timings count from
-/// when a request was *due*, not from when it went out, so that a lagging
+/// The schedule of one load-stage request. Its end-to-end latency counts
+/// from when it was *due*, not from when it went out, so that a lagging
 /// client cannot hide a slow vendor (no coordinated omission); `lag_ms`
-/// shows how far behind the client was.
+/// shows how far behind the client was. Chunk times count from the send.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadSample {
     /// When the request was due, milliseconds after the stage started.

@@ -14,6 +14,7 @@ mod answer;
 mod faults;
 pub mod profile;
 pub mod tasks;
+mod timer;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -227,23 +228,9 @@ impl MockVendor {
     }
 }
 
-/// Sleeps until `deadline` with sub-millisecond precision. Tokio's timer rounds
-/// up to whole milliseconds, which would make a "20 ms" vendor a 21–22 ms one;
-/// the last stretch is slept on a blocking thread with the OS's fine timer.
+/// Sleeps until `deadline` with sub-millisecond precision (see [`timer`]).
 async fn sleep_until_precisely(deadline: tokio::time::Instant) {
-    const COARSE_MARGIN: Duration = Duration::from_millis(2);
-    let now = tokio::time::Instant::now();
-    if deadline <= now {
-        return;
-    }
-    if deadline - now > COARSE_MARGIN {
-        tokio::time::sleep_until(deadline - COARSE_MARGIN).await;
-    }
-    let rest = deadline.saturating_duration_since(tokio::time::Instant::now());
-    if !rest.is_zero() {
-        // A failed join only means the sleep was cut short.
-        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
-    }
+    timer::sleep_until(deadline.into_std()).await
 }
 
 /// Small SSE events must leave at once, as a real vendor's do: with Nagle's

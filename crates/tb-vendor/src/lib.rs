@@ -602,6 +602,14 @@ where
             usage = Some(u);
         }
     }
+    if done {
+        // Read the body to its end (the chunked encoding's last chunk follows
+        // [DONE] at once), so the connection goes back to the pool. Dropped
+        // early, it would be closed, and the next request would pay a new
+        // connection (and a TLS handshake) inside its TTFT. A vendor that
+        // keeps sending after [DONE] gets a moment, then the connection is dropped.
+        let _ = tokio::time::timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = events.next().await {} }).await;
+    }
     if !saw_choice {
         return Err(ParseFailure::invalid("the stream held no chat completion chunk (no choices)".into()));
     }
@@ -623,6 +631,9 @@ where
 }
 
 const TOO_LARGE: &str = "response body exceeds the size cap";
+
+/// How long the rest of a stream after `[DONE]` is read before the connection is given up.
+const DRAIN_AFTER_DONE: Duration = Duration::from_millis(100);
 
 /// Why the byte stream under an SSE parse ended early.
 #[derive(Debug)]
