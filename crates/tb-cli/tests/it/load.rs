@@ -170,7 +170,7 @@ async fn goodput_rate_limits_and_accuracy_under_load() {
 
     let degraded = stage(&report, "closed", "Degraded");
     assert_eq!(degraded["accuracy_dropped"], true, "{degraded}");
-    assert!(f(&degraded, "accuracy_drop_p") < 0.05);
+    assert!(f(degraded, "accuracy_drop_p") < 0.05);
     assert_eq!(stage(&report, "closed", "Good")["accuracy_dropped"], false);
 
     let criterion = |vendor: &str, id: &str| {
