@@ -70,6 +70,13 @@ fn grader_text(grader: &str, lang: Lang) -> &'static str {
                 "a judge model decides by the rubric"
             }
         }
+        tb_spec::SLA => {
+            if zh {
+                "在规定负载阶段测得的服务水平满足目标值（满足得满分，不满足不得分）"
+            } else {
+                "the service level measured under the stated load stage meets its target (full points when met, none when not)"
+            }
+        }
         tb_spec::EVALUATORS => {
             if zh {
                 "评标委员会成员独立打分（0–100），取算术平均"
@@ -96,6 +103,8 @@ fn metric_text(metric: &str, lang: Lang) -> String {
         ("accuracy", false) => "accuracy".into(),
         ("mean_score", true) => "平均分 ÷ 100".into(),
         ("mean_score", false) => "mean score ÷ 100".into(),
+        ("met", true) => "满足为 1，不满足为 0".into(),
+        ("met", false) => "1 when met, 0 when not".into(),
         (other, _) => other.into(),
     }
 }
@@ -109,6 +118,48 @@ fn pct(x: f64) -> String {
 fn points(x: f64) -> String {
     let s = format!("{x:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The load stages and how they are measured, for section 2.
+fn stages_text(spec: &Spec, zh: bool, line: &mut impl FnMut(String)) {
+    if spec.stages.is_empty() {
+        return;
+    }
+    line(if zh {
+        "负载阶段（服务水平在规定负载下测量，每个请求均为评分题目）：".into()
+    } else {
+        "Load stages (service levels are measured under the stated load; every request is a graded case):".into()
+    });
+    line(String::new());
+    for s in &spec.stages {
+        let load = match (s.arrival, zh) {
+            (tb_spec::Arrival::Concurrency(n), true) => format!("保持 {n} 个并发请求（闭环）"),
+            (tb_spec::Arrival::Concurrency(n), false) => format!("{n} requests in flight (closed loop)"),
+            (tb_spec::Arrival::Rate(r), true) => format!("按每秒 {r} 个请求的泊松到达发送（开环）"),
+            (tb_spec::Arrival::Rate(r), false) => format!("Poisson arrivals at {r} requests/s (open loop)"),
+        };
+        let end = match (s.duration_secs, s.cases, zh) {
+            (Some(d), Some(n), true) => format!("{d} 秒或 {n} 个请求，先到为准"),
+            (Some(d), Some(n), false) => format!("{d} s or {n} requests, whichever comes first"),
+            (Some(d), None, true) => format!("{d} 秒"),
+            (Some(d), None, false) => format!("{d} s"),
+            (None, Some(n), true) => format!("{n} 个请求"),
+            (None, Some(n), false) => format!("{n} requests"),
+            (None, None, _) => String::new(),
+        };
+        line(if zh {
+            format!("- {}：题库 {}，{load}，{end}，预热 {} 秒（预热期不计）", s.id, s.suite, s.warmup_secs)
+        } else {
+            format!("- {}: suite {}, {load}, {end}, after {} s of warm-up (not measured)", s.id, s.suite, s.warmup_secs)
+        });
+    }
+    line(String::new());
+    line(if zh {
+        "请求不重试；时延分位数取最近秩；端到端时延自请求应发出时刻起算，首字时延（TTFT）、字间时延（ITL）、每字时延（TPOT）自实际发出起算；可用性 = 得到回答的请求 ÷ 全部测量请求；有效吞吐 = 每秒评分正确且满足该阶段全部单请求时延目标的回答数。".into()
+    } else {
+        "Requests are not retried. Latency quantiles are nearest-rank; end-to-end latency counts from when a request was due, time to first token (TTFT), inter-token latency (ITL) and time per output token (TPOT) from when it was sent; availability = answered ÷ measured requests; goodput = answers per second graded right and within every per-request latency target of the stage.".into()
+    });
+    line(String::new());
 }
 
 /// Markdown table cells may not hold a pipe or a line break.
@@ -175,6 +226,9 @@ pub fn render_rules(spec: &Spec, lang: Lang) -> String {
     for (i, c) in spec.criteria.iter().enumerate() {
         let suite = if c.is_subjective() {
             if zh { "评标委员会评审".to_string() } else { "committee".to_string() }
+        } else if let Some(sla) = &c.sla {
+            let rule = format!("{} {} {}", sla.metric, sla.op.symbol(), sla.target);
+            if zh { format!("负载阶段 {}：{rule}", sla.stage) } else { format!("load stage {}: {rule}", sla.stage) }
         } else {
             let sealed = spec.suites.iter().find(|s| s.id == c.suite).is_some_and(|s| s.commitment.is_some());
             match (sealed, zh) {
@@ -211,6 +265,7 @@ pub fn render_rules(spec: &Spec, lang: Lang) -> String {
         )
     });
     line(String::new());
+    stages_text(spec, zh, &mut line);
 
     // 3. Gates.
     let gated: Vec<_> = spec.criteria.iter().filter_map(|c| c.gate.as_ref().map(|g| (c, g))).collect();
@@ -231,10 +286,14 @@ pub fn render_rules(spec: &Spec, lang: Lang) -> String {
         line("|---|---|---|---|---|".into());
         for (c, g) in &gated {
             let mut bounds = Vec::new();
-            if let Some(m) = g.min {
+            if let Some(sla) = &c.sla {
+                // An SLA criterion's value is 1 when met: its gate is the target itself.
+                bounds.push(format!("{} {} {}", sla.metric, sla.op.symbol(), sla.target));
+            }
+            if let Some(m) = g.min.filter(|_| c.sla.is_none()) {
                 bounds.push(format!("≥ {}", pct(m)));
             }
-            if let Some(m) = g.max {
+            if let Some(m) = g.max.filter(|_| c.sla.is_none()) {
                 bounds.push(format!("≤ {}", pct(m)));
             }
             let basis = match (g.basis, zh) {

@@ -51,10 +51,12 @@ async fn the_demo_report_renders_in_a_real_browser() {
     let Some(chromium) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let (graders, tie) = (examples.join("graders/tender.toml"), examples.join("tie/tender.toml"));
+    let (graders, tie, load) =
+        (examples.join("graders/tender.toml"), examples.join("tie/tender.toml"), examples.join("load/tender.toml"));
     // The demo in both languages; five vendors (the significance matrix);
-    // nine criteria (the profile chart), where the sandbox runs.
-    let mut cases = vec![("zh", None), ("en", None), ("zh", Some(&tie))];
+    // load stages (their tables, CDFs and load curves); nine criteria (the
+    // profile chart), where the sandbox runs.
+    let mut cases = vec![("zh", None), ("en", None), ("zh", Some(&tie)), ("en", Some(&load))];
     if sandbox_available() {
         cases.push(("en", Some(&graders)));
     }
