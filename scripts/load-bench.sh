@@ -3,7 +3,7 @@
 #
 #   scripts/load-bench.sh                    both parts
 #   scripts/load-bench.sh accuracy [STREAMS] only the first, with STREAMS in flight (default 256)
-#   scripts/load-bench.sh throughput         only the second
+#   scripts/load-bench.sh throughput         only the second and third
 #
 # 1. Accuracy: a simulated vendor (its own process) sends the first token at
 #    50 ms and then one every 10 ms; a closed-loop stage holds 256 streams in
@@ -14,6 +14,9 @@
 #    graded. Target: at least 5,000 requests/s. Beside it, wrk against the
 #    same simulated vendor with the same request (the ceiling of that vendor
 #    on this machine), and the client's CPU per request.
+# 3. Headroom: an open loop offering 5,000 requests/s for 10 s to the same
+#    vendor: achieved rate, the client's lag behind the schedule, and the
+#    share of the two cores the client used (the rest was the vendor's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 part=${1:-all}
@@ -82,12 +85,15 @@ v = report["stages"][0]["vendors"][0]
 q = lambda t, k: v[t][k]["value"]
 sent = v["requests"] + v["warmup_requests"] + 200
 cpu = usage.ru_utime + usage.ru_stime
-print(json.dumps({"label": label, "wall_s": round(time.monotonic() - t, 2), "requests_sent": sent,
+wall = time.monotonic() - t
+print(json.dumps({"label": label, "wall_s": round(wall, 2), "requests_sent": sent,
+                  "offered_rps": round(v["offered_rps"], 1),
                   "throughput_rps": round(v["throughput_rps"], 1), "availability": v["availability"],
                   "ttft_p50": q("ttft_ms", "p50"), "ttft_p99": q("ttft_ms", "p99"),
                   "itl_p50": q("itl_ms", "p50"), "itl_p99": q("itl_ms", "p99"),
                   "lag_p99": q("lag_ms", "p99"), "client_cpu_s": round(cpu, 2),
                   "client_cpu_us_per_request": round(cpu / sent * 1e6, 1),
+                  "client_cores_used": round(cpu / wall, 2),
                   "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}))
 PY
 }
@@ -140,4 +146,18 @@ wrk = float(re.search(r"Requests/sec:\s*([\d.]+)", open(sys.argv[2]).read()).gro
 print(f"  tenderbench load stage: {r['throughput_rps']:.0f} answers/s (stored and graded), "
       f"{r['client_cpu_us_per_request']:.0f} µs client CPU a request; wrk: {wrk:.0f} requests/s; "
       f"ratio {r['throughput_rps'] / wrk:.2f}")
+PY
+echo "== headroom: open loop, 5,000 requests/s offered for 10 s"
+spec "$url" '[[stage]]
+id = "open5000"
+suite = "s"
+rate = 5000.0
+duration_secs = 10
+warmup_secs = 1'
+run_stage headroom | tee "$work/headroom.json"
+python3 - "$work/headroom.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"  offered {r['offered_rps']:.0f}/s, answered {r['throughput_rps']:.0f}/s, availability {r['availability']}, "
+      f"client lag p99 {r['lag_p99']:.2f} ms, client used {r['client_cores_used']:.2f} of 2 cores over the whole run")
 PY

@@ -75,11 +75,16 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
         Err(e) => return Err(e.into()),
     };
     eprintln!(
-        "run {}: {} cells stored now{}, {} in all",
+        "run {}: {} cells stored now{}, {} in all{}",
         summary.run_id,
-        summary.stored_now,
+        summary.stored_now.saturating_sub(summary.stage_requests),
         if resuming { format!(", {} from before", summary.skipped) } else { String::new() },
-        summary.total
+        summary.total,
+        if summary.stage_requests > 0 {
+            format!("; load stages: {} requests, each stored and graded", summary.stage_requests)
+        } else {
+            String::new()
+        }
     );
     if summary.status != RunStatus::Finished {
         eprintln!(

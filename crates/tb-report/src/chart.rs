@@ -274,69 +274,71 @@ pub fn significance_matrix(
 
 /// Step lines of cumulative distributions (e.g. latency), x from 0.
 pub fn cdf_chart(title: &str, x_label: &str, series: &[Series<'_>]) -> Result<String, ReportError> {
-    let x_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max) * 1.05;
-    let legend_rows = series.len().div_ceil(3) as u32;
-    svg(title, 340 + 20 * legend_rows, |root| {
-        let (plot, keys) = root.split_vertically(330);
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(title, (FONT, 16))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..x_max, 0f64..1f64)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_desc(x_label)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-            .draw()
-            .map_err(failed)?;
-        for (i, s) in series.iter().enumerate() {
-            let mut steps = Vec::with_capacity(s.points.len() * 2);
+    let steps: Vec<Series<'_>> = series
+        .iter()
+        .map(|s| {
+            let mut points = Vec::with_capacity(s.points.len() * 2);
             let mut last = 0.0;
             for &(x, y) in &s.points {
-                steps.push((x, last));
-                steps.push((x, y));
+                points.push((x, last));
+                points.push((x, y));
                 last = y;
             }
-            chart.draw_series(LineSeries::new(steps, colour(i).stroke_width(2))).map_err(failed)?;
-        }
-        legend(&keys, series.iter().map(|s| s.label), 2)
-    })
+            Series { label: s.label, points }
+        })
+        .collect();
+    let axes = Axes { x_label, y_label: None, x_pad: 1.05, y_max: 1.0, y_format: &|y| format!("{:.0}%", y * 100.0) };
+    series_chart(title, &axes, &steps, false)
 }
 
 /// Lines with marked points, one per vendor (e.g. throughput against load), axes from 0.
 pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series<'_>]) -> Result<String, ReportError> {
-    let all = || series.iter().flat_map(|s| s.points.iter());
-    let x_max = all().map(|p| p.0).fold(1.0, f64::max) * 1.1;
-    let y_max = all().map(|p| p.1).fold(1.0, f64::max) * 1.15;
+    let y_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(1.0, f64::max) * 1.15;
+    let axes = Axes { x_label, y_label: Some(y_label), x_pad: 1.1, y_max, y_format: &|y| format!("{y:.0}") };
+    series_chart(title, &axes, series, true)
+}
+
+/// The axes of a chart of several series.
+struct Axes<'a> {
+    x_label: &'a str,
+    /// Named on the axis, with room for it; none for a share in percent.
+    y_label: Option<&'a str>,
+    /// The x axis runs to the largest x times this.
+    x_pad: f64,
+    y_max: f64,
+    y_format: &'a dyn Fn(&f64) -> String,
+}
+
+/// One line per series, axes from 0, a legend below.
+fn series_chart(title: &str, axes: &Axes<'_>, series: &[Series<'_>], marks: bool) -> Result<String, ReportError> {
+    let x_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max) * axes.x_pad;
     let legend_rows = series.len().div_ceil(3) as u32;
     svg(title, 340 + 20 * legend_rows, |root| {
         let (plot, keys) = root.split_vertically(330);
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(title, (FONT, 16))
-            .margin(10)
-            .margin_right(30)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..x_max, 0f64..y_max)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .x_desc(x_label)
-            .y_desc(y_label)
+        let mut builder = ChartBuilder::on(&plot);
+        builder.caption(title, (FONT, 16)).margin(10).x_label_area_size(40);
+        if axes.y_label.is_some() {
+            builder.margin_right(30).y_label_area_size(60);
+        } else {
+            builder.y_label_area_size(50);
+        }
+        let mut chart = builder.build_cartesian_2d(0f64..x_max, 0f64..axes.y_max).map_err(failed)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.light_line_style(TRANSPARENT)
+            .x_desc(axes.x_label)
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .draw()
-            .map_err(failed)?;
+            .y_label_formatter(axes.y_format);
+        if let Some(y) = axes.y_label {
+            mesh.y_desc(y);
+        }
+        mesh.draw().map_err(failed)?;
         for (i, s) in series.iter().enumerate() {
             chart.draw_series(LineSeries::new(s.points.clone(), colour(i).stroke_width(2))).map_err(failed)?;
-            chart
-                .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), 4, colour(i).filled())))
-                .map_err(failed)?;
+            if marks {
+                chart
+                    .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), 4, colour(i).filled())))
+                    .map_err(failed)?;
+            }
         }
         legend(&keys, series.iter().map(|s| s.label), 2)
     })

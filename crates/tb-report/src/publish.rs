@@ -228,7 +228,11 @@ pub fn render_rules(spec: &Spec, lang: Lang) -> String {
             if zh { "评标委员会评审".to_string() } else { "committee".to_string() }
         } else if let Some(sla) = &c.sla {
             let rule = format!("{} {} {}", sla.metric, sla.op.symbol(), sla.target);
-            if zh { format!("负载阶段 {}：{rule}", sla.stage) } else { format!("load stage {}: {rule}", sla.stage) }
+            if zh {
+                format!("负载阶段 {}：{rule}", sla.stage)
+            } else {
+                format!("load stage {}: {rule}", sla.stage)
+            }
         } else {
             let sealed = spec.suites.iter().find(|s| s.id == c.suite).is_some_and(|s| s.commitment.is_some());
             match (sealed, zh) {

@@ -221,8 +221,10 @@ pub struct RunSummary {
     pub stored_now: u64,
     /// Cells found stored from before (resume).
     pub skipped: u64,
-    /// Cells the run has in all.
+    /// Cells the run has in all (its suites' cells; load stages' requests apart).
     pub total: u64,
+    /// Requests the load stages sent in this invocation (stored as cells too).
+    pub stage_requests: u64,
 }
 
 /// A blind run's mapping: a random code per vendor and a salt, so that the
@@ -534,6 +536,7 @@ pub async fn run(
             }
         }
     }
+    let mut stage_requests = 0;
     if first_error.is_none() && !*cancel.borrow() && !spec.stages.is_empty() {
         let budgets: HashMap<String, Arc<Spend>> = spends.iter().cloned().collect();
         let stages = StageContext {
@@ -543,8 +546,9 @@ pub async fn run(
             cells: &stage_cells,
             shown: &shown,
         };
-        if let Err(e) = run_stages(spec, store, stages, &budgets, progress.as_ref(), &cancel).await {
-            first_error = Some(e);
+        match run_stages(spec, store, stages, &budgets, progress.as_ref(), &cancel).await {
+            Ok(sent) => stage_requests = sent,
+            Err(e) => first_error = Some(e),
         }
     }
     drop(stage_cells);
@@ -576,7 +580,7 @@ pub async fn run(
     if let Some(e) = first_error {
         return Err(e);
     }
-    Ok(RunSummary { run_id, status, stored_now, skipped, total })
+    Ok(RunSummary { run_id, status, stored_now, skipped, total, stage_requests })
 }
 
 /// How long the writer waits for more cells before committing a batch. Each
@@ -721,7 +725,7 @@ async fn run_stages(
     budgets: &HashMap<String, Arc<Spend>>,
     progress: &dyn Progress,
     cancel: &watch::Receiver<bool>,
-) -> Result<(), RunError> {
+) -> Result<u64, RunError> {
     let clients: Vec<Arc<VendorClient>> =
         spec.vendors.iter().map(|v| load_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
     // A stage's requests run on every core: one thread taking every chunk's
@@ -750,7 +754,8 @@ async fn run_stages_on(
     cancel: &watch::Receiver<bool>,
     clients: &[Arc<VendorClient>],
     stage_runtime: &tokio::runtime::Runtime,
-) -> Result<(), RunError> {
+) -> Result<u64, RunError> {
+    let mut requests = 0;
     for stage in &spec.stages {
         let suite =
             ctx.checked.iter().find(|c| c.record.id == stage.suite).ok_or_else(|| {
@@ -759,7 +764,7 @@ async fn run_stages_on(
         let suite_name = format!("{}{}", tb_core::LOAD_SUITE_PREFIX, stage.id);
         for (v, client) in spec.vendors.iter().zip(clients) {
             if *cancel.borrow() {
-                return Ok(());
+                return Ok(requests);
             }
             let shown = ctx.shown.get(&v.name).unwrap_or(&v.name);
             if store.count_suite_cells(ctx.run_id, &v.name, &suite_name).await? > 0 {
@@ -782,9 +787,10 @@ async fn run_stages_on(
             let sent =
                 stage_runtime.spawn(job.run()).await.map_err(|e| RunError::Internal(format!("stage task: {e}")))??;
             progress.stage_finished(shown, &stage.id, sent.requests, false);
+            requests += sent.requests;
         }
     }
-    Ok(())
+    Ok(requests)
 }
 
 /// Refuses a run whose worst case (every call answering `max_tokens` at the
@@ -948,20 +954,26 @@ impl VendorJob {
             drop(case_rx);
             let _ = reader.await;
         }
-        if *self.cancel.borrow() {
-            in_flight.abort_all();
-        }
-        loop {
-            tokio::select! {
-                r = in_flight.join_next() => match r {
-                    Some(r) => reap(r)?,
-                    None => break,
-                },
-                _ = cancelled(&mut self.cancel) => in_flight.abort_all(),
-            }
-        }
+        finish_in_flight(&mut in_flight, &mut self.cancel).await?;
         self.progress.vendor_finished(&self.shown);
         Ok(())
+    }
+}
+
+/// Waits for every request still in flight, aborting them all when the run
+/// is (or gets) cancelled.
+async fn finish_in_flight(in_flight: &mut JoinSet<()>, cancel: &mut watch::Receiver<bool>) -> Result<(), RunError> {
+    if *cancel.borrow() {
+        in_flight.abort_all();
+    }
+    loop {
+        tokio::select! {
+            r = in_flight.join_next() => match r {
+                Some(r) => reap(r)?,
+                None => return Ok(()),
+            },
+            _ = cancelled(cancel) => in_flight.abort_all(),
+        }
     }
 }
 

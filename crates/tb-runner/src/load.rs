@@ -26,7 +26,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::{CASE_BATCH, Finished, LineIndex, RunError, Spend, cancelled, cell_record, reap};
+use crate::{CASE_BATCH, Finished, LineIndex, RunError, Spend, cancelled, cell_record, finish_in_flight, reap};
 
 /// How long before the first arrival the stage's clock starts: time for the
 /// case reader to fill its first batch.
@@ -219,18 +219,7 @@ impl StageJob {
             }
         }
         drop(case_rx);
-        if *self.cancel.borrow() {
-            in_flight.abort_all();
-        }
-        loop {
-            tokio::select! {
-                r = in_flight.join_next() => match r {
-                    Some(r) => reap(r)?,
-                    None => break,
-                },
-                _ = cancelled(&mut self.cancel) => in_flight.abort_all(),
-            }
-        }
+        finish_in_flight(&mut in_flight, &mut self.cancel).await?;
         let _ = reader.await;
         Ok(StageSent { requests: sent })
     }

@@ -211,6 +211,15 @@ impl VendorClient {
                 }),
             };
             let elapsed = || started.elapsed().as_secs_f64() * 1000.0;
+            // What a failed call records: its attempts, its time and what arrived.
+            let failed = |request: String, raw: Vec<u8>| CallStats {
+                attempts,
+                latency_ms: elapsed(),
+                ttft_ms: None,
+                timing: None,
+                request,
+                response: raw,
+            };
             match result {
                 Ok(s) => {
                     let ttft_ms = s.timing.as_ref().and_then(Timing::ttft_ms);
@@ -225,28 +234,14 @@ impl VendorClient {
                     return (Outcome::Answered(s.answer), stats);
                 }
                 Err(AttemptError::Final { cause, detail, raw }) => {
-                    let stats = CallStats {
-                        attempts,
-                        latency_ms: elapsed(),
-                        ttft_ms: None,
-                        timing: None,
-                        request,
-                        response: raw,
-                    };
+                    let stats = failed(request, raw);
                     return (Outcome::Failed(Failure { cause, detail }), stats);
                 }
                 Err(AttemptError::Retryable { cause, detail, retry_after, raw }) => {
                     let retry = attempts - 1;
                     if retry >= self.ep.retry.max_retries {
                         let detail = format!("{detail} (after {attempts} attempts in {:.1}s)", elapsed() / 1000.0);
-                        let stats = CallStats {
-                            attempts,
-                            latency_ms: elapsed(),
-                            ttft_ms: None,
-                            timing: None,
-                            request,
-                            response: raw,
-                        };
+                        let stats = failed(request, raw);
                         return (Outcome::Failed(Failure { cause, detail }), stats);
                     }
                     let wait = match retry_after {
@@ -257,14 +252,7 @@ impl VendorClient {
                                 d.as_secs(),
                                 self.ep.retry.max_retry_after.as_secs()
                             );
-                            let stats = CallStats {
-                                attempts,
-                                latency_ms: elapsed(),
-                                ttft_ms: None,
-                                timing: None,
-                                request,
-                                response: raw,
-                            };
+                            let stats = failed(request, raw);
                             return (Outcome::Failed(Failure { cause, detail }), stats);
                         }
                         Some(d) => d,
