@@ -121,6 +121,8 @@ PY
 fi
 
 [ "$part" = all ] || [ "$part" = throughput ] || exit 0
+# Let the page cache settle: a part's own writes must not disturb the next.
+sync; sleep 2
 echo "== throughput: a vendor that answers at once, 128 in flight for 10 s, every answer stored and graded"
 start_mock --profile strong --latency-ms 0
 spec "$url" '[[stage]]
@@ -147,6 +149,7 @@ print(f"  tenderbench load stage: {r['throughput_rps']:.0f} answers/s (stored an
       f"{r['client_cpu_us_per_request']:.0f} µs client CPU a request; wrk: {wrk:.0f} requests/s; "
       f"ratio {r['throughput_rps'] / wrk:.2f}")
 PY
+sync; sleep 2
 echo "== headroom: open loop, 5,000 requests/s offered for 10 s"
 spec "$url" '[[stage]]
 id = "open5000"
