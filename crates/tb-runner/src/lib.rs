@@ -731,17 +731,32 @@ async fn run_stages(
     // A stage's requests run on every core: one thread taking every chunk's
     // arrival time would queue them behind each other and add its own delay
     // to the vendor's TTFT and ITL (measured: at 256 streams of 100 tokens a
-    // second, TTFT p99 +14 ms on one thread, +6 ms on two).
-    let stage_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8))
-        .thread_name("tb-load-stage")
-        .enable_all()
-        .build()
-        .map_err(|e| RunError::Internal(format!("cannot start the load stages' runtime: {e}")))?;
-    let result = run_stages_on(spec, store, &ctx, budgets, progress, cancel, &clients, &stage_runtime).await;
+    // second, TTFT p99 +14 ms on one thread, +6 ms on two). The stage's
+    // clock runs on a thread of its own (measured: at 5,000 arrivals a
+    // second, lag p99 38 ms sharing the requests' threads, 8.6 ms apart).
+    let runtime = |name: &str, threads: usize| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .map_err(|e| RunError::Internal(format!("cannot start the load stages' runtime: {e}")))
+    };
+    let requests = runtime("tb-load-request", std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8))?;
+    // The stage's clock (arrivals, permits) has a thread of its own.
+    let clock = runtime("tb-load-clock", 1)?;
+    let runtimes = StageRuntimes { clock: &clock, requests: requests.handle().clone() };
+    let result = run_stages_on(spec, store, &ctx, budgets, progress, cancel, &clients, runtimes).await;
     // A runtime may not be dropped (blocking) inside another.
-    stage_runtime.shutdown_background();
+    clock.shutdown_background();
+    requests.shutdown_background();
     result
+}
+
+/// Where a stage's loop and its requests run.
+struct StageRuntimes<'a> {
+    clock: &'a tokio::runtime::Runtime,
+    requests: tokio::runtime::Handle,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -753,7 +768,7 @@ async fn run_stages_on(
     progress: &dyn Progress,
     cancel: &watch::Receiver<bool>,
     clients: &[Arc<VendorClient>],
-    stage_runtime: &tokio::runtime::Runtime,
+    runtimes: StageRuntimes<'_>,
 ) -> Result<u64, RunError> {
     let mut requests = 0;
     for stage in &spec.stages {
@@ -783,9 +798,10 @@ async fn run_stages_on(
                 cells: ctx.cells.clone(),
                 cancel: cancel.clone(),
                 spend: budgets.get(&v.name).cloned(),
+                requests: runtimes.requests.clone(),
             };
             let sent =
-                stage_runtime.spawn(job.run()).await.map_err(|e| RunError::Internal(format!("stage task: {e}")))??;
+                runtimes.clock.spawn(job.run()).await.map_err(|e| RunError::Internal(format!("stage task: {e}")))??;
             progress.stage_finished(shown, &stage.id, sent.requests, false);
             requests += sent.requests;
         }

@@ -46,6 +46,10 @@ pub(crate) struct StageJob {
     pub cells: mpsc::Sender<Finished>,
     pub cancel: watch::Receiver<bool>,
     pub spend: Option<Arc<Spend>>,
+    /// Where the requests run; the stage's own loop (its clock) runs apart
+    /// from them, so that a thousand answers streaming in cannot make an
+    /// arrival late.
+    pub requests: tokio::runtime::Handle,
 }
 
 /// What a stage sent.
@@ -187,33 +191,36 @@ impl StageJob {
             measured += !is_warmup as u64;
             let (client, cells, run_id, g, spend) =
                 (self.client.clone(), self.cells.clone(), self.run_id.clone(), self.generation, self.spend.clone());
-            in_flight.spawn(async move {
-                let lag_ms = due.elapsed().as_secs_f64() * 1000.0;
-                let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
-                let latency_ms = due.elapsed().as_secs_f64() * 1000.0;
-                if let Some(spend) = &spend {
-                    spend.add(&outcome);
-                }
-                let mut timing = stats.timing.clone().unwrap_or_default();
-                // Chunk times stay as the vendor client took them, from the
-                // moment the request went out: TTFT, ITL and TPOT are the
-                // vendor's. The end-to-end latency counts from the due time.
-                let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
-                for t in &mut timing.chunks_ms {
-                    *t = round(*t);
-                }
-                if let Outcome::Failed(_) = outcome {
-                    timing.output_tokens = 0;
-                }
-                timing.load =
-                    Some(LoadSample { at_ms: round(at_s * 1000.0), lag_ms: round(lag_ms), warmup: is_warmup });
-                let mut finished = cell_record(&run_id, key, seq, &case, outcome, stats, None);
-                finished.cell.latency_ms = round(latency_ms);
-                finished.cell.ttft_ms = timing.ttft_ms();
-                finished.cell.timing = Some(serde_json::to_string(&timing).expect("timing always serializes"));
-                let _ = cells.send(finished).await;
-                drop(permit);
-            });
+            in_flight.spawn_on(
+                async move {
+                    let lag_ms = due.elapsed().as_secs_f64() * 1000.0;
+                    let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
+                    let latency_ms = due.elapsed().as_secs_f64() * 1000.0;
+                    if let Some(spend) = &spend {
+                        spend.add(&outcome);
+                    }
+                    let mut timing = stats.timing.clone().unwrap_or_default();
+                    // Chunk times stay as the vendor client took them, from the
+                    // moment the request went out: TTFT, ITL and TPOT are the
+                    // vendor's. The end-to-end latency counts from the due time.
+                    let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
+                    for t in &mut timing.chunks_ms {
+                        *t = round(*t);
+                    }
+                    if let Outcome::Failed(_) = outcome {
+                        timing.output_tokens = 0;
+                    }
+                    timing.load =
+                        Some(LoadSample { at_ms: round(at_s * 1000.0), lag_ms: round(lag_ms), warmup: is_warmup });
+                    let mut finished = cell_record(&run_id, key, seq, &case, outcome, stats, None);
+                    finished.cell.latency_ms = round(latency_ms);
+                    finished.cell.ttft_ms = timing.ttft_ms();
+                    finished.cell.timing = Some(serde_json::to_string(&timing).expect("timing always serializes"));
+                    let _ = cells.send(finished).await;
+                    drop(permit);
+                },
+                &self.requests,
+            );
             while let Some(r) = in_flight.try_join_next() {
                 reap(r)?;
             }
