@@ -26,6 +26,7 @@ pub(crate) struct StageTally {
     itl: Vec<f64>,
     tpot: Vec<f64>,
     latency: Vec<f64>,
+    tokens_per_s: Vec<f64>,
     lag: Vec<f64>,
     output_tokens: u64,
     token_sources: BTreeMap<String, u64>,
@@ -76,6 +77,7 @@ impl LoadTallies {
             t.tpot.push(x);
         }
         t.latency.push(cell.latency_ms);
+        t.tokens_per_s.extend(timing.tokens_per_second(cell.latency_ms));
         t.output_tokens += timing.output_tokens;
         if let Some(source) = timing.token_source {
             let name = serde_json::to_value(source).ok().and_then(|v| v.as_str().map(str::to_string));
@@ -113,6 +115,7 @@ impl LoadTallies {
             ours.itl.extend(theirs.itl);
             ours.tpot.extend(theirs.tpot);
             ours.latency.extend(theirs.latency);
+            ours.tokens_per_s.extend(theirs.tokens_per_s);
             ours.lag.extend(theirs.lag);
             ours.output_tokens += theirs.output_tokens;
             for (source, n) in theirs.token_sources {
@@ -231,6 +234,7 @@ fn stage_vendor(
         itl_ms: quantiles(t.itl),
         tpot_ms: quantiles(t.tpot),
         latency_ms: quantiles(sorted_latency),
+        tokens_per_s: quantiles(t.tokens_per_s),
         lag_ms: quantiles(t.lag),
     }
 }

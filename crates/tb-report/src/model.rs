@@ -139,6 +139,9 @@ pub struct StageVendor {
     pub tpot_ms: Quantiles,
     /// From when the request was due to its last byte, per answer.
     pub latency_ms: Quantiles,
+    /// Output tokens per second of each answer (its tokens ÷ its latency).
+    #[serde(default)]
+    pub tokens_per_s: Quantiles,
     /// How late requests went out (the client's own delay): large values mean
     /// this machine could not offer the load.
     pub lag_ms: Quantiles,
