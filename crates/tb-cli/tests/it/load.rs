@@ -91,7 +91,7 @@ async fn a_stalling_vendor_does_not_lower_the_offered_rate() {
     let v = stage(&report, "open", "S");
     let offered = v["offered_rps"].as_f64().unwrap();
     // 500 arrivals expected in 10 s; a Poisson count's sd is √500 ≈ 22.
-    assert!((offered - 50.0).abs() < 7.0, "offered {offered}/s");
+    assert!((offered - 50.0).abs() < 10.0, "offered {offered}/s (4.5 sd)");
     let timeouts = v["causes"]["timeout"].as_u64().unwrap_or(0);
     // Arrivals in the first 3 s of the 5 s stall wait longer than the 2 s timeout: about 150.
     assert!((90..=220).contains(&timeouts), "timeouts {timeouts}: {v}");
