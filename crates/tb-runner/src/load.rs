@@ -5,7 +5,8 @@
 //!   due, whatever the vendor is doing: a vendor that stalls cannot lower
 //!   the offered rate; its stall shows as latency and failures.
 //! - **Closed loop** (`concurrency`): that many requests in flight, each
-//!   sent as another finishes.
+//!   sent as another finishes (one refused with 429 frees its slot a second
+//!   later, as a client would wait).
 //!
 //! Every request is a real case whose answer is stored (as a cell of the
 //! suite `load:<stage>`) and graded with the report. Timings count from when
@@ -31,6 +32,11 @@ use crate::{CASE_BATCH, Finished, LineIndex, RunError, Spend, cancelled, cell_re
 /// How long before the first arrival the stage's clock starts: time for the
 /// case reader to fill its first batch.
 const LEAD: Duration = Duration::from_millis(20);
+
+/// In a closed loop, a slot whose request was refused with 429 waits this
+/// long before its next one, as a client would: otherwise it would send
+/// thousands of requests a second into the refusal.
+const RATE_LIMITED_PAUSE: Duration = Duration::from_secs(1);
 
 /// One stage for one vendor.
 pub(crate) struct StageJob {
@@ -207,6 +213,8 @@ impl StageJob {
                     for t in &mut timing.chunks_ms {
                         *t = round(*t);
                     }
+                    let refused =
+                        matches!(&outcome, Outcome::Failed(f) if f.cause == tb_core::FailureCause::RateLimited);
                     if let Outcome::Failed(_) = outcome {
                         timing.output_tokens = 0;
                     }
@@ -217,7 +225,12 @@ impl StageJob {
                     finished.cell.ttft_ms = timing.ttft_ms();
                     finished.cell.timing = Some(serde_json::to_string(&timing).expect("timing always serializes"));
                     let _ = cells.send(finished).await;
-                    drop(permit);
+                    if let Some(permit) = permit {
+                        if refused {
+                            tokio::time::sleep(RATE_LIMITED_PAUSE).await;
+                        }
+                        drop(permit);
+                    }
                 },
                 &self.requests,
             );
