@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use tb_core::Timing as CellTiming;
 use tb_spec::load::{QUANTILES, Timing};
 use tb_spec::{Sla, SlaOp, Spec};
-use tb_stats::quantile::{drop_p, nearest_rank, quantile_ci};
+use tb_stats::quantile::{binomial_se, drop_p, nearest_rank, quantile_ci_effective};
 
 use crate::{CONFIDENCE, Estimate, GradedCell, Quantiles, SlaResult, StageReport, StageVendor, wilson};
 
@@ -28,11 +28,14 @@ pub(crate) struct StageTally {
     latency: Vec<f64>,
     tokens_per_s: Vec<f64>,
     lag: Vec<f64>,
+    /// (right, answers) per case: a stage sends each case again and again,
+    /// so its accuracy's standard error is clustered by case.
+    by_case: HashMap<String, (u64, u64)>,
     output_tokens: u64,
     token_sources: BTreeMap<String, u64>,
-    /// Latest due time and latest end of a measured request, ms into the stage.
+    /// Earliest and latest due time of a measured request, ms into the stage.
+    first_due_ms: f64,
     last_due_ms: f64,
-    last_done_ms: f64,
 }
 
 /// Stage tallies by (stage, vendor).
@@ -56,10 +59,10 @@ impl LoadTallies {
             t.warmup += 1;
             return;
         }
+        t.first_due_ms = if t.measured == 0 { sample.at_ms } else { t.first_due_ms.min(sample.at_ms) };
         t.measured += 1;
         t.lag.push(sample.lag_ms);
         t.last_due_ms = t.last_due_ms.max(sample.at_ms);
-        t.last_done_ms = t.last_done_ms.max(sample.at_ms + cell.latency_ms);
         if let Some(cause) = &cell.cause {
             *t.causes.entry(cause.clone()).or_default() += 1;
             return;
@@ -86,6 +89,12 @@ impl LoadTallies {
         let grader = spec.stages.iter().find(|s| s.id == stage).and_then(|s| spec.stage_criterion(s));
         let correct =
             grader.and_then(|c| graded.grades.iter().find(|(id, _)| *id == c.id)).is_some_and(|(_, g)| g.correct);
+        let case = match t.by_case.get_mut(&cell.case_id) {
+            Some(c) => c,
+            None => t.by_case.entry(cell.case_id.clone()).or_default(),
+        };
+        case.0 += correct as u64;
+        case.1 += 1;
         if !correct {
             return;
         }
@@ -103,6 +112,11 @@ impl LoadTallies {
     pub fn merge(&mut self, other: LoadTallies) {
         for (key, theirs) in other.by_stage {
             let ours = self.by_stage.entry(key).or_default();
+            ours.first_due_ms = match (ours.measured, theirs.measured) {
+                (0, _) => theirs.first_due_ms,
+                (_, 0) => ours.first_due_ms,
+                _ => ours.first_due_ms.min(theirs.first_due_ms),
+            };
             ours.measured += theirs.measured;
             ours.warmup += theirs.warmup;
             ours.answered += theirs.answered;
@@ -116,13 +130,17 @@ impl LoadTallies {
             ours.tpot.extend(theirs.tpot);
             ours.latency.extend(theirs.latency);
             ours.tokens_per_s.extend(theirs.tokens_per_s);
+            for (case, (hits, n)) in theirs.by_case {
+                let c = ours.by_case.entry(case).or_default();
+                c.0 += hits;
+                c.1 += n;
+            }
             ours.lag.extend(theirs.lag);
             ours.output_tokens += theirs.output_tokens;
             for (source, n) in theirs.token_sources {
                 *ours.token_sources.entry(source).or_default() += n;
             }
             ours.last_due_ms = ours.last_due_ms.max(theirs.last_due_ms);
-            ours.last_done_ms = ours.last_done_ms.max(theirs.last_done_ms);
         }
     }
 
@@ -162,13 +180,21 @@ impl LoadTallies {
     }
 }
 
-fn quantiles(mut xs: Vec<f64>) -> Quantiles {
+/// Quantiles of one value a request.
+fn quantiles(xs: Vec<f64>) -> Quantiles {
+    let n = xs.len();
+    quantiles_of(xs, n)
+}
+
+/// Quantiles whose intervals allow for the values coming from `requests`
+/// requests (several values each: inter-token gaps).
+fn quantiles_of(mut xs: Vec<f64>, requests: usize) -> Quantiles {
     if xs.is_empty() {
         return Quantiles::default();
     }
     xs.sort_by(f64::total_cmp);
     let estimate = |q: f64| {
-        let (ci_low, ci_high) = quantile_ci(&xs, q, CONFIDENCE);
+        let (ci_low, ci_high) = quantile_ci_effective(&xs, q, CONFIDENCE, requests.min(xs.len()));
         Some(Estimate { value: nearest_rank(&xs, q), ci_low, ci_high })
     };
     Quantiles {
@@ -182,6 +208,24 @@ fn quantiles(mut xs: Vec<f64>) -> Quantiles {
     }
 }
 
+/// The seconds that a stage's rates are over: its `duration_secs` when it
+/// ran that long; otherwise (it stopped at `cases`, or was cut short) the
+/// span of its measured requests' due times, stretched by n ÷ (n − 1) so
+/// that n evenly spread requests give their rate. Every measured request
+/// was due inside this window, and its answer counts however late it came:
+/// a slow tail neither stretches the window nor drops out of it.
+fn measured_window(stage: &tb_spec::LoadStage, t: &StageTally) -> f64 {
+    let span = (t.last_due_ms - t.first_due_ms) / 1000.0;
+    let observed = if t.measured > 1 { span * t.measured as f64 / (t.measured - 1) as f64 } else { 0.0 };
+    let reached_cases = stage.cases.is_some_and(|n| t.measured >= n);
+    let window = match stage.duration_secs {
+        // Due times end within one gap of the duration unless the stage stopped early.
+        Some(d) if !reached_cases && observed >= 0.9 * d => d,
+        _ => observed,
+    };
+    window.max(1e-3)
+}
+
 fn stage_vendor(
     name: &str,
     stage: &tb_spec::LoadStage,
@@ -189,16 +233,18 @@ fn stage_vendor(
     baseline: Option<(u64, u64)>,
     significance: f64,
 ) -> StageVendor {
-    let warm_ms = stage.warmup_secs * 1000.0;
-    let arrival_window = match stage.duration_secs {
-        Some(d) => d.min(((t.last_due_ms - warm_ms) / 1000.0).max(0.0) + 1e-3).max(1e-3),
-        None => ((t.last_due_ms - warm_ms) / 1000.0).max(1e-3),
-    };
-    let window = ((t.last_done_ms - warm_ms) / 1000.0).max(1e-3);
+    let window = measured_window(stage, &t);
     let share = |n: u64| if t.measured == 0 { 0.0 } else { n as f64 / t.measured as f64 };
     let failed = t.measured - t.answered;
     let accuracy = if t.answered == 0 { 0.0 } else { t.correct as f64 / t.answered as f64 };
-    let drop = baseline.filter(|(_, n)| *n > 0).map(|(hits, n)| drop_p(hits, n, t.correct, t.answered));
+    // Clusters in a fixed order: the standard error is a float sum.
+    let mut clusters: Vec<(&String, (u64, u64))> = t.by_case.iter().map(|(k, v)| (k, *v)).collect();
+    clusters.sort();
+    let clusters: Vec<(u64, u64)> = clusters.into_iter().map(|(_, v)| v).collect();
+    let (_, load_se) = tb_stats::inference::clustered_proportion_ci(&clusters, CONFIDENCE);
+    let drop = baseline
+        .filter(|(_, n)| *n > 0)
+        .map(|(hits, n)| drop_p(hits as f64 / n as f64, binomial_se(hits, n), accuracy, load_se));
     let mut sorted_latency = t.latency.clone();
     sorted_latency.sort_by(f64::total_cmp);
     StageVendor {
@@ -208,7 +254,7 @@ fn stage_vendor(
         answered: t.answered,
         failed,
         window_secs: window,
-        offered_rps: if t.measured == 0 { 0.0 } else { t.measured as f64 / arrival_window },
+        offered_rps: t.measured as f64 / window,
         throughput_rps: t.answered as f64 / window,
         goodput_rps: t.good as f64 / window,
         correct: t.correct,
@@ -231,7 +277,8 @@ fn stage_vendor(
             (0..=50).map(|i| nearest_rank(&sorted_latency, i as f64 / 50.0)).collect()
         },
         ttft_ms: quantiles(t.ttft),
-        itl_ms: quantiles(t.itl),
+        // Gaps of one answer share its conditions: intervals as if from one value an answer.
+        itl_ms: quantiles_of(t.itl, t.answered as usize),
         tpot_ms: quantiles(t.tpot),
         latency_ms: quantiles(sorted_latency),
         tokens_per_s: quantiles(t.tokens_per_s),

@@ -155,9 +155,9 @@ fn stages_text(spec: &Spec, zh: bool, line: &mut impl FnMut(String)) {
     }
     line(String::new());
     line(if zh {
-        "请求不重试；时延分位数取最近秩；端到端时延自请求应发出时刻起算，首字时延（TTFT）、字间时延（ITL）、每字时延（TPOT）自实际发出起算；可用性 = 得到回答的请求 ÷ 全部测量请求；有效吞吐 = 每秒评分正确且满足该阶段全部单请求时延目标的回答数。".into()
+        "请求不重试；时延统计得到回答的请求（失败计入可用性），分位数取最近秩；端到端时延自请求应发出时刻起算，首字时延（TTFT）、字间时延（ITL）、每字时延（TPOT）自实际发出起算；可用性 = 得到回答的请求 ÷ 全部测量请求；有效吞吐 = 每秒评分正确且满足该阶段全部单请求时延目标的回答数。".into()
     } else {
-        "Requests are not retried. Latency quantiles are nearest-rank; end-to-end latency counts from when a request was due, time to first token (TTFT), inter-token latency (ITL) and time per output token (TPOT) from when it was sent; availability = answered ÷ measured requests; goodput = answers per second graded right and within every per-request latency target of the stage.".into()
+        "Requests are not retried. Timings are of answered requests (failures count against availability); latency quantiles are nearest-rank; end-to-end latency counts from when a request was due, time to first token (TTFT), inter-token latency (ITL) and time per output token (TPOT) from when it was sent; availability = answered ÷ measured requests; goodput = answers per second graded right and within every per-request latency target of the stage.".into()
     });
     line(String::new());
 }

@@ -45,7 +45,7 @@ pub(crate) struct LoadLabels {
 
 const EN: LoadLabels = LoadLabels {
     title: "Service levels under load",
-    method: "Each stage sends the suite's cases to one vendor at a time under the stated load: a closed loop keeps N requests in flight; an open loop sends Poisson arrivals drawn before the stage starts, so a slow vendor cannot slow the offered load. Requests are not retried. End-to-end latency counts from when a request was due, so a client that falls behind cannot hide a slow vendor; TTFT, ITL and TPOT count from when it was sent. Warm-up requests are stored but not measured. Quantiles are nearest-rank with exact percentile-bootstrap 95% intervals. Goodput counts answers that were graded right and met every per-request latency target. Accuracy under load is compared with the vendor's accuracy on the same suite in the run's own cells (one-sided two-proportion test).",
+    method: "Each stage sends the suite's cases to one vendor at a time under the stated load: a closed loop keeps N requests in flight; an open loop sends Poisson arrivals drawn before the stage starts, so a slow vendor cannot slow the offered load. Requests are not retried. End-to-end latency counts from when a request was due, so a client that falls behind cannot hide a slow vendor; TTFT, ITL and TPOT count from when it was sent. Warm-up requests are stored but not measured. Timings are of answered requests (failures count in availability); quantiles are nearest-rank with exact percentile-bootstrap 95% intervals. Goodput counts answers that were graded right and met every per-request latency target. Accuracy under load is compared with the vendor's accuracy on the same suite in the run's own cells (one-sided two-proportion test).",
     stage: "Stage",
     closed: "in flight (closed loop)",
     open: "requests/s offered (open loop, Poisson)",
@@ -61,7 +61,7 @@ const EN: LoadLabels = LoadLabels {
     itl: "ITL p50 / p99 (ms)",
     tpot: "TPOT p50 (ms)",
     latency: "Latency p50 / p95 [95% CI] / p99 (ms)",
-    accuracy: "Accuracy (low load)",
+    accuracy: "Accuracy under load (at low load)",
     lag: "Client lag p99 (ms)",
     dropped: "significant drop",
     sla: "Service-level criteria",
@@ -81,7 +81,7 @@ const EN: LoadLabels = LoadLabels {
 
 const ZH: LoadLabels = LoadLabels {
     title: "负载下的服务水平",
-    method: "每个负载阶段按规定负载向各投标人依次发送该题库的题目：闭环保持 N 个并发请求；开环按阶段开始前抽定的泊松到达时间发送，响应慢不会降低施加的负载。请求不重试。端到端时延从请求应发出的时刻起算，客户端滞后不能掩盖投标人的慢；首字、字间、每字时延从实际发出时起算。预热期请求存证但不计入测量。分位数取最近秩，附精确百分位自助法 95% 区间。有效吞吐只计评分正确且满足每项单请求时延目标的回答。负载下准确率与该投标人在本次运行中同一题库的准确率比较（单侧两比例检验）。",
+    method: "每个负载阶段按规定负载向各投标人依次发送该题库的题目：闭环保持 N 个并发请求；开环按阶段开始前抽定的泊松到达时间发送，响应慢不会降低施加的负载。请求不重试。端到端时延从请求应发出的时刻起算，客户端滞后不能掩盖投标人的慢；首字、字间、每字时延从实际发出时起算。预热期请求存证但不计入测量。时延统计得到回答的请求（失败计入可用性）；分位数取最近秩，附精确百分位自助法 95% 区间。有效吞吐只计评分正确且满足每项单请求时延目标的回答。负载下准确率与该投标人在本次运行中同一题库的准确率比较（单侧两比例检验）。",
     stage: "阶段",
     closed: "并发（闭环）",
     open: "请求/秒（开环，泊松到达）",
@@ -97,7 +97,7 @@ const ZH: LoadLabels = LoadLabels {
     itl: "字间时延 p50 / p99（毫秒）",
     tpot: "每字时延 p50（毫秒）",
     latency: "端到端时延 p50 / p95 [95% 区间] / p99（毫秒）",
-    accuracy: "准确率（低负载）",
+    accuracy: "负载下准确率（低负载时）",
     lag: "客户端滞后 p99（毫秒）",
     dropped: "显著下降",
     sla: "服务水平评审项",

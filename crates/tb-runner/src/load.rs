@@ -201,11 +201,22 @@ impl StageJob {
                 async move {
                     let lag_ms = due.elapsed().as_secs_f64() * 1000.0;
                     let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
-                    let latency_ms = due.elapsed().as_secs_f64() * 1000.0;
+                    // From due to the answer's end (not to the end of reading what follows [DONE]).
+                    let latency_ms = lag_ms + stats.latency_ms;
                     if let Some(spend) = &spend {
                         spend.add(&outcome);
                     }
-                    let mut timing = stats.timing.clone().unwrap_or_default();
+                    let mut timing = match (&stats.timing, &outcome) {
+                        (Some(t), _) => t.clone(),
+                        // A non-streamed answer arrives whole: its first token comes with its last.
+                        (None, Outcome::Answered(a)) => tb_core::Timing {
+                            chunks_ms: vec![stats.latency_ms],
+                            output_tokens: a.usage.map_or(0, |u| u.completion_tokens),
+                            token_source: a.usage.map(|_| tb_core::TokenSource::Usage),
+                            load: None,
+                        },
+                        (None, Outcome::Failed(_)) => tb_core::Timing::default(),
+                    };
                     // Chunk times stay as the vendor client took them, from the
                     // moment the request went out: TTFT, ITL and TPOT are the
                     // vendor's. The end-to-end latency counts from the due time.

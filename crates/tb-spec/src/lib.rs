@@ -40,6 +40,13 @@ pub const GRADERS: &[(&str, &[&str])] = &[
 /// stage's measurements (see [`load`]), worth 1 when met and 0 when not.
 pub const SLA: &str = "sla";
 
+/// Bounds of a load stage: slower than one request every 100 s is no load,
+/// faster than 100,000 a second is beyond any one client; a stage runs at
+/// most a week.
+const MIN_RATE: f64 = 0.01;
+const MAX_RATE: f64 = 100_000.0;
+const MAX_STAGE_SECS: f64 = 7.0 * 24.0 * 3600.0;
+
 /// Graders whose work at run time (running code, asking a judge) would load
 /// the client during a load stage: a stage's suite may not use them.
 const ACTING_GRADERS: &[&str] = &["code", "judge"];
@@ -445,13 +452,21 @@ impl Spec {
     /// meets `ttft_p95_ms <= 1500` when its own TTFT is at most 1500 ms;
     /// for ITL, when its largest gap is). Goodput counts the requests that
     /// meet all of them and were graded right.
+    /// Several targets on one timing (`ttft_p50_ms <= 500`, `ttft_p95_ms <= 1500`)
+    /// give it the strictest.
     pub fn request_targets(&self, stage: &str) -> Vec<(load::Timing, f64)> {
-        self.criteria
-            .iter()
-            .filter_map(|c| c.sla.as_ref())
+        let mut targets: Vec<(load::Timing, f64)> = Vec::new();
+        let slas = self.criteria.iter().filter_map(|c| c.sla.as_ref());
+        for (timing, max) in slas
             .filter(|s| s.stage == stage && s.op == SlaOp::AtMost)
             .filter_map(|s| s.quantile().map(|(t, _)| (t, s.target)))
-            .collect()
+        {
+            match targets.iter_mut().find(|(t, _)| *t == timing) {
+                Some(existing) => existing.1 = existing.1.min(max),
+                None => targets.push((timing, max)),
+            }
+        }
+        targets
     }
 
     /// Whether any criterion runs vendors' code (and so needs the sandbox).
@@ -937,8 +952,11 @@ impl Validator<'_> {
                 }
                 (None, Some(r)) => {
                     let rate = *r.get_ref();
-                    if !(rate > 0.0 && rate.is_finite()) {
-                        self.error(r.span(), "rate must be a positive number of requests per second");
+                    if !(rate.is_finite() && (MIN_RATE..=MAX_RATE).contains(&rate)) {
+                        self.error(
+                            r.span(),
+                            format!("rate must be between {MIN_RATE} and {MAX_RATE} requests per second"),
+                        );
                     }
                     Arrival::Rate(rate)
                 }
@@ -957,9 +975,9 @@ impl Validator<'_> {
                 );
             }
             if let Some(d) = &s.duration_secs
-                && !(*d.get_ref() > 0.0 && d.get_ref().is_finite())
+                && !(*d.get_ref() > 0.0 && *d.get_ref() <= MAX_STAGE_SECS)
             {
-                self.error(d.span(), "duration_secs must be a positive number of seconds");
+                self.error(d.span(), format!("duration_secs must be between 0 and {MAX_STAGE_SECS} seconds"));
             }
             if let Some(n) = &s.cases
                 && *n.get_ref() == 0
@@ -968,9 +986,9 @@ impl Validator<'_> {
             }
             let warmup_secs = s.warmup_secs.as_ref().map_or(0.0, |w| *w.get_ref());
             if let Some(w) = &s.warmup_secs
-                && !(warmup_secs >= 0.0 && warmup_secs.is_finite())
+                && !(0.0..=MAX_STAGE_SECS).contains(&warmup_secs)
             {
-                self.error(w.span(), "warmup_secs must be a number of seconds ≥ 0");
+                self.error(w.span(), format!("warmup_secs must be between 0 and {MAX_STAGE_SECS} seconds"));
             }
             let graders: Vec<&str> = criteria
                 .iter()
@@ -1067,6 +1085,15 @@ impl Validator<'_> {
         let mut suites = Vec::new();
         for s in raw.suites {
             self.unique(&mut ids, "suite id", &s.id);
+            if s.id.get_ref().starts_with(tb_core::LOAD_SUITE_PREFIX) {
+                self.error(
+                    s.id.span(),
+                    format!(
+                        "suite ids may not begin with {:?}: the load stages' requests are stored under it",
+                        tb_core::LOAD_SUITE_PREFIX
+                    ),
+                );
+            }
             let format = match &s.format {
                 None => SuiteFormat::Jsonl,
                 Some(f) => match SuiteFormat::from_name(f.get_ref()) {
@@ -1228,6 +1255,15 @@ impl Validator<'_> {
                 }
                 gate
             });
+            if let (Some(g), true) = (&gate, c.grader.get_ref() == SLA)
+                && (g.min != Some(1.0) || g.max.is_some() || g.preset.is_some())
+            {
+                self.error(
+                    c.id.span(),
+                    "an SLA criterion's value is 1 when met and 0 when not: its gate is `gate = { min = 1 }` \
+                     (with `basis = \"bound\"` to require the interval's unfavourable end to meet the target)",
+                );
+            }
             criteria.push(Criterion {
                 name: c.name.unwrap_or_else(|| c.id.get_ref().clone()),
                 id: c.id.into_inner(),

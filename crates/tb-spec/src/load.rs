@@ -162,8 +162,19 @@ pub fn parse_sla(text: &str) -> Result<(String, SlaOp, f64), String> {
     if !target.is_finite() || target < 0.0 {
         return Err(format!("SLA {text:?}: the target must be a number ≥ 0"));
     }
-    if latency_metric(&metric).is_none() && !RATE_METRICS.iter().any(|(n, ..)| *n == metric) {
-        return Err(format!("SLA {text:?}: unknown metric {metric:?}; metrics: {}", metric_names().join(", ")));
+    let good = match (latency_metric(&metric), RATE_METRICS.iter().find(|(n, ..)| *n == metric)) {
+        (Some(_), _) => SlaOp::AtMost,
+        (None, Some((_, good, _))) => *good,
+        (None, None) => {
+            return Err(format!("SLA {text:?}: unknown metric {metric:?}; metrics: {}", metric_names().join(", ")));
+        }
+    };
+    if op != good {
+        return Err(format!(
+            "SLA {text:?}: a target on {metric} bounds it with {} (a {} value is better)",
+            good.symbol(),
+            if good == SlaOp::AtMost { "lower" } else { "higher" }
+        ));
     }
     Ok((metric, op, target))
 }
@@ -180,6 +191,9 @@ mod tests {
         assert!(parse_sla("ttft_p97_ms <= 1").unwrap_err().contains("unknown metric"));
         assert!(parse_sla("availability = 1").unwrap_err().contains("needs a comparison"));
         assert!(parse_sla("availability >= high").unwrap_err().contains("not a number"));
+        assert!(parse_sla("availability <= 0.99").unwrap_err().contains("bounds it with >="));
+        assert!(parse_sla("latency_p99_ms >= 5").unwrap_err().contains("bounds it with <="));
+        assert!(parse_sla("error_rate <= 0.01").is_ok());
         assert_eq!(latency_metric("latency_p99_ms"), Some((Timing::Latency, 0.99)));
         assert_eq!(latency_metric("itl_p50_ms"), Some((Timing::Itl, 0.5)));
         assert_eq!(latency_metric("tpot_p90"), None);

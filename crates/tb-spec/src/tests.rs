@@ -204,7 +204,11 @@ fn stage_and_sla_errors_are_located() {
             "either `concurrency`",
         ),
         ("[[stage]]\nid = \"x\"\nsuite = \"policy\"\nrate = 5.0\n", "", "needs an end"),
-        ("[[stage]]\nid = \"x\"\nsuite = \"policy\"\nrate = -1.0\ncases = 3\n", "", "rate must be a positive"),
+        (
+            "[[stage]]\nid = \"x\"\nsuite = \"policy\"\nrate = -1.0\ncases = 3\n",
+            "",
+            "rate must be between 0.01 and 100000",
+        ),
         ("[[stage]]\nid = \"x\"\nsuite = \"nope\"\nrate = 1.0\ncases = 3\n", "", "which no criterion grades"),
         (
             STAGES,
@@ -219,6 +223,16 @@ fn stage_and_sla_errors_are_located() {
         (STAGES, "[[criterion]]\nid = \"s\"\ngrader = \"sla\"\nweight = 0.2\n", "needs `sla`"),
         (
             STAGES,
+            "[[criterion]]\nid = \"s\"\ngrader = \"sla\"\nstage = \"peak\"\nsla = \"availability <= 0.99\"\nweight = 0.2\n",
+            "bounds it with >=",
+        ),
+        (
+            STAGES,
+            "[[criterion]]\nid = \"s\"\ngrader = \"sla\"\nstage = \"peak\"\nsla = \"availability >= 0.99\"\nweight = 0.2\ngate = { min = 0.5 }\n",
+            "its gate is `gate = { min = 1 }`",
+        ),
+        (
+            STAGES,
             "[[criterion]]\nid = \"s\"\nsuite = \"policy\"\ngrader = \"choice\"\nsla = \"availability >= 1\"\nweight = 0.2\n",
             "belongs to an SLA criterion",
         ),
@@ -229,4 +243,13 @@ fn stage_and_sla_errors_are_located() {
         let err = parse_in_tmp(&slas_weight).unwrap_err();
         assert!(err.0.iter().any(|e| e.message.contains(expected) && e.line > 0), "{expected}: {err}");
     }
+}
+
+#[test]
+fn suite_ids_may_not_take_the_load_prefix() {
+    let text = GOOD
+        .replace("id = \"policy\"", "id = \"load:policy\"")
+        .replace("suite = \"policy\"", "suite = \"load:policy\"");
+    let err = parse_in_tmp(&text).unwrap_err();
+    assert!(err.0.iter().any(|e| e.message.contains("may not begin with \"load:\"")), "{err}");
 }

@@ -26,11 +26,21 @@ fn rank(n: usize, q: f64) -> usize {
 /// The exact percentile-bootstrap interval of the nearest-rank `q`-quantile
 /// of an ascending sample: (NaN, NaN) for none.
 pub fn quantile_ci(sorted: &[f64], q: f64, confidence: f64) -> (f64, f64) {
+    quantile_ci_effective(sorted, q, confidence, sorted.len())
+}
+
+/// [`quantile_ci`] for values that are not independent: the resamples hold
+/// `effective` draws from the sample's distribution instead of as many as
+/// the sample has. With the inter-token gaps of many answers, whose gaps
+/// share their answer's conditions, `effective` = the number of answers
+/// gives the wider interval that resampling whole answers would at worst.
+pub fn quantile_ci_effective(sorted: &[f64], q: f64, confidence: f64, effective: usize) -> (f64, f64) {
     let n = sorted.len();
-    if n == 0 {
+    if n == 0 || effective == 0 {
         return (f64::NAN, f64::NAN);
     }
-    let m = rank(n, q) as u64;
+    let draws = effective as u64;
+    let m = rank(effective, q) as u64;
     let tail = (1.0 - confidence) / 2.0;
     // P(the resampled quantile ≤ sorted[i]): at least m of n draws fall at or
     // below it, each with probability (values ≤ sorted[i]) / n.
@@ -40,7 +50,7 @@ pub fn quantile_ci(sorted: &[f64], q: f64, confidence: f64) -> (f64, f64) {
         if count == n {
             return 1.0;
         }
-        let b = Binomial::new(count as f64 / n as f64, n as u64).expect("a probability and a count");
+        let b = Binomial::new(count as f64 / n as f64, draws).expect("a probability and a count");
         b.sf(m - 1)
     };
     // The smallest index whose probability reaches `p` (it rises with the index).
@@ -55,20 +65,30 @@ pub fn quantile_ci(sorted: &[f64], q: f64, confidence: f64) -> (f64, f64) {
     (sorted[first_reaching(tail)], sorted[first_reaching(1.0 - tail)])
 }
 
-/// One-sided p-value that the rate `a_hits / a_n` is above `b_hits / b_n`
-/// (pooled two-proportion z test): small when b really dropped. 1 when
-/// either sample is empty or neither can vary.
-pub fn drop_p(a_hits: u64, a_n: u64, b_hits: u64, b_n: u64) -> f64 {
-    if a_n == 0 || b_n == 0 {
+/// One-sided p-value that a rate measured as `a` (standard error `a_se`) is
+/// above one measured as `b` (`b_se`): small when b really dropped. A Wald
+/// test on the difference of independent estimates, so each side brings the
+/// standard error its sampling calls for (cluster-robust where the same
+/// cases were sent again and again). 1 when either error is unknown;
+/// with both zero, 0 or 1 as the point estimates say.
+pub fn drop_p(a: f64, a_se: f64, b: f64, b_se: f64) -> f64 {
+    if !(a_se.is_finite() && b_se.is_finite()) {
         return 1.0;
     }
-    let (pa, pb) = (a_hits as f64 / a_n as f64, b_hits as f64 / b_n as f64);
-    let pooled = (a_hits + b_hits) as f64 / (a_n + b_n) as f64;
-    let se = (pooled * (1.0 - pooled) * (1.0 / a_n as f64 + 1.0 / b_n as f64)).sqrt();
+    let se = (a_se * a_se + b_se * b_se).sqrt();
     if se == 0.0 {
-        return if pa > pb { 0.0 } else { 1.0 };
+        return if a > b { 0.0 } else { 1.0 };
     }
-    1.0 - Normal::standard().cdf((pa - pb) / se)
+    1.0 - Normal::standard().cdf((a - b) / se)
+}
+
+/// The binomial standard error of `hits` out of `n` independent trials (NaN for none).
+pub fn binomial_se(hits: u64, n: u64) -> f64 {
+    if n == 0 {
+        return f64::NAN;
+    }
+    let p = hits as f64 / n as f64;
+    (p * (1.0 - p) / n as f64).sqrt()
 }
 
 #[cfg(test)]
@@ -115,6 +135,18 @@ mod tests {
     }
 
     #[test]
+    fn fewer_effective_draws_widen_the_interval() {
+        let xs: Vec<f64> = (1..=1500).map(f64::from).collect();
+        let (lo, hi) = quantile_ci(&xs, 0.5, 0.95);
+        let (elo, ehi) = quantile_ci_effective(&xs, 0.5, 0.95, 100);
+        assert!(elo < lo && ehi > hi, "{elo}..{ehi} within {lo}..{hi}");
+        // As many effective draws as values: the plain interval.
+        assert_eq!(quantile_ci_effective(&xs, 0.5, 0.95, 1500), (lo, hi));
+        // The median of 100 draws: about ±1.96·√(0.25/100) = ±9.8% of the range.
+        assert!((ehi - elo) / 1500.0 > 0.15 && (ehi - elo) / 1500.0 < 0.25, "{elo}..{ehi}");
+    }
+
+    #[test]
     fn interval_of_one_value_and_of_ties() {
         assert_eq!(quantile_ci(&[7.0], 0.95, 0.95), (7.0, 7.0));
         assert_eq!(quantile_ci(&[5.0; 50], 0.5, 0.95), (5.0, 5.0));
@@ -123,15 +155,16 @@ mod tests {
 
     #[test]
     fn drop_test() {
-        // 90% of 1,000 against 80% of 1,000: z ≈ 6.2.
-        assert!(drop_p(900, 1000, 800, 1000) < 1e-6);
-        // The other way round is no drop.
-        assert!(drop_p(800, 1000, 900, 1000) > 0.99);
-        // Equal rates: p = 0.5.
-        assert!((drop_p(90, 100, 90, 100) - 0.5).abs() < 1e-9);
-        // 45/50 against 30/50: z = 0.3 / √(0.75 · 0.25 · 0.04) = 2√3, p = erfc(√6) / 2 = 0.000266003
-        // (what statsmodels' proportions_ztest(alternative="larger") computes).
-        assert!((drop_p(45, 50, 30, 50) - 0.000_266_003).abs() < 1e-8, "{}", drop_p(45, 50, 30, 50));
-        assert_eq!(drop_p(0, 0, 1, 2), 1.0);
+        let (se_a, se_b) = (binomial_se(45, 50), binomial_se(30, 50));
+        // 0.9 against 0.6 of 50 each: z = 0.3 / √(0.09/50 + 0.24/50) = 3.6927, p = erfc(z/√2)/2 = 0.000110923.
+        assert!((drop_p(0.9, se_a, 0.6, se_b) - 0.000_110_923).abs() < 1e-8, "{}", drop_p(0.9, se_a, 0.6, se_b));
+        // The other way round is no drop; equal rates give p = 0.5.
+        assert!(drop_p(0.6, se_b, 0.9, se_a) > 0.999);
+        assert!((drop_p(0.9, se_a, 0.9, se_a) - 0.5).abs() < 1e-12);
+        // A larger standard error (clustered samples) makes the same difference less significant.
+        assert!(drop_p(0.9, se_a, 0.6, 3.0 * se_b) > drop_p(0.9, se_a, 0.6, se_b));
+        assert_eq!(drop_p(0.9, f64::NAN, 0.6, se_b), 1.0);
+        assert_eq!(drop_p(1.0, 0.0, 0.5, 0.0), 0.0);
+        assert!(binomial_se(0, 0).is_nan());
     }
 }

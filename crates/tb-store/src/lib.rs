@@ -556,7 +556,10 @@ impl Store {
 
     /// Digests of the cells of `vendor` already stored for `run_id`: what a resume skips.
     pub async fn finished_digests(&self, run_id: &str, vendor: &str) -> Result<HashSet<u128>> {
-        let mut rows = sqlx::query("SELECT suite, case_id, repeat FROM cells WHERE run_id = ? AND vendor = ?")
+        // A load stage's requests are not the suites' cells: a resume counts and skips these alone.
+        let mut rows = sqlx::query(
+            "SELECT suite, case_id, repeat FROM cells WHERE run_id = ? AND vendor = ? AND substr(suite, 1, 5) <> 'load:'",
+        )
             .bind(run_id)
             .bind(vendor)
             .fetch(&self.pool);

@@ -153,6 +153,9 @@ struct Success {
     answer: Answer,
     timing: Option<Timing>,
     raw: Vec<u8>,
+    /// When the answer was complete: the end of the body, or `[DONE]` (what
+    /// follows it is read to keep the connection, but is not the vendor's time).
+    ended: Instant,
 }
 
 impl VendorClient {
@@ -211,6 +214,7 @@ impl VendorClient {
                 }),
             };
             let elapsed = || started.elapsed().as_secs_f64() * 1000.0;
+            let elapsed_to = |end: Instant| end.duration_since(started).as_secs_f64() * 1000.0;
             // What a failed call records: its attempts, its time and what arrived.
             let failed = |request: String, raw: Vec<u8>| CallStats {
                 attempts,
@@ -225,7 +229,7 @@ impl VendorClient {
                     let ttft_ms = s.timing.as_ref().and_then(Timing::ttft_ms);
                     let stats = CallStats {
                         attempts,
-                        latency_ms: elapsed(),
+                        latency_ms: elapsed_to(s.ended),
                         ttft_ms,
                         timing: s.timing,
                         request,
@@ -395,7 +399,7 @@ fn vendor_error_message(v: &Value) -> Option<String> {
 async fn read_json(resp: reqwest::Response) -> Result<Success, AttemptError> {
     let body = read_capped(resp).await?;
     match parse_json(&body) {
-        Ok(answer) => Ok(Success { answer, timing: None, raw: body }),
+        Ok(answer) => Ok(Success { answer, timing: None, raw: body, ended: Instant::now() }),
         Err(f) => Err(f.with_raw(body)),
     }
 }
@@ -496,14 +500,15 @@ async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, 
     let parsed = parse_sse(Box::pin(bytes), Some(sent)).await;
     let raw = std::mem::take(&mut *raw.lock().expect("evidence buffer"));
     match parsed {
-        Ok((answer, timing)) => Ok(Success { answer, timing, raw }),
+        Ok((answer, timing, ended)) => Ok(Success { answer, timing, raw, ended }),
         Err(f) => Err(f.with_raw(raw)),
     }
 }
 
-/// The answer in an SSE stream of chat completion chunks, and when each
-/// content chunk arrived (milliseconds after `sent`) when `sent` is given.
-async fn parse_sse<S, E>(bytes: S, sent: Option<Instant>) -> Result<(Answer, Option<Timing>), ParseFailure>
+/// The answer in an SSE stream of chat completion chunks, when each content
+/// chunk arrived (milliseconds after `sent`) when `sent` is given, and when
+/// the answer was complete.
+async fn parse_sse<S, E>(bytes: S, sent: Option<Instant>) -> Result<(Answer, Option<Timing>, Instant), ParseFailure>
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
     E: std::error::Error,
@@ -590,6 +595,7 @@ where
             usage = Some(u);
         }
     }
+    let ended = Instant::now();
     if done {
         // Read the body to its end (the chunked encoding's last chunk follows
         // [DONE] at once), so the connection goes back to the pool. Dropped
@@ -615,7 +621,7 @@ where
         };
         Timing { chunks_ms, output_tokens, token_source: Some(token_source), load: None }
     });
-    Ok((Answer { text, tool_calls: tool_calls.finish(), finish_reason, usage }, timing))
+    Ok((Answer { text, tool_calls: tool_calls.finish(), finish_reason, usage }, timing, ended))
 }
 
 const TOO_LARGE: &str = "response body exceeds the size cap";
@@ -647,7 +653,7 @@ impl std::error::Error for StreamError {}
 pub async fn replay(body: &[u8], stream: bool) -> Result<Answer, Failure> {
     let parsed = if stream {
         let once = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(body))]);
-        parse_sse(once, None).await.map(|(a, _)| a)
+        parse_sse(once, None).await.map(|(a, ..)| a)
     } else {
         parse_json(body)
     };
