@@ -107,10 +107,26 @@ pub fn cell_digest(vendor: &str, suite: &str, case_id: &str, repeat: u32) -> u12
 /// chain and bundles with every other cell, and never collide with them.
 pub const LOAD_SUITE_PREFIX: &str = "load:";
 
-/// The stage of a load-stage cell's suite name, `None` for a suite's own cells.
-pub fn load_stage_of(suite: &str) -> Option<&str> {
-    suite.strip_prefix(LOAD_SUITE_PREFIX)
+/// The suite name of a stage's attempt: `load:<stage>` for the first, and
+/// `load:<stage>#<n>` for the n-th, when a resumed run sends a stage again
+/// that an interruption cut short.
+pub fn load_suite(stage: &str, attempt: u32) -> String {
+    if attempt <= 1 { format!("{LOAD_SUITE_PREFIX}{stage}") } else { format!("{LOAD_SUITE_PREFIX}{stage}#{attempt}") }
 }
+
+/// The stage and attempt of a load-stage cell's suite name, `None` for a suite's own cells.
+pub fn load_stage_of(suite: &str) -> Option<(&str, u32)> {
+    let rest = suite.strip_prefix(LOAD_SUITE_PREFIX)?;
+    Some(match rest.rsplit_once('#') {
+        Some((stage, n)) => (stage, n.parse().unwrap_or(1)),
+        None => (rest, 1),
+    })
+}
+
+/// The audit entry that closes a load stage for a vendor: its payload names
+/// the vendor, the stage, the attempt and the requests sent. A stage without
+/// one was cut short and its vendor is incomplete.
+pub const LOAD_STAGE_FINISHED: &str = "load_stage_finished";
 
 /// A suite as recorded with a run: its id, the SHA-256 of its file and its size.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -325,6 +341,14 @@ mod tests {
         let b = cell_digest("a", "bc", "d", 0);
         assert_ne!(a, b);
         assert_ne!(cell_digest("a", "b", "c", 0), cell_digest("a", "b", "c", 1));
+    }
+
+    #[test]
+    fn load_suite_names_round_trip() {
+        assert_eq!(load_suite("peak", 1), "load:peak");
+        assert_eq!(load_stage_of(&load_suite("peak", 1)), Some(("peak", 1)));
+        assert_eq!(load_stage_of(&load_suite("peak", 3)), Some(("peak", 3)));
+        assert_eq!(load_stage_of("policy"), None);
     }
 
     #[test]

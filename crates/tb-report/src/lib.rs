@@ -149,7 +149,7 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell<'_> {
     let parse = |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
     let (tool_calls, verdicts) = (parse(&cell.tool_calls), parse(&cell.verdicts));
     let suite = match tb_core::load_stage_of(&cell.suite) {
-        Some(stage) => spec.stages.iter().find(|s| s.id == stage).map_or("", |s| s.suite.as_str()),
+        Some((stage, _)) => spec.stages.iter().find(|s| s.id == stage).map_or("", |s| s.suite.as_str()),
         None => cell.suite.as_str(),
     };
     let grades = spec
@@ -215,6 +215,9 @@ pub async fn build_visiting(
     let blind = blind_codes(&run)?;
     let committee = committee::CommitteeInputs::from_audit(&store.audit_of_kinds(run_id, &committee::KINDS).await?);
     let mut aggregate = Aggregate::new(&spec, blind.as_ref());
+    if !spec.stages.is_empty() {
+        aggregate.stages_finished(&store.audit_of_kinds(run_id, &[tb_core::LOAD_STAGE_FINISHED]).await?);
+    }
     let mut cells = store.cells(run_id);
     while let Some(cell) = cells.try_next().await? {
         let graded = aggregate.add(cell);
@@ -276,14 +279,25 @@ impl<'a> Aggregate<'a> {
         }
     }
 
+    /// Which load stages ran to their end, from the run's `load_stage_finished` audit entries.
+    pub fn stages_finished(&mut self, entries: &[tb_store::AuditEntry]) {
+        for e in entries {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&e.payload) else { continue };
+            if let (Some(vendor), Some(stage)) = (v["vendor"].as_str(), v["stage"].as_str()) {
+                let attempt = v["attempt"].as_u64().unwrap_or(1) as u32;
+                self.load.finished.insert((vendor.to_string(), stage.to_string()), attempt);
+            }
+        }
+    }
+
     /// Grades one stored cell and counts it; returns the graded cell (named
     /// by its blind code in a blind run) for per-cell outputs.
     pub fn add(&mut self, cell: CellRecord) -> GradedCell<'a> {
         let spec = self.spec;
-        if let Some(stage) = tb_core::load_stage_of(&cell.suite) {
+        if let Some((stage, attempt)) = tb_core::load_stage_of(&cell.suite) {
             let stage = stage.to_string();
             let mut graded = grade_cell(spec, cell);
-            self.load.add(spec, &stage, &graded);
+            self.load.add(spec, (&stage, attempt), &graded);
             blind_cell(self.blind, &mut graded);
             return graded;
         }
@@ -530,7 +544,9 @@ impl<'a> Aggregate<'a> {
             }
             // Every stage must have measured the vendor too.
             let complete = vt.cells == expected_per_vendor
-                && stages.iter().all(|s| s.vendors.iter().any(|sv| sv.name == v.name && sv.requests > 0));
+                && stages
+                    .iter()
+                    .all(|s| s.vendors.iter().any(|sv| sv.name == v.name && sv.finished && sv.requests > 0));
             let invalid_reason = if evaluation_pending {
                 // Gates on a subjective criterion are not judged before its panel is complete.
                 Some("evaluation_pending")

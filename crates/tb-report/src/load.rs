@@ -38,19 +38,22 @@ pub(crate) struct StageTally {
     last_due_ms: f64,
 }
 
-/// Stage tallies by (stage, vendor).
+/// Stage tallies by (stage, attempt, vendor), and which attempt of each
+/// (vendor, stage) ran to its end (from the audit log's
+/// `load_stage_finished` entries).
 #[derive(Default)]
 pub(crate) struct LoadTallies {
-    by_stage: HashMap<(String, String), StageTally>,
+    by_stage: HashMap<(String, u32, String), StageTally>,
+    pub finished: HashMap<(String, String), u32>,
 }
 
 impl LoadTallies {
-    /// Counts one graded cell of stage `stage`.
-    pub fn add(&mut self, spec: &Spec, stage: &str, graded: &GradedCell<'_>) {
+    /// Counts one graded cell of attempt `attempt` of stage `stage`.
+    pub fn add(&mut self, spec: &Spec, (stage, attempt): (&str, u32), graded: &GradedCell<'_>) {
         let cell = &graded.cell;
         let timing: CellTiming = cell.timing.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
         let sample = timing.load.clone().unwrap_or_default();
-        let key = (stage.to_string(), cell.vendor.clone());
+        let key = (stage.to_string(), attempt, cell.vendor.clone());
         let t = match self.by_stage.get_mut(&key) {
             Some(t) => t,
             None => self.by_stage.entry(key).or_default(),
@@ -110,6 +113,7 @@ impl LoadTallies {
 
     /// Joins tallies counted on another thread.
     pub fn merge(&mut self, other: LoadTallies) {
+        self.finished.extend(other.finished);
         for (key, theirs) in other.by_stage {
             let ours = self.by_stage.entry(key).or_default();
             ours.first_due_ms = match (ours.measured, theirs.measured) {
@@ -155,9 +159,21 @@ impl LoadTallies {
                     .vendors
                     .iter()
                     .map(|v| {
-                        let t = self.by_stage.remove(&(stage.id.clone(), v.name.clone())).unwrap_or_default();
+                        // The attempt that ran to its end; else the latest, reported as unfinished.
+                        let done = self.finished.get(&(v.name.clone(), stage.id.clone())).copied();
+                        let attempt = done.unwrap_or_else(|| {
+                            self.by_stage
+                                .keys()
+                                .filter(|(s, _, name)| *s == stage.id && *name == v.name)
+                                .map(|k| k.1)
+                                .max()
+                                .unwrap_or(1)
+                        });
+                        let t = self.by_stage.remove(&(stage.id.clone(), attempt, v.name.clone())).unwrap_or_default();
                         let base = criterion.as_deref().and_then(|c| baseline(&v.name, c));
-                        stage_vendor(&v.name, stage, t, base, significance)
+                        let mut sv = stage_vendor(&v.name, stage, t, base, significance);
+                        (sv.attempt, sv.finished) = (attempt, done.is_some());
+                        sv
                     })
                     .collect();
                 StageReport {
@@ -249,6 +265,8 @@ fn stage_vendor(
     sorted_latency.sort_by(f64::total_cmp);
     StageVendor {
         name: name.to_string(),
+        finished: false,
+        attempt: 1,
         requests: t.measured,
         warmup_requests: t.warmup,
         answered: t.answered,

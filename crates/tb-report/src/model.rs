@@ -97,6 +97,12 @@ pub struct StageReport {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageVendor {
     pub name: String,
+    /// The stage ran to its end for this vendor (its duration or its cases);
+    /// false when an interruption cut it short: the vendor is then incomplete.
+    pub finished: bool,
+    /// Which sending of the stage this is: a resumed run sends a stage cut
+    /// short again, whole; the report uses the attempt that finished.
+    pub attempt: u32,
     /// Measured requests (after the warm-up).
     pub requests: u64,
     pub warmup_requests: u64,

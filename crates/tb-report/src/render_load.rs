@@ -34,6 +34,7 @@ pub(crate) struct LoadLabels {
     not_met: &'static str,
     met_not_at_bound: &'static str,
     not_measured: &'static str,
+    unfinished: &'static str,
     chart_latency: &'static str,
     chart_throughput: &'static str,
     chart_goodput: &'static str,
@@ -70,6 +71,7 @@ const EN: LoadLabels = LoadLabels {
     not_met: "NOT met",
     met_not_at_bound: "met, but not at the interval's unfavourable bound",
     not_measured: "not measured",
+    unfinished: "stage cut short",
     chart_latency: "Latency distribution under load (cumulative)",
     chart_throughput: "Throughput against concurrency",
     chart_goodput: "Goodput against offered load",
@@ -106,6 +108,7 @@ const ZH: LoadLabels = LoadLabels {
     not_met: "不满足",
     met_not_at_bound: "满足，但区间不利端不满足",
     not_measured: "未测得",
+    unfinished: "阶段未完成",
     chart_latency: "负载下的时延分布（累积）",
     chart_throughput: "吞吐与并发",
     chart_goodput: "有效吞吐与施加负载",
@@ -174,7 +177,7 @@ fn quantile_text(q: &Quantiles, which: &[&str]) -> String {
         .join(" / ")
 }
 
-fn row(v: &StageVendor) -> StageRow {
+fn row(v: &StageVendor, t: &LoadLabels) -> StageRow {
     let failures = if v.causes.is_empty() {
         "0".to_string()
     } else {
@@ -182,7 +185,7 @@ fn row(v: &StageVendor) -> StageRow {
     };
     let p95 = v.latency_ms.p95.map_or(String::new(), |e| format!(" [{:.1}–{:.1}]", e.ci_low, e.ci_high));
     StageRow {
-        vendor: v.name.clone(),
+        vendor: if v.finished { v.name.clone() } else { format!("{} ({})", v.name, t.unfinished) },
         offered: format!("{:.1}", v.offered_rps),
         throughput: format!("{:.1}", v.throughput_rps),
         goodput: format!("{:.1}", v.goodput_rps),
@@ -210,7 +213,7 @@ pub(crate) fn tables(report: &Report, t: &LoadLabels) -> Vec<StageTable> {
             id: s.id.clone(),
             load: load_text(s, t),
             targets: s.targets.iter().map(|(k, v)| format!("{k} ≤ {v}")).collect::<Vec<_>>().join(", "),
-            rows: s.vendors.iter().map(row).collect(),
+            rows: s.vendors.iter().map(|v| row(v, t)).collect(),
         })
         .collect()
 }

@@ -481,7 +481,7 @@ pub async fn run(
     let record = store.run(&run_id).await?;
     let shown = Arc::new(shown_names(spec, &record));
     let order_seed = record.order_seed.clone().unwrap_or_default();
-    let (cell_tx, cell_rx) = mpsc::channel::<Finished>(4096);
+    let (cell_tx, cell_rx) = mpsc::channel::<ToWriter>(4096);
     let log = AuditWriter { chain, merkle, key: opts.key.clone() };
     let writer = tokio::spawn(write_cells(store.clone(), cell_rx, log, progress.clone(), shown.clone()));
 
@@ -624,6 +624,15 @@ struct Finished {
     evidence: [Evidence; 2],
 }
 
+/// What the writer appends, in the order it arrives: a cell, or an audit
+/// entry of its own (the end of a load stage), so that the chain stays one.
+// Cells are nearly every message: boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+enum ToWriter {
+    Cell(Finished),
+    Entry { kind: &'static str, payload: serde_json::Value },
+}
+
 /// The writer's end of the audit log: the chain head, the running Merkle
 /// root and the key that signs checkpoints.
 struct AuditWriter {
@@ -670,7 +679,7 @@ fn run_id_of(chain: &Chain) -> String {
 /// [`CHECKPOINT_EVERY`] entries, go in the same transaction as the cell.
 async fn write_cells(
     store: Store,
-    mut rx: mpsc::Receiver<Finished>,
+    mut rx: mpsc::Receiver<ToWriter>,
     mut log: AuditWriter,
     progress: Arc<dyn Progress>,
     shown: Arc<HashMap<String, String>>,
@@ -689,13 +698,18 @@ async fn write_cells(
         let mut cells = Vec::with_capacity(batch.len());
         let mut evidence = Vec::with_capacity(batch.len() * 2);
         let mut entries = Vec::with_capacity(batch.len() + 1);
-        for Finished { cell, evidence: bodies } in batch.drain(..) {
-            entries.push(log.append_sorted("cell_answered", &CellAnswered::of(&cell)));
+        for message in batch.drain(..) {
+            match message {
+                ToWriter::Cell(Finished { cell, evidence: bodies }) => {
+                    entries.push(log.append_sorted("cell_answered", &CellAnswered::of(&cell)));
+                    evidence.extend(bodies);
+                    cells.push(cell);
+                }
+                ToWriter::Entry { kind, payload } => entries.push(log.append(kind, &payload)),
+            }
             if log.chain.len().is_multiple_of(CHECKPOINT_EVERY) {
                 entries.push(log.checkpoint());
             }
-            evidence.extend(bodies);
-            cells.push(cell);
         }
         stored += store.insert_cells(&cells, &evidence, &entries).await?;
         for c in cells.iter().filter(|c| tb_core::load_stage_of(&c.suite).is_none()) {
@@ -710,7 +724,7 @@ struct StageContext<'a> {
     run_id: &'a str,
     order_seed: &'a str,
     checked: &'a [Checked],
-    cells: &'a mpsc::Sender<Finished>,
+    cells: &'a mpsc::Sender<ToWriter>,
     /// How progress names each vendor (its code in a blind run).
     shown: &'a HashMap<String, String>,
 }
@@ -771,26 +785,40 @@ async fn run_stages_on(
     runtimes: StageRuntimes<'_>,
 ) -> Result<u64, RunError> {
     let mut requests = 0;
+    let finished: HashSet<(String, String)> = store
+        .audit_of_kinds(ctx.run_id, &[tb_core::LOAD_STAGE_FINISHED])
+        .await?
+        .iter()
+        .filter_map(|e| {
+            let v: serde_json::Value = serde_json::from_str(&e.payload).ok()?;
+            Some((v["vendor"].as_str()?.to_string(), v["stage"].as_str()?.to_string()))
+        })
+        .collect();
     for stage in &spec.stages {
         let suite =
             ctx.checked.iter().find(|c| c.record.id == stage.suite).ok_or_else(|| {
                 RunError::Internal(format!("stage {}: suite {} was not checked", stage.id, stage.suite))
             })?;
-        let suite_name = format!("{}{}", tb_core::LOAD_SUITE_PREFIX, stage.id);
         for (v, client) in spec.vendors.iter().zip(clients) {
             if *cancel.borrow() {
                 return Ok(requests);
             }
             let shown = ctx.shown.get(&v.name).unwrap_or(&v.name);
-            if store.count_suite_cells(ctx.run_id, &v.name, &suite_name).await? > 0 {
+            if finished.contains(&(v.name.clone(), stage.id.clone())) {
                 progress.stage_finished(shown, &stage.id, 0, true);
                 continue;
+            }
+            // A stage an interruption cut short is sent again, whole, as its next attempt.
+            let mut attempt = 1;
+            while store.count_suite_cells(ctx.run_id, &v.name, &tb_core::load_suite(&stage.id, attempt)).await? > 0 {
+                attempt += 1;
             }
             progress.stage_started(shown, stage);
             let job = load::StageJob {
                 run_id: ctx.run_id.to_string(),
                 vendor: v.name.clone(),
                 stage: stage.clone(),
+                suite_name: tb_core::load_suite(&stage.id, attempt),
                 suite: (suite.path.clone(), suite.format, suite.lines.clone()),
                 order_seed: ctx.order_seed.to_string(),
                 generation: Generation { temperature: spec.run.temperature, max_tokens: spec.run.max_tokens },
@@ -804,6 +832,13 @@ async fn run_stages_on(
                 runtimes.clock.spawn(job.run()).await.map_err(|e| RunError::Internal(format!("stage task: {e}")))??;
             progress.stage_finished(shown, &stage.id, sent.requests, false);
             requests += sent.requests;
+            if sent.ran_to_end {
+                let payload = serde_json::json!({
+                    "vendor": v.name, "stage": stage.id, "attempt": attempt, "requests": sent.requests,
+                });
+                // After the stage's cells in the channel, so after them in the chain.
+                let _ = ctx.cells.send(ToWriter::Entry { kind: tb_core::LOAD_STAGE_FINISHED, payload }).await;
+            }
         }
     }
     Ok(requests)
@@ -863,7 +898,7 @@ struct VendorJob {
     generation: Generation,
     done: HashSet<u128>,
     client: Arc<VendorClient>,
-    cells: mpsc::Sender<Finished>,
+    cells: mpsc::Sender<ToWriter>,
     cancel: watch::Receiver<bool>,
     progress: Arc<dyn Progress>,
     acting: Arc<Acting>,
@@ -958,7 +993,7 @@ impl VendorJob {
                         let verdicts = acting.verdicts(&key.suite, &case, &outcome).await;
                         let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts);
                         // The writer outlives every request task unless the run is failing.
-                        let _ = cells.send(record).await;
+                        let _ = cells.send(ToWriter::Cell(record)).await;
                         // Held to here, so tasks waiting on grading or the writer stay bounded.
                         drop(permit);
                     });

@@ -27,7 +27,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::{CASE_BATCH, Finished, LineIndex, RunError, Spend, cancelled, cell_record, finish_in_flight, reap};
+use crate::{CASE_BATCH, LineIndex, RunError, Spend, ToWriter, cancelled, cell_record, finish_in_flight, reap};
 
 /// How long before the first arrival the stage's clock starts: time for the
 /// case reader to fill its first batch.
@@ -43,13 +43,15 @@ pub(crate) struct StageJob {
     pub run_id: String,
     pub vendor: String,
     pub stage: LoadStage,
+    /// Where its requests are stored: `tb_core::load_suite(stage, attempt)`.
+    pub suite_name: String,
     /// The file of the stage's suite, its format and where each case is in it.
     pub suite: (std::path::PathBuf, tb_suite::SuiteFormat, LineIndex),
     /// The run's order seed: it fixes the arrival times and the case sequence.
     pub order_seed: String,
     pub generation: Generation,
     pub client: Arc<VendorClient>,
-    pub cells: mpsc::Sender<Finished>,
+    pub cells: mpsc::Sender<ToWriter>,
     pub cancel: watch::Receiver<bool>,
     pub spend: Option<Arc<Spend>>,
     /// Where the requests run; the stage's own loop (its clock) runs apart
@@ -58,9 +60,11 @@ pub(crate) struct StageJob {
     pub requests: tokio::runtime::Handle,
 }
 
-/// What a stage sent.
+/// What a stage sent, and whether it ran to its end (its duration or its
+/// cases) rather than being cut short (cancelled, a budget, a failing store).
 pub(crate) struct StageSent {
     pub requests: u64,
+    pub ran_to_end: bool,
 }
 
 /// A 64-bit seed from the run's order seed and the stage id.
@@ -84,11 +88,11 @@ pub fn poisson_arrivals(seed: u64, rate: f64) -> impl Iterator<Item = f64> {
 
 impl StageJob {
     pub async fn run(mut self) -> Result<StageSent, RunError> {
-        let suite_name = format!("{}{}", tb_core::LOAD_SUITE_PREFIX, self.stage.id);
+        let suite_name = self.suite_name.clone();
         let (path, format, lines) = self.suite.clone();
         let n = lines.len();
         if n == 0 {
-            return Ok(StageSent { requests: 0 });
+            return Ok(StageSent { requests: 0, ran_to_end: true });
         }
         // The case sequence: the suite in a seeded order, again and again.
         let order = tb_audit::case_order(&self.order_seed, "", &suite_name, n);
@@ -146,11 +150,13 @@ impl StageJob {
         let mut measured = 0u64;
         // Requests by case: the repeat number of each send of a case.
         let mut sends: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        let mut ran_to_end = false;
         loop {
             let (due, permit) = match (&mut arrivals, &permits) {
                 (Some(times), _) => {
                     let at = times.next().expect("the arrival process never ends");
                     if end.is_some_and(|e| at >= e) {
+                        ran_to_end = true;
                         break;
                     }
                     let due = start + Duration::from_secs_f64(at);
@@ -170,6 +176,7 @@ impl StageJob {
                     }
                     let now = Instant::now();
                     if end.is_some_and(|e| now.duration_since(start).as_secs_f64() >= e) {
+                        ran_to_end = true;
                         break;
                     }
                     (now, Some(permit))
@@ -179,6 +186,7 @@ impl StageJob {
             let at_s = due.saturating_duration_since(start).as_secs_f64();
             let is_warmup = at_s < warmup;
             if !is_warmup && limit.is_some_and(|l| measured >= l) {
+                ran_to_end = true;
                 break;
             }
             if *self.cancel.borrow() || self.cells.is_closed() || self.spend.as_ref().is_some_and(|s| s.reached()) {
@@ -235,7 +243,7 @@ impl StageJob {
                     finished.cell.latency_ms = round(latency_ms);
                     finished.cell.ttft_ms = timing.ttft_ms();
                     finished.cell.timing = Some(serde_json::to_string(&timing).expect("timing always serializes"));
-                    let _ = cells.send(finished).await;
+                    let _ = cells.send(ToWriter::Cell(finished)).await;
                     if let Some(permit) = permit {
                         if refused {
                             tokio::time::sleep(RATE_LIMITED_PAUSE).await;
@@ -252,7 +260,9 @@ impl StageJob {
         drop(case_rx);
         finish_in_flight(&mut in_flight, &mut self.cancel).await?;
         let _ = reader.await;
-        Ok(StageSent { requests: sent })
+        // Cancelled while the last requests were in flight: not a whole stage.
+        let ran_to_end = ran_to_end && !*self.cancel.borrow() && !self.cells.is_closed();
+        Ok(StageSent { requests: sent, ran_to_end })
     }
 }
 

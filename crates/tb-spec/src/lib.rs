@@ -943,6 +943,9 @@ impl Validator<'_> {
         let mut out = Vec::new();
         for s in raw {
             self.unique(&mut seen, "stage id", &s.id);
+            if s.id.get_ref().contains('#') {
+                self.error(s.id.span(), "stage ids may not contain '#' (it numbers a stage's attempts)");
+            }
             let arrival = match (&s.concurrency, &s.rate) {
                 (Some(c), None) => {
                     if *c.get_ref() == 0 {

@@ -173,7 +173,11 @@ async fn goodput_rate_limits_and_accuracy_under_load() {
     let degraded = stage(&report, "closed", "Degraded");
     assert_eq!(degraded["accuracy_dropped"], true, "{degraded}");
     assert!(f(degraded, "accuracy_drop_p") < 0.05);
-    assert_eq!(stage(&report, "closed", "Good")["accuracy_dropped"], false);
+    // A vendor whose accuracy does not change is flagged at most as often as
+    // the level says (5%): a test may not count on it never happening, but a
+    // tiny p-value would mean the test itself is wrong.
+    let good_p = f(stage(&report, "closed", "Good"), "accuracy_drop_p");
+    assert!(good_p > 0.001, "no drop, yet p = {good_p}");
 
     let criterion = |vendor: &str, id: &str| {
         let v = report["vendors"].as_array().unwrap().iter().find(|v| v["name"] == vendor).unwrap();
@@ -206,4 +210,53 @@ async fn goodput_rate_limits_and_accuracy_under_load() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = tb(dir.path(), &["verify", "b.tar.gz"]).await;
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}
+
+/// Ctrl-C in the middle of a stage: its requests so far stay stored, the
+/// stage is not closed, and the resumed run sends it again, whole, as its
+/// second attempt, which the report then uses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_cut_short_is_sent_again_on_resume() {
+    let (dir, index) = numeric_suite_dir(20);
+    let (m, url) = mock(profile("paced"), 1, index).await;
+    let stages = "[[stage]]\nid = \"s1\"\nsuite = \"s\"\nconcurrency = 8\nduration_secs = 3\n";
+    let spec = load_spec(stages, &[], &vendor_toml("V", &url, "m", 100.0, "concurrency = 8"));
+    std::fs::write(dir.path().join("tender.toml"), spec).unwrap();
+    let child = bin()
+        .current_dir(dir.path())
+        .args(["run", "tender.toml", "--db", "t.db", "--out", "out"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The 20 suite cells, then a second of the stage.
+    wait_for_requests(&m, 20 + 40).await;
+    assert!(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    let run_id = err.lines().find_map(|l| l.strip_prefix("run ")).unwrap().split(' ').next().unwrap().to_string();
+
+    let store = tb_store::Store::open(&dir.path().join("t.db")).await.unwrap();
+    let cut_short = store.count_suite_cells(&run_id, "V", "load:s1").await.unwrap();
+    assert!(cut_short > 0, "the first attempt's requests are stored");
+    store.close().await;
+
+    let o = tb(dir.path(), &["run", "tender.toml", "--db", "t.db", "--out", "out", "--resume", &run_id]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = read_json(&run_dir(&dir.path().join("out")).join("report.json"));
+    let v = stage(&report, "s1", "V");
+    assert_eq!(v["finished"], true, "{v}");
+    assert_eq!(v["attempt"], 2, "{v}");
+    // 8 in flight for 3 s of 200 ms answers: about 120, none of the first attempt's.
+    let n = v["requests"].as_u64().unwrap();
+    assert!((90..=130).contains(&n), "{n}");
+    assert_eq!(report["vendors"][0]["complete"], true);
+    let store = tb_store::Store::open(&dir.path().join("t.db")).await.unwrap();
+    assert_eq!(
+        store.count_suite_cells(&run_id, "V", "load:s1").await.unwrap(),
+        cut_short,
+        "nothing edits a stored cell"
+    );
+    assert_eq!(store.count_suite_cells(&run_id, "V", "load:s1#2").await.unwrap(), n);
 }
