@@ -848,7 +848,7 @@ async fn run_stages_on(
 /// quoted output price) exceeds the per-vendor budget.
 fn check_budget(spec: &Spec, cases: u64) -> Result<(), RunError> {
     let Some(budget) = spec.run.budget_per_vendor else { return Ok(()) };
-    let calls = cases * spec.run.repeats as u64;
+    let calls = cases * spec.run.repeats as u64 + spec.stages.iter().map(stage_calls_bound).sum::<u64>();
     for v in &spec.vendors {
         let price = v.price_per_mtok_output.ok_or_else(|| RunError::BudgetWithoutPrice(v.name.clone()))?;
         let worst_case = calls as f64 * spec.run.max_tokens as f64 * price / 1e6;
@@ -863,6 +863,28 @@ fn check_budget(spec: &Spec, cases: u64) -> Result<(), RunError> {
         }
     }
     Ok(())
+}
+
+/// The most requests a stage can send that are known before it runs: an
+/// open loop's arrivals (its rate over the warm-up and the duration, with
+/// room for the Poisson count's spread, or its cases after the warm-up's
+/// arrivals). A closed loop sends as fast as the vendor answers: only the
+/// budget's stop at run time bounds it, unless it has `cases` and no warm-up.
+fn stage_calls_bound(stage: &tb_spec::LoadStage) -> u64 {
+    let poisson = |seconds: f64, rate: f64| {
+        let mean = rate * seconds;
+        (mean + 4.0 * mean.sqrt() + 10.0).ceil() as u64
+    };
+    match stage.arrival {
+        tb_spec::Arrival::Rate(rate) => {
+            let warmup = poisson(stage.warmup_secs, rate);
+            let by_time = stage.duration_secs.map(|d| poisson(stage.warmup_secs + d, rate));
+            let by_cases = stage.cases.map(|n| n + warmup);
+            by_time.into_iter().chain(by_cases).min().unwrap_or(warmup)
+        }
+        tb_spec::Arrival::Concurrency(_) if stage.warmup_secs == 0.0 => stage.cases.unwrap_or(0),
+        tb_spec::Arrival::Concurrency(_) => 0,
+    }
 }
 
 /// What a vendor's calls have cost so far, against its budget.
@@ -1093,4 +1115,30 @@ fn cell_record(
         timing: stats.timing.as_ref().map(|t| serde_json::to_string(t).expect("timing always serializes")),
     };
     Finished { cell, evidence: bodies }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    fn stage(
+        arrival: tb_spec::Arrival,
+        duration_secs: Option<f64>,
+        cases: Option<u64>,
+        warmup_secs: f64,
+    ) -> tb_spec::LoadStage {
+        tb_spec::LoadStage { id: "s".into(), suite: "q".into(), arrival, duration_secs, cases, warmup_secs }
+    }
+
+    #[test]
+    fn an_open_loop_is_bounded_by_its_arrivals() {
+        use tb_spec::Arrival::{Concurrency, Rate};
+        // 100/s for 10 s + 2 s: 1,200 expected, 4 sd (≈ 139) and 10 more.
+        assert_eq!(stage_calls_bound(&stage(Rate(100.0), Some(10.0), None, 2.0)), 1349);
+        // The cases after the warm-up's arrivals, when that is fewer.
+        assert_eq!(stage_calls_bound(&stage(Rate(100.0), Some(10.0), Some(300), 2.0)), 300 + 267);
+        assert_eq!(stage_calls_bound(&stage(Concurrency(8), None, Some(500), 0.0)), 500);
+        // A closed loop ending by time is bounded only while it runs.
+        assert_eq!(stage_calls_bound(&stage(Concurrency(8), Some(10.0), None, 0.0)), 0);
+    }
 }
