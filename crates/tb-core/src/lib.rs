@@ -228,6 +228,16 @@ pub enum TokenSource {
     StreamChunks,
 }
 
+impl TokenSource {
+    /// The name reports use (as serialized).
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenSource::Usage => "usage",
+            TokenSource::StreamChunks => "stream_chunks",
+        }
+    }
+}
+
 /// When each piece of a streamed answer arrived, measured by the client.
 ///
 /// Offsets are milliseconds from sending the final attempt, so they hold

@@ -275,7 +275,7 @@ impl<'a> Aggregate<'a> {
                 .filter_map(|c| tb_spec::per_case_metric(&c.metric).map(|m| (c.id.clone(), m)))
                 .collect(),
             vendors: HashMap::new(),
-            load: load::LoadTallies::default(),
+            load: load::LoadTallies::new(spec),
         }
     }
 
@@ -297,7 +297,7 @@ impl<'a> Aggregate<'a> {
         if let Some((stage, attempt)) = tb_core::load_stage_of(&cell.suite) {
             let stage = stage.to_string();
             let mut graded = grade_cell(spec, cell);
-            self.load.add(spec, (&stage, attempt), &graded);
+            self.load.add((&stage, attempt), &graded);
             blind_cell(self.blind, &mut graded);
             return graded;
         }

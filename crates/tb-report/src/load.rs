@@ -45,11 +45,32 @@ pub(crate) struct StageTally {
 pub(crate) struct LoadTallies {
     by_stage: HashMap<(String, u32, String), StageTally>,
     pub finished: HashMap<(String, String), u32>,
+    /// Per stage, worked out once: the criterion that grades its answers
+    /// and the per-request latency targets goodput counts against.
+    rules: HashMap<String, StageRules>,
+}
+
+#[derive(Default)]
+struct StageRules {
+    criterion: Option<String>,
+    targets: Vec<(Timing, f64)>,
 }
 
 impl LoadTallies {
+    pub fn new(spec: &Spec) -> LoadTallies {
+        let rules = spec
+            .stages
+            .iter()
+            .map(|s| {
+                let criterion = spec.stage_criterion(s).map(|c| c.id.clone());
+                (s.id.clone(), StageRules { criterion, targets: spec.request_targets(&s.id) })
+            })
+            .collect();
+        LoadTallies { rules, ..LoadTallies::default() }
+    }
+
     /// Counts one graded cell of attempt `attempt` of stage `stage`.
-    pub fn add(&mut self, spec: &Spec, (stage, attempt): (&str, u32), graded: &GradedCell<'_>) {
+    pub fn add(&mut self, (stage, attempt): (&str, u32), graded: &GradedCell<'_>) {
         let cell = &graded.cell;
         let timing: CellTiming = cell.timing.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
         let sample = timing.load.clone().unwrap_or_default();
@@ -86,12 +107,12 @@ impl LoadTallies {
         t.tokens_per_s.extend(timing.tokens_per_second(cell.latency_ms));
         t.output_tokens += timing.output_tokens;
         if let Some(source) = timing.token_source {
-            let name = serde_json::to_value(source).ok().and_then(|v| v.as_str().map(str::to_string));
-            *t.token_sources.entry(name.unwrap_or_default()).or_default() += 1;
+            *t.token_sources.entry(source.name().to_string()).or_default() += 1;
         }
-        let grader = spec.stages.iter().find(|s| s.id == stage).and_then(|s| spec.stage_criterion(s));
+        let rules = self.rules.get(stage);
+        let grader = rules.and_then(|r| r.criterion.as_deref());
         let correct =
-            grader.and_then(|c| graded.grades.iter().find(|(id, _)| *id == c.id)).is_some_and(|(_, g)| g.correct);
+            grader.and_then(|c| graded.grades.iter().find(|(id, _)| *id == c)).is_some_and(|(_, g)| g.correct);
         let case = match t.by_case.get_mut(&cell.case_id) {
             Some(c) => c,
             None => t.by_case.entry(cell.case_id.clone()).or_default(),
@@ -102,7 +123,7 @@ impl LoadTallies {
             return;
         }
         t.correct += 1;
-        let meets = spec.request_targets(stage).into_iter().all(|(timing, max)| match timing {
+        let meets = rules.map_or(&[][..], |r| &r.targets[..]).iter().all(|&(timing, max)| match timing {
             Timing::Ttft => ttft <= max,
             Timing::Itl => max_itl <= max,
             Timing::Tpot => tpot.unwrap_or(0.0) <= max,

@@ -934,32 +934,8 @@ impl VendorJob {
         let mut in_flight = JoinSet::new();
         let suites = std::mem::take(&mut self.suites);
         'suites: for (suite_id, path, format, lines) in suites {
-            // Cases travel in batches: one wake-up of the runtime per batch, not per case.
-            let (case_tx, mut case_rx) = mpsc::channel::<Result<Vec<(u64, Case)>, SuiteError>>(4);
             let order = tb_audit::case_order(&self.order_seed, &self.vendor, &suite_id, lines.len());
-            let reader = tokio::task::spawn_blocking(move || {
-                let file = match CaseFile::open(&path, format) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        let _ = case_tx.blocking_send(Err(e));
-                        return;
-                    }
-                };
-                for chunk in order.chunks(CASE_BATCH) {
-                    let batch: Result<Vec<(u64, Case)>, SuiteError> = chunk
-                        .iter()
-                        .map(|&i| {
-                            let (offset, len) = lines[i as usize];
-                            file.read(offset, len, i as u64).map(|c| (i as u64, c))
-                        })
-                        .collect();
-                    let failed = batch.is_err();
-                    // A closed channel means the run stopped; stop reading.
-                    if case_tx.blocking_send(batch).is_err() || failed {
-                        return;
-                    }
-                }
-            });
+            let (mut case_rx, reader) = spawn_case_reader(path, format, lines, order, false);
             let mut cases = Vec::new().into_iter();
             loop {
                 let (seq, case) = match cases.next() {
@@ -1049,6 +1025,48 @@ async fn finish_in_flight(in_flight: &mut JoinSet<()>, cancel: &mut watch::Recei
         }
     }
 }
+
+/// Cases read from a suite file in `order` on a blocking thread, sent in
+/// batches (one wake-up of the runtime per batch, not per case) with their
+/// position in the file; the order again and again when `cycle`. The reader
+/// stops at the first bad case (sent as the error) or when the receiver is gone.
+fn spawn_case_reader(
+    path: PathBuf,
+    format: tb_suite::SuiteFormat,
+    lines: LineIndex,
+    order: Vec<u32>,
+    cycle: bool,
+) -> (CaseBatches, tokio::task::JoinHandle<()>) {
+    let (case_tx, case_rx) = mpsc::channel(4);
+    let reader = tokio::task::spawn_blocking(move || {
+        let file = match CaseFile::open(&path, format) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = case_tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        let passes = if cycle { usize::MAX } else { 1 };
+        for chunk in std::iter::repeat_n(&order, passes).flat_map(|o| o.chunks(CASE_BATCH)) {
+            let batch: Result<Vec<(u64, Case)>, SuiteError> = chunk
+                .iter()
+                .map(|&i| {
+                    let (offset, len) = lines[i as usize];
+                    file.read(offset, len, i as u64).map(|c| (i as u64, c))
+                })
+                .collect();
+            let failed = batch.is_err();
+            // A closed channel means the run stopped; stop reading.
+            if case_tx.blocking_send(batch).is_err() || failed {
+                return;
+            }
+        }
+    });
+    (case_rx, reader)
+}
+
+/// Batches of (position in the file, case) from [`spawn_case_reader`].
+type CaseBatches = mpsc::Receiver<Result<Vec<(u64, Case)>, SuiteError>>;
 
 /// Resolves once cancellation is asked for; never, if the sender is gone.
 async fn cancelled(rx: &mut watch::Receiver<bool>) {

@@ -9,8 +9,10 @@
 //!   later, as a client would wait).
 //!
 //! Every request is a real case whose answer is stored (as a cell of the
-//! suite `load:<stage>`) and graded with the report. Timings count from when
-//! a request was due ([`tb_core::LoadSample`]). Requests are not retried: a
+//! suite `load:<stage>`) and graded with the report. End-to-end latency
+//! counts from when a request was due ([`tb_core::LoadSample`]), so a client
+//! that falls behind cannot hide a slow vendor; TTFT, ITL and TPOT count
+//! from when it was sent. Requests are not retried: a
 //! 429 or a 5xx is a measured failure, and a retry would add load the stage
 //! did not offer. Every vendor of a run gets the same arrival times and the
 //! same sequence of cases.
@@ -21,13 +23,13 @@ use std::time::Duration;
 use rand::{RngExt, SeedableRng};
 use tb_core::{Case, CellKey, LoadSample, Outcome};
 use tb_spec::{Arrival, LoadStage};
-use tb_suite::{CaseFile, SuiteError};
+
 use tb_vendor::{Generation, VendorClient};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::{CASE_BATCH, LineIndex, RunError, Spend, ToWriter, cancelled, cell_record, finish_in_flight, reap};
+use crate::{LineIndex, RunError, Spend, ToWriter, cancelled, cell_record, finish_in_flight, reap, spawn_case_reader};
 
 /// How long before the first arrival the stage's clock starts: time for the
 /// case reader to fill its first batch.
@@ -94,35 +96,14 @@ impl StageJob {
         if n == 0 {
             return Ok(StageSent { requests: 0, ran_to_end: true });
         }
-        // The case sequence: the suite in a seeded order, again and again.
-        let order = tb_audit::case_order(&self.order_seed, "", &suite_name, n);
-        let (case_tx, mut case_rx) = mpsc::channel::<Result<Vec<Case>, SuiteError>>(8);
-        let reader = tokio::task::spawn_blocking(move || {
-            let file = match CaseFile::open(&path, format) {
-                Ok(f) => f,
-                Err(e) => {
-                    let _ = case_tx.blocking_send(Err(e));
-                    return;
-                }
-            };
-            for chunk in order.chunks(CASE_BATCH).cycle() {
-                let batch: Result<Vec<Case>, SuiteError> = chunk
-                    .iter()
-                    .map(|&i| {
-                        let (offset, len) = lines[i as usize];
-                        file.read(offset, len, i as u64)
-                    })
-                    .collect();
-                let failed = batch.is_err();
-                if case_tx.blocking_send(batch).is_err() || failed {
-                    return;
-                }
-            }
-        });
+        // The case sequence: the suite in a seeded order, again and again,
+        // the same for every vendor and every attempt.
+        let order = tb_audit::case_order(&self.order_seed, "", &tb_core::load_suite(&self.stage.id, 1), n);
+        let (mut case_rx, reader) = spawn_case_reader(path, format, lines, order, true);
         let mut cases = Vec::new().into_iter();
         let mut next_case = async || -> Result<Option<Case>, RunError> {
             loop {
-                if let Some(c) = cases.next() {
+                if let Some((_, c)) = cases.next() {
                     return Ok(Some(c));
                 }
                 match case_rx.recv().await {
