@@ -24,16 +24,6 @@ pub enum Arrival {
     Rate(f64),
 }
 
-impl Arrival {
-    /// The offered load as one number: requests in flight, or requests per second.
-    pub fn level(self) -> f64 {
-        match self {
-            Arrival::Concurrency(n) => n as f64,
-            Arrival::Rate(r) => r,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadStage {
     pub id: String,
