@@ -195,15 +195,19 @@ pub fn print_ranking(r: &Report) {
     }
 }
 
+/// A stage's load in words, for the terminal.
+pub fn arrival_text(arrival: tb_spec::Arrival) -> String {
+    match arrival {
+        tb_spec::Arrival::Concurrency(n) => format!("{n} in flight"),
+        tb_spec::Arrival::Rate(r) => format!("Poisson arrivals at {r} requests/s"),
+    }
+}
+
 /// Each load stage's service levels, a line per vendor.
 pub fn print_stages(r: &Report) {
     let ms = |e: Option<tb_report::Estimate>| e.map_or("—".to_string(), |e| format!("{:.0}", e.value));
     for s in &r.stages {
-        let load = match s.arrival {
-            tb_spec::Arrival::Concurrency(n) => format!("{n} in flight"),
-            tb_spec::Arrival::Rate(x) => format!("{x} req/s offered"),
-        };
-        println!("load stage {} ({load}):", s.id);
+        println!("load stage {} ({}):", s.id, arrival_text(s.arrival));
         println!(
             "  {:<24} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9}  accuracy",
             "vendor", "offered", "thruput", "goodput", "avail", "ttft p95", "itl p95", "e2e p95"

@@ -106,10 +106,7 @@ impl Progress for TermProgress {
     }
 
     fn stage_started(&self, vendor: &str, stage: &tb_spec::LoadStage) {
-        let load = match stage.arrival {
-            tb_spec::Arrival::Concurrency(n) => format!("{n} in flight"),
-            tb_spec::Arrival::Rate(r) => format!("Poisson arrivals at {r} requests/s"),
-        };
+        let load = crate::commands::arrival_text(stage.arrival);
         let end = match (stage.duration_secs, stage.cases) {
             (Some(d), Some(n)) => format!("{d} s or {n} requests"),
             (Some(d), None) => format!("{d} s"),
