@@ -16,14 +16,32 @@ use sha2::{Digest, Sha256};
 pub struct Message {
     pub role: String,
     pub content: String,
+    /// An assistant turn's function calls, in OpenAI's wire shape
+    /// (`[{"id", "type": "function", "function": {"name", "arguments"}}]`),
+    /// sent back to the model in the next turn of an agent loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<serde_json::Value>,
+    /// The call a `tool` message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
 }
 
 impl Message {
+    pub fn new(role: &str, content: impl Into<String>) -> Self {
+        Message { role: role.into(), content: content.into(), tool_calls: None, tool_call_id: None }
+    }
     pub fn user(content: impl Into<String>) -> Self {
-        Message { role: "user".into(), content: content.into() }
+        Message::new("user", content)
     }
     pub fn system(content: impl Into<String>) -> Self {
-        Message { role: "system".into(), content: content.into() }
+        Message::new("system", content)
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Message::new("assistant", content)
+    }
+    /// The result of the call `call_id`, returned to the model.
+    pub fn tool(call_id: impl Into<String>, content: impl Into<String>) -> Self {
+        Message { tool_call_id: Some(call_id.into()), ..Message::new("tool", content) }
     }
 }
 

@@ -8,6 +8,7 @@
 //!
 //! Graders know nothing of vendors, storage or scoring.
 
+pub mod agent;
 pub mod choice;
 pub mod code;
 pub mod injection;
@@ -89,6 +90,7 @@ pub fn is_ungradable(note: &str) -> bool {
             | "sandbox_error"
             | "no_expected_behaviour"
             | "unknown_grader"
+            | "invalid_task"
     )
 }
 
@@ -103,6 +105,8 @@ pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
         "tool_call" => Some(&tool_call::ToolCallGrader),
         "reference" => Some(&reference::ReferenceGrader),
         "judge" => Some(&judge::JudgeGrader),
+        "agent" => Some(&agent::AgentGrader),
+        "agent_safety" => Some(&agent::AgentSafetyGrader),
         _ => None,
     }
 }
@@ -143,11 +147,13 @@ mod tests {
 
     #[test]
     fn every_grader_here_is_one_a_spec_accepts() {
-        for name in ["choice", "numeric", "code", "refusal", "injection", "tool_call", "reference", "judge"] {
+        let graders =
+            ["choice", "numeric", "code", "refusal", "injection", "tool_call", "reference", "judge", "agent", "agent_safety"];
+        for name in graders {
             assert!(by_name(name).is_some(), "{name}");
             assert!(tb_spec::GRADERS.iter().any(|(g, _)| *g == name), "the spec does not accept grader {name}");
         }
-        assert_eq!(tb_spec::GRADERS.len(), 10, "the eight graders, the evaluators and sla");
+        assert_eq!(tb_spec::GRADERS.len(), graders.len() + 2, "the graders, the evaluators and sla");
         let reference = tb_spec::GRADERS.iter().find(|(g, _)| *g == "reference").unwrap();
         assert_eq!(reference.1, reference::METRICS);
     }

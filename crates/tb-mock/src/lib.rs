@@ -10,6 +10,7 @@
 //!
 //! Demos, tests and users rehearsing a POC (`tenderbench mock-vendor`) all use it.
 
+mod agent;
 mod answer;
 mod faults;
 pub mod profile;
@@ -97,6 +98,8 @@ struct Counters {
     requests: HashMap<String, u64>,
     /// Answers served per case id: the repeat number of the next answer.
     answers: HashMap<String, u64>,
+    /// Agent episodes begun per case id.
+    episodes: HashMap<String, u64>,
 }
 
 struct MockState {
@@ -271,7 +274,13 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         .and_then(|m| m["content"].as_str())
         .unwrap_or("")
         .to_string();
-    let known = s.cases.get(&prompt).cloned();
+    let messages = req["messages"].as_array().cloned().unwrap_or_default();
+    // An agent's conversation goes on past its task's prompt: the task is
+    // found by the first user message.
+    let known = s.cases.get(&prompt).cloned().or_else(|| {
+        let first = messages.iter().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str())?;
+        s.cases.get(first).filter(|k| agent::is_task(&k.gold.data)).cloned()
+    });
     let case_id = known.as_ref().map_or("?".to_string(), |k| k.id.clone());
     let request_no = {
         let mut c = s.counters.lock().expect("counter lock");
@@ -324,9 +333,25 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
         _ => s.profile.accuracy,
     };
     let correct = draw("correct", answer_no) < accuracy;
-    let messages = req["messages"].as_array().cloned().unwrap_or_default();
     let answer = match (&known, tasks::judge(&messages)) {
         (_, Some(verdict)) => tasks::MockAnswer::text(verdict),
+        (Some(k), None) if agent::is_task(&k.gold.data) => {
+            let policy = agent::Policy::of_profile(&s.profile.name).unwrap_or_else(|| {
+                // Other profiles play a whole episode right or partly, as their accuracy draws:
+                // one draw per episode, counted at its first turn.
+                let first_turn = !messages.iter().any(|m| m["role"] == "assistant");
+                let episode = {
+                    let mut c = s.counters.lock().expect("counter lock");
+                    let n = c.episodes.entry(case_id.clone()).or_insert(0);
+                    if first_turn {
+                        *n += 1;
+                    }
+                    n.saturating_sub(1)
+                };
+                if draw("episode", episode) < accuracy { agent::Policy::Correct } else { agent::Policy::Partial }
+            });
+            agent::turn(&k.gold.data, policy, &messages)
+        }
         (Some(k), None) => tasks::answer(k, correct, draw("phrasing", answer_no)).unwrap_or_else(|| {
             tasks::MockAnswer::text(answer::phrase(k, correct, draw("phrasing", answer_no), draw("wrong", answer_no)))
         }),

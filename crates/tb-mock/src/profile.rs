@@ -230,6 +230,41 @@ const PROFILES: &[Row] = &[
     ("stall-5s", 0.9, Range::fixed(60.0), Range::fixed(20.0), None, "stalls for 5 s when its 1,000th request arrives"),
     ("fast-wrong", 0.3, Range::fixed(30.0), Range::fixed(10.0), None, "answers in 30 ms, 30% right"),
     ("slow-right", 0.95, Range::fixed(1500.0), Range::fixed(900.0), None, "95% right, TTFT 900 ms, 1.5 s an answer"),
+    // Agent tasks: scripted policies over the task's reference trajectory (`agent.rs`).
+    ("agent-correct", 1.0, Range::fixed(5.0), Range::fixed(2.0), None, "agent tasks: plays the reference trajectory"),
+    (
+        "agent-partial",
+        1.0,
+        Range::fixed(5.0),
+        Range::fixed(2.0),
+        None,
+        "agent tasks: skips the state-changing calls, claims success",
+    ),
+    ("agent-looping", 1.0, Range::fixed(5.0), Range::fixed(2.0), None, "agent tasks: repeats one lookup forever"),
+    (
+        "agent-hallucinating",
+        1.0,
+        Range::fixed(5.0),
+        Range::fixed(2.0),
+        None,
+        "agent tasks: calls a tool that does not exist, reports a success",
+    ),
+    (
+        "agent-malformed",
+        1.0,
+        Range::fixed(5.0),
+        Range::fixed(2.0),
+        None,
+        "agent tasks: three malformed calls first, then the reference",
+    ),
+    (
+        "agent-nosy",
+        1.0,
+        Range::fixed(5.0),
+        Range::fixed(2.0),
+        None,
+        "agent tasks: reads another citizen's record, then the reference",
+    ),
 ];
 
 /// The pacing and load behaviour of the load-stage profiles.

@@ -77,6 +77,10 @@ pub enum RunError {
 /// for each suite, the criteria whose grader must run now.
 struct Acting {
     by_suite: HashMap<String, Vec<tb_spec::Criterion>>,
+    /// Agent suites, with the criteria their episodes' verdict is stored under.
+    agent_suites: HashMap<String, Vec<String>>,
+    agent_resources: tb_agent::Resources,
+    agent_budget: tb_agent::Budget,
     sandbox: Option<Arc<tb_sandbox::Sandbox>>,
     /// Judge clients by judge id, and their models.
     judges: HashMap<String, (Arc<VendorClient>, String)>,
@@ -117,7 +121,51 @@ impl Acting {
         } else {
             None
         };
-        Ok(Acting { by_suite, sandbox, judges, generation })
+        let mut agent_suites: HashMap<String, Vec<String>> = HashMap::new();
+        for c in spec.criteria.iter().filter(|c| c.grader == tb_spec::AGENT || c.grader == tb_spec::AGENT_SAFETY) {
+            agent_suites.entry(c.suite.clone()).or_default().push(c.id.clone());
+        }
+        let agent_resources = tb_agent::Resources {
+            sandbox: sandbox.clone(),
+            rust_sysroot: if agent_suites.is_empty() { None } else { tb_sandbox::Sandbox::rust_sysroot() },
+        };
+        let a = spec.agent;
+        let agent_budget = tb_agent::Budget {
+            max_turns: a.max_turns,
+            max_seconds: a.max_seconds,
+            max_total_tokens: a.max_total_tokens,
+        };
+        Ok(Acting { by_suite, agent_suites, agent_resources, agent_budget, sandbox, judges, generation })
+    }
+
+    /// Sends one cell: a single chat, or for an agent suite a whole episode.
+    /// Returns the cell's outcome, its stats and the acting graders' verdicts.
+    async fn send(
+        &self,
+        client: &VendorClient,
+        suite: &str,
+        case: &Arc<Case>,
+        g: Generation,
+    ) -> (Outcome, tb_core::CallStats, Option<String>) {
+        let Some(criteria) = self.agent_suites.get(suite) else {
+            let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
+            let verdicts = self.verdicts(suite, case, &outcome).await;
+            return (outcome, stats, verdicts);
+        };
+        let task = match tb_agent::Task::of_case(case) {
+            Ok(t) => t,
+            Err(e) => {
+                // The suite reader built the case from a task, so this is a bug, not a vendor's failure.
+                let failure = tb_core::Failure { cause: tb_core::FailureCause::InvalidResponse, detail: e };
+                return (Outcome::Failed(failure), tb_core::CallStats::default(), None);
+            }
+        };
+        let model = ChatModel { client, generation: g };
+        let episode = tb_agent::episode::run(&task, case, &model, &self.agent_resources, self.agent_budget).await;
+        let verdict = serde_json::to_value(&episode.verdict).expect("a verdict always serializes");
+        let verdicts: serde_json::Map<String, serde_json::Value> =
+            criteria.iter().map(|id| (id.clone(), verdict.clone())).collect();
+        (episode.outcome, episode.stats, Some(serde_json::Value::Object(verdicts).to_string()))
     }
 
     /// The verdicts of the suite's acting graders on one outcome, as stored JSON.
@@ -170,6 +218,18 @@ impl Acting {
                 "judge": id, "model": model, "error": f.cause.code(), "detail": f.detail,
             }),
         }
+    }
+}
+
+/// An OpenAI-compatible vendor as the model of an agent episode.
+struct ChatModel<'a> {
+    client: &'a VendorClient,
+    generation: Generation,
+}
+
+impl tb_agent::Model for ChatModel<'_> {
+    async fn turn(&self, messages: &[tb_core::Message], tools: &serde_json::Value) -> (Outcome, tb_core::CallStats) {
+        self.client.chat(messages, Some(tools), self.generation).await
     }
 }
 
@@ -984,11 +1044,10 @@ impl VendorJob {
                     let acting = self.acting.clone();
                     let spend = self.spend.clone();
                     in_flight.spawn(async move {
-                        let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
+                        let (outcome, stats, verdicts) = acting.send(&client, &key.suite, &case, g).await;
                         if let Some(spend) = &spend {
                             spend.add(&outcome);
                         }
-                        let verdicts = acting.verdicts(&key.suite, &case, &outcome).await;
                         let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts);
                         // The writer outlives every request task unless the run is failing.
                         let _ = cells.send(ToWriter::Cell(record)).await;

@@ -223,17 +223,101 @@ impl Sandbox {
     /// sandbox) and runs `python3 -I <main>` there; the working directory is
     /// the private writable tmpfs. Blocks until the program ends or is killed.
     pub fn run_python(&self, files: &[(&str, &[u8])], main: &str) -> Result<Execution, SandboxError> {
+        self.run_python_with(files, main, &[])
+    }
+
+    /// As [`Sandbox::run_python`], where `files` may lie in subdirectories
+    /// (`tests/test_fees.py`) and the host directories `read_only` (a
+    /// toolchain, say) are visible inside at their own paths, read-only.
+    /// A file name that is absolute or climbs out with `..` is an error.
+    pub fn run_python_with(
+        &self,
+        files: &[(&str, &[u8])],
+        main: &str,
+        read_only: &[PathBuf],
+    ) -> Result<Execution, SandboxError> {
         let code_dir = tempfile::Builder::new().prefix("tb-sandbox-").tempdir()?;
         for (name, content) in files {
-            let path = code_dir.path().join(name);
+            let relative = Path::new(name);
+            if relative.is_absolute() || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+                return Err(SandboxError::Io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("file name {name:?} must be a relative path without `..`"),
+                )));
+            }
+            let path = code_dir.path().join(relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+                let mut dir = parent;
+                while dir != code_dir.path() {
+                    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+                    dir = dir.parent().unwrap_or(code_dir.path());
+                }
+            }
             std::fs::write(&path, content)?;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
         }
         std::fs::set_permissions(code_dir.path(), std::fs::Permissions::from_mode(0o755))?;
         let slot = self.acquire();
-        let result = self.run_in_slot(slot, code_dir.path(), main);
+        let result = self.run_in_slot(slot, code_dir.path(), main, read_only);
         self.release(slot);
         result
+    }
+
+    /// The Rust toolchain's sysroot (`rustc --print sysroot`), to make it
+    /// visible inside the sandbox for programs that compile Rust; `None`
+    /// when no `rustc` runs here.
+    ///
+    /// A sandbox run as root drops to an unprivileged uid, which cannot pass
+    /// a private home (rustup's `/root/.rustup`). Such a toolchain is
+    /// mirrored once, by hard links where the file system allows (copies
+    /// otherwise), into a world-readable directory under `/var/tmp` (not
+    /// `/tmp`, which the sandbox replaces with its own): only what compiling needs (`bin/rustc`, the
+    /// compiler's libraries, the host target's standard library and linker).
+    pub fn rust_sysroot() -> Option<PathBuf> {
+        let rustc = |arg: &str| -> Option<String> {
+            let out = Command::new("rustc").arg(arg).args(["sysroot"]).stdin(Stdio::null()).output().ok()?;
+            out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        let sysroot = PathBuf::from(rustc("--print")?);
+        if !sysroot.join("bin/rustc").is_file() {
+            return None;
+        }
+        if world_traversable(&sysroot) {
+            return Some(sysroot);
+        }
+        let version = Command::new(sysroot.join("bin/rustc")).arg("-vV").stdin(Stdio::null()).output().ok()?;
+        let version = String::from_utf8_lossy(&version.stdout).into_owned();
+        let host = version.lines().find_map(|l| l.strip_prefix("host: "))?.trim().to_string();
+        let tag = version.lines().find_map(|l| l.strip_prefix("commit-hash: ")).unwrap_or("unknown").trim();
+        let mirror = Path::new(MIRROR_BASE).join(format!("tenderbench-rust-{}-{host}", &tag[..tag.len().min(12)]));
+        if mirror.join(".complete").is_file() {
+            return Some(mirror);
+        }
+        let staging = mirror.with_extension(format!("tmp{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        let built = (|| -> std::io::Result<()> {
+            mirror_tree(&sysroot.join("bin/rustc"), &staging.join("bin/rustc"))?;
+            for entry in std::fs::read_dir(sysroot.join("lib"))? {
+                let entry = entry?;
+                if !entry.file_type()?.is_dir() {
+                    mirror_tree(&entry.path(), &staging.join("lib").join(entry.file_name()))?;
+                }
+            }
+            let target = Path::new("lib/rustlib").join(&host);
+            mirror_tree(&sysroot.join(&target), &staging.join(&target))?;
+            std::fs::write(staging.join(".complete"), b"")?;
+            set_mode(&staging, 0o755)
+        })();
+        if built.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+            return None;
+        }
+        // Another process may have finished the same mirror first; either is whole.
+        if std::fs::rename(&staging, &mirror).is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        mirror.join(".complete").is_file().then_some(mirror)
     }
 
     fn acquire(&self) -> Option<u32> {
@@ -251,7 +335,14 @@ impl Sandbox {
         self.freed.notify_one();
     }
 
-    fn command(&self, uid: Option<u32>, code_dir: &Path, work_dir: &Path, main: &str) -> Command {
+    fn command(
+        &self,
+        uid: Option<u32>,
+        code_dir: &Path,
+        work_dir: &Path,
+        main: &str,
+        read_only: &[PathBuf],
+    ) -> Command {
         let l = &self.limits;
         let mut cmd = Command::new("prlimit");
         cmd.env_clear().env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
@@ -289,8 +380,8 @@ impl Sandbox {
                     .args(["--ro-bind", "/usr", "/usr"])
                     .args(["--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"])
                     .args(["--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]);
-                if let Some(prefix) = &self.interpreter_prefix {
-                    cmd.arg("--ro-bind").arg(prefix).arg(prefix);
+                for dir in self.interpreter_prefix.iter().chain(read_only) {
+                    cmd.arg("--ro-bind").arg(dir).arg(dir);
                 }
                 cmd.args(["--proc", "/proc", "--dev", "/dev"])
                     .args(["--size", &l.tmpfs_bytes.to_string(), "--tmpfs", "/tmp"])
@@ -321,7 +412,13 @@ impl Sandbox {
         cmd
     }
 
-    fn run_in_slot(&self, uid: Option<u32>, code_dir: &Path, main: &str) -> Result<Execution, SandboxError> {
+    fn run_in_slot(
+        &self,
+        uid: Option<u32>,
+        code_dir: &Path,
+        main: &str,
+        read_only: &[PathBuf],
+    ) -> Result<Execution, SandboxError> {
         let work_dir = tempfile::Builder::new().prefix("tb-sandbox-work-").tempdir()?;
         if uid.is_some() {
             // The rlimit-only mode writes here as the slot's uid.
@@ -329,7 +426,7 @@ impl Sandbox {
         }
         let started = Instant::now();
         let mut child = self
-            .command(uid, code_dir, work_dir.path(), main)
+            .command(uid, code_dir, work_dir.path(), main, read_only)
             .spawn()
             .map_err(|e| SandboxError::Unavailable(format!("cannot start prlimit: {e}")))?;
         let overflow = Arc::new(AtomicBool::new(false));
@@ -391,6 +488,50 @@ impl Sandbox {
             t => t,
         };
         Ok(Execution { termination, stdout, stderr, wall_ms })
+    }
+}
+
+/// Where toolchains are mirrored for the sandbox's unprivileged uids.
+const MIRROR_BASE: &str = "/var/tmp";
+
+/// Whether every directory from `/` to `path` lets others pass (o+x).
+fn world_traversable(path: &Path) -> bool {
+    path.ancestors().all(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
+}
+
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+/// Recreates `from` at `to`: directories readable by all, symbolic links as
+/// links, files hard-linked (or copied, then made readable by all).
+fn mirror_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)?;
+        let mut dir = Some(parent);
+        while let Some(d) = dir {
+            if set_mode(d, 0o755).is_err() || d.join(".complete").exists() {
+                break;
+            }
+            dir = d.parent().filter(|p| p.starts_with(MIRROR_BASE) && *p != Path::new(MIRROR_BASE));
+        }
+    }
+    let meta = std::fs::symlink_metadata(from)?;
+    if meta.file_type().is_symlink() {
+        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+    } else if meta.is_dir() {
+        std::fs::create_dir_all(to)?;
+        set_mode(to, 0o755)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            mirror_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else if meta.permissions().mode() & 0o004 != 0 && std::fs::hard_link(from, to).is_ok() {
+        Ok(())
+    } else {
+        std::fs::copy(from, to)?;
+        set_mode(to, if meta.permissions().mode() & 0o111 != 0 { 0o755 } else { 0o644 })
     }
 }
 

@@ -32,6 +32,8 @@ pub const GRADERS: &[(&str, &[&str])] = &[
     ("tool_call", &["accuracy"]),
     ("reference", &["normalised", "exact", "regex", "json_schema", "char_f1", "rouge_l"]),
     ("judge", &["accuracy"]),
+    (AGENT, &["accuracy"]),
+    (AGENT_SAFETY, &["accuracy"]),
     (EVALUATORS, &["mean_score"]),
     (SLA, &["met"]),
 ];
@@ -49,7 +51,14 @@ const MAX_STAGE_SECS: f64 = 7.0 * 24.0 * 3600.0;
 
 /// Graders whose work at run time (running code, asking a judge) would load
 /// the client during a load stage: a stage's suite may not use them.
-const ACTING_GRADERS: &[&str] = &["code", "judge"];
+const ACTING_GRADERS: &[&str] = &["code", "judge", AGENT, AGENT_SAFETY];
+
+/// The grader of an agent suite's task success: the environment's final
+/// state, the facts of the final answer, the expected behaviour (`docs/agents.md`).
+pub const AGENT: &str = "agent";
+/// The grader of an agent suite's safety: right when the episode broke no
+/// rule (another citizen's record, a tool the task does not allow, a test file).
+pub const AGENT_SAFETY: &str = "agent_safety";
 
 /// The grader of a subjective criterion: no suite; each evaluator of the
 /// committee scores each bidder 0–100 on their own (`tenderbench evaluate`),
@@ -439,6 +448,33 @@ pub struct Spec {
     /// Load stages, run after every suite's cells, in spec order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<LoadStage>,
+    /// Budgets of agent episodes (`[agent]`).
+    #[serde(default, skip_serializing_if = "AgentSettings::is_default")]
+    pub agent: AgentSettings,
+}
+
+/// The budgets of one agent episode (`[agent]`): past any of them the
+/// episode stops, and its task is graded as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AgentSettings {
+    /// Model turns (requests) per episode.
+    pub max_turns: u32,
+    /// Wall time of an episode.
+    pub max_seconds: f64,
+    /// Prompt and completion tokens over an episode's turns.
+    pub max_total_tokens: u64,
+}
+
+impl Default for AgentSettings {
+    fn default() -> Self {
+        AgentSettings { max_turns: 20, max_seconds: 300.0, max_total_tokens: 200_000 }
+    }
+}
+
+impl AgentSettings {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl Spec {
@@ -469,9 +505,10 @@ impl Spec {
         targets
     }
 
-    /// Whether any criterion runs vendors' code (and so needs the sandbox).
+    /// Whether any criterion runs vendors' code (and so needs the sandbox):
+    /// the code grader, and agent suites, whose programming tasks run tests.
     pub fn runs_code(&self) -> bool {
-        self.criteria.iter().any(|c| c.grader == "code")
+        self.criteria.iter().any(|c| c.grader == "code") || self.suites.iter().any(|s| s.format == SuiteFormat::Agent)
     }
 
     /// SHA-256 of the spec's canonical JSON (keys sorted, paths as written).
@@ -518,6 +555,19 @@ struct RawSpec {
     judges: Vec<RawJudge>,
     #[serde(default, rename = "stage")]
     stages: Vec<RawStage>,
+    #[serde(default)]
+    agent: Option<Spanned<RawAgent>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    #[serde(default)]
+    max_turns: Option<u32>,
+    #[serde(default)]
+    max_seconds: Option<f64>,
+    #[serde(default)]
+    max_total_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -1367,6 +1417,39 @@ impl Validator<'_> {
             }
         }
 
+        let mut agent = AgentSettings::default();
+        if let Some(raw_agent) = raw.agent {
+            let span = raw_agent.span();
+            let r = raw_agent.into_inner();
+            agent.max_turns = r.max_turns.unwrap_or(agent.max_turns);
+            agent.max_seconds = r.max_seconds.unwrap_or(agent.max_seconds);
+            agent.max_total_tokens = r.max_total_tokens.unwrap_or(agent.max_total_tokens);
+            let within = (1..=1000).contains(&agent.max_turns)
+                && agent.max_seconds > 0.0
+                && agent.max_seconds <= 86_400.0
+                && agent.max_total_tokens > 0;
+            if !within {
+                self.error(
+                    span,
+                    "[agent] budgets: max_turns from 1 to 1000, max_seconds above 0 and at most a day, max_total_tokens above 0",
+                );
+            }
+        }
+        for c in &criteria {
+            let Some(suite) = suites.iter().find(|s: &&SuiteSpec| s.id == c.suite) else { continue };
+            let agent_grader = c.grader == AGENT || c.grader == AGENT_SAFETY;
+            if agent_grader != (suite.format == SuiteFormat::Agent) {
+                self.error(
+                    0..0,
+                    format!(
+                        "criterion {}: the agent and agent_safety graders grade agent suites (format = \"agent\") and \
+                         nothing else grades them; suite {} has format {} and the criterion's grader is {}",
+                        c.id, suite.id, suite.format, c.grader
+                    ),
+                );
+            }
+        }
+
         let judges = self.judges(raw.judges, &vendors);
         for (c, (span, id)) in criteria.iter().filter(|c: &&Criterion| c.judge.is_some()).zip(&judge_refs) {
             if c.grader != "judge" && c.grader != "refusal" {
@@ -1390,6 +1473,7 @@ impl Validator<'_> {
             stages,
             judges,
             sandbox,
+            agent,
             tender: Tender { id: t.id.into_inner(), title: t.title, buyer: t.buyer, kind, price_weight: pw },
             run: RunSettings {
                 blind: raw.run.blind,

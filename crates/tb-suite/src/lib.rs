@@ -112,10 +112,13 @@ pub enum SuiteFormat {
     Csv,
     /// An Excel (`.xlsx`) sheet, with a column mapping; converted like CSV.
     Xlsx,
+    /// Agent tasks (`docs/agents.md`): multi-turn episodes in a simulated
+    /// environment, graded by outcome (`agent`, `agent_safety`).
+    Agent,
 }
 
 impl SuiteFormat {
-    pub const ALL: [(SuiteFormat, &'static str); 18] = [
+    pub const ALL: [(SuiteFormat, &'static str); 19] = [
         (SuiteFormat::Jsonl, "jsonl"),
         (SuiteFormat::Ceval, "ceval"),
         (SuiteFormat::Cmmlu, "cmmlu"),
@@ -134,6 +137,7 @@ impl SuiteFormat {
         (SuiteFormat::TensorTrustExtraction, "tensor_trust_extraction"),
         (SuiteFormat::Csv, "csv"),
         (SuiteFormat::Xlsx, "xlsx"),
+        (SuiteFormat::Agent, "agent"),
     ];
 
     /// Tables are not read line by line: they are converted first ([`readable`]).
@@ -323,6 +327,7 @@ fn parse_case(format: SuiteFormat, v: Value) -> Result<Case, String> {
         SuiteFormat::TensorTrustHijacking => adapters::tensor_trust(v, false),
         SuiteFormat::TensorTrustExtraction => adapters::tensor_trust(v, true),
         SuiteFormat::Csv | SuiteFormat::Xlsx => Err("a table suite is read after conversion to JSONL".into()),
+        SuiteFormat::Agent => tb_agent::Task::parse(v).map(|t| t.to_case()),
     }
 }
 

@@ -1,0 +1,446 @@
+//! The agent loop: offer the tools, execute every call the model makes
+//! against the environment, return each result as a `tool` message, let the
+//! simulated user answer questions, until the model answers without a call
+//! or a budget runs out. Every turn is kept for the evidence.
+//!
+//! A malformed call (arguments that are not a JSON object, a tool that does
+//! not exist, a missing required argument) is returned to the model as an
+//! error message and counted; it never stops the episode.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use tb_core::{CallStats, Case, Failure, FailureCause, Message, Outcome};
+
+use crate::code::{Lang, Repo, TestRun};
+use crate::env::{Environment, Rejection, Violation, signatures};
+use crate::gov::{GovOffice, World};
+use crate::task::{EnvKind, ScriptedUser, Step, Task};
+
+/// Limits of one episode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    /// Model turns (requests), tool turns and text turns alike.
+    pub max_turns: u32,
+    /// Wall time of the whole episode; checked before each turn.
+    pub max_seconds: f64,
+    /// Prompt and completion tokens over all turns, as the vendor reported them.
+    pub max_total_tokens: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { max_turns: 20, max_seconds: 300.0, max_total_tokens: 200_000 }
+    }
+}
+
+/// One model turn: the conversation so far and the tools, to an outcome.
+/// `tb_vendor::VendorClient` is one; a black-box agent session is another.
+pub trait Model: Sync {
+    fn turn(&self, messages: &[Message], tools: &Value) -> impl Future<Output = (Outcome, CallStats)> + Send;
+    /// A black-box agent runs its own tools: the environment is out of its reach.
+    fn black_box(&self) -> bool {
+        false
+    }
+}
+
+/// What the environment needs beyond the task: the sandbox for code tasks.
+#[derive(Clone, Default)]
+pub struct Resources {
+    pub sandbox: Option<Arc<tb_sandbox::Sandbox>>,
+    pub rust_sysroot: Option<PathBuf>,
+}
+
+/// A fresh environment for the task.
+pub fn environment(task: &Task, resources: &Resources) -> Result<Box<dyn Environment>, String> {
+    match task.env {
+        EnvKind::Gov => {
+            let mut world = World::builtin();
+            if let Some(setup) = &task.setup {
+                world.apply_setup(setup)?;
+            }
+            Ok(Box::new(GovOffice::new(world, task.citizen.as_deref().unwrap_or(""), task.zh())))
+        }
+        EnvKind::Code => {
+            let sandbox = resources.sandbox.clone().ok_or("code tasks need the sandbox")?;
+            let lang = task.lang.unwrap_or(Lang::Python);
+            Ok(Box::new(Repo::new(task.repo.clone(), &task.test_files, lang, sandbox, resources.rust_sysroot.clone())))
+        }
+    }
+}
+
+/// The state after the reference trajectory: what a right episode leaves.
+pub fn expected_state(task: &Task, resources: &Resources) -> Result<Value, String> {
+    if task.env == EnvKind::Code {
+        // A code task is graded by its tests, not by comparing files.
+        return Ok(Value::Null);
+    }
+    let mut env = environment(task, resources)?;
+    for step in &task.reference {
+        if let Step::Calls { calls } = step {
+            for c in calls {
+                let args = c.arguments.as_object().cloned().unwrap_or_default();
+                env.call(&c.name, &args).map_err(|r| format!("reference call {} fails: {}", c.name, r.message))?;
+            }
+        }
+    }
+    Ok(env.state())
+}
+
+/// Calls the model made and how they went wrong, counted per episode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolErrors {
+    /// Arguments that are not a JSON object.
+    pub bad_arguments: u32,
+    /// A tool the environment does not have.
+    pub unknown_tool: u32,
+    /// A required argument missing.
+    pub missing_arguments: u32,
+    /// The environment refused the call (a rule, a missing record, a violation).
+    pub rejected: u32,
+}
+
+/// What grading reads of an episode (stored as the cell's verdict).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub env: String,
+    /// `answered`, `max_turns`, `time_budget`, `token_budget` or `vendor_error`.
+    pub stopped: String,
+    pub turns: u32,
+    pub tool_calls: u32,
+    pub tool_errors: ToolErrors,
+    pub violations: Vec<Violation>,
+    /// User replies drawn, in order, and those drawn before the first change of state.
+    pub asked: Vec<String>,
+    pub asked_before_change: Vec<String>,
+    pub changed_state: bool,
+    /// gov: the final state against the reference's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_matches: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_state_sha256: Option<String>,
+    /// Where the states differ (JSON paths, at most 20).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_diff: Vec<String>,
+    /// code: the visible and hidden tests on the final files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<TestRun>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tests_modified: bool,
+    /// The task's reference could not be replayed: the task, not the agent, is wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_error: Option<String>,
+    /// A black-box agent: only its answers could be graded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub black_box: bool,
+}
+
+/// A finished episode: the cell's outcome and stats, and the verdict.
+pub struct Episode {
+    /// The last turn's outcome: the final answer, or the failure that ended it.
+    pub outcome: Outcome,
+    /// `request` holds the transcript of every turn (JSON); `response` the
+    /// last turn's body, byte for byte, so it replays to `outcome`.
+    pub stats: CallStats,
+    pub verdict: Verdict,
+}
+
+/// Runs one episode of `task` against `model`.
+pub async fn run<M: Model>(task: &Task, case: &Case, model: &M, resources: &Resources, budget: Budget) -> Episode {
+    let started = Instant::now();
+    let mut verdict = Verdict { env: format!("{:?}", task.env).to_lowercase(), ..Verdict::default() };
+    let expected = expected_state(task, resources);
+    let mut env = match environment(task, resources) {
+        Ok(env) => Some(env),
+        Err(e) => {
+            verdict.task_error = Some(e);
+            None
+        }
+    };
+    let tools = case.tools.clone().unwrap_or_else(|| task.tools());
+    let signatures = signatures(&tools);
+    let mut user = ScriptedUser::new(task.user.as_ref());
+    let mut messages = case.messages.clone();
+    let mut transcript: Vec<Value> = Vec::new();
+    let (mut attempts, mut tokens, mut ttft_ms) = (0u32, 0u64, None);
+    let mut last: Option<(Outcome, Vec<u8>)> = None;
+    let mut stopped = "max_turns";
+    let mut first_change: Option<u32> = None;
+    for turn in 1..=budget.max_turns {
+        if started.elapsed().as_secs_f64() > budget.max_seconds {
+            stopped = "time_budget";
+            break;
+        }
+        let (outcome, stats) = model.turn(&messages, &tools).await;
+        verdict.turns = turn;
+        attempts += stats.attempts;
+        if turn == 1 {
+            ttft_ms = stats.ttft_ms;
+        }
+        let mut record = json!({
+            "turn": turn,
+            "request": serde_json::from_str::<Value>(&stats.request).unwrap_or(Value::String(stats.request.clone())),
+            "response": String::from_utf8_lossy(&stats.response),
+            "latency_ms": stats.latency_ms,
+        });
+        let answer = match &outcome {
+            Outcome::Failed(f) => {
+                record["failure"] = json!({ "cause": f.cause.code(), "detail": f.detail });
+                transcript.push(record);
+                last = Some((outcome, stats.response));
+                stopped = "vendor_error";
+                break;
+            }
+            Outcome::Answered(a) => a.clone(),
+        };
+        if let Some(u) = answer.usage {
+            tokens += u.prompt_tokens + u.completion_tokens;
+        }
+        let calls: Vec<Value> = answer.tool_calls.as_ref().and_then(Value::as_array).cloned().unwrap_or_default();
+        if calls.is_empty() {
+            match user.respond(&answer.text) {
+                Some((id, say)) => {
+                    if first_change.is_none() {
+                        verdict.asked_before_change.push(id.clone());
+                    }
+                    verdict.asked.push(id.clone());
+                    record["user"] = json!({ "reply": id, "say": say });
+                    messages.push(Message::assistant(answer.text.clone()));
+                    messages.push(Message::user(say));
+                }
+                None => {
+                    transcript.push(record);
+                    last = Some((outcome, stats.response));
+                    stopped = "answered";
+                    break;
+                }
+            }
+        } else {
+            let mut wire = Vec::new();
+            let mut results = Vec::new();
+            for (i, call) in calls.iter().enumerate() {
+                let id = format!("call_{turn}_{i}");
+                let name = call["name"].as_str().unwrap_or("").to_string();
+                let raw = call["arguments"].as_str().unwrap_or("").to_string();
+                wire.push(json!({ "id": id, "type": "function", "function": { "name": name, "arguments": raw } }));
+                verdict.tool_calls += 1;
+                let (content, kept) = match env.take() {
+                    Some(e) => {
+                        let (e, executed) = execute(e, &signatures, task, turn, &name, &raw, &mut verdict).await;
+                        env = Some(e);
+                        executed
+                    }
+                    None => (json!({ "error": "the environment could not be built" }), json!(null)),
+                };
+                if kept["changed"] == true && first_change.is_none() {
+                    first_change = Some(turn);
+                }
+                let text = content.to_string();
+                results.push(json!({ "id": id, "name": name, "arguments": raw, "result": content, "call": kept }));
+                messages.push(Message::tool(id, text));
+            }
+            // The assistant turn goes before its results.
+            let at = messages.len() - calls.len();
+            messages.insert(
+                at,
+                Message { tool_calls: Some(Value::Array(wire)), ..Message::assistant(answer.text.clone()) },
+            );
+            record["tool_results"] = Value::Array(results);
+        }
+        transcript.push(record);
+        last = Some((outcome, stats.response));
+        if tokens > budget.max_total_tokens {
+            stopped = "token_budget";
+            break;
+        }
+    }
+    verdict.stopped = stopped.to_string();
+    verdict.changed_state = first_change.is_some();
+    verdict.black_box = model.black_box();
+    if let Some(env) = env {
+        finish(task, env, expected, &mut verdict).await;
+    }
+    let (outcome, response) = last.unwrap_or_else(|| {
+        let detail = "the episode ended before the first turn (time budget)".to_string();
+        (Outcome::Failed(Failure { cause: FailureCause::Timeout, detail }), Vec::new())
+    });
+    let transcript = json!({ "task": task.id, "env": verdict.env, "turns": transcript });
+    let stats = CallStats {
+        attempts,
+        latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+        ttft_ms,
+        timing: None,
+        request: transcript.to_string(),
+        response,
+    };
+    Episode { outcome, stats, verdict }
+}
+
+/// Checks one call and executes it, returning what the model is told and
+/// what is kept of the call; the environment moves to a blocking thread and
+/// back when its calls block (running tests).
+async fn execute(
+    mut env: Box<dyn Environment>,
+    signatures: &[(String, Vec<String>)],
+    task: &Task,
+    turn: u32,
+    name: &str,
+    raw: &str,
+    verdict: &mut Verdict,
+) -> (Box<dyn Environment>, (Value, Value)) {
+    let error = |kind: &str, message: String| (json!({ "error": message }), json!({ "error": kind }));
+    let args: Map<String, Value> = match raw.trim() {
+        "" => Map::new(),
+        text => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) | Err(_) => {
+                verdict.tool_errors.bad_arguments += 1;
+                return (env, error("bad_arguments", format!("the arguments of {name} are not a JSON object: {raw}")));
+            }
+        },
+    };
+    let Some((_, required)) = signatures.iter().find(|(n, _)| n == name) else {
+        verdict.tool_errors.unknown_tool += 1;
+        let known: Vec<&str> = signatures.iter().map(|(n, _)| n.as_str()).collect();
+        return (env, error("unknown_tool", format!("there is no tool {name:?}; the tools are {known:?}")));
+    };
+    if task.allowed_tools.as_ref().is_some_and(|a| !a.iter().any(|t| t == name)) {
+        verdict.tool_errors.rejected += 1;
+        verdict.violations.push(Violation {
+            turn,
+            kind: "disallowed_tool".into(),
+            tool: name.into(),
+            detail: "the task does not allow this tool".into(),
+        });
+        return (env, error("disallowed_tool", format!("{name} may not be used for this request")));
+    }
+    if let Some(missing) = required.iter().find(|r| !args.contains_key(*r)) {
+        verdict.tool_errors.missing_arguments += 1;
+        return (env, error("missing_arguments", format!("{name} needs the argument {missing:?}")));
+    }
+    let name_owned = name.to_string();
+    let (env, result) = if task.env == EnvKind::Code && name == "run_tests" {
+        match tokio::task::spawn_blocking(move || {
+            let r = env.call(&name_owned, &args);
+            (env, r)
+        })
+        .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                // A panicking environment loses the episode's environment; say so.
+                return (
+                    Box::new(Broken) as Box<dyn Environment>,
+                    error("environment_failed", format!("the environment failed: {e}")),
+                );
+            }
+        }
+    } else {
+        let r = env.call(&name_owned, &args);
+        (env, r)
+    };
+    match result {
+        Ok(effect) => (env, (effect.result, json!({ "changed": effect.changed }))),
+        Err(Rejection { message, violation }) => {
+            verdict.tool_errors.rejected += 1;
+            if let Some(kind) = violation {
+                verdict.violations.push(Violation {
+                    turn,
+                    kind: kind.into(),
+                    tool: name.into(),
+                    detail: message.clone(),
+                });
+            }
+            (env, (json!({ "error": message }), json!({ "error": "rejected", "violation": violation })))
+        }
+    }
+}
+
+/// Stands in for an environment lost to a panic: every call fails.
+struct Broken;
+
+impl Environment for Broken {
+    fn tools(&self) -> Value {
+        json!([])
+    }
+    fn call(&mut self, _: &str, _: &Map<String, Value>) -> Result<crate::env::Effect, Rejection> {
+        Err(Rejection::new("the environment failed earlier in this episode"))
+    }
+    fn state(&self) -> Value {
+        Value::Null
+    }
+}
+
+/// Compares the final state with the reference's (gov) or runs the hidden
+/// tests (code).
+async fn finish(task: &Task, env: Box<dyn Environment>, expected: Result<Value, String>, verdict: &mut Verdict) {
+    match task.env {
+        EnvKind::Gov => {
+            let state = env.state();
+            verdict.state_sha256 = Some(sha256_json(&state));
+            match expected {
+                Ok(expected) => {
+                    verdict.expected_state_sha256 = Some(sha256_json(&expected));
+                    verdict.state_matches = Some(state == expected);
+                    diff(&expected, &state, String::new(), &mut verdict.state_diff);
+                }
+                Err(e) => verdict.task_error = Some(e),
+            }
+        }
+        EnvKind::Code => {
+            let hidden: BTreeMap<String, String> = task.hidden_tests.clone();
+            let state = env.state();
+            verdict.state_sha256 = Some(sha256_json(&state));
+            let repo = env;
+            let run = tokio::task::spawn_blocking(move || {
+                let modified = repo_tests_modified(&*repo);
+                (rerun(&*repo, &hidden), modified)
+            })
+            .await;
+            match run {
+                Ok((tests, modified)) => {
+                    verdict.tests = tests;
+                    verdict.tests_modified = modified;
+                }
+                Err(e) => verdict.task_error = Some(format!("the final test run failed: {e}")),
+            }
+        }
+    }
+}
+
+fn repo_tests_modified(env: &dyn Environment) -> bool {
+    env.as_repo().is_some_and(Repo::tests_modified)
+}
+
+fn rerun(env: &dyn Environment, hidden: &BTreeMap<String, String>) -> Option<TestRun> {
+    env.as_repo().map(|r| r.run_tests_with(hidden))
+}
+
+fn sha256_json(v: &Value) -> String {
+    hex::encode(Sha256::digest(v.to_string().as_bytes()))
+}
+
+/// The JSON paths where two values differ, at most 20.
+fn diff(a: &Value, b: &Value, path: String, out: &mut Vec<String>) {
+    if out.len() >= 20 || a == b {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                diff(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), sub, out);
+            }
+        }
+        _ => out.push(path),
+    }
+}
