@@ -98,7 +98,8 @@ pub fn turn(data: &Value, policy: Policy, messages: &[Value]) -> MockAnswer {
         }
         Policy::Malformed => {
             if done == 0 {
-                let name = first_call.and_then(|c| c["name"].as_str()).unwrap_or("read_file");
+                let fallback = if data["env"] == "gov" { "get_citizen_profile" } else { "read_file" };
+                let name = first_call.and_then(|c| c["name"].as_str()).unwrap_or(fallback);
                 MockAnswer {
                     text: String::new(),
                     tool_calls: Some(vec![

@@ -1,6 +1,7 @@
 //! End-to-end tests through the `tenderbench` binary, against simulated vendors
 //! served in-process on 127.0.0.1 ephemeral ports.
 
+mod agents;
 mod browser;
 mod check;
 mod demo;
