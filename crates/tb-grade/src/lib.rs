@@ -147,8 +147,18 @@ mod tests {
 
     #[test]
     fn every_grader_here_is_one_a_spec_accepts() {
-        let graders =
-            ["choice", "numeric", "code", "refusal", "injection", "tool_call", "reference", "judge", "agent", "agent_safety"];
+        let graders = [
+            "choice",
+            "numeric",
+            "code",
+            "refusal",
+            "injection",
+            "tool_call",
+            "reference",
+            "judge",
+            "agent",
+            "agent_safety",
+        ];
         for name in graders {
             assert!(by_name(name).is_some(), "{name}");
             assert!(tb_spec::GRADERS.iter().any(|(g, _)| *g == name), "the spec does not accept grader {name}");

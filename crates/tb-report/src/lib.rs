@@ -11,6 +11,7 @@
 //! (self-contained, inline SVG, zh-CN or en), [`write_csv`] (one row per cell),
 //! [`render_markdown`].
 
+mod agents;
 mod chart;
 pub mod committee;
 mod load;
@@ -19,6 +20,7 @@ mod publish;
 mod render;
 mod render_load;
 
+pub use agents::{AgentSuiteReport, AgentTaskResult, AgentTaskRow, AgentVendorReport};
 pub use model::*;
 pub use publish::{render_rules, rules_hashes};
 pub use render::{Lang, render_html, render_json, render_markdown, write_csv, write_score_csv};
@@ -261,6 +263,8 @@ pub struct Aggregate<'a> {
     vendors: HashMap<String, VendorTally>,
     /// The load stages' requests, apart from everything above.
     load: load::LoadTallies,
+    /// Agent suites' episodes: turns, calls, violations, per-task results.
+    agents: agents::AgentTallies,
 }
 
 impl<'a> Aggregate<'a> {
@@ -276,6 +280,7 @@ impl<'a> Aggregate<'a> {
                 .collect(),
             vendors: HashMap::new(),
             load: load::LoadTallies::new(spec),
+            agents: agents::AgentTallies::new(spec),
         }
     }
 
@@ -361,6 +366,7 @@ impl<'a> Aggregate<'a> {
                 *t.outcomes.entry(note.clone()).or_default() += 1;
             }
         }
+        self.agents.add(&graded);
         blind_cell(blind, &mut graded);
         graded
     }
@@ -370,6 +376,7 @@ impl<'a> Aggregate<'a> {
     /// aggregate (split by case, never by repeat): pass@k is estimated per case.
     pub fn merge(&mut self, other: Aggregate<'a>) {
         self.load.merge(other.load);
+        self.agents.merge(other.agents);
         for (vendor, theirs) in other.vendors {
             let ours = slot(&mut self.vendors, &vendor);
             ours.cells += theirs.cells;
@@ -439,7 +446,16 @@ impl<'a> Aggregate<'a> {
         run: &tb_store::RunRecord,
         committee: &committee::CommitteeInputs,
     ) -> Result<Report, ReportError> {
-        let Aggregate { spec, blind, mut tallies, pass_k, mut vendors, load } = self;
+        let Aggregate { spec, blind, mut tallies, pass_k, mut vendors, load, agents } = self;
+        let shown: Vec<(String, String)> = spec
+            .vendors
+            .iter()
+            .map(|v| {
+                let name = blind.and_then(|b| b.get(&v.name)).cloned().unwrap_or_else(|| v.name.clone());
+                (v.name.clone(), name)
+            })
+            .collect();
+        let agents = agents.finish(spec, &shown);
         // The low-load baseline of each stage: the vendor's answers to the same suite in the run's own cells.
         let baseline = |vendor: &str, criterion: &str| {
             tallies.get(vendor).and_then(|m| m.get(criterion)).map(|t| (t.correct, t.n - t.errors))
@@ -707,6 +723,7 @@ impl<'a> Aggregate<'a> {
             vendors: vendor_reports,
             ranking,
             stages: blind_stages(stages, blind),
+            agents,
         })
     }
 }

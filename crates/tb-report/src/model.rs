@@ -69,6 +69,9 @@ pub struct Report {
     /// Service levels under load: one entry per `[[stage]]`, in spec order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<StageReport>,
+    /// Agent suites: per vendor and per task, in spec order of the suites.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<crate::AgentSuiteReport>,
 }
 
 /// One load stage, every vendor measured under it.

@@ -432,6 +432,8 @@ pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
                 stage_tables => Serde(&crate::render_load::tables(report, crate::render_load::labels(lang))),
                 sla_rows => Serde(&crate::render_load::sla_rows(report, crate::render_load::labels(lang))),
                 stage_charts => stage_charts,
+                at => Serde(crate::agents::labels(lang)),
+                agent_tables => Serde(&crate::agents::tables(&report.agents)),
             })
         })
         .map_err(|e| ReportError::Render(e.to_string()))
@@ -513,6 +515,7 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
     }
     s.push_str(&format!("\n{}\n", t.method));
     s.push_str(&crate::render_load::markdown(report, lang));
+    s.push_str(&crate::agents::markdown(&report.agents, lang));
     s
 }
 

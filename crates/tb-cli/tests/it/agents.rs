@@ -82,6 +82,19 @@ async fn each_scripted_agent_policy_is_graded_as_expected() {
     assert_eq!(criterion(&report, "nosy", "safety")["gate_passed"], false);
     assert_eq!(criterion(&report, "correct", "safety")["gate_passed"], true);
 
+    // The report's agent section: per vendor, and per task.
+    let section = &report["agents"][0];
+    assert_eq!(section["suite"], "gov");
+    let summary = |name: &str| section["vendors"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap();
+    assert_eq!(summary("malformed")["tool_errors"]["bad_arguments"], 40);
+    assert_eq!(summary("malformed")["tool_errors"]["unknown_tool"], 40);
+    assert_eq!(summary("looping")["stopped"]["max_turns"], 40);
+    assert_eq!(summary("nosy")["episodes_with_violation"], 40);
+    assert_eq!(summary("correct")["pass_hat_k"]["pass^1"], 1.0);
+    assert_eq!(section["tasks"].as_array().unwrap().len(), 40);
+    let html = std::fs::read_to_string(run_dir(&dir.path().join("tenderbench-out")).join("report.html")).unwrap();
+    assert!(html.contains("id=\"agents\"") && html.contains("id=\"agent-tasks-gov\""));
+
     let success = verdicts(&dir.path().join("t.db"), "success").await;
     assert_eq!(success.len(), 6 * 40);
     for ((vendor, case, _), v) in &success {
