@@ -420,7 +420,6 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             committed.len()
         )));
     }
-    let stream_of: HashMap<&str, bool> = spec.vendors.iter().map(|v| (v.name.as_str(), v.stream)).collect();
     for c in &cells {
         let what = format!("cell {}/{}/{}#{}", c.vendor, c.suite, c.case_id, c.repeat);
         if c.run_id != run.id {
@@ -440,7 +439,8 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
                 return Err(invalid(format!("{what}: evidence body {sha} is missing")));
             }
         }
-        replay_cell(c, &files[&format!("evidence/{}", c.response_sha256)], stream_of.get(c.vendor.as_str()).copied())
+        let vendor = spec.vendors.iter().find(|v| v.name == c.vendor);
+        replay_cell(c, &files[&format!("evidence/{}", c.response_sha256)], vendor)
             .await
             .map_err(|e| invalid(format!("{what}: {e}")))?;
     }
@@ -491,9 +491,9 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
 }
 
 /// The stored answer (or body-derived failure) must be what the recorded body says.
-async fn replay_cell(c: &CellRecord, body: &[u8], stream: Option<bool>) -> Result<(), String> {
-    let stream = stream.ok_or("its vendor is not in the spec")?;
-    let replayed = tb_vendor::replay(body, stream).await;
+async fn replay_cell(c: &CellRecord, body: &[u8], vendor: Option<&tb_spec::VendorSpec>) -> Result<(), String> {
+    let vendor = vendor.ok_or("its vendor is not in the spec")?;
+    let replayed = tb_vendor::replay(body, vendor.stream, vendor.agent_api.as_ref()).await;
     match (&c.cause, replayed) {
         (None, Ok(a)) => {
             let usage = (a.usage.map(|u| u.prompt_tokens), a.usage.map(|u| u.completion_tokens));

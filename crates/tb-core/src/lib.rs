@@ -45,6 +45,23 @@ impl Message {
     }
 }
 
+/// How to talk to a black-box agent platform (Dify, FastGPT, MaxKB, Coze, a
+/// custom service) instead of chat completions: where to POST, the request
+/// body as a JSON template whose string values `{{message}}`,
+/// `{{conversation_id}}` and `{{user}}` are filled in, and where the answer
+/// and the conversation id are in the response (dotted paths; digits index
+/// lists). Streamed responses are Server-Sent Events whose JSON events carry
+/// pieces of the answer at the same path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentApi {
+    pub url: String,
+    pub request: serde_json::Value,
+    pub answer_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_path: Option<String>,
+    pub stream: bool,
+}
+
 /// A labelled option of a multiple-choice case ("A" → "text").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {

@@ -148,3 +148,21 @@ fn calls(calls: &[&Value]) -> MockAnswer {
         ),
     }
 }
+
+/// The next answer of a black-box agent platform (its tools are its own, so
+/// only its words are seen): the reference's text steps in order for the
+/// correct policy; a claim of success without the facts for the others.
+pub fn platform_turn(data: &Value, policy: Policy, turn: usize) -> String {
+    let zh = data["language"] == "zh";
+    let says: Vec<&str> =
+        data["reference"].as_array().into_iter().flatten().filter_map(|s| s["say"].as_str()).collect();
+    match policy {
+        Policy::Correct | Policy::Malformed | Policy::Nosy => {
+            says.get(turn).or(says.last()).copied().unwrap_or_default().to_string()
+        }
+        Policy::Hallucinating if zh => "已为您办理完成，申请编号 A-9999，已审批通过。".into(),
+        Policy::Hallucinating => "Done: your request A-9999 has been approved.".into(),
+        Policy::Partial | Policy::Looping if zh => "已收到您的请求，我们会尽快处理。".into(),
+        Policy::Partial | Policy::Looping => "Your request has been received and will be handled.".into(),
+    }
+}

@@ -100,6 +100,8 @@ struct Counters {
     answers: HashMap<String, u64>,
     /// Agent episodes begun per case id.
     episodes: HashMap<String, u64>,
+    /// The agent platform's conversations: id → (case, turns answered).
+    conversations: HashMap<String, (KnownCase, usize)>,
 }
 
 struct MockState {
@@ -205,6 +207,9 @@ impl MockVendor {
             .route("/v1/models", get(models))
             .route("/models", get(models))
             .route("/_mock/requests", get(requests))
+            // A black-box agent platform, shaped like Dify's chat-app API.
+            .route("/v1/chat-messages", post(platform_chat))
+            .route("/chat-messages", post(platform_chat))
             .with_state(self.state.clone())
     }
 
@@ -254,6 +259,75 @@ async fn models(State(s): State<Arc<MockState>>) -> impl IntoResponse {
 async fn requests(State(s): State<Arc<MockState>>) -> impl IntoResponse {
     let counts = s.counters.lock().expect("counter lock").requests.clone();
     axum::Json(counts)
+}
+
+/// The simulated agent platform (Dify's `chat-messages` shape): finds the
+/// task by the first message of a conversation, keeps the conversation by
+/// id, and answers with the policy's next words, blocking or streamed.
+async fn platform_chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response {
+    let req: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, &format!("request is not JSON: {e}")),
+    };
+    let query = req["query"].as_str().unwrap_or("").to_string();
+    let given = req["conversation_id"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+    let (conversation, known, turn) = {
+        let mut c = s.counters.lock().expect("counter lock");
+        let found = match &given {
+            Some(id) => c.conversations.get_mut(id).map(|(k, n)| {
+                *n += 1;
+                (id.clone(), Some(k.clone()), *n)
+            }),
+            None => None,
+        };
+        let (conversation, known, turn) = match found {
+            Some(f) => f,
+            None if given.is_some() => {
+                return error_response(StatusCode::NOT_FOUND, "Conversation Not Exists.");
+            }
+            None => {
+                let id = format!("conv-{}", c.conversations.len() + 1);
+                let known = s.cases.get(&query).cloned();
+                if let Some(k) = &known {
+                    c.conversations.insert(id.clone(), (k.clone(), 0));
+                }
+                (id, known, 0)
+            }
+        };
+        let case_id = known.as_ref().map_or("?".to_string(), |k| k.id.clone());
+        *c.requests.entry(case_id).or_insert(0) += 1;
+        (conversation, known, turn)
+    };
+    let text = match &known {
+        Some(k) if agent::is_task(&k.gold.data) => {
+            let policy = agent::Policy::of_profile(&s.profile.name).unwrap_or(agent::Policy::Correct);
+            agent::platform_turn(&k.gold.data, policy, turn)
+        }
+        Some(k) => answer::phrase(k, true, 0.0, 0.0),
+        None => "I cannot help with that.".to_string(),
+    };
+    if req["response_mode"] != "streaming" {
+        return axum::Json(json!({
+            "event": "message", "answer": text, "conversation_id": conversation,
+            "message_id": format!("msg-{conversation}-{turn}"), "mode": "chat",
+        }))
+        .into_response();
+    }
+    // The answer in a few pieces, as a platform streams it, then message_end.
+    let chars: Vec<char> = text.chars().collect();
+    let size = chars.len().div_ceil(4).max(1);
+    let mut events: Vec<String> = chars
+        .chunks(size)
+        .map(|piece| {
+            let piece: String = piece.iter().collect();
+            format!("data: {}\n\n", json!({ "event": "message", "answer": piece, "conversation_id": conversation }))
+        })
+        .collect();
+    events.push(format!("data: {}\n\n", json!({ "event": "message_end", "conversation_id": conversation })));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(Body::from(events.concat()))
+        .expect("static headers are valid")
 }
 
 fn error_response(status: StatusCode, message: &str) -> Response {

@@ -160,8 +160,14 @@ impl Acting {
                 return (Outcome::Failed(failure), tb_core::CallStats::default(), None);
             }
         };
-        let model = ChatModel { client, generation: g };
-        let episode = tb_agent::episode::run(&task, case, &model, &self.agent_resources, self.agent_budget).await;
+        let (resources, budget) = (&self.agent_resources, self.agent_budget);
+        let episode = if client.agent().is_some() {
+            let model = PlatformSession { client, conversation: std::sync::Mutex::new(None) };
+            tb_agent::episode::run(&task, case, &model, resources, budget).await
+        } else {
+            let model = ChatModel { client, generation: g };
+            tb_agent::episode::run(&task, case, &model, resources, budget).await
+        };
         let verdict = serde_json::to_value(&episode.verdict).expect("a verdict always serializes");
         let verdicts: serde_json::Map<String, serde_json::Value> =
             criteria.iter().map(|id| (id.clone(), verdict.clone())).collect();
@@ -230,6 +236,33 @@ struct ChatModel<'a> {
 impl tb_agent::Model for ChatModel<'_> {
     async fn turn(&self, messages: &[tb_core::Message], tools: &serde_json::Value) -> (Outcome, tb_core::CallStats) {
         self.client.chat(messages, Some(tools), self.generation).await
+    }
+}
+
+/// A black-box agent platform as the model of an episode: each turn sends
+/// the newest user message in the platform's conversation, whose id the
+/// first answer carries. The platform runs its own tools, so the simulated
+/// environment is out of its reach.
+struct PlatformSession<'a> {
+    client: &'a VendorClient,
+    conversation: std::sync::Mutex<Option<String>>,
+}
+
+impl tb_agent::Model for PlatformSession<'_> {
+    async fn turn(&self, messages: &[tb_core::Message], _tools: &serde_json::Value) -> (Outcome, tb_core::CallStats) {
+        let message = messages.iter().rev().find(|m| m.role == "user").map_or("", |m| m.content.as_str());
+        let conversation = self.conversation.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let (outcome, stats) = self.client.agent_turn(message, conversation.as_deref()).await;
+        if let Some(api) = self.client.agent()
+            && let Some(id) = tb_vendor::agent_conversation(api, &stats.response)
+        {
+            *self.conversation.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+        }
+        (outcome, stats)
+    }
+
+    fn black_box(&self) -> bool {
+        true
     }
 }
 
@@ -429,6 +462,7 @@ pub fn vendor_client(v: &VendorSpec) -> Result<VendorClient, VendorError> {
         temperature_range: v.temperature_range,
         timeout: Duration::from_secs_f64(v.timeout_secs),
         retry: RetryPolicy { max_retries: v.max_retries, ..RetryPolicy::default() },
+        agent: v.agent_api.clone(),
     };
     VendorClient::new(ep, v.concurrency as usize)
 }

@@ -351,6 +351,40 @@ pub struct VendorSpec {
     /// The model family (qwen, deepseek, glm, …): given, or read from the model name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// A black-box agent platform reached over its own HTTP API instead of
+    /// chat completions (`[vendor.agent_api]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_api: Option<AgentApi>,
+}
+
+pub use tb_core::AgentApi;
+
+/// The Dify chat-app API (`POST /v1/chat-messages`).
+fn dify_agent_api(base_url: &str, stream: bool) -> AgentApi {
+    AgentApi {
+        url: format!("{}/chat-messages", base_url.trim_end_matches('/')),
+        request: serde_json::json!({
+            "inputs": {}, "query": "{{message}}", "conversation_id": "{{conversation_id}}",
+            "user": "{{user}}", "response_mode": if stream { "streaming" } else { "blocking" },
+        }),
+        answer_path: "answer".into(),
+        conversation_path: Some("conversation_id".into()),
+        stream,
+    }
+}
+
+/// The FastGPT chat API (`POST /api/v1/chat/completions`, `chatId` keeps the conversation).
+fn fastgpt_agent_api(base_url: &str, stream: bool) -> AgentApi {
+    AgentApi {
+        url: format!("{}/v1/chat/completions", base_url.trim_end_matches('/')),
+        request: serde_json::json!({
+            "chatId": "{{conversation_id}}", "stream": stream, "detail": false,
+            "messages": [{ "role": "user", "content": "{{message}}" }],
+        }),
+        answer_path: if stream { "choices.0.delta.content".into() } else { "choices.0.message.content".into() },
+        conversation_path: None,
+        stream,
+    }
 }
 
 /// A judge model for rubric grading (`[[judge]]`): any OpenAI-compatible endpoint.
@@ -792,6 +826,25 @@ struct RawVendor {
     price_per_mtok_output: Option<f64>,
     #[serde(default)]
     family: Option<String>,
+    #[serde(default)]
+    agent_api: Option<Spanned<RawAgentApi>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgentApi {
+    /// `dify`, `fastgpt`, or absent for a custom API described by the fields below.
+    #[serde(default)]
+    preset: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    /// The request body: JSON text.
+    #[serde(default)]
+    request: Option<String>,
+    #[serde(default)]
+    answer_path: Option<String>,
+    #[serde(default)]
+    conversation_path: Option<String>,
 }
 
 fn default_concurrency() -> Spanned<u32> {
@@ -946,10 +999,70 @@ impl Validator<'_> {
                     price_per_mtok_input: None,
                     price_per_mtok_output: None,
                     family,
+                    agent_api: None,
                 },
             });
         }
         out
+    }
+
+    /// A vendor's agent platform API: a preset filled in from `base_url`, or a custom one, checked.
+    fn agent_api(
+        &mut self,
+        raw: RawAgentApi,
+        base_url: &str,
+        stream: bool,
+        span: std::ops::Range<usize>,
+    ) -> Option<AgentApi> {
+        let api = match raw.preset.as_deref() {
+            Some("dify") => dify_agent_api(base_url, stream),
+            Some("fastgpt") => fastgpt_agent_api(base_url, stream),
+            Some(other) => {
+                self.error(span, format!("unknown agent_api preset {other:?}; expected dify or fastgpt, or describe the API with url, request and answer_path"));
+                return None;
+            }
+            None => {
+                let (Some(url), Some(request), Some(answer_path)) =
+                    (raw.url.clone(), raw.request.clone(), raw.answer_path.clone())
+                else {
+                    self.error(span, "agent_api needs a preset, or url, request (a JSON template) and answer_path");
+                    return None;
+                };
+                let request = match serde_json::from_str::<serde_json::Value>(&request) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.error(span, format!("agent_api.request is not JSON: {e}"));
+                        return None;
+                    }
+                };
+                AgentApi { url, request, answer_path, conversation_path: None, stream }
+            }
+        };
+        let mut api = AgentApi {
+            url: raw.url.unwrap_or(api.url),
+            answer_path: raw.answer_path.unwrap_or(api.answer_path),
+            conversation_path: raw.conversation_path.or(api.conversation_path),
+            ..api
+        };
+        if let Some(request) = raw.request.filter(|_| raw.preset.is_some()) {
+            match serde_json::from_str(&request) {
+                Ok(v) => api.request = v,
+                Err(e) => self.error(span.clone(), format!("agent_api.request is not JSON: {e}")),
+            }
+        }
+        if !(api.url.starts_with("http://") || api.url.starts_with("https://")) {
+            self.error(span.clone(), format!("agent_api.url {:?} must start with http:// or https://", api.url));
+        }
+        if !api.request.to_string().contains("\"{{message}}\"") {
+            self.error(
+                span.clone(),
+                "agent_api.request must hold the string \"{{message}}\" where the user's message goes",
+            );
+        }
+        if api.answer_path.trim().is_empty() {
+            self.error(span, "agent_api.answer_path must not be empty");
+        }
+        Some(api)
     }
 
     /// The target of an SLA criterion; `sla` and `stage` belong to SLA criteria only.
@@ -1369,7 +1482,12 @@ impl Validator<'_> {
                 .family
                 .clone()
                 .or_else(|| model_family(v.provider.as_ref().map(|p| p.get_ref().as_str()), v.model.get_ref()));
+            let agent_api = v.agent_api.map(|a| {
+                let span = a.span();
+                self.agent_api(a.into_inner(), &base_url, v.stream, span)
+            });
             vendors.push(VendorSpec {
+                agent_api: agent_api.flatten(),
                 name: v.name.into_inner(),
                 provider: v.provider.map(Spanned::into_inner),
                 base_url,

@@ -16,7 +16,7 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tb_core::{Answer, CallStats, Failure, FailureCause, Message, Outcome, Timing, TokenSource, Usage};
+use tb_core::{AgentApi, Answer, CallStats, Failure, FailureCause, Message, Outcome, Timing, TokenSource, Usage};
 
 /// The largest response body read; a larger one is a `response_too_large` outcome.
 /// Everything read is kept as evidence, byte for byte.
@@ -86,6 +86,51 @@ pub struct Endpoint {
     pub temperature_range: (f64, f64),
     pub timeout: Duration,
     pub retry: RetryPolicy,
+    /// A black-box agent platform's own API, instead of chat completions.
+    pub agent: Option<AgentApi>,
+}
+
+/// The request body for an agent platform: its template with
+/// `{{message}}`, `{{conversation_id}}` and `{{user}}` string values filled
+/// in (as JSON strings, so nothing in a message can change the body's shape).
+pub fn agent_request(api: &AgentApi, message: &str, conversation: Option<&str>) -> Value {
+    fn fill(v: &Value, message: &str, conversation: &str) -> Value {
+        match v {
+            Value::String(s) if s == "{{message}}" => Value::String(message.to_string()),
+            Value::String(s) if s == "{{conversation_id}}" => Value::String(conversation.to_string()),
+            Value::String(s) if s == "{{user}}" => Value::String("tenderbench".into()),
+            Value::Array(a) => Value::Array(a.iter().map(|x| fill(x, message, conversation)).collect()),
+            Value::Object(o) => {
+                Value::Object(o.iter().map(|(k, x)| (k.clone(), fill(x, message, conversation))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    fill(&api.request, message, conversation.unwrap_or(""))
+}
+
+/// The conversation id a recorded agent-platform response carries, when the API has one.
+pub fn agent_conversation(api: &AgentApi, body: &[u8]) -> Option<String> {
+    let path = api.conversation_path.as_deref()?;
+    let found = |v: &Value| json_path(v, path).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        return found(&v);
+    }
+    // An event stream: the last event that names it.
+    String::from_utf8_lossy(body)
+        .lines()
+        .rev()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .find_map(|v| found(&v))
+}
+
+/// The value at a dotted path (`data.outputs.answer`, `choices.0.message.content`).
+pub fn json_path<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(v, |v, part| match part.parse::<usize>() {
+        Ok(i) if v.is_array() => v.get(i),
+        _ => v.get(part),
+    })
 }
 
 impl Endpoint {
@@ -169,7 +214,10 @@ impl VendorClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| VendorError::Client { vendor: ep.vendor.clone(), detail: e.to_string() })?;
-        let url = format!("{}/chat/completions", ep.base_url.trim_end_matches('/'));
+        let url = match &ep.agent {
+            Some(agent) => agent.url.clone(),
+            None => format!("{}/chat/completions", ep.base_url.trim_end_matches('/')),
+        };
         Ok(VendorClient { http, ep, url })
     }
 
@@ -197,9 +245,35 @@ impl VendorClient {
 
     /// Sends one chat completion with retries, offering `tools` when given.
     /// Never fails: every problem is an outcome.
+    ///
+    /// An agent platform is sent the last user message, in a new conversation.
     pub async fn chat(&self, messages: &[Message], tools: Option<&Value>, g: Generation) -> (Outcome, CallStats) {
+        if self.ep.agent.is_some() {
+            let message = messages.iter().rev().find(|m| m.role == "user").map_or("", |m| m.content.as_str());
+            return self.agent_turn(message, None).await;
+        }
         let body = self.request_body(messages, tools, g);
-        let request = serde_json::to_string(&body).expect("a request body always serializes");
+        self.send_with_retries(serde_json::to_string(&body).expect("a request body always serializes")).await
+    }
+
+    /// Sends one message to the agent platform, in `conversation` when
+    /// given; the response's conversation id is `AgentApi::conversation_of`
+    /// its recorded body. Never fails: every problem is an outcome.
+    pub async fn agent_turn(&self, message: &str, conversation: Option<&str>) -> (Outcome, CallStats) {
+        let Some(agent) = &self.ep.agent else {
+            let failure = Failure { cause: FailureCause::HttpStatus, detail: "not an agent platform".into() };
+            return (Outcome::Failed(failure), CallStats::default());
+        };
+        let body = agent_request(agent, message, conversation);
+        self.send_with_retries(serde_json::to_string(&body).expect("a request body always serializes")).await
+    }
+
+    /// The endpoint's agent platform API, when it is one.
+    pub fn agent(&self) -> Option<&AgentApi> {
+        self.ep.agent.as_ref()
+    }
+
+    async fn send_with_retries(&self, request: String) -> (Outcome, CallStats) {
         let started = Instant::now();
         let mut attempts = 0;
         loop {
@@ -288,7 +362,8 @@ impl VendorClient {
         if !status.is_success() {
             return Err(status_error(resp).await);
         }
-        if self.ep.stream { read_stream(resp, sent).await } else { read_json(resp).await }
+        let agent = self.ep.agent.as_ref();
+        if self.ep.stream { read_stream(resp, sent, agent).await } else { read_json(resp, agent).await }
     }
 
     /// Lists the models the endpoint serves (`GET {base_url}/models`).
@@ -396,9 +471,13 @@ fn vendor_error_message(v: &Value) -> Option<String> {
     Some(e["message"].as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
 }
 
-async fn read_json(resp: reqwest::Response) -> Result<Success, AttemptError> {
+async fn read_json(resp: reqwest::Response, agent: Option<&AgentApi>) -> Result<Success, AttemptError> {
     let body = read_capped(resp).await?;
-    match parse_json(&body) {
+    let parsed = match agent {
+        Some(agent) => parse_agent_json(&body, agent),
+        None => parse_json(&body),
+    };
+    match parsed {
         Ok(answer) => Ok(Success { answer, timing: None, raw: body, ended: Instant::now() }),
         Err(f) => Err(f.with_raw(body)),
     }
@@ -438,6 +517,21 @@ fn parse_json(body: &[u8]) -> Result<Answer, ParseFailure> {
     })
 }
 
+/// The answer in an agent platform's JSON body, at its answer path.
+fn parse_agent_json(body: &[u8], agent: &AgentApi) -> Result<Answer, ParseFailure> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| ParseFailure::invalid(format!("response is not JSON: {e}")))?;
+    match json_path(&v, &agent.answer_path) {
+        Some(Value::String(text)) => {
+            Ok(Answer { text: text.clone(), tool_calls: None, finish_reason: Some("stop".into()), usage: usage_of(&v) })
+        }
+        _ => match vendor_error_message(&v).or_else(|| v["message"].as_str().map(str::to_string)) {
+            Some(msg) => Err(ParseFailure::invalid(format!("the agent platform reported an error: {msg}"))),
+            None => Err(ParseFailure::invalid(format!("the response has no text at {}", agent.answer_path))),
+        },
+    }
+}
+
 /// Function calls gathered from a response: whole in a JSON body, or in
 /// pieces across stream chunks (name first, arguments in fragments, by index).
 #[derive(Default)]
@@ -472,7 +566,11 @@ impl ToolCalls {
     }
 }
 
-async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, AttemptError> {
+async fn read_stream(
+    resp: reqwest::Response,
+    sent: Instant,
+    agent: Option<&AgentApi>,
+) -> Result<Success, AttemptError> {
     // The exact bytes received are the evidence; the parser sees the same bytes.
     // The byte cap applies before SSE parsing: a line that never ends would
     // otherwise grow the parser's buffer without bound.
@@ -497,7 +595,7 @@ async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, 
         raw.extend_from_slice(&c);
         Ok(c)
     });
-    let parsed = parse_sse(Box::pin(bytes), Some(sent)).await;
+    let parsed = parse_sse(Box::pin(bytes), Some(sent), agent).await;
     let raw = std::mem::take(&mut *raw.lock().expect("evidence buffer"));
     match parsed {
         Ok((answer, timing, ended)) => Ok(Success { answer, timing, raw, ended }),
@@ -508,7 +606,14 @@ async fn read_stream(resp: reqwest::Response, sent: Instant) -> Result<Success, 
 /// The answer in an SSE stream of chat completion chunks, when each content
 /// chunk arrived (milliseconds after `sent`) when `sent` is given, and when
 /// the answer was complete.
-async fn parse_sse<S, E>(bytes: S, sent: Option<Instant>) -> Result<(Answer, Option<Timing>, Instant), ParseFailure>
+///
+/// For an agent platform, each event's JSON carries a piece of the answer at
+/// its answer path, and the stream ends when the platform closes it (or at `[DONE]`).
+async fn parse_sse<S, E>(
+    bytes: S,
+    sent: Option<Instant>,
+    agent: Option<&AgentApi>,
+) -> Result<(Answer, Option<Timing>, Instant), ParseFailure>
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
     E: std::error::Error,
@@ -564,6 +669,25 @@ where
         if let Some(msg) = vendor_error_message(&v) {
             return Err(ParseFailure::invalid(format!("vendor reported an error mid-stream: {msg}")));
         }
+        if let Some(agent) = agent {
+            if v["event"] == "error" {
+                let msg = v["message"].as_str().unwrap_or("an error event");
+                return Err(ParseFailure::invalid(format!("the agent platform reported an error mid-stream: {msg}")));
+            }
+            if let Some(piece) = json_path(&v, &agent.answer_path).and_then(Value::as_str)
+                && !piece.is_empty()
+            {
+                saw_choice = true;
+                text.push_str(piece);
+                if let Some(sent) = sent {
+                    chunks_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            if let Some(u) = usage_of(&v) {
+                usage = Some(u);
+            }
+            continue;
+        }
         saw_choice |= v["choices"][0].is_object();
         let delta = &v["choices"][0]["delta"];
         let mut carried = false;
@@ -604,7 +728,12 @@ where
         // keeps sending after [DONE] gets a moment, then the connection is dropped.
         let _ = tokio::time::timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = events.next().await {} }).await;
     }
-    if !saw_choice {
+    if let Some(agent) = agent {
+        if !saw_choice {
+            return Err(ParseFailure::invalid(format!("the stream held no answer text at {}", agent.answer_path)));
+        }
+        finish_reason = Some("stop".into());
+    } else if !saw_choice {
         return Err(ParseFailure::invalid("the stream held no chat completion chunk (no choices)".into()));
     }
     if !done && finish_reason.is_none() {
@@ -650,12 +779,17 @@ impl std::error::Error for StreamError {}
 /// Re-reads a recorded response body (an SSE stream or a JSON completion) the
 /// way a live call would have, without any network: what `verify` uses to
 /// prove that a stored answer is the one the vendor sent.
-pub async fn replay(body: &[u8], stream: bool) -> Result<Answer, Failure> {
+///
+/// `agent` names the agent platform API the vendor was reached through.
+pub async fn replay(body: &[u8], stream: bool, agent: Option<&AgentApi>) -> Result<Answer, Failure> {
     let parsed = if stream {
         let once = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(body))]);
-        parse_sse(once, None).await.map(|(a, ..)| a)
+        parse_sse(once, None, agent).await.map(|(a, ..)| a)
     } else {
-        parse_json(body)
+        match agent {
+            Some(agent) => parse_agent_json(body, agent),
+            None => parse_json(body),
+        }
     };
     parsed.map_err(|f| Failure { cause: f.cause, detail: f.detail })
 }

@@ -220,3 +220,58 @@ async fn an_agent_that_edits_the_tests_is_refused_and_recorded() {
     assert_eq!(v["tests"]["passed"], false, "{v}");
     assert_ne!(v["tests_modified"], true, "the refused writes changed nothing");
 }
+
+/// A black-box agent platform (Dify's API shape) reached with a request
+/// template and response paths: the conversation id is carried across
+/// turns (the clarifying tasks need it), streamed and blocking answers both
+/// parse, answers alone are graded, and the bundle verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn black_box_agent_platforms_are_graded_on_their_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(examples().join("gov_tasks.jsonl"), dir.path().join("gov.jsonl")).unwrap();
+    let index = index_of(&[(&dir.path().join("gov.jsonl"), SuiteFormat::Agent)]);
+    let (right, right_url) = mock(profile("agent-correct"), 1, index.clone()).await;
+    let (_vague, vague_url) = mock(profile("agent-partial"), 1, index.clone()).await;
+    let custom = "stream = false\n[vendor.agent_api]\nurl = \"URL/chat-messages\"\n\
+                  request = '{\"inputs\": {}, \"query\": \"{{message}}\", \"conversation_id\": \"{{conversation_id}}\", \"user\": \"{{user}}\", \"response_mode\": \"blocking\"}'\n\
+                  answer_path = \"answer\"\nconversation_path = \"conversation_id\"\n";
+    let vendors = [
+        vendor_toml("dify-stream", &right_url, "app", 100.0, "[vendor.agent_api]\npreset = \"dify\"\n"),
+        vendor_toml("custom-blocking", &right_url, "app", 100.0, &custom.replace("URL", &right_url)),
+        vendor_toml("vague", &vague_url, "app", 100.0, "stream = false\n[vendor.agent_api]\npreset = \"dify\"\n"),
+    ]
+    .concat();
+    let isolation = if sandbox_available() { "bubblewrap" } else { "rlimit_only" };
+    let spec = format!(
+        "{}[sandbox]\nisolation = \"{isolation}\"\n\n[[suite]]\nid = \"gov\"\npath = \"gov.jsonl\"\nformat = \"agent\"\n\n\
+         [[criterion]]\nid = \"success\"\nsuite = \"gov\"\ngrader = \"agent\"\nweight = 1.0\n\n{vendors}",
+        spec_head(0.3)
+    );
+    std::fs::write(dir.path().join("t.toml"), &spec).unwrap();
+    assert!(tb(dir.path(), &["keygen"]).await.status.success());
+    let o = tb(dir.path(), &["run", "t.toml", "--db", "t.db", "--lang", "en"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = read_json(&run_dir(&dir.path().join("tenderbench-out")).join("report.json"));
+    assert_eq!(criterion(&report, "dify-stream", "success")["value"], 1.0);
+    assert_eq!(criterion(&report, "custom-blocking", "success")["value"], 1.0);
+    assert_eq!(criterion(&report, "vague", "success")["value"], 0.0);
+    let verdicts = verdicts(&dir.path().join("t.db"), "success").await;
+    let clarify = &verdicts[&("dify-stream".to_string(), "gov-en-20".to_string(), 0)];
+    assert_eq!(clarify["black_box"], true);
+    assert!(clarify["turns"].as_u64().unwrap() >= 2, "{clarify}");
+    // Two requests per clarifying question, all in one conversation (the platform refuses unknown ids).
+    assert!(right.request_counts()["gov-en-20"] >= 4);
+
+    let run_id = report["run_id"].as_str().unwrap();
+    let o = tb(dir.path(), &["export", run_id, "--db", "t.db", "--bundle", "b.tar.gz"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir.path(), &["verify", "b.tar.gz"]).await;
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+
+    // A template without the message is a spec error, located.
+    let broken = spec.replacen("{{message}}", "hello", 1);
+    std::fs::write(dir.path().join("t.toml"), broken).unwrap();
+    let o = tb(dir.path(), &["check", "t.toml"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("must hold the string \"{{message}}\""), "{}", stderr(&o));
+}
