@@ -114,6 +114,9 @@ pub struct Verdict {
     pub stopped: String,
     pub turns: u32,
     pub tool_calls: u32,
+    /// Tokens over every turn, as the vendor reported them.
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
     pub tool_errors: ToolErrors,
     pub violations: Vec<Violation>,
     /// User replies drawn, in order, and those drawn before the first change of state.
@@ -203,6 +206,8 @@ pub async fn run<M: Model>(task: &Task, case: &Case, model: &M, resources: &Reso
         };
         if let Some(u) = answer.usage {
             tokens += u.prompt_tokens + u.completion_tokens;
+            verdict.prompt_tokens += u.prompt_tokens;
+            verdict.completion_tokens += u.completion_tokens;
         }
         let calls: Vec<Value> = answer.tool_calls.as_ref().and_then(Value::as_array).cloned().unwrap_or_default();
         if calls.is_empty() {
@@ -442,5 +447,106 @@ fn diff(a: &Value, b: &Value, path: String, out: &mut Vec<String>) {
             }
         }
         _ => out.push(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use tb_core::{Answer, Usage};
+
+    use super::*;
+
+    /// Plays the given turns in order, then repeats the last.
+    struct Scripted(Mutex<VecDeque<Outcome>>);
+
+    impl Model for Scripted {
+        async fn turn(&self, _: &[Message], _: &Value) -> (Outcome, CallStats) {
+            let mut q = self.0.lock().unwrap();
+            let next = if q.len() > 1 { q.pop_front().unwrap() } else { q.front().cloned().unwrap() };
+            let stats =
+                CallStats { attempts: 1, request: "{}".into(), response: b"raw".to_vec(), ..CallStats::default() };
+            (next, stats)
+        }
+    }
+
+    fn call(name: &str, args: &str, tokens: u64) -> Outcome {
+        Outcome::Answered(Answer {
+            text: String::new(),
+            tool_calls: Some(json!([{ "name": name, "arguments": args }])),
+            finish_reason: Some("tool_calls".into()),
+            usage: Some(Usage { prompt_tokens: tokens, completion_tokens: 0 }),
+        })
+    }
+
+    fn say(text: &str) -> Outcome {
+        Outcome::Answered(Answer {
+            text: text.into(),
+            tool_calls: None,
+            finish_reason: Some("stop".into()),
+            usage: None,
+        })
+    }
+
+    fn task() -> Task {
+        Task::parse(json!({
+            "id": "t", "language": "en", "env": "gov", "citizen": "C1001", "prompt": "How much are 3 copies?",
+            "expect": { "outcome": "act", "answer_facts": ["30"] },
+            "reference": [{ "calls": [{ "name": "compute_fee", "arguments": { "service": "certificate_copy", "quantity": 3 } }] }, { "say": "30 yuan" }]
+        }))
+        .unwrap()
+    }
+
+    async fn episode(turns: Vec<Outcome>, budget: Budget) -> Episode {
+        let task = task();
+        run(&task, &task.to_case(), &Scripted(Mutex::new(turns.into())), &Resources::default(), budget).await
+    }
+
+    #[tokio::test]
+    async fn malformed_calls_are_told_to_the_agent_and_counted() {
+        let turns = vec![
+            call("compute_fee", "{not json", 1),
+            call("teleport", "{}", 1),
+            call("compute_fee", "{}", 1),
+            call("compute_fee", "[1, 2]", 1),
+            call("compute_fee", r#"{"service": "certificate_copy", "quantity": 3}"#, 1),
+            say("That is 30 yuan."),
+        ];
+        let e = episode(turns, Budget::default()).await;
+        let v = &e.verdict;
+        assert_eq!(v.stopped, "answered");
+        assert_eq!(v.turns, 6);
+        assert_eq!(v.tool_errors, ToolErrors { bad_arguments: 2, unknown_tool: 1, missing_arguments: 1, rejected: 0 });
+        assert_eq!(v.state_matches, Some(true));
+        assert_eq!(v.prompt_tokens, 5);
+        // Every turn is in the transcript, with what the agent was told.
+        let transcript: Value = serde_json::from_str(&e.stats.request).unwrap();
+        assert_eq!(transcript["turns"].as_array().unwrap().len(), 6);
+        assert!(transcript["turns"][1]["tool_results"][0]["result"]["error"].as_str().unwrap().contains("no tool"));
+        assert_eq!(transcript["turns"][4]["tool_results"][0]["result"]["total_yuan"], 30.0);
+    }
+
+    #[tokio::test]
+    async fn budgets_end_an_episode() {
+        let looping = vec![call("search_policy", r#"{"query": "fee"}"#, 1)];
+        let e = episode(looping.clone(), Budget { max_turns: 5, ..Budget::default() }).await;
+        assert_eq!((e.verdict.stopped.as_str(), e.verdict.turns), ("max_turns", 5));
+        let expensive = vec![call("search_policy", r#"{"query": "fee"}"#, 600)];
+        let e = episode(expensive, Budget { max_total_tokens: 1000, ..Budget::default() }).await;
+        assert_eq!((e.verdict.stopped.as_str(), e.verdict.turns), ("token_budget", 2));
+        let e = episode(looping, Budget { max_seconds: 0.0, ..Budget::default() }).await;
+        assert_eq!((e.verdict.stopped.as_str(), e.verdict.turns), ("time_budget", 0));
+        assert!(matches!(e.outcome, Outcome::Failed(_)), "an episode with no turn has no answer");
+    }
+
+    #[tokio::test]
+    async fn a_vendor_failure_ends_the_episode_as_its_outcome() {
+        let failed = Outcome::Failed(Failure { cause: FailureCause::ServerError, detail: "HTTP 500".into() });
+        let e = episode(vec![call("search_policy", r#"{"query": "fee"}"#, 1), failed], Budget::default()).await;
+        assert_eq!(e.verdict.stopped, "vendor_error");
+        assert!(matches!(e.outcome, Outcome::Failed(Failure { cause: FailureCause::ServerError, .. })));
+        assert_eq!(e.stats.response, b"raw");
     }
 }

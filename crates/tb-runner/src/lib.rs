@@ -146,18 +146,22 @@ impl Acting {
         suite: &str,
         case: &Arc<Case>,
         g: Generation,
-    ) -> (Outcome, tb_core::CallStats, Option<String>) {
+    ) -> (Outcome, tb_core::CallStats, Option<String>, Option<tb_core::Usage>) {
         let Some(criteria) = self.agent_suites.get(suite) else {
             let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
             let verdicts = self.verdicts(suite, case, &outcome).await;
-            return (outcome, stats, verdicts);
+            let usage = match &outcome {
+                Outcome::Answered(a) => a.usage,
+                Outcome::Failed(_) => None,
+            };
+            return (outcome, stats, verdicts, usage);
         };
         let task = match tb_agent::Task::of_case(case) {
             Ok(t) => t,
             Err(e) => {
                 // The suite reader built the case from a task, so this is a bug, not a vendor's failure.
                 let failure = tb_core::Failure { cause: tb_core::FailureCause::InvalidResponse, detail: e };
-                return (Outcome::Failed(failure), tb_core::CallStats::default(), None);
+                return (Outcome::Failed(failure), tb_core::CallStats::default(), None, None);
             }
         };
         let (resources, budget) = (&self.agent_resources, self.agent_budget);
@@ -171,7 +175,11 @@ impl Acting {
         let verdict = serde_json::to_value(&episode.verdict).expect("a verdict always serializes");
         let verdicts: serde_json::Map<String, serde_json::Value> =
             criteria.iter().map(|id| (id.clone(), verdict.clone())).collect();
-        (episode.outcome, episode.stats, Some(serde_json::Value::Object(verdicts).to_string()))
+        let usage = tb_core::Usage {
+            prompt_tokens: episode.verdict.prompt_tokens,
+            completion_tokens: episode.verdict.completion_tokens,
+        };
+        (episode.outcome, episode.stats, Some(serde_json::Value::Object(verdicts).to_string()), Some(usage))
     }
 
     /// The verdicts of the suite's acting graders on one outcome, as stored JSON.
@@ -477,7 +485,7 @@ pub async fn run(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunSummary, RunError> {
     let checked = checked_suites(spec).await?;
-    check_budget(spec, checked.iter().map(|c| c.record.cases).sum())?;
+    check_budget(spec, checked.iter().map(|c| (c.record.id.as_str(), c.record.cases)))?;
     let acting = Arc::new(Acting::new(spec)?);
     let suites: Vec<SuiteRecord> = checked.iter().map(|c| c.record.clone()).collect();
     let clients: Vec<Arc<VendorClient>> =
@@ -940,9 +948,16 @@ async fn run_stages_on(
 
 /// Refuses a run whose worst case (every call answering `max_tokens` at the
 /// quoted output price) exceeds the per-vendor budget.
-fn check_budget(spec: &Spec, cases: u64) -> Result<(), RunError> {
+/// `cases`: (suite id, cases) of every suite. An agent task may cost up to
+/// `[agent] max_turns` calls.
+fn check_budget<'s>(spec: &Spec, cases: impl Iterator<Item = (&'s str, u64)>) -> Result<(), RunError> {
     let Some(budget) = spec.run.budget_per_vendor else { return Ok(()) };
-    let calls = cases * spec.run.repeats as u64 + spec.stages.iter().map(stage_calls_bound).sum::<u64>();
+    let calls_per_case = |suite: &str| {
+        let agent = spec.suite(suite).is_some_and(|s| s.format == tb_suite::SuiteFormat::Agent);
+        if agent { spec.agent.max_turns as u64 } else { 1 }
+    };
+    let calls = cases.map(|(suite, n)| n * calls_per_case(suite)).sum::<u64>() * spec.run.repeats as u64
+        + spec.stages.iter().map(stage_calls_bound).sum::<u64>();
     for v in &spec.vendors {
         let price = v.price_per_mtok_output.ok_or_else(|| RunError::BudgetWithoutPrice(v.name.clone()))?;
         let worst_case = calls as f64 * spec.run.max_tokens as f64 * price / 1e6;
@@ -989,8 +1004,9 @@ struct Spend {
 }
 
 impl Spend {
-    fn add(&self, outcome: &Outcome) {
-        if let Outcome::Answered(tb_core::Answer { usage: Some(u), .. }) = outcome {
+    /// Counts what a cell cost: its answer's usage, or an episode's over all its turns.
+    fn add(&self, usage: Option<tb_core::Usage>) {
+        if let Some(u) = usage {
             let cost = (u.prompt_tokens as f64 * self.per_mtok.0 + u.completion_tokens as f64 * self.per_mtok.1) / 1e6;
             *self.spent.lock().unwrap_or_else(|e| e.into_inner()) += cost;
         }
@@ -1078,9 +1094,9 @@ impl VendorJob {
                     let acting = self.acting.clone();
                     let spend = self.spend.clone();
                     in_flight.spawn(async move {
-                        let (outcome, stats, verdicts) = acting.send(&client, &key.suite, &case, g).await;
+                        let (outcome, stats, verdicts, usage) = acting.send(&client, &key.suite, &case, g).await;
                         if let Some(spend) = &spend {
-                            spend.add(&outcome);
+                            spend.add(usage);
                         }
                         let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts);
                         // The writer outlives every request task unless the run is failing.

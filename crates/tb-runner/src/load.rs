@@ -192,8 +192,8 @@ impl StageJob {
                     let (outcome, stats) = client.chat(&case.messages, case.tools.as_ref(), g).await;
                     // From due to the answer's end (not to the end of reading what follows [DONE]).
                     let latency_ms = lag_ms + stats.latency_ms;
-                    if let Some(spend) = &spend {
-                        spend.add(&outcome);
+                    if let (Some(spend), Outcome::Answered(a)) = (&spend, &outcome) {
+                        spend.add(a.usage);
                     }
                     let mut timing = match (&stats.timing, &outcome) {
                         (Some(t), _) => t.clone(),

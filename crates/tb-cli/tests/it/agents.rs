@@ -275,3 +275,21 @@ async fn black_box_agent_platforms_are_graded_on_their_answers() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("must hold the string \"{{message}}\""), "{}", stderr(&o));
 }
+
+/// The budget check counts every turn an episode may take: 40 tasks of up
+/// to 20 turns are 800 calls, not 40.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_budget_counts_every_turn_an_episode_may_take() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(examples().join("gov_tasks.jsonl"), dir.path().join("gov.jsonl")).unwrap();
+    let spec = format!(
+        "{}[sandbox]\nisolation = \"rlimit_only\"\n\n[[suite]]\nid = \"gov\"\npath = \"gov.jsonl\"\nformat = \"agent\"\n\n\
+         [[criterion]]\nid = \"success\"\nsuite = \"gov\"\ngrader = \"agent\"\nweight = 1.0\n\n{}",
+        spec_head(0.3).replace("[run]\nseed = 1\n", "[run]\nseed = 1\nmax_tokens = 100\nbudget_per_vendor = 0.5\n"),
+        vendor_toml("V", "http://127.0.0.1:9/v1", "m", 100.0, "price_per_mtok_output = 100\n")
+    );
+    std::fs::write(dir.path().join("t.toml"), spec).unwrap();
+    let o = tb(dir.path(), &["run", "t.toml", "--db", "t.db"]).await;
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("800 calls"), "{}", stderr(&o));
+}
