@@ -166,7 +166,13 @@ impl Acting {
         };
         let (resources, budget) = (&self.agent_resources, self.agent_budget);
         let episode = if client.agent().is_some() {
-            let model = PlatformSession { client, conversation: std::sync::Mutex::new(None) };
+            // An API whose responses name no conversation (FastGPT's chatId)
+            // is given one of ours, the same for every turn of the episode.
+            let ours = client
+                .agent()
+                .filter(|a| a.conversation_path.is_none())
+                .map(|_| format!("tenderbench-{:016x}", rand::random::<u64>()));
+            let model = PlatformSession { client, conversation: std::sync::Mutex::new(ours) };
             tb_agent::episode::run(&task, case, &model, resources, budget).await
         } else {
             let model = ChatModel { client, generation: g };

@@ -824,6 +824,45 @@ mod tests {
         }
     }
 
+    fn platform() -> AgentApi {
+        AgentApi {
+            url: "http://127.0.0.1:9/chat-messages".into(),
+            request: json!({ "query": "{{message}}", "conversation_id": "{{conversation_id}}", "user": "{{user}}", "inputs": { "x": ["{{message}}"] } }),
+            answer_path: "answer".into(),
+            conversation_path: Some("conversation_id".into()),
+            stream: true,
+        }
+    }
+
+    #[test]
+    fn a_platform_request_fills_its_template_as_strings() {
+        let body = agent_request(&platform(), "say \"hi\" {{conversation_id}}", None);
+        assert_eq!(body["query"], "say \"hi\" {{conversation_id}}", "a message cannot inject a placeholder");
+        assert_eq!(body["conversation_id"], "");
+        assert_eq!(body["user"], "tenderbench");
+        assert_eq!(body["inputs"]["x"][0], body["query"]);
+        assert_eq!(agent_request(&platform(), "m", Some("c-1"))["conversation_id"], "c-1");
+        let v = json!({ "choices": [{ "message": { "content": "ok" } }] });
+        assert_eq!(json_path(&v, "choices.0.message.content"), Some(&json!("ok")));
+        assert_eq!(json_path(&v, "choices.1.message"), None);
+    }
+
+    #[tokio::test]
+    async fn a_streamed_platform_answer_replays_with_its_conversation() {
+        let body = b"data: {\"event\": \"message\", \"answer\": \"Hel\", \"conversation_id\": \"c-9\"}\n\n\
+                     data: {\"event\": \"message\", \"answer\": \"lo\", \"conversation_id\": \"c-9\"}\n\n\
+                     data: {\"event\": \"message_end\", \"conversation_id\": \"c-9\"}\n\n";
+        let api = platform();
+        assert_eq!(replay(body, true, Some(&api)).await.unwrap().text, "Hello");
+        assert_eq!(agent_conversation(&api, body).as_deref(), Some("c-9"));
+        let error = b"data: {\"event\": \"error\", \"message\": \"quota\"}\n\n";
+        assert!(replay(error, true, Some(&api)).await.unwrap_err().detail.contains("quota"));
+        let blocking = br#"{"answer": "Hi", "conversation_id": "c-2"}"#;
+        assert_eq!(replay(blocking, false, Some(&api)).await.unwrap().text, "Hi");
+        assert_eq!(agent_conversation(&api, blocking).as_deref(), Some("c-2"));
+        assert!(replay(br#"{"code": "bad"}"#, false, Some(&api)).await.is_err());
+    }
+
     #[test]
     fn secrets_do_not_print() {
         let s = Secret("sk-live-123".into());

@@ -56,13 +56,20 @@ async fn the_demo_report_renders_in_a_real_browser() {
     // The demo in both languages; five vendors (the significance matrix);
     // load stages (their tables, CDFs and load curves); nine criteria (the
     // profile chart), where the sandbox runs.
-    let mut cases = vec![("zh", None), ("en", None), ("zh", Some(&tie)), ("en", Some(&load))];
+    // The agent example: its summary and per-task tables, with scripted agents.
+    let agent = examples.join("agent/tender.toml");
+    let agents = "agent-correct,agent-partial,agent-nosy,agent-malformed";
+    let mut cases = vec![("zh", None, None), ("en", None, None), ("zh", Some(&tie), None), ("en", Some(&load), None)];
     if sandbox_available() {
-        cases.push(("en", Some(&graders)));
+        cases.push(("en", Some(&graders), None));
+        cases.push(("zh", Some(&agent), Some(agents)));
     }
-    for (n, (lang, spec)) in cases.into_iter().enumerate() {
+    for (n, (lang, spec, profiles)) in cases.into_iter().enumerate() {
         let out = format!("out-{n}");
         let mut args = vec!["demo", "--lang", lang, "--out", &out];
+        if let Some(p) = profiles {
+            args.extend(["--profiles", p]);
+        }
         args.extend(spec.map(|s| s.to_str().unwrap()));
         let o = tb(dir.path(), &args).await;
         assert!(o.status.success(), "{}", stderr(&o));
