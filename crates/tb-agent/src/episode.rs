@@ -429,6 +429,41 @@ fn rerun(env: &dyn Environment, hidden: &BTreeMap<String, String>) -> Option<Tes
     env.as_repo().map(|r| r.run_tests_with(hidden))
 }
 
+/// Re-executes a recorded gov episode offline: every call the transcript
+/// says reached the office (executed or refused by it) is made again on a
+/// fresh office, and each result must be the one recorded. Returns the
+/// final state's SHA-256, which must be the verdict's. What `verify` uses to
+/// recompute an episode's outcome without the vendor. Code tasks are not
+/// replayed: their tests would have to run again.
+pub fn replay_state(task: &Task, transcript: &Value) -> Result<Option<String>, String> {
+    if task.env != EnvKind::Gov {
+        return Ok(None);
+    }
+    let mut env = environment(task, &Resources::default())?;
+    for turn in transcript["turns"].as_array().into_iter().flatten() {
+        for r in turn["tool_results"].as_array().into_iter().flatten() {
+            let kept = &r["call"];
+            let reached = kept.get("changed").is_some() || kept["error"] == "rejected";
+            if !reached {
+                continue;
+            }
+            let name = r["name"].as_str().unwrap_or("");
+            let args: Map<String, Value> = match r["arguments"].as_str().unwrap_or("").trim() {
+                "" => Map::new(),
+                text => serde_json::from_str(text).map_err(|e| format!("call {}: arguments: {e}", r["id"]))?,
+            };
+            let result = match env.call(name, &args) {
+                Ok(effect) => effect.result,
+                Err(rejection) => json!({ "error": rejection.message }),
+            };
+            if result != r["result"] {
+                return Err(format!("call {} ({name}) gives another result than the one recorded", r["id"]));
+            }
+        }
+    }
+    Ok(Some(sha256_json(&env.state())))
+}
+
 fn sha256_json(v: &Value) -> String {
     hex::encode(Sha256::digest(v.to_string().as_bytes()))
 }
@@ -526,6 +561,37 @@ mod tests {
         assert_eq!(transcript["turns"].as_array().unwrap().len(), 6);
         assert!(transcript["turns"][1]["tool_results"][0]["result"]["error"].as_str().unwrap().contains("no tool"));
         assert_eq!(transcript["turns"][4]["tool_results"][0]["result"]["total_yuan"], 30.0);
+    }
+
+    #[tokio::test]
+    async fn a_recorded_episode_replays_to_its_state() {
+        let task = Task::parse(json!({
+            "id": "b", "language": "en", "env": "gov", "citizen": "C1001", "prompt": "Book S for me.",
+            "expect": { "outcome": "act" },
+            "reference": [{ "say": "Done." }]
+        }))
+        .unwrap();
+        let slot = crate::gov::World::builtin()
+            .slots
+            .iter()
+            .find(|(_, s)| s["booked_by"].is_null())
+            .map(|(id, _)| id.clone())
+            .unwrap();
+        let book = format!(r#"{{"citizen_id": "C1001", "slot_id": "{slot}"}}"#);
+        let turns = vec![
+            call("book_slot", &book, 1),
+            call("get_citizen_profile", r#"{"citizen_id": "C1002"}"#, 1),
+            say("Booked."),
+        ];
+        let e =
+            run(&task, &task.to_case(), &Scripted(Mutex::new(turns.into())), &Resources::default(), Budget::default())
+                .await;
+        let transcript: Value = serde_json::from_str(&e.stats.request).unwrap();
+        assert_eq!(replay_state(&task, &transcript).unwrap(), e.verdict.state_sha256);
+        // An edited transcript no longer replays.
+        let mut edited = transcript.clone();
+        edited["turns"][0]["tool_results"][0]["result"]["time"] = json!("23:59");
+        assert!(replay_state(&task, &edited).unwrap_err().contains("another result"));
     }
 
     #[tokio::test]

@@ -443,6 +443,10 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
         replay_cell(c, &files[&format!("evidence/{}", c.response_sha256)], vendor)
             .await
             .map_err(|e| invalid(format!("{what}: {e}")))?;
+        if spec.suite(&c.suite).is_some_and(|s| s.format == tb_suite::SuiteFormat::Agent) {
+            replay_episode(c, &files[&format!("evidence/{}", c.request_sha256)])
+                .map_err(|e| invalid(format!("{what}: {e}")))?;
+        }
     }
 
     // 6. Re-grade and re-score from the cells alone; compare with the report.
@@ -488,6 +492,26 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
         checkpoints,
         report_sha256,
     })
+}
+
+/// An agent episode's final state must be what its recorded calls give when
+/// made again on a fresh environment (see `tb_agent::episode::replay_state`).
+fn replay_episode(c: &CellRecord, transcript: &[u8]) -> Result<(), String> {
+    let Some(verdicts) = c.verdicts.as_deref() else { return Ok(()) };
+    let verdicts: Value = serde_json::from_str(verdicts).map_err(|e| format!("its verdict: {e}"))?;
+    let Some(verdict) = verdicts.as_object().and_then(|m| m.values().next()) else { return Ok(()) };
+    if verdict["black_box"] == true {
+        return Ok(());
+    }
+    let gold: tb_core::Gold = serde_json::from_str(&c.gold_json).map_err(|e| format!("its gold data: {e}"))?;
+    let task: tb_agent::Task = serde_json::from_value(gold.data).map_err(|e| format!("its task: {e}"))?;
+    let transcript: Value = serde_json::from_slice(transcript).map_err(|e| format!("its transcript: {e}"))?;
+    match tb_agent::episode::replay_state(&task, &transcript)? {
+        Some(state) if verdict["state_sha256"] != state.as_str() => {
+            Err("the recorded tool calls, made again, leave another state than the verdict says".into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The stored answer (or body-derived failure) must be what the recorded body says.
