@@ -23,8 +23,8 @@ use crate::env::{Environment, Rejection, Violation, signatures};
 use crate::gov::{GovOffice, World};
 use crate::task::{EnvKind, ScriptedUser, Step, Task};
 
-/// Limits of one episode.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Limits of one episode (the spec's `[agent]` table).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Budget {
     /// Model turns (requests), tool turns and text turns alike.
     pub max_turns: u32,
@@ -37,6 +37,12 @@ pub struct Budget {
 impl Default for Budget {
     fn default() -> Self {
         Budget { max_turns: 20, max_seconds: 300.0, max_total_tokens: 200_000 }
+    }
+}
+
+impl Budget {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
     }
 }
 

@@ -129,12 +129,7 @@ impl Acting {
             sandbox: sandbox.clone(),
             rust_sysroot: if agent_suites.is_empty() { None } else { tb_sandbox::Sandbox::rust_sysroot() },
         };
-        let a = spec.agent;
-        let agent_budget = tb_agent::Budget {
-            max_turns: a.max_turns,
-            max_seconds: a.max_seconds,
-            max_total_tokens: a.max_total_tokens,
-        };
+        let agent_budget = spec.agent;
         Ok(Acting { by_suite, agent_suites, agent_resources, agent_budget, sandbox, judges, generation })
     }
 

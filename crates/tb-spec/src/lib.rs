@@ -489,27 +489,7 @@ pub struct Spec {
 
 /// The budgets of one agent episode (`[agent]`): past any of them the
 /// episode stops, and its task is graded as it stands.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct AgentSettings {
-    /// Model turns (requests) per episode.
-    pub max_turns: u32,
-    /// Wall time of an episode.
-    pub max_seconds: f64,
-    /// Prompt and completion tokens over an episode's turns.
-    pub max_total_tokens: u64,
-}
-
-impl Default for AgentSettings {
-    fn default() -> Self {
-        AgentSettings { max_turns: 20, max_seconds: 300.0, max_total_tokens: 200_000 }
-    }
-}
-
-impl AgentSettings {
-    pub fn is_default(&self) -> bool {
-        *self == Self::default()
-    }
-}
+pub use tb_agent::Budget as AgentSettings;
 
 impl Spec {
     /// The criterion that grades a stage's answers: the first on its suite.

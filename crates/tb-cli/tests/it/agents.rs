@@ -128,11 +128,7 @@ async fn each_scripted_agent_policy_is_graded_as_expected() {
     assert_eq!(looped, 8 * 40);
 
     // Every turn is evidence, and the bundle verifies (the last turn's body replays to the stored answer).
-    let run_id = report["run_id"].as_str().unwrap();
-    let o = tb(dir.path(), &["export", run_id, "--db", "t.db", "--bundle", "b.tar.gz"]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = tb(dir.path(), &["verify", "b.tar.gz"]).await;
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    export_and_verify(dir.path(), report["run_id"].as_str().unwrap(), "t.db").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -262,11 +258,7 @@ async fn black_box_agent_platforms_are_graded_on_their_answers() {
     // Two requests per clarifying question, all in one conversation (the platform refuses unknown ids).
     assert!(right.request_counts()["gov-en-20"] >= 4);
 
-    let run_id = report["run_id"].as_str().unwrap();
-    let o = tb(dir.path(), &["export", run_id, "--db", "t.db", "--bundle", "b.tar.gz"]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = tb(dir.path(), &["verify", "b.tar.gz"]).await;
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    export_and_verify(dir.path(), report["run_id"].as_str().unwrap(), "t.db").await;
 
     // A template without the message is a spec error, located.
     let broken = spec.replacen("{{message}}", "hello", 1);

@@ -205,11 +205,7 @@ async fn goodput_rate_limits_and_accuracy_under_load() {
     assert!(stdout(&md).contains("### Stage peak"), "{}", stdout(&md));
 
     // The load requests are cells like any other: the bundle verifies, report byte for byte.
-    let run_id = report["run_id"].as_str().unwrap();
-    let o = tb(dir.path(), &["export", run_id, "--db", "t.db", "--bundle", "b.tar.gz"]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = tb(dir.path(), &["verify", "b.tar.gz"]).await;
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    export_and_verify(dir.path(), report["run_id"].as_str().unwrap(), "t.db").await;
 }
 
 /// Ctrl-C in the middle of a stage: its requests so far stay stored, the

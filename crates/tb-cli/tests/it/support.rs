@@ -155,3 +155,11 @@ pub fn sandbox_available() -> bool {
     }
     ok
 }
+
+/// Exports run `run_id` from the store `db` in `dir` and verifies the bundle offline, through the CLI.
+pub async fn export_and_verify(dir: &Path, run_id: &str, db: &str) {
+    let o = tb(dir, &["export", run_id, "--db", db, "--bundle", "b.tar.gz"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir, &["verify", "b.tar.gz"]).await;
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}
