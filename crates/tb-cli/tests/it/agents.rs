@@ -285,3 +285,37 @@ async fn the_budget_counts_every_turn_an_episode_may_take() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("800 calls"), "{}", stderr(&o));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_spec_errors_are_explained() {
+    let (dir, _) = numeric_suite_dir(3);
+    std::fs::copy(examples().join("gov_tasks.jsonl"), dir.path().join("gov.jsonl")).unwrap();
+    let spec = |extra: &str, grader: &str| {
+        format!(
+            "{}{extra}[[suite]]\nid = \"gov\"\npath = \"gov.jsonl\"\nformat = \"agent\"\n\n[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n\
+             [[criterion]]\nid = \"a\"\nsuite = \"gov\"\ngrader = \"agent\"\nweight = 0.5\n\n\
+             [[criterion]]\nid = \"b\"\nsuite = \"s\"\ngrader = \"{grader}\"\nweight = 0.5\n\n{}",
+            spec_head(0.3),
+            vendor_toml("V", "http://127.0.0.1:9/v1", "m", 1.0, "")
+        )
+    };
+    let check = |text: String| {
+        let dir = dir.path().to_path_buf();
+        async move {
+            std::fs::write(dir.join("t.toml"), text).unwrap();
+            let o = tb(&dir, &["check", "t.toml"]).await;
+            (o.status.code(), stderr(&o))
+        }
+    };
+    // Valid: the check goes on to probe the vendor, which is not there (exit 1, not 2).
+    assert_eq!(check(spec("", "numeric")).await.0, Some(1));
+    let (code, err) = check(spec("", "agent_safety")).await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the agent and agent_safety graders grade agent suites"), "{err}");
+    let (code, err) = check(spec("[agent]\nmax_turns = 0\n\n", "numeric")).await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("max_turns from 1 to 1000"), "{err}");
+    let (code, err) = check(spec("[agent]\nturns = 3\n\n", "numeric")).await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("turns"), "{err}");
+}
