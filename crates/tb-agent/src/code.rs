@@ -70,8 +70,9 @@ impl Repo {
     }
 
     /// Runs the tests on the current files, with `extra` files (the hidden
-    /// tests) added. Blocks for the sandbox run.
-    pub fn run_tests_with(&self, extra: &BTreeMap<String, String>) -> TestRun {
+    /// tests) added. Blocks for the sandbox run. An error is this machine's
+    /// (no toolchain, a sandbox that cannot start), not the agent's.
+    pub fn run_tests_with(&self, extra: &BTreeMap<String, String>) -> Result<TestRun, String> {
         let mut files: Vec<(String, Vec<u8>)> =
             self.files.iter().chain(extra).map(|(p, c)| (format!("repo/{p}"), c.clone().into_bytes())).collect();
         let driver = match (self.lang, &self.rust_sysroot) {
@@ -80,7 +81,7 @@ impl Repo {
                 .replace("@RUSTC@", &sysroot.join("bin/rustc").to_string_lossy())
                 .replace("@LINKER@", &linker().to_string_lossy()),
             (Lang::Rust, None) => {
-                return TestRun { passed: false, output: "no Rust toolchain on this machine".into() };
+                return Err("a Rust task needs a Rust toolchain (rustc) on this machine".into());
             }
         };
         files.push(("run_tests.py".into(), driver.into_bytes()));
@@ -97,9 +98,9 @@ impl Repo {
                     Termination::Signalled(sig) => format!("\n[tests killed by signal {sig}]"),
                 };
                 output.push_str(&note);
-                TestRun { passed: run.termination == Termination::Exited(0), output: tail(&output, OUTPUT_TAIL) }
+                Ok(TestRun { passed: run.termination == Termination::Exited(0), output: tail(&output, OUTPUT_TAIL) })
             }
-            Err(e) => TestRun { passed: false, output: format!("the sandbox failed: {e}") },
+            Err(e) => Err(format!("the sandbox failed: {e}")),
         }
     }
 
@@ -166,7 +167,7 @@ impl Environment for Repo {
             }
             "write_file" => self.write(args),
             "run_tests" => {
-                let run = self.run_tests_with(&BTreeMap::new());
+                let run = self.run_tests_with(&BTreeMap::new()).map_err(Rejection::new)?;
                 Ok(Effect::read(json!({ "passed": run.passed, "output": run.output })))
             }
             other => Err(Rejection::new(format!("unknown tool {other}"))),

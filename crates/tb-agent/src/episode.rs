@@ -76,6 +76,9 @@ pub fn environment(task: &Task, resources: &Resources) -> Result<Box<dyn Environ
         EnvKind::Code => {
             let sandbox = resources.sandbox.clone().ok_or("code tasks need the sandbox")?;
             let lang = task.lang.unwrap_or(Lang::Python);
+            if lang == Lang::Rust && resources.rust_sysroot.is_none() {
+                return Err("a Rust task needs a Rust toolchain (rustc) on this machine".into());
+            }
             Ok(Box::new(Repo::new(task.repo.clone(), &task.test_files, lang, sandbox, resources.rust_sysroot.clone())))
         }
     }
@@ -417,10 +420,12 @@ async fn finish(task: &Task, env: Box<dyn Environment>, expected: Result<Value, 
             })
             .await;
             match run {
-                Ok((tests, modified)) => {
-                    verdict.tests = tests;
+                Ok((Some(Ok(tests)), modified)) => {
+                    verdict.tests = Some(tests);
                     verdict.tests_modified = modified;
                 }
+                Ok((Some(Err(e)), _)) => verdict.task_error = Some(e),
+                Ok((None, _)) => verdict.task_error = Some("the repository was lost".into()),
                 Err(e) => verdict.task_error = Some(format!("the final test run failed: {e}")),
             }
         }
@@ -431,7 +436,7 @@ fn repo_tests_modified(env: &dyn Environment) -> bool {
     env.as_repo().is_some_and(Repo::tests_modified)
 }
 
-fn rerun(env: &dyn Environment, hidden: &BTreeMap<String, String>) -> Option<TestRun> {
+fn rerun(env: &dyn Environment, hidden: &BTreeMap<String, String>) -> Option<Result<TestRun, String>> {
     env.as_repo().map(|r| r.run_tests_with(hidden))
 }
 
