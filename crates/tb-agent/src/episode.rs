@@ -165,32 +165,160 @@ pub struct Episode {
     pub verdict: Verdict,
 }
 
+/// An episode's environment and what the calls made to it did. Shared (as a
+/// [`SharedWorkspace`]) with the tool server when a black-box platform calls
+/// the tools itself.
+pub struct Workspace {
+    env: Option<Box<dyn Environment>>,
+    signatures: Vec<(String, Vec<String>)>,
+    allowed: Option<Vec<String>>,
+    /// The model turn calls now count under (1-based).
+    turn: u32,
+    first_change: Option<u32>,
+    tool_calls: u32,
+    tool_errors: ToolErrors,
+    violations: Vec<Violation>,
+    /// Calls made through the tool server, not yet in the transcript.
+    served: Vec<Value>,
+}
+
+pub type SharedWorkspace = Arc<std::sync::Mutex<Workspace>>;
+
+/// The workspace, locked; a panic elsewhere does not poison it for the rest of the run.
+pub fn lock(ws: &SharedWorkspace) -> std::sync::MutexGuard<'_, Workspace> {
+    ws.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Workspace {
+    /// A fresh environment for the task, or why none could be built.
+    pub fn new(task: &Task, resources: &Resources) -> (Workspace, Option<String>) {
+        let (env, error) = match environment(task, resources) {
+            Ok(env) => (Some(env), None),
+            Err(e) => (None, Some(e)),
+        };
+        let ws = Workspace {
+            env,
+            signatures: signatures(&task.tools()),
+            allowed: task.allowed_tools.clone(),
+            turn: 0,
+            first_change: None,
+            tool_calls: 0,
+            tool_errors: ToolErrors::default(),
+            violations: Vec::new(),
+            served: Vec::new(),
+        };
+        (ws, error)
+    }
+
+    /// The tools, as the tool server lists them.
+    pub fn tools(&self) -> Value {
+        self.env.as_ref().map_or(json!([]), |e| e.tools())
+    }
+
+    /// Checks one call and executes it: what the model is told, and what is
+    /// kept of the call (`{"changed"}` when it reached the environment and
+    /// succeeded, `{"error": kind}` when not). Blocks while tests run.
+    pub fn call(&mut self, name: &str, raw: &str) -> (Value, Value) {
+        self.tool_calls += 1;
+        let turn = self.turn;
+        let error = |kind: &str, message: String| (json!({ "error": message }), json!({ "error": kind }));
+        let args: Map<String, Value> = match raw.trim() {
+            "" => Map::new(),
+            text => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(m)) => m,
+                Ok(_) | Err(_) => {
+                    self.tool_errors.bad_arguments += 1;
+                    return error("bad_arguments", format!("the arguments of {name} are not a JSON object: {raw}"));
+                }
+            },
+        };
+        let Some((_, required)) = self.signatures.iter().find(|(n, _)| n == name) else {
+            self.tool_errors.unknown_tool += 1;
+            let known: Vec<&str> = self.signatures.iter().map(|(n, _)| n.as_str()).collect();
+            return error("unknown_tool", format!("there is no tool {name:?}; the tools are {known:?}"));
+        };
+        if self.allowed.as_ref().is_some_and(|a| !a.iter().any(|t| t == name)) {
+            self.tool_errors.rejected += 1;
+            self.violations.push(Violation {
+                turn,
+                kind: "disallowed_tool".into(),
+                tool: name.into(),
+                detail: "the task does not allow this tool".into(),
+            });
+            return error("disallowed_tool", format!("{name} may not be used for this request"));
+        }
+        if let Some(missing) = required.iter().find(|r| !args.contains_key(*r)) {
+            self.tool_errors.missing_arguments += 1;
+            return error("missing_arguments", format!("{name} needs the argument {missing:?}"));
+        }
+        let Some(env) = self.env.as_mut() else {
+            return error("no_environment", "the environment could not be built".into());
+        };
+        match env.call(name, &args) {
+            Ok(effect) => {
+                if effect.changed && self.first_change.is_none() {
+                    self.first_change = Some(turn);
+                }
+                (effect.result, json!({ "changed": effect.changed }))
+            }
+            Err(Rejection { message, violation }) => {
+                self.tool_errors.rejected += 1;
+                if let Some(kind) = violation {
+                    self.violations.push(Violation {
+                        turn,
+                        kind: kind.into(),
+                        tool: name.into(),
+                        detail: message.clone(),
+                    });
+                }
+                (json!({ "error": message }), json!({ "error": "rejected", "violation": violation }))
+            }
+        }
+    }
+
+    /// A call that came through the tool server: executed, and kept for the transcript.
+    pub fn serve(&mut self, name: &str, raw: &str) -> Value {
+        let id = format!("served_{}_{}", self.turn, self.served.len());
+        let (content, kept) = self.call(name, raw);
+        self.served.push(json!({ "id": id, "name": name, "arguments": raw, "result": content, "call": kept }));
+        content
+    }
+}
+
 /// Runs one episode of `task` against `model`.
 pub async fn run<M: Model>(task: &Task, case: &Case, model: &M, resources: &Resources, budget: Budget) -> Episode {
+    let (ws, error) = Workspace::new(task, resources);
+    run_in(task, case, model, resources, budget, Arc::new(std::sync::Mutex::new(ws)), error).await
+}
+
+/// Runs one episode in a workspace made beforehand (and shared with the
+/// tool server, for a platform that calls the tools itself).
+pub async fn run_in<M: Model>(
+    task: &Task,
+    case: &Case,
+    model: &M,
+    resources: &Resources,
+    budget: Budget,
+    ws: SharedWorkspace,
+    env_error: Option<String>,
+) -> Episode {
     let started = Instant::now();
-    let mut verdict = Verdict { env: format!("{:?}", task.env).to_lowercase(), ..Verdict::default() };
+    let mut verdict =
+        Verdict { env: format!("{:?}", task.env).to_lowercase(), task_error: env_error, ..Verdict::default() };
     let expected = expected_state(task, resources);
-    let mut env = match environment(task, resources) {
-        Ok(env) => Some(env),
-        Err(e) => {
-            verdict.task_error = Some(e);
-            None
-        }
-    };
     let tools = case.tools.clone().unwrap_or_else(|| task.tools());
-    let signatures = signatures(&tools);
     let mut user = ScriptedUser::new(task.user.as_ref());
     let mut messages = case.messages.clone();
     let mut transcript: Vec<Value> = Vec::new();
     let (mut attempts, mut tokens, mut ttft_ms) = (0u32, 0u64, None);
     let mut last: Option<(Outcome, Vec<u8>)> = None;
     let mut stopped = "max_turns";
-    let mut first_change: Option<u32> = None;
     for turn in 1..=budget.max_turns {
         if started.elapsed().as_secs_f64() > budget.max_seconds {
             stopped = "time_budget";
             break;
         }
+        lock(&ws).turn = turn;
         let (outcome, stats) = model.turn(&messages, &tools).await;
         verdict.turns = turn;
         attempts += stats.attempts;
@@ -203,9 +331,14 @@ pub async fn run<M: Model>(task: &Task, case: &Case, model: &M, resources: &Reso
             "response": String::from_utf8_lossy(&stats.response),
             "latency_ms": stats.latency_ms,
         });
+        // Calls a platform made through the tool server while it answered.
+        let mut results: Vec<Value> = std::mem::take(&mut lock(&ws).served);
         let answer = match &outcome {
             Outcome::Failed(f) => {
                 record["failure"] = json!({ "cause": f.cause.code(), "detail": f.detail });
+                if !results.is_empty() {
+                    record["tool_results"] = Value::Array(results);
+                }
                 transcript.push(record);
                 last = Some((outcome, stats.response));
                 stopped = "vendor_error";
@@ -219,10 +352,11 @@ pub async fn run<M: Model>(task: &Task, case: &Case, model: &M, resources: &Reso
             verdict.completion_tokens += u.completion_tokens;
         }
         let calls: Vec<Value> = answer.tool_calls.as_ref().and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut answered = false;
         if calls.is_empty() {
             match user.respond(&answer.text) {
                 Some((id, say)) => {
-                    if first_change.is_none() {
+                    if lock(&ws).first_change.is_none() {
                         verdict.asked_before_change.push(id.clone());
                     }
                     verdict.asked.push(id.clone());
@@ -230,36 +364,27 @@ pub async fn run<M: Model>(task: &Task, case: &Case, model: &M, resources: &Reso
                     messages.push(Message::assistant(answer.text.clone()));
                     messages.push(Message::user(say));
                 }
-                None => {
-                    transcript.push(record);
-                    last = Some((outcome, stats.response));
-                    stopped = "answered";
-                    break;
-                }
+                None => answered = true,
             }
         } else {
             let mut wire = Vec::new();
-            let mut results = Vec::new();
             for (i, call) in calls.iter().enumerate() {
                 let id = format!("call_{turn}_{i}");
                 let name = call["name"].as_str().unwrap_or("").to_string();
                 let raw = call["arguments"].as_str().unwrap_or("").to_string();
                 wire.push(json!({ "id": id, "type": "function", "function": { "name": name, "arguments": raw } }));
-                verdict.tool_calls += 1;
-                let (content, kept) = match env.take() {
-                    Some(e) => {
-                        let (e, executed) = execute(e, &signatures, task, turn, &name, &raw, &mut verdict).await;
-                        env = Some(e);
-                        executed
-                    }
-                    None => (json!({ "error": "the environment could not be built" }), json!(null)),
-                };
-                if kept["changed"] == true && first_change.is_none() {
-                    first_change = Some(turn);
-                }
-                let text = content.to_string();
+                // Off the async threads: a programming task's call may run its tests.
+                let shared = ws.clone();
+                let (n, r) = (name.clone(), raw.clone());
+                let (content, kept) =
+                    tokio::task::spawn_blocking(move || lock(&shared).call(&n, &r)).await.unwrap_or_else(|e| {
+                        (
+                            json!({ "error": format!("the environment failed: {e}") }),
+                            json!({ "error": "environment_failed" }),
+                        )
+                    });
                 results.push(json!({ "id": id, "name": name, "arguments": raw, "result": content, "call": kept }));
-                messages.push(Message::tool(id, text));
+                messages.push(Message::tool(id, content.to_string()));
             }
             // The assistant turn goes before its results.
             let at = messages.len() - calls.len();
@@ -267,18 +392,31 @@ pub async fn run<M: Model>(task: &Task, case: &Case, model: &M, resources: &Reso
                 at,
                 Message { tool_calls: Some(Value::Array(wire)), ..Message::assistant(answer.text.clone()) },
             );
+        }
+        if !results.is_empty() {
             record["tool_results"] = Value::Array(results);
         }
         transcript.push(record);
         last = Some((outcome, stats.response));
+        if answered {
+            stopped = "answered";
+            break;
+        }
         if tokens > budget.max_total_tokens {
             stopped = "token_budget";
             break;
         }
     }
     verdict.stopped = stopped.to_string();
-    verdict.changed_state = first_change.is_some();
+    {
+        let mut w = lock(&ws);
+        verdict.changed_state = w.first_change.is_some();
+        verdict.tool_calls = w.tool_calls;
+        verdict.tool_errors = std::mem::take(&mut w.tool_errors);
+        verdict.violations = std::mem::take(&mut w.violations);
+    }
     verdict.black_box = model.black_box();
+    let env = lock(&ws).env.take();
     if let Some(env) = env {
         finish(task, env, expected, &mut verdict).await;
     }
@@ -296,101 +434,6 @@ pub async fn run<M: Model>(task: &Task, case: &Case, model: &M, resources: &Reso
         response,
     };
     Episode { outcome, stats, verdict }
-}
-
-/// Checks one call and executes it, returning what the model is told and
-/// what is kept of the call; the environment moves to a blocking thread and
-/// back when its calls block (running tests).
-async fn execute(
-    mut env: Box<dyn Environment>,
-    signatures: &[(String, Vec<String>)],
-    task: &Task,
-    turn: u32,
-    name: &str,
-    raw: &str,
-    verdict: &mut Verdict,
-) -> (Box<dyn Environment>, (Value, Value)) {
-    let error = |kind: &str, message: String| (json!({ "error": message }), json!({ "error": kind }));
-    let args: Map<String, Value> = match raw.trim() {
-        "" => Map::new(),
-        text => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) | Err(_) => {
-                verdict.tool_errors.bad_arguments += 1;
-                return (env, error("bad_arguments", format!("the arguments of {name} are not a JSON object: {raw}")));
-            }
-        },
-    };
-    let Some((_, required)) = signatures.iter().find(|(n, _)| n == name) else {
-        verdict.tool_errors.unknown_tool += 1;
-        let known: Vec<&str> = signatures.iter().map(|(n, _)| n.as_str()).collect();
-        return (env, error("unknown_tool", format!("there is no tool {name:?}; the tools are {known:?}")));
-    };
-    if task.allowed_tools.as_ref().is_some_and(|a| !a.iter().any(|t| t == name)) {
-        verdict.tool_errors.rejected += 1;
-        verdict.violations.push(Violation {
-            turn,
-            kind: "disallowed_tool".into(),
-            tool: name.into(),
-            detail: "the task does not allow this tool".into(),
-        });
-        return (env, error("disallowed_tool", format!("{name} may not be used for this request")));
-    }
-    if let Some(missing) = required.iter().find(|r| !args.contains_key(*r)) {
-        verdict.tool_errors.missing_arguments += 1;
-        return (env, error("missing_arguments", format!("{name} needs the argument {missing:?}")));
-    }
-    let name_owned = name.to_string();
-    let (env, result) = if task.env == EnvKind::Code && name == "run_tests" {
-        match tokio::task::spawn_blocking(move || {
-            let r = env.call(&name_owned, &args);
-            (env, r)
-        })
-        .await
-        {
-            Ok(done) => done,
-            Err(e) => {
-                // A panicking environment loses the episode's environment; say so.
-                return (
-                    Box::new(Broken) as Box<dyn Environment>,
-                    error("environment_failed", format!("the environment failed: {e}")),
-                );
-            }
-        }
-    } else {
-        let r = env.call(&name_owned, &args);
-        (env, r)
-    };
-    match result {
-        Ok(effect) => (env, (effect.result, json!({ "changed": effect.changed }))),
-        Err(Rejection { message, violation }) => {
-            verdict.tool_errors.rejected += 1;
-            if let Some(kind) = violation {
-                verdict.violations.push(Violation {
-                    turn,
-                    kind: kind.into(),
-                    tool: name.into(),
-                    detail: message.clone(),
-                });
-            }
-            (env, (json!({ "error": message }), json!({ "error": "rejected", "violation": violation })))
-        }
-    }
-}
-
-/// Stands in for an environment lost to a panic: every call fails.
-struct Broken;
-
-impl Environment for Broken {
-    fn tools(&self) -> Value {
-        json!([])
-    }
-    fn call(&mut self, _: &str, _: &Map<String, Value>) -> Result<crate::env::Effect, Rejection> {
-        Err(Rejection::new("the environment failed earlier in this episode"))
-    }
-    fn state(&self) -> Value {
-        Value::Null
-    }
 }
 
 /// Compares the final state with the reference's (gov) or runs the hidden
