@@ -177,9 +177,9 @@ pub struct Workspace {
     first_change: Option<u32>,
     tool_calls: u32,
     tool_errors: ToolErrors,
-    violations: Vec<Violation>,
+    pub(crate) violations: Vec<Violation>,
     /// Calls made through the tool server, not yet in the transcript.
-    served: Vec<Value>,
+    pub(crate) served: Vec<Value>,
 }
 
 pub type SharedWorkspace = Arc<std::sync::Mutex<Workspace>>;

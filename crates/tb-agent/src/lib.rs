@@ -6,6 +6,7 @@
 //! - [`code`]: a small repository with failing tests, run in the sandbox.
 //! - [`episode`]: the loop against a [`episode::Model`], its budgets, the
 //!   handling of malformed calls, and the [`episode::Verdict`] grading reads.
+//! - [`tool_server`]: the tools over HTTP, for black-box platforms that call them themselves.
 //!
 //! The rules of both environments are in `docs/agents.md`.
 
@@ -14,6 +15,7 @@ pub mod env;
 pub mod episode;
 pub mod gov;
 pub mod task;
+pub mod tool_server;
 
 pub use episode::{Budget, Episode, Model, Resources, Verdict};
 pub use task::Task;

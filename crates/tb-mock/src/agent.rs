@@ -149,20 +149,44 @@ fn calls(calls: &[&Value]) -> MockAnswer {
     }
 }
 
-/// The next answer of a black-box agent platform (its tools are its own, so
-/// only its words are seen): the reference's text steps in order for the
-/// correct policy; a claim of success without the facts for the others.
-pub fn platform_turn(data: &Value, policy: Policy, turn: usize) -> String {
+/// A black-box agent platform's next turn from reference step `step`: the
+/// calls it makes itself (through the tool server, when it was given one)
+/// and its words; the step it goes on from. The correct policy plays the
+/// reference up to its next text step; the others claim success without
+/// the facts (or invent one), calling nothing.
+pub fn platform_turn(data: &Value, policy: Policy, step: usize) -> (Vec<(String, String)>, String, usize) {
     let zh = data["language"] == "zh";
-    let says: Vec<&str> =
-        data["reference"].as_array().into_iter().flatten().filter_map(|s| s["say"].as_str()).collect();
+    let steps: Vec<&Value> = data["reference"].as_array().map(|r| r.iter().collect()).unwrap_or_default();
+    let vague = |zh| {
+        if zh {
+            "已收到您的请求，我们会尽快处理。"
+        } else {
+            "Your request has been received and will be handled."
+        }
+    };
     match policy {
         Policy::Correct | Policy::Malformed | Policy::Nosy => {
-            says.get(turn).or(says.last()).copied().unwrap_or_default().to_string()
+            let mut calls = Vec::new();
+            let mut at = step;
+            while let Some(s) = steps.get(at) {
+                at += 1;
+                match s["say"].as_str() {
+                    Some(say) => return (calls, say.to_string(), at),
+                    None => calls.extend(
+                        s["calls"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|c| (c["name"].as_str().unwrap_or("").to_string(), c["arguments"].to_string())),
+                    ),
+                }
+            }
+            // Past the end (the user kept talking): the final answer again.
+            let last = steps.iter().rev().find_map(|s| s["say"].as_str()).unwrap_or("");
+            (calls, last.to_string(), at)
         }
-        Policy::Hallucinating if zh => "已为您办理完成，申请编号 A-9999，已审批通过。".into(),
-        Policy::Hallucinating => "Done: your request A-9999 has been approved.".into(),
-        Policy::Partial | Policy::Looping if zh => "已收到您的请求，我们会尽快处理。".into(),
-        Policy::Partial | Policy::Looping => "Your request has been received and will be handled.".into(),
+        Policy::Hallucinating if zh => (vec![], "已为您办理完成，申请编号 A-9999，已审批通过。".into(), step),
+        Policy::Hallucinating => (vec![], "Done: your request A-9999 has been approved.".into(), step),
+        Policy::Partial | Policy::Looping => (vec![], vague(zh).into(), step),
     }
 }

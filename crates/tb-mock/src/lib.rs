@@ -100,7 +100,7 @@ struct Counters {
     answers: HashMap<String, u64>,
     /// Agent episodes begun per case id.
     episodes: HashMap<String, u64>,
-    /// The agent platform's conversations: id → (case, turns answered).
+    /// The agent platform's conversations: id → (case, the reference step it goes on from).
     conversations: HashMap<String, (KnownCase, usize)>,
 }
 
@@ -274,10 +274,7 @@ async fn platform_chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response
     let (conversation, known, turn) = {
         let mut c = s.counters.lock().expect("counter lock");
         let found = match &given {
-            Some(id) => c.conversations.get_mut(id).map(|(k, n)| {
-                *n += 1;
-                (id.clone(), Some(k.clone()), *n)
-            }),
+            Some(id) => c.conversations.get(id).map(|(k, step)| (id.clone(), Some(k.clone()), *step)),
             None => None,
         };
         let (conversation, known, turn) = match found {
@@ -301,7 +298,19 @@ async fn platform_chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response
     let text = match &known {
         Some(k) if agent::is_task(&k.gold.data) => {
             let policy = agent::Policy::of_profile(&s.profile.name).unwrap_or(agent::Policy::Correct);
-            agent::platform_turn(&k.gold.data, policy, turn)
+            let (calls, text, next) = agent::platform_turn(&k.gold.data, policy, turn);
+            if let Some(entry) = s.counters.lock().expect("counter lock").conversations.get_mut(&conversation) {
+                entry.1 = next;
+            }
+            // The platform's own tool calls, through the tool server it was given.
+            if let Some(url) = req["inputs"]["tools_url"].as_str().filter(|u| !u.is_empty()) {
+                for (name, arguments) in calls {
+                    if let Err(e) = call_tool(url, &name, arguments).await {
+                        return error_response(StatusCode::BAD_GATEWAY, &format!("tool {name}: {e}"));
+                    }
+                }
+            }
+            text
         }
         Some(k) => answer::phrase(k, true, 0.0, 0.0),
         None => "I cannot help with that.".to_string(),
@@ -328,6 +337,24 @@ async fn platform_chat(State(s): State<Arc<MockState>>, body: Bytes) -> Response
         .header(header::CONTENT_TYPE, "text/event-stream")
         .body(Body::from(events.concat()))
         .expect("static headers are valid")
+}
+
+/// One call to an episode's tool server, as a platform's HTTP tool node makes it.
+async fn call_tool(tools_url: &str, name: &str, arguments: String) -> Result<Value, String> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        // Loopback HTTP needs no TLS; the builder still wants a provider installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::new()
+    });
+    let resp = client
+        .post(format!("{tools_url}/tools/{name}"))
+        .header("content-type", "application/json")
+        .body(arguments)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    resp.json::<Value>().await.map_err(|e| e.to_string())
 }
 
 fn error_response(status: StatusCode, message: &str) -> Response {

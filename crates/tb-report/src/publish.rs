@@ -181,7 +181,7 @@ fn agents_text(spec: &Spec, zh: bool, line: &mut impl FnMut(String)) {
     if !spec.suites.iter().any(|s| s.format == tb_suite::SuiteFormat::Agent) {
         return;
     }
-    let a = spec.agent;
+    let a = spec.agent.budget;
     line(if zh {
         format!(
             "智能体任务为多轮对话：系统提供环境工具并执行每次调用，模拟用户按任务事实回答提问；每个任务最多 {} 轮、{} 秒、{} 个词元，超出即结束并按当时结果评分。格式错误的工具调用作为错误返回并计数，不中断任务。",

@@ -69,6 +69,8 @@ pub enum RunError {
          the weaker rlimit-only mode with `isolation = \"rlimit_only\"` under [sandbox] in the spec"
     )]
     Sandbox(String),
+    #[error("[agent] tool_server: {0}")]
+    ToolServer(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -81,6 +83,8 @@ struct Acting {
     agent_suites: HashMap<String, Vec<String>>,
     agent_resources: tb_agent::Resources,
     agent_budget: tb_agent::Budget,
+    /// Serves the environments' tools to platforms (`[agent] tool_server`).
+    tool_server: Option<tb_agent::tool_server::ToolServer>,
     sandbox: Option<Arc<tb_sandbox::Sandbox>>,
     /// Judge clients by judge id, and their models.
     judges: HashMap<String, (Arc<VendorClient>, String)>,
@@ -129,8 +133,17 @@ impl Acting {
             sandbox: sandbox.clone(),
             rust_sysroot: if agent_suites.is_empty() { None } else { tb_sandbox::Sandbox::rust_sysroot() },
         };
-        let agent_budget = spec.agent;
-        Ok(Acting { by_suite, agent_suites, agent_resources, agent_budget, sandbox, judges, generation })
+        let agent_budget = spec.agent.budget;
+        Ok(Acting {
+            by_suite,
+            agent_suites,
+            agent_resources,
+            agent_budget,
+            tool_server: None,
+            sandbox,
+            judges,
+            generation,
+        })
     }
 
     /// Sends one cell: a single chat, or for an agent suite a whole episode.
@@ -167,8 +180,15 @@ impl Acting {
                 .agent()
                 .filter(|a| a.conversation_path.is_none())
                 .map(|_| format!("tenderbench-{:016x}", rand::random::<u64>()));
-            let model = PlatformSession { client, conversation: std::sync::Mutex::new(ours) };
-            tb_agent::episode::run(&task, case, &model, resources, budget).await
+            let (ws, env_error) = tb_agent::episode::Workspace::new(&task, resources);
+            let ws = Arc::new(std::sync::Mutex::new(ws));
+            // Registered for the episode only: its URL stops working when it ends.
+            // Only a platform whose request carries `{{tools_url}}` can reach it.
+            let reaches = client.agent().is_some_and(|a| a.request.to_string().contains("\"{{tools_url}}\""));
+            let registration = self.tool_server.as_ref().filter(|_| reaches).map(|server| server.register(ws.clone()));
+            let tools_url = registration.as_ref().map(|r| r.url.clone());
+            let model = PlatformSession { client, conversation: std::sync::Mutex::new(ours), tools_url };
+            tb_agent::episode::run_in(&task, case, &model, resources, budget, ws, env_error).await
         } else {
             let model = ChatModel { client, generation: g };
             tb_agent::episode::run(&task, case, &model, resources, budget).await
@@ -255,13 +275,20 @@ impl tb_agent::Model for ChatModel<'_> {
 struct PlatformSession<'a> {
     client: &'a VendorClient,
     conversation: std::sync::Mutex<Option<String>>,
+    /// The episode's tool server URL: the platform can act on the environment.
+    tools_url: Option<String>,
 }
 
 impl tb_agent::Model for PlatformSession<'_> {
     async fn turn(&self, messages: &[tb_core::Message], _tools: &serde_json::Value) -> (Outcome, tb_core::CallStats) {
         let message = messages.iter().rev().find(|m| m.role == "user").map_or("", |m| m.content.as_str());
         let conversation = self.conversation.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let (outcome, stats) = self.client.agent_turn(message, conversation.as_deref()).await;
+        let turn = tb_vendor::AgentTurn {
+            message,
+            conversation: conversation.as_deref(),
+            tools_url: self.tools_url.as_deref(),
+        };
+        let (outcome, stats) = self.client.agent_turn(turn).await;
         if let Some(api) = self.client.agent()
             && let Some(id) = tb_vendor::agent_conversation(api, &stats.response)
         {
@@ -271,7 +298,7 @@ impl tb_agent::Model for PlatformSession<'_> {
     }
 
     fn black_box(&self) -> bool {
-        true
+        self.tools_url.is_none()
     }
 }
 
@@ -487,7 +514,15 @@ pub async fn run(
 ) -> Result<RunSummary, RunError> {
     let checked = checked_suites(spec).await?;
     check_budget(spec, checked.iter().map(|c| (c.record.id.as_str(), c.record.cases)))?;
-    let acting = Arc::new(Acting::new(spec)?);
+    let mut acting = Acting::new(spec)?;
+    let platforms = spec.vendors.iter().any(|v| v.agent_api.is_some());
+    if let (Some(listen), true, false) = (&spec.agent.tool_server, platforms, acting.agent_suites.is_empty()) {
+        let server = tb_agent::tool_server::ToolServer::start(listen, spec.agent.tool_server_url.as_deref())
+            .await
+            .map_err(|e| RunError::ToolServer(format!("cannot listen on {listen}: {e}")))?;
+        acting.tool_server = Some(server);
+    }
+    let acting = Arc::new(acting);
     let suites: Vec<SuiteRecord> = checked.iter().map(|c| c.record.clone()).collect();
     let clients: Vec<Arc<VendorClient>> =
         spec.vendors.iter().map(|v| vendor_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
@@ -955,7 +990,7 @@ fn check_budget<'s>(spec: &Spec, cases: impl Iterator<Item = (&'s str, u64)>) ->
     let Some(budget) = spec.run.budget_per_vendor else { return Ok(()) };
     let calls_per_case = |suite: &str| {
         let agent = spec.suite(suite).is_some_and(|s| s.format == tb_suite::SuiteFormat::Agent);
-        if agent { spec.agent.max_turns as u64 } else { 1 }
+        if agent { spec.agent.budget.max_turns as u64 } else { 1 }
     };
     let calls = cases.map(|(suite, n)| n * calls_per_case(suite)).sum::<u64>() * spec.run.repeats as u64
         + spec.stages.iter().map(stage_calls_bound).sum::<u64>();

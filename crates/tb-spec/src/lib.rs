@@ -487,9 +487,27 @@ pub struct Spec {
     pub agent: AgentSettings,
 }
 
-/// The budgets of one agent episode (`[agent]`): past any of them the
-/// episode stops, and its task is graded as it stands.
-pub use tb_agent::Budget as AgentSettings;
+/// How agent episodes run (`[agent]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentSettings {
+    /// The budgets of one episode: past any of them the episode stops, and
+    /// its task is graded as it stands.
+    #[serde(flatten)]
+    pub budget: tb_agent::Budget,
+    /// Where the tool server listens (`127.0.0.1:0`), which makes the
+    /// environment reachable from black-box platforms (`{{tools_url}}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_server: Option<String>,
+    /// The base URL platforms reach the tool server at, when not the address it listens on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_server_url: Option<String>,
+}
+
+impl AgentSettings {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
 
 impl Spec {
     /// The criterion that grades a stage's answers: the first on its suite.
@@ -582,6 +600,10 @@ struct RawAgent {
     max_seconds: Option<f64>,
     #[serde(default)]
     max_total_tokens: Option<u64>,
+    #[serde(default)]
+    tool_server: Option<String>,
+    #[serde(default)]
+    tool_server_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1519,19 +1541,35 @@ impl Validator<'_> {
         if let Some(raw_agent) = raw.agent {
             let span = raw_agent.span();
             let r = raw_agent.into_inner();
-            agent.max_turns = r.max_turns.unwrap_or(agent.max_turns);
-            agent.max_seconds = r.max_seconds.unwrap_or(agent.max_seconds);
-            agent.max_total_tokens = r.max_total_tokens.unwrap_or(agent.max_total_tokens);
-            let within = (1..=1000).contains(&agent.max_turns)
-                && agent.max_seconds > 0.0
-                && agent.max_seconds <= 86_400.0
-                && agent.max_total_tokens > 0;
+            let b = &mut agent.budget;
+            b.max_turns = r.max_turns.unwrap_or(b.max_turns);
+            b.max_seconds = r.max_seconds.unwrap_or(b.max_seconds);
+            b.max_total_tokens = r.max_total_tokens.unwrap_or(b.max_total_tokens);
+            let within = (1..=1000).contains(&b.max_turns)
+                && b.max_seconds > 0.0
+                && b.max_seconds <= 86_400.0
+                && b.max_total_tokens > 0;
             if !within {
                 self.error(
-                    span,
+                    span.clone(),
                     "[agent] budgets: max_turns from 1 to 1000, max_seconds above 0 and at most a day, max_total_tokens above 0",
                 );
             }
+            if let Some(listen) = &r.tool_server
+                && listen.parse::<std::net::SocketAddr>().is_err()
+            {
+                self.error(
+                    span.clone(),
+                    format!("[agent] tool_server {listen:?} must be an address and port, e.g. 127.0.0.1:0"),
+                );
+            }
+            if let Some(url) = &r.tool_server_url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                self.error(span, format!("[agent] tool_server_url {url:?} must start with http:// or https://"));
+            }
+            agent.tool_server = r.tool_server;
+            agent.tool_server_url = r.tool_server_url;
         }
         for c in &criteria {
             let Some(suite) = suites.iter().find(|s: &&SuiteSpec| s.id == c.suite) else { continue };

@@ -90,23 +90,33 @@ pub struct Endpoint {
     pub agent: Option<AgentApi>,
 }
 
-/// The request body for an agent platform: its template with
-/// `{{message}}`, `{{conversation_id}}` and `{{user}}` string values filled
-/// in (as JSON strings, so nothing in a message can change the body's shape).
-pub fn agent_request(api: &AgentApi, message: &str, conversation: Option<&str>) -> Value {
-    fn fill(v: &Value, message: &str, conversation: &str) -> Value {
+/// What an agent platform's request template is filled with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AgentTurn<'a> {
+    pub message: &'a str,
+    /// The platform's conversation, from its first answer (empty before).
+    pub conversation: Option<&'a str>,
+    /// The episode's tool server URL, when the environment is reachable.
+    pub tools_url: Option<&'a str>,
+}
+
+/// The request body for an agent platform: its template with the string
+/// values `{{message}}`, `{{conversation_id}}`, `{{tools_url}}` and
+/// `{{user}}` filled in (as JSON strings, so nothing in a message can change
+/// the body's shape).
+pub fn agent_request(api: &AgentApi, turn: AgentTurn) -> Value {
+    fn fill(v: &Value, t: &AgentTurn) -> Value {
         match v {
-            Value::String(s) if s == "{{message}}" => Value::String(message.to_string()),
-            Value::String(s) if s == "{{conversation_id}}" => Value::String(conversation.to_string()),
+            Value::String(s) if s == "{{message}}" => Value::String(t.message.to_string()),
+            Value::String(s) if s == "{{conversation_id}}" => Value::String(t.conversation.unwrap_or("").to_string()),
+            Value::String(s) if s == "{{tools_url}}" => Value::String(t.tools_url.unwrap_or("").to_string()),
             Value::String(s) if s == "{{user}}" => Value::String("tenderbench".into()),
-            Value::Array(a) => Value::Array(a.iter().map(|x| fill(x, message, conversation)).collect()),
-            Value::Object(o) => {
-                Value::Object(o.iter().map(|(k, x)| (k.clone(), fill(x, message, conversation))).collect())
-            }
+            Value::Array(a) => Value::Array(a.iter().map(|x| fill(x, t)).collect()),
+            Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), fill(x, t))).collect()),
             other => other.clone(),
         }
     }
-    fill(&api.request, message, conversation.unwrap_or(""))
+    fill(&api.request, &turn)
 }
 
 /// The conversation id a recorded agent-platform response carries, when the API has one.
@@ -250,7 +260,7 @@ impl VendorClient {
     pub async fn chat(&self, messages: &[Message], tools: Option<&Value>, g: Generation) -> (Outcome, CallStats) {
         if self.ep.agent.is_some() {
             let message = messages.iter().rev().find(|m| m.role == "user").map_or("", |m| m.content.as_str());
-            return self.agent_turn(message, None).await;
+            return self.agent_turn(AgentTurn { message, ..AgentTurn::default() }).await;
         }
         let body = self.request_body(messages, tools, g);
         self.send_with_retries(serde_json::to_string(&body).expect("a request body always serializes")).await
@@ -259,12 +269,12 @@ impl VendorClient {
     /// Sends one message to the agent platform, in `conversation` when
     /// given; the response's conversation id is `AgentApi::conversation_of`
     /// its recorded body. Never fails: every problem is an outcome.
-    pub async fn agent_turn(&self, message: &str, conversation: Option<&str>) -> (Outcome, CallStats) {
+    pub async fn agent_turn(&self, turn: AgentTurn<'_>) -> (Outcome, CallStats) {
         let Some(agent) = &self.ep.agent else {
             let failure = Failure { cause: FailureCause::HttpStatus, detail: "not an agent platform".into() };
             return (Outcome::Failed(failure), CallStats::default());
         };
-        let body = agent_request(agent, message, conversation);
+        let body = agent_request(agent, turn);
         self.send_with_retries(serde_json::to_string(&body).expect("a request body always serializes")).await
     }
 
@@ -836,12 +846,13 @@ mod tests {
 
     #[test]
     fn a_platform_request_fills_its_template_as_strings() {
-        let body = agent_request(&platform(), "say \"hi\" {{conversation_id}}", None);
+        let turn = |message, conversation| AgentTurn { message, conversation, tools_url: None };
+        let body = agent_request(&platform(), turn("say \"hi\" {{conversation_id}}", None));
         assert_eq!(body["query"], "say \"hi\" {{conversation_id}}", "a message cannot inject a placeholder");
         assert_eq!(body["conversation_id"], "");
         assert_eq!(body["user"], "tenderbench");
         assert_eq!(body["inputs"]["x"][0], body["query"]);
-        assert_eq!(agent_request(&platform(), "m", Some("c-1"))["conversation_id"], "c-1");
+        assert_eq!(agent_request(&platform(), turn("m", Some("c-1")))["conversation_id"], "c-1");
         let v = json!({ "choices": [{ "message": { "content": "ok" } }] });
         assert_eq!(json_path(&v, "choices.0.message.content"), Some(&json!("ok")));
         assert_eq!(json_path(&v, "choices.1.message"), None);

@@ -231,7 +231,10 @@ async fn black_box_agent_platforms_are_graded_on_their_answers() {
     let custom = "stream = false\n[vendor.agent_api]\nurl = \"URL/chat-messages\"\n\
                   request = '{\"inputs\": {}, \"query\": \"{{message}}\", \"conversation_id\": \"{{conversation_id}}\", \"user\": \"{{user}}\", \"response_mode\": \"blocking\"}'\n\
                   answer_path = \"answer\"\nconversation_path = \"conversation_id\"\n";
+    // A platform given the tool server's URL acts on the office itself.
+    let with_tools = "[vendor.agent_api]\npreset = \"dify\"\nrequest = '{\"inputs\": {\"tools_url\": \"{{tools_url}}\"}, \"query\": \"{{message}}\", \"conversation_id\": \"{{conversation_id}}\", \"user\": \"{{user}}\", \"response_mode\": \"streaming\"}'\n";
     let vendors = [
+        vendor_toml("dify-tools", &right_url, "app", 100.0, with_tools),
         vendor_toml("dify-stream", &right_url, "app", 100.0, "[vendor.agent_api]\npreset = \"dify\"\n"),
         vendor_toml("custom-blocking", &right_url, "app", 100.0, &custom.replace("URL", &right_url)),
         vendor_toml("vague", &vague_url, "app", 100.0, "stream = false\n[vendor.agent_api]\npreset = \"dify\"\n"),
@@ -239,7 +242,7 @@ async fn black_box_agent_platforms_are_graded_on_their_answers() {
     .concat();
     let isolation = if sandbox_available() { "bubblewrap" } else { "rlimit_only" };
     let spec = format!(
-        "{}[sandbox]\nisolation = \"{isolation}\"\n\n[[suite]]\nid = \"gov\"\npath = \"gov.jsonl\"\nformat = \"agent\"\n\n\
+        "{}[agent]\ntool_server = \"127.0.0.1:0\"\n\n[sandbox]\nisolation = \"{isolation}\"\n\n[[suite]]\nid = \"gov\"\npath = \"gov.jsonl\"\nformat = \"agent\"\n\n\
          [[criterion]]\nid = \"success\"\nsuite = \"gov\"\ngrader = \"agent\"\nweight = 1.0\n\n{vendors}",
         spec_head(0.3)
     );
@@ -248,10 +251,18 @@ async fn black_box_agent_platforms_are_graded_on_their_answers() {
     let o = tb(dir.path(), &["run", "t.toml", "--db", "t.db", "--lang", "en"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     let report = read_json(&run_dir(&dir.path().join("tenderbench-out")).join("report.json"));
+    assert_eq!(criterion(&report, "dify-tools", "success")["value"], 1.0);
     assert_eq!(criterion(&report, "dify-stream", "success")["value"], 1.0);
     assert_eq!(criterion(&report, "custom-blocking", "success")["value"], 1.0);
     assert_eq!(criterion(&report, "vague", "success")["value"], 0.0);
     let verdicts = verdicts(&dir.path().join("t.db"), "success").await;
+    // Through the tool server the platform's own calls changed the office, and the state was graded.
+    for ((vendor, case, _), v) in verdicts.iter().filter(|((vendor, _, _), _)| vendor == "dify-tools") {
+        assert_eq!(v["black_box"], serde_json::Value::Null, "{vendor} {case}");
+        assert_eq!(v["state_matches"], true, "{case}: {v}");
+    }
+    let booked = &verdicts[&("dify-tools".to_string(), "gov-en-20".to_string(), 0)];
+    assert!(booked["changed_state"] == true && booked["tool_calls"].as_u64().unwrap() >= 1, "{booked}");
     let clarify = &verdicts[&("dify-stream".to_string(), "gov-en-20".to_string(), 0)];
     assert_eq!(clarify["black_box"], true);
     assert!(clarify["turns"].as_u64().unwrap() >= 2, "{clarify}");
