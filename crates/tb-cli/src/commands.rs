@@ -336,7 +336,7 @@ pub async fn report(
     db: &Path,
     out: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
-    if !db.exists() {
+    if !tb_store::is_postgres_url(&db.to_string_lossy()) && !db.exists() {
         return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
     }
     let store = Store::open(db).await?;
@@ -365,7 +365,7 @@ pub async fn report(
 }
 
 pub async fn runs(db: &Path) -> Result<ExitCode, Failure> {
-    if !db.exists() {
+    if !tb_store::is_postgres_url(&db.to_string_lossy()) && !db.exists() {
         return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
     }
     let store = Store::open(db).await?;

@@ -22,7 +22,7 @@ pub fn keygen(dir: &Path) -> Result<ExitCode, Failure> {
 }
 
 pub async fn open_existing(db: &Path) -> Result<Store, Failure> {
-    if !db.exists() {
+    if !tb_store::is_postgres_url(&db.to_string_lossy()) && !db.exists() {
         return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
     }
     Ok(Store::open(db).await?)

@@ -51,6 +51,7 @@ impl LangArg {
 #[derive(clap::Args)]
 struct StoredRunArgs {
     run_id: String,
+    /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
     #[arg(long, default_value = "tenderbench.db")]
     db: PathBuf,
     #[arg(long, default_value = "tenderbench-out")]
@@ -72,6 +73,7 @@ enum Command {
     /// Rehearse a tender against simulated vendors (the built-in example when no SPEC is given).
     Demo {
         spec: Option<PathBuf>,
+        /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
         db: PathBuf,
         #[arg(long, default_value = "tenderbench-out")]
@@ -99,6 +101,7 @@ enum Command {
     Run {
         spec: PathBuf,
         /// The SQLite store.
+        /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
         db: PathBuf,
         /// Reports go to OUT/<run-id>/.
@@ -123,6 +126,7 @@ enum Command {
         run_id: String,
         #[arg(long)]
         bundle: PathBuf,
+        /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
         db: PathBuf,
         #[arg(long, default_value = "tenderbench.key")]
@@ -222,6 +226,7 @@ enum Command {
         format: Format,
         #[arg(long, value_enum, default_value = "zh")]
         lang: LangArg,
+        /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
         db: PathBuf,
         /// Write here instead of standard output.
@@ -230,6 +235,7 @@ enum Command {
     },
     /// List the runs in a store.
     Runs {
+        /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
         db: PathBuf,
     },

@@ -1,6 +1,8 @@
 //! The only crate that knows SQL.
 //!
-//! A [`Store`] holds runs and their cells in an SQLite file (WAL mode). Each cell
+//! A [`Store`] holds runs and their cells in an SQLite file (WAL mode) or a
+//! PostgreSQL database (`postgres://…`), behind one interface whose queries
+//! are written once (`queries.rs`) and compiled for each. Each cell
 //! is keyed by (run, vendor, suite, case, repeat): the primary key makes it
 //! impossible to store a cell twice, and every batch of cells is committed in one
 //! transaction, so a killed process loses at most the cells still in flight.
@@ -12,11 +14,14 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
 use futures_util::stream::BoxStream;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 pub use tb_audit::AuditEntry;
+
+#[macro_use]
+mod queries;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -30,9 +35,9 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-type Result<T> = std::result::Result<T, StoreError>;
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;
 
-fn q(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub(crate) fn q(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { what, source }
 }
 
@@ -53,7 +58,7 @@ impl RunStatus {
             RunStatus::Finished => "finished",
         }
     }
-    fn parse(s: &str) -> Result<Self> {
+    pub(crate) fn parse(s: &str) -> Result<Self> {
         Ok(match s {
             "running" => RunStatus::Running,
             "interrupted" => RunStatus::Interrupted,
@@ -223,7 +228,7 @@ pub fn now_rfc3339() -> String {
         .expect("UTC timestamps always format")
 }
 
-const SCHEMA: &str = r#"
+const SQLITE_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS runs (
     id          TEXT PRIMARY KEY,
     tender_id   TEXT NOT NULL,
@@ -284,9 +289,87 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 "#;
 
+/// The same tables in PostgreSQL, typed so that both backends decode them alike.
+const POSTGRES_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS runs (
+    id          TEXT PRIMARY KEY,
+    tender_id   TEXT NOT NULL,
+    spec_hash   TEXT NOT NULL,
+    spec_json   TEXT NOT NULL,
+    suites_json TEXT NOT NULL,
+    simulated   BOOLEAN NOT NULL,
+    status      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    finished_at TEXT,
+    public_key  TEXT,
+    blind_mapping  TEXT,
+    blind_revealed BOOLEAN NOT NULL DEFAULT FALSE,
+    order_seed     TEXT
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    sha256   TEXT PRIMARY KEY,
+    size     BIGINT NOT NULL,
+    encoding TEXT NOT NULL,
+    body     BYTEA NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cells (
+    run_id            TEXT NOT NULL REFERENCES runs(id),
+    vendor            TEXT NOT NULL,
+    suite             TEXT NOT NULL,
+    case_id           TEXT NOT NULL,
+    repeat            BIGINT NOT NULL,
+    seq               BIGINT NOT NULL,
+    cause             TEXT,
+    detail            TEXT,
+    answer            TEXT,
+    finish_reason     TEXT,
+    prompt_tokens     BIGINT,
+    completion_tokens BIGINT,
+    ttft_ms           DOUBLE PRECISION,
+    latency_ms        DOUBLE PRECISION NOT NULL,
+    attempts          BIGINT NOT NULL,
+    gold_json         TEXT NOT NULL,
+    subject           TEXT,
+    language          TEXT,
+    request_sha256    TEXT NOT NULL REFERENCES evidence(sha256),
+    response_sha256   TEXT NOT NULL REFERENCES evidence(sha256),
+    finished_at       TEXT NOT NULL,
+    tool_calls        TEXT,
+    verdicts          TEXT,
+    timing            TEXT,
+    PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    run_id    TEXT NOT NULL REFERENCES runs(id),
+    seq       BIGINT NOT NULL,
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    payload   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+"#;
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    backend: Backend,
+}
+
+/// Runs the same query function on whichever backend the store has.
+macro_rules! on_backend {
+    ($store:expr, $f:ident ( $($arg:expr),* )) => {
+        match &$store.backend {
+            Backend::Sqlite(p) => queries::sqlite::$f(p, $($arg),*).await,
+            Backend::Postgres(p) => queries::postgres::$f(p, $($arg),*).await,
+        }
+    };
 }
 
 /// Adds the columns later versions introduced to a store an earlier one created.
@@ -305,10 +388,19 @@ async fn upgrade(pool: &sqlx::SqlitePool) -> std::result::Result<(), sqlx::Error
     Ok(())
 }
 
+/// Whether `db` names a PostgreSQL database rather than an SQLite file.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
 impl Store {
-    /// Opens (creating if needed) the SQLite store at `path`.
+    /// Opens (creating if needed) the store `path` names: an SQLite file, or a
+    /// PostgreSQL database when it is a `postgres://` URL.
     pub async fn open(path: &Path) -> Result<Store> {
         let shown = path.display().to_string();
+        if is_postgres_url(&shown) {
+            return Store::connect_postgres(&shown).await;
+        }
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{shown}"))
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?
             .create_if_missing(true)
@@ -328,12 +420,39 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        sqlx::raw_sql(SCHEMA)
+        sqlx::raw_sql(SQLITE_SCHEMA)
             .execute(&pool)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
         upgrade(&pool).await.map_err(|source| StoreError::Open { path: shown, source })?;
-        Ok(Store { pool })
+        Ok(Store { backend: Backend::Sqlite(pool) })
+    }
+
+    /// Connects to a PostgreSQL database (`postgres://user@host:port/db`,
+    /// `?options=-csearch_path%3Dschema` for a schema) and creates the tables
+    /// it lacks. The URL's password, if any, is never shown in an error.
+    pub async fn connect_postgres(url: &str) -> Result<Store> {
+        let shown = redact(url);
+        let opts =
+            PgConnectOptions::from_str(url).map_err(|source| StoreError::Open { path: shown.clone(), source })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
+        // Several processes may open one database at once: the first creates the tables.
+        let mut tx = pool.begin().await.map_err(|source| StoreError::Open { path: shown.clone(), source })?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7406206)")
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
+        sqlx::raw_sql(POSTGRES_SCHEMA)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
+        tx.commit().await.map_err(|source| StoreError::Open { path: shown, source })?;
+        Ok(Store { backend: Backend::Postgres(pool) })
     }
 
     /// A private in-memory store (what `verify` rebuilds a bundle into).
@@ -346,356 +465,202 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
-        sqlx::raw_sql(SCHEMA)
+        sqlx::raw_sql(SQLITE_SCHEMA)
             .execute(&pool)
             .await
             .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
-        Ok(Store { pool })
+        Ok(Store { backend: Backend::Sqlite(pool) })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        match &self.backend {
+            Backend::Sqlite(p) => p.close().await,
+            Backend::Postgres(p) => p.close().await,
+        }
     }
 
     pub async fn create_run(&self, r: &RunRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO runs (id, tender_id, spec_hash, spec_json, suites_json, simulated, status, created_at, finished_at,
-                public_key, blind_mapping, blind_revealed, order_seed)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&r.id)
-        .bind(&r.tender_id)
-        .bind(&r.spec_hash)
-        .bind(&r.spec_json)
-        .bind(&r.suites_json)
-        .bind(r.simulated)
-        .bind(r.status.as_str())
-        .bind(&r.created_at)
-        .bind(&r.finished_at)
-        .bind(&r.public_key)
-        .bind(&r.blind_mapping)
-        .bind(r.blind_revealed)
-        .bind(&r.order_seed)
-        .execute(&self.pool)
-        .await
-        .map_err(q("create run"))?;
-        Ok(())
+        on_backend!(self, create_run(r))
     }
 
     pub async fn run(&self, id: &str) -> Result<RunRecord> {
-        let row = sqlx::query("SELECT * FROM runs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(q("read run"))?
-            .ok_or_else(|| StoreError::NoSuchRun(id.into()))?;
-        run_from_row(&row)
+        on_backend!(self, run(id))
     }
 
     /// Every run, newest first.
     pub async fn runs(&self) -> Result<Vec<RunRecord>> {
-        let rows = sqlx::query("SELECT * FROM runs ORDER BY created_at DESC, id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q("list runs"))?;
-        rows.iter().map(run_from_row).collect()
+        on_backend!(self, runs())
     }
 
     /// Marks a blind run's mapping as revealed.
     pub async fn set_blind_revealed(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE runs SET blind_revealed = 1 WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(q("reveal mapping"))?;
-        Ok(())
+        on_backend!(self, set_blind_revealed(id))
     }
 
     pub async fn set_run_status(&self, id: &str, status: RunStatus) -> Result<()> {
-        let finished = (status == RunStatus::Finished).then(now_rfc3339);
-        sqlx::query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?")
-            .bind(status.as_str())
-            .bind(finished)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(q("update run status"))?;
-        Ok(())
+        on_backend!(self, set_run_status(id, status))
     }
 
     /// Stores a batch of cells, their evidence and their audit entries in one
     /// transaction. A cell or body already stored is left as it was; returns
     /// how many cells were new.
     pub async fn insert_cells(&self, cells: &[CellRecord], evidence: &[Evidence], audit: &[AuditEntry]) -> Result<u64> {
-        // Multi-row INSERTs: one statement per ROWS_PER_STATEMENT cells keeps
-        // the per-statement cost off the hot path (24 parameters a row stays far
-        // below SQLite's limit of 32,766).
-        const ROWS_PER_STATEMENT: usize = 256;
-        let mut tx = self.pool.begin().await.map_err(q("begin"))?;
-        for chunk in evidence.chunks(ROWS_PER_STATEMENT) {
-            let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO evidence (sha256, size, encoding, body) ");
-            b.push_values(chunk, |mut row, e| {
-                row.push_bind(&e.sha256).push_bind(e.size as i64).push_bind(e.encoding).push_bind(&e.stored);
-            });
-            b.push(" ON CONFLICT (sha256) DO NOTHING");
-            b.build().execute(&mut *tx).await.map_err(q("insert evidence"))?;
-        }
-        let mut inserted = 0;
-        for chunk in cells.chunks(ROWS_PER_STATEMENT) {
-            let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
-                 prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, \
-                 request_sha256, response_sha256, finished_at, tool_calls, verdicts, timing) ",
-            );
-            b.push_values(chunk, |mut row, c| {
-                row.push_bind(&c.run_id)
-                    .push_bind(&c.vendor)
-                    .push_bind(&c.suite)
-                    .push_bind(&c.case_id)
-                    .push_bind(c.repeat as i64)
-                    .push_bind(c.seq as i64)
-                    .push_bind(&c.cause)
-                    .push_bind(&c.detail)
-                    .push_bind(&c.answer)
-                    .push_bind(&c.finish_reason)
-                    .push_bind(c.prompt_tokens.map(|n| n as i64))
-                    .push_bind(c.completion_tokens.map(|n| n as i64))
-                    .push_bind(c.ttft_ms)
-                    .push_bind(c.latency_ms)
-                    .push_bind(c.attempts as i64)
-                    .push_bind(&c.gold_json)
-                    .push_bind(&c.subject)
-                    .push_bind(&c.language)
-                    .push_bind(&c.request_sha256)
-                    .push_bind(&c.response_sha256)
-                    .push_bind(&c.finished_at)
-                    .push_bind(&c.tool_calls)
-                    .push_bind(&c.verdicts)
-                    .push_bind(&c.timing);
-            });
-            b.push(" ON CONFLICT (run_id, vendor, suite, case_id, repeat) DO NOTHING");
-            let r = b.build().execute(&mut *tx).await.map_err(q("insert cells"))?;
-            inserted += r.rows_affected();
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(q("commit cells"))?;
-        Ok(inserted)
+        on_backend!(self, insert_cells(cells, evidence, audit))
     }
 
     /// Stores cells without their evidence or audit entries: only for the
     /// private in-memory store that `verify` recomputes a bundle in.
     pub async fn insert_cells_unchecked(&self, cells: &[CellRecord]) -> Result<u64> {
-        sqlx::query("PRAGMA foreign_keys = OFF").execute(&self.pool).await.map_err(q("relax foreign keys"))?;
+        if let Backend::Sqlite(p) = &self.backend {
+            sqlx::query("PRAGMA foreign_keys = OFF").execute(p).await.map_err(q("relax foreign keys"))?;
+        }
         self.insert_cells(cells, &[], &[]).await
     }
 
     /// Appends audit entries (already chained by the caller) in one transaction.
     pub async fn append_audit(&self, audit: &[AuditEntry]) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(q("begin"))?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(q("commit audit"))
+        on_backend!(self, append_audit(audit))
     }
 
     /// A run's audit log, in order.
     pub async fn audit(&self, run_id: &str) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query("SELECT * FROM audit WHERE run_id = ? ORDER BY seq")
-            .bind(run_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q("read audit log"))?;
-        rows.iter().map(audit_from_row).collect()
+        on_backend!(self, audit(run_id))
     }
 
     /// The entries of a run's audit log of the given kinds, in order (without
     /// reading the one `cell_answered` entry a cell adds).
     pub async fn audit_of_kinds(&self, run_id: &str, kinds: &[&str]) -> Result<Vec<AuditEntry>> {
-        let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit WHERE run_id = ");
-        b.push_bind(run_id).push(" AND kind IN (");
-        let mut list = b.separated(", ");
-        for k in kinds {
-            list.push_bind(*k);
-        }
-        b.push(") ORDER BY seq");
-        let rows = b.build().fetch_all(&self.pool).await.map_err(q("read audit log"))?;
-        rows.iter().map(audit_from_row).collect()
+        on_backend!(self, audit_of_kinds(run_id, kinds))
     }
 
     /// The newest entry of a run's audit log: where its chain continues.
     pub async fn audit_head(&self, run_id: &str) -> Result<Option<AuditEntry>> {
-        let row = sqlx::query("SELECT * FROM audit WHERE run_id = ? ORDER BY seq DESC LIMIT 1")
-            .bind(run_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(q("read audit head"))?;
-        row.as_ref().map(audit_from_row).transpose()
+        on_backend!(self, audit_head(run_id))
     }
 
     /// Hashes of a run's audit entries, in order (for Merkle checkpoints).
     pub async fn audit_hashes(&self, run_id: &str) -> Result<Vec<String>> {
-        sqlx::query_scalar("SELECT hash FROM audit WHERE run_id = ? ORDER BY seq")
-            .bind(run_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q("read audit hashes"))
+        on_backend!(self, audit_hashes(run_id))
     }
 
     /// A stored body, decoded.
     pub async fn evidence(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT size, encoding, body FROM evidence WHERE sha256 = ?")
-            .bind(sha256)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(q("read evidence"))?;
-        let Some(r) = row else { return Ok(None) };
-        let corrupt = |e: String| StoreError::Corrupt(format!("evidence {sha256}: {e}"));
-        let size: i64 = r.try_get(0).map_err(|e| corrupt(e.to_string()))?;
-        let encoding: String = r.try_get(1).map_err(|e| corrupt(e.to_string()))?;
-        let body: Vec<u8> = r.try_get(2).map_err(|e| corrupt(e.to_string()))?;
-        tb_audit::decode_body(&encoding, &body, size as usize).map(Some).map_err(|e| corrupt(e.to_string()))
+        on_backend!(self, evidence(sha256))
     }
 
     /// Digests of the cells of `vendor` already stored for `run_id`: what a resume skips.
     pub async fn finished_digests(&self, run_id: &str, vendor: &str) -> Result<HashSet<u128>> {
-        // A load stage's requests are not the suites' cells: a resume counts and skips these alone.
-        let mut rows = sqlx::query(
-            "SELECT suite, case_id, repeat FROM cells WHERE run_id = ? AND vendor = ? AND substr(suite, 1, 5) <> 'load:'",
-        )
-            .bind(run_id)
-            .bind(vendor)
-            .fetch(&self.pool);
-        let mut set = HashSet::new();
-        while let Some(row) = rows.try_next().await.map_err(q("read finished cells"))? {
-            let suite: String = row.try_get(0).map_err(q("decode cell key"))?;
-            let case_id: String = row.try_get(1).map_err(q("decode cell key"))?;
-            let repeat: i64 = row.try_get(2).map_err(q("decode cell key"))?;
-            set.insert(tb_core::cell_digest(vendor, &suite, &case_id, repeat as u32));
-        }
-        Ok(set)
+        on_backend!(self, finished_digests(run_id, vendor))
     }
 
     /// The run's cells of its suites; a load stage's requests (stored under
     /// the suite `load:<stage>`, see `tb_core::LOAD_SUITE_PREFIX`) are not counted.
     pub async fn count_cells(&self, run_id: &str) -> Result<u64> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM cells WHERE run_id = ? AND substr(suite, 1, 5) <> 'load:'")
-                .bind(run_id)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(q("count cells"))?;
-        Ok(n as u64)
+        on_backend!(self, count_cells(run_id))
     }
 
     /// Cells stored for one vendor under one suite name (a load stage's requests).
     pub async fn count_suite_cells(&self, run_id: &str, vendor: &str, suite: &str) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cells WHERE run_id = ? AND vendor = ? AND suite = ?")
-            .bind(run_id)
-            .bind(vendor)
-            .bind(suite)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(q("count cells"))?;
-        Ok(n as u64)
+        on_backend!(self, count_suite_cells(run_id, vendor, suite))
     }
 
     /// Streams a run's cells in a stable order (vendor, suite, position, repeat)
     /// without loading them all.
     pub fn cells(&self, run_id: &str) -> BoxStream<'_, Result<CellRecord>> {
-        let stream = sqlx::query("SELECT * FROM cells WHERE run_id = ? ORDER BY vendor, suite, seq, repeat")
-            .bind(run_id.to_string())
-            .fetch(&self.pool)
-            .map_err(q("read cells"))
-            .and_then(|row| async move { cell_from_row(&row) });
-        Box::pin(stream)
+        match &self.backend {
+            Backend::Sqlite(p) => queries::sqlite::cells(p, run_id),
+            Backend::Postgres(p) => queries::postgres::cells(p, run_id),
+        }
     }
 
-    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    /// `PRAGMA integrity_check` on SQLite: "ok" for a sound file. PostgreSQL
+    /// keeps its own integrity; "ok" when the database answers.
     pub async fn integrity_check(&self) -> Result<String> {
-        sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await.map_err(q("integrity check"))
+        match &self.backend {
+            Backend::Sqlite(p) => {
+                sqlx::query_scalar("PRAGMA integrity_check").fetch_one(p).await.map_err(q("integrity check"))
+            }
+            Backend::Postgres(p) => {
+                let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(p).await.map_err(q("integrity check"))?;
+                Ok(if one == 1 { "ok".into() } else { "the database answered wrongly".into() })
+            }
+        }
     }
 }
 
-async fn insert_audit(tx: &mut sqlx::SqliteConnection, audit: &[AuditEntry]) -> Result<()> {
-    for chunk in audit.chunks(512) {
-        let mut b = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO audit (run_id, seq, at, kind, payload, prev_hash, hash) ",
-        );
-        b.push_values(chunk, |mut row, e| {
-            row.push_bind(&e.run_id)
-                .push_bind(e.seq as i64)
-                .push_bind(&e.at)
-                .push_bind(&e.kind)
-                .push_bind(&e.payload)
-                .push_bind(&e.prev_hash)
-                .push_bind(&e.hash);
-        });
-        b.build().execute(&mut *tx).await.map_err(q("append audit entries"))?;
+/// A database URL without its password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
-    Ok(())
 }
 
-fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry> {
-    let get = |e| StoreError::Corrupt(format!("audit row: {e}"));
-    Ok(AuditEntry {
-        run_id: row.try_get("run_id").map_err(get)?,
-        seq: row.try_get::<i64, _>("seq").map_err(get)? as u64,
-        at: row.try_get("at").map_err(get)?,
-        kind: row.try_get("kind").map_err(get)?,
-        payload: row.try_get("payload").map_err(get)?,
-        prev_hash: row.try_get("prev_hash").map_err(get)?,
-        hash: row.try_get("hash").map_err(get)?,
-    })
-}
+/// A fresh PostgreSQL schema for one test (also used by other crates' tests).
+pub mod postgres {
+    /// A schema of its own in the database at `TENDERBENCH_POSTGRES_URL`.
+    pub struct Schema {
+        base: String,
+        name: String,
+        /// The URL that opens a store in this schema.
+        pub url: String,
+    }
 
-fn run_from_row(row: &SqliteRow) -> Result<RunRecord> {
-    let get = |e| StoreError::Corrupt(format!("run row: {e}"));
-    let status: String = row.try_get("status").map_err(get)?;
-    Ok(RunRecord {
-        id: row.try_get("id").map_err(get)?,
-        tender_id: row.try_get("tender_id").map_err(get)?,
-        spec_hash: row.try_get("spec_hash").map_err(get)?,
-        spec_json: row.try_get("spec_json").map_err(get)?,
-        suites_json: row.try_get("suites_json").map_err(get)?,
-        simulated: row.try_get("simulated").map_err(get)?,
-        status: RunStatus::parse(&status)?,
-        created_at: row.try_get("created_at").map_err(get)?,
-        finished_at: row.try_get("finished_at").map_err(get)?,
-        public_key: row.try_get("public_key").map_err(get)?,
-        blind_mapping: row.try_get("blind_mapping").map_err(get)?,
-        blind_revealed: row.try_get("blind_revealed").map_err(get)?,
-        order_seed: row.try_get("order_seed").map_err(get)?,
-    })
-}
+    impl Schema {
+        /// `None` (and a SKIPPED line) where no PostgreSQL is given, except
+        /// in CI (`TENDERBENCH_REQUIRE_POSTGRES`), where that fails.
+        pub async fn fresh() -> Option<Schema> {
+            let Ok(base) = std::env::var("TENDERBENCH_POSTGRES_URL") else {
+                assert!(
+                    std::env::var_os("TENDERBENCH_REQUIRE_POSTGRES").is_none(),
+                    "PostgreSQL is required here: set TENDERBENCH_POSTGRES_URL"
+                );
+                eprintln!("SKIPPED: no TENDERBENCH_POSTGRES_URL (a PostgreSQL database); CI sets it");
+                return None;
+            };
+            let name = format!("tb_test_{:016x}", rand_u64());
+            let pool = sqlx::PgPool::connect(&base).await.expect("the test PostgreSQL answers");
+            // The name is ours (a fixed prefix and hex digits), never input.
+            let create = sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"));
+            sqlx::raw_sql(create).execute(&pool).await.expect("create a test schema");
+            pool.close().await;
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-csearch_path%3D{name}");
+            Some(Schema { base, name, url })
+        }
 
-fn cell_from_row(row: &SqliteRow) -> Result<CellRecord> {
-    let get = |e| StoreError::Corrupt(format!("cell row: {e}"));
-    let opt_u64 =
-        |name: &str| -> Result<Option<u64>> { Ok(row.try_get::<Option<i64>, _>(name).map_err(get)?.map(|n| n as u64)) };
-    Ok(CellRecord {
-        run_id: row.try_get("run_id").map_err(get)?,
-        vendor: row.try_get("vendor").map_err(get)?,
-        suite: row.try_get("suite").map_err(get)?,
-        case_id: row.try_get("case_id").map_err(get)?,
-        repeat: row.try_get::<i64, _>("repeat").map_err(get)? as u32,
-        seq: row.try_get::<i64, _>("seq").map_err(get)? as u64,
-        cause: row.try_get("cause").map_err(get)?,
-        detail: row.try_get("detail").map_err(get)?,
-        answer: row.try_get("answer").map_err(get)?,
-        finish_reason: row.try_get("finish_reason").map_err(get)?,
-        prompt_tokens: opt_u64("prompt_tokens")?,
-        completion_tokens: opt_u64("completion_tokens")?,
-        ttft_ms: row.try_get("ttft_ms").map_err(get)?,
-        latency_ms: row.try_get("latency_ms").map_err(get)?,
-        attempts: row.try_get::<i64, _>("attempts").map_err(get)? as u32,
-        gold_json: row.try_get("gold_json").map_err(get)?,
-        subject: row.try_get("subject").map_err(get)?,
-        language: row.try_get("language").map_err(get)?,
-        request_sha256: row.try_get("request_sha256").map_err(get)?,
-        response_sha256: row.try_get("response_sha256").map_err(get)?,
-        finished_at: row.try_get("finished_at").map_err(get)?,
-        tool_calls: row.try_get("tool_calls").map_err(get)?,
-        verdicts: row.try_get("verdicts").map_err(get)?,
-        timing: row.try_get("timing").map_err(get)?,
-    })
+        /// Drops the schema and everything in it.
+        pub async fn drop(self) {
+            if let Ok(pool) = sqlx::PgPool::connect(&self.base).await {
+                let drop = sqlx::AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name));
+                let _ = sqlx::raw_sql(drop).execute(&pool).await;
+                pool.close().await;
+            }
+        }
+    }
+
+    /// Enough randomness for a schema name, without a dependency.
+    fn rand_u64() -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+        h.write_u32(std::process::id());
+        h.finish()
+    }
 }
 
 #[cfg(test)]
@@ -725,7 +690,7 @@ mod tests {
             language: Some("zh".into()),
             request_sha256: "e".into(),
             response_sha256: "e".into(),
-            finished_at: now_rfc3339(),
+            finished_at: "2026-12-01T10:00:01.5Z".into(),
             tool_calls: None,
             verdicts: None,
             timing: None,
@@ -742,47 +707,135 @@ mod tests {
         assert_eq!(plain.content_sha256(), tb_audit::sha256_hex(tb_audit::canonical_json(&plain).as_bytes()));
     }
 
-    #[tokio::test]
-    async fn a_cell_is_stored_once_and_survives_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = Store::open(&path).await.unwrap();
-        store
-            .create_run(&RunRecord {
-                id: "r1".into(),
-                tender_id: "T".into(),
-                spec_hash: "h".into(),
-                spec_json: "{}".into(),
-                suites_json: "[]".into(),
-                simulated: false,
-                status: RunStatus::Running,
-                created_at: now_rfc3339(),
-                finished_at: None,
-                public_key: None,
-                blind_mapping: None,
-                blind_revealed: false,
-                order_seed: None,
-            })
-            .await
-            .unwrap();
-        let ev = [Evidence { sha256: "e".into(), size: 0, encoding: tb_audit::IDENTITY, stored: vec![] }];
-        assert_eq!(store.insert_cells(&[cell("1"), cell("2")], &ev, &[]).await.unwrap(), 2);
+    fn run_record(id: &str, created_at: &str) -> RunRecord {
+        RunRecord {
+            id: id.into(),
+            tender_id: "T".into(),
+            spec_hash: "h".into(),
+            spec_json: "{}".into(),
+            suites_json: "[]".into(),
+            simulated: false,
+            status: RunStatus::Running,
+            created_at: created_at.into(),
+            finished_at: None,
+            public_key: None,
+            blind_mapping: None,
+            blind_revealed: false,
+            order_seed: Some("seed".into()),
+        }
+    }
+
+    fn audit_entry(seq: u64, kind: &str) -> AuditEntry {
+        AuditEntry {
+            run_id: "r1".into(),
+            seq,
+            at: now_rfc3339(),
+            kind: kind.into(),
+            payload: format!("{{\"n\": {seq}}}"),
+            prev_hash: format!("p{seq}"),
+            hash: format!("h{seq}"),
+        }
+    }
+
+    /// The store suite: every operation, on a fresh store that `reopen` opens
+    /// again (the same file or database). Run on SQLite and on PostgreSQL.
+    async fn store_suite<F, Fut>(reopen: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Store>,
+    {
+        let store = reopen().await;
+        store.create_run(&run_record("r1", "2026-12-01T10:00:00Z")).await.unwrap();
+        store.create_run(&run_record("r0", "2026-11-30T10:00:00Z")).await.unwrap();
+        assert!(store.create_run(&run_record("r1", "2026-12-01T10:00:00Z")).await.is_err(), "a run id is unique");
+        let body = "a body, stored compressed".repeat(40);
+        let (encoding, stored) = tb_audit::encode_body(body.as_bytes());
+        let ev = [
+            Evidence { sha256: "e".into(), size: 0, encoding: tb_audit::IDENTITY, stored: vec![] },
+            Evidence { sha256: "big".into(), size: body.len() as u64, encoding, stored },
+        ];
+        assert_eq!(
+            store.insert_cells(&[cell("1"), cell("2")], &ev, &[audit_entry(0, "run_started")]).await.unwrap(),
+            2
+        );
         let mut again = cell("1");
         again.answer = Some("changed".into());
-        assert_eq!(
-            store.insert_cells(&[again, cell("3")], &ev, &[]).await.unwrap(),
-            1,
-            "the stored cell is kept, not replaced"
-        );
+        let mut load = cell("9");
+        load.suite = "load:peak".into();
+        // Text that sorts differently by locale than by byte: "B" < "a" by byte.
+        let (mut upper, mut lower) = (cell("4"), cell("5"));
+        upper.vendor = "B".into();
+        lower.vendor = "a".into();
+        let batch = [again, cell("3"), load, upper, lower];
+        let audit = [audit_entry(1, "cell_answered"), audit_entry(2, "checkpoint")];
+        assert_eq!(store.insert_cells(&batch, &ev, &audit).await.unwrap(), 4, "the stored cell is kept, not replaced");
+        store.append_audit(&[audit_entry(3, "report_signed")]).await.unwrap();
+        assert!(store.append_audit(&[audit_entry(3, "again")]).await.is_err(), "an audit position is taken once");
+        store.set_blind_revealed("r1").await.unwrap();
+        store.set_run_status("r1", RunStatus::Finished).await.unwrap();
         store.close().await;
 
-        let store = Store::open(&path).await.unwrap();
-        assert_eq!(store.count_cells("r1").await.unwrap(), 3);
-        let cells: Vec<_> = store.cells("r1").collect().await;
-        assert_eq!(cells[0].as_ref().unwrap().answer.as_deref(), Some("答案是B"));
-        let done = store.finished_digests("r1", "A").await.unwrap();
-        assert!(done.contains(&cell("2").digest()));
-        assert_eq!(store.integrity_check().await.unwrap(), "ok");
+        let store = reopen().await;
+        let run = store.run("r1").await.unwrap();
+        assert!(run.blind_revealed && run.status == RunStatus::Finished && run.finished_at.is_some());
+        assert_eq!(run.order_seed.as_deref(), Some("seed"));
+        let ids: Vec<String> = store.runs().await.unwrap().into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["r1", "r0"], "newest first");
         assert!(matches!(store.run("nope").await, Err(StoreError::NoSuchRun(_))));
+        assert_eq!(store.count_cells("r1").await.unwrap(), 5, "a load stage's request is not a suite's cell");
+        assert_eq!(store.count_suite_cells("r1", "A", "load:peak").await.unwrap(), 1);
+        let cells: Vec<CellRecord> = store.cells("r1").map(|c| c.unwrap()).collect().await;
+        let order: Vec<(&str, &str, &str)> =
+            cells.iter().map(|c| (c.vendor.as_str(), c.suite.as_str(), c.case_id.as_str())).collect();
+        assert_eq!(
+            order,
+            [
+                ("A", "load:peak", "9"),
+                ("A", "s", "1"),
+                ("A", "s", "2"),
+                ("A", "s", "3"),
+                ("B", "s", "4"),
+                ("a", "s", "5")
+            ],
+            "the same order on every backend: byte order"
+        );
+        assert_eq!(cells[1], cell("1"), "every field round-trips");
+        assert_eq!(cells[1].answer.as_deref(), Some("答案是B"));
+        let done = store.finished_digests("r1", "A").await.unwrap();
+        assert_eq!(done.len(), 3);
+        assert!(done.contains(&cell("2").digest()) && !done.contains(&cell("9").digest()));
+        assert_eq!(store.evidence("big").await.unwrap().as_deref(), Some(body.as_bytes()));
+        assert_eq!(store.evidence("none").await.unwrap(), None);
+        let kinds: Vec<String> = store.audit("r1").await.unwrap().into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, ["run_started", "cell_answered", "checkpoint", "report_signed"]);
+        let some = store.audit_of_kinds("r1", &["checkpoint", "report_signed"]).await.unwrap();
+        assert_eq!(some.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(store.audit_head("r1").await.unwrap().unwrap().seq, 3);
+        assert_eq!(store.audit_hashes("r1").await.unwrap(), ["h0", "h1", "h2", "h3"]);
+        assert_eq!(store.integrity_check().await.unwrap(), "ok");
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_store_suite_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        store_suite(|| async { Store::open(&path).await.unwrap() }).await;
+    }
+
+    /// On the PostgreSQL at `TENDERBENCH_POSTGRES_URL`, in a schema of its
+    /// own, dropped after. Skipped (and saying so) where none is given,
+    /// except in CI (`TENDERBENCH_REQUIRE_POSTGRES`).
+    #[tokio::test]
+    async fn the_store_suite_on_postgres() {
+        let Some(db) = postgres::Schema::fresh().await else { return };
+        store_suite(|| async { Store::connect_postgres(&db.url).await.unwrap() }).await;
+        db.drop().await;
+    }
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(redact("postgres://tb:s3cret@db:5432/x"), "postgres://tb:***@db:5432/x");
+        assert_eq!(redact("postgres://tb@db/x"), "postgres://tb@db/x");
     }
 }

@@ -9,6 +9,7 @@ mod faults;
 mod graders;
 mod integrity;
 mod load;
+mod postgres;
 mod reliability;
 mod resume;
 mod scoring;
