@@ -3,6 +3,9 @@
 #
 #   scripts/bench.sh             20,000 cases, fixed 20 ms latency, concurrency 64
 #   scripts/bench.sh --million   also stream a 1,000,000-case suite (takes minutes)
+#   scripts/bench.sh --postgres URL
+#                                the 20k run again on PostgreSQL (a fresh schema
+#                                in the database at URL, dropped after), beside SQLite
 #
 # The simulated vendor runs as its own process so that the figures are the
 # client's alone (the whole `tenderbench run`: suite check, requests, storage,
@@ -11,7 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 million=0
+postgres=""
 [ "${1:-}" = "--million" ] && million=1
+[ "${1:-}" = "--postgres" ] && postgres="${2:?--postgres needs a postgres:// URL}"
 
 cargo build --release -p tb-cli --quiet
 bin="$PWD/target/release/tenderbench"
@@ -112,6 +117,31 @@ start_mock fixed20ms --suite "$work/s20k.jsonl"
 spec "$work/s20k.jsonl" 64 "$url"
 measure "20k cases against a fixed 20 ms vendor" 20000 20 64 100
 kill %1; wait 2>/dev/null || true
+
+if [ -n "$postgres" ]; then
+  # The same 20k run with the store on SQLite and on PostgreSQL, one after
+  # the other against one simulated vendor: end-to-end wall and client CPU.
+  start_mock fixed20ms --suite "$work/s20k.jsonl"
+  spec "$work/s20k.jsonl" 64 "$url"
+  schema="tb_bench_$$"
+  psql -q "$postgres" -c "CREATE SCHEMA $schema"
+  sep='?'; case "$postgres" in *\?*) sep='&';; esac
+  python3 - "$bin" "$work" "$postgres${sep}options=-csearch_path%3D$schema" <<'PY'
+import resource, subprocess, sys, time
+binary, work, pg = sys.argv[1:]
+for label, db in (("sqlite", f"{work}/cmp.db"), ("postgres", pg)):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.monotonic()
+    subprocess.run([binary, "run", f"{work}/bench.toml", "--db", db, "--out", f"{work}/out-{label}"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    wall = time.monotonic() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    print(f"== store on {label}: 20000 cases, wall {wall:.2f} s, client CPU {cpu:.2f} s = {cpu / 20:.3f} ms per request")
+PY
+  PGOPTIONS="-c client_min_messages=warning" psql -q "$postgres" -c "DROP SCHEMA $schema CASCADE"
+  kill %1; wait 2>/dev/null || true
+fi
 
 if [ $million = 1 ]; then
   suite 1000000 "$work/s1m.jsonl"
