@@ -373,16 +373,20 @@ pub async fn run_in<M: Model>(
                 let name = call["name"].as_str().unwrap_or("").to_string();
                 let raw = call["arguments"].as_str().unwrap_or("").to_string();
                 wire.push(json!({ "id": id, "type": "function", "function": { "name": name, "arguments": raw } }));
-                // Off the async threads: a programming task's call may run its tests.
-                let shared = ws.clone();
-                let (n, r) = (name.clone(), raw.clone());
-                let (content, kept) =
+                let (content, kept) = if task.env == EnvKind::Code {
+                    // Off the async threads: a programming task's call may run its tests.
+                    let shared = ws.clone();
+                    let (n, r) = (name.clone(), raw.clone());
                     tokio::task::spawn_blocking(move || lock(&shared).call(&n, &r)).await.unwrap_or_else(|e| {
                         (
                             json!({ "error": format!("the environment failed: {e}") }),
                             json!({ "error": "environment_failed" }),
                         )
-                    });
+                    })
+                } else {
+                    // The office answers in microseconds: no thread hop.
+                    lock(&ws).call(&name, &raw)
+                };
                 results.push(json!({ "id": id, "name": name, "arguments": raw, "result": content, "call": kept }));
                 messages.push(Message::tool(id, content.to_string()));
             }

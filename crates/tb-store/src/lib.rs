@@ -228,38 +228,46 @@ pub fn now_rfc3339() -> String {
         .expect("UTC timestamps always format")
 }
 
-const SQLITE_SCHEMA: &str = r#"
+/// The tables, with each backend's column types filled in (see [`schema`]);
+/// evidence before the cells that reference it, as PostgreSQL requires.
+const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS runs (
     id          TEXT PRIMARY KEY,
     tender_id   TEXT NOT NULL,
     spec_hash   TEXT NOT NULL,
     spec_json   TEXT NOT NULL,
     suites_json TEXT NOT NULL,
-    simulated   INTEGER NOT NULL,
+    simulated   {BOOL} NOT NULL,
     status      TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     finished_at TEXT,
     public_key  TEXT,
     blind_mapping  TEXT,
-    blind_revealed INTEGER NOT NULL DEFAULT 0,
+    blind_revealed {BOOL} NOT NULL DEFAULT {FALSE},
     order_seed     TEXT
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    sha256   TEXT PRIMARY KEY,
+    size     {INT} NOT NULL,
+    encoding TEXT NOT NULL,
+    body     {BLOB} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS cells (
     run_id            TEXT NOT NULL REFERENCES runs(id),
     vendor            TEXT NOT NULL,
     suite             TEXT NOT NULL,
     case_id           TEXT NOT NULL,
-    repeat            INTEGER NOT NULL,
-    seq               INTEGER NOT NULL,
+    repeat            {INT} NOT NULL,
+    seq               {INT} NOT NULL,
     cause             TEXT,
     detail            TEXT,
     answer            TEXT,
     finish_reason     TEXT,
-    prompt_tokens     INTEGER,
-    completion_tokens INTEGER,
-    ttft_ms           REAL,
-    latency_ms        REAL NOT NULL,
-    attempts          INTEGER NOT NULL,
+    prompt_tokens     {INT},
+    completion_tokens {INT},
+    ttft_ms           {REAL},
+    latency_ms        {REAL} NOT NULL,
+    attempts          {INT} NOT NULL,
     gold_json         TEXT NOT NULL,
     subject           TEXT,
     language          TEXT,
@@ -271,15 +279,9 @@ CREATE TABLE IF NOT EXISTS cells (
     timing            TEXT,
     PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
 );
-CREATE TABLE IF NOT EXISTS evidence (
-    sha256   TEXT PRIMARY KEY,
-    size     INTEGER NOT NULL,
-    encoding TEXT NOT NULL,
-    body     BLOB NOT NULL
-);
 CREATE TABLE IF NOT EXISTS audit (
     run_id    TEXT NOT NULL REFERENCES runs(id),
-    seq       INTEGER NOT NULL,
+    seq       {INT} NOT NULL,
     at        TEXT NOT NULL,
     kind      TEXT NOT NULL,
     payload   TEXT NOT NULL,
@@ -289,67 +291,24 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 "#;
 
-/// The same tables in PostgreSQL, typed so that both backends decode them alike.
-const POSTGRES_SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS runs (
-    id          TEXT PRIMARY KEY,
-    tender_id   TEXT NOT NULL,
-    spec_hash   TEXT NOT NULL,
-    spec_json   TEXT NOT NULL,
-    suites_json TEXT NOT NULL,
-    simulated   BOOLEAN NOT NULL,
-    status      TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    finished_at TEXT,
-    public_key  TEXT,
-    blind_mapping  TEXT,
-    blind_revealed BOOLEAN NOT NULL DEFAULT FALSE,
-    order_seed     TEXT
-);
-CREATE TABLE IF NOT EXISTS evidence (
-    sha256   TEXT PRIMARY KEY,
-    size     BIGINT NOT NULL,
-    encoding TEXT NOT NULL,
-    body     BYTEA NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cells (
-    run_id            TEXT NOT NULL REFERENCES runs(id),
-    vendor            TEXT NOT NULL,
-    suite             TEXT NOT NULL,
-    case_id           TEXT NOT NULL,
-    repeat            BIGINT NOT NULL,
-    seq               BIGINT NOT NULL,
-    cause             TEXT,
-    detail            TEXT,
-    answer            TEXT,
-    finish_reason     TEXT,
-    prompt_tokens     BIGINT,
-    completion_tokens BIGINT,
-    ttft_ms           DOUBLE PRECISION,
-    latency_ms        DOUBLE PRECISION NOT NULL,
-    attempts          BIGINT NOT NULL,
-    gold_json         TEXT NOT NULL,
-    subject           TEXT,
-    language          TEXT,
-    request_sha256    TEXT NOT NULL REFERENCES evidence(sha256),
-    response_sha256   TEXT NOT NULL REFERENCES evidence(sha256),
-    finished_at       TEXT NOT NULL,
-    tool_calls        TEXT,
-    verdicts          TEXT,
-    timing            TEXT,
-    PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
-);
-CREATE TABLE IF NOT EXISTS audit (
-    run_id    TEXT NOT NULL REFERENCES runs(id),
-    seq       BIGINT NOT NULL,
-    at        TEXT NOT NULL,
-    kind      TEXT NOT NULL,
-    payload   TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash      TEXT NOT NULL,
-    PRIMARY KEY (run_id, seq)
-);
-"#;
+/// The schema in one backend's types, chosen so that both decode alike:
+/// SQLite's INTEGER, REAL and BLOB are PostgreSQL's BIGINT, DOUBLE
+/// PRECISION and BYTEA, and its 0/1 flags PostgreSQL's BOOLEAN.
+fn schema(postgres: bool) -> sqlx::AssertSqlSafe<String> {
+    let [int, real, blob, boolean, no] = if postgres {
+        ["BIGINT", "DOUBLE PRECISION", "BYTEA", "BOOLEAN", "FALSE"]
+    } else {
+        ["INTEGER", "REAL", "BLOB", "INTEGER", "0"]
+    };
+    sqlx::AssertSqlSafe(
+        SCHEMA
+            .replace("{INT}", int)
+            .replace("{REAL}", real)
+            .replace("{BLOB}", blob)
+            .replace("{BOOL}", boolean)
+            .replace("{FALSE}", no),
+    )
+}
 
 #[derive(Clone)]
 enum Backend {
@@ -420,7 +379,7 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        sqlx::raw_sql(SQLITE_SCHEMA)
+        sqlx::raw_sql(schema(false))
             .execute(&pool)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
@@ -447,7 +406,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        sqlx::raw_sql(POSTGRES_SCHEMA)
+        sqlx::raw_sql(schema(true))
             .execute(&mut *tx)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
@@ -465,7 +424,7 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
-        sqlx::raw_sql(SQLITE_SCHEMA)
+        sqlx::raw_sql(schema(false))
             .execute(&pool)
             .await
             .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
