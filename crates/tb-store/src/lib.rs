@@ -289,6 +289,56 @@ CREATE TABLE IF NOT EXISTS audit (
     hash      TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 );
+CREATE TABLE IF NOT EXISTS users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    vendor        TEXT,
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL REFERENCES users(name),
+    label        TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL REFERENCES users(name),
+    csrf         TEXT NOT NULL,
+    expires_at   {INT} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tenders (
+    id         TEXT PRIMARY KEY,
+    title      TEXT NOT NULL,
+    spec_toml  TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tender_files (
+    tender_id TEXT NOT NULL REFERENCES tenders(id),
+    path      TEXT NOT NULL,
+    content   {BLOB} NOT NULL,
+    PRIMARY KEY (tender_id, path)
+);
+CREATE TABLE IF NOT EXISTS registrations (
+    tender_id  TEXT NOT NULL REFERENCES tenders(id),
+    vendor     TEXT NOT NULL,
+    base_url   TEXT NOT NULL,
+    model      TEXT NOT NULL,
+    bid_price  {REAL} NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tender_id, vendor)
+);
+CREATE TABLE IF NOT EXISTS tender_runs (
+    run_id       TEXT PRIMARY KEY,
+    tender_id    TEXT NOT NULL REFERENCES tenders(id),
+    kind         TEXT NOT NULL,
+    vendor       TEXT,
+    started_by   TEXT NOT NULL,
+    options_json TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
 "#;
 
 /// The schema in one backend's types, chosen so that both decode alike:
@@ -330,6 +380,9 @@ macro_rules! on_backend {
         }
     };
 }
+
+// After `on_backend!`, which it uses.
+pub mod server;
 
 /// Adds the columns later versions introduced to a store an earlier one created.
 async fn upgrade(pool: &sqlx::SqlitePool) -> std::result::Result<(), sqlx::Error> {
@@ -772,7 +825,95 @@ mod tests {
         assert_eq!(store.audit_head("r1").await.unwrap().unwrap().seq, 3);
         assert_eq!(store.audit_hashes("r1").await.unwrap(), ["h0", "h1", "h2", "h3"]);
         assert_eq!(store.integrity_check().await.unwrap(), "ok");
+        server_tables(&store).await;
         store.close().await;
+    }
+
+    /// The multi-user server's tables, on a store that holds run `r1`.
+    async fn server_tables(store: &Store) {
+        use server::*;
+        let user = |name: &str, role: &str, vendor: Option<&str>| UserRecord {
+            name: name.into(),
+            role: role.into(),
+            vendor: vendor.map(String::from),
+            password_hash: format!("$argon2id$hash-of-{name}"),
+            created_at: now_rfc3339(),
+        };
+        assert!(store.create_user(&user("alice", "buyer", None)).await.unwrap());
+        assert!(store.create_user(&user("vera", "vendor", Some("Bidder A"))).await.unwrap());
+        assert!(!store.create_user(&user("alice", "admin", None)).await.unwrap(), "a name is taken once");
+        assert_eq!(store.user("vera").await.unwrap().unwrap().vendor.as_deref(), Some("Bidder A"));
+        assert!(store.set_password("vera", "new").await.unwrap() && !store.set_password("nobody", "x").await.unwrap());
+        assert_eq!(store.user("vera").await.unwrap().unwrap().password_hash, "new");
+        assert_eq!(store.users().await.unwrap().iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["alice", "vera"]);
+        store.create_token("t-sha", "alice", "ci").await.unwrap();
+        assert_eq!(store.token_user("t-sha").await.unwrap().unwrap().name, "alice");
+        assert!(store.token_user("other").await.unwrap().is_none());
+        let session =
+            SessionRecord { token_sha256: "s-sha".into(), user_name: "vera".into(), csrf: "c".into(), expires_at: 100 };
+        store.create_session(&session).await.unwrap();
+        let (found, who) = store.session("s-sha", 99).await.unwrap().unwrap();
+        assert_eq!((found, who.role.as_str()), (session, "vendor"));
+        assert!(store.session("s-sha", 100).await.unwrap().is_none(), "an expired session is no session");
+        store.delete_session("s-sha", 0).await.unwrap();
+        assert!(store.session("s-sha", 0).await.unwrap().is_none());
+
+        let tender = TenderRecord {
+            id: "T".into(),
+            title: "热线".into(),
+            spec_toml: "[tender]".into(),
+            created_by: "alice".into(),
+            created_at: now_rfc3339(),
+        };
+        let files = [("suites/b.jsonl".to_string(), b"{}\n".to_vec()), ("suites/a.jsonl".to_string(), vec![0, 255])];
+        assert!(store.create_tender(&tender, &files).await.unwrap());
+        assert!(!store.create_tender(&tender, &files).await.unwrap(), "a tender id is taken once");
+        assert_eq!(store.tender("T").await.unwrap().unwrap(), tender);
+        assert_eq!(store.tenders().await.unwrap().len(), 1);
+        let stored = store.tender_files("T").await.unwrap();
+        assert_eq!(stored.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["suites/a.jsonl", "suites/b.jsonl"]);
+        assert_eq!(stored[0].1, [0, 255]);
+        let mut reg = Registration {
+            tender_id: "T".into(),
+            vendor: "Bidder A".into(),
+            base_url: "http://127.0.0.1:1/v1".into(),
+            model: "m".into(),
+            bid_price: 100.0,
+            created_at: now_rfc3339(),
+        };
+        store.register(&reg).await.unwrap();
+        reg.bid_price = 90.5;
+        store.register(&reg).await.unwrap();
+        assert_eq!(store.registrations("T").await.unwrap(), [reg], "a registration is replaced, not added");
+        let tr = TenderRun {
+            run_id: "r1".into(),
+            tender_id: "T".into(),
+            kind: "practice".into(),
+            vendor: Some("Bidder A".into()),
+            started_by: "vera".into(),
+            options_json: "{}".into(),
+            created_at: now_rfc3339(),
+        };
+        store.add_tender_run(&tr).await.unwrap();
+        assert_eq!(store.tender_run("r1").await.unwrap().unwrap(), tr);
+        assert_eq!(store.tender_runs("T").await.unwrap().len(), 1);
+
+        assert_eq!(
+            store.cells_per_vendor("r1").await.unwrap(),
+            [("A".to_string(), 3, 0), ("B".to_string(), 1, 0), ("a".to_string(), 1, 0)]
+        );
+        let page = |f: CellFilter| async move { store.cell_page("r1", &f).await.unwrap() };
+        let ids = |cells: Vec<CellRecord>| cells.into_iter().map(|c| c.case_id).collect::<Vec<_>>();
+        assert_eq!(ids(page(CellFilter { limit: 2, offset: 1, ..Default::default() }).await), ["1", "2"]);
+        let only_b = CellFilter { vendor: Some("B".into()), limit: 10, ..Default::default() };
+        assert_eq!(ids(page(only_b).await), ["4"]);
+        let search =
+            CellFilter { search: Some("答案".into()), suite: Some("s".into()), limit: 10, ..Default::default() };
+        assert_eq!(page(search).await.len(), 5);
+        let literal = CellFilter { search: Some("%".into()), limit: 10, ..Default::default() };
+        assert!(page(literal).await.is_empty(), "a % in the search is a literal");
+        assert!(page(CellFilter { failed_only: true, limit: 10, ..Default::default() }).await.is_empty());
+        assert_eq!(store.case_cells("r1", "s", "4").await.unwrap()[0].vendor, "B");
     }
 
     #[tokio::test]

@@ -312,7 +312,7 @@ macro_rules! queries {
                 })
             }
 
-            fn cell_from_row(row: &$row) -> Result<CellRecord> {
+            pub(crate) fn cell_from_row(row: &$row) -> Result<CellRecord> {
                 let get = |e| StoreError::Corrupt(format!("cell row: {e}"));
                 let opt_u64 = |name: &str| -> Result<Option<u64>> {
                     Ok(row.try_get::<Option<i64>, _>(name).map_err(get)?.map(|n| n as u64))
