@@ -348,7 +348,8 @@ pub async fn report(
                     tb_report::write_csv(&store, run_id, f, &p.display().to_string()).await?;
                 }
                 None => {
-                    tb_report::write_csv(&store, run_id, std::io::stdout().lock(), "standard output").await?;
+                    tb_report::write_csv(&store, run_id, std::io::BufWriter::new(std::io::stdout()), "standard output")
+                        .await?;
                 }
             }
             return Ok(ExitCode::SUCCESS);
@@ -443,5 +444,54 @@ pub async fn mock_vendor(
     .await?;
     // Give in-flight streams a moment; the process is exiting anyway.
     tokio::time::sleep(Duration::from_millis(10)).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `serve`: the config file, then TENDERBENCH_* variables, then flags.
+pub async fn serve(
+    listen: Option<String>,
+    db: Option<String>,
+    data_dir: Option<PathBuf>,
+    config: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let mut config = tb_server::Config::load(config.as_deref()).map_err(bad_input)?;
+    if let Some(v) = listen {
+        config.listen = v;
+    }
+    if let Some(v) = db {
+        config.db = v;
+    }
+    if let Some(v) = data_dir {
+        config.data_dir = v;
+    }
+    tb_server::init_logs(&config.log_format);
+    tb_server::serve(config).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `user add`: the password from TENDERBENCH_PASSWORD, or standard input's first line.
+pub async fn user_add(name: String, role: String, vendor: Option<String>, db: &Path) -> Result<ExitCode, Failure> {
+    let password = match std::env::var("TENDERBENCH_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let store = Store::open(db).await?;
+    let new = tb_server::api::NewUser { name, password, role, vendor };
+    let user = tb_server::api::create_account(&store, new).await.map_err(|e| bad_input(anyhow!(e.message)))?;
+    println!("account {} ({}) created", user.name, user.role);
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn user_list(db: &Path) -> Result<ExitCode, Failure> {
+    let store = Store::open(db).await?;
+    for u in store.users().await? {
+        println!("{}\t{}\t{}\t{}", u.name, u.role, u.vendor.unwrap_or_default(), u.created_at);
+    }
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }

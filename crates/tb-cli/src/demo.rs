@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tb_audit::Keypair;
-use tb_mock::{MockVendor, Profile};
+use tb_mock::Profile;
 use tb_runner::RunOptions;
 
-use crate::commands::{execute, index_cases, load_spec};
+use crate::commands::{execute, load_spec};
 use crate::{Failure, LangArg};
 
 /// The built-in example, embedded so the demo runs from any folder.
@@ -103,9 +103,6 @@ pub async fn demo(
         first_cases(&mut spec, n, &out.join("demo-subsets"))?;
         eprintln!("rehearsing on the first {n} cases of each suite");
     }
-    let suites: Vec<_> =
-        spec.used_suites().map(|s| s.readable()).collect::<Result<_, _>>().map_err(crate::bad_input)?;
-    let index = Arc::new(index_cases(&suites)?);
     eprintln!("SIMULATED VENDORS: every vendor below is tenderbench's simulator, not a real service");
     // The simulated vendors serve from threads of their own, so that their
     // work does not delay the client's measurements (the client's runtime has one thread).
@@ -115,51 +112,20 @@ pub async fn demo(
         .enable_all()
         .build()
         .context("cannot start the simulated vendors' runtime")?;
-    let mut servers = Vec::new();
-    for (i, v) in spec.vendors.iter_mut().enumerate() {
-        let profile = profiles[i % profiles.len()].clone();
-        let (profile_name, accuracy) = (profile.name.clone(), profile.accuracy);
-        let mock = MockVendor::new(profile, spec.run.seed.wrapping_add(i as u64), index.clone());
-        let model = mock.model().to_string();
-        let (url, task) = vendors_runtime
-            .spawn(mock.spawn_local())
-            .await
-            .context("the simulated vendors' runtime stopped")?
-            .context("cannot start a simulated vendor on 127.0.0.1")?;
-        eprintln!("  {} → simulated '{profile_name}' (accuracy {:.0}%) at {url}", v.name, accuracy * 100.0);
-        v.base_url = url;
-        v.model = model;
-        v.provider = None;
-        v.api_key_env = None;
-        v.stream = true;
-        v.stream_usage = true;
-        v.temperature_range = (0.0, 2.0);
-        servers.push(task);
+    let simulated = tb_mock::simulate::simulate(&mut spec, &profiles, vendors_runtime.handle(), None)
+        .await
+        .map_err(crate::bad_input)?;
+    for (name, profile, accuracy, url) in &simulated.vendors {
+        eprintln!("  {name} → simulated '{profile}' (accuracy {:.0}%) at {url}", accuracy * 100.0);
+    }
+    for j in &spec.judges {
+        eprintln!("  judge {} → simulated judge at {}", j.id, j.endpoint.base_url);
     }
     if let Some(url) = &rehearsal.real {
         add_local_model(&mut spec, url).await?;
     }
-    for j in spec.judges.iter_mut() {
-        // The simulated judge passes an answer that contains the reference answer.
-        let mock =
-            MockVendor::new(Profile::named("strong").expect("demo profiles exist"), spec.run.seed, index.clone());
-        let (url, task) = vendors_runtime
-            .spawn(mock.spawn_local())
-            .await
-            .context("the simulated vendors' runtime stopped")?
-            .context("cannot start a simulated judge on 127.0.0.1")?;
-        eprintln!("  judge {} → simulated judge at {url}", j.id);
-        j.endpoint.base_url = url;
-        j.endpoint.model = format!("simulated-judge ({})", j.endpoint.model);
-        j.endpoint.provider = None;
-        j.endpoint.api_key_env = None;
-        j.note = Some("SIMULATED judge: passes answers that contain the reference answer".into());
-        servers.push(task);
-    }
     let result = execute(&spec, db, out, RunOptions { resume: None, simulated: true, key: Some(key) }, lang).await;
-    for s in servers {
-        s.abort();
-    }
+    drop(simulated);
     // Dropping a runtime may not block inside another one.
     vendors_runtime.shutdown_background();
     result

@@ -242,6 +242,25 @@ enum Command {
     /// Convert and validate suites: CSV or Excel tables, BIPIA, BFCL, or any suite format, into native JSONL; or count a suite.
     #[command(subcommand)]
     Suite(SuiteCommand),
+    /// Serve the multi-user server: the HTTP API (/api/openapi.json), the dashboard, /healthz and /metrics.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
+        #[arg(long)]
+        db: Option<String>,
+        /// Where tenders' files and the signing key are kept.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// A TOML config file (keys: listen, db, data_dir, key, secure_cookies, log_format, max_upload_bytes,
+        /// report_refresh_secs); TENDERBENCH_* variables override it, flags override both.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Accounts of the server.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Serve a simulated OpenAI-compatible vendor.
     MockVendor {
         #[arg(long, default_value_t = 8000)]
@@ -268,6 +287,28 @@ enum Command {
         /// Override the profile's latency: fixed milliseconds.
         #[arg(long)]
         latency_ms: Option<f64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from TENDERBENCH_PASSWORD or the first line of standard input.
+    Add {
+        name: String,
+        /// admin | buyer | evaluator | vendor | auditor
+        #[arg(long)]
+        role: String,
+        /// The bidder's name in the tender specs (vendor accounts).
+        #[arg(long)]
+        vendor: Option<String>,
+        /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long, default_value = "tenderbench.db")]
+        db: PathBuf,
     },
 }
 
@@ -322,7 +363,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // One thread serves a run best (see ARCHITECTURE.md); a simulated vendor
     // under a load stage needs every core to keep its tokens on time.
-    let runtime = if matches!(cli.command, Command::MockVendor { .. }) {
+    let runtime = if matches!(cli.command, Command::MockVendor { .. } | Command::Serve { .. }) {
         tokio::runtime::Builder::new_multi_thread().enable_all().build()
     } else {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
@@ -372,6 +413,11 @@ fn main() -> ExitCode {
                 suites::import(suites::ImportArgs { input, from, out, map, sheet, category, limit })
             }
             Command::Suite(SuiteCommand::Stats { suite, format }) => suites::stats(&suite, &format),
+            Command::Serve { listen, db, data_dir, config } => commands::serve(listen, db, data_dir, config).await,
+            Command::User(UserCommand::Add { name, role, vendor, db }) => {
+                commands::user_add(name, role, vendor, &db).await
+            }
+            Command::User(UserCommand::List { db }) => commands::user_list(&db).await,
             Command::MockVendor { port, host, profile, spec, suite, format, seed, accuracy, latency_ms } => {
                 commands::mock_vendor(port, &host, &profile, spec, suite, &format, seed, accuracy, latency_ms).await
             }

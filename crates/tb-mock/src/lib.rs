@@ -14,6 +14,7 @@ mod agent;
 mod answer;
 mod faults;
 pub mod profile;
+pub mod simulate;
 pub mod tasks;
 mod timer;
 
@@ -225,7 +226,12 @@ impl MockVendor {
     /// Binds 127.0.0.1 on an ephemeral port and serves in the background.
     /// Returns the base URL (`http://127.0.0.1:PORT/v1`) and the server task.
     pub async fn spawn_local(self) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        self.spawn_on_port(0).await
+    }
+
+    /// As [`spawn_local`](Self::spawn_local), on a given port (0: any).
+    pub async fn spawn_on_port(self, port: u16) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let router = self.router();
         let task = tokio::spawn(async move {

@@ -210,7 +210,7 @@ pub async fn build(store: &Store, run_id: &str) -> Result<Report, ReportError> {
 pub async fn build_visiting(
     store: &Store,
     run_id: &str,
-    visit: &mut dyn FnMut(&GradedCell) -> Result<(), ReportError>,
+    visit: &mut (dyn FnMut(&GradedCell) -> Result<(), ReportError> + Send),
 ) -> Result<Report, ReportError> {
     let run = store.run(run_id).await?;
     let spec = spec_of(&run)?;

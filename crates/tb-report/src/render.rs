@@ -602,7 +602,7 @@ pub fn write_score_csv(report: &Report, out: impl Write) -> Result<(), csv::Erro
 
 /// Writes `results.csv` to `out` (`name` is used in errors): one row per cell,
 /// with each criterion's grade. Streams; returns the report built on the way.
-pub async fn write_csv(store: &Store, run_id: &str, out: impl Write, name: &str) -> Result<Report, ReportError> {
+pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name: &str) -> Result<Report, ReportError> {
     let simulated = store.run(run_id).await?.simulated.to_string();
     let io = |source| ReportError::Io { path: name.to_string(), source };
     let csv_err = |e: csv::Error| ReportError::Io { path: name.to_string(), source: e.into() };

@@ -311,6 +311,8 @@ pub trait Progress: Send + Sync {
     fn vendor_started(&self, vendor: &str, total: u64, already: u64);
     /// One cell was committed to the store (not called for load-stage requests).
     fn cell_stored(&self, vendor: &str, failed: bool);
+    /// The stored cell's end-to-end latency and failure cause (for metrics).
+    fn cell_measured(&self, _latency_ms: f64, _cause: Option<&str>) {}
     fn vendor_finished(&self, vendor: &str);
     /// A load stage begins for a vendor.
     fn stage_started(&self, _vendor: &str, _stage: &tb_spec::LoadStage) {}
@@ -852,6 +854,7 @@ async fn write_cells(
         stored += store.insert_cells(&cells, &evidence, &entries).await?;
         for c in cells.iter().filter(|c| tb_core::load_stage_of(&c.suite).is_none()) {
             progress.cell_stored(shown.get(&c.vendor).unwrap_or(&c.vendor), c.cause.is_some());
+            progress.cell_measured(c.latency_ms, c.cause.as_deref());
         }
     }
     Ok((stored, log))

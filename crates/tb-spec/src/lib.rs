@@ -286,6 +286,11 @@ pub struct SuiteSpec {
     /// The Excel sheet (default: the first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// The public practice suite (`practice = true`): vendors may run it
+    /// against their own endpoint on the server and read its cases. A sealed
+    /// suite cannot be one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub practice: bool,
     /// Where the file is on this machine; not part of the canonical hash.
     #[serde(skip)]
     pub resolved: PathBuf,
@@ -772,6 +777,8 @@ struct RawSuite {
     columns: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     #[serde(default)]
     sheet: Option<String>,
+    #[serde(default)]
+    practice: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -1283,6 +1290,11 @@ impl Validator<'_> {
             if !resolved.is_file() {
                 self.error(s.path.span(), format!("suite file {} does not exist", resolved.display()));
             }
+            if let (Some(p), Some(_)) = (&s.practice, &s.commitment)
+                && *p.get_ref()
+            {
+                self.error(p.span(), "a sealed suite (with a commitment) cannot be the public practice suite");
+            }
             if let Some(c) = &s.commitment
                 && (c.get_ref().len() != 64 || !c.get_ref().chars().all(|ch| ch.is_ascii_hexdigit()))
             {
@@ -1318,6 +1330,7 @@ impl Validator<'_> {
                 commitment: s.commitment.map(Spanned::into_inner),
                 columns,
                 sheet: s.sheet,
+                practice: s.practice.map(Spanned::into_inner).unwrap_or(false),
                 resolved,
             });
         }

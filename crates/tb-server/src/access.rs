@@ -1,0 +1,220 @@
+//! Who may see what. Every handler asks these functions; nothing relies on
+//! a page hiding a link.
+//!
+//! - admin: accounts and operations only, no tender data;
+//! - buyer: everything of tenders and runs, starts and stops runs, reveals;
+//! - evaluator: official runs only, always blind until the mapping is
+//!   revealed (codes, never names or raw request bodies, which name models);
+//! - vendor: open tenders, its own registration, its own practice runs, and
+//!   only its own row and cells of official runs; never a sealed suite;
+//! - auditor: reads everything, writes nothing, downloads bundles.
+//!
+//! A run the caller may not see answers `not_found`, as a run that does not
+//! exist does: a vendor cannot probe for other vendors' run ids.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tb_report::Report;
+use tb_spec::Spec;
+use tb_store::RunRecord;
+use tb_store::server::TenderRun;
+
+use crate::App;
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, ApiResult};
+
+/// A run as one caller may see it.
+pub struct RunView {
+    pub run: RunRecord,
+    pub spec: Spec,
+    pub tender_run: Option<TenderRun>,
+    /// For a vendor: its own name in the spec, and how the run shows it (its code when blind).
+    pub own: Option<(String, String)>,
+    /// Name → code while the run is blind.
+    pub codes: HashMap<String, String>,
+}
+
+impl RunView {
+    /// How the run shows a vendor.
+    pub fn shown(&self, name: &str) -> String {
+        self.codes.get(name).cloned().unwrap_or_else(|| name.to_string())
+    }
+
+    /// The spec name of a vendor given as shown (its code while blind).
+    pub fn name_of(&self, shown: &str) -> Option<String> {
+        self.spec.vendors.iter().map(|v| v.name.clone()).find(|n| self.shown(n) == shown)
+    }
+
+    /// Whether the caller may see this vendor's cells and numbers.
+    pub fn may_see_vendor(&self, name: &str) -> bool {
+        self.own.as_ref().is_none_or(|(own, _)| own == name)
+    }
+
+    pub fn kind(&self) -> &str {
+        self.tender_run.as_ref().map_or("cli", |t| t.kind.as_str())
+    }
+}
+
+/// Loads a run and decides whether the caller may see it at all.
+pub async fn run_view(app: &App, caller: &Caller, run_id: &str) -> ApiResult<RunView> {
+    if caller.role == Role::Admin {
+        return Err(ApiError::forbidden("administrators manage accounts, not tenders"));
+    }
+    let run = app.store.run(run_id).await?;
+    let tender_run = app.store.tender_run(run_id).await?;
+    let spec = tb_report::spec_of(&run)?;
+    let codes = crate::runs::blind_codes(&run);
+    let mut own = None;
+    match caller.role {
+        Role::Vendor => {
+            let vendor = caller.vendor.as_deref().unwrap_or("");
+            let Some(tr) = &tender_run else { return Err(ApiError::not_found("run")) };
+            let listed = spec.vendors.iter().any(|v| v.name == vendor);
+            let allowed = match tr.kind.as_str() {
+                "practice" => tr.vendor.as_deref() == Some(vendor),
+                _ => listed,
+            };
+            if !allowed || !listed {
+                return Err(ApiError::not_found("run"));
+            }
+            let shown = codes.get(vendor).cloned().unwrap_or_else(|| vendor.to_string());
+            own = Some((vendor.to_string(), shown));
+        }
+        Role::Evaluator => {
+            if tender_run.as_ref().is_some_and(|t| t.kind == "practice") {
+                return Err(ApiError::not_found("run"));
+            }
+        }
+        _ => {}
+    }
+    Ok(RunView { run, spec, tender_run, own, codes })
+}
+
+/// Whether the caller may see the run's raw request and response bodies:
+/// they name the models, so not an evaluator while the run is blind.
+pub fn may_read_evidence(caller: &Caller, view: &RunView) -> bool {
+    !(caller.role == Role::Evaluator && !view.codes.is_empty())
+}
+
+/// Suites whose cases the caller may read: a vendor never reads a sealed suite's.
+pub fn readable_suite(caller: &Caller, spec: &Spec, suite: &str) -> bool {
+    let Some(s) = spec.suites.iter().find(|s| s.id == suite) else {
+        // Load stages' pseudo-suites carry the cases of a real suite.
+        return caller.role != Role::Vendor;
+    };
+    match caller.role {
+        Role::Vendor => s.commitment.is_none(),
+        _ => true,
+    }
+}
+
+/// Reports built from the store, reused while the run has not changed (and,
+/// while it runs, for `report_refresh_secs`): the results page of a large run
+/// must not grade every cell again for every viewer.
+#[derive(Default)]
+pub struct ReportCache {
+    entries: Mutex<HashMap<String, Cached>>,
+    building: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+struct Cached {
+    key: (String, u64, bool),
+    built: Instant,
+    report: Arc<Report>,
+}
+
+impl ReportCache {
+    pub async fn get(&self, app: &App, run: &RunRecord) -> ApiResult<Arc<Report>> {
+        let head = app.store.audit_head(&run.id).await?.map_or(0, |e| e.seq);
+        let key = (run.status.as_str().to_string(), head, run.blind_revealed);
+        let fresh = |c: &Cached| {
+            c.key == key
+                || (key.0 == "running"
+                    && c.key.0 == "running"
+                    && c.built.elapsed().as_secs_f64() < app.config.report_refresh_secs)
+        };
+        if let Some(c) = self.entries.lock().expect("cache lock").get(&run.id).filter(|c| fresh(c)) {
+            return Ok(c.report.clone());
+        }
+        // One build per run at a time; the others wait for it and take its result.
+        let lock = self.building.lock().expect("cache lock").entry(run.id.clone()).or_default().clone();
+        let _guard = lock.lock().await;
+        if let Some(c) = self.entries.lock().expect("cache lock").get(&run.id).filter(|c| fresh(c)) {
+            return Ok(c.report.clone());
+        }
+        let report = Arc::new(tb_report::build(&app.store, &run.id).await?);
+        self.entries
+            .lock()
+            .expect("cache lock")
+            .insert(run.id.clone(), Cached { key, built: Instant::now(), report: report.clone() });
+        Ok(report)
+    }
+}
+
+/// A report as the caller may see it: a vendor's keeps its own vendor only
+/// (rows, ranking, score table, stages and agents), and no comparisons
+/// between others.
+pub fn report_for(report: &Report, view: &RunView) -> ApiResult<serde_json::Value> {
+    let mut value = serde_json::to_value(report).map_err(ApiError::internal)?;
+    if let Some((_, shown)) = &view.own {
+        let others: HashSet<String> = report.vendors.iter().map(|v| v.name.clone()).filter(|n| n != shown).collect();
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("comparisons");
+            obj.remove("sensitivity");
+        }
+        strip_vendors(&mut value, &others);
+    }
+    Ok(value)
+}
+
+/// Removes from every array the entries that name one of `others` (objects
+/// whose `name` or `vendor` is one, and the names themselves), and the
+/// object keys that are one.
+fn strip_vendors(value: &mut serde_json::Value, others: &HashSet<String>) {
+    use serde_json::Value;
+    let names_other = |v: &Value| match v {
+        Value::String(s) => others.contains(s),
+        Value::Object(o) => ["name", "vendor", "a", "b"]
+            .iter()
+            .any(|k| o.get(*k).and_then(Value::as_str).is_some_and(|s| others.contains(s))),
+        _ => false,
+    };
+    match value {
+        Value::Array(items) => {
+            items.retain(|v| !names_other(v));
+            items.iter_mut().for_each(|v| strip_vendors(v, others));
+        }
+        Value::Object(map) => {
+            map.retain(|k, _| !others.contains(k));
+            map.values_mut().for_each(|v| strip_vendors(v, others));
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_vendors_are_stripped_everywhere() {
+        let mut v = serde_json::json!({
+            "ranking": ["A", "B"],
+            "vendors": [{"name": "A", "x": 1}, {"name": "B", "x": 2}],
+            "agents": [{"vendors": {"A": 1, "B": 2}}],
+            "score_table": {"rows": [{"vendor": "B"}, {"vendor": "A"}]}
+        });
+        strip_vendors(&mut v, &HashSet::from(["B".to_string()]));
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "ranking": ["A"],
+                "vendors": [{"name": "A", "x": 1}],
+                "agents": [{"vendors": {"A": 1}}],
+                "score_table": {"rows": [{"vendor": "A"}]}
+            })
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! The server's configuration: a TOML file (`--config`), then environment
+//! variables (`TENDERBENCH_*`), then flags, each overriding the one before.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tb_audit::Keypair;
+use tb_store::Store;
+use tb_store::server::UserRecord;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// The store: an SQLite file or a `postgres://` URL.
+    pub db: String,
+    /// Where tenders' files are written for runs, and the signing key kept.
+    pub data_dir: PathBuf,
+    /// The signing key (default: DATA_DIR/tenderbench.key, created when missing).
+    pub key: Option<PathBuf>,
+    /// Mark the session cookie `Secure` (set it when serving behind HTTPS).
+    pub secure_cookies: bool,
+    /// `text` or `json` logs.
+    pub log_format: String,
+    /// Largest request body (a tender upload with its suites).
+    pub max_upload_bytes: usize,
+    /// How long a running run's report is reused before it is built again.
+    pub report_refresh_secs: f64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            db: "tenderbench.db".into(),
+            data_dir: PathBuf::from("tenderbench-server"),
+            key: None,
+            secure_cookies: false,
+            log_format: "text".into(),
+            max_upload_bytes: 64 << 20,
+            report_refresh_secs: 2.0,
+        }
+    }
+}
+
+impl Config {
+    /// The file (when given), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read the config file {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(v) = env("TENDERBENCH_LISTEN") {
+            config.listen = v;
+        }
+        if let Some(v) = env("TENDERBENCH_DB") {
+            config.db = v;
+        }
+        if let Some(v) = env("TENDERBENCH_DATA_DIR") {
+            config.data_dir = v.into();
+        }
+        if let Some(v) = env("TENDERBENCH_KEY") {
+            config.key = Some(v.into());
+        }
+        if let Some(v) = env("TENDERBENCH_SECURE_COOKIES") {
+            config.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("TENDERBENCH_LOG_FORMAT") {
+            config.log_format = v;
+        }
+        if !matches!(config.log_format.as_str(), "text" | "json") {
+            anyhow::bail!("log_format must be \"text\" or \"json\", not {:?}", config.log_format);
+        }
+        Ok(config)
+    }
+}
+
+/// The server's signing key, created on first start.
+pub fn server_key(config: &Config) -> anyhow::Result<Keypair> {
+    let path = config.key.clone().unwrap_or_else(|| config.data_dir.join(tb_audit::PRIVATE_KEY_FILE));
+    if !path.exists() {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let (kp, _) = Keypair::generate_files(dir)?;
+        tracing::info!(fingerprint = %kp.fingerprint(), path = %path.display(), "signing key created");
+    }
+    Ok(Keypair::load(&path)?)
+}
+
+/// With no account at all, `TENDERBENCH_ADMIN_PASSWORD` creates the first one (`admin`).
+pub async fn bootstrap_admin(store: &Store) -> anyhow::Result<()> {
+    if !store.users().await?.is_empty() {
+        return Ok(());
+    }
+    let Some(password) = std::env::var("TENDERBENCH_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()) else {
+        tracing::warn!(
+            "no accounts yet: create one with `tenderbench user add NAME --role admin` or set TENDERBENCH_ADMIN_PASSWORD"
+        );
+        return Ok(());
+    };
+    crate::auth::check_password_strength(&password)
+        .map_err(|e| anyhow::anyhow!("TENDERBENCH_ADMIN_PASSWORD: {}", e.message))?;
+    let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e.message))?;
+    let user = UserRecord {
+        name: "admin".into(),
+        role: "admin".into(),
+        vendor: None,
+        password_hash: hash,
+        created_at: tb_store::now_rfc3339(),
+    };
+    store.create_user(&user).await?;
+    tracing::info!("account admin created from TENDERBENCH_ADMIN_PASSWORD");
+    Ok(())
+}

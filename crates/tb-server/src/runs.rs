@@ -1,0 +1,392 @@
+//! Runs started from the server: each tender run is `tb_runner::run` in a
+//! task of its own, with live progress kept in memory for the run page's
+//! event stream, a cancel switch, and (for a rehearsal) its simulated
+//! vendors. Everything finished is in the store the moment the runner
+//! commits it; the in-memory part is only what a page shows.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tb_audit::Keypair;
+use tb_runner::{Progress, RunError, RunOptions};
+use tb_spec::Spec;
+use tb_store::server::{TenderRecord, TenderRun};
+use tb_store::{RunStatus, Store};
+use tokio::sync::{oneshot, watch};
+
+use crate::error::{ApiError, ApiResult};
+
+/// How a run was started: kept with it (`tender_runs.options_json`) so that a resume rebuilds it alike.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct StartOptions {
+    /// Rehearse against simulated vendors (profiles in spec order, cycling).
+    #[serde(default)]
+    pub simulated: bool,
+    #[serde(default)]
+    pub profiles: Vec<String>,
+}
+
+/// A vendor's progress as the run page shows it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct VendorProgress {
+    pub vendor: String,
+    pub total: u64,
+    pub done: u64,
+    pub failed: u64,
+    pub finished: bool,
+}
+
+/// A run's progress: live while the server runs it, from the store otherwise.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProgressSnapshot {
+    pub run_id: String,
+    pub status: String,
+    pub vendors: Vec<VendorProgress>,
+    pub done: u64,
+    pub total: u64,
+    /// Percent of cells stored, 0–100.
+    pub percent: f64,
+}
+
+#[derive(Default)]
+pub struct Live {
+    metrics: Arc<crate::metrics::Metrics>,
+    vendors: Mutex<BTreeMap<String, VendorProgress>>,
+    run_id: Mutex<Option<oneshot::Sender<String>>>,
+    started: Mutex<Option<String>>,
+    /// Bumped at every change: event streams wait on it.
+    pub changed: watch::Sender<u64>,
+}
+
+impl Live {
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    pub fn vendors(&self) -> Vec<VendorProgress> {
+        self.vendors.lock().expect("progress lock").values().cloned().collect()
+    }
+}
+
+impl Progress for Live {
+    fn run_started(&self, run_id: &str, _resumed: bool) {
+        *self.started.lock().expect("progress lock") = Some(run_id.to_string());
+        if let Some(tx) = self.run_id.lock().expect("progress lock").take() {
+            let _ = tx.send(run_id.to_string());
+        }
+        self.bump();
+    }
+    fn vendor_started(&self, vendor: &str, total: u64, already: u64) {
+        self.vendors.lock().expect("progress lock").insert(
+            vendor.to_string(),
+            VendorProgress { vendor: vendor.to_string(), total, done: already, failed: 0, finished: false },
+        );
+        self.bump();
+    }
+    fn cell_stored(&self, vendor: &str, failed: bool) {
+        if let Some(v) = self.vendors.lock().expect("progress lock").get_mut(vendor) {
+            v.done += 1;
+            v.failed += u64::from(failed);
+        }
+        self.bump();
+    }
+    fn cell_measured(&self, latency_ms: f64, cause: Option<&str>) {
+        self.metrics.cell(latency_ms, cause);
+    }
+    fn vendor_finished(&self, vendor: &str) {
+        if let Some(v) = self.vendors.lock().expect("progress lock").get_mut(vendor) {
+            v.finished = true;
+        }
+        self.bump();
+    }
+}
+
+struct Active {
+    cancel: watch::Sender<bool>,
+    live: Arc<Live>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The runs this process is running.
+pub struct Runs {
+    active: Mutex<HashMap<String, Active>>,
+    store: Store,
+    key: Arc<Keypair>,
+    data_dir: PathBuf,
+    metrics: Arc<crate::metrics::Metrics>,
+}
+
+/// What a run needs to start: the spec as it will run, and where it came from.
+pub struct Launch {
+    pub spec: Spec,
+    pub tender_run: TenderRun,
+    pub options: StartOptions,
+    pub resume: Option<String>,
+}
+
+impl Runs {
+    pub fn new(store: Store, key: Arc<Keypair>, data_dir: PathBuf, metrics: Arc<crate::metrics::Metrics>) -> Runs {
+        Runs { active: Mutex::new(HashMap::new()), store, key, data_dir, metrics }
+    }
+
+    /// Where a tender's files are written for the runner to read.
+    pub fn tender_dir(&self, tender_id: &str) -> PathBuf {
+        self.data_dir.join("tenders").join(safe_component(tender_id))
+    }
+
+    /// Writes a tender's spec and files into its folder (again: the folder may be new after a restart).
+    pub async fn materialise(&self, tender: &TenderRecord) -> ApiResult<PathBuf> {
+        let dir = self.tender_dir(&tender.id);
+        let files = self.store.tender_files(&tender.id).await?;
+        let spec_toml = tender.spec_toml.clone();
+        let target = dir.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            write_file(&target, "tender.toml", spec_toml.as_bytes())?;
+            for (path, content) in &files {
+                write_file(&target, path, content)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+        Ok(dir.join("tender.toml"))
+    }
+
+    pub fn active_count(&self) -> usize {
+        self.active.lock().expect("runs lock").len()
+    }
+
+    pub fn is_active(&self, run_id: &str) -> bool {
+        self.active.lock().expect("runs lock").contains_key(run_id)
+    }
+
+    pub fn live(&self, run_id: &str) -> Option<Arc<Live>> {
+        self.active.lock().expect("runs lock").get(run_id).map(|a| a.live.clone())
+    }
+
+    pub fn cancel(&self, run_id: &str) -> bool {
+        match self.active.lock().expect("runs lock").get(run_id) {
+            Some(a) => a.cancel.send(true).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Starts (or resumes) a run in the background; returns its id once the
+    /// runner has recorded it, or the error that stopped it before.
+    pub async fn start(self: &Arc<Self>, launch: Launch) -> ApiResult<String> {
+        let Launch { mut spec, mut tender_run, options, resume } = launch;
+        let simulated = if options.simulated {
+            let profiles: Vec<tb_mock::Profile> = options
+                .profiles
+                .iter()
+                .map(|p| {
+                    tb_mock::Profile::named(p).ok_or_else(|| ApiError::bad_request(format!("unknown profile {p:?}")))
+                })
+                .collect::<ApiResult<_>>()?;
+            let profiles = if profiles.is_empty() {
+                ["strong", "average", "weak"].map(|p| tb_mock::Profile::named(p).expect("built-in profile")).to_vec()
+            } else {
+                profiles
+            };
+            let ports = resume.as_ref().map(|_| tb_mock::simulate::ports_of(&spec));
+            let sim =
+                tb_mock::simulate::simulate(&mut spec, &profiles, &tokio::runtime::Handle::current(), ports.as_deref())
+                    .await
+                    .map_err(|e| ApiError::new("invalid_spec", e.to_string()))?;
+            Some(sim)
+        } else {
+            None
+        };
+        let live = Arc::new(Live { metrics: self.metrics.clone(), ..Live::default() });
+        let (id_tx, id_rx) = oneshot::channel();
+        *live.run_id.lock().expect("progress lock") = Some(id_tx);
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let (err_tx, err_rx) = oneshot::channel::<ApiError>();
+        let opts = RunOptions { resume: resume.clone(), simulated: options.simulated, key: Some(self.key.clone()) };
+        let runs = self.clone();
+        let progress = live.clone();
+        let resumed = resume.is_some();
+        let (go_tx, go_rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let outcome = tb_runner::run(&spec, &runs.store, opts, progress.clone(), cancel_rx).await;
+            drop(simulated);
+            match outcome {
+                Ok(summary) => {
+                    runs.metrics.run_ended(summary.status.as_str());
+                    if summary.status == RunStatus::Finished
+                        && let Err(e) = runs.sign_report(&summary.run_id).await
+                    {
+                        tracing::error!(run = %summary.run_id, error = %e, "cannot sign the report");
+                    }
+                    tracing::info!(run = %summary.run_id, status = summary.status.as_str(), stored = summary.stored_now, "run ended");
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "run stopped");
+                    let _ = err_tx.send(run_error(e));
+                }
+            }
+            // The run leaves the active table only after start() has put it there.
+            let _ = go_rx.await;
+            if let Some(id) = progress.started.lock().expect("progress lock").clone() {
+                runs.active.lock().expect("runs lock").remove(&id);
+            }
+            progress.bump();
+        });
+        let run_id = tokio::select! {
+            id = id_rx => id.ok(),
+            err = err_rx => return Err(err.unwrap_or_else(|_| ApiError::internal("the run ended before it began"))),
+        };
+        let Some(run_id) = run_id else {
+            return Err(ApiError::internal("the run ended before it began"));
+        };
+        if !resumed {
+            tender_run.run_id = run_id.clone();
+            tender_run.options_json = serde_json::to_string(&options).map_err(ApiError::internal)?;
+            self.store.add_tender_run(&tender_run).await?;
+        }
+        self.metrics.run_started();
+        self.active.lock().expect("runs lock").insert(run_id.clone(), Active { cancel: cancel_tx, live, task });
+        let _ = go_tx.send(());
+        tracing::info!(run = %run_id, tender = %tender_run.tender_id, kind = %tender_run.kind, resumed, "run started");
+        Ok(run_id)
+    }
+
+    /// Signs the finished run's report with the server's key (recorded in its audit log).
+    async fn sign_report(&self, run_id: &str) -> anyhow::Result<()> {
+        let report = tb_report::build(&self.store, run_id).await?;
+        let json = tb_report::render_json(&report);
+        let previous = tb_bundle::last_signed_report(&self.store, run_id).await?;
+        tb_bundle::record_report_signature(&self.store, run_id, &self.key, &json, previous).await?;
+        Ok(())
+    }
+
+    /// Cancels every run and waits until each has flushed its stored cells
+    /// and been marked interrupted (graceful shutdown).
+    pub async fn checkpoint_all(&self) {
+        let active: Vec<(String, Active)> = self.active.lock().expect("runs lock").drain().collect();
+        for (id, a) in active {
+            let _ = a.cancel.send(true);
+            if let Err(e) = a.task.await {
+                tracing::error!(run = %id, error = %e, "run task failed while stopping");
+            }
+            tracing::info!(run = %id, "run checkpointed for shutdown; resume it from its page");
+        }
+    }
+
+    /// Runs the store says are running but this process is not: a server
+    /// that was killed left them. They become interrupted, to be resumed.
+    pub async fn recover(&self) -> ApiResult<usize> {
+        let mut n = 0;
+        for run in self.store.runs().await? {
+            if run.status == RunStatus::Running
+                && !self.is_active(&run.id)
+                && self.store.tender_run(&run.id).await?.is_some()
+            {
+                self.store.set_run_status(&run.id, RunStatus::Interrupted).await?;
+                tracing::warn!(run = %run.id, "run was left running by a stopped server; marked interrupted");
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// A run's progress: live when this process runs it, otherwise counted in the store.
+    pub async fn snapshot(&self, run: &tb_store::RunRecord) -> ApiResult<ProgressSnapshot> {
+        let vendors = match self.live(&run.id) {
+            Some(live) => live.vendors(),
+            None => {
+                let spec = tb_report::spec_of(run)?;
+                let suites: Vec<tb_core::SuiteRecord> =
+                    serde_json::from_str(&run.suites_json).map_err(ApiError::internal)?;
+                let total = suites.iter().map(|s| s.cases).sum::<u64>() * u64::from(spec.run.repeats);
+                let counts: HashMap<String, (u64, u64)> =
+                    self.store.cells_per_vendor(&run.id).await?.into_iter().map(|(v, n, f)| (v, (n, f))).collect();
+                let codes = blind_codes(run);
+                spec.vendors
+                    .iter()
+                    .map(|v| {
+                        let (done, failed) = counts.get(&v.name).copied().unwrap_or((0, 0));
+                        VendorProgress {
+                            vendor: codes.get(&v.name).cloned().unwrap_or_else(|| v.name.clone()),
+                            total,
+                            done,
+                            failed,
+                            finished: done >= total,
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let status = if self.is_active(&run.id) {
+            "running".to_string()
+        } else {
+            self.store.run(&run.id).await?.status.as_str().to_string()
+        };
+        Ok(snapshot(&run.id, status, vendors))
+    }
+}
+
+pub fn snapshot(run_id: &str, status: String, vendors: Vec<VendorProgress>) -> ProgressSnapshot {
+    let done: u64 = vendors.iter().map(|v| v.done.min(v.total)).sum();
+    let total: u64 = vendors.iter().map(|v| v.total).sum();
+    let percent = if total == 0 { 0.0 } else { (done as f64 * 1000.0 / total as f64).floor() / 10.0 };
+    ProgressSnapshot { run_id: run_id.to_string(), status, vendors, done, total, percent }
+}
+
+/// A blind run's sealed name → code mapping (empty once revealed, or when not blind).
+pub fn blind_codes(run: &tb_store::RunRecord) -> HashMap<String, String> {
+    if run.blind_revealed {
+        return HashMap::new();
+    }
+    let mapping: serde_json::Value =
+        run.blind_mapping.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    mapping["codes"]
+        .as_object()
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+fn run_error(e: RunError) -> ApiError {
+    match e {
+        e @ (RunError::Suite(_)
+        | RunError::SpecChanged { .. }
+        | RunError::SuiteChanged { .. }
+        | RunError::Sealed { .. }
+        | RunError::OverBudget { .. }
+        | RunError::BudgetWithoutPrice(_)) => ApiError::new("invalid_spec", e.to_string()),
+        other => ApiError::internal(other),
+    }
+}
+
+/// A tender id as one path component.
+fn safe_component(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect()
+}
+
+/// Writes `rel` under `dir`, refusing paths that leave it.
+fn write_file(dir: &Path, rel: &str, content: &[u8]) -> std::io::Result<()> {
+    let rel = Path::new(rel);
+    if rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+        return Err(std::io::Error::other(format!("file path {} leaves the tender's folder", rel.display())));
+    }
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    if std::fs::read(&path).ok().as_deref() == Some(content) {
+        return Ok(());
+    }
+    std::fs::write(path, content)
+}
+
+/// Whether an uploaded file's path is one a tender may hold.
+pub fn valid_file_path(rel: &str) -> bool {
+    let p = Path::new(rel);
+    !rel.is_empty()
+        && rel.len() <= 200
+        && !p.is_absolute()
+        && p.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+        && rel != "tender.toml"
+}
