@@ -82,10 +82,8 @@ pub async fn run_view(app: &App, caller: &Caller, run_id: &str) -> ApiResult<Run
             let shown = codes.get(vendor).cloned().unwrap_or_else(|| vendor.to_string());
             own = Some((vendor.to_string(), shown));
         }
-        Role::Evaluator => {
-            if tender_run.as_ref().is_some_and(|t| t.kind == "practice") {
-                return Err(ApiError::not_found("run"));
-            }
+        Role::Evaluator if tender_run.as_ref().is_some_and(|t| t.kind == "practice") => {
+            return Err(ApiError::not_found("run"));
         }
         _ => {}
     }
@@ -95,7 +93,7 @@ pub async fn run_view(app: &App, caller: &Caller, run_id: &str) -> ApiResult<Run
 /// Whether the caller may see the run's raw request and response bodies:
 /// they name the models, so not an evaluator while the run is blind.
 pub fn may_read_evidence(caller: &Caller, view: &RunView) -> bool {
-    !(caller.role == Role::Evaluator && !view.codes.is_empty())
+    caller.role != Role::Evaluator || view.codes.is_empty()
 }
 
 /// Suites whose cases the caller may read: a vendor never reads a sealed suite's.

@@ -154,6 +154,10 @@ impl Runs {
         Ok(dir.join("tender.toml"))
     }
 
+    pub fn active_ids(&self) -> Vec<String> {
+        self.active.lock().expect("runs lock").keys().cloned().collect()
+    }
+
     pub fn active_count(&self) -> usize {
         self.active.lock().expect("runs lock").len()
     }

@@ -1,0 +1,352 @@
+//! The access-control matrix: every endpoint of the OpenAPI document, asked
+//! by every role (and by nobody), each answer asserted. Includes a vendor
+//! asking for another vendor's run by id, and an evaluator asking for the
+//! names before reveal.
+
+mod support;
+
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::*;
+
+/// The callers, in the matrix's column order.
+const CALLERS: [&str; 6] = ["admin", "buyer", "evaluator", "vendor", "auditor", "nobody"];
+
+struct Row {
+    method: &'static str,
+    /// The OpenAPI path this row covers.
+    template: &'static str,
+    /// The concrete path asked (placeholders: {T} tender, {R} official run, {P} Bidder B's practice run,
+    /// {S} a case's suite, {C} its case, {B} Bidder B's code).
+    path: &'static str,
+    body: Option<fn() -> Value>,
+    /// Expected status per caller, in `CALLERS` order.
+    expect: [u16; 6],
+}
+
+const fn row(method: &'static str, template: &'static str, path: &'static str, expect: [u16; 6]) -> Row {
+    Row { method, template, path, body: None, expect }
+}
+
+fn matrix() -> Vec<Row> {
+    vec![
+        row("get", "/healthz", "/healthz", [200, 200, 200, 200, 200, 200]),
+        row("get", "/metrics", "/metrics", [200, 200, 200, 200, 200, 200]),
+        row("get", "/api/openapi.json", "/api/openapi.json", [200, 200, 200, 200, 200, 200]),
+        Row {
+            // A wrong password (each caller a different name: the sixth failure on one account is 429).
+            body: Some(|| json!({"name": format!("alice{}", rand_suffix()), "password": "wrong password"})),
+            ..row("post", "/api/login", "/api/login", [401, 401, 401, 401, 401, 401])
+        },
+        row("get", "/api/me", "/api/me", [200, 200, 200, 200, 200, 401]),
+        row("get", "/api/users", "/api/users", [200, 403, 403, 403, 403, 401]),
+        Row {
+            body: Some(
+                || json!({"name": format!("u{}", rand_suffix()), "password": "password-123", "role": "auditor"}),
+            ),
+            ..row("post", "/api/users", "/api/users", [201, 403, 403, 403, 403, 401])
+        },
+        Row {
+            body: Some(|| json!({"label": "matrix"})),
+            ..row("post", "/api/tokens", "/api/tokens", [201, 201, 201, 201, 201, 401])
+        },
+        row("get", "/api/tenders", "/api/tenders", [403, 200, 200, 200, 200, 401]),
+        Row {
+            body: Some(|| tender(&format!("M-{}", rand_suffix()), 3)),
+            ..row("post", "/api/tenders", "/api/tenders", [403, 201, 403, 403, 403, 401])
+        },
+        row("get", "/api/tenders/{tender}", "/api/tenders/{T}", [403, 200, 200, 200, 200, 401]),
+        row(
+            "get",
+            "/api/tenders/{tender}/suites/{suite}",
+            "/api/tenders/{T}/suites/fee-arithmetic",
+            [403, 200, 200, 200, 200, 401],
+        ),
+        // Not the practice suite: vendors may not read it.
+        row(
+            "get",
+            "/api/tenders/{tender}/suites/{suite}",
+            "/api/tenders/{T}/suites/policy-knowledge",
+            [403, 200, 200, 403, 200, 401],
+        ),
+        // A sealed suite shows only its commitment, to everyone.
+        row(
+            "get",
+            "/api/tenders/{tender}/suites/{suite}",
+            "/api/tenders/{T}/suites/hidden",
+            [403, 403, 403, 403, 403, 401],
+        ),
+        Row {
+            body: Some(|| json!({"base_url": "http://127.0.0.1:9/v1", "model": "a-2", "bid_price": 990000})),
+            ..row(
+                "post",
+                "/api/tenders/{tender}/registrations",
+                "/api/tenders/{T}/registrations",
+                [403, 403, 403, 201, 403, 401],
+            )
+        },
+        // An official run from a vendor is refused; a buyer's is started (and left to finish).
+        Row {
+            body: Some(|| json!({"simulated": true})),
+            ..row("post", "/api/tenders/{tender}/runs", "/api/tenders/{T}/runs", [403, 202, 403, 403, 403, 401])
+        },
+        Row {
+            body: Some(|| json!({"practice": true, "simulated": true})),
+            ..row("post", "/api/tenders/{tender}/runs", "/api/tenders/{T}/runs", [403, 400, 403, 202, 403, 401])
+        },
+        row("get", "/api/runs/{run}", "/api/runs/{R}", [403, 200, 200, 200, 200, 401]),
+        // Another vendor's practice run, by id: as if it did not exist. The panel sees no practice runs.
+        row("get", "/api/runs/{run}", "/api/runs/{P}", [403, 200, 404, 404, 200, 401]),
+        row("get", "/api/runs/{run}/events", "/api/runs/{R}/events", [403, 200, 200, 200, 200, 401]),
+        row("get", "/api/runs/{run}/events", "/api/runs/{P}/events", [403, 200, 404, 404, 200, 401]),
+        row("post", "/api/runs/{run}/cancel", "/api/runs/{R}/cancel", [403, 409, 403, 403, 403, 401]),
+        row("post", "/api/runs/{run}/cancel", "/api/runs/{P}/cancel", [403, 403, 404, 404, 403, 401]),
+        row("post", "/api/runs/{run}/resume", "/api/runs/{R}/resume", [403, 409, 403, 403, 403, 401]),
+        row("get", "/api/runs/{run}/results", "/api/runs/{R}/results", [403, 200, 200, 200, 200, 401]),
+        row("get", "/api/runs/{run}/results", "/api/runs/{P}/results", [403, 200, 404, 404, 200, 401]),
+        row("get", "/api/runs/{run}/cells", "/api/runs/{R}/cells", [403, 200, 200, 200, 200, 401]),
+        // A vendor filtering for another vendor's cells.
+        row("get", "/api/runs/{run}/cells", "/api/runs/{R}/cells?vendor={B}", [403, 200, 200, 404, 200, 401]),
+        row("get", "/api/runs/{run}/cells", "/api/runs/{P}/cells", [403, 200, 404, 404, 200, 401]),
+        row(
+            "get",
+            "/api/runs/{run}/cases/{suite}/{case}",
+            "/api/runs/{R}/cases/{S}/{C}",
+            [403, 200, 200, 200, 200, 401],
+        ),
+        row("get", "/api/runs/{run}/report.json", "/api/runs/{R}/report.json", [403, 200, 200, 403, 200, 401]),
+        row("get", "/api/runs/{run}/report.html", "/api/runs/{R}/report.html?lang=en", [403, 200, 200, 403, 200, 401]),
+        row("get", "/api/runs/{run}/audit", "/api/runs/{R}/audit", [403, 200, 403, 403, 200, 401]),
+        row("get", "/api/runs/{run}/bundle", "/api/runs/{R}/bundle", [403, 200, 403, 403, 200, 401]),
+        row("get", "/api/runs/{run}/verify", "/api/runs/{R}/verify", [403, 200, 403, 403, 200, 401]),
+        // The names before reveal: the evaluator is refused (`blind`).
+        row("get", "/api/runs/{run}/mapping", "/api/runs/{R}/mapping", [403, 200, 403, 403, 200, 401]),
+        Row {
+            body: Some(|| json!({"criterion": "plan", "vendor": "{B}", "score": 80, "note": "clear plan"})),
+            ..row("post", "/api/runs/{run}/scores", "/api/runs/{R}/scores", [403, 403, 201, 403, 403, 401])
+        },
+        // Reveal last: the buyer's succeeds once; after it the evaluator may read the names.
+        row("post", "/api/runs/{run}/reveal", "/api/runs/{R}/reveal", [403, 200, 403, 403, 403, 401]),
+        row("get", "/api/runs/{run}/mapping", "/api/runs/{R}/mapping", [403, 200, 200, 403, 200, 401]),
+        row("post", "/api/logout", "/api/logout", [204, 204, 204, 204, 204, 401]),
+    ]
+}
+
+fn rand_suffix() -> String {
+    format!("{:08x}", rand_u32())
+}
+
+fn rand_u32() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(1);
+    N.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() << 8)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_at_every_endpoint() {
+    let server = start(None).await;
+    let tokens: Vec<Option<String>> = {
+        let mut t = Vec::new();
+        for name in ["root", "alice", "eva", "va", "aud"] {
+            t.push(Some(server.token(name).await));
+        }
+        t.push(None);
+        t
+    };
+    let buyer = tokens[1].clone().unwrap();
+    let vendor_b = server.token("vb").await;
+    let (s, body) = server.call(Some(&buyer), "post", "/api/tenders", Some(tender("T-1", 6))).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = server.call(Some(&buyer), "post", "/api/tenders/T-1/runs", Some(json!({"simulated": true}))).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let official = serde_json::from_str::<Value>(&body).unwrap()["run_id"].as_str().unwrap().to_string();
+    let (s, body) = server
+        .call(Some(&vendor_b), "post", "/api/tenders/T-1/runs", Some(json!({"practice": true, "simulated": true})))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let practice = serde_json::from_str::<Value>(&body).unwrap()["run_id"].as_str().unwrap().to_string();
+    assert_eq!(server.wait_run(&buyer, &official).await["status"], "finished");
+    assert_eq!(server.wait_run(&buyer, &practice).await["status"], "finished");
+
+    // Bidder B's code, and one case both answered.
+    let results = server.json(&buyer, &format!("/api/runs/{official}/results")).await;
+    let mapping = server.json(&buyer, &format!("/api/runs/{official}/mapping")).await;
+    let code_b = mapping["codes"]["Bidder B"].as_str().unwrap().to_string();
+    let code_a = mapping["codes"]["Bidder A"].as_str().unwrap().to_string();
+    assert_eq!(results["vendors"].as_array().unwrap().len(), 2);
+    let cells = server.json(&buyer, &format!("/api/runs/{official}/cells?limit=1")).await;
+    let (suite, case) =
+        (cells[0]["suite"].as_str().unwrap().to_string(), cells[0]["case_id"].as_str().unwrap().to_string());
+
+    // Every endpoint of the document is in the matrix.
+    let doc = server.json(&buyer, "/api/openapi.json").await;
+    let documented: HashSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), p.clone())))
+        .collect();
+    let rows = matrix();
+    let covered: HashSet<(String, String)> =
+        rows.iter().map(|r| (r.method.to_string(), r.template.to_string())).collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(missing.is_empty(), "endpoints without a row in the access matrix: {missing:?}");
+    assert!(
+        covered.is_subset(&documented),
+        "rows for endpoints not documented: {:?}",
+        covered.difference(&documented).collect::<Vec<_>>()
+    );
+
+    let fill = |s: &str| {
+        s.replace("{T}", "T-1")
+            .replace("{R}", &official)
+            .replace("{P}", &practice)
+            .replace("{S}", &suite)
+            .replace("{C}", &case)
+            .replace("{B}", &code_b)
+    };
+    let mut failures = Vec::new();
+    let mut asked = 0;
+    for r in &rows {
+        for (i, caller) in CALLERS.iter().enumerate() {
+            // The logout row ends sessions only of the bearer-less; tokens stay valid.
+            let body = r.body.map(|b| serde_json::from_str(&fill(&b().to_string())).unwrap());
+            let (status, text) = server.call(tokens[i].as_deref(), r.method, &fill(r.path), body).await;
+            asked += 1;
+            if status.as_u16() != r.expect[i] {
+                failures.push(format!(
+                    "{} {} as {caller}: {} (expected {}): {}",
+                    r.method,
+                    fill(r.path),
+                    status,
+                    r.expect[i],
+                    text.chars().take(200).collect::<String>()
+                ));
+            } else if status.is_client_error() {
+                let err: Value = serde_json::from_str(&text).unwrap_or_default();
+                let code = err["error"]["code"].as_str().unwrap_or("");
+                if code.is_empty() {
+                    failures.push(format!("{} {} as {caller}: error without a code: {text}", r.method, fill(r.path)));
+                }
+                if text.contains("SELECT") || text.contains("/tmp") || text.contains(".db") {
+                    failures.push(format!("{} {} as {caller}: error leaks internals: {text}", r.method, fill(r.path)));
+                }
+            }
+        }
+        // The buyer's new runs finish before the next rows look at the tender.
+        for run in server.app.runs.active_ids() {
+            server.wait_run(&buyer, &run).await;
+        }
+    }
+    assert!(failures.is_empty(), "{} of {asked} answers were wrong:\n{}", failures.len(), failures.join("\n"));
+
+    // What the allowed answers hold: a vendor sees only its own row and cells.
+    let vendor_a = tokens[3].clone().unwrap();
+    let own = server.json(&vendor_a, &format!("/api/runs/{official}/results")).await;
+    let names: Vec<&str> = own["vendors"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Bidder A"], "after reveal, Bidder A's own row by name, and no other");
+    assert!(own.get("comparisons").is_none());
+    assert!(!own.to_string().contains("Bidder B") && !own.to_string().contains(&code_b));
+    let own_cells = server.json(&vendor_a, &format!("/api/runs/{official}/cells?limit=500")).await;
+    assert!(own_cells.as_array().unwrap().iter().all(|c| c["vendor"] == "Bidder A"));
+    let side = server.json(&vendor_a, &format!("/api/runs/{official}/cases/{suite}/{case}")).await;
+    assert_eq!(side["answers"].as_array().unwrap().len(), 1);
+    let progress = server.json(&vendor_a, &format!("/api/runs/{official}")).await;
+    assert_eq!(progress["progress"]["vendors"].as_array().unwrap().len(), 1);
+    let tender_seen = server.json(&vendor_a, "/api/tenders/T-1").await;
+    assert_eq!(tender_seen["vendors"].as_array().unwrap().len(), 1);
+    let _ = code_a;
+    server.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blind_panel_sees_codes_and_no_raw_bodies() {
+    let server = start(None).await;
+    let buyer = server.token("alice").await;
+    let eva = server.token("eva").await;
+    assert_eq!(server.call(Some(&buyer), "post", "/api/tenders", Some(tender("T-2", 4))).await.0, StatusCode::CREATED);
+    let (_, body) = server.call(Some(&buyer), "post", "/api/tenders/T-2/runs", Some(json!({"simulated": true}))).await;
+    let run = serde_json::from_str::<Value>(&body).unwrap()["run_id"].as_str().unwrap().to_string();
+    server.wait_run(&buyer, &run).await;
+    for path in [format!("/api/runs/{run}/results"), format!("/api/runs/{run}/cells"), "/api/tenders/T-2".to_string()] {
+        let text = server.json(&eva, &path).await.to_string();
+        assert!(!text.contains("Bidder A") && !text.contains("Bidder B"), "{path} names a vendor to the panel");
+    }
+    let cells = server.json(&eva, &format!("/api/runs/{run}/cells?limit=1")).await;
+    let case = server
+        .json(
+            &eva,
+            &format!(
+                "/api/runs/{run}/cases/{}/{}",
+                cells[0]["suite"].as_str().unwrap(),
+                cells[0]["case_id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert!(case["answers"][0].get("request_body").is_none(), "raw bodies name the model");
+    let buyer_case = server
+        .json(
+            &buyer,
+            &format!(
+                "/api/runs/{run}/cases/{}/{}",
+                cells[0]["suite"].as_str().unwrap(),
+                cells[0]["case_id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert!(buyer_case["answers"][0]["request_body"].is_string());
+    server.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookie_writes_need_the_csrf_token_and_logins_are_limited() {
+    let server = start(None).await;
+    let (cookie, csrf) = server.login("alice").await;
+    let post = |with_csrf: bool| {
+        let mut r =
+            server.http.post(format!("{}/api/tokens", server.url)).header("cookie", cookie.clone()).json(&json!({}));
+        if with_csrf {
+            r = r.header("x-csrf-token", csrf.clone());
+        }
+        r.send()
+    };
+    let r = post(false).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "csrf");
+    assert_eq!(post(true).await.unwrap().status(), StatusCode::CREATED);
+    // Reading needs no CSRF token.
+    let me = server.http.get(format!("{}/api/me", server.url)).header("cookie", cookie.clone()).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+
+    for _ in 0..5 {
+        let (s, _) =
+            server.call(None, "post", "/api/login", Some(json!({"name": "eva", "password": "guess-guess"}))).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let r = server
+        .http
+        .post(format!("{}/api/login", server.url))
+        .json(&json!({"name": "eva", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits once the account is limited");
+    assert!(r.headers().contains_key("retry-after"));
+    // Another account is not limited by eva's failures.
+    server.login("aud").await;
+    // The session ends at logout.
+    let out = server
+        .http
+        .post(format!("{}/api/logout", server.url))
+        .header("cookie", cookie.clone())
+        .header("x-csrf-token", csrf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let me = server.http.get(format!("{}/api/me", server.url)).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    server.task.abort();
+}
