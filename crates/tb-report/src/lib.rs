@@ -12,7 +12,7 @@
 //! [`render_markdown`].
 
 mod agents;
-mod chart;
+pub mod chart;
 pub mod committee;
 mod load;
 mod model;

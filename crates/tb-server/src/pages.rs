@@ -1,16 +1,633 @@
-//! The dashboard (placeholder until the pages land).
-use axum::Router;
+//! The dashboard: server-rendered pages (minijinja templates embedded in
+//! the binary) with a little JavaScript for writes and live progress. Every
+//! page reads through the same functions as the API, so it shows exactly
+//! what the caller's role may see. zh-CN and English (`?lang=`, remembered
+//! in a cookie).
 
-use crate::App;
+use std::collections::BTreeMap;
 
-pub struct Templates;
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Router, extract::FromRequestParts};
+use minijinja::Environment;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{self, Caller, Role};
+use crate::error::ApiError;
+use crate::{App, QueryMap, api};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("tenders.html", include_str!("../templates/tenders.html")),
+    ("tender.html", include_str!("../templates/tender.html")),
+    ("run.html", include_str!("../templates/run.html")),
+    ("results.html", include_str!("../templates/results.html")),
+    ("cells.html", include_str!("../templates/cells.html")),
+    ("case.html", include_str!("../templates/case.html")),
+    ("score.html", include_str!("../templates/score.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("admin.html", include_str!("../templates/admin.html")),
+];
+
+/// (key, zh-CN, en)
+const TEXT: &[(&str, &str, &str)] = &[
+    ("tenders", "招标项目", "Tenders"),
+    ("accounts", "账户", "Accounts"),
+    ("other_language", "English", "中文"),
+    ("logout", "退出", "Log out"),
+    ("login", "登录", "Log in"),
+    ("name", "用户名", "Name"),
+    ("password", "密码", "Password"),
+    ("error", "出错了", "Error"),
+    ("back_to_tenders", "返回招标项目", "Back to tenders"),
+    ("role_admin", "管理员", "admin"),
+    ("role_buyer", "采购人", "buyer"),
+    ("role_evaluator", "评审专家", "evaluator"),
+    ("role_vendor", "供应商", "vendor"),
+    ("role_auditor", "审计", "auditor"),
+    ("role", "角色", "Role"),
+    ("tender_id", "项目编号", "Tender"),
+    ("title", "名称", "Title"),
+    ("created_by", "创建人", "Created by"),
+    ("created_at", "创建时间", "Created"),
+    ("no_tenders", "还没有招标项目。", "No tenders yet."),
+    ("new_tender", "新建招标项目", "New tender"),
+    ("create_from_example", "用内置示例创建", "Create from the built-in example"),
+    ("example_note", "12345 热线示例：两个题库、三家投标人。", "The 12345 hotline example: two suites, three bidders."),
+    ("upload_spec", "上传招标规格（TOML）与题库", "Upload a spec (TOML) and its suites"),
+    ("suite_files", "题库文件", "Suite files"),
+    ("files_note", "放在 suites/ 下", "placed under suites/"),
+    ("create", "创建", "Create"),
+    ("kind", "类型", "Kind"),
+    ("price_weight", "价格权重", "Price weight"),
+    ("criteria", "评审因素", "Criteria"),
+    ("criterion", "评审因素", "Criterion"),
+    ("suite", "题库", "Suite"),
+    ("suites", "题库", "Suites"),
+    ("grader", "评分器", "Grader"),
+    ("weight", "权重", "Weight"),
+    ("gate", "门槛", "Gate"),
+    ("format", "格式", "Format"),
+    ("status", "状态", "Status"),
+    ("sealed", "已密封", "sealed"),
+    ("practice", "公开练习", "practice"),
+    ("download", "下载", "download"),
+    ("hidden_until_reveal", "揭晓前不可见", "hidden until reveal"),
+    ("vendors", "投标人", "Vendors"),
+    ("vendor", "投标人", "Vendor"),
+    ("model", "模型", "Model"),
+    ("bid_price", "报价", "Bid"),
+    ("registered", "已登记", "Registered"),
+    (
+        "blind_note",
+        "盲评：评审结束并揭晓前不显示投标人名称。",
+        "Blind evaluation: bidders' names are shown only after reveal.",
+    ),
+    ("registration", "登记接入信息", "Registration"),
+    ("base_url", "接口地址", "Base URL"),
+    ("register", "登记", "Register"),
+    ("practice_run", "练习运行", "Practice run"),
+    ("practice_run_simulated", "练习运行（模拟）", "Practice run (simulated)"),
+    ("runs", "运行", "Runs"),
+    ("run", "运行", "Run"),
+    ("start_simulated", "开始运行（模拟投标人）", "Start a run (simulated vendors)"),
+    ("start_real", "开始正式运行", "Start the official run"),
+    ("no_runs", "还没有运行。", "No runs yet."),
+    ("kind_official", "正式", "official"),
+    ("kind_practice", "练习", "practice"),
+    ("kind_cli", "命令行", "command line"),
+    ("status_running", "运行中", "running"),
+    ("status_interrupted", "已中断", "interrupted"),
+    ("status_finished", "已完成", "finished"),
+    (
+        "simulated_notice",
+        "模拟运行：投标人均为 tenderbench 的模拟器，不是真实服务。",
+        "SIMULATED: every vendor is tenderbench's simulator, not a real service.",
+    ),
+    ("blind_run", "盲评运行：投标人以代码显示。", "Blind run: vendors are shown by code."),
+    ("results", "结果", "Results"),
+    ("transcripts", "答题记录", "Transcripts"),
+    ("audit", "审计", "Audit"),
+    ("scoring", "专家评分", "Scoring"),
+    ("cells", "条", "cells"),
+    ("progress", "进度", "Progress"),
+    ("failed", "失败", "Failed"),
+    ("cancel", "停止", "Stop"),
+    ("resume", "继续", "Resume"),
+    ("results_partial", "运行未完成，结果是部分结果", "The run has not finished: these results are partial"),
+    ("full_report", "完整报告", "Full report"),
+    ("ranking", "排名", "Ranking"),
+    ("rank", "名次", "Rank"),
+    ("tie_band", "并列档", "Tie band"),
+    ("band", "档", "band"),
+    ("technical", "技术分", "Technical"),
+    ("price_score", "价格分", "Price"),
+    ("total", "总分", "Total"),
+    ("remarks", "备注", "Remarks"),
+    ("gate_failed", "未过门槛", "gate failed"),
+    ("abnormally_low", "报价异常低", "abnormally low"),
+    ("by_lot", "抽签排序", "placed by lot"),
+    (
+        "tie_note",
+        "同一并列档内的差异在统计上不显著（配对自助法，Holm 校正）。",
+        "Within a tie band the differences are not statistically significant (paired bootstrap, Holm-adjusted).",
+    ),
+    ("score_table", "评分对照表", "Score comparison table"),
+    ("comparisons", "两两比较", "Pairwise comparisons"),
+    ("pair", "投标人对", "Pair"),
+    ("difference", "总分差", "Difference"),
+    ("verdict", "结论", "Verdict"),
+    ("tied", "并列", "tied"),
+    ("significant", "显著", "significant"),
+    ("all", "全部", "all"),
+    ("search", "搜索", "Search"),
+    ("search_hint", "题号或回答中的文字", "case id or answer text"),
+    ("failed_only", "只看失败", "failed only"),
+    ("filter", "筛选", "Filter"),
+    ("case", "题目", "Case"),
+    ("answer", "回答", "Answer"),
+    ("grade", "评分", "Grade"),
+    ("no_cells", "没有符合条件的记录。", "No cells match."),
+    ("previous", "上一页", "previous"),
+    ("next", "下一页", "next"),
+    ("prompt", "提示", "Prompt"),
+    ("answers", "各投标人回答", "Answers side by side"),
+    ("tokens", "令牌", "tokens"),
+    ("raw_bodies", "原始请求与响应", "Raw request and response"),
+    (
+        "scoring_note",
+        "盲评：投标人以代码显示；每次评分写入审计日志并重新签名报告。",
+        "Blind: vendors are shown by code; every score is written to the audit log and the report is signed again.",
+    ),
+    ("score", "分数", "Score"),
+    ("note", "理由", "Note"),
+    ("record", "记录", "Record"),
+    ("recorded", "已记录。", "Recorded."),
+    ("no_subjective", "本项目没有需要专家评分的因素。", "This tender has no criteria for evaluators."),
+    ("download_bundle", "下载证据包", "Download the evidence bundle"),
+    ("signing_key", "签名密钥指纹", "Signing key fingerprint"),
+    ("cells_answered", "已答题数", "Cells answered"),
+    ("verify", "验证", "Verify"),
+    ("verified", "验证通过", "Verified"),
+    ("verify_failed", "验证失败", "Verification failed"),
+    ("entries", "条日志", "entries"),
+    ("checkpoints", "个检查点", "checkpoints"),
+    ("reveal", "揭晓投标人名称", "Reveal the vendors' names"),
+    ("reveal_note", "评分结束后再揭晓；揭晓写入审计日志。", "Only after scoring is final; the reveal is logged."),
+    ("time", "时间", "Time"),
+    ("entry", "事件", "Entry"),
+    ("hash", "哈希", "Hash"),
+    ("new_account", "新建账户", "New account"),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+    zh: BTreeMap<&'static str, &'static str>,
+    en: BTreeMap<&'static str, &'static str>,
+}
 
 impl Templates {
     pub fn new() -> anyhow::Result<Templates> {
-        Ok(Templates)
+        let mut env = Environment::new();
+        env.add_filter("urlencode", |s: String| encode(&s, false));
+        // JSON for a <script>: `<`, `>` and `&` escaped so no string can close the element.
+        env.add_filter("tojson", |v: minijinja::Value| -> Result<minijinja::Value, minijinja::Error> {
+            let json = serde_json::to_string(&v)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string()))?;
+            let safe = json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
+            Ok(minijinja::Value::from_safe_string(safe))
+        });
+        for (name, text) in TEMPLATES {
+            env.add_template(name, text).map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+        }
+        Ok(Templates {
+            env,
+            zh: TEXT.iter().map(|(k, zh, _)| (*k, *zh)).collect(),
+            en: TEXT.iter().map(|(k, _, en)| (*k, *en)).collect(),
+        })
     }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Lang {
+    Zh,
+    En,
+}
+
+/// What every page gets: the caller (if any) and the language.
+struct PageContext {
+    caller: Option<Caller>,
+    lang: Lang,
+    set_lang: Option<&'static str>,
+}
+
+impl FromRequestParts<App> for PageContext {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<PageContext, Response> {
+        let asked = parts.uri.query().and_then(|q| {
+            q.split('&').find_map(|kv| match kv {
+                "lang=en" => Some(Lang::En),
+                "lang=zh" => Some(Lang::Zh),
+                _ => None,
+            })
+        });
+        let remembered = match auth::cookie_value(parts, "tb_lang") {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        };
+        let lang = asked.unwrap_or(remembered);
+        let set_lang = asked.map(|l| if l == Lang::En { "en" } else { "zh" });
+        let caller = auth::authenticate(parts, app).await.ok().flatten();
+        Ok(PageContext { caller, lang, set_lang })
+    }
+}
+
+impl PageContext {
+    fn render(&self, app: &App, template: &str, mut ctx: Value) -> Response {
+        let t = if self.lang == Lang::En { &app.templates.en } else { &app.templates.zh };
+        ctx["t"] = json!(t);
+        ctx["lang"] = json!(if self.lang == Lang::En { "en" } else { "zh" });
+        ctx["lang_tag"] = json!(if self.lang == Lang::En { "en" } else { "zh-CN" });
+        ctx["other_lang"] = json!(if self.lang == Lang::En { "zh" } else { "en" });
+        ctx["user"] =
+            self.caller.as_ref().map_or(Value::Null, |c| json!({"name": c.name, "role": c.role, "vendor": c.vendor}));
+        ctx["csrf"] = json!(self.caller.as_ref().and_then(|c| c.csrf.clone()).unwrap_or_default());
+        let html = app
+            .templates
+            .env
+            .get_template(template)
+            .and_then(|tpl| tpl.render(minijinja::Value::from(minijinja::value::Serde(&ctx))));
+        let mut response = match html {
+            Ok(h) => Html(h).into_response(),
+            Err(e) => ApiError::internal(format!("template {template}: {e:#}")).into_response(),
+        };
+        if let Some(l) = self.set_lang
+            && let Ok(v) = format!("tb_lang={l}; Path=/; SameSite=Lax; Max-Age=31536000").parse()
+        {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+        response
+    }
+
+    /// The caller, or a redirect to the login page that comes back here.
+    fn require(&self, path: &str) -> Result<&Caller, Response> {
+        self.caller.as_ref().ok_or_else(|| Redirect::to(&format!("/login?next={}", urlencode(path))).into_response())
+    }
+
+    fn error(&self, app: &App, e: ApiError) -> Response {
+        let status = e.status;
+        let mut r = self.render(app, "error.html", json!({"code": e.code, "message": e.message}));
+        *r.status_mut() = status;
+        r
+    }
+}
+
+/// Percent-encodes all but unreserved characters (and `/` when `keep_slash`).
+fn encode(s: &str, keep_slash: bool) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'/' if keep_slash => "/".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn urlencode(s: &str) -> String {
+    encode(s, true)
 }
 
 pub fn routes(router: Router<App>) -> Router<App> {
     router
+        .route("/", get(|| async { Redirect::to("/tenders") }))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/admin", get(admin_page))
+        .route("/tenders", get(tenders_page))
+        .route("/tenders/{tender}", get(tender_page))
+        .route("/runs/{run}", get(run_page))
+        .route("/runs/{run}/results", get(results_page))
+        .route("/runs/{run}/cells", get(cells_page))
+        .route("/runs/{run}/cases/{suite}/{case}", get(case_page))
+        .route("/runs/{run}/score", get(score_page))
+        .route("/runs/{run}/audit", get(audit_page))
+}
+
+async fn login_page(State(app): State<App>, page: PageContext, Query(q): Query<QueryMap>) -> Response {
+    let next =
+        q.get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).cloned().unwrap_or("/tenders".into());
+    page.render(&app, "login.html", json!({ "next": next, "error": Value::Null }))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_submit(
+    State(app): State<App>,
+    page: PageContext,
+    connect: ConnectInfo<std::net::SocketAddr>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next =
+        if form.next.starts_with('/') && !form.next.starts_with("//") { form.next.clone() } else { "/tenders".into() };
+    let body = api::Login { name: form.name, password: form.password };
+    match api::login(State(app.clone()), connect, axum::Json(body)).await {
+        Ok(ok) => {
+            let cookie = ok.headers().get(header::SET_COOKIE).cloned();
+            let mut r = Redirect::to(&next).into_response();
+            if let Some(c) = cookie {
+                r.headers_mut().insert(header::SET_COOKIE, c);
+            }
+            r
+        }
+        Err(e) => {
+            let status = e.status;
+            let mut r = page.render(&app, "login.html", json!({ "next": next, "error": e.message }));
+            *r.status_mut() = status;
+            r
+        }
+    }
+}
+
+async fn admin_page(State(app): State<App>, page: PageContext) -> Response {
+    let caller = match page.require("/admin") {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = caller.require(&[Role::Admin]) {
+        return page.error(&app, e);
+    }
+    match app.store.users().await {
+        Ok(users) => page.render(&app, "admin.html", json!({ "users": users })),
+        Err(e) => page.error(&app, e.into()),
+    }
+}
+
+async fn tenders_page(State(app): State<App>, page: PageContext) -> Response {
+    let caller = match page.require("/tenders") {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    if caller.role == Role::Admin {
+        return Redirect::to("/admin").into_response();
+    }
+    match api::list_tenders(State(app.clone()), caller).await {
+        Ok(list) => page.render(&app, "tenders.html", json!({ "tenders": list.0 })),
+        Err(e) => page.error(&app, e),
+    }
+}
+
+async fn tender_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
+    let caller = match page.require(&format!("/tenders/{id}")) {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    match api::tender_view(&app, &caller, &id).await {
+        Ok(tender) => page.render(&app, "tender.html", json!({ "tender": tender })),
+        Err(e) => page.error(&app, e),
+    }
+}
+
+async fn run_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
+    let caller = match page.require(&format!("/runs/{id}")) {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    let view = match crate::access::run_view(&app, &caller, &id).await {
+        Ok(v) => v,
+        Err(e) => return page.error(&app, e),
+    };
+    let controls = match caller.role {
+        Role::Buyer => view.kind() == "official",
+        Role::Vendor => view.kind() == "practice",
+        _ => false,
+    };
+    let t = if page.lang == Lang::En { &app.templates.en } else { &app.templates.zh };
+    let status_names: BTreeMap<&str, &str> = ["running", "interrupted", "finished"]
+        .iter()
+        .map(|s| (*s, t.get(format!("status_{s}").as_str()).copied().unwrap_or(s)))
+        .collect();
+    match api::run_summary(&app, &view).await {
+        Ok(run) => {
+            page.render(&app, "run.html", json!({ "run": run, "controls": controls, "status_names": status_names }))
+        }
+        Err(e) => page.error(&app, e),
+    }
+}
+
+async fn results_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
+    let caller = match page.require(&format!("/runs/{id}/results")) {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    let (_, report) = match api::results(&app, &caller, &id).await {
+        Ok(r) => r,
+        Err(e) => return page.error(&app, e),
+    };
+    let charts = criterion_charts(&report);
+    page.render(
+        &app,
+        "results.html",
+        json!({
+            "run_id": id,
+            "report": report,
+            "vendors": report["vendors"],
+            "criteria": report["criteria"],
+            "charts": charts,
+            "whole_report": matches!(caller.role, Role::Buyer | Role::Evaluator | Role::Auditor),
+        }),
+    )
+}
+
+/// One bar chart per criterion (value and 95% interval per vendor, gate line), from the report as the caller sees it.
+fn criterion_charts(report: &Value) -> Vec<String> {
+    let vendors = report["vendors"].as_array().cloned().unwrap_or_default();
+    let criteria = report["criteria"].as_array().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for c in &criteria {
+        let id = c["id"].as_str().unwrap_or("");
+        let mut rows = Vec::new();
+        for v in &vendors {
+            if let Some(r) = v["criteria"].as_array().and_then(|cs| cs.iter().find(|x| x["id"] == id)) {
+                rows.push((
+                    v["name"].as_str().unwrap_or("").to_string(),
+                    r["value"].as_f64().unwrap_or(0.0),
+                    r["ci_low"].as_f64().unwrap_or(0.0),
+                    r["ci_high"].as_f64().unwrap_or(0.0),
+                ));
+            }
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        let bars: Vec<tb_report::chart::Bar<'_>> = rows
+            .iter()
+            .map(|(label, value, low, high)| tb_report::chart::Bar { label, value: *value, low: *low, high: *high })
+            .collect();
+        let gate = c["gate"]["min"].as_f64();
+        let title = c["name"].as_str().unwrap_or(id);
+        if let Ok(svg) = tb_report::chart::bar_chart(title, &bars, gate) {
+            out.push(svg);
+        }
+    }
+    out
+}
+
+fn query_string(q: &QueryMap, offset: i64) -> String {
+    let mut parts: Vec<String> = q
+        .iter()
+        .filter(|(k, v)| *k != "offset" && *k != "lang" && !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v, false)))
+        .collect();
+    parts.sort();
+    parts.push(format!("offset={}", offset.max(0)));
+    parts.join("&")
+}
+
+async fn cells_page(
+    State(app): State<App>,
+    page: PageContext,
+    Path(id): Path<String>,
+    Query(q): Query<QueryMap>,
+) -> Response {
+    let caller = match page.require(&format!("/runs/{id}/cells")) {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    let (view, cells) = match api::cells(&app, &caller, &id, &q).await {
+        Ok(r) => r,
+        Err(e) => return page.error(&app, e),
+    };
+    let vendor_names: Vec<String> =
+        view.spec.vendors.iter().filter(|v| view.may_see_vendor(&v.name)).map(|v| view.shown(&v.name)).collect();
+    let suites: Vec<String> = view
+        .spec
+        .used_suites()
+        .filter(|s| crate::access::readable_suite(&caller, &view.spec, &s.id))
+        .map(|s| s.id.clone())
+        .collect();
+    let limit: i64 = q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(50).min(500);
+    let offset: i64 = q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
+    page.render(
+        &app,
+        "cells.html",
+        json!({
+            "run_id": id, "cells": cells, "q": q, "vendor_names": vendor_names, "suites": suites,
+            "limit": limit, "offset": offset,
+            "prev_query": query_string(&q, offset - limit), "next_query": query_string(&q, offset + limit),
+        }),
+    )
+}
+
+async fn case_page(
+    State(app): State<App>,
+    page: PageContext,
+    Path((id, suite, case_id)): Path<(String, String, String)>,
+) -> Response {
+    let caller = match page.require(&format!("/runs/{id}/cases/{suite}/{case_id}")) {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    match api::case(&app, &caller, &id, &suite, &case_id).await {
+        Ok((_, case)) => {
+            let prompt: Vec<Value> = case["prompt"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| json!({"role": m["role"], "content": m["content"].as_str().map_or_else(|| m["content"].to_string(), String::from)}))
+                .collect();
+            page.render(&app, "case.html", json!({ "run_id": id, "case": case, "prompt": prompt }))
+        }
+        Err(e) => page.error(&app, e),
+    }
+}
+
+async fn score_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
+    let caller = match page.require(&format!("/runs/{id}/score")) {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = caller.require(&[Role::Evaluator]) {
+        return page.error(&app, e);
+    }
+    let view = match crate::access::run_view(&app, &caller, &id).await {
+        Ok(v) => v,
+        Err(e) => return page.error(&app, e),
+    };
+    let criteria: Vec<Value> =
+        view.spec.criteria.iter().filter(|c| c.is_subjective()).map(|c| json!({"id": c.id, "name": c.name})).collect();
+    let vendors: Vec<String> = view.spec.vendors.iter().map(|v| view.shown(&v.name)).collect();
+    page.render(&app, "score.html", json!({ "run_id": id, "criteria": criteria, "vendors": vendors }))
+}
+
+async fn audit_page(State(app): State<App>, page: PageContext, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let _ = headers;
+    let caller = match page.require(&format!("/runs/{id}/audit")) {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    let view = match crate::access::run_view(&app, &caller, &id).await {
+        Ok(v) => v,
+        Err(e) => return page.error(&app, e),
+    };
+    match api::audit_log(State(app.clone()), caller, Path(id.clone())).await {
+        Ok(audit) => {
+            page.render(&app, "audit.html", json!({ "run_id": id, "audit": audit.0, "blind": !view.codes.is_empty() }))
+        }
+        Err(e) => page.error(&app, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_has_both_languages_and_every_template_parses() {
+        let t = Templates::new().unwrap();
+        assert_eq!(t.zh.len(), TEXT.len(), "a key is listed twice");
+        for (k, zh, en) in TEXT {
+            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+        }
+        // Every t.key and t["…"] a template uses exists.
+        let key = regex_lite(r#"t\.([a-z_]+)"#);
+        for (name, text) in TEMPLATES {
+            for k in key(text) {
+                assert!(t.en.contains_key(k.as_str()), "{name} uses t.{k}, which has no text");
+            }
+        }
+    }
+
+    /// The `t.NAME` references of a template (a tiny scanner; no regex crate needed here).
+    fn regex_lite(_: &str) -> impl Fn(&str) -> Vec<String> {
+        |text: &str| {
+            let mut out = Vec::new();
+            let mut rest = text;
+            while let Some(i) = rest.find("t.") {
+                let before = rest[..i].chars().last();
+                rest = &rest[i + 2..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let k: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                if !k.is_empty() {
+                    out.push(k);
+                }
+            }
+            out
+        }
+    }
 }
