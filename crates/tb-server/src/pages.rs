@@ -277,11 +277,6 @@ impl PageContext {
         response
     }
 
-    /// The caller, or a redirect to the login page that comes back here.
-    fn require(&self, path: &str) -> Result<&Caller, Response> {
-        self.caller.as_ref().ok_or_else(|| Redirect::to(&format!("/login?next={}", urlencode(path))).into_response())
-    }
-
     fn error(&self, app: &App, e: ApiError) -> Response {
         let status = e.status;
         let mut r = self.render(app, "error.html", json!({"code": e.code, "message": e.message}));
@@ -303,6 +298,11 @@ fn encode(s: &str, keep_slash: bool) -> String {
 
 fn urlencode(s: &str) -> String {
     encode(s, true)
+}
+
+/// To the login page, which comes back to `path`.
+fn login_redirect(path: &str) -> Response {
+    Redirect::to(&format!("/login?next={}", urlencode(path))).into_response()
 }
 
 pub fn routes(router: Router<App>) -> Router<App> {
@@ -362,10 +362,7 @@ async fn login_submit(
 }
 
 async fn admin_page(State(app): State<App>, page: PageContext) -> Response {
-    let caller = match page.require("/admin") {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
+    let Some(caller) = page.caller.clone() else { return login_redirect("/admin") };
     if let Err(e) = caller.require(&[Role::Admin]) {
         return page.error(&app, e);
     }
@@ -376,10 +373,7 @@ async fn admin_page(State(app): State<App>, page: PageContext) -> Response {
 }
 
 async fn tenders_page(State(app): State<App>, page: PageContext) -> Response {
-    let caller = match page.require("/tenders") {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
+    let Some(caller) = page.caller.clone() else { return login_redirect("/tenders") };
     if caller.role == Role::Admin {
         return Redirect::to("/admin").into_response();
     }
@@ -390,10 +384,7 @@ async fn tenders_page(State(app): State<App>, page: PageContext) -> Response {
 }
 
 async fn tender_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
-    let caller = match page.require(&format!("/tenders/{id}")) {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
+    let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/tenders/{id}")) };
     match api::tender_view(&app, &caller, &id).await {
         Ok(tender) => page.render(&app, "tender.html", json!({ "tender": tender })),
         Err(e) => page.error(&app, e),
@@ -401,10 +392,7 @@ async fn tender_page(State(app): State<App>, page: PageContext, Path(id): Path<S
 }
 
 async fn run_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
-    let caller = match page.require(&format!("/runs/{id}")) {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
+    let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}")) };
     let view = match crate::access::run_view(&app, &caller, &id).await {
         Ok(v) => v,
         Err(e) => return page.error(&app, e),
@@ -428,10 +416,7 @@ async fn run_page(State(app): State<App>, page: PageContext, Path(id): Path<Stri
 }
 
 async fn results_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
-    let caller = match page.require(&format!("/runs/{id}/results")) {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
+    let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}/results")) };
     let (_, report) = match api::results(&app, &caller, &id).await {
         Ok(r) => r,
         Err(e) => return page.error(&app, e),
@@ -502,10 +487,7 @@ async fn cells_page(
     Path(id): Path<String>,
     Query(q): Query<QueryMap>,
 ) -> Response {
-    let caller = match page.require(&format!("/runs/{id}/cells")) {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
+    let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}/cells")) };
     let (view, cells) = match api::cells(&app, &caller, &id, &q).await {
         Ok(r) => r,
         Err(e) => return page.error(&app, e),
@@ -536,9 +518,8 @@ async fn case_page(
     page: PageContext,
     Path((id, suite, case_id)): Path<(String, String, String)>,
 ) -> Response {
-    let caller = match page.require(&format!("/runs/{id}/cases/{suite}/{case_id}")) {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
+    let Some(caller) = page.caller.clone() else {
+        return login_redirect(&format!("/runs/{id}/cases/{suite}/{case_id}"));
     };
     match api::case(&app, &caller, &id, &suite, &case_id).await {
         Ok((_, case)) => {
@@ -556,10 +537,7 @@ async fn case_page(
 }
 
 async fn score_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
-    let caller = match page.require(&format!("/runs/{id}/score")) {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
+    let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}/score")) };
     if let Err(e) = caller.require(&[Role::Evaluator]) {
         return page.error(&app, e);
     }
@@ -575,10 +553,7 @@ async fn score_page(State(app): State<App>, page: PageContext, Path(id): Path<St
 
 async fn audit_page(State(app): State<App>, page: PageContext, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let _ = headers;
-    let caller = match page.require(&format!("/runs/{id}/audit")) {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
+    let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}/audit")) };
     let view = match crate::access::run_view(&app, &caller, &id).await {
         Ok(v) => v,
         Err(e) => return page.error(&app, e),
