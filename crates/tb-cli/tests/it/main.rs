@@ -13,6 +13,7 @@ mod postgres;
 mod reliability;
 mod resume;
 mod scoring;
+mod server;
 mod soak;
 mod spec_errors;
 mod support;
