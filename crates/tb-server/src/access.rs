@@ -108,15 +108,19 @@ pub fn readable_suite(caller: &Caller, spec: &Spec, suite: &str) -> bool {
     }
 }
 
-/// Reports built from the store, reused while the run has not changed (and,
-/// while it runs, for `report_refresh_secs`): the results page of a large run
-/// must not grade every cell again for every viewer.
-#[derive(Default)]
+/// Reports built from the store, reused while the run has not changed: the
+/// results page of a large run must not grade every cell again for every
+/// viewer. While a run is in progress its report is rebuilt in the
+/// background at most every `refresh_secs`, and viewers get the last one
+/// meanwhile; any other change (a score, a reveal, the run's end) is waited for.
 pub struct ReportCache {
+    store: tb_store::Store,
+    refresh_secs: f64,
     entries: Mutex<HashMap<String, Cached>>,
     building: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+#[derive(Clone)]
 struct Cached {
     key: (String, u64, bool),
     built: Instant,
@@ -124,25 +128,61 @@ struct Cached {
 }
 
 impl ReportCache {
-    pub async fn get(&self, app: &App, run: &RunRecord) -> ApiResult<Arc<Report>> {
-        let head = app.store.audit_head(&run.id).await?.map_or(0, |e| e.seq);
-        let key = (run.status.as_str().to_string(), head, run.blind_revealed);
-        let fresh = |c: &Cached| {
-            c.key == key
-                || (key.0 == "running"
-                    && c.key.0 == "running"
-                    && c.built.elapsed().as_secs_f64() < app.config.report_refresh_secs)
-        };
-        if let Some(c) = self.entries.lock().expect("cache lock").get(&run.id).filter(|c| fresh(c)) {
-            return Ok(c.report.clone());
+    pub fn new(store: tb_store::Store, refresh_secs: f64) -> ReportCache {
+        ReportCache { store, refresh_secs, entries: Mutex::default(), building: Mutex::default() }
+    }
+
+    async fn key(&self, run: &RunRecord) -> ApiResult<(String, u64, bool)> {
+        let head = self.store.audit_head(&run.id).await?.map_or(0, |e| e.seq);
+        Ok((run.status.as_str().to_string(), head, run.blind_revealed))
+    }
+
+    pub async fn get(self: &Arc<Self>, run: &RunRecord) -> ApiResult<Arc<Report>> {
+        let key = self.key(run).await?;
+        let cached = self.entries.lock().expect("cache lock").get(&run.id).cloned();
+        if let Some(c) = &cached {
+            if c.key == key {
+                return Ok(c.report.clone());
+            }
+            if c.key.0 == "running" && key.0 == "running" {
+                if c.built.elapsed().as_secs_f64() >= self.refresh_secs {
+                    let cache = self.clone();
+                    let run = run.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = cache.rebuild(&run, false).await {
+                            tracing::warn!(run = %run.id, error = %e.message, "cannot rebuild the report");
+                        }
+                    });
+                }
+                return Ok(c.report.clone());
+            }
         }
-        // One build per run at a time; the others wait for it and take its result.
+        self.rebuild(run, true).await
+    }
+
+    /// Caches `report` as the run's report at the audit log's current head.
+    pub async fn keep(&self, run: &RunRecord, report: Arc<Report>) -> ApiResult<()> {
+        let key = self.key(run).await?;
+        self.entries.lock().expect("cache lock").insert(run.id.clone(), Cached { key, built: Instant::now(), report });
+        Ok(())
+    }
+
+    /// Builds the report (one build per run at a time; a caller that waited takes the one just built).
+    pub async fn rebuild(&self, run: &RunRecord, wait: bool) -> ApiResult<Arc<Report>> {
         let lock = self.building.lock().expect("cache lock").entry(run.id.clone()).or_default().clone();
-        let _guard = lock.lock().await;
-        if let Some(c) = self.entries.lock().expect("cache lock").get(&run.id).filter(|c| fresh(c)) {
+        let _guard = if wait {
+            lock.lock().await
+        } else {
+            match lock.try_lock() {
+                Ok(g) => g,
+                Err(_) => return Err(ApiError::conflict("a build is in progress")),
+            }
+        };
+        let key = self.key(run).await?;
+        if let Some(c) = self.entries.lock().expect("cache lock").get(&run.id).filter(|c| c.key == key) {
             return Ok(c.report.clone());
         }
-        let report = Arc::new(tb_report::build(&app.store, &run.id).await?);
+        let report = Arc::new(tb_report::build(&self.store, &run.id).await?);
         self.entries
             .lock()
             .expect("cache lock")

@@ -586,7 +586,7 @@ pub async fn resume_run(
 
 pub async fn results(app: &App, caller: &Caller, id: &str) -> ApiResult<(RunView, serde_json::Value)> {
     let view = run_view(app, caller, id).await?;
-    let report = app.reports.get(app, &view.run).await?;
+    let report = app.reports.get(&view.run).await?;
     let value = access::report_for(&report, &view)?;
     Ok((view, value))
 }
@@ -717,7 +717,7 @@ pub async fn get_case(
 async fn whole_report(app: &App, caller: &Caller, id: &str) -> ApiResult<std::sync::Arc<tb_report::Report>> {
     caller.require(&[Role::Buyer, Role::Evaluator, Role::Auditor])?;
     let view = run_view(app, caller, id).await?;
-    app.reports.get(app, &view.run).await
+    app.reports.get(&view.run).await
 }
 
 pub async fn report_json(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {

@@ -43,7 +43,7 @@ pub struct Inner {
     pub metrics: Arc<metrics::Metrics>,
     pub limiter: auth::LoginLimiter,
     pub key: Arc<Keypair>,
-    pub reports: access::ReportCache,
+    pub reports: Arc<access::ReportCache>,
     /// Turns true when shutdown begins: event streams end, new runs are refused.
     pub shutdown: watch::Sender<bool>,
     pub templates: pages::Templates,
@@ -63,7 +63,14 @@ impl App {
             .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", config.data_dir.display()))?;
         let key = Arc::new(config::server_key(&config)?);
         let metrics = Arc::new(metrics::Metrics::default());
-        let runs = Arc::new(runs::Runs::new(store.clone(), key.clone(), config.data_dir.clone(), metrics.clone()));
+        let reports = Arc::new(access::ReportCache::new(store.clone(), config.report_refresh_secs));
+        let runs = Arc::new(runs::Runs::new(
+            store.clone(),
+            key.clone(),
+            config.data_dir.clone(),
+            metrics.clone(),
+            reports.clone(),
+        ));
         let recovered = runs.recover().await.map_err(|e| anyhow::anyhow!("cannot recover runs: {}", e.message))?;
         if recovered > 0 {
             tracing::warn!(
@@ -79,7 +86,7 @@ impl App {
             metrics,
             limiter: auth::LoginLimiter::default(),
             key,
-            reports: access::ReportCache::default(),
+            reports,
             shutdown: watch::channel(false).0,
             templates: pages::Templates::new()?,
         })))

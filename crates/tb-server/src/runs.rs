@@ -115,6 +115,7 @@ pub struct Runs {
     key: Arc<Keypair>,
     data_dir: PathBuf,
     metrics: Arc<crate::metrics::Metrics>,
+    reports: Arc<crate::access::ReportCache>,
 }
 
 /// What a run needs to start: the spec as it will run, and where it came from.
@@ -126,8 +127,14 @@ pub struct Launch {
 }
 
 impl Runs {
-    pub fn new(store: Store, key: Arc<Keypair>, data_dir: PathBuf, metrics: Arc<crate::metrics::Metrics>) -> Runs {
-        Runs { active: Mutex::new(HashMap::new()), store, key, data_dir, metrics }
+    pub fn new(
+        store: Store,
+        key: Arc<Keypair>,
+        data_dir: PathBuf,
+        metrics: Arc<crate::metrics::Metrics>,
+        reports: Arc<crate::access::ReportCache>,
+    ) -> Runs {
+        Runs { active: Mutex::new(HashMap::new()), store, key, data_dir, metrics, reports }
     }
 
     /// Where a tender's files are written for the runner to read.
@@ -258,11 +265,15 @@ impl Runs {
     }
 
     /// Signs the finished run's report with the server's key (recorded in its audit log).
+    /// The finished report then goes into the cache, so the first viewer after the run does not wait for it.
     async fn sign_report(&self, run_id: &str) -> anyhow::Result<()> {
-        let report = tb_report::build(&self.store, run_id).await?;
+        let run = self.store.run(run_id).await?;
+        let report = self.reports.rebuild(&run, true).await.map_err(|e| anyhow::anyhow!(e.message))?;
         let json = tb_report::render_json(&report);
         let previous = tb_bundle::last_signed_report(&self.store, run_id).await?;
         tb_bundle::record_report_signature(&self.store, run_id, &self.key, &json, previous).await?;
+        // The signature's own entries change no number in the report: the same report, under the log's new head.
+        self.reports.keep(&run, report).await.map_err(|e| anyhow::anyhow!(e.message))?;
         Ok(())
     }
 
