@@ -179,7 +179,12 @@ impl ReportCache {
             }
         };
         let key = self.key(run).await?;
-        if let Some(c) = self.entries.lock().expect("cache lock").get(&run.id).filter(|c| c.key == key) {
+        // A caller that waited for another's build takes it: while the run goes on, its head has moved on since.
+        let usable = |c: &&Cached| {
+            c.key == key
+                || (c.key.0 == "running" && key.0 == "running" && c.built.elapsed().as_secs_f64() < self.refresh_secs)
+        };
+        if let Some(c) = self.entries.lock().expect("cache lock").get(&run.id).filter(usable) {
             return Ok(c.report.clone());
         }
         let report = Arc::new(tb_report::build(&self.store, &run.id).await?);
