@@ -233,16 +233,9 @@ pub fn print_stages(r: &Report) {
     }
 }
 
-pub async fn run(
-    spec_path: &Path,
-    db: &Path,
-    out: &Path,
-    resume: Option<String>,
-    lang: LangArg,
-    key: Option<PathBuf>,
-) -> Result<ExitCode, Failure> {
-    let spec = load_spec(spec_path)?;
-    let key = match key {
+/// The signing key `run` uses: the one given, or ./tenderbench.key when it exists.
+fn run_key(key: Option<PathBuf>) -> Result<Option<Arc<Keypair>>, Failure> {
+    Ok(match key {
         Some(path) => Some(Arc::new(Keypair::load(&path).map_err(bad_input)?)),
         None if Path::new(tb_audit::PRIVATE_KEY_FILE).exists() => {
             Some(Arc::new(Keypair::load(Path::new(tb_audit::PRIVATE_KEY_FILE)).map_err(bad_input)?))
@@ -253,8 +246,111 @@ pub async fn run(
             );
             None
         }
-    };
+    })
+}
+
+pub async fn run(
+    spec_path: &Path,
+    db: &Path,
+    out: &Path,
+    resume: Option<String>,
+    lang: LangArg,
+    key: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let spec = load_spec(spec_path)?;
+    let key = run_key(key)?;
     execute(&spec, db, out, RunOptions { resume, simulated: false, key }, lang).await
+}
+
+/// `run --distributed`: queues the cells for workers, follows the run, then writes the reports as `run` does.
+pub async fn run_distributed(
+    spec_path: &Path,
+    db: &Path,
+    out: &Path,
+    resume: Option<String>,
+    lang: LangArg,
+    key: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let spec = load_spec(spec_path)?;
+    let key = run_key(key)?;
+    let store = Store::open(db).await?;
+    let opts = RunOptions { resume, simulated: false, key: key.clone() };
+    let (run_id, total) = tb_runner::distributed::enqueue(&spec, &store, opts).await.map_err(|e| match e {
+        e @ (RunError::Suite(_)
+        | RunError::SpecChanged { .. }
+        | RunError::SuiteChanged { .. }
+        | RunError::Sealed { .. }) => bad_input(e),
+        other => Failure::from(other),
+    })?;
+    eprintln!("{total} cells of run {run_id} queued for workers (`tenderbench worker --db …` on any host)");
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: the workers stop taking this run's cells; resume with --distributed --resume");
+            let _ = cancel_tx.send(true);
+        }
+    });
+    let summary =
+        tb_runner::distributed::follow(&spec, &store, &run_id, key.clone(), Arc::new(TermProgress::new()), cancel_rx)
+            .await?;
+    if summary.status != RunStatus::Finished {
+        eprintln!("run {run_id} interrupted; continue it with: tenderbench run <SPEC> --distributed --resume {run_id}");
+        store.close().await;
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
+    let dir = out.join(&run_id);
+    let report = write_outputs(&store, &run_id, &dir, lang, key.as_deref(), None).await?;
+    print_ranking(&report);
+    println!("reports: {}", dir.display());
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `worker`: executes queued cells until Ctrl-C or SIGTERM, then finishes the ones in flight.
+pub async fn worker(
+    db: &Path,
+    concurrency: usize,
+    capabilities: Vec<String>,
+    lease_secs: f64,
+) -> Result<ExitCode, Failure> {
+    if let Some(bad) = capabilities.iter().find(|c| !tb_runner::distributed::CAPABILITIES.contains(&c.as_str())) {
+        return Err(bad_input(anyhow!("unknown capability {bad:?}; capabilities: code, agent, judge")));
+    }
+    if !(lease_secs >= 1.0 && lease_secs.is_finite()) || concurrency == 0 {
+        return Err(bad_input(anyhow!("--lease-secs must be at least 1 and --concurrency at least 1")));
+    }
+    let store = Store::open(db).await?;
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into());
+    let id = format!("{host}-{}-{:04x}", std::process::id(), rand_u16());
+    let mut caps = vec!["chat".to_string()];
+    caps.extend(capabilities.into_iter().filter(|c| c != "chat"));
+    let opts = tb_runner::distributed::WorkerOptions {
+        id: id.clone(),
+        host,
+        concurrency,
+        capabilities: caps,
+        lease: Duration::from_secs_f64(lease_secs),
+        idle: Duration::from_millis(200),
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+        }
+        eprintln!("worker stopping: finishing the cells in flight");
+        let _ = stop_tx.send(true);
+    });
+    eprintln!("worker {id}: {concurrency} at a time, on {}", store.backend_name());
+    let done = tb_runner::distributed::work(store.clone(), opts, stop_rx).await?;
+    eprintln!("worker {id}: {done} cells stored");
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rand_u16() -> u16 {
+    (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos()) & 0xffff) as u16
 }
 
 pub async fn check(spec_path: &Path) -> Result<ExitCode, Failure> {

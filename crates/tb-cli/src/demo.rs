@@ -171,6 +171,7 @@ async fn add_local_model(spec: &mut tb_spec::Spec, url: &str) -> Result<(), Fail
         price_per_mtok_output: None,
         family: Some("smollm".into()),
         agent_api: None,
+        requests_per_second: None,
     };
     let client = tb_runner::vendor_client(&local)?;
     if let Err(e) = client.list_models().await {

@@ -115,6 +115,24 @@ enum Command {
         /// Signing key for checkpoints and reports (default: ./tenderbench.key when it exists).
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Queue the cells in the PostgreSQL store for `tenderbench worker` processes and follow the run.
+        #[arg(long)]
+        distributed: bool,
+    },
+    /// Execute the cells of distributed runs from a PostgreSQL store's queue, until stopped (Ctrl-C, SIGTERM).
+    Worker {
+        /// The PostgreSQL store (`postgres://user@host:5432/db`).
+        #[arg(long)]
+        db: PathBuf,
+        /// Cells in flight at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// What it executes beside chat cells: code (sandbox), agent (episodes), judge (judge models).
+        #[arg(long, value_delimiter = ',', default_values_t = ["code".to_string(), "agent".to_string(), "judge".to_string()])]
+        capabilities: Vec<String>,
+        /// Seconds a lease lasts without a heartbeat: a worker that died gives its cells up after this long.
+        #[arg(long, default_value_t = 30.0)]
+        lease_secs: f64,
     },
     /// Write a new Ed25519 signing key pair (tenderbench.key, mode 0600, and tenderbench.pub).
     Keygen {
@@ -381,8 +399,15 @@ fn main() -> ExitCode {
                 let real = real.then_some(real_url);
                 demo::demo(spec, &db, &out, lang, key, demo::Rehearsal { real, cases, profiles }).await
             }
-            Command::Run { spec, db, out, resume, lang, key } => {
-                commands::run(&spec, &db, &out, resume, lang, key).await
+            Command::Run { spec, db, out, resume, lang, key, distributed } => {
+                if distributed {
+                    commands::run_distributed(&spec, &db, &out, resume, lang, key).await
+                } else {
+                    commands::run(&spec, &db, &out, resume, lang, key).await
+                }
+            }
+            Command::Worker { db, concurrency, capabilities, lease_secs } => {
+                commands::worker(&db, concurrency, capabilities, lease_secs).await
             }
             Command::Keygen { dir } => integrity::keygen(&dir),
             Command::Export { run_id, bundle, db, key, reveal } => {

@@ -113,6 +113,8 @@ struct MockState {
     counters: Mutex<Counters>,
     /// Chat requests being served now (for the load model).
     in_flight: AtomicU32,
+    /// The most chat requests ever in flight at once (what a concurrency limit is checked against).
+    max_in_flight: AtomicU32,
     /// The rate limit's token bucket: (tokens, last refill).
     bucket: Mutex<(f64, tokio::time::Instant)>,
     /// Chat requests received, and when the stall began (once it has).
@@ -127,6 +129,7 @@ impl InFlight {
     /// Enters, returning the guard and how many requests are in flight with this one.
     fn enter(s: &Arc<MockState>) -> (InFlight, u32) {
         let n = s.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        s.max_in_flight.fetch_max(n, Ordering::Relaxed);
         (InFlight(s.clone()), n)
     }
 }
@@ -180,11 +183,17 @@ impl MockVendor {
                 cases,
                 counters: Mutex::new(Counters::default()),
                 in_flight: AtomicU32::new(0),
+                max_in_flight: AtomicU32::new(0),
                 bucket: Mutex::new((f64::MAX, tokio::time::Instant::now())),
                 received: std::sync::atomic::AtomicU64::new(0),
                 stall_began: OnceLock::new(),
             }),
         }
+    }
+
+    /// The most chat requests it has had in flight at once.
+    pub fn max_in_flight(&self) -> u32 {
+        self.state.max_in_flight.load(Ordering::Relaxed)
     }
 
     pub fn model(&self) -> &str {

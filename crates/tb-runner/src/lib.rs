@@ -33,6 +33,7 @@ use tb_vendor::{Endpoint, Generation, RetryPolicy, VendorClient, VendorError};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
+pub mod distributed;
 pub mod load;
 
 #[derive(Debug, thiserror::Error)]
@@ -530,87 +531,7 @@ pub async fn run(
         spec.vendors.iter().map(|v| vendor_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
     let spec_hash = spec.canonical_hash();
 
-    let public_key = opts.key.as_ref().map(|k| k.public_hex());
-    let (run_id, chain) = match &opts.resume {
-        Some(id) => {
-            let run = store.run(id).await?;
-            if run.spec_hash != spec_hash {
-                return Err(RunError::SpecChanged { run_id: id.clone(), stored: run.spec_hash, now: spec_hash });
-            }
-            let stored: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
-                .map_err(|e| RunError::Internal(format!("stored suites of run {id}: {e}")))?;
-            for s in &suites {
-                if let Some(old) = stored.iter().find(|o| o.id == s.id)
-                    && old.sha256 != s.sha256
-                {
-                    return Err(RunError::SuiteChanged {
-                        run_id: id.clone(),
-                        suite: s.id.clone(),
-                        stored: old.sha256.clone(),
-                        now: s.sha256.clone(),
-                    });
-                }
-            }
-            if run.status == RunStatus::Finished {
-                return Err(RunError::AlreadyFinished(id.clone()));
-            }
-            if run.public_key != public_key {
-                return Err(RunError::KeyChanged { run_id: id.clone() });
-            }
-            store.set_run_status(id, RunStatus::Running).await?;
-            let mut chain = Chain::resume(id, store.audit_head(id).await?.as_ref());
-            let resumed = chain.append("run_resumed", &serde_json::json!({ "spec_hash": spec_hash }), &now_rfc3339());
-            store.append_audit(&[resumed]).await?;
-            (id.clone(), chain)
-        }
-        None => {
-            let id = new_run_id();
-            let mapping = spec.run.blind.then(|| blind_mapping(spec));
-            let order_seed = tb_audit::random_salt();
-            store
-                .create_run(&RunRecord {
-                    id: id.clone(),
-                    tender_id: spec.tender.id.clone(),
-                    spec_hash: spec_hash.clone(),
-                    spec_json: serde_json::to_string(spec).map_err(|e| RunError::Internal(e.to_string()))?,
-                    suites_json: serde_json::to_string(&suites).map_err(|e| RunError::Internal(e.to_string()))?,
-                    simulated: opts.simulated,
-                    status: RunStatus::Running,
-                    created_at: now_rfc3339(),
-                    finished_at: None,
-                    public_key: public_key.clone(),
-                    blind_mapping: mapping.as_ref().map(tb_audit::canonical_json),
-                    blind_revealed: false,
-                    order_seed: Some(order_seed.clone()),
-                })
-                .await?;
-            let mut chain = Chain::new(&id);
-            let started = chain.append(
-                "run_started",
-                &serde_json::json!({
-                    "tender_id": spec.tender.id,
-                    "spec_hash": spec_hash,
-                    "suites": suites,
-                    "simulated": opts.simulated,
-                    "public_key": public_key,
-                    "order_seed_commitment": tb_audit::order_seed_commitment(&order_seed),
-                }),
-                &now_rfc3339(),
-            );
-            let mut entries = vec![started];
-            if let Some(m) = &mapping {
-                // Only the commitment is logged; `reveal-mapping` logs the mapping itself.
-                let commitment = tb_audit::sha256_hex(tb_audit::canonical_json(m).as_bytes());
-                entries.push(chain.append(
-                    "blind_mapping_sealed",
-                    &serde_json::json!({ "commitment": commitment }),
-                    &now_rfc3339(),
-                ));
-            }
-            store.append_audit(&entries).await?;
-            (id, chain)
-        }
-    };
+    let (run_id, chain) = open_run(spec, store, &opts, &suites, &spec_hash).await?;
     let mut merkle = MerkleAccumulator::default();
     for h in store.audit_hashes(&run_id).await? {
         merkle.push(&h);
@@ -721,6 +642,100 @@ pub async fn run(
         return Err(e);
     }
     Ok(RunSummary { run_id, status, stored_now, skipped, total, stage_requests })
+}
+
+/// Records a new run (its spec, suites, blind mapping and the `run_started`
+/// entries), or checks that a resumed one matches the spec, suites and key
+/// and logs `run_resumed`. Returns the run's id and its audit chain.
+async fn open_run(
+    spec: &Spec,
+    store: &Store,
+    opts: &RunOptions,
+    suites: &[SuiteRecord],
+    spec_hash: &str,
+) -> Result<(String, Chain), RunError> {
+    let spec_hash = spec_hash.to_string();
+    let public_key = opts.key.as_ref().map(|k| k.public_hex());
+    Ok(match &opts.resume {
+        Some(id) => {
+            let run = store.run(id).await?;
+            if run.spec_hash != spec_hash {
+                return Err(RunError::SpecChanged { run_id: id.clone(), stored: run.spec_hash, now: spec_hash });
+            }
+            let stored: Vec<SuiteRecord> = serde_json::from_str(&run.suites_json)
+                .map_err(|e| RunError::Internal(format!("stored suites of run {id}: {e}")))?;
+            for s in suites {
+                if let Some(old) = stored.iter().find(|o| o.id == s.id)
+                    && old.sha256 != s.sha256
+                {
+                    return Err(RunError::SuiteChanged {
+                        run_id: id.clone(),
+                        suite: s.id.clone(),
+                        stored: old.sha256.clone(),
+                        now: s.sha256.clone(),
+                    });
+                }
+            }
+            if run.status == RunStatus::Finished {
+                return Err(RunError::AlreadyFinished(id.clone()));
+            }
+            if run.public_key != public_key {
+                return Err(RunError::KeyChanged { run_id: id.clone() });
+            }
+            store.set_run_status(id, RunStatus::Running).await?;
+            let mut chain = Chain::resume(id, store.audit_head(id).await?.as_ref());
+            let resumed = chain.append("run_resumed", &serde_json::json!({ "spec_hash": spec_hash }), &now_rfc3339());
+            store.append_audit(&[resumed]).await?;
+            (id.clone(), chain)
+        }
+        None => {
+            let id = new_run_id();
+            let mapping = spec.run.blind.then(|| blind_mapping(spec));
+            let order_seed = tb_audit::random_salt();
+            store
+                .create_run(&RunRecord {
+                    id: id.clone(),
+                    tender_id: spec.tender.id.clone(),
+                    spec_hash: spec_hash.clone(),
+                    spec_json: serde_json::to_string(spec).map_err(|e| RunError::Internal(e.to_string()))?,
+                    suites_json: serde_json::to_string(&suites).map_err(|e| RunError::Internal(e.to_string()))?,
+                    simulated: opts.simulated,
+                    status: RunStatus::Running,
+                    created_at: now_rfc3339(),
+                    finished_at: None,
+                    public_key: public_key.clone(),
+                    blind_mapping: mapping.as_ref().map(tb_audit::canonical_json),
+                    blind_revealed: false,
+                    order_seed: Some(order_seed.clone()),
+                })
+                .await?;
+            let mut chain = Chain::new(&id);
+            let started = chain.append(
+                "run_started",
+                &serde_json::json!({
+                    "tender_id": spec.tender.id,
+                    "spec_hash": spec_hash,
+                    "suites": suites,
+                    "simulated": opts.simulated,
+                    "public_key": public_key,
+                    "order_seed_commitment": tb_audit::order_seed_commitment(&order_seed),
+                }),
+                &now_rfc3339(),
+            );
+            let mut entries = vec![started];
+            if let Some(m) = &mapping {
+                // Only the commitment is logged; `reveal-mapping` logs the mapping itself.
+                let commitment = tb_audit::sha256_hex(tb_audit::canonical_json(m).as_bytes());
+                entries.push(chain.append(
+                    "blind_mapping_sealed",
+                    &serde_json::json!({ "commitment": commitment }),
+                    &now_rfc3339(),
+                ));
+            }
+            store.append_audit(&entries).await?;
+            (id, chain)
+        }
+    })
 }
 
 /// How long the writer waits for more cells before committing a batch. Each

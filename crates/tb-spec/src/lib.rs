@@ -360,6 +360,10 @@ pub struct VendorSpec {
     /// chat completions (`[vendor.agent_api]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_api: Option<AgentApi>,
+    /// The vendor's rate limit: requests are started at most this often,
+    /// across every worker of a distributed run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_second: Option<f64>,
 }
 
 pub use tb_core::AgentApi;
@@ -837,6 +841,8 @@ struct RawVendor {
     family: Option<String>,
     #[serde(default)]
     agent_api: Option<Spanned<RawAgentApi>>,
+    #[serde(default)]
+    requests_per_second: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -1007,6 +1013,7 @@ impl Validator<'_> {
                     temperature_range: preset.map(|p| p.temperature_range).unwrap_or((0.0, 2.0)),
                     price_per_mtok_input: None,
                     price_per_mtok_output: None,
+                    requests_per_second: None,
                     family,
                     agent_api: None,
                 },
@@ -1501,7 +1508,13 @@ impl Validator<'_> {
                 let span = a.span();
                 self.agent_api(a.into_inner(), &base_url, v.stream, span)
             });
+            if let Some(rps) = &v.requests_per_second
+                && !(*rps.get_ref() > 0.0 && rps.get_ref().is_finite())
+            {
+                self.error(rps.span(), "requests_per_second must be a positive number");
+            }
             vendors.push(VendorSpec {
+                requests_per_second: v.requests_per_second.map(Spanned::into_inner),
                 agent_api: agent_api.flatten(),
                 name: v.name.into_inner(),
                 provider: v.provider.map(Spanned::into_inner),

@@ -33,6 +33,8 @@ pub enum StoreError {
     NoSuchRun(String),
     #[error("the store holds a corrupt row ({0})")]
     Corrupt(String),
+    #[error("{0} needs a PostgreSQL store (--db postgres://…)")]
+    NeedsPostgres(&'static str),
 }
 
 pub(crate) type Result<T> = std::result::Result<T, StoreError>;
@@ -339,6 +341,50 @@ CREATE TABLE IF NOT EXISTS tender_runs (
     options_json TEXT NOT NULL,
     created_at   TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS queue (
+    run_id        TEXT NOT NULL REFERENCES runs(id),
+    vendor        TEXT NOT NULL,
+    suite         TEXT NOT NULL,
+    case_id       TEXT NOT NULL,
+    repeat        {INT} NOT NULL,
+    seq           {INT} NOT NULL,
+    position      {INT} NOT NULL,
+    capability    TEXT NOT NULL,
+    case_json     TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    leased_by     TEXT,
+    lease_expires {INT},
+    attempts      {INT} NOT NULL,
+    PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
+);
+CREATE INDEX IF NOT EXISTS queue_open ON queue (run_id, vendor, state, position);
+CREATE TABLE IF NOT EXISTS vendor_slots (
+    run_id  TEXT NOT NULL REFERENCES runs(id),
+    vendor  TEXT NOT NULL,
+    slot    {INT} NOT NULL,
+    holder  TEXT,
+    expires {INT},
+    PRIMARY KEY (run_id, vendor, slot)
+);
+CREATE TABLE IF NOT EXISTS vendor_pace (
+    run_id      TEXT NOT NULL REFERENCES runs(id),
+    vendor      TEXT NOT NULL,
+    interval_us {INT} NOT NULL,
+    next_us     {INT} NOT NULL,
+    PRIMARY KEY (run_id, vendor)
+);
+CREATE TABLE IF NOT EXISTS workers (
+    id           TEXT PRIMARY KEY,
+    host         TEXT NOT NULL,
+    pid          {INT} NOT NULL,
+    capabilities TEXT NOT NULL,
+    concurrency  {INT} NOT NULL,
+    started_at   TEXT NOT NULL,
+    heartbeat_ms {INT} NOT NULL,
+    busy         {INT} NOT NULL,
+    done         {INT} NOT NULL,
+    current      TEXT
+);
 "#;
 
 /// The schema in one backend's types, chosen so that both decode alike:
@@ -381,7 +427,8 @@ macro_rules! on_backend {
     };
 }
 
-// After `on_backend!`, which it uses.
+// After `on_backend!`, which they use.
+pub mod queue;
 pub mod server;
 
 /// Adds the columns later versions introduced to a store an earlier one created.

@@ -105,44 +105,66 @@ macro_rules! queries {
                 }
                 let mut inserted = 0;
                 for chunk in cells.chunks(ROWS_PER_STATEMENT) {
-                    let mut b = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
-                         prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, \
-                         request_sha256, response_sha256, finished_at, tool_calls, verdicts, timing) ",
-                    );
-                    b.push_values(chunk, |mut row, c| {
-                        row.push_bind(&c.run_id)
-                            .push_bind(&c.vendor)
-                            .push_bind(&c.suite)
-                            .push_bind(&c.case_id)
-                            .push_bind(c.repeat as i64)
-                            .push_bind(c.seq as i64)
-                            .push_bind(&c.cause)
-                            .push_bind(&c.detail)
-                            .push_bind(&c.answer)
-                            .push_bind(&c.finish_reason)
-                            .push_bind(c.prompt_tokens.map(|n| n as i64))
-                            .push_bind(c.completion_tokens.map(|n| n as i64))
-                            .push_bind(c.ttft_ms)
-                            .push_bind(c.latency_ms)
-                            .push_bind(c.attempts as i64)
-                            .push_bind(&c.gold_json)
-                            .push_bind(&c.subject)
-                            .push_bind(&c.language)
-                            .push_bind(&c.request_sha256)
-                            .push_bind(&c.response_sha256)
-                            .push_bind(&c.finished_at)
-                            .push_bind(&c.tool_calls)
-                            .push_bind(&c.verdicts)
-                            .push_bind(&c.timing);
-                    });
-                    b.push(" ON CONFLICT (run_id, vendor, suite, case_id, repeat) DO NOTHING");
-                    let r = b.build().execute(&mut *tx).await.map_err(q("insert cells"))?;
-                    inserted += r.rows_affected();
+                    inserted += insert_cell_rows(&mut tx, chunk).await?;
                 }
                 insert_audit(&mut tx, audit).await?;
                 tx.commit().await.map_err(q("commit cells"))?;
                 Ok(inserted)
+            }
+
+            /// Inserts cells (a stored one is left as it was); how many were new.
+            async fn insert_cell_rows(tx: &mut sqlx::Transaction<'_, $db>, cells: &[CellRecord]) -> Result<u64> {
+                    let mut b = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
+                     prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, \
+                     request_sha256, response_sha256, finished_at, tool_calls, verdicts, timing) ",
+                );
+                b.push_values(cells, |mut row, c| {
+                    row.push_bind(&c.run_id)
+                        .push_bind(&c.vendor)
+                        .push_bind(&c.suite)
+                        .push_bind(&c.case_id)
+                        .push_bind(c.repeat as i64)
+                        .push_bind(c.seq as i64)
+                        .push_bind(&c.cause)
+                        .push_bind(&c.detail)
+                        .push_bind(&c.answer)
+                        .push_bind(&c.finish_reason)
+                        .push_bind(c.prompt_tokens.map(|n| n as i64))
+                        .push_bind(c.completion_tokens.map(|n| n as i64))
+                        .push_bind(c.ttft_ms)
+                        .push_bind(c.latency_ms)
+                        .push_bind(c.attempts as i64)
+                        .push_bind(&c.gold_json)
+                        .push_bind(&c.subject)
+                        .push_bind(&c.language)
+                        .push_bind(&c.request_sha256)
+                        .push_bind(&c.response_sha256)
+                        .push_bind(&c.finished_at)
+                        .push_bind(&c.tool_calls)
+                        .push_bind(&c.verdicts)
+                        .push_bind(&c.timing);
+                });
+                b.push(" ON CONFLICT (run_id, vendor, suite, case_id, repeat) DO NOTHING");
+                let r = b.build().execute(&mut **tx).await.map_err(q("insert cells"))?;
+                Ok(r.rows_affected())
+            }
+
+            /// Inserts one cell inside a transaction; false when it was stored already.
+            #[allow(dead_code)]
+            pub(crate) async fn insert_cell_in(tx: &mut sqlx::Transaction<'_, $db>, cell: &CellRecord) -> Result<bool> {
+                Ok(insert_cell_rows(tx, std::slice::from_ref(cell)).await? == 1)
+            }
+
+            /// The newest audit entry of a run, read inside a transaction.
+            #[allow(dead_code)]
+            pub(crate) async fn audit_head_in(tx: &mut sqlx::Transaction<'_, $db>, run_id: &str) -> Result<Option<AuditEntry>> {
+                let row = sqlx::query("SELECT * FROM audit WHERE run_id = $1 ORDER BY seq DESC LIMIT 1")
+                    .bind(run_id)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(q("read audit head"))?;
+                row.as_ref().map(audit_from_row).transpose()
             }
 
             pub async fn append_audit(pool: &Pool, audit: &[AuditEntry]) -> Result<()> {
@@ -151,7 +173,7 @@ macro_rules! queries {
                 tx.commit().await.map_err(q("commit audit"))
             }
 
-            async fn insert_audit(tx: &mut sqlx::Transaction<'_, $db>, audit: &[AuditEntry]) -> Result<()> {
+            pub(crate) async fn insert_audit(tx: &mut sqlx::Transaction<'_, $db>, audit: &[AuditEntry]) -> Result<()> {
                 for chunk in audit.chunks(512) {
                     let mut b = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO audit (run_id, seq, at, kind, payload, prev_hash, hash) ",

@@ -17,3 +17,4 @@ mod server;
 mod soak;
 mod spec_errors;
 mod support;
+mod workers;
