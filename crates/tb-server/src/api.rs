@@ -932,6 +932,26 @@ pub async fn reveal(
 
 // ---- operations ----
 
+/// The workers of distributed runs (`tenderbench worker`): heartbeats and what each is doing.
+pub async fn workers(State(app): State<App>, caller: Caller) -> ApiResult<Json<serde_json::Value>> {
+    caller.require(&[Role::Admin, Role::Buyer, Role::Auditor])?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let list: Vec<serde_json::Value> = app
+        .store
+        .workers()
+        .await?
+        .into_iter()
+        .map(|w| {
+            let age = (now - w.heartbeat_ms).max(0);
+            let mut v = serde_json::to_value(&w).unwrap_or_default();
+            v["seconds_since_heartbeat"] = (age as f64 / 1000.0).into();
+            v["alive"] = (age < 90_000).into();
+            v
+        })
+        .collect();
+    Ok(Json(serde_json::Value::Array(list)))
+}
+
 pub async fn healthz(State(app): State<App>) -> Response {
     match app.store.integrity_check().await {
         Ok(s) if s == "ok" => {

@@ -317,6 +317,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
         body: &[],
         handler: || post(api::reveal),
     },
+    Endpoint {
+        method: "get",
+        path: "/api/workers",
+        operation: "workers",
+        summary: "Workers of distributed runs: heartbeats, capabilities, cells in flight and stored",
+        roles: "admin, buyer, auditor",
+        body: &[],
+        handler: || get(api::workers),
+    },
 ];
 
 /// The OpenAPI 3.1 document of [`ENDPOINTS`].

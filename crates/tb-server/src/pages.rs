@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("score.html", include_str!("../templates/score.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("admin.html", include_str!("../templates/admin.html")),
+    ("workers.html", include_str!("../templates/workers.html")),
 ];
 
 /// (key, zh-CN, en)
@@ -185,6 +186,21 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("entry", "事件", "Entry"),
     ("hash", "哈希", "Hash"),
     ("new_account", "新建账户", "New account"),
+    ("workers", "工作进程", "Workers"),
+    (
+        "workers_note",
+        "分布式运行的工作进程（tenderbench worker），按最近心跳排序。",
+        "The workers of distributed runs (tenderbench worker), latest heartbeat first.",
+    ),
+    ("worker", "工作进程", "Worker"),
+    ("host", "主机", "Host"),
+    ("capabilities", "能力", "Capabilities"),
+    ("in_flight", "进行中", "In flight"),
+    ("stored", "已存储", "Stored"),
+    ("heartbeat", "心跳", "Heartbeat"),
+    ("doing", "正在处理", "Doing"),
+    ("silent", "失联", "silent"),
+    ("no_workers", "没有工作进程（只有 PostgreSQL 存储才有）。", "No workers (they need a PostgreSQL store)."),
 ];
 
 pub struct Templates {
@@ -310,6 +326,7 @@ pub fn routes(router: Router<App>) -> Router<App> {
         .route("/", get(|| async { Redirect::to("/tenders") }))
         .route("/login", get(login_page).post(login_submit))
         .route("/admin", get(admin_page))
+        .route("/workers", get(workers_page))
         .route("/tenders", get(tenders_page))
         .route("/tenders/{tender}", get(tender_page))
         .route("/runs/{run}", get(run_page))
@@ -369,6 +386,14 @@ async fn admin_page(State(app): State<App>, page: PageContext) -> Response {
     match app.store.users().await {
         Ok(users) => page.render(&app, "admin.html", json!({ "users": users })),
         Err(e) => page.error(&app, e.into()),
+    }
+}
+
+async fn workers_page(State(app): State<App>, page: PageContext) -> Response {
+    let Some(caller) = page.caller.clone() else { return login_redirect("/workers") };
+    match api::workers(State(app.clone()), caller).await {
+        Ok(list) => page.render(&app, "workers.html", json!({ "workers": list.0 })),
+        Err(e) => page.error(&app, e),
     }
 }
 

@@ -53,6 +53,7 @@ fn matrix() -> Vec<Row> {
             ..row("post", "/api/tokens", "/api/tokens", [201, 201, 201, 201, 201, 401])
         },
         row("get", "/api/tenders", "/api/tenders", [403, 200, 200, 200, 200, 401]),
+        row("get", "/api/workers", "/api/workers", [200, 200, 403, 403, 200, 401]),
         Row {
             body: Some(|| tender(&format!("M-{}", rand_suffix()), 3)),
             ..row("post", "/api/tenders", "/api/tenders", [403, 201, 403, 403, 403, 401])
@@ -349,4 +350,36 @@ async fn cookie_writes_need_the_csrf_token_and_logins_are_limited() {
     let me = server.http.get(format!("{}/api/me", server.url)).header("cookie", cookie).send().await.unwrap();
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
     server.task.abort();
+}
+
+/// `serve` shows the workers of distributed runs (PostgreSQL only): their heartbeats and what they do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workers_page_shows_heartbeats() {
+    let Some(schema) = tb_store::postgres::Schema::fresh().await else { return };
+    let server = start(Some(schema.url.clone())).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let beat = tb_store::queue::WorkerRecord {
+        id: "host-1-abcd".into(),
+        host: "host-1".into(),
+        pid: 4242,
+        capabilities: "chat,code".into(),
+        concurrency: 8,
+        started_at: tb_store::now_rfc3339(),
+        heartbeat_ms: now,
+        busy: 3,
+        done: 120,
+        current: Some("run/A/s/q1#0".into()),
+    };
+    server.app.store.heartbeat(&beat, now + 30_000).await.unwrap();
+    let buyer = server.token("alice").await;
+    let list = server.json(&buyer, "/api/workers").await;
+    assert_eq!(list[0]["id"], "host-1-abcd");
+    assert_eq!(list[0]["alive"], true);
+    assert_eq!(list[0]["busy"], 3);
+    let (cookie, _) = server.login("alice").await;
+    let page = server.http.get(format!("{}/workers", server.url)).header("cookie", cookie).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("host-1-abcd") && html.contains("q1#0"), "{html}");
+    server.task.abort();
+    schema.drop().await;
 }
