@@ -153,8 +153,10 @@ impl Store {
     }
 
     /// Leases one cell a worker can execute, with a slot of its vendor: of a
-    /// running run, pending or with an expired lease, whose vendor has a free
-    /// slot. None when there is nothing to do now.
+    /// running run, pending (or with an expired lease), whose vendor has a
+    /// free slot. The vendors are tried in random order, so that one whose
+    /// slots are all taken does not hold up the others. None when there is
+    /// nothing to do now.
     pub async fn lease(
         &self,
         worker: &str,
@@ -163,42 +165,87 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Option<Lease>> {
         let pool = self.pg("a worker")?;
-        let mut tx = pool.begin().await.map_err(q("begin"))?;
-        let slot = sqlx::query(
-            "SELECT s.run_id, s.vendor, s.slot FROM vendor_slots s JOIN runs r ON r.id = s.run_id \
-             WHERE r.status = 'running' AND (s.holder IS NULL OR s.expires < $1) \
-             AND EXISTS (SELECT 1 FROM queue c WHERE c.run_id = s.run_id AND c.vendor = s.vendor \
-                         AND c.capability = ANY($2) \
-                         AND (c.state = 'pending' OR (c.state = 'leased' AND c.lease_expires < $1))) \
-             ORDER BY random() LIMIT 1 FOR UPDATE OF s SKIP LOCKED",
+        let mut vendors: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT s.run_id, s.vendor FROM vendor_slots s JOIN runs r ON r.id = s.run_id \
+             WHERE r.status = 'running'",
         )
-        .bind(now_ms)
-        .bind(capabilities)
-        .fetch_optional(&mut *tx)
+        .fetch_all(pool)
         .await
-        .map_err(q("take a vendor slot"))?;
-        let Some(slot) = slot else { return Ok(None) };
-        let (run_id, vendor): (String, String) =
-            (slot.try_get(0).map_err(q("slot"))?, slot.try_get(1).map_err(q("slot"))?);
-        let slot_no: i64 = slot.try_get(2).map_err(q("slot"))?;
-        let row = sqlx::query(
-            "SELECT suite, case_id, repeat, seq, position, capability, case_json, attempts FROM queue \
-             WHERE run_id = $1 AND vendor = $2 AND capability = ANY($3) \
-             AND (state = 'pending' OR (state = 'leased' AND lease_expires < $4)) \
-             ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED",
-        )
-        .bind(&run_id)
-        .bind(&vendor)
+        .map_err(q("list open vendors"))?;
+        // A cheap shuffle: the order only spreads workers over vendors.
+        let n = vendors.len();
+        for i in (1..n).rev() {
+            let j = (now_ms as usize ^ (i * 2654435761)) % (i + 1);
+            vendors.swap(i, j);
+        }
+        for (run_id, vendor) in vendors {
+            if let Some(lease) = self.lease_of(pool, worker, capabilities, &run_id, &vendor, now_ms, lease_ms).await? {
+                return Ok(Some(lease));
+            }
+        }
+        Ok(None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn lease_of(
+        &self,
+        pool: &sqlx::PgPool,
+        worker: &str,
+        capabilities: &[String],
+        run_id: &str,
+        vendor: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<Lease>> {
+        let mut tx = pool.begin().await.map_err(q("begin"))?;
+        const COLUMNS: &str =
+            "SELECT suite, case_id, repeat, seq, position, capability, case_json, attempts FROM queue";
+        let pending = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{COLUMNS} WHERE run_id = $1 AND vendor = $2 AND state = 'pending' AND capability = ANY($3) \
+             ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED"
+        )))
+        .bind(run_id)
+        .bind(vendor)
         .bind(capabilities)
-        .bind(now_ms)
         .fetch_optional(&mut *tx)
         .await
         .map_err(q("lease a cell"))?;
-        let Some(row) = row else { return Ok(None) };
+        let row = match pending {
+            Some(r) => r,
+            None => {
+                // A lease whose worker went silent: taken again.
+                let expired = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{COLUMNS} WHERE run_id = $1 AND vendor = $2 AND state = 'leased' AND lease_expires < $4 \
+                     AND capability = ANY($3) ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED"
+                )))
+                .bind(run_id)
+                .bind(vendor)
+                .bind(capabilities)
+                .bind(now_ms)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(q("lease a cell"))?;
+                match expired {
+                    Some(r) => r,
+                    None => return Ok(None),
+                }
+            }
+        };
+        let slot: Option<i64> = sqlx::query_scalar(
+            "SELECT slot FROM vendor_slots WHERE run_id = $1 AND vendor = $2 AND (holder IS NULL OR expires < $3) \
+             LIMIT 1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(run_id)
+        .bind(vendor)
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(q("take a vendor slot"))?;
+        let Some(slot_no) = slot else { return Ok(None) };
         let get = |e| StoreError::Corrupt(format!("queue row: {e}"));
         let cell = QueuedCell {
-            run_id: run_id.clone(),
-            vendor: vendor.clone(),
+            run_id: run_id.to_string(),
+            vendor: vendor.to_string(),
             suite: row.try_get("suite").map_err(get)?,
             case_id: row.try_get("case_id").map_err(get)?,
             repeat: row.try_get::<i64, _>("repeat").map_err(get)? as u32,
@@ -214,8 +261,8 @@ impl Store {
         )
         .bind(worker)
         .bind(expires)
-        .bind(&run_id)
-        .bind(&vendor)
+        .bind(run_id)
+        .bind(vendor)
         .bind(slot_no)
         .execute(&mut *tx)
         .await
@@ -227,8 +274,8 @@ impl Store {
         .bind(worker)
         .bind(expires)
         .bind(attempts as i64)
-        .bind(&run_id)
-        .bind(&vendor)
+        .bind(run_id)
+        .bind(vendor)
         .bind(&cell.suite)
         .bind(&cell.case_id)
         .bind(cell.repeat as i64)
