@@ -370,7 +370,15 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
         slots.spawn(async move {
             let caps: Vec<String> = shared.opts.capabilities.clone();
             while !*stop.borrow() {
-                let lease = shared.store.lease(&shared.opts.id, &caps, now_ms(), lease_ms).await?;
+                let lease = match shared.store.lease(&shared.opts.id, &caps, now_ms(), lease_ms).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        // The database is away (a restart, the network): try again shortly.
+                        tracing_free_warn(&format!("cannot lease: {e}; retrying in 1 s"));
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
                 let Some(lease) = lease else {
                     // Nothing to do: look again soon (a little jitter keeps workers apart).
                     let idle = shared.opts.idle + Duration::from_millis(rand::random::<u64>() % 50);
@@ -397,12 +405,12 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
                         c.vendor, c.suite, c.case_id, c.repeat
                     )),
                     Err(e) => {
-                        // Give the cell back for another try; a store that fails stops the worker.
+                        // Give the cell back for another try (if the database is away, its lease expires instead).
                         let _ = shared.store.release(&shared.opts.id, &lease).await;
-                        if matches!(e, RunError::Store(_)) {
-                            return Err(e);
-                        }
                         tracing_free_warn(&format!("cell {}/{}/{}: {e}", c.vendor, c.suite, c.case_id));
+                        if matches!(e, RunError::Store(_)) {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
                     }
                 }
             }
