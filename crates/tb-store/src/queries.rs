@@ -96,12 +96,7 @@ macro_rules! queries {
                 const ROWS_PER_STATEMENT: usize = 256;
                 let mut tx = pool.begin().await.map_err(q("begin"))?;
                 for chunk in evidence.chunks(ROWS_PER_STATEMENT) {
-                    let mut b = sqlx::QueryBuilder::<$db>::new("INSERT INTO evidence (sha256, size, encoding, body) ");
-                    b.push_values(chunk, |mut row, e| {
-                        row.push_bind(&e.sha256).push_bind(e.size as i64).push_bind(e.encoding).push_bind(&e.stored);
-                    });
-                    b.push(" ON CONFLICT (sha256) DO NOTHING");
-                    b.build().execute(&mut *tx).await.map_err(q("insert evidence"))?;
+                    insert_evidence(&mut tx, chunk).await?;
                 }
                 let mut inserted = 0;
                 for chunk in cells.chunks(ROWS_PER_STATEMENT) {
@@ -110,6 +105,20 @@ macro_rules! queries {
                 insert_audit(&mut tx, audit).await?;
                 tx.commit().await.map_err(q("commit cells"))?;
                 Ok(inserted)
+            }
+
+            /// Inserts evidence bodies (one stored already is left as it was).
+            pub(crate) async fn insert_evidence(tx: &mut sqlx::Transaction<'_, $db>, evidence: &[Evidence]) -> Result<()> {
+                if evidence.is_empty() {
+                    return Ok(());
+                }
+                let mut b = sqlx::QueryBuilder::<$db>::new("INSERT INTO evidence (sha256, size, encoding, body) ");
+                b.push_values(evidence, |mut row, e| {
+                    row.push_bind(&e.sha256).push_bind(e.size as i64).push_bind(e.encoding).push_bind(&e.stored);
+                });
+                b.push(" ON CONFLICT (sha256) DO NOTHING");
+                b.build().execute(&mut **tx).await.map_err(q("insert evidence"))?;
+                Ok(())
             }
 
             /// Inserts cells (a stored one is left as it was); how many were new.

@@ -337,16 +337,7 @@ impl Store {
         if holder != Some(("leased".to_string(), Some(worker.to_string()))) {
             return Ok(false);
         }
-        for e in evidence {
-            sqlx::query("INSERT INTO evidence (sha256, size, encoding, body) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
-                .bind(&e.sha256)
-                .bind(e.size as i64)
-                .bind(e.encoding)
-                .bind(&e.stored)
-                .execute(&mut *tx)
-                .await
-                .map_err(q("insert evidence"))?;
-        }
+        crate::queries::postgres::insert_evidence(&mut tx, evidence).await?;
         let inserted = crate::queries::postgres::insert_cell_in(&mut tx, cell).await?;
         if inserted {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
