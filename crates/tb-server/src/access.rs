@@ -163,9 +163,22 @@ impl ReportCache {
     /// Caches `report` as the run's report at the audit log's current head.
     pub async fn keep(&self, run: &RunRecord, report: Arc<Report>) -> ApiResult<()> {
         let key = self.key(run).await?;
-        self.entries.lock().expect("cache lock").insert(run.id.clone(), Cached { key, built: Instant::now(), report });
+        self.insert(&run.id, Cached { key, built: Instant::now(), report });
         Ok(())
     }
+
+    /// Keeps at most [`ReportCache::RUNS`] reports: the one built longest ago goes first.
+    fn insert(&self, run_id: &str, cached: Cached) {
+        let mut entries = self.entries.lock().expect("cache lock");
+        entries.insert(run_id.to_string(), cached);
+        while entries.len() > Self::RUNS {
+            let Some(oldest) = entries.iter().min_by_key(|(_, c)| c.built).map(|(id, _)| id.clone()) else { break };
+            entries.remove(&oldest);
+        }
+    }
+
+    /// Reports kept in memory at once.
+    pub const RUNS: usize = 32;
 
     /// Builds the report (one build per run at a time; a caller that waited takes the one just built).
     pub async fn rebuild(&self, run: &RunRecord, wait: bool) -> ApiResult<Arc<Report>> {
@@ -188,10 +201,7 @@ impl ReportCache {
             return Ok(c.report.clone());
         }
         let report = Arc::new(tb_report::build(&self.store, &run.id).await?);
-        self.entries
-            .lock()
-            .expect("cache lock")
-            .insert(run.id.clone(), Cached { key, built: Instant::now(), report: report.clone() });
+        self.insert(&run.id, Cached { key, built: Instant::now(), report: report.clone() });
         Ok(report)
     }
 }
