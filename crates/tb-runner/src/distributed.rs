@@ -257,7 +257,8 @@ struct Shared {
     store: Store,
     opts: WorkerOptions,
     runs: Mutex<HashMap<String, Arc<RunContext>>>,
-    busy: Mutex<HashMap<u64, String>>,
+    /// The leases in flight, by task.
+    busy: Mutex<HashMap<u64, Lease>>,
     done: std::sync::atomic::AtomicU64,
 }
 
@@ -283,7 +284,12 @@ impl Shared {
 
     fn record(&self, started_at: &str) -> WorkerRecord {
         let busy = self.busy.lock().expect("worker lock");
-        let mut current: Vec<&String> = busy.values().collect();
+        let mut current: Vec<String> = busy
+            .values()
+            .map(|l| {
+                format!("{}/{}/{}/{}#{}", l.cell.run_id, l.cell.vendor, l.cell.suite, l.cell.case_id, l.cell.repeat)
+            })
+            .collect();
         current.sort();
         WorkerRecord {
             id: self.opts.id.clone(),
@@ -295,7 +301,7 @@ impl Shared {
             heartbeat_ms: now_ms(),
             busy: busy.len() as u32,
             done: self.done.load(std::sync::atomic::Ordering::Relaxed),
-            current: (!current.is_empty()).then(|| current.into_iter().take(8).cloned().collect::<Vec<_>>().join(" ")),
+            current: (!current.is_empty()).then(|| current.into_iter().take(8).collect::<Vec<_>>().join(" ")),
         }
     }
 
@@ -346,20 +352,17 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
         done: std::sync::atomic::AtomicU64::new(0),
     });
     let started_at = now_rfc3339();
-    store.heartbeat(&shared.record(&started_at), now_ms() + lease_ms).await?;
+    store.heartbeat(&shared.record(&started_at), now_ms() + lease_ms, &[]).await?;
     let beat = {
-        let (shared, started_at, mut stop) = (shared.clone(), started_at.clone(), stop.clone());
+        let (shared, started_at) = (shared.clone(), started_at.clone());
         tokio::spawn(async move {
             loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(shared.opts.lease / 3) => {}
-                    _ = stop.changed() => {}
-                }
-                if let Err(e) = shared.store.heartbeat(&shared.record(&started_at), now_ms() + lease_ms).await {
+                tokio::time::sleep(shared.opts.lease / 3).await;
+                let in_flight: Vec<Lease> = shared.busy.lock().expect("worker lock").values().cloned().collect();
+                if let Err(e) =
+                    shared.store.heartbeat(&shared.record(&started_at), now_ms() + lease_ms, &in_flight).await
+                {
                     tracing_free_warn(&format!("heartbeat failed: {e}"));
-                }
-                if *stop.borrow() && shared.busy.lock().expect("worker lock").is_empty() {
-                    return;
                 }
             }
         })
@@ -389,11 +392,7 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
                     continue;
                 };
                 let c = &lease.cell;
-                shared
-                    .busy
-                    .lock()
-                    .expect("worker lock")
-                    .insert(slot, format!("{}/{}/{}/{}#{}", c.run_id, c.vendor, c.suite, c.case_id, c.repeat));
+                shared.busy.lock().expect("worker lock").insert(slot, lease.clone());
                 let stored = shared.execute(&lease).await;
                 shared.busy.lock().expect("worker lock").remove(&slot);
                 match stored {
@@ -405,8 +404,13 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
                         c.vendor, c.suite, c.case_id, c.repeat
                     )),
                     Err(e) => {
-                        // Give the cell back for another try (if the database is away, its lease expires instead).
-                        let _ = shared.store.release(&shared.opts.id, &lease).await;
+                        // Give the cell back for another try (if the database stays away, its lease expires instead).
+                        for _ in 0..3 {
+                            if shared.store.release(&shared.opts.id, &lease).await.is_ok() {
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(300)).await;
+                        }
                         tracing_free_warn(&format!("cell {}/{}/{}: {e}", c.vendor, c.suite, c.case_id));
                         if matches!(e, RunError::Store(_)) {
                             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -432,7 +436,7 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
     let _ = stop.borrow_and_update();
     beat.abort();
     let done = shared.done.load(std::sync::atomic::Ordering::Relaxed);
-    let _ = store.heartbeat(&shared.record(&started_at), now_ms()).await;
+    let _ = store.heartbeat(&shared.record(&started_at), now_ms(), &[]).await;
     match first_error {
         Some(e) => Err(e),
         None => Ok(done),

@@ -82,7 +82,8 @@ pub async fn run_view(app: &App, caller: &Caller, run_id: &str) -> ApiResult<Run
             let shown = codes.get(vendor).cloned().unwrap_or_else(|| vendor.to_string());
             own = Some((vendor.to_string(), shown));
         }
-        Role::Evaluator if tender_run.as_ref().is_some_and(|t| t.kind == "practice") => {
+        // The panel sees the tender's official runs only: practice and command-line runs are not blind.
+        Role::Evaluator if tender_run.as_ref().is_none_or(|t| t.kind != "official") => {
             return Err(ApiError::not_found("run"));
         }
         _ => {}
@@ -210,7 +211,11 @@ impl ReportCache {
 /// (rows, ranking, score table, stages and agents), and no comparisons
 /// between others.
 pub fn report_for(report: &Report, view: &RunView) -> ApiResult<serde_json::Value> {
-    let mut value = serde_json::to_value(report).map_err(ApiError::internal)?;
+    let mut value = match &view.own {
+        Some((_, shown)) => serde_json::to_value(own_agents(report, shown, &view.spec)),
+        None => serde_json::to_value(report),
+    }
+    .map_err(ApiError::internal)?;
     if let Some((_, shown)) = &view.own {
         let others: HashSet<String> = report.vendors.iter().map(|v| v.name.clone()).filter(|n| n != shown).collect();
         if let Some(obj) = value.as_object_mut() {
@@ -220,6 +225,26 @@ pub fn report_for(report: &Report, view: &RunView) -> ApiResult<serde_json::Valu
         strip_vendors(&mut value, &others);
     }
     Ok(value)
+}
+
+/// The report with its agent sections narrowed to one vendor: per-task
+/// results are listed in vendor order without a name, so they are picked by
+/// position; a sealed suite's tasks are dropped (their ids and kinds would
+/// tell the hidden tasks).
+fn own_agents(report: &Report, shown: &str, spec: &Spec) -> Report {
+    let mut r = report.clone();
+    for suite in r.agents.iter_mut() {
+        let sealed = spec.suites.iter().any(|s| s.id == suite.suite && s.commitment.is_some());
+        let own = suite.vendors.iter().position(|v| v.name == shown);
+        suite.vendors.retain(|v| v.name == shown);
+        for task in suite.tasks.iter_mut() {
+            task.results = own.and_then(|i| task.results.get(i).cloned()).into_iter().collect();
+        }
+        if sealed {
+            suite.tasks.clear();
+        }
+    }
+    r
 }
 
 /// Removes from every array the entries that name one of `others` (objects

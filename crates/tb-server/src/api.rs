@@ -50,19 +50,21 @@ pub async fn login(
         e.retry_after = Some(wait);
         return Err(e);
     }
+    app.limiter.attempt(&body.name, &address);
     let user = app.store.user(&body.name).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let password = body.password.clone();
+    let permit = app.password_checks.acquire().await.map_err(ApiError::internal)?;
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, hash.as_deref()))
         .await
         .map_err(ApiError::internal)?;
+    drop(permit);
     let Some(user) = user.filter(|_| ok) else {
-        app.limiter.failed(&body.name, &address);
         app.metrics.login_failed();
         tracing::warn!(name = %body.name, %address, "login failed");
         return Err(ApiError::new("bad_credentials", "wrong name or password"));
     };
-    app.limiter.succeeded(&user.name);
+    app.limiter.succeeded(&user.name, &address);
     let (token, session) = auth::new_session(&user.name);
     app.store.create_session(&session).await?;
     tracing::info!(name = %user.name, role = %user.role, "logged in");
@@ -231,6 +233,20 @@ pub async fn create_tender(
         let text = errs.to_string().replace(&scratch.path().display().to_string(), ".");
         ApiError::new("invalid_spec", text)
     })?;
+    // A suite is one of the tender's own files: never a path elsewhere on the server.
+    for suite in &spec.suites {
+        let path = std::path::Path::new(&suite.path);
+        let inside =
+            path.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+        let normal: std::path::PathBuf =
+            path.components().filter(|c| matches!(c, std::path::Component::Normal(_))).collect();
+        if !inside || !files.iter().any(|(p, _)| std::path::Path::new(p) == normal) {
+            return Err(ApiError::new(
+                "invalid_spec",
+                format!("suite {}: path {:?} must name one of the uploaded files", suite.id, suite.path),
+            ));
+        }
+    }
     let record = TenderRecord {
         id: spec.tender.id.clone(),
         title: spec.tender.title.clone(),
@@ -245,11 +261,41 @@ pub async fn create_tender(
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": record.id, "title": record.title }))))
 }
 
+/// The environment variables a spec may name for API keys: only those with
+/// the server's prefix, so that a spec cannot have the server send another
+/// of its secrets (its database URL, say) to an address the spec chooses.
+fn check_key_variables(app: &App, spec: &tb_spec::Spec) -> ApiResult<()> {
+    let prefix = &app.config.vendor_key_prefix;
+    let named = spec
+        .vendors
+        .iter()
+        .map(|v| (v.name.as_str(), &v.api_key_env))
+        .chain(spec.judges.iter().map(|j| (j.id.as_str(), &j.endpoint.api_key_env)));
+    for (who, var) in named {
+        if let Some(var) = var
+            && !var.starts_with(prefix.as_str())
+        {
+            return Err(ApiError::new(
+                "invalid_spec",
+                format!(
+                    "{who}: api_key_env {var:?} must begin with {prefix:?} on this server (its vendors' keys are set in variables named so)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A tender's spec as loaded from its stored files.
 pub async fn tender_spec(app: &App, id: &str) -> ApiResult<(TenderRecord, tb_spec::Spec)> {
     let tender = app.store.tender(id).await?.ok_or_else(|| ApiError::not_found("tender"))?;
     let path = app.runs.materialise(&tender).await?;
-    let spec = tb_spec::load(&path).map_err(|errs| ApiError::new("invalid_spec", errs.to_string()))?;
+    let spec = tb_spec::load(&path)
+        .map_err(|errs| ApiError::new("invalid_spec", crate::runs::without_paths(&errs.to_string())))?;
+    let dir = app.runs.tender_dir(id);
+    if let Some(s) = spec.suites.iter().find(|s| !s.resolved.starts_with(&dir)) {
+        return Err(ApiError::new("invalid_spec", format!("suite {} is not a file of the tender", s.id)));
+    }
     Ok((tender, spec))
 }
 
@@ -366,6 +412,11 @@ pub async fn register(
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 500 {
         return Err(ApiError::bad_request("base_url must be an http:// or https:// URL"));
     }
+    if !app.config.allow_loopback_vendors && points_inside(url) {
+        return Err(ApiError::bad_request(
+            "base_url may not point at this server's own machine or a link-local address (metadata services)",
+        ));
+    }
     if !(body.bid_price.is_finite() && body.bid_price > 0.0) {
         return Err(ApiError::bad_request("bid_price must be a positive number"));
     }
@@ -383,6 +434,30 @@ pub async fn register(
     app.store.register(&reg).await?;
     tracing::info!(tender = %reg.tender_id, vendor = %reg.vendor, "vendor registered");
     Ok((StatusCode::CREATED, Json(reg)))
+}
+
+/// Whether a URL's host is the server's own machine or link-local: a
+/// vendor must not make the server fetch those and show it the answers.
+fn points_inside(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host.split(':').next().unwrap_or("")
+    };
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") || host.is_empty() {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_link_local() || ip.is_unspecified(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
 }
 
 // ---- runs ----
@@ -414,6 +489,9 @@ pub async fn start_run(
             v.bid_price = reg.bid_price;
             v.provider = None;
         }
+    }
+    if !body.options.simulated {
+        check_key_variables(&app, &spec)?;
     }
     let kind = match (caller.role, body.practice) {
         (Role::Vendor, true) => {
@@ -561,6 +639,9 @@ pub async fn resume_run(
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let view = run_view(&app, &caller, &id).await?;
     may_control(&caller, &view)?;
+    if *app.shutdown.borrow() {
+        return Err(ApiError::new("unavailable", "the server is shutting down"));
+    }
     if app.runs.is_active(&id) || view.run.status == RunStatus::Finished {
         return Err(ApiError::conflict(format!(
             "run {id} is {}",
@@ -599,7 +680,9 @@ pub async fn get_results(
     Ok(Json(results(&app, &caller, &id).await?.1))
 }
 
-/// One cell as the transcript browser shows it.
+/// One cell as the transcript browser shows it. While a run is blind, the
+/// panel gets no failure details and no body hashes (a body names its model,
+/// so a guessed one could be hashed and compared).
 pub fn cell_json(view: &RunView, cell: CellRecord) -> serde_json::Value {
     let vendor = view.shown(&cell.vendor);
     let graded = tb_report::grade_cell(&view.spec, cell);
@@ -617,17 +700,25 @@ pub fn cell_json(view: &RunView, cell: CellRecord) -> serde_json::Value {
         "detail": if view.codes.is_empty() { c.detail } else { None },
         "latency_ms": c.latency_ms, "ttft_ms": c.ttft_ms, "attempts": c.attempts,
         "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens,
-        "grades": grades, "request_sha256": c.request_sha256, "response_sha256": c.response_sha256,
+        "grades": grades,
+        "request_sha256": if view.codes.is_empty() { Some(c.request_sha256) } else { None },
+        "response_sha256": if view.codes.is_empty() { Some(c.response_sha256) } else { None },
     })
 }
 
 pub async fn cells(app: &App, caller: &Caller, id: &str, q: &QueryMap) -> ApiResult<(RunView, Vec<serde_json::Value>)> {
     let view = run_view(app, caller, id).await?;
+    // A vendor is named as the run shows it (its code while blind): a guessed name finds nothing.
+    let vendor = match q.get("vendor").filter(|v| !v.is_empty()) {
+        Some(v) => Some(view.name_of(v).ok_or_else(|| ApiError::not_found("vendor in this run"))?),
+        None => None,
+    };
     let mut filter = CellFilter {
-        vendor: q.get("vendor").filter(|v| !v.is_empty()).map(|v| view.name_of(v).unwrap_or_else(|| v.clone())),
+        vendor,
         suite: q.get("suite").filter(|v| !v.is_empty()).cloned(),
         search: q.get("q").filter(|v| !v.is_empty()).cloned(),
         failed_only: q.get("failed").is_some_and(|v| v == "1" || v == "true"),
+        exclude_suites: Vec::new(),
         limit: q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(50).min(500),
         offset: q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0),
     };
@@ -637,6 +728,14 @@ pub async fn cells(app: &App, caller: &Caller, id: &str, q: &QueryMap) -> ApiRes
         }
         filter.vendor = Some(own.clone());
     }
+    // Left out in the query, so that a page is never emptied afterwards.
+    filter.exclude_suites = view
+        .spec
+        .suites
+        .iter()
+        .filter(|s| !access::readable_suite(caller, &view.spec, &s.id))
+        .map(|s| s.id.clone())
+        .collect();
     if let Some(suite) = &filter.suite
         && !access::readable_suite(caller, &view.spec, suite)
     {
@@ -788,7 +887,10 @@ async fn export_bundle(app: &App, run_id: &str) -> ApiResult<tempfile::TempPath>
     let file = tempfile::Builder::new().suffix(".tar.gz").tempfile().map_err(ApiError::internal)?.into_temp_path();
     tb_bundle::export(&app.store, run_id, &app.key, &[], &file).await.map_err(|e| match e {
         tb_bundle::BundleError::Store(s) => ApiError::from(s),
-        other => ApiError::conflict(format!("no bundle yet: {other}")),
+        other => {
+            tracing::warn!(run = %run_id, error = %other, "no bundle");
+            ApiError::conflict("no bundle for this run yet: it needs a finished, signed run")
+        }
     })?;
     Ok(file)
 }
@@ -854,13 +956,23 @@ pub struct NewScore {
     pub note: Option<String>,
 }
 
-/// Appends a committee input to the run's audit log, chained and checkpointed.
+/// Appends a committee input to a finished run's audit log, then signs the
+/// report again (its signature chained after the input). One at a time in
+/// this server: two inputs racing for the log's next position would collide.
 async fn record(app: &App, run_id: &str, kind: &str, payload: &impl serde::Serialize) -> ApiResult<()> {
+    let _one_at_a_time = app.committee.lock().await;
+    let run = app.store.run(run_id).await?;
+    if app.runs.is_active(run_id) || run.status != RunStatus::Finished {
+        return Err(ApiError::conflict("the committee records its inputs once the run has finished"));
+    }
     let head = app.store.audit_head(run_id).await?;
     let mut chain = tb_audit::Chain::resume(run_id, head.as_ref());
     let entry = chain.append(kind, payload, &tb_store::now_rfc3339());
     app.store.append_audit(&[entry]).await?;
-    Ok(())
+    if kind == "mapping_revealed" {
+        app.store.set_blind_revealed(run_id).await?;
+    }
+    resign(app, run_id).await
 }
 
 pub async fn score(
@@ -882,6 +994,9 @@ pub async fn score(
     if !(0.0..=100.0).contains(&body.score) {
         return Err(ApiError::bad_request("a score is 0–100"));
     }
+    if view.run.blind_mapping.is_some() && view.run.blind_revealed {
+        return Err(ApiError::conflict("scoring ended when the names were revealed"));
+    }
     let vendor = view.name_of(&body.vendor).ok_or_else(|| ApiError::not_found("vendor in this run"))?;
     let entry = tb_report::committee::EvaluatorScore {
         evaluator: caller.name.clone(),
@@ -891,7 +1006,6 @@ pub async fn score(
         note: body.note,
     };
     record(&app, &view.run.id, tb_report::committee::EVALUATOR_SCORE, &entry).await?;
-    resign(&app, &view.run.id).await?;
     tracing::info!(run = %id, evaluator = %caller.name, criterion = %body.criterion, "evaluator score recorded");
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
 }
@@ -924,8 +1038,6 @@ pub async fn reveal(
     let mapping: serde_json::Value = serde_json::from_str(sealed).map_err(ApiError::internal)?;
     let payload = serde_json::json!({ "mapping": mapping, "commitment": tb_audit::sha256_hex(sealed.as_bytes()) });
     record(&app, &id, "mapping_revealed", &payload).await?;
-    app.store.set_blind_revealed(&id).await?;
-    resign(&app, &id).await?;
     tracing::info!(run = %id, by = %caller.name, "mapping revealed");
     Ok(Json(serde_json::json!({ "revealed": true, "codes": mapping["codes"] })))
 }
@@ -944,6 +1056,10 @@ pub async fn workers(State(app): State<App>, caller: Caller) -> ApiResult<Json<s
         .map(|w| {
             let age = (now - w.heartbeat_ms).max(0);
             let mut v = serde_json::to_value(&w).unwrap_or_default();
+            if caller.role == Role::Admin {
+                // The cells in flight name vendors and cases: tender data, not operations.
+                v["current"] = serde_json::Value::Null;
+            }
             v["seconds_since_heartbeat"] = (age as f64 / 1000.0).into();
             v["alive"] = (age < 90_000).into();
             v

@@ -230,19 +230,26 @@ impl LoginLimiter {
             .max()
     }
 
-    pub fn failed(&self, name: &str, address: &str) {
+    /// Counts a login attempt before its password is checked, so that
+    /// attempts made at once cannot all pass the limit; a success takes it back.
+    pub fn attempt(&self, name: &str, address: &str) {
         let mut map = self.failures.lock().expect("limiter lock");
         for (key, _) in Self::keys(name, address) {
             map.entry(key).or_default().push_back(Instant::now());
         }
-        // Bound memory under a spray of names: forget the oldest keys.
+        // Bound memory under a spray of names: forget the keys with nothing recent.
         if map.len() > 100_000 {
             map.retain(|_, v| v.back().is_some_and(|t| t.elapsed() < Self::WINDOW));
         }
     }
 
-    pub fn succeeded(&self, name: &str) {
-        self.failures.lock().expect("limiter lock").remove(&format!("account:{name}"));
+    /// A login succeeded: its account starts afresh, and its attempt no longer counts against the address.
+    pub fn succeeded(&self, name: &str, address: &str) {
+        let mut map = self.failures.lock().expect("limiter lock");
+        map.remove(&format!("account:{name}"));
+        if let Some(times) = map.get_mut(&format!("address:{address}")) {
+            times.pop_back();
+        }
     }
 }
 
@@ -264,11 +271,17 @@ mod tests {
         let l = LoginLimiter::default();
         for _ in 0..LoginLimiter::PER_ACCOUNT {
             assert_eq!(l.check("a", "1.2.3.4"), None);
-            l.failed("a", "1.2.3.4");
+            l.attempt("a", "1.2.3.4");
         }
         assert!(l.check("a", "5.6.7.8").is_some(), "the account is limited from any address");
         assert_eq!(l.check("b", "5.6.7.8"), None);
-        l.succeeded("a");
+        l.succeeded("a", "1.2.3.4");
         assert_eq!(l.check("a", "9.9.9.9"), None);
+        // Successful logins from one address (an office behind one gateway) never add up.
+        for _ in 0..3 * LoginLimiter::PER_ADDRESS {
+            l.attempt("c", "10.0.0.1");
+            l.succeeded("c", "10.0.0.1");
+        }
+        assert_eq!(l.check("d", "10.0.0.1"), None);
     }
 }

@@ -27,6 +27,10 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// How long a running run's report is reused before it is built again.
     pub report_refresh_secs: f64,
+    /// API keys come only from environment variables whose names begin so.
+    pub vendor_key_prefix: String,
+    /// Accept vendors' endpoints on this machine (loopback) — for rehearsals and tests only.
+    pub allow_loopback_vendors: bool,
 }
 
 impl Default for Config {
@@ -40,6 +44,8 @@ impl Default for Config {
             log_format: "text".into(),
             max_upload_bytes: 64 << 20,
             report_refresh_secs: 2.0,
+            vendor_key_prefix: "TENDERBENCH_VENDOR_".into(),
+            allow_loopback_vendors: false,
         }
     }
 }
@@ -71,6 +77,12 @@ impl Config {
         if let Some(v) = env("TENDERBENCH_SECURE_COOKIES") {
             config.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = env("TENDERBENCH_VENDOR_KEY_PREFIX") {
+            config.vendor_key_prefix = v;
+        }
+        if let Some(v) = env("TENDERBENCH_ALLOW_LOOPBACK_VENDORS") {
+            config.allow_loopback_vendors = matches!(v.as_str(), "1" | "true" | "yes");
+        }
         if let Some(v) = env("TENDERBENCH_LOG_FORMAT") {
             config.log_format = v;
         }
@@ -83,6 +95,11 @@ impl Config {
 
 /// The server's signing key, created on first start.
 pub fn server_key(config: &Config) -> anyhow::Result<Keypair> {
+    if let Some(path) = &config.key
+        && !path.exists()
+    {
+        anyhow::bail!("the signing key {} does not exist; create it with `tenderbench keygen`", path.display());
+    }
     let path = config.key.clone().unwrap_or_else(|| config.data_dir.join(tb_audit::PRIVATE_KEY_FILE));
     if !path.exists() {
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));

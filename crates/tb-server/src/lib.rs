@@ -47,6 +47,10 @@ pub struct Inner {
     /// Turns true when shutdown begins: event streams end, new runs are refused.
     pub shutdown: watch::Sender<bool>,
     pub templates: pages::Templates,
+    /// Committee inputs (scores, the reveal) are appended one at a time.
+    pub committee: tokio::sync::Mutex<()>,
+    /// Bounds the argon2 verifications running at once (each costs tens of milliseconds of a core).
+    pub password_checks: tokio::sync::Semaphore,
 }
 
 impl std::ops::Deref for App {
@@ -89,6 +93,8 @@ impl App {
             reports,
             shutdown: watch::channel(false).0,
             templates: pages::Templates::new()?,
+            committee: tokio::sync::Mutex::new(()),
+            password_checks: tokio::sync::Semaphore::new(2),
         })))
     }
 

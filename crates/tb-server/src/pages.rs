@@ -316,6 +316,11 @@ fn urlencode(s: &str) -> String {
     encode(s, true)
 }
 
+/// Whether `next` is a path on this server (not `//host`, `/\\host` or anything a browser reads as another site).
+fn local_path(next: &str) -> bool {
+    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(|c| c.is_control())
+}
+
 /// To the login page, which comes back to `path`.
 fn login_redirect(path: &str) -> Response {
     Redirect::to(&format!("/login?next={}", urlencode(path))).into_response()
@@ -338,8 +343,7 @@ pub fn routes(router: Router<App>) -> Router<App> {
 }
 
 async fn login_page(State(app): State<App>, page: PageContext, Query(q): Query<QueryMap>) -> Response {
-    let next =
-        q.get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).cloned().unwrap_or("/tenders".into());
+    let next = q.get("next").filter(|n| local_path(n)).cloned().unwrap_or("/tenders".into());
     page.render(&app, "login.html", json!({ "next": next, "error": Value::Null }))
 }
 
@@ -357,8 +361,7 @@ async fn login_submit(
     connect: ConnectInfo<std::net::SocketAddr>,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let next =
-        if form.next.starts_with('/') && !form.next.starts_with("//") { form.next.clone() } else { "/tenders".into() };
+    let next = if local_path(&form.next) { form.next.clone() } else { "/tenders".into() };
     let body = api::Login { name: form.name, password: form.password };
     match api::login(State(app.clone()), connect, axum::Json(body)).await {
         Ok(ok) => {

@@ -111,6 +111,8 @@ struct Active {
 /// The runs this process is running.
 pub struct Runs {
     active: Mutex<HashMap<String, Active>>,
+    /// Runs being resumed, claimed before their runner starts: two resumes at once start one runner.
+    claimed: Mutex<std::collections::HashSet<String>>,
     store: Store,
     key: Arc<Keypair>,
     data_dir: PathBuf,
@@ -134,12 +136,13 @@ impl Runs {
         metrics: Arc<crate::metrics::Metrics>,
         reports: Arc<crate::access::ReportCache>,
     ) -> Runs {
-        Runs { active: Mutex::new(HashMap::new()), store, key, data_dir, metrics, reports }
+        Runs { active: Mutex::new(HashMap::new()), claimed: Mutex::default(), store, key, data_dir, metrics, reports }
     }
 
     /// Where a tender's files are written for the runner to read.
     pub fn tender_dir(&self, tender_id: &str) -> PathBuf {
-        self.data_dir.join("tenders").join(safe_component(tender_id))
+        // Named by a hash: distinct ids never share a folder, whatever characters they hold.
+        self.data_dir.join("tenders").join(&tb_audit::sha256_hex(tender_id.as_bytes())[..24])
     }
 
     /// Writes a tender's spec and files into its folder (again: the folder may be new after a restart).
@@ -171,6 +174,13 @@ impl Runs {
 
     pub fn is_active(&self, run_id: &str) -> bool {
         self.active.lock().expect("runs lock").contains_key(run_id)
+            || self.claimed.lock().expect("runs lock").contains(run_id)
+    }
+
+    /// Claims a run for a resume; false when it runs or another resume has claimed it.
+    fn claim(&self, run_id: &str) -> bool {
+        let active = self.active.lock().expect("runs lock");
+        !active.contains_key(run_id) && self.claimed.lock().expect("runs lock").insert(run_id.to_string())
     }
 
     pub fn live(&self, run_id: &str) -> Option<Arc<Live>> {
@@ -187,6 +197,20 @@ impl Runs {
     /// Starts (or resumes) a run in the background; returns its id once the
     /// runner has recorded it, or the error that stopped it before.
     pub async fn start(self: &Arc<Self>, launch: Launch) -> ApiResult<String> {
+        let resume = launch.resume.clone();
+        if let Some(id) = &resume
+            && !self.claim(id)
+        {
+            return Err(ApiError::conflict(format!("run {id} is in progress")));
+        }
+        let started = self.start_claimed(launch).await;
+        if let Some(id) = &resume {
+            self.claimed.lock().expect("runs lock").remove(id);
+        }
+        started
+    }
+
+    async fn start_claimed(self: &Arc<Self>, launch: Launch) -> ApiResult<String> {
         let Launch { mut spec, mut tender_run, options, resume } = launch;
         let simulated = if options.simulated {
             let profiles: Vec<tb_mock::Profile> = options
@@ -246,6 +270,8 @@ impl Runs {
             progress.bump();
         });
         let run_id = tokio::select! {
+            // A run that began and then failed at once is still recorded with its tender.
+            biased;
             id = id_rx => id.ok(),
             err = err_rx => return Err(err.unwrap_or_else(|_| ApiError::internal("the run ended before it began"))),
         };
@@ -281,8 +307,10 @@ impl Runs {
     /// and been marked interrupted (graceful shutdown).
     pub async fn checkpoint_all(&self) {
         let active: Vec<(String, Active)> = self.active.lock().expect("runs lock").drain().collect();
-        for (id, a) in active {
+        for (_, a) in &active {
             let _ = a.cancel.send(true);
+        }
+        for (id, a) in active {
             if let Err(e) = a.task.await {
                 tracing::error!(run = %id, error = %e, "run task failed while stopping");
             }
@@ -370,14 +398,24 @@ fn run_error(e: RunError) -> ApiError {
         | RunError::SuiteChanged { .. }
         | RunError::Sealed { .. }
         | RunError::OverBudget { .. }
-        | RunError::BudgetWithoutPrice(_)) => ApiError::new("invalid_spec", e.to_string()),
+        | RunError::BudgetWithoutPrice(_)) => ApiError::new("invalid_spec", without_paths(&e.to_string())),
         other => ApiError::internal(other),
     }
 }
 
-/// A tender id as one path component.
-fn safe_component(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect()
+/// An error message without the server's folders in it: a file is named by its path in the tender.
+pub fn without_paths(message: &str) -> String {
+    message
+        .split_whitespace()
+        .map(|w| match w.find("/tenders/") {
+            Some(i) if w.starts_with('/') || w[..i].contains('/') => {
+                let rest = &w[i + "/tenders/".len()..];
+                rest.split_once('/').map_or(rest, |(_, file)| file).to_string()
+            }
+            _ => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Writes `rel` under `dir`, refusing paths that leave it.
@@ -393,7 +431,10 @@ fn write_file(dir: &Path, rel: &str, content: &[u8]) -> std::io::Result<()> {
     if std::fs::read(&path).ok().as_deref() == Some(content) {
         return Ok(());
     }
-    std::fs::write(path, content)
+    // Written aside and renamed, so that a run reading the file never sees half of it.
+    let aside = path.with_extension(format!("tmp-{:08x}", rand::random::<u32>()));
+    std::fs::write(&aside, content)?;
+    std::fs::rename(aside, path)
 }
 
 /// Whether an uploaded file's path is one a tender may hold.

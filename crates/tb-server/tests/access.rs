@@ -80,7 +80,7 @@ fn matrix() -> Vec<Row> {
             [403, 403, 403, 403, 403, 401],
         ),
         Row {
-            body: Some(|| json!({"base_url": "http://127.0.0.1:9/v1", "model": "a-2", "bid_price": 990000})),
+            body: Some(|| json!({"base_url": "http://10.1.2.3:9/v1", "model": "a-2", "bid_price": 990000})),
             ..row(
                 "post",
                 "/api/tenders/{tender}/registrations",
@@ -258,7 +258,46 @@ async fn every_role_at_every_endpoint() {
     assert_eq!(progress["progress"]["vendors"].as_array().unwrap().len(), 1);
     let tender_seen = server.json(&vendor_a, "/api/tenders/T-1").await;
     assert_eq!(tender_seen["vendors"].as_array().unwrap().len(), 1);
+    // A vendor cannot point the server at its own machine or a metadata service.
+    for url in
+        ["http://127.0.0.1:8080/v1", "http://localhost/v1", "http://169.254.169.254/latest", "http://[::1]:80/v1"]
+    {
+        let body = json!({"base_url": url, "model": "m", "bid_price": 1});
+        let (s, _) = server.call(Some(&vendor_a), "post", "/api/tenders/T-1/registrations", Some(body)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{url}");
+    }
+    // Scores end with the reveal; a guessed name finds no cells for the panel.
+    let eva = tokens[2].clone().unwrap();
+    let late = json!({"criterion": "plan", "vendor": "Bidder B", "score": 10});
+    assert_eq!(
+        server.call(Some(&eva), "post", &format!("/api/runs/{official}/scores"), Some(late)).await.0,
+        StatusCode::CONFLICT
+    );
     let _ = code_a;
+    server.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spec_names_only_its_own_files_and_key_variables() {
+    let server = start(None).await;
+    let buyer = server.token("alice").await;
+    for path in ["/etc/passwd", "../s.db", "suites/../../s.db"] {
+        let mut t = tender("T-X", 2);
+        let spec = t["spec_toml"].as_str().unwrap().replace("suites/ceval.jsonl", path);
+        t["spec_toml"] = spec.into();
+        let (s, body) = server.call(Some(&buyer), "post", "/api/tenders", Some(t)).await;
+        assert_eq!(s.as_u16(), 422, "{path}: {body}");
+        assert!(!body.contains("root:"), "{body}");
+    }
+    // A real run may read only the server's vendor-key variables.
+    let mut t = tender("T-K", 2);
+    let spec =
+        t["spec_toml"].as_str().unwrap().replace("model = \"a\"", "model = \"a\"\napi_key_env = \"DATABASE_URL\"");
+    t["spec_toml"] = spec.into();
+    assert_eq!(server.call(Some(&buyer), "post", "/api/tenders", Some(t)).await.0, StatusCode::CREATED);
+    let (s, body) = server.call(Some(&buyer), "post", "/api/tenders/T-K/runs", Some(json!({}))).await;
+    assert_eq!(s.as_u16(), 422, "{body}");
+    assert!(body.contains("TENDERBENCH_VENDOR_"), "{body}");
     server.task.abort();
 }
 
@@ -276,6 +315,13 @@ async fn the_blind_panel_sees_codes_and_no_raw_bodies() {
         assert!(!text.contains("Bidder A") && !text.contains("Bidder B"), "{path} names a vendor to the panel");
     }
     let cells = server.json(&eva, &format!("/api/runs/{run}/cells?limit=1")).await;
+    assert!(cells[0]["request_sha256"].is_null(), "no body hashes to the blind panel");
+    for guess in ["Bidder A", "Bidder B"] {
+        let (s, _) = server
+            .call(Some(&eva), "get", &format!("/api/runs/{run}/cells?vendor={}", guess.replace(' ', "%20")), None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "a guessed name is no filter");
+    }
     let case = server
         .json(
             &eva,
@@ -370,7 +416,7 @@ async fn the_workers_page_shows_heartbeats() {
         done: 120,
         current: Some("run/A/s/q1#0".into()),
     };
-    server.app.store.heartbeat(&beat, now + 30_000).await.unwrap();
+    server.app.store.heartbeat(&beat, now + 30_000, &[]).await.unwrap();
     let buyer = server.token("alice").await;
     let list = server.json(&buyer, "/api/workers").await;
     assert_eq!(list[0]["id"], "host-1-abcd");

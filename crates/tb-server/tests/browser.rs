@@ -220,3 +220,53 @@ async fn a_buyer_runs_a_tender_in_the_browser_and_a_vendor_sees_only_itself() {
     c.close().await.unwrap();
     server.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evaluator_scores_a_subjective_criterion_on_the_page() {
+    let Some((chromium, driver)) = tools() else { return };
+    let server = start(None).await;
+    let buyer = server.token("alice").await;
+    let (s, body) = server.call(Some(&buyer), "post", "/api/tenders", Some(tender("T-S", 4))).await;
+    assert!(s.is_success(), "{body}");
+    let (_, body) =
+        server.call(Some(&buyer), "post", "/api/tenders/T-S/runs", Some(serde_json::json!({"simulated": true}))).await;
+    let run = serde_json::from_str::<serde_json::Value>(&body).unwrap()["run_id"].as_str().unwrap().to_string();
+    server.wait_run(&buyer, &run).await;
+    let profile = tempfile::tempdir().unwrap();
+    let (c, _driver) = browser(chromium, driver, profile.path()).await;
+    login(&c, &server.url, "eva").await;
+    c.goto(&format!("{}/runs/{run}/score?lang=en", server.url)).await.unwrap();
+    let rows = c.find_all(Locator::Css("tr.score-row")).await.unwrap();
+    assert_eq!(rows.len(), 2, "one row per bidder, by code");
+    for (i, row) in rows.iter().enumerate() {
+        row.find(Locator::Css("input.score")).await.unwrap().send_keys(&format!("{}", 70 + 10 * i)).await.unwrap();
+        row.find(Locator::Css("input.note")).await.unwrap().send_keys("clear plan").await.unwrap();
+        row.find(Locator::Css("button.record")).await.unwrap().click().await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let entries = server.json(&buyer, &format!("/api/runs/{run}/audit")).await;
+        let scores = entries["entries"].as_array().unwrap().iter().filter(|e| e["kind"] == "evaluator_score").count();
+        if scores == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the page recorded {scores} scores of 2");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(c.find(Locator::Id("recorded")).await.unwrap().is_displayed().await.unwrap());
+    screenshot(&c, "scoring").await;
+    let results = server.json(&buyer, &format!("/api/runs/{run}/results")).await;
+    let plan: Vec<f64> = results["vendors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            v["criteria"].as_array().unwrap().iter().find(|c| c["id"] == "plan").unwrap()["value"].as_f64().unwrap()
+        })
+        .collect();
+    let mut sorted = plan.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(sorted, [0.7, 0.8], "the panel's scores are in the report");
+    c.close().await.unwrap();
+    server.task.abort();
+}

@@ -960,6 +960,8 @@ mod tests {
         let literal = CellFilter { search: Some("%".into()), limit: 10, ..Default::default() };
         assert!(page(literal).await.is_empty(), "a % in the search is a literal");
         assert!(page(CellFilter { failed_only: true, limit: 10, ..Default::default() }).await.is_empty());
+        let without_s = CellFilter { exclude_suites: vec!["s".into()], limit: 10, ..Default::default() };
+        assert_eq!(ids(page(without_s).await), ["9"], "only the load stage's cell is outside suite s");
         assert_eq!(store.case_cells("r1", "s", "4").await.unwrap()[0].vendor, "B");
     }
 

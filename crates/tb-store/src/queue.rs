@@ -335,6 +335,9 @@ impl Store {
         .await
         .map_err(q("check a lease"))?;
         if holder != Some(("leased".to_string(), Some(worker.to_string()))) {
+            // Lost: another worker has the cell. The slot this call held is given back all the same.
+            free_slot(&mut tx, worker, lease).await?;
+            tx.commit().await.map_err(q("commit a lost lease"))?;
             return Ok(false);
         }
         crate::queries::postgres::insert_evidence(&mut tx, evidence).await?;
@@ -413,22 +416,39 @@ impl Store {
         tx.commit().await.map_err(q("commit audit"))
     }
 
-    /// Extends every lease and slot a live worker holds, and records its heartbeat.
-    pub async fn heartbeat(&self, w: &WorkerRecord, lease_expires_ms: i64) -> Result<()> {
+    /// Extends the leases and slots of the cells a live worker has in
+    /// flight (only those: a lease it gave up must expire), and records its heartbeat.
+    pub async fn heartbeat(&self, w: &WorkerRecord, lease_expires_ms: i64, in_flight: &[Lease]) -> Result<()> {
         let pool = self.pg("a worker")?;
         let mut tx = pool.begin().await.map_err(q("begin"))?;
-        sqlx::query("UPDATE queue SET lease_expires = $1 WHERE leased_by = $2 AND state = 'leased'")
+        for lease in in_flight {
+            let c = &lease.cell;
+            sqlx::query(
+                "UPDATE queue SET lease_expires = $1 WHERE run_id = $2 AND vendor = $3 AND suite = $4 AND case_id = $5 \
+                 AND repeat = $6 AND leased_by = $7 AND state = 'leased'",
+            )
             .bind(lease_expires_ms)
+            .bind(&c.run_id)
+            .bind(&c.vendor)
+            .bind(&c.suite)
+            .bind(&c.case_id)
+            .bind(c.repeat as i64)
             .bind(&w.id)
             .execute(&mut *tx)
             .await
-            .map_err(q("extend leases"))?;
-        sqlx::query("UPDATE vendor_slots SET expires = $1 WHERE holder = $2")
+            .map_err(q("extend a lease"))?;
+            sqlx::query(
+                "UPDATE vendor_slots SET expires = $1 WHERE run_id = $2 AND vendor = $3 AND slot = $4 AND holder = $5",
+            )
             .bind(lease_expires_ms)
+            .bind(&c.run_id)
+            .bind(&c.vendor)
+            .bind(lease.slot as i64)
             .bind(&w.id)
             .execute(&mut *tx)
             .await
-            .map_err(q("extend slots"))?;
+            .map_err(q("extend a slot"))?;
+        }
         sqlx::query(
             "INSERT INTO workers (id, host, pid, capabilities, concurrency, started_at, heartbeat_ms, busy, done, current) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET \

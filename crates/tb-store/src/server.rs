@@ -66,6 +66,8 @@ pub struct CellFilter {
     /// A substring of the case id or of the answer.
     pub search: Option<String>,
     pub failed_only: bool,
+    /// Suites whose cells are left out (a sealed suite, for a vendor).
+    pub exclude_suites: Vec<String>,
     pub limit: u32,
     pub offset: u32,
 }
@@ -406,6 +408,9 @@ macro_rules! server_queries {
                 }
                 if f.failed_only {
                     b.push(" AND cause IS NOT NULL");
+                }
+                for suite in &f.exclude_suites {
+                    b.push(" AND suite <> ").push_bind(suite.clone());
                 }
                 b.push(concat!(
                     " ORDER BY suite",
