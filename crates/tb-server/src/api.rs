@@ -73,15 +73,7 @@ pub async fn login(
 }
 
 pub async fn logout(State(app): State<App>, caller: Caller, headers: HeaderMap) -> ApiResult<Response> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == auth::SESSION_COOKIE)
-        .map(|(_, v)| v.to_string());
-    if let Some(token) = token {
+    if let Some(token) = auth::cookie_in(&headers, auth::SESSION_COOKIE) {
         app.store.delete_session(&tb_audit::sha256_hex(token.as_bytes()), auth::now_secs()).await?;
     }
     tracing::info!(name = %caller.name, "logged out");
@@ -579,7 +571,6 @@ pub async fn run_events(
         loop {
             let live = app.runs.live(&view.run.id);
             let Ok(summary) = run_summary(&app, &view).await else { break };
-            let active = live.is_some();
             if tx.send(Event::default().event("progress").data(summary.to_string())).await.is_err() {
                 return;
             }
@@ -595,7 +586,6 @@ pub async fn run_events(
                 break;
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
-            let _ = active;
         }
         let _ = tx.send(Event::default().event("end").data("{}")).await;
     });

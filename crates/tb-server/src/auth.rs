@@ -141,8 +141,12 @@ pub fn clear_cookie(secure: bool) -> String {
 }
 
 pub fn cookie_value<'h>(parts: &'h Parts, name: &str) -> Option<&'h str> {
-    parts
-        .headers
+    cookie_in(&parts.headers, name)
+}
+
+/// A cookie's value from a request's `Cookie` headers.
+pub fn cookie_in<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Router, extract::FromRequestParts};
@@ -579,8 +579,7 @@ async fn score_page(State(app): State<App>, page: PageContext, Path(id): Path<St
     page.render(&app, "score.html", json!({ "run_id": id, "criteria": criteria, "vendors": vendors }))
 }
 
-async fn audit_page(State(app): State<App>, page: PageContext, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let _ = headers;
+async fn audit_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
     let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}/audit")) };
     let view = match crate::access::run_view(&app, &caller, &id).await {
         Ok(v) => v,

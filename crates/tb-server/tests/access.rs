@@ -175,7 +175,6 @@ async fn every_role_at_every_endpoint() {
     let results = server.json(&buyer, &format!("/api/runs/{official}/results")).await;
     let mapping = server.json(&buyer, &format!("/api/runs/{official}/mapping")).await;
     let code_b = mapping["codes"]["Bidder B"].as_str().unwrap().to_string();
-    let code_a = mapping["codes"]["Bidder A"].as_str().unwrap().to_string();
     assert_eq!(results["vendors"].as_array().unwrap().len(), 2);
     let cells = server.json(&buyer, &format!("/api/runs/{official}/cells?limit=1")).await;
     let (suite, case) =
@@ -273,7 +272,6 @@ async fn every_role_at_every_endpoint() {
         server.call(Some(&eva), "post", &format!("/api/runs/{official}/scores"), Some(late)).await.0,
         StatusCode::CONFLICT
     );
-    let _ = code_a;
     server.task.abort();
 }
 
