@@ -1000,6 +1000,34 @@ pub async fn score(
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
 }
 
+#[derive(Deserialize)]
+pub struct NewJustification {
+    /// The vendor as shown (its code while blind).
+    pub vendor: String,
+    pub accepted: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The committee's decision on a bidder's written justification of an abnormally low price.
+pub async fn justify(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<NewJustification>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    caller.require(&[Role::Evaluator])?;
+    let view = run_view(&app, &caller, &id).await?;
+    if view.run.blind_mapping.is_some() && view.run.blind_revealed {
+        return Err(ApiError::conflict("the committee's decisions ended when the names were revealed"));
+    }
+    let vendor = view.name_of(&body.vendor).ok_or_else(|| ApiError::not_found("vendor in this run"))?;
+    let entry = tb_report::committee::PriceJustification { vendor, accepted: body.accepted, note: body.note };
+    record(&app, &view.run.id, tb_report::committee::PRICE_JUSTIFICATION, &entry).await?;
+    tracing::info!(run = %id, evaluator = %caller.name, accepted = body.accepted, "price justification recorded");
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
+}
+
 /// After a committee input: the report is signed again, its signature chained after the input.
 async fn resign(app: &App, run_id: &str) -> ApiResult<()> {
     let report = tb_report::build(&app.store, run_id).await?;

@@ -310,6 +310,19 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "post",
+        path: "/api/runs/{run}/justifications",
+        operation: "justify",
+        summary: "The committee's decision on a bidder's written justification of an abnormally low price",
+        roles: "evaluator",
+        body: &[
+            ("vendor", "string", true, "the vendor as shown (its code while blind)"),
+            ("accepted", "boolean", true, "whether the justification is accepted"),
+            ("note", "string", false, "the committee's reasons"),
+        ],
+        handler: || post(api::justify),
+    },
+    Endpoint {
+        method: "post",
         path: "/api/runs/{run}/reveal",
         operation: "reveal",
         summary: "Open the blind mapping after scoring is final",

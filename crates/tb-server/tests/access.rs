@@ -128,6 +128,15 @@ fn matrix() -> Vec<Row> {
             body: Some(|| json!({"criterion": "plan", "vendor": "{B}", "score": 80, "note": "clear plan"})),
             ..row("post", "/api/runs/{run}/scores", "/api/runs/{R}/scores", [403, 403, 201, 403, 403, 401])
         },
+        Row {
+            body: Some(|| json!({"vendor": "{B}", "accepted": true, "note": "costs explained in writing"})),
+            ..row(
+                "post",
+                "/api/runs/{run}/justifications",
+                "/api/runs/{R}/justifications",
+                [403, 403, 201, 403, 403, 401],
+            )
+        },
         // Reveal last: the buyer's succeeds once; after it the evaluator may read the names.
         row("post", "/api/runs/{run}/reveal", "/api/runs/{R}/reveal", [403, 200, 403, 403, 403, 401]),
         row("get", "/api/runs/{run}/mapping", "/api/runs/{R}/mapping", [403, 200, 200, 403, 200, 401]),
@@ -241,6 +250,13 @@ async fn every_role_at_every_endpoint() {
         }
     }
     assert!(failures.is_empty(), "{} of {asked} answers were wrong:\n{}", failures.len(), failures.join("\n"));
+
+    // The committee's inputs are in the report: the score and the price decision on Bidder B.
+    let after = server.json(&buyer, &format!("/api/runs/{official}/results")).await;
+    let b = after["vendors"].as_array().unwrap().iter().find(|v| v["name"] == "Bidder B").unwrap();
+    assert_eq!(b["price_justification"], "accepted");
+    let plan = b["criteria"].as_array().unwrap().iter().find(|c| c["id"] == "plan").unwrap();
+    assert_eq!(plan["value"], 0.8);
 
     // What the allowed answers hold: a vendor sees only its own row and cells.
     let vendor_a = tokens[3].clone().unwrap();
