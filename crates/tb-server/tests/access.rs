@@ -336,27 +336,14 @@ async fn the_blind_panel_sees_codes_and_no_raw_bodies() {
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND, "a guessed name is no filter");
     }
-    let case = server
-        .json(
-            &eva,
-            &format!(
-                "/api/runs/{run}/cases/{}/{}",
-                cells[0]["suite"].as_str().unwrap(),
-                cells[0]["case_id"].as_str().unwrap()
-            ),
-        )
-        .await;
+    let case_path = format!(
+        "/api/runs/{run}/cases/{}/{}",
+        cells[0]["suite"].as_str().unwrap(),
+        cells[0]["case_id"].as_str().unwrap()
+    );
+    let case = server.json(&eva, &case_path).await;
     assert!(case["answers"][0].get("request_body").is_none(), "raw bodies name the model");
-    let buyer_case = server
-        .json(
-            &buyer,
-            &format!(
-                "/api/runs/{run}/cases/{}/{}",
-                cells[0]["suite"].as_str().unwrap(),
-                cells[0]["case_id"].as_str().unwrap()
-            ),
-        )
-        .await;
+    let buyer_case = server.json(&buyer, &case_path).await;
     assert!(buyer_case["answers"][0]["request_body"].is_string());
     server.task.abort();
 }

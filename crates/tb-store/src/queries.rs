@@ -123,7 +123,7 @@ macro_rules! queries {
 
             /// Inserts cells (a stored one is left as it was); how many were new.
             async fn insert_cell_rows(tx: &mut sqlx::Transaction<'_, $db>, cells: &[CellRecord]) -> Result<u64> {
-                    let mut b = sqlx::QueryBuilder::<$db>::new(
+                let mut b = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO cells (run_id, vendor, suite, case_id, repeat, seq, cause, detail, answer, finish_reason, \
                      prompt_tokens, completion_tokens, ttft_ms, latency_ms, attempts, gold_json, subject, language, \
                      request_sha256, response_sha256, finished_at, tool_calls, verdicts, timing) ",
