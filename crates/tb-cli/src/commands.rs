@@ -10,7 +10,7 @@ use tb_audit::Keypair;
 use tb_core::Message;
 use tb_mock::{CaseIndex, MockVendor, Profile};
 use tb_report::Report;
-use tb_runner::{RunError, RunOptions};
+use tb_runner::RunOptions;
 use tb_spec::Spec;
 use tb_store::{RunStatus, Store};
 use tb_suite::{SuiteFormat, SuiteReader};
@@ -62,16 +62,7 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
     let resuming = opts.resume.is_some();
     let summary = match tb_runner::run(spec, &store, opts, Arc::new(TermProgress::new()), cancel_rx).await {
         Ok(s) => s,
-        Err(
-            e @ (RunError::Suite(_)
-            | RunError::SpecChanged { .. }
-            | RunError::SuiteChanged { .. }
-            | RunError::Sealed { .. }
-            | RunError::OverBudget { .. }
-            | RunError::BudgetWithoutPrice(_)),
-        ) => {
-            return Err(bad_input(e));
-        }
+        Err(e) if e.is_bad_input() => return Err(bad_input(e)),
         Err(e) => return Err(e.into()),
     };
     eprintln!(
@@ -94,8 +85,19 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
         store.close().await;
         return Ok(ExitCode::from(INTERRUPTED));
     }
-    let dir = out.join(&summary.run_id);
-    let report = write_outputs(&store, &summary.run_id, &dir, lang, key.as_deref(), None).await?;
+    finish(&store, &summary.run_id, out, lang, key.as_deref()).await
+}
+
+/// After a finished run: writes and signs its reports, prints the ranking, closes the store.
+async fn finish(
+    store: &Store,
+    run_id: &str,
+    out: &Path,
+    lang: LangArg,
+    key: Option<&Keypair>,
+) -> Result<ExitCode, Failure> {
+    let dir = out.join(run_id);
+    let report = write_outputs(store, run_id, &dir, lang, key, None).await?;
     print_ranking(&report);
     print_stages(&report);
     println!("reports: {}", dir.display());
@@ -275,13 +277,9 @@ pub async fn run_distributed(
     let key = run_key(key)?;
     let store = Store::open(db).await?;
     let opts = RunOptions { resume, simulated: false, key: key.clone() };
-    let (run_id, total) = tb_runner::distributed::enqueue(&spec, &store, opts).await.map_err(|e| match e {
-        e @ (RunError::Suite(_)
-        | RunError::SpecChanged { .. }
-        | RunError::SuiteChanged { .. }
-        | RunError::Sealed { .. }) => bad_input(e),
-        other => Failure::from(other),
-    })?;
+    let (run_id, total) = tb_runner::distributed::enqueue(&spec, &store, opts)
+        .await
+        .map_err(|e| if e.is_bad_input() { bad_input(e) } else { Failure::from(e) })?;
     eprintln!("{total} cells of run {run_id} queued for workers (`tenderbench worker --db …` on any host)");
     let (cancel_tx, cancel_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -298,12 +296,7 @@ pub async fn run_distributed(
         store.close().await;
         return Ok(ExitCode::from(INTERRUPTED));
     }
-    let dir = out.join(&run_id);
-    let report = write_outputs(&store, &run_id, &dir, lang, key.as_deref(), None).await?;
-    print_ranking(&report);
-    println!("reports: {}", dir.display());
-    store.close().await;
-    Ok(ExitCode::SUCCESS)
+    finish(&store, &run_id, out, lang, key.as_deref()).await
 }
 
 /// `worker`: executes queued cells until Ctrl-C or SIGTERM, then finishes the ones in flight.

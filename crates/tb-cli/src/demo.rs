@@ -13,19 +13,12 @@ use tb_runner::RunOptions;
 use crate::commands::{execute, load_spec};
 use crate::{Failure, LangArg};
 
-/// The built-in example, embedded so the demo runs from any folder.
-const EXAMPLE: &[(&str, &str)] = &[
-    ("tender.toml", include_str!("../../../examples/hotline/tender.toml")),
-    ("suites/README.md", include_str!("../../../examples/hotline/suites/README.md")),
-    ("suites/ceval_public_service.jsonl", include_str!("../../../examples/hotline/suites/ceval_public_service.jsonl")),
-    ("suites/gsm8k_200.jsonl", include_str!("../../../examples/hotline/suites/gsm8k_200.jsonl")),
-];
-
 /// Simulated vendors are assigned these profiles in spec order, cycling.
-pub const DEMO_PROFILES: [&str; 3] = ["strong", "average", "weak"];
+pub const DEMO_PROFILES: [&str; 3] = tb_mock::simulate::DEFAULT_PROFILES;
 
 fn write_example(dir: &Path) -> Result<PathBuf, Failure> {
-    for (name, text) in EXAMPLE {
+    let spec = [("tender.toml", tb_spec::example::SPEC)];
+    for (name, text) in spec.iter().chain(tb_spec::example::FILES) {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;

@@ -21,6 +21,9 @@ pub enum SimulateError {
     Runtime,
 }
 
+/// The profiles a rehearsal gives its vendors when none are named, in spec order, cycling.
+pub const DEFAULT_PROFILES: [&str; 3] = ["strong", "average", "weak"];
+
 /// The simulated vendors of a run: their server tasks, aborted on drop.
 pub struct Simulated {
     pub tasks: Vec<JoinHandle<()>>,

@@ -69,7 +69,9 @@ pub async fn enqueue(spec: &Spec, store: &Store, opts: RunOptions) -> Result<(St
         ));
     }
     if spec.agent.tool_server.is_some() {
-        return Err(RunError::ToolServer("the tool server runs in one process: run it without --distributed".into()));
+        return Err(RunError::NotDistributable(
+            "the [agent] tool server runs in one process: run it without --distributed".into(),
+        ));
     }
     let checked = checked_suites(spec).await?;
     let suites: Vec<tb_core::SuiteRecord> = checked.iter().map(|c| c.record.clone()).collect();
@@ -142,8 +144,8 @@ pub async fn follow(
     let mut since_checkpoint = 0u64;
     let skipped: u64 = seen.values().sum();
     let finished = loop {
-        let stored = store.count_cells(run_id).await?;
         let now = per_vendor_counts(store, run_id).await?;
+        let stored: u64 = now.values().sum();
         for v in &spec.vendors {
             let (before, after) = (seen.get(&v.name).copied().unwrap_or(0), now.get(&v.name).copied().unwrap_or(0));
             for _ in before..after {
@@ -362,7 +364,7 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
                 if let Err(e) =
                     shared.store.heartbeat(&shared.record(&started_at), now_ms() + lease_ms, &in_flight).await
                 {
-                    tracing_free_warn(&format!("heartbeat failed: {e}"));
+                    worker_warning(&format!("heartbeat failed: {e}"));
                 }
             }
         })
@@ -377,7 +379,7 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
                     Ok(l) => l,
                     Err(e) => {
                         // The database is away (a restart, the network): try again shortly.
-                        tracing_free_warn(&format!("cannot lease: {e}; retrying in 1 s"));
+                        worker_warning(&format!("cannot lease: {e}; retrying in 1 s"));
                         tokio::time::sleep(Duration::from_secs(1)).await;
                         continue;
                     }
@@ -399,7 +401,7 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
                     Ok(true) => {
                         shared.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
-                    Ok(false) => tracing_free_warn(&format!(
+                    Ok(false) => worker_warning(&format!(
                         "lost the lease of {}/{}/{}#{} (it expired and another worker took it)",
                         c.vendor, c.suite, c.case_id, c.repeat
                     )),
@@ -411,7 +413,7 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
                             }
                             tokio::time::sleep(Duration::from_millis(300)).await;
                         }
-                        tracing_free_warn(&format!("cell {}/{}/{}: {e}", c.vendor, c.suite, c.case_id));
+                        worker_warning(&format!("cell {}/{}/{}: {e}", c.vendor, c.suite, c.case_id));
                         if matches!(e, RunError::Store(_)) {
                             tokio::time::sleep(Duration::from_secs(1)).await;
                         }
@@ -444,6 +446,6 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
 }
 
 /// The worker writes its warnings to standard error (the runner has no logger of its own).
-fn tracing_free_warn(message: &str) {
+fn worker_warning(message: &str) {
     eprintln!("worker: {message}");
 }

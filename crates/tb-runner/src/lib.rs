@@ -72,8 +72,26 @@ pub enum RunError {
     Sandbox(String),
     #[error("[agent] tool_server: {0}")]
     ToolServer(String),
+    #[error("this spec cannot run on workers: {0}")]
+    NotDistributable(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl RunError {
+    /// The spec, its suites or the flags are at fault (exit status 2, `invalid_spec`), not the run.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            RunError::Suite(_)
+                | RunError::SpecChanged { .. }
+                | RunError::SuiteChanged { .. }
+                | RunError::Sealed { .. }
+                | RunError::OverBudget { .. }
+                | RunError::BudgetWithoutPrice(_)
+                | RunError::NotDistributable(_)
+        )
+    }
 }
 
 /// Graders that act when a cell is answered (see `tb_grade::Grader::acts_at_run_time`):

@@ -23,14 +23,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::runs::{Launch, StartOptions};
 use crate::{App, QueryMap};
 
-/// The built-in example tender: what "create from the example" uploads.
-pub const EXAMPLE: &[(&str, &str)] = &[
-    ("suites/README.md", include_str!("../../../examples/hotline/suites/README.md")),
-    ("suites/ceval_public_service.jsonl", include_str!("../../../examples/hotline/suites/ceval_public_service.jsonl")),
-    ("suites/gsm8k_200.jsonl", include_str!("../../../examples/hotline/suites/gsm8k_200.jsonl")),
-];
-pub const EXAMPLE_SPEC: &str = include_str!("../../../examples/hotline/tender.toml");
-
 // ---- accounts ----
 
 #[derive(Deserialize)]
@@ -197,7 +189,8 @@ pub async fn create_tender(
     caller.require(&[Role::Buyer])?;
     let (spec_toml, files): (String, Vec<(String, Vec<u8>)>) = match (&body.example, body.spec_toml) {
         (Some(e), None) if e == "hotline" => {
-            (EXAMPLE_SPEC.to_string(), EXAMPLE.iter().map(|(p, t)| (p.to_string(), t.as_bytes().to_vec())).collect())
+            let files = tb_spec::example::FILES.iter().map(|(p, t)| (p.to_string(), t.as_bytes().to_vec())).collect();
+            (tb_spec::example::SPEC.to_string(), files)
         }
         (Some(e), None) => return Err(ApiError::bad_request(format!("unknown example {e:?}; examples: hotline"))),
         (None, Some(spec)) => (spec, body.files.into_iter().map(|(p, t)| (p, t.into_bytes())).collect()),
@@ -210,15 +203,8 @@ pub async fn create_tender(
     let scratch = tempfile::tempdir().map_err(ApiError::internal)?;
     let spec_path = scratch.path().join("tender.toml");
     let write_all = || -> std::io::Result<()> {
-        std::fs::write(&spec_path, &spec_toml)?;
-        for (p, content) in &files {
-            let path = scratch.path().join(p);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(path, content)?;
-        }
-        Ok(())
+        crate::runs::write_file(scratch.path(), "tender.toml", spec_toml.as_bytes())?;
+        files.iter().try_for_each(|(p, content)| crate::runs::write_file(scratch.path(), p, content))
     };
     write_all().map_err(ApiError::internal)?;
     let spec = tb_spec::load(&spec_path).map_err(|errs| {
@@ -227,12 +213,7 @@ pub async fn create_tender(
     })?;
     // A suite is one of the tender's own files: never a path elsewhere on the server.
     for suite in &spec.suites {
-        let path = std::path::Path::new(&suite.path);
-        let inside =
-            path.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
-        let normal: std::path::PathBuf =
-            path.components().filter(|c| matches!(c, std::path::Component::Normal(_))).collect();
-        if !inside || !files.iter().any(|(p, _)| std::path::Path::new(p) == normal) {
+        if !crate::runs::inside(&suite.path) || !files.iter().any(|(p, _)| *p == suite.path) {
             return Err(ApiError::new(
                 "invalid_spec",
                 format!("suite {}: path {:?} must name one of the uploaded files", suite.id, suite.path),

@@ -597,6 +597,24 @@ async fn audit_page(State(app): State<App>, page: PageContext, Path(id): Path<St
 mod tests {
     use super::*;
 
+    /// The `t.NAME` references of a template.
+    fn text_keys(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("t.") {
+            let before = rest[..i].chars().last();
+            rest = &rest[i + 2..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let k: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+            if !k.is_empty() {
+                out.push(k);
+            }
+        }
+        out
+    }
+
     #[test]
     fn every_text_has_both_languages_and_every_template_parses() {
         let t = Templates::new().unwrap();
@@ -604,32 +622,11 @@ mod tests {
         for (k, zh, en) in TEXT {
             assert!(!zh.is_empty() && !en.is_empty(), "{k}");
         }
-        // Every t.key and t["…"] a template uses exists.
-        let key = regex_lite(r#"t\.([a-z_]+)"#);
         for (name, text) in TEMPLATES {
-            for k in key(text) {
+            for k in text_keys(text) {
                 assert!(t.en.contains_key(k.as_str()), "{name} uses t.{k}, which has no text");
             }
         }
-    }
-
-    /// The `t.NAME` references of a template (a tiny scanner; no regex crate needed here).
-    fn regex_lite(_: &str) -> impl Fn(&str) -> Vec<String> {
-        |text: &str| {
-            let mut out = Vec::new();
-            let mut rest = text;
-            while let Some(i) = rest.find("t.") {
-                let before = rest[..i].chars().last();
-                rest = &rest[i + 2..];
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                    continue;
-                }
-                let k: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
-                if !k.is_empty() {
-                    out.push(k);
-                }
-            }
-            out
-        }
+        assert!(text_keys("{{ t.results }} {{ x.t.no }}") == ["results"], "the scanner finds keys, and only keys");
     }
 }

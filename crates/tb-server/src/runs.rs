@@ -221,7 +221,9 @@ impl Runs {
                 })
                 .collect::<ApiResult<_>>()?;
             let profiles = if profiles.is_empty() {
-                ["strong", "average", "weak"].map(|p| tb_mock::Profile::named(p).expect("built-in profile")).to_vec()
+                tb_mock::simulate::DEFAULT_PROFILES
+                    .map(|p| tb_mock::Profile::named(p).expect("built-in profile"))
+                    .to_vec()
             } else {
                 profiles
             };
@@ -362,11 +364,7 @@ impl Runs {
                     .collect()
             }
         };
-        let status = if self.is_active(&run.id) {
-            "running".to_string()
-        } else {
-            self.store.run(&run.id).await?.status.as_str().to_string()
-        };
+        let status = if self.is_active(&run.id) { "running" } else { run.status.as_str() }.to_string();
         Ok(snapshot(&run.id, status, vendors))
     }
 }
@@ -392,15 +390,7 @@ pub fn blind_codes(run: &tb_store::RunRecord) -> HashMap<String, String> {
 }
 
 fn run_error(e: RunError) -> ApiError {
-    match e {
-        e @ (RunError::Suite(_)
-        | RunError::SpecChanged { .. }
-        | RunError::SuiteChanged { .. }
-        | RunError::Sealed { .. }
-        | RunError::OverBudget { .. }
-        | RunError::BudgetWithoutPrice(_)) => ApiError::new("invalid_spec", without_paths(&e.to_string())),
-        other => ApiError::internal(other),
-    }
+    if e.is_bad_input() { ApiError::new("invalid_spec", without_paths(&e.to_string())) } else { ApiError::internal(e) }
 }
 
 /// An error message without the server's folders in it: a file is named by its path in the tender.
@@ -418,11 +408,16 @@ pub fn without_paths(message: &str) -> String {
         .join(" ")
 }
 
+/// Whether `rel` names a file inside a folder: relative, and nothing but names (no `..`, no `.`).
+pub fn inside(rel: &str) -> bool {
+    let p = Path::new(rel);
+    !rel.is_empty() && !p.is_absolute() && p.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 /// Writes `rel` under `dir`, refusing paths that leave it.
-fn write_file(dir: &Path, rel: &str, content: &[u8]) -> std::io::Result<()> {
-    let rel = Path::new(rel);
-    if rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
-        return Err(std::io::Error::other(format!("file path {} leaves the tender's folder", rel.display())));
+pub fn write_file(dir: &Path, rel: &str, content: &[u8]) -> std::io::Result<()> {
+    if !inside(rel) {
+        return Err(std::io::Error::other(format!("file path {rel} leaves the tender's folder")));
     }
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
@@ -439,10 +434,5 @@ fn write_file(dir: &Path, rel: &str, content: &[u8]) -> std::io::Result<()> {
 
 /// Whether an uploaded file's path is one a tender may hold.
 pub fn valid_file_path(rel: &str) -> bool {
-    let p = Path::new(rel);
-    !rel.is_empty()
-        && rel.len() <= 200
-        && !p.is_absolute()
-        && p.components().all(|c| matches!(c, std::path::Component::Normal(_)))
-        && rel != "tender.toml"
+    inside(rel) && rel.len() <= 200 && rel != "tender.toml"
 }

@@ -384,6 +384,14 @@ async fn cookie_writes_need_the_csrf_token_and_logins_are_limited() {
     assert!(r.headers().contains_key("retry-after"));
     // Another account is not limited by eva's failures.
     server.login("aud").await;
+    // The accounts page, the admin's only page, lists them.
+    let (root, _) = server.login("root").await;
+    let admin = server.http.get(format!("{}/admin", server.url)).header("cookie", root.clone()).send().await.unwrap();
+    assert_eq!(admin.status(), StatusCode::OK);
+    let html = admin.text().await.unwrap();
+    assert!(html.contains("alice") && html.contains("vb"), "{html}");
+    let tenders = server.http.get(format!("{}/tenders", server.url)).header("cookie", root).send().await.unwrap();
+    assert!(tenders.url().path().ends_with("/admin"), "an admin is sent to the accounts page");
     // The session ends at logout.
     let out = server
         .http

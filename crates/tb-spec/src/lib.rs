@@ -8,6 +8,7 @@
 //! This crate reads the spec and checks that its suite files exist; it does not
 //! read suites (that is `tb-suite`), call vendors or read API keys.
 
+pub mod example;
 pub mod load;
 pub mod providers;
 
