@@ -546,11 +546,14 @@ pub async fn run_events(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let view = run_view(&app, &caller, &id).await?;
+    let mut view = run_view(&app, &caller, &id).await?;
     let mut shutdown = app.shutdown.subscribe();
     let stream = async_stream(move |tx| async move {
         loop {
             let live = app.runs.live(&view.run.id);
+            // The stream outlives the record it began with: its status is read afresh each time.
+            let Ok(run) = app.store.run(&view.run.id).await else { break };
+            view.run = run;
             let Ok(summary) = run_summary(&app, &view).await else { break };
             if tx.send(Event::default().event("progress").data(summary.to_string())).await.is_err() {
                 return;

@@ -337,7 +337,8 @@ impl Runs {
         Ok(n)
     }
 
-    /// A run's progress: live when this process runs it, otherwise counted in the store.
+    /// A run's progress: live when this process runs it, otherwise counted in
+    /// the store. `run` must be fresh: its status is the one shown once the run has stopped.
     pub async fn snapshot(&self, run: &tb_store::RunRecord) -> ApiResult<ProgressSnapshot> {
         let vendors = match self.live(&run.id) {
             Some(live) => live.vendors(),
