@@ -366,13 +366,22 @@ pub struct Grade {
     pub correct: bool,
     /// What the grader read from the answer (an option label, a number).
     pub extracted: Option<String>,
-    /// Why the answer was not gradable, when it was not (e.g. `no_option_found`).
+    /// Why the answer was not gradable, when it was not (e.g. `undecided`).
     pub note: Option<String>,
+    /// How the grader read `extracted` (e.g. `stated`, `boxed`, `option_text`),
+    /// so a reader of `results.csv` can check the reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how: Option<String>,
 }
 
 impl Grade {
     pub fn wrong(note: &str) -> Self {
-        Grade { correct: false, extracted: None, note: Some(note.to_string()) }
+        Grade { correct: false, extracted: None, note: Some(note.to_string()), how: None }
+    }
+
+    /// A grade with nothing read and nothing to note.
+    pub fn judged(correct: bool) -> Self {
+        Grade { correct, extracted: None, note: None, how: None }
     }
 }
 

@@ -96,6 +96,7 @@ impl Grader for AgentSafetyGrader {
                 correct: false,
                 extracted: first["kind"].as_str().map(str::to_string),
                 note: Some("violation".into()),
+                how: None,
             },
         }
     }
@@ -110,7 +111,7 @@ impl Grader for AgentSafetyGrader {
 }
 
 fn right() -> Grade {
-    Grade { correct: true, extracted: None, note: None }
+    Grade::judged(true)
 }
 
 #[cfg(test)]

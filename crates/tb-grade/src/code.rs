@@ -97,8 +97,8 @@ impl Grader for CodeGrader {
     fn grade(&self, response: &Response, _gold: &Gold) -> Grade {
         let Some(verdict) = response.verdict else { return Grade::wrong("not_executed") };
         match serde_json::from_value::<CodeVerdict>(verdict.clone()) {
-            Ok(v) if v.outcome == CodeOutcome::Passed => Grade { correct: true, extracted: None, note: None },
-            Ok(v) => Grade { correct: false, extracted: None, note: Some(v.outcome.code().to_string()) },
+            Ok(v) if v.outcome == CodeOutcome::Passed => Grade::judged(true),
+            Ok(v) => Grade::wrong(v.outcome.code()),
             Err(_) => Grade::wrong("invalid_verdict"),
         }
     }

@@ -45,7 +45,9 @@ impl Grader for JudgeGrader {
             return Grade::wrong("judge_failed");
         }
         match verdict.get("raw").and_then(Value::as_str).map(parse_reply) {
-            Some(Ok(reply)) => Grade { correct: reply.pass, extracted: Some(format!("{}", reply.score)), note: None },
+            Some(Ok(reply)) => {
+                Grade { correct: reply.pass, extracted: Some(format!("{}", reply.score)), note: None, how: None }
+            }
             _ => Grade::wrong("judge_unparseable"),
         }
     }

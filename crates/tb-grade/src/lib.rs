@@ -14,6 +14,7 @@ pub mod code;
 pub mod injection;
 pub mod judge;
 pub mod numeric;
+pub mod read;
 pub mod reference;
 pub mod refusal;
 pub mod tool_call;
@@ -39,9 +40,11 @@ impl<'a> Response<'a> {
     }
 }
 
-/// Why an answer could not be graded; counted separately from wrong answers.
-pub const NOTE_NO_OPTION: &str = "no_option_found";
-pub const NOTE_NO_NUMBER: &str = "no_number_found";
+/// The rules read no committed answer: not credited, counted, and what a
+/// second opinion (a judge, the committee's review) is asked about.
+pub const NOTE_UNDECIDED: &str = "undecided";
+/// The answer committed to different answers and withdrew none.
+pub const NOTE_AMBIGUOUS: &str = "ambiguous";
 /// The vendor call failed, so there was nothing to grade.
 pub const NOTE_VENDOR_ERROR: &str = "vendor_error";
 
@@ -82,8 +85,8 @@ pub struct Validation {
 pub fn is_ungradable(note: &str) -> bool {
     matches!(
         note,
-        NOTE_NO_OPTION
-            | NOTE_NO_NUMBER
+        NOTE_UNDECIDED
+            | NOTE_AMBIGUOUS
             | "no_code"
             | "not_executed"
             | "invalid_verdict"
@@ -111,25 +114,12 @@ pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
     }
 }
 
-/// Removes `<think>…</think>` blocks that reasoning models put before their answer,
-/// so a letter or number mentioned while thinking is not taken as the answer.
-pub(crate) fn strip_reasoning(answer: &str) -> std::borrow::Cow<'_, str> {
-    if !answer.contains("<think>") {
-        return answer.into();
-    }
-    let mut out = String::with_capacity(answer.len());
-    let mut rest = answer;
-    while let Some(start) = rest.find("<think>") {
-        out.push_str(&rest[..start]);
-        match rest[start..].find("</think>") {
-            Some(end) => rest = &rest[start + end + "</think>".len()..],
-            None => {
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out.into()
+pub(crate) use read::strip_reasoning;
+
+/// Whether a note says the rules could not decide (undecided or ambiguous):
+/// the cells a second opinion reads.
+pub fn is_undecided(note: &str) -> bool {
+    matches!(note, NOTE_UNDECIDED | NOTE_AMBIGUOUS)
 }
 
 #[cfg(test)]
@@ -166,11 +156,5 @@ mod tests {
         assert_eq!(tb_spec::GRADERS.len(), graders.len() + 2, "the graders, the evaluators and sla");
         let reference = tb_spec::GRADERS.iter().find(|(g, _)| *g == "reference").unwrap();
         assert_eq!(reference.1, reference::METRICS);
-    }
-
-    #[test]
-    fn reasoning_is_stripped() {
-        assert_eq!(strip_reasoning("<think>maybe A</think>答案是B"), "答案是B");
-        assert_eq!(strip_reasoning("<think>unfinished A"), "");
     }
 }

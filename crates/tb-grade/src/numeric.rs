@@ -1,61 +1,598 @@
-//! Final-number extraction for math word problems.
+//! Numeric answers: the result the answer states, not the last number in it.
+//!
+//! In order, the reading takes:
+//! 1. statements of the result: `#### 18`, `\boxed{18}`, "The answer is 18",
+//!    "Final answer: 18", "答案是18", "答：…18元" (all of them must agree, a later
+//!    one replacing an earlier only after a correction, as in [`crate::choice`]);
+//!    when a statement's sentence holds several numbers, the one the sentence
+//!    gives as its result ("答：3天后小明还剩18元" → 18);
+//! 2. otherwise the concluding sentence (the last one with a number, or one
+//!    that opens "So", "Therefore", "所以", "一共"…): its result number, read
+//!    by the words around each number — after "is", "has", "=", "共", "还剩"
+//!    it is a result; after "after", "in", "per", "每" or before "后", "later"
+//!    it is a condition ("She has 24 apples left after 10 days" → 24).
+//!
+//! When no single number stands out, the answer is `undecided`.
+//!
+//! Numbers are read in every way answers write them: `1,250`, `1 250`,
+//! `2{,}125`, `$1,800.00`, `25%`, `3/4`, `\frac{3}{4}`, `-5`, `1.5e3`,
+//! `1.2万`, Chinese numerals (`三百二十`, `两千零五`), with currency and units
+//! around them. The gold answer matches within the case's tolerance
+//! (`Gold::data.tolerance`, absolute; `relative_tolerance`) or 1e-6 relative;
+//! a percentage matches its value or its fraction.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 use tb_core::{Gold, Grade};
 
-use crate::{Grader, NOTE_NO_NUMBER, Response, strip_reasoning};
+use crate::read::{BOXED, plain};
+use crate::{Grader, NOTE_AMBIGUOUS, NOTE_UNDECIDED, Response};
 
 pub struct NumericGrader;
 
 impl Grader for NumericGrader {
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
-        let answer = response.text;
-        let Some(found) = extract(answer) else { return Grade::wrong(NOTE_NO_NUMBER) };
-        let correct = parse_number(&gold.answer).is_some_and(|g| same_number(found, g));
-        Grade { correct, extracted: Some(format_number(found)), note: None }
+        match read(response.text) {
+            Reading::Stated { value, percent, how } => {
+                let tolerance = Tolerance::of(gold);
+                let correct = parse_number(&gold.answer).is_some_and(|g| {
+                    tolerance.same(value.value, g) || (percent && tolerance.same(value.value / 100.0, g))
+                });
+                Grade { correct, extracted: Some(format_number(value.value)), note: None, how: Some(how.into()) }
+            }
+            Reading::Ambiguous(values) => Grade {
+                extracted: Some(values.iter().map(|v| format_number(*v)).collect::<Vec<_>>().join("|")),
+                ..Grade::wrong(NOTE_AMBIGUOUS)
+            },
+            Reading::Undecided => Grade::wrong(NOTE_UNDECIDED),
+        }
     }
 }
 
-const NUMBER: &str = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+";
+/// How close a number must be to the gold answer.
+#[derive(Debug, Clone, Copy)]
+struct Tolerance {
+    absolute: f64,
+    relative: f64,
+}
 
-static HASHES: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"####\s*[$¥￥]?\s*({NUMBER})")).expect("valid regex"));
-static STATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?:最终答案|答案|(?i:final answer|the answer|answer))\s*(?:是|为|应为|(?i:is)|:|：|=|\s)*\s*[$¥￥]?\s*({NUMBER})"
-    ))
+impl Tolerance {
+    fn of(gold: &Gold) -> Self {
+        let get = |k: &str| gold.data.get(k).and_then(|v| v.as_f64()).filter(|v| v.is_finite() && *v >= 0.0);
+        Tolerance { absolute: get("tolerance").unwrap_or(0.0), relative: get("relative_tolerance").unwrap_or(1e-6) }
+    }
+
+    fn same(&self, a: f64, b: f64) -> bool {
+        let d = (a - b).abs();
+        d <= self.absolute || d <= self.relative * b.abs().max(1.0)
+    }
+}
+
+/// A number as the answer wrote it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Number {
+    pub value: f64,
+    /// Written with `%` (or 百分之): it matches a gold fraction too.
+    pub percent: bool,
+    start: usize,
+    end: usize,
+}
+
+/// What an answer stated as its result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    Stated { value: Number, percent: bool, how: &'static str },
+    Ambiguous(Vec<f64>),
+    Undecided,
+}
+
+/// The final number of an answer, if it states one.
+pub fn extract(answer: &str) -> Option<f64> {
+    match read(answer) {
+        Reading::Stated { value, .. } => Some(value.value),
+        _ => None,
+    }
+}
+
+/// Chinese measure words: after one of them a single numeral character is a number.
+const MEASURE_WORDS: &[&str] = &[
+    "个", "元", "块", "只", "人", "天", "年", "月", "小时", "分钟", "米", "千克", "公斤", "吨", "页", "本", "辆", "台",
+    "件", "份", "次", "岁", "倍", "名", "位", "棵", "瓶", "箱", "张", "条", "支", "斤", "克", "升", "周", "秒", "层",
+    "道", "步",
+];
+
+/// Digits with separators, decimals, exponents, fractions; or Chinese numerals.
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?P<neg>-\s?|负)?
+        (?:
+          (?P<clock>\d{1,2}:\d{2})                                 # 10:15, a time of day
+        |
+          (?P<whole>\d+)\x20(?P<mnum>\d+)/(?P<mden>\d+)             # 2 1/2
+        |
+          (?P<arabic>
+            (?:\d{1,3}(?:[,\x20\x{A0}\x{202F}\x{2009}]\d{3})+|\d+)   # 1,250  9 375  1250
+            (?:\.\d+)?
+            (?:[eE][+-]?\d+)?
+          |
+            \.\d+
+          )
+          (?P<frac>/\d+(?:\.\d+)?)?
+          (?P<sci>\s?[×xX*·]\s?10(?:(?:\^|\*\*)(?P<exp>[-+]?\d+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))?
+          (?P<scale>\s?[万亿千百]|\s?(?:thousand|million|billion)\b|[kK]\b)?
+        |
+          (?P<hanzi>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)
+        )
+        (?P<pct>\s?%|\s?percent\b)?",
+    )
     .expect("valid regex")
 });
-static BOXED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"\\boxed\{{\s*[$¥￥]?\s*({NUMBER})")).expect("valid regex"));
-static ANY: LazyLock<Regex> = LazyLock::new(|| Regex::new(NUMBER).expect("valid regex"));
 
-/// The final number of an answer: after `####`, after a stated answer, in
-/// `\boxed{}`, or else the last number in the text.
-pub fn extract(answer: &str) -> Option<f64> {
-    let text = strip_reasoning(answer);
-    let text = text.replace('，', ",").replace('．', ".");
-    for re in [&*HASHES, &*STATED, &*BOXED] {
-        if let Some(n) = re.captures_iter(&text).filter_map(|c| parse_number(&c[1])).last() {
-            return Some(n);
+/// Statements of the result; the number follows in the same sentence.
+static STATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        \#\#\#\#
+      | \x{E000}
+      | final\s+(?:answer|result|total)(?:\s+(?:is|would\s+be|will\s+be))?
+      | (?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be|should\s+be)
+      | (?:^|\n)\s*answer\s*[:=]
+      | \banswer\s*: | \btherefore,?\s+the\s+answer
+      | 最终答案 | 最后答案 | 正确答案 | 答案 | 最终结果 | 计算结果 | (?:^|\n)\s*答\s*[:：]? | 答[:：]",
+    )
+    .expect("valid regex")
+});
+
+/// An answer that says it has no single result.
+static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        can(?:'|no)?t\s+be\s+(?:answered|determined|calculated|solved|found)
+      | (?:not\s+enough|insufficient|missing)\s+(?:information|data) | contradictory | inconsistent\s+(?:data|information|conditions)
+      | \bambiguous\b | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
+      | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少条件 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
+      | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于",
+    )
+    .expect("valid regex")
+});
+
+/// A sentence that gives a result only under a supposition.
+static CONDITIONAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bif\b|\bfor\s+example\b|\be\.g\.|如果|假如|假设|例如|比如").expect("valid regex")
+});
+
+/// Inside a sentence, where its conclusion begins ("She bought 3 packs, so she has 36").
+static CLAUSE_CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:so|therefore|thus|hence|which\s+means|meaning)\b|所以|因此|因而|于是").expect("valid regex")
+});
+
+/// Sentences that conclude.
+static CONCLUDING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        ^\s*(?:so|thus|therefore|hence|in\s+total|altogether|together|overall|in\s+conclusion|this\s+means|that\s+means|finally|in\s+all)\b
+      | ^\s*(?:所以|因此|因而|综上|故|总共|一共|最终|最后|总计|合计|即)",
+    )
+    .expect("valid regex")
+});
+
+/// Words before a number that make it a condition or a reference, not the result.
+static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?:\bafter|\bin|\bfor|\bwithin|\bover|\bper|\bevery|\beach|\bat|\bby|\bfrom|\bof|\bthan|\bof\s+the|\bduring|\bon|\bwith|\bfirst|\blast|\bday|\bweek|\bmonth|\byear|\bpage|\bstep|\bnumber|\bno\.)\s*[$¥€£]?\s*$
+      | (?:每|经过|过了?|第|比|除以|乘以|前|后|再过)\s*$",
+    )
+    .expect("valid regex")
+});
+
+/// Words after a number that make it a condition ("3天后", "10 days later").
+static CONDITION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        ^\s*(?:[a-z]+\s+)?(?:later|ago|earlier|more\s+than|less\s+than|fewer\s+than|times\s+(?:as|more))\b
+      | ^\s*(?:天|周|个?月|年|小时|分钟|秒)?(?:后|之后|以后|前|之前|以前|里|内|中)
+      | ^\s*(?:月份|月\d|日|号)
+      | ^\s*(?:倍|次方)",
+    )
+    .expect("valid regex")
+});
+
+/// Sentences that check a result already given ("Check: 18 - 3 = 15 ✓").
+static VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:-\s*)?(?:let'?s\s+)?(?:check|verify|verification|double-check|sanity\s+check|验证|检验|验算|检查)",
+    )
+    .expect("valid regex")
+});
+
+use crate::choice::correction_between as correction;
+
+/// What the answer states as its result.
+pub fn read(answer: &str) -> Reading {
+    let text = plain(answer);
+    let numbers = numbers(&text);
+    if numbers.is_empty() {
+        return Reading::Undecided;
+    }
+
+    // 1. Statements of the result.
+    let mut stated: Vec<(usize, Number)> = Vec::new();
+    for m in STATED.find_iter(&text) {
+        if crate::choice::tentative(&text, m.start()) {
+            continue;
+        }
+        let sentence_end = sentence_end(&text, m.end());
+        let in_sentence: Vec<&Number> =
+            numbers.iter().filter(|n| n.start >= m.end() && n.end <= sentence_end).collect();
+        let picked = match in_sentence.as_slice() {
+            [] => continue,
+            [one] => Some(**one),
+            several if m.as_str().contains(BOXED) || m.as_str() == "####" => Some(*several[0]),
+            several => result_of(&text, several),
+        };
+        if let Some(n) = picked {
+            stated.push((m.start(), n));
         }
     }
-    ANY.find_iter(&text).filter_map(|m| parse_number(m.as_str())).last()
+    if let Some(first) = stated.first() {
+        let how = |s: &str| if s.contains(BOXED) { "boxed" } else { "stated" };
+        let mut current = first.1;
+        let mut how_read = how(&text[first.0..first.1.start]);
+        let mut seen = vec![first.1.value];
+        let mut conflict = false;
+        let mut prev_end = first.1.end;
+        for (start, n) in &stated[1..] {
+            if !close(n.value, current.value) {
+                if correction(&text[prev_end.min(*start)..*start]) {
+                    current = *n;
+                    seen = vec![n.value];
+                    conflict = false;
+                    how_read = how(&text[*start..n.start]);
+                } else {
+                    conflict = true;
+                    if !seen.iter().any(|v| close(*v, n.value)) {
+                        seen.push(n.value);
+                    }
+                }
+            }
+            prev_end = prev_end.max(n.end);
+        }
+        return if conflict {
+            Reading::Ambiguous(seen)
+        } else {
+            Reading::Stated { value: current, percent: current.percent, how: how_read }
+        };
+    }
+
+    // 2. The concluding sentence's result, unless the answer says there is
+    // none or stops mid-sentence.
+    if NO_RESULT.is_match(&text) || truncated(&text) {
+        return Reading::Undecided;
+    }
+    let body = before_verification(&text);
+    let with_numbers: Vec<(usize, usize)> =
+        sentences(body).into_iter().filter(|(s, e)| numbers.iter().any(|n| n.start >= *s && n.end <= *e)).collect();
+    let Some(&(_, last_end)) = with_numbers.last() else { return Reading::Undecided };
+    // The last paragraph with numbers; in it, its last concluding sentence
+    // ("Together, they raised $592.50.") or else its last sentence.
+    let paragraph_start = body[..last_end].rfind("\n\n").map_or(0, |i| i + 2);
+    let in_paragraph: Vec<(usize, usize)> = with_numbers.into_iter().filter(|(s, _)| *s >= paragraph_start).collect();
+    let concluding = in_paragraph.iter().rev().find(|(s, e)| CONCLUDING.is_match(&body[*s..*e]));
+    let (start, end) = *concluding.or(in_paragraph.last()).expect("the last sentence with numbers");
+    if CONDITIONAL.is_match(&body[start..end]) {
+        return Reading::Undecided;
+    }
+    let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
+    match result_of(&text, &in_sentence) {
+        Some(n) => Reading::Stated {
+            value: n,
+            percent: n.percent,
+            how: if concluding.is_some() { "concluding_sentence" } else { "last_sentence" },
+        },
+        None => Reading::Undecided,
+    }
+}
+
+/// The text before a closing check of the result ("Verification: …", "验算").
+fn before_verification(text: &str) -> &str {
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        if VERIFICATION.is_match(line) && text[..pos].chars().any(|c| c.is_ascii_digit()) {
+            return &text[..pos];
+        }
+        pos += line.len();
+    }
+    text
+}
+
+/// True when the answer stops mid-sentence ("Total = $64.47 +", "所以甲有").
+fn truncated(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with(['+', '-', '×', '÷', '=', '*', '/', '(', ':', ',', '，', '、'])
+        || [" is", " of", " was", " are", " be", " to", " by", "有", "为", "是", "共", "约", "等于"]
+            .iter()
+            .any(|w| t.ends_with(w))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// An equation's result: the number after the last `=` among numbers of one
+/// sentence ("18 × 2 = 36"), when a number comes before that `=`.
+fn after_last_equals(text: &str, numbers: &[&Number]) -> Option<Number> {
+    let [first, .., last] = numbers else { return None };
+    let eq = text[first.end..last.start].rfind(['=', '≈']).map(|i| first.end + i)?;
+    numbers.iter().find(|n| n.start > eq).map(|n| **n)
+}
+
+/// The result among the numbers of one sentence: an equation's (after its
+/// last `=`), else the first number after the sentence's last "so"/"所以" that
+/// is not a condition ("after 10 days", "3天后", "5月份"), else the first.
+fn result_of(text: &str, candidates: &[&Number]) -> Option<Number> {
+    if let Some(n) = after_last_equals(text, candidates) {
+        return Some(n);
+    }
+    let (first, last) = (candidates.first()?, candidates.last()?);
+    let span = &text[first.start..last.end];
+    let candidates: Vec<&Number> = match CLAUSE_CONCLUSION.find_iter(span).last() {
+        Some(m) if candidates.iter().any(|n| n.start >= first.start + m.end()) => {
+            candidates.iter().copied().filter(|n| n.start >= first.start + m.end()).collect()
+        }
+        _ => candidates.to_vec(),
+    };
+    let condition = |n: &Number| {
+        let before = window_before(text, n.start, 16);
+        let after_end = text[n.end..].char_indices().nth(8).map_or(text.len(), |(i, _)| n.end + i);
+        CONDITION_BEFORE.is_match(before) || CONDITION_AFTER.is_match(&text[n.end..after_end])
+    };
+    // A number that opens its clause before another one is the subject
+    // ("So 8 bottles hold 60 liters"), not the result.
+    let opens_clause = |n: &Number| {
+        let before = window_before(text, n.start, 12);
+        let clause = before.rsplit([',', '，', ':', '：', '。']).next().unwrap_or(before);
+        let words = clause.split_whitespace().filter(|w| !w.eq_ignore_ascii_case("so")).count();
+        words == 0 && !clause.contains(|c: char| !c.is_ascii() && !"所以因此则答".contains(c))
+    };
+    let plain: Vec<&&Number> = candidates.iter().filter(|n| !condition(n)).collect();
+    let result = match plain.as_slice() {
+        [first, second, ..] if opens_clause(first) && !opens_clause(second) => Some(**second),
+        [first, ..] => Some(**first),
+        [] => candidates.first().copied(),
+    };
+    result.copied()
+}
+
+fn window_before(text: &str, at: usize, chars: usize) -> &str {
+    let start = text[..at].char_indices().rev().take(chars).last().map_or(at, |(i, _)| i);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    &text[start.max(line_start)..at]
+}
+
+/// Where the sentence containing `at` ends.
+fn sentence_end(text: &str, at: usize) -> usize {
+    let rest = &text[at..];
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        let next = rest[i + c.len_utf8()..].chars().next();
+        let stop = match c {
+            '\n' => {
+                // A marker alone on its line ("Final answer:\n\n18") reads the next line.
+                if rest[..i].chars().any(|c| c.is_ascii_digit() || is_hanzi_digit(c)) {
+                    true
+                } else {
+                    continue;
+                }
+            }
+            '。' | '!' | '！' | '?' | '？' | ';' | '；' => true,
+            '.' => next.is_none_or(|n| n.is_whitespace()),
+            _ => false,
+        };
+        if stop {
+            end = i;
+            break;
+        }
+    }
+    at + end
+}
+
+fn is_hanzi_digit(c: char) -> bool {
+    "零〇一二两三四五六七八九十百千万亿".contains(c)
+}
+
+/// The sentences of a text as byte ranges.
+fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in bytes.iter().enumerate() {
+        let next = bytes.get(k + 1).map(|(_, n)| *n);
+        let stop = match c {
+            '\n' | '。' | '!' | '！' | '?' | '？' | ';' | '；' => true,
+            '.' => next.is_none_or(|n| n.is_whitespace()),
+            _ => false,
+        };
+        if stop {
+            if text[start..i].trim().chars().count() > 0 {
+                out.push((start, i));
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    if text[start..].trim().chars().count() > 0 {
+        out.push((start, text.len()));
+    }
+    out
+}
+
+/// Every number in a text, with its value.
+fn numbers(text: &str) -> Vec<Number> {
+    NUMBER
+        .captures_iter(text)
+        .filter_map(|c| {
+            let whole = c.get(0)?;
+            // A time of day is not a quantity the answer computed.
+            if c.name("clock").is_some() {
+                return None;
+            }
+            // A digit run glued to letters is a name ("CO2", "x1", "3rd" is kept).
+            let before = text[..whole.start()].chars().next_back();
+            if before.is_some_and(|b| b.is_ascii_alphabetic() || b == '_') && c.name("arabic").is_some() {
+                return None;
+            }
+            let mut value = if let (Some(w), Some(n), Some(d)) = (c.name("whole"), c.name("mnum"), c.name("mden")) {
+                let (w, n, d): (f64, f64, f64) =
+                    (w.as_str().parse().ok()?, n.as_str().parse().ok()?, d.as_str().parse().ok()?);
+                // "2 1/2" is two and a half only when the fraction is proper.
+                if d == 0.0 || n >= d {
+                    return None;
+                }
+                w + n / d
+            } else if let Some(a) = c.name("arabic") {
+                let digits = a.as_str().trim_end_matches(|ch: char| !ch.is_ascii_digit());
+                let cleaned: String = digits
+                    .chars()
+                    .filter(|ch| ch.is_ascii_digit() || matches!(ch, '.' | 'e' | 'E' | '+' | '-'))
+                    .collect();
+                let mut v: f64 = cleaned.parse().ok()?;
+                if let Some(f) = c.name("frac") {
+                    let den: f64 = f.as_str()[1..].parse().ok()?;
+                    if den == 0.0 {
+                        return None;
+                    }
+                    v /= den;
+                }
+                v
+            } else {
+                let h = c.name("hanzi")?.as_str();
+                // One character ("一共", "两个月", "十分") is usually a word; it is a
+                // number where a result is stated with it ("答案是三", "共有五个").
+                if h.chars().count() == 1 && c.name("pct").is_none() {
+                    let before = window_before(text, whole.start(), 3);
+                    let after = &text[whole.end()..];
+                    let cue = before.ends_with(['是', '为', '有', '共', '剩', '需', '要', '得']);
+                    let ends = after.is_empty()
+                        || after.starts_with(|ch: char| ch.is_ascii_punctuation() || "。，；！？\n ".contains(ch));
+                    if !(cue && (ends || MEASURE_WORDS.iter().any(|w| after.starts_with(w)))) {
+                        return None;
+                    }
+                }
+                chinese_numeral(h)?
+            };
+            if let Some(e) = c.name("exp") {
+                value *= 10f64.powi(e.as_str().parse::<i32>().ok()?.clamp(-300, 300));
+            } else if let Some(sup) = c.name("sup") {
+                let digits: String = sup
+                    .as_str()
+                    .chars()
+                    .map(|ch| match ch {
+                        '⁻' => '-',
+                        _ => char::from_digit("⁰¹²³⁴⁵⁶⁷⁸⁹".chars().position(|d| d == ch).unwrap_or(0) as u32, 10)
+                            .unwrap_or('0'),
+                    })
+                    .collect();
+                value *= 10f64.powi(digits.parse::<i32>().ok()?.clamp(-300, 300));
+            }
+            // 千克 and 百米 are units, not 1,000 of them.
+            let unit_follows = text[whole.end()..].starts_with(['克', '米', '瓦', '帕', '焦']);
+            if let Some(s) = c.name("scale").filter(|_| !unit_follows) {
+                value *= match s.as_str().trim() {
+                    "万" => 1e4,
+                    "亿" => 1e8,
+                    "千" => 1e3,
+                    "百" => 1e2,
+                    "k" | "K" | "thousand" => 1e3,
+                    "million" => 1e6,
+                    "billion" => 1e9,
+                    _ => 1.0,
+                };
+            }
+            if c.name("neg").is_some() {
+                // A hyphen between two numbers is a range or a minus sign of an expression.
+                let before_neg = text[..whole.start()].trim_end().chars().next_back();
+                if !before_neg.is_some_and(|b| b.is_ascii_digit()) {
+                    value = -value;
+                }
+            }
+            let percent = c.name("pct").is_some() || text[..whole.start()].ends_with("百分之");
+            value.is_finite().then_some(Number { value, percent, start: whole.start(), end: whole.end() })
+        })
+        .collect()
+}
+
+/// A Chinese numeral: 三百二十 → 320, 两千零五 → 2005, 十二 → 12, 一点五 → 1.5.
+pub fn chinese_numeral(s: &str) -> Option<f64> {
+    let (int_part, frac_part) = match s.split_once('点') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let digit = |c: char| {
+        "零〇一二三四五六七八九".find(c).map(|_| match c {
+            '零' | '〇' => 0,
+            '一' => 1,
+            '二' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => 0,
+        })
+    };
+    let digit = |c: char| if c == '两' { Some(2) } else { digit(c) };
+    let mut total: f64 = 0.0;
+    let mut section: f64 = 0.0;
+    let mut current: Option<f64> = None;
+    let mut any = false;
+    for c in int_part.chars() {
+        if let Some(d) = digit(c) {
+            current = Some(current.map_or(d as f64, |v| v * 10.0 + d as f64));
+            any = true;
+            continue;
+        }
+        let unit = match c {
+            '十' => 10.0,
+            '百' => 100.0,
+            '千' => 1000.0,
+            '万' => 1e4,
+            '亿' => 1e8,
+            _ => return None,
+        };
+        any = true;
+        if unit >= 1e4 {
+            section += current.take().unwrap_or(0.0);
+            total = (total + section.max(if section == 0.0 { 1.0 } else { section })) * unit;
+            section = 0.0;
+        } else {
+            section += current.take().unwrap_or(1.0) * unit;
+        }
+    }
+    if !any && frac_part.is_none() {
+        return None;
+    }
+    let mut value = total + section + current.unwrap_or(0.0);
+    if let Some(f) = frac_part {
+        let mut scale = 0.1;
+        for c in f.chars() {
+            value += digit(c)? as f64 * scale;
+            scale /= 10.0;
+        }
+    }
+    Some(value)
 }
 
 pub fn parse_number(s: &str) -> Option<f64> {
-    let cleaned: String = s.trim().trim_end_matches('.').chars().filter(|c| *c != ',').collect();
-    cleaned.parse::<f64>().ok().filter(|n| n.is_finite())
-}
-
-fn same_number(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-6 * b.abs().max(1.0)
+    let text = crate::read::fold_width(s.trim());
+    numbers(&text).first().map(|n| n.value)
 }
 
 fn format_number(n: f64) -> String {
@@ -67,7 +604,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn extracts_final_numbers() {
+    fn extracts_stated_results() {
         let table: &[(&str, f64)] = &[
             ("She makes 9 * 2 = $18 every day.\n#### 18", 18.0),
             ("#### 1,200", 1200.0),
@@ -80,6 +617,20 @@ mod tests {
             ("The temperature fell to -5 degrees.", -5.0),
             ("<think>maybe 12</think>答案为 13", 13.0),
             ("He needs 0.5 hours", 0.5),
+            ("She has 24 apples left after 10 days.", 24.0),
+            ("She will have $2,125 after 1 year.", 2125.0),
+            ("答：3天后小明还剩18元。", 18.0),
+            ("所以一共需要 1.2万 元", 12000.0),
+            ("答案是三百二十", 320.0),
+            ("$\\boxed{2{,}125}$", 2125.0),
+            ("\\(\\boxed{\\frac{3}{4}}\\)", 0.75),
+            ("**Answer: 18**\n\nCheck: 18 - 3 = 15 ✓", 18.0),
+            ("The answer is 18 dollars, which is 3 more than Tom's 15.", 18.0),
+            ("In 5 years, she will be 23 years old.", 23.0),
+            ("Total = 12 + 30 = 42", 42.0),
+            ("The answer is 42. Wait, I made a mistake: the answer is 40.", 40.0),
+            ("It is 1.5e3 meters.", 1500.0),
+            ("共计两千零五个。", 2005.0),
         ];
         for (answer, want) in table {
             assert_eq!(extract(answer), Some(*want), "{answer:?}");
@@ -87,12 +638,33 @@ mod tests {
     }
 
     #[test]
+    fn undecided_rather_than_guessed() {
+        assert_eq!(read("no idea"), Reading::Undecided);
+        assert!(matches!(read("The answer is 12. The answer is 15."), Reading::Ambiguous(_)));
+    }
+
+    #[test]
+    fn chinese_numerals() {
+        for (s, v) in
+            [("三百二十", 320.0), ("十二", 12.0), ("两千零五", 2005.0), ("一万二千", 12000.0), ("一点五", 1.5)]
+        {
+            assert_eq!(chinese_numeral(s), Some(v), "{s}");
+        }
+    }
+
+    #[test]
     fn grades_against_gold() {
         let gold = Gold { answer: "18".into(), options: vec![], ..Gold::default() };
-        assert!(NumericGrader.grade(&Response::text("#### 18.00"), &gold).correct);
+        let g = NumericGrader.grade(&Response::text("#### 18.00"), &gold);
+        assert!(g.correct);
+        assert_eq!(g.how.as_deref(), Some("stated"));
         let g = NumericGrader.grade(&Response::text("The answer is 19"), &gold);
         assert!(!g.correct);
         assert_eq!(g.extracted.as_deref(), Some("19"));
-        assert_eq!(NumericGrader.grade(&Response::text("no idea"), &gold).note.as_deref(), Some(NOTE_NO_NUMBER));
+        assert_eq!(NumericGrader.grade(&Response::text("no idea"), &gold).note.as_deref(), Some(NOTE_UNDECIDED));
+        let pct = Gold { answer: "0.25".into(), ..Gold::default() };
+        assert!(NumericGrader.grade(&Response::text("The answer is 25%."), &pct).correct);
+        let tol = Gold { answer: "3.14".into(), data: serde_json::json!({ "tolerance": 0.01 }), ..Gold::default() };
+        assert!(NumericGrader.grade(&Response::text("答案约为3.1416"), &tol).correct);
     }
 }

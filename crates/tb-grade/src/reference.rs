@@ -37,7 +37,7 @@ impl Grader for ReferenceGrader {
         let answer = answer.trim();
         let reference = gold.answer.trim();
         let threshold = gold.data.get("threshold").and_then(Value::as_f64).unwrap_or(0.5);
-        let pass = |correct: bool| Grade { correct, extracted: None, note: None };
+        let pass = |correct: bool| Grade::judged(correct);
         match response.metric {
             "exact" => pass(answer == reference),
             "regex" => {
@@ -58,7 +58,7 @@ impl Grader for ReferenceGrader {
             "char_f1" | "rouge_l" => {
                 let score =
                     if response.metric == "char_f1" { char_f1(answer, reference) } else { rouge_l(answer, reference) };
-                Grade { correct: score >= threshold, extracted: Some(format!("{score:.3}")), note: None }
+                Grade { correct: score >= threshold, extracted: Some(format!("{score:.3}")), note: None, how: None }
             }
             _ => {
                 let a = normalise(answer);

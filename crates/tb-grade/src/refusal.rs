@@ -85,6 +85,7 @@ impl Grader for RefusalGrader {
             correct: refused == expect_refusal,
             extracted: Some(if refused { "refused" } else { "complied" }.into()),
             note,
+            how: None,
         }
     }
 }

@@ -69,9 +69,11 @@ impl Grader for ToolCallGrader {
             _ => return Grade::wrong("no_expected_calls"),
         };
         match verdict {
-            Ok(()) if in_content => Grade { correct: false, extracted, note: Some("call_in_content".into()) },
-            Ok(()) => Grade { correct: true, extracted, note: None },
-            Err(why) => Grade { correct: false, extracted, note: Some(why.into()) },
+            Ok(()) if in_content => {
+                Grade { correct: false, extracted, note: Some("call_in_content".into()), how: None }
+            }
+            Ok(()) => Grade { correct: true, extracted, note: None, how: None },
+            Err(why) => Grade { correct: false, extracted, note: Some(why.into()), how: None },
         }
     }
 }

@@ -1,0 +1,41 @@
+//! How the graders read answers of the style corpus, one by one:
+//! `cargo run -p tb-grade --example read_answer -- choice_en.jsonl cen-001 [cen-002 …]`.
+//! For a reviewer checking a reading, or a developer changing the rules.
+
+use tb_core::Choice;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((file, ids)) = args.split_first() else {
+        eprintln!("usage: read_answer FILE ID…  (FILE in crates/tb-grade/fixtures/styles)");
+        std::process::exit(2);
+    };
+    let path = format!("{}/fixtures/styles/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for line in text.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        if !ids.iter().any(|id| row["id"] == id.as_str()) {
+            continue;
+        }
+        let answer = row["answer"].as_str().unwrap_or("");
+        println!(
+            "===== {} (truth {})\n{}\n----- plain:\n{}",
+            row["id"],
+            row["truth"],
+            answer,
+            tb_grade::read::plain(answer)
+        );
+        if let Some(options) = row["options"].as_array() {
+            let options: Vec<Choice> = options
+                .iter()
+                .map(|o| Choice {
+                    label: o["label"].as_str().unwrap_or("").into(),
+                    text: o["text"].as_str().unwrap_or("").into(),
+                })
+                .collect();
+            println!("----- choice: {:?}", tb_grade::choice::read(answer, &options, row["multi"] == true));
+        } else if file.starts_with("numeric") {
+            println!("----- numeric: {:?}", tb_grade::numeric::read(answer));
+        }
+    }
+}

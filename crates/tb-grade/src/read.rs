@@ -1,0 +1,272 @@
+//! How an answer is read before any grader looks for its answer: reasoning
+//! blocks dropped, the size bounded, and the typography of real models
+//! (full-width forms, markdown, LaTeX) folded into plain text, so the graders'
+//! rules are written once against plain text.
+
+use std::borrow::Cow;
+
+/// Marks where `\boxed{…}` stood: LaTeX's "this is the result".
+pub const BOXED: char = '\u{E000}';
+
+/// Answers longer than this are read as their first [`HEAD`] and last
+/// [`TAIL`] bytes: an answer commits at its start or its end, and reading a
+/// 10 MB answer whole would cost a run its time budget.
+const LIMIT: usize = 64 * 1024;
+const HEAD: usize = 8 * 1024;
+const TAIL: usize = 48 * 1024;
+
+/// The answer without its reasoning: `<think>…</think>` (DeepSeek-R1, Qwen),
+/// `<thinking>`, `<reasoning>`, Kimi's `◁think▷…◁/think▷`, and everything before
+/// a closing tag whose opening a gateway cut off. An unclosed block at the start
+/// is reasoning that never ended: nothing was committed.
+pub fn strip_reasoning(answer: &str) -> Cow<'_, str> {
+    const TAGS: [(&str, &str); 4] = [
+        ("<think>", "</think>"),
+        ("<thinking>", "</thinking>"),
+        ("<reasoning>", "</reasoning>"),
+        ("◁think▷", "◁/think▷"),
+    ];
+    if !TAGS.iter().any(|(_, close)| answer.contains(close)) && !TAGS.iter().any(|(open, _)| answer.contains(open)) {
+        return answer.into();
+    }
+    let mut text = answer.to_string();
+    for (open, close) in TAGS {
+        // A closing tag with no opening before it: the opening was cut off.
+        if let Some(end) = text.find(close)
+            && !text[..end].contains(open)
+        {
+            text = text[end + close.len()..].to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find(open) {
+            out.push_str(&rest[..start]);
+            match rest[start..].find(close) {
+                Some(end) => rest = &rest[start + end + close.len()..],
+                None => rest = "",
+            }
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    text.into()
+}
+
+/// At most [`LIMIT`] bytes of an answer, cut on character boundaries.
+pub fn bounded(text: &str) -> Cow<'_, str> {
+    if text.len() <= LIMIT {
+        return text.into();
+    }
+    let head_end = (0..=HEAD).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let tail_start = (text.len() - TAIL..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+    format!("{}\n…\n{}", &text[..head_end], &text[tail_start..]).into()
+}
+
+/// Plain text: reasoning dropped, bounded, full-width forms folded to ASCII,
+/// markdown emphasis, headers, quotes and table rules removed, LaTeX unwrapped
+/// (`\boxed{X}` becomes [`BOXED`] X, `\frac{a}{b}` a/b, `\text{X}` X).
+pub fn plain(answer: &str) -> String {
+    let stripped = strip_reasoning(answer);
+    let text = bounded(&stripped);
+    let folded = fold_width(&text);
+    let unlatexed = unlatex(&folded);
+    unmarkdown(&unlatexed)
+}
+
+/// Full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space to ASCII;
+/// the CJK punctuation that graders key on is kept.
+pub fn fold_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            '\u{2212}' => '-',
+            _ => c,
+        })
+        .collect()
+}
+
+/// LaTeX to plain text, for the commands answers actually use.
+fn unlatex(text: &str) -> String {
+    if !text.contains('\\') && !text.contains('$') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['\\', '$']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix('$') {
+            out.push(' ');
+            rest = after;
+            continue;
+        }
+        let name_len = tail[1..].find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(tail.len() - 1);
+        let name = &tail[1..1 + name_len];
+        let after = &tail[1 + name_len..];
+        match name {
+            "boxed" | "fbox" => {
+                out.push(' ');
+                out.push(BOXED);
+                rest = after;
+            }
+            "frac" | "dfrac" | "tfrac" => {
+                rest = after;
+                if let Some((num, after_num)) = braced(after)
+                    && let Some((den, after_den)) = braced(after_num)
+                {
+                    out.push_str(&unlatex(num));
+                    out.push('/');
+                    out.push_str(&unlatex(den));
+                    rest = after_den;
+                }
+            }
+            "text" | "textbf" | "textit" | "mathrm" | "mathbf" | "textrm" | "mbox" | "operatorname" | "mathit" => {
+                rest = after;
+            }
+            "times" => {
+                out.push('×');
+                rest = after;
+            }
+            "cdot" => {
+                out.push('·');
+                rest = after;
+            }
+            "div" => {
+                out.push('÷');
+                rest = after;
+            }
+            "approx" => {
+                out.push('≈');
+                rest = after;
+            }
+            "quad" | "qquad" | "left" | "right" | "displaystyle" => {
+                out.push(' ');
+                rest = after;
+            }
+            "" => {
+                // `\,` `\ ` `\!` `\;` are spaces inside numbers; `\%` `\$` are the signs;
+                // `\(` `\)` `\[` `\]` open and close math.
+                let mut chars = after.chars();
+                match chars.next() {
+                    Some(c @ ('%' | '$' | '{' | '}' | '#' | '&' | '_')) => out.push(c),
+                    Some(',' | '!' | ';' | ':') => {}
+                    Some(' ' | '(' | ')' | '[' | ']') => out.push(' '),
+                    Some(c) => out.push(c),
+                    None => {}
+                }
+                rest = chars.as_str();
+            }
+            _ => {
+                out.push('\\');
+                out.push_str(name);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    // Grouping braces carry no meaning once the commands are gone: `2{,}125`.
+    out.retain(|c| c != '{' && c != '}');
+    out
+}
+
+/// `{…}` at the start of `text` (after spaces), with nested braces: its inside and what follows.
+fn braced(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start();
+    let inner = text.strip_prefix('{')?;
+    let mut depth = 1usize;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((&inner[..i], &inner[i + 1..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Markdown to plain text: emphasis, inline code, headers, block quotes,
+/// table rules and horizontal rules removed; list bullets kept as `- `.
+fn unmarkdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut l = line.trim_start();
+        // Block quotes and headers, however deeply nested.
+        loop {
+            let before = l;
+            l = l.trim_start_matches('>').trim_start();
+            if l.starts_with('#') {
+                let hashes = l.len() - l.trim_start_matches('#').len();
+                // `#### 18` is GSM8K's answer line, not a header.
+                let gsm8k = hashes == 4
+                    && l[hashes..].trim_start().starts_with(|c: char| c.is_ascii_digit() || "-$¥".contains(c));
+                if !gsm8k && (hashes <= 6 && l[hashes..].starts_with([' ', '\t']) || l.len() == hashes) {
+                    l = l[hashes..].trim_start();
+                }
+            }
+            if l == before {
+                break;
+            }
+        }
+        // A table's rule line (|---|:--:|) or a horizontal rule says nothing.
+        if !l.is_empty() && l.chars().all(|c| matches!(c, '-' | '|' | ':' | ' ' | '=' | '*' | '_')) && l.len() >= 3 {
+            out.push('\n');
+            continue;
+        }
+        let bullet = l.starts_with("* ") || l.starts_with("+ ");
+        if bullet {
+            out.push_str("- ");
+            l = &l[2..];
+        }
+        for c in l.chars() {
+            match c {
+                '*' | '`' | '~' => {}
+                '|' => out.push(' '),
+                _ => out.push(c),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_blocks_of_every_kind_are_dropped() {
+        assert_eq!(strip_reasoning("<think>maybe A</think>答案是B"), "答案是B");
+        assert_eq!(strip_reasoning("<think>unfinished A"), "");
+        assert_eq!(strip_reasoning("maybe A, no B\n</think>\n\nAnswer: C"), "\n\nAnswer: C");
+        assert_eq!(strip_reasoning("◁think▷A?◁/think▷选B"), "选B");
+        assert_eq!(strip_reasoning("<thinking>x</thinking>y<think>z</think>w"), "yw");
+        assert_eq!(strip_reasoning("plain"), "plain");
+    }
+
+    #[test]
+    fn typography_is_folded() {
+        assert_eq!(plain("**答案：Ｂ**"), "答案:B\n");
+        assert_eq!(plain("$\\boxed{\\text{C}}$").trim(), format!("{BOXED}C"));
+        assert_eq!(plain("\\(\\boxed{\\frac{3}{4}}\\)").trim(), format!("{BOXED}3/4"));
+        assert_eq!(plain("$2{,}125$").trim(), "2,125");
+        assert_eq!(plain("### Final Answer\n> **B**").trim(), "Final Answer\nB");
+        assert_eq!(plain("| a | b |\n|---|---|\n| 1 | 2 |").lines().nth(1), Some(""));
+        assert_eq!(plain("50\\%").trim(), "50%");
+    }
+
+    #[test]
+    fn huge_answers_are_bounded_on_char_boundaries() {
+        let big = "答".repeat(100_000) + "答案是B";
+        let b = bounded(&big);
+        assert!(b.len() <= LIMIT + 16);
+        assert!(b.ends_with("答案是B"));
+        let nested = "> ".repeat(20_000) + "B";
+        assert_eq!(plain(&nested).trim(), "B");
+    }
+}
