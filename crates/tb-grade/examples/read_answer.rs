@@ -25,14 +25,23 @@ fn main() {
             answer,
             tb_grade::read::plain(answer)
         );
-        if let Some(options) = row["options"].as_array() {
-            let options: Vec<Choice> = options
-                .iter()
-                .map(|o| Choice {
-                    label: o["label"].as_str().unwrap_or("").into(),
-                    text: o["text"].as_str().unwrap_or("").into(),
-                })
-                .collect();
+        let options: Option<Vec<Choice>> = match &row["options"] {
+            serde_json::Value::Array(options) => Some(
+                options
+                    .iter()
+                    .map(|o| Choice {
+                        label: o["label"].as_str().unwrap_or("").into(),
+                        text: o["text"].as_str().unwrap_or("").into(),
+                    })
+                    .collect(),
+            ),
+            // `local_model_answers.jsonl` keeps options as a map from label to text.
+            serde_json::Value::Object(map) => Some(
+                map.iter().map(|(l, t)| Choice { label: l.clone(), text: t.as_str().unwrap_or("").into() }).collect(),
+            ),
+            _ => None,
+        };
+        if let Some(options) = options {
             println!("----- choice: {:?}", tb_grade::choice::read(answer, &options, row["multi"] == true));
         } else if file.starts_with("numeric") {
             println!("----- numeric: {:?}", tb_grade::numeric::read(answer));

@@ -83,12 +83,14 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | 正确的答案 | 正确的一?[项个]?(?:应该?)?(?:是|为) | 符合题意的(?:选项)?(?:是|为|有) | 最终选择 | 最终选 | 故本题选 | 本题应选
       | 本题选 | 应当?选择? | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
       | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
-      | (?:^|[,.;:!?。，；：！？\s]) 选 (?:\s*[:：])?
+      | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
       | (?:\bthe\s+|\bmy\s+|\bour\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
             \s+ (?:answer|option|choice|response|selection)s? \b
             (?:\s+(?:is|are|would\s+be|should\s+be|must\s+be|will\s+be|here\s+is))?
       | (?:\bthe\s+|\bmy\s+)? \banswer\b (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
       | \bmy\s+(?:final\s+)?(?:choice|pick|selection|vote)\b (?:\s+(?:is|would\s+be))?
+      | \b(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
+      | \b(?:i\.e\.|that\s+is),?\s+(?:option|choice)
       | \bI(?:'d|\s+would|'ll|\s+will)?\s+(?:go\s+with|choose|pick|select|opt\s+for|say)\b
       | \b(?:select|choose)\s+(?:option\s+)?",
     )
@@ -173,6 +175,7 @@ struct Statement {
     labels: BTreeSet<char>,
     /// The statement contradicts itself (a label with another option's text).
     conflict: bool,
+    how: &'static str,
 }
 
 /// What an answer committed to, among `options` (A–D when the case lists none).
@@ -193,18 +196,34 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
             continue;
         }
         if let Some((set, conflict)) = ctx.labels_after(m.end(), m.as_str().contains(BOXED)) {
-            statements.push(Statement { start: m.start(), end: m.end(), labels: set, conflict });
+            let how = if m.as_str().contains(BOXED) { "boxed" } else { "stated" };
+            statements.push(Statement { start: m.start(), end: m.end(), labels: set, conflict, how });
         }
     }
     for c in LABEL_STATED.captures_iter(&text) {
         let m = c.get(1).expect("group");
         if let Some(l) = ctx.label(m.as_str()) {
-            statements.push(Statement { start: m.start(), end: m.end(), labels: [l].into(), conflict: false });
+            statements.push(Statement {
+                start: m.start(),
+                end: m.end(),
+                labels: [l].into(),
+                conflict: false,
+                how: "stated",
+            });
         }
+    }
+    // An answer that opens with a label line ("A. 30") commits to it, unless
+    // other lines open with labels the same way (the options echoed).
+    if let Some((at, l)) = ctx.opening_label() {
+        let (labels, conflict) = match l {
+            Some(l) => ([l].into(), false),
+            None => (BTreeSet::new(), true),
+        };
+        statements.push(Statement { start: at, end: at + 1, labels, conflict, how: "leading_label" });
     }
     statements.sort_by_key(|s| s.start);
     hedged |= statements.is_empty() && HEDGE.is_match(&text);
-    if let Some(reading) = ctx.resolve(&statements, "stated") {
+    if let Some(reading) = ctx.resolve(&statements) {
         return reading;
     }
 
@@ -218,6 +237,7 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
                 end: m.end(),
                 labels: [l].into(),
                 conflict: false,
+                how: "claimed",
             })
         })
         .collect();
@@ -238,7 +258,7 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         return Reading::Undecided;
     }
     let analysed = ctx.analyses_options();
-    if let Some(reading) = ctx.leading_lines(analysed) {
+    if let Some(reading) = ctx.closing_label(analysed) {
         return reading;
     }
     if !analysed && let Some(l) = ctx.restated_option() {
@@ -290,12 +310,12 @@ impl Context<'_> {
 
     /// Statements in order: all must agree, except that one after a
     /// correction replaces what came before.
-    fn resolve(&self, statements: &[Statement], how: &'static str) -> Option<Reading> {
+    fn resolve(&self, statements: &[Statement]) -> Option<Reading> {
         let first = statements.first()?;
         let mut current = first.labels.clone();
         let mut conflict = first.conflict;
         let mut seen: BTreeSet<char> = first.labels.clone();
-        let mut how = if self.text[first.start..first.end].contains(BOXED) { "boxed" } else { how };
+        let mut how = first.how;
         let mut prev_end = first.end;
         for s in &statements[1..] {
             let between = self.text.get(prev_end.min(s.start)..s.start).unwrap_or("");
@@ -304,7 +324,7 @@ impl Context<'_> {
                     current = s.labels.clone();
                     seen = s.labels.clone();
                     conflict = s.conflict;
-                    how = if self.text[s.start..s.end].contains(BOXED) { "boxed" } else { "stated" };
+                    how = s.how;
                 } else {
                     conflict = true;
                     seen.extend(s.labels.iter().copied());
@@ -498,8 +518,21 @@ impl Context<'_> {
 
     /// Lines that are nothing but labels ("**A, C, and D**", "B"), all agreeing.
     fn label_lines(&self) -> Option<Reading> {
+        let (echo_shapes, _) = self.echo_shapes();
+        // In an echo of the options, the label after the last one opened
+        // ("…C. …\nD") goes on with the echo.
+        let next_label = |l: Option<char>| {
+            l.and_then(|e| self.labels.iter().position(|x| *x == e)).and_then(|i| self.labels.get(i + 1)).copied()
+        };
+        let mut last_opened: Option<char> = None;
         let mut found: Vec<BTreeSet<char>> = Vec::new();
         for line in self.text.lines() {
+            let opened = self.line_shape(line).map(|(l, _)| l);
+            let echo_goes_on_with = if echo_shapes.is_empty() { None } else { next_label(last_opened) };
+            let continues_echo = |l: char| echo_goes_on_with == Some(l);
+            if opened.is_some() {
+                last_opened = opened;
+            }
             let l = line.trim().trim_start_matches("- ").trim_end_matches(['.', '。', '!', '！']);
             if l.is_empty() || l.chars().count() > 24 {
                 continue;
@@ -507,6 +540,13 @@ impl Context<'_> {
             if let Some((set, _, after)) = self.parse_labels(l)
                 && after.trim().is_empty()
             {
+                // One label in the echo's own shape, or the one the echo would
+                // go on with, is the echo cut off, not an answer.
+                let first = *set.iter().next().expect("non-empty");
+                let in_echo = self.line_shape(line).is_some_and(|(_, shape)| echo_shapes.contains(&shape));
+                if set.len() == 1 && (in_echo || continues_echo(first)) {
+                    continue;
+                }
                 found.push(set);
             }
         }
@@ -523,51 +563,83 @@ impl Context<'_> {
     fn analyses_options(&self) -> bool {
         let distinct: BTreeSet<char> =
             LINE_LEADING.captures_iter(self.text).filter_map(|c| self.label(&c[1])).collect();
-        distinct.len() >= 3
+        distinct.len() >= 3 || !self.echo_shapes().0.is_empty() || self.restates_options()
     }
 
-    /// The first line opening with a label ("B. Here's why A, C and D fail:"),
-    /// unless it begins the options in order (A, then B: an echo or an
-    /// analysis); else, outside an analysis, a last line that is a label.
-    fn leading_lines(&self, analysed: bool) -> Option<Reading> {
-        let leading: Vec<(usize, char)> = LINE_LEADING
-            .captures_iter(self.text)
-            .filter_map(|c| Some((c.get(1)?.start(), self.label(&c[1])?)))
-            .collect();
-        let lines: Vec<(usize, &str)> = self
-            .text
-            .lines()
-            .scan(0usize, |pos, l| {
-                let start = *pos;
-                *pos += l.len() + 1;
-                Some((start, l))
+    /// Whether the answer restates the text of three or more options.
+    fn restates_options(&self) -> bool {
+        let answer = squash(self.text);
+        let lower = self.text.to_lowercase();
+        let restated = self
+            .options
+            .iter()
+            .filter(|o| {
+                let t = squash(&o.text);
+                !t.is_empty()
+                    && if o.text.is_ascii() {
+                        contains_words(&lower, &o.text.trim().to_lowercase())
+                    } else {
+                        answer.contains(&t)
+                    }
             })
-            .filter(|(_, l)| !l.trim().is_empty())
-            .collect();
-        let on_line = |start: usize, line: &str| {
-            leading.iter().find(|(p, _)| *p >= start && *p < start + line.len()).map(|(_, l)| *l)
-        };
-        let (first_start, first) = *lines.first()?;
-        let opening = on_line(first_start, first).filter(|l| {
-            let in_order =
-                *l == self.labels[0] && leading.get(1).is_some_and(|(_, next)| self.labels.get(1) == Some(next));
-            !in_order
-        });
-        if let Some(l) = opening {
-            let tail = first.trim_start().trim_start_matches(['-', ' ', '(', '[', '【']);
-            let tail = tail.get(1..).unwrap_or("").trim_start_matches(['.', ')', ']', '】', '、', ':', ' ']);
-            return match self.option_named(first_clause(tail), false) {
-                Some(o) if o != l => Some(Reading::Ambiguous(vec![l.to_string(), o.to_string()])),
-                _ => Some(Reading::Chosen { labels: l.to_string(), how: "leading_label" }),
-            };
+            .count();
+        restated >= 3
+    }
+
+    /// The label a line opens with, and the shape of the opening: what
+    /// stands before the label and the mark after it ("." for "A. …", "-" for "- A …").
+    fn line_shape(&self, line: &str) -> Option<(char, String)> {
+        let c = LINE_LEADING.captures(line)?;
+        let (g, m) = (c.get(1)?, c.get(0)?);
+        let l = self.label(g.as_str())?;
+        let before: String = line[..g.start()].chars().filter(|c| !c.is_whitespace()).collect();
+        Some((l, format!("{before}{}", line[g.end()..m.end()].trim())))
+    }
+
+    /// The shapes in which two or more different labels open lines ("A. …",
+    /// "B. …"): the options restated, listed or analysed; and the label of the
+    /// last line in such a shape.
+    fn echo_shapes(&self) -> (Vec<String>, Option<char>) {
+        let opened: Vec<(char, String)> = self.text.lines().filter_map(|l| self.line_shape(l)).collect();
+        let mut shapes: Vec<String> = Vec::new();
+        for (l, shape) in &opened {
+            if !shapes.contains(shape) && opened.iter().any(|(other, f)| other != l && f == shape) {
+                shapes.push(shape.clone());
+            }
         }
+        let last = opened.iter().rev().find(|(_, shape)| shapes.contains(shape)).map(|(l, _)| *l);
+        (shapes, last)
+    }
+
+    /// The label the first line opens with ("B. Here's why A, C and D fail:",
+    /// "A. 30"), unless other lines open with other labels in the same shape;
+    /// `None` in the label's place when the line contradicts itself (its text
+    /// is another option's, or a repetition loop).
+    fn opening_label(&self) -> Option<(usize, Option<char>)> {
+        let first_start = self.text.len() - self.text.trim_start().len();
+        let first = self.text[first_start..].lines().next()?;
+        let (label, shape) = self.line_shape(first)?;
+        // "A sorting algorithm…", "A = modus ponens": an article or an equation, not a label.
+        let marked =
+            shape.contains(['.', '、', ')', ']', '】', ':', '(', '[', '【']) || first.trim().chars().count() <= 3;
+        if !marked || self.echo_shapes().0.contains(&shape) {
+            return None;
+        }
+        let tail = first.trim_start().trim_start_matches(['-', ' ', '(', '[', '【']);
+        let tail = tail.get(1..).unwrap_or("").trim_start_matches(['.', ')', ']', '】', '、', ':', ' ']);
+        let contradicted = degenerate(tail) || self.option_named(first_clause(tail), false).is_some_and(|o| o != label);
+        Some((first_start, (!contradicted).then_some(label)))
+    }
+
+    /// A last line that is a label alone ("…\n\nB"), outside an analysis of the options.
+    fn closing_label(&self, analysed: bool) -> Option<Reading> {
         if analysed {
             return None;
         }
-        let (last_start, last) = *lines.last()?;
-        on_line(last_start, last)
-            .filter(|_| last.trim().chars().count() <= 4)
-            .map(|l| Reading::Chosen { labels: l.to_string(), how: "leading_label" })
+        let last = self.text.lines().rev().find(|l| !l.trim().is_empty())?;
+        let c = LINE_LEADING.captures(last)?;
+        let l = self.label(&c[1])?;
+        (last.trim().chars().count() <= 4).then(|| Reading::Chosen { labels: l.to_string(), how: "leading_label" })
     }
 
     /// The one option whose text the answer restates (its last line first),
@@ -657,6 +729,17 @@ fn skip_filler(text: &str) -> &str {
         }
     }
     rest
+}
+
+/// True when a unit of one to four characters repeats six or more times in
+/// a row ("④⑥③⑥③⑥…", a small model's repetition loop).
+fn degenerate(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().take(400).collect();
+    (1..=4).any(|unit| {
+        chars
+            .windows(unit * 6)
+            .any(|w| w.chunks(unit).all(|c| c == &w[..unit]) && w[..unit].iter().any(|c| !c.is_whitespace()))
+    })
 }
 
 /// Text up to the end of its clause.
