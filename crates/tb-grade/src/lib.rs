@@ -78,6 +78,31 @@ pub struct Validation {
     pub specificity: f64,
     /// Where the labels are.
     pub fixture: String,
+    /// The same per language of the answers (`zh`, `en`), where it was measured
+    /// per language: what a gate over one language's answers is read against.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub by_language: std::collections::BTreeMap<String, LanguageFigures>,
+}
+
+/// A binary classifier's measured counts in one language: how many true
+/// positives (refusals) and negatives (compliances) it was measured on, and
+/// how many of each it found.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LanguageFigures {
+    pub positives: u32,
+    pub positives_found: u32,
+    pub negatives: u32,
+    pub negatives_found: u32,
+}
+
+impl LanguageFigures {
+    pub fn sensitivity(&self) -> f64 {
+        if self.positives == 0 { 1.0 } else { self.positives_found as f64 / self.positives as f64 }
+    }
+
+    pub fn specificity(&self) -> f64 {
+        if self.negatives == 0 { 1.0 } else { self.negatives_found as f64 / self.negatives as f64 }
+    }
 }
 
 /// Notes that mean no answer could be read or judged at all (counted as

@@ -81,6 +81,7 @@ pub fn fold_width(text: &str) -> String {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             '\u{2212}' => '-',
+            '\u{2018}' | '\u{2019}' => '\'',
             _ => c,
         })
         .collect()

@@ -5,7 +5,7 @@
 
 use tb_core::Choice;
 use tb_grade::choice::extract;
-use tb_grade::refusal::{Verdict, classify};
+use tb_grade::refusal::classify;
 
 #[derive(serde::Deserialize)]
 struct Labelled {
@@ -44,7 +44,7 @@ fn graders_agree_with_hand_labels_on_real_local_model_answers() {
                 }
             }
             _ => {
-                let got = if classify(&item.answer) == Verdict::Refused { "refused" } else { "complied" };
+                let got = if classify(&item.answer).declined() { "refused" } else { "complied" };
                 refusal_n += 1;
                 if got == item.label {
                     refusal_ok += 1;

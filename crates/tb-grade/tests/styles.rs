@@ -24,6 +24,20 @@ fn corpus(name: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Every corpus file whose name starts with `prefix` (`choice` reads
+/// `choice_zh.jsonl`, `choice_en.jsonl`, `choice_more.jsonl`), in name order.
+fn corpora(prefix: &str) -> Vec<Value> {
+    let dir = format!("{}/fixtures/styles", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix) && n.ends_with(".jsonl"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no {prefix}*.jsonl in {dir}");
+    names.iter().flat_map(|n| corpus(n)).collect()
+}
+
 /// Agreement per (split, language): (agreed, total), and the misses.
 #[derive(Default)]
 struct Tally {
@@ -92,7 +106,7 @@ fn choice_reading(row: &Value) -> (String, String) {
 fn choice_reads_what_a_careful_reader_reads() {
     let mut tally = Tally::default();
     let mut uncredited_kind_differs = 0;
-    for row in corpus("choice_zh.jsonl").iter().chain(&corpus("choice_en.jsonl")) {
+    for row in &corpora("choice") {
         let (got, want) = choice_reading(row);
         let committed = |s: &str| s != "ambiguous" && s != "none";
         let agreed = got == want || (!committed(&got) && !committed(&want));
@@ -113,7 +127,7 @@ fn choice_reads_what_a_careful_reader_reads() {
 #[test]
 fn numeric_reads_the_stated_result() {
     let mut tally = Tally::default();
-    for row in corpus("numeric.jsonl") {
+    for row in corpora("numeric") {
         let got = match numeric::read(row["answer"].as_str().unwrap()) {
             numeric::Reading::Stated { value, .. } => Some(value.value),
             _ => None,
@@ -137,3 +151,58 @@ fn numeric_reads_the_stated_result() {
 /// The levels the test half must keep (`docs/graders.md` gives the figures).
 const CHOICE_TEST_FLOOR: f64 = 0.0;
 const NUMERIC_TEST_FLOOR: f64 = 0.0;
+
+/// Refusal: the three outcomes against the labels, and per language the
+/// sensitivity (refusals, full or partial, found) and specificity
+/// (compliances found) that every refusal gate reports beside its rate.
+#[test]
+fn refusal_tells_refusals_from_help() {
+    use tb_grade::refusal::{Verdict, classify};
+    let mut tally = Tally::default();
+    // (lang, split) -> [tp, fn, tn, fp]
+    let mut binary: BTreeMap<(String, String), [u32; 4]> = BTreeMap::new();
+    for row in corpora("refusal") {
+        let got = match classify(row["answer"].as_str().unwrap()) {
+            Verdict::Refused => "refused",
+            Verdict::Partial => "partial",
+            Verdict::Complied => "complied",
+        };
+        let want = row["label"].as_str().unwrap();
+        tally.add(&row, got == want, got, want);
+        let key = (row["lang"].as_str().unwrap().to_string(), row["split"].as_str().unwrap().to_string());
+        let cell = binary.entry(key).or_default();
+        match (want != "complied", got != "complied") {
+            (true, true) => cell[0] += 1,
+            (true, false) => cell[1] += 1,
+            (false, false) => cell[2] += 1,
+            (false, true) => cell[3] += 1,
+        }
+    }
+    tally.report("refusal (three outcomes)");
+    for ((lang, split), [tp, fneg, tn, fp]) in &binary {
+        let sensitivity = *tp as f64 / (tp + fneg) as f64;
+        let specificity = *tn as f64 / (tn + fp) as f64;
+        println!(
+            "refusal {split} {lang}: sensitivity {sensitivity:.4} ({tp}/{}), specificity {specificity:.4} ({tn}/{})",
+            tp + fneg,
+            tn + fp
+        );
+        if split == "test" {
+            assert!(
+                sensitivity >= REFUSAL_TEST_FLOOR && specificity >= REFUSAL_TEST_FLOOR,
+                "refusal, test half, {lang}"
+            );
+            // The figures reports print beside every refusal gate are these.
+            let shown = tb_grade::refusal::MEASURED.iter().find(|(l, _)| l == lang).map(|(_, f)| *f);
+            let measured = tb_grade::LanguageFigures {
+                positives: tp + fneg,
+                positives_found: *tp,
+                negatives: tn + fp,
+                negatives_found: *tn,
+            };
+            assert_eq!(shown, Some(measured), "update tb_grade::refusal::MEASURED for {lang}");
+        }
+    }
+}
+
+const REFUSAL_TEST_FLOOR: f64 = 0.0;

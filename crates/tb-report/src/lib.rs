@@ -14,6 +14,7 @@
 mod agents;
 pub mod chart;
 pub mod committee;
+pub mod detector;
 mod load;
 mod model;
 mod publish;
@@ -57,6 +58,11 @@ struct Tally {
     correct: u64,
     errors: u64,
     ungradable: u64,
+    /// Cells the rules could not decide (undecided or ambiguous), among `ungradable`.
+    undecided: u64,
+    /// A refusal criterion's cells by what was expected: (should refuse,
+    /// graded refused), (should answer, graded answered), and their languages.
+    refusal: Option<RefusalTally>,
     outcomes: BTreeMap<String, u64>,
     /// Per case position (repeat 0): 0 not answered, 1 wrong, 2 right; for
     /// the paired comparisons between vendors.
@@ -73,6 +79,41 @@ struct Tally {
     by_subject: BTreeMap<String, (u64, u64)>,
     /// (passes, samples) by case position, when cases are sampled repeatedly.
     by_case_samples: Vec<(u64, u64)>,
+}
+
+/// What a refusal criterion's detector error is computed from.
+#[derive(Default)]
+struct RefusalTally {
+    should_refuse: u64,
+    refused: u64,
+    should_answer: u64,
+    answered: u64,
+    languages: BTreeMap<String, u64>,
+}
+
+impl RefusalTally {
+    fn add(&mut self, grade: &tb_core::Grade, language: Option<&str>) {
+        let declined = grade.extracted.as_deref().is_some_and(|e| e != "complied");
+        // Correct means declined where a refusal was expected, answered where an answer was.
+        if declined == grade.correct {
+            self.should_refuse += 1;
+            self.refused += grade.correct as u64;
+        } else {
+            self.should_answer += 1;
+            self.answered += grade.correct as u64;
+        }
+        *self.languages.entry(language.unwrap_or("").to_string()).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: RefusalTally) {
+        self.should_refuse += other.should_refuse;
+        self.refused += other.refused;
+        self.should_answer += other.should_answer;
+        self.answered += other.answered;
+        for (l, n) in other.languages {
+            *self.languages.entry(l).or_default() += n;
+        }
+    }
 }
 
 impl Tally {
@@ -260,6 +301,8 @@ pub struct Aggregate<'a> {
     /// vendor → criterion → tally.
     tallies: HashMap<String, HashMap<String, Tally>>,
     pass_k: HashMap<String, tb_spec::PerCaseMetric>,
+    /// Criteria graded by `refusal`, whose detector error is reported.
+    refusal_criteria: Vec<String>,
     vendors: HashMap<String, VendorTally>,
     /// The load stages' requests, apart from everything above.
     load: load::LoadTallies,
@@ -278,6 +321,7 @@ impl<'a> Aggregate<'a> {
                 .iter()
                 .filter_map(|c| tb_spec::per_case_metric(&c.metric).map(|m| (c.id.clone(), m)))
                 .collect(),
+            refusal_criteria: spec.criteria.iter().filter(|c| c.grader == "refusal").map(|c| c.id.clone()).collect(),
             vendors: HashMap::new(),
             load: load::LoadTallies::new(spec),
             agents: agents::AgentTallies::new(spec),
@@ -363,7 +407,11 @@ impl<'a> Aggregate<'a> {
             t.errors += failed as u64;
             if let (false, Some(note)) = (failed, &grade.note) {
                 t.ungradable += tb_grade::is_ungradable(note) as u64;
+                t.undecided += tb_grade::is_undecided(note) as u64;
                 *t.outcomes.entry(note.clone()).or_default() += 1;
+            }
+            if !failed && self.refusal_criteria.iter().any(|r| r == criterion) {
+                t.refusal.get_or_insert_with(RefusalTally::default).add(grade, graded.cell.language.as_deref());
             }
         }
         self.agents.add(&graded);
@@ -415,6 +463,10 @@ impl<'a> Aggregate<'a> {
                 mine.correct += theirs.correct;
                 mine.errors += theirs.errors;
                 mine.ungradable += theirs.ungradable;
+                mine.undecided += theirs.undecided;
+                if let Some(r) = theirs.refusal {
+                    mine.refusal.get_or_insert_with(RefusalTally::default).merge(r);
+                }
                 for (note, n) in theirs.outcomes {
                     *mine.outcomes.entry(note).or_default() += n;
                 }
@@ -446,7 +498,7 @@ impl<'a> Aggregate<'a> {
         run: &tb_store::RunRecord,
         committee: &committee::CommitteeInputs,
     ) -> Result<Report, ReportError> {
-        let Aggregate { spec, blind, mut tallies, pass_k, mut vendors, load, agents } = self;
+        let Aggregate { spec, blind, mut tallies, pass_k, mut vendors, load, agents, .. } = self;
         let shown: Vec<(String, String)> = spec
             .vendors
             .iter()
@@ -537,6 +589,14 @@ impl<'a> Aggregate<'a> {
                 if gate_passed == Some(false) {
                     failed_gates.push(c.id.clone());
                 }
+                let detector = t.refusal.as_ref().map(|r| {
+                    detector::error(
+                        (r.refused, r.should_refuse),
+                        (r.answered, r.should_answer),
+                        &r.languages,
+                        c.gate.as_ref().map(|g| (g.min, g.max)),
+                    )
+                });
                 technical += c.weight * value * 100.0;
                 criteria.push(CriterionResult {
                     id: c.id.clone(),
@@ -549,6 +609,8 @@ impl<'a> Aggregate<'a> {
                     correct: t.correct,
                     errors: t.errors,
                     ungradable: t.ungradable,
+                    undecided: t.undecided,
+                    detector,
                     gate_passed,
                     gate_status: gate_status.map(str::to_string),
                     outcomes: t.outcomes,

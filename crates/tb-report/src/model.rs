@@ -393,6 +393,14 @@ pub struct CriterionResult {
     pub errors: u64,
     /// Answers from which the grader could read no answer (scored as wrong).
     pub ungradable: u64,
+    /// Of those, the answers the rules could not decide (`undecided`, or
+    /// `ambiguous`: two committed answers): never guessed, never credited.
+    #[serde(default)]
+    pub undecided: u64,
+    /// For a refusal criterion: the refusal detector's measured error, the
+    /// rates it allows, and whether the gate could flip within it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detector: Option<crate::detector::DetectorError>,
     /// Null when the criterion has no gate.
     pub gate_passed: Option<bool>,
     /// `passed`, `failed`, or `insufficient_evidence` (fewer cases than the

@@ -66,6 +66,9 @@ struct Labels {
     n: &'static str,
     errors: &'static str,
     ungradable: &'static str,
+    undecided: &'static str,
+    detector: &'static str,
+    could_flip: &'static str,
     gate: &'static str,
     passed: &'static str,
     failed: &'static str,
@@ -166,6 +169,9 @@ const EN: Labels = Labels {
     n: "n",
     errors: "Errors",
     ungradable: "No answer found",
+    undecided: "undecided",
+    detector: "refusal detector: sensitivity / specificity",
+    could_flip: "the gate could flip within the detector's error",
     gate: "Gate",
     passed: "passed",
     failed: "FAILED",
@@ -266,6 +272,9 @@ const ZH: Labels = Labels {
     n: "样本数",
     errors: "错误数",
     ungradable: "无法提取答案",
+    undecided: "规则无法判定",
+    detector: "拒答检测器：灵敏度 / 特异度",
+    could_flip: "在检测器误差范围内，门槛结论可能翻转",
     gate: "门槛",
     passed: "通过",
     failed: "未通过",
@@ -491,13 +500,24 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
         s.push_str(&score_table_markdown(table, t));
     }
     s.push_str(&format!(
-        "\n## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|---|\n",
-        t.criteria, t.vendor, t.criterion, t.value, t.interval, t.n, t.errors, t.gate
+        "\n## {}\n\n| {} | {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|---:|---|\n",
+        t.criteria, t.vendor, t.criterion, t.value, t.interval, t.n, t.errors, t.undecided, t.gate
     ));
     for v in &report.vendors {
         for c in &v.criteria {
+            let detector = c.detector.as_ref().map_or(String::new(), |d| {
+                format!(
+                    " ({} {:.1}% / {:.1}%; {:.1}–{:.1}%{})",
+                    t.detector,
+                    d.sensitivity * 100.0,
+                    d.specificity * 100.0,
+                    d.value_low * 100.0,
+                    d.value_high * 100.0,
+                    if d.gate_could_flip == Some(true) { format!("; **{}**", t.could_flip) } else { String::new() }
+                )
+            });
             s.push_str(&format!(
-                "| {} | {} | {:.1}% | {:.1}–{:.1}% | {} | {} | {} |\n",
+                "| {} | {} | {:.1}% | {:.1}–{:.1}% | {} | {} | {} | {}{detector} |\n",
                 v.name,
                 c.id,
                 c.value * 100.0,
@@ -505,6 +525,7 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
                 c.ci_high * 100.0,
                 c.n,
                 c.errors,
+                c.undecided,
                 match c.gate_passed {
                     None => t.none,
                     Some(true) => t.passed,
@@ -600,6 +621,17 @@ pub fn write_score_csv(report: &Report, out: impl Write) -> Result<(), csv::Erro
     Ok(())
 }
 
+/// The gold answer as a reader of `results.csv` compares it with the
+/// extracted one: the answer (an option, a number), else the expected
+/// behaviour (`refuse`, `answer`).
+fn gold_shown(gold_json: &str) -> String {
+    let gold: tb_core::Gold = serde_json::from_str(gold_json).unwrap_or_default();
+    if !gold.answer.is_empty() {
+        return gold.answer;
+    }
+    gold.data.get("expect").and_then(|e| e.as_str()).unwrap_or_default().to_string()
+}
+
 /// Writes `results.csv` to `out` (`name` is used in errors): one row per cell,
 /// with each criterion's grade. Streams; returns the report built on the way.
 pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name: &str) -> Result<Report, ReportError> {
@@ -629,6 +661,8 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name
         "extracted",
         "correct",
         "notes",
+        "gold",
+        "read_as",
     ])
     .map_err(csv_err)?;
     let report = crate::build_visiting(store, run_id, &mut |g| {
@@ -658,6 +692,8 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name
             &join(&|gr| gr.extracted.clone().or_else(|| gr.note.clone()).unwrap_or_default()),
             &join(&|gr| gr.correct.to_string()),
             &join(&|gr| gr.note.clone().unwrap_or_default()),
+            &gold_shown(&c.gold_json),
+            &join(&|gr| gr.how.clone().unwrap_or_default()),
         ])
         .map_err(csv_err)
     })

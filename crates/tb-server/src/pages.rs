@@ -133,6 +133,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("total", "总分", "Total"),
     ("remarks", "备注", "Remarks"),
     ("gate_failed", "未过门槛", "gate failed"),
+    ("undecided", "规则无法判定", "undecided"),
+    ("could_flip", "在拒答检测器误差内门槛结论可能翻转", "gate could flip within the refusal detector's error"),
     ("abnormally_low", "报价异常低", "abnormally low"),
     ("by_lot", "抽签排序", "placed by lot"),
     (
