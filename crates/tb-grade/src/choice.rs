@@ -90,6 +90,8 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | (?:\bthe\s+|\bmy\s+)? \banswer\b (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
       | \bmy\s+(?:final\s+)?(?:choice|pick|selection|vote)\b (?:\s+(?:is|would\s+be))?
       | \b(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
+      | \bso\s+it(?:'s|\s+is|\s+must\s+be)\b | \bit\s+must\s+be\b | \bthat\s+leaves\b | \bleaving\b | \bit(?:'s|\s+is)\b
+      | (?:所以|因此|故|那么|即)(?:答案)?(?:就|应该)?是
       | \b(?:i\.e\.|that\s+is),?\s+(?:option|choice)
       | \bI(?:'d|\s+would|'ll|\s+will)?\s+(?:go\s+with|choose|pick|select|opt\s+for|say)\b
       | \b(?:select|choose)\s+(?:option\s+)?",
@@ -119,13 +121,20 @@ static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// A table row or list line that opens with a label and ends with a check
+/// mark ("| B | Fifth | … | ✅ |"): a claim that the option is right.
+static CHECKED_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t\-]*[(\[【]?([A-Za-z0-9])[)\]】.:、]?\s.*[✅✓✔√☑]\s*$").expect("valid regex")
+});
+
 /// A line that opens with a label: "B. …", "B、…", "(B) …", "B".
 static LINE_LEADING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t\-]*(?:选项|(?i:option)\s+)?[(\[【]?([A-Za-z0-9])(?:[)\]】.:、)]|\s|$)").expect("valid regex")
 });
 
 /// A label in brackets anywhere: "(B)", "【B】".
-static BRACKETED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[(\[【]([A-Za-z0-9])[)\]】]").expect("valid regex"));
+static BRACKETED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^A-Za-z0-9])[(\[【]([A-Za-z0-9])[)\]】]").expect("valid regex"));
 
 /// An answer that says it is unsure.
 static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -161,6 +170,48 @@ static TENTATIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)
         \b(?:might|may|could|possibly|perhaps|maybe|if|unless|not\s+sure|tempting|initially|at\s+first)\b
       | 可能 | 也许 | 或许 | 似乎 | 如果 | 假如 | 若 | 乍看 | 初步 | 不确定 | 不能确定 | 无法确定 | 容易误选 | 误选",
+    )
+    .expect("valid regex")
+});
+
+/// Words between two labels of one statement ("A and C", "B或者D", "(A) or maybe (D)").
+const SEPARATORS: &[&str] = &[
+    "and ",
+    "or ",
+    "maybe ",
+    "perhaps ",
+    "possibly ",
+    "以及",
+    "或者",
+    "也可能是",
+    "可能是",
+    "和",
+    "与",
+    "及",
+    "或",
+    "还有",
+];
+
+/// A statement that names the option by its place ("is the first choice listed", "是第三个选项").
+static ORDINAL_STATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        \b(?:is|was|it'?s|choose|pick|select|go\s+with|answer\s+is)\s+(the\s+(?:first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?)\b
+      | (?:是|选|为)(第\s*[一二三四五六1-6①②③④⑤⑥]\s*个?(?:选项|项))",
+    )
+    .expect("valid regex")
+});
+
+/// An option named by its place.
+static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        ^(?:the\s+)?(first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?\b(?:\s+listed)?
+      | ^(?:option|choice)\s+(one|two|three|four|five|six|i{1,3}|iv|v|vi)\b
+      | ^(?:option|choice)\s+\((i{1,3}|iv|v|vi)\)
+      | ^第\s*([一二三四五六1-6①②③④⑤⑥])\s*(?:个)?(?:选项|项|个|条)
+      | ^选项\s*([一二三四五六①②③④⑤⑥])
+      | ^([①②③④⑤⑥])(?:项|选项)?(?:[^①②③④⑤⑥]|$)",
     )
     .expect("valid regex")
 });
@@ -212,6 +263,23 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
             });
         }
     }
+    for c in ORDINAL_STATED.captures_iter(&text) {
+        let g = c.get(1).or(c.get(2)).expect("one group matches");
+        if let Some((l, _)) = ctx.ordinal(g.as_str())
+            && !tentative(&text, g.start())
+        {
+            statements.push(Statement {
+                start: g.start(),
+                end: g.end(),
+                labels: [l].into(),
+                conflict: false,
+                how: "stated",
+            });
+        }
+    }
+    if let Some(s) = ctx.opening_sentence() {
+        statements.push(s);
+    }
     // An answer that opens with a label line ("A. 30") commits to it, unless
     // other lines open with labels the same way (the options echoed).
     if let Some((at, l)) = ctx.opening_label() {
@@ -229,6 +297,7 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
 
     let claims: Vec<Statement> = CLAIMED
         .captures_iter(&text)
+        .chain(CHECKED_ROW.captures_iter(&text))
         .filter_map(|c| {
             let m = c.get(1).expect("group");
             let l = ctx.label(m.as_str())?;
@@ -390,74 +459,98 @@ impl Context<'_> {
         let mut set = BTreeSet::new();
         let mut rest = text;
         let mut formatted = false;
-        let mut run_letters = 0usize;
         loop {
-            let (open, after_open) = match rest.strip_prefix(['(', '[', '【']) {
-                Some(r) => (true, r),
-                None => (false, rest),
-            };
-            let mut chars = after_open.chars();
-            let c = chars.next()?;
-            let upper = c.to_ascii_uppercase();
-            if !self.labels.contains(&upper) {
-                if set.is_empty() {
-                    return None;
-                }
-                break;
-            }
-            let mut after = chars.as_str();
-            let close = after.strip_prefix([')', ']', '】']);
-            if let Some(a) = close {
-                after = a;
-            } else if open {
-                return if set.is_empty() { None } else { Some((set, formatted, rest)) };
-            }
-            formatted |= open || close.is_some();
-            // A lowercase letter is a label only where it cannot be a word.
-            let next = after.chars().next();
-            if next.is_some_and(|n| n.is_ascii_alphanumeric()) {
-                // "ACD": consecutive labels, for multiple-answer questions only.
-                let run: String = after_open.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-                let all_labels = run.chars().all(|c| self.labels.contains(&c) && c.is_ascii_uppercase());
-                let distinct = run.chars().collect::<BTreeSet<_>>().len() == run.chars().count();
-                if self.multi && set.is_empty() && all_labels && distinct && run.len() <= self.labels.len() {
-                    set.extend(run.chars());
-                    run_letters = run.len();
-                    rest = &after_open[run.len()..];
+            let after_open = rest.trim_start_matches(['(', '[', '【', '"', '\'', '“', '‘']);
+            let open = after_open.len() != rest.len();
+            // An ordinal names an option by its place ("the third option", "第1项", "选项二").
+            if let Some((l, after)) = self.ordinal(after_open) {
+                set.insert(l);
+                formatted = true;
+                rest = after;
+            } else {
+                let mut chars = after_open.chars();
+                let c = chars.next()?;
+                let upper = c.to_ascii_uppercase();
+                if !self.labels.contains(&upper) {
                     break;
                 }
-                return if set.is_empty() { None } else { Some((set, formatted, rest)) };
+                let after = chars.as_str();
+                let after_close = after.trim_start_matches([')', ']', '】', '"', '\'', '”', '’']);
+                let close = after_close.len() != after.len();
+                if open && !close {
+                    break;
+                }
+                formatted |= open || close;
+                if after_close.chars().next().is_some_and(|n| n.is_ascii_alphanumeric()) {
+                    // "ACD": consecutive labels, for multiple-answer questions only.
+                    let run: String = after_open.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+                    let all_labels = run.chars().all(|c| self.labels.contains(&c) && c.is_ascii_uppercase());
+                    let distinct = run.chars().collect::<BTreeSet<_>>().len() == run.chars().count();
+                    if self.multi && set.is_empty() && all_labels && distinct && run.len() <= self.labels.len() {
+                        set.extend(run.chars());
+                        rest = &after_open[run.len()..];
+                    }
+                    break;
+                }
+                // A lowercase letter, or "A", is a label only where it cannot be a word.
+                if !formatted && (c == 'A' || c.is_ascii_lowercase()) && is_word_after(after_close) {
+                    break;
+                }
+                set.insert(upper);
+                rest = after_close;
             }
-            if !formatted && (c == 'A' || c.is_ascii_lowercase()) && is_word_after(after) {
-                return if set.is_empty() { None } else { Some((set, formatted, rest)) };
-            }
-            set.insert(upper);
-            rest = after;
             // Another label after a separator?
-            let sep = rest
-                .trim_start_matches([' ', ',', '、', '，', '/', '&', '+'])
-                .trim_start_matches("and ")
-                .trim_start_matches("和")
-                .trim_start_matches("与")
-                .trim_start_matches("及")
-                .trim_start_matches("以及")
-                .trim_start_matches("or ")
-                .trim_start_matches("或")
-                .trim_start_matches(' ');
+            let mut sep = rest;
+            loop {
+                let before = sep.len();
+                sep = sep.trim_start_matches([' ', ',', '、', '，', '/', '&', '+', ';', '；']);
+                for word in SEPARATORS {
+                    if let Some(r) = sep.strip_prefix(word) {
+                        sep = r;
+                    }
+                }
+                if sep.len() == before {
+                    break;
+                }
+            }
             if sep.len() == rest.len() {
                 break;
             }
-            let mut peek = sep.strip_prefix(['(', '[', '【']).unwrap_or(sep).chars();
+            let peeked = sep.trim_start_matches(['(', '[', '【', '"', '\'', '“', '‘']);
+            let mut peek = peeked.chars();
             let candidate = peek.next().map(|c| c.to_ascii_uppercase());
-            let candidate_ok = candidate.is_some_and(|c| self.labels.contains(&c))
-                && !peek.next().is_some_and(|n| n.is_ascii_alphanumeric());
+            let candidate_ok = (candidate.is_some_and(|c| self.labels.contains(&c))
+                && !peek.next().is_some_and(|n| n.is_ascii_alphanumeric()))
+                || self.ordinal(peeked).is_some();
             if !candidate_ok {
                 break;
             }
             rest = sep;
         }
-        let _ = run_letters;
         (!set.is_empty()).then_some((set, formatted, rest))
+    }
+
+    /// An option named by its place at the start of `text`: "the third
+    /// option", "option two", "the first choice listed", "第1项", "第三个选项",
+    /// "选项二", "②"; with what follows.
+    fn ordinal<'t>(&self, text: &'t str) -> Option<(char, &'t str)> {
+        let c = ORDINAL.captures(text)?;
+        let word = c.iter().skip(1).flatten().next()?.as_str().to_lowercase();
+        let place = match word.as_str() {
+            "first" | "one" | "1" | "i" | "一" | "①" => 0,
+            "second" | "two" | "2" | "ii" | "二" | "②" => 1,
+            "third" | "three" | "3" | "iii" | "三" | "③" => 2,
+            "fourth" | "four" | "4" | "iv" | "四" | "④" => 3,
+            "fifth" | "five" | "5" | "v" | "五" | "⑤" => 4,
+            "sixth" | "six" | "6" | "vi" | "六" | "⑥" => 5,
+            "last" => self.labels.len().checked_sub(1)?,
+            _ => return None,
+        };
+        // Options labelled by these very digits or numerals are labels, not places.
+        if self.labels.iter().any(|l| l.is_ascii_digit()) {
+            return None;
+        }
+        Some((*self.labels.get(place)?, &text[c.get(0)?.end()..]))
     }
 
     /// The one option whose text `clause` gives: equal to it, or starting with
@@ -466,6 +559,13 @@ impl Context<'_> {
         let t = squash(clause);
         if t.is_empty() {
             return None;
+        }
+        // True/false questions: "Incorrect" names the option "False", "对" the option "正确".
+        if let Some(said) = truth_value(&t) {
+            let mut named = self.options.iter().filter(|o| truth_value(&squash(&o.text)) == Some(said));
+            if let (Some(o), None) = (named.next(), named.next()) {
+                return single_char(&o.label).map(|c| c.to_ascii_uppercase());
+            }
         }
         let mut best: Option<(char, usize, bool)> = None;
         let mut tie = false;
@@ -493,6 +593,36 @@ impl Context<'_> {
             }
         }
         if tie { None } else { best.map(|(l, _, _)| l) }
+    }
+
+    /// A first sentence that is nothing but an answer: labels ("Option two.",
+    /// "All except B."), or one option's text ("Incorrect — …", "Mitochondria.").
+    fn opening_sentence(&self) -> Option<Statement> {
+        let start = self.text.len() - self.text.trim_start().len();
+        let rest = &self.text[start..];
+        let end = rest.find(['\n', '。', '!', '?', '—', ':']).unwrap_or(rest.len());
+        let end = rest[..end].find(". ").map_or(end, |i| i + 1);
+        let sentence = rest[..end].trim().trim_end_matches(['.', ',', ';']);
+        // A first line opening with a label is read by `opening_label`, which knows echoes.
+        if sentence.is_empty() || sentence.chars().count() > 40 || self.line_shape(rest).is_some() {
+            return None;
+        }
+        let at = |labels: BTreeSet<char>, how| Statement { start, end: start + end, labels, conflict: false, how };
+        if let Some(m) = ALL_EXCEPT.find(sentence)
+            && let Some((excluded, _, after)) = self.parse_labels(&sentence[m.end()..])
+            && after.trim().is_empty()
+        {
+            return Some(at(self.labels.iter().copied().filter(|l| !excluded.contains(l)).collect(), "alone"));
+        }
+        for candidate in [sentence, skip_filler(sentence)] {
+            if let Some((set, _, after)) = self.parse_labels(candidate)
+                && after.trim().is_empty()
+            {
+                return Some(at(set, "alone"));
+            }
+        }
+        let l = self.option_named(sentence, true)?;
+        Some(at([l].into(), "option_text"))
     }
 
     /// An answer that is nothing but a label (or labels), maybe with the option's text.
@@ -535,6 +665,13 @@ impl Context<'_> {
             }
             let l = line.trim().trim_start_matches("- ").trim_end_matches(['.', '。', '!', '！']);
             if l.is_empty() || l.chars().count() > 24 {
+                continue;
+            }
+            if let Some(m) = ALL_EXCEPT.find(l)
+                && let Some((excluded, _, after)) = self.parse_labels(&l[m.end()..])
+                && after.trim().is_empty()
+            {
+                found.push(self.labels.iter().copied().filter(|x| !excluded.contains(x)).collect());
                 continue;
             }
             if let Some((set, _, after)) = self.parse_labels(l)
@@ -740,6 +877,19 @@ fn degenerate(text: &str) -> bool {
             .windows(unit * 6)
             .any(|w| w.chunks(unit).all(|c| c == &w[..unit]) && w[..unit].iter().any(|c| !c.is_whitespace()))
     })
+}
+
+/// What a word of a true/false question says: true, false, or neither.
+fn truth_value(squashed: &str) -> Option<bool> {
+    match squashed {
+        "true" | "correct" | "right" | "yes" | "正确" | "对" | "对的" | "是" | "√" | "✓" | "✔" | "t" => {
+            Some(true)
+        }
+        "false" | "incorrect" | "wrong" | "no" | "错误" | "错" | "错的" | "否" | "不正确" | "×" | "✗" | "✘" | "f" => {
+            Some(false)
+        }
+        _ => None,
+    }
 }
 
 /// Text up to the end of its clause.
