@@ -110,11 +110,11 @@ const MEASURE_WORDS: &[&str] = &[
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        (?P<neg>-\s?|负)?
+        (?P<neg>-\s?[$¥€£]?|负|零下)?
         (?:
           (?P<clock>\d{1,2}:\d{2})                                 # 10:15, a time of day
         |
-          (?P<whole>\d+)\x20(?P<mnum>\d+)/(?P<mden>\d+)             # 2 1/2
+          (?P<whole>\d+)(?:\x20|又|\x20and\x20)(?P<mnum>\d+)/(?P<mden>\d+)   # 2 1/2, 3又3/4
         |
           (?P<arabic>
             (?:\d{1,3}(?:[,\x20\x{A0}\x{202F}\x{2009}]\d{3})+|\d+)   # 1,250  9 375  1250
@@ -168,8 +168,27 @@ static CONDITIONAL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Inside a sentence, where its conclusion begins ("She bought 3 packs, so she has 36").
-static CLAUSE_CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:so|therefore|thus|hence|which\s+means|meaning)\b|所以|因此|因而|于是").expect("valid regex")
+static CLAUSE_CONCLUSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:so|therefore|thus|hence)\b|所以|因此|因而|于是").expect("valid regex"));
+
+/// Chinese words that give what follows as a result ("一周5天共走18000米").
+static RESULT_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"共|一共|总共|合计|还剩|剩下|剩余|需要|等于|得到|赚了|花了|走了|跑了|用了|读了|做了|可得|应付|应交|应找",
+    )
+    .expect("valid regex")
+});
+
+/// A range or alternatives given as the result ("10到12天", "either 10 or 8").
+static ALTERNATIVES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|\bbetween\s+\$?\d[\d.,]*\s+and\s+\$?\d|\beither\b|\bor\s+(?:maybe\s+)?\$?\d|或者?\d|还是\d|\bif\b")
+        .expect("valid regex")
+});
+
+/// Subtotal lines ("| **合计** | … | **82.5元** |", "Total: $340"): the result
+/// when nothing states one.
+static TOTAL_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?mi)^[\s\-]*(?:合计|总计|共计|总共|total|grand\s+total|sum)\b").expect("valid regex")
 });
 
 /// Sentences that conclude.
@@ -186,17 +205,27 @@ static CONCLUDING: LazyLock<Regex> = LazyLock::new(|| {
 static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        (?:\bafter|\bin|\bfor|\bwithin|\bover|\bper|\bevery|\beach|\bat|\bby|\bfrom|\bof|\bthan|\bof\s+the|\bduring|\bon|\bwith|\bfirst|\blast|\bday|\bweek|\bmonth|\byear|\bpage|\bstep|\bnumber|\bno\.)\s*[$¥€£]?\s*$
+        (?:\bafter|\bin|\bfor|\bwithin|\bover|\bper|\bevery|\beach|\bfrom|\bof|\bthan|\bof\s+the|\bduring|\bon|\bwith|\bfirst|\blast|\bday|\bweek|\bmonth|\byear|\bpage|\bstep|\bnumber|\bno\.)\s*[$¥€£]?\s*$
       | (?:每|经过|过了?|第|比|除以|乘以|前|后|再过)\s*$",
     )
     .expect("valid regex")
 });
+
+/// Words before a year.
+static YEAR_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:in|by|since|from|to|of|until|before|after|year)\s*$|^\s*$").expect("valid regex")
+});
+
+/// A conversion factor ("1 km = 1000 m", "1升 = 1000立方厘米"): a definition, not a result.
+static DEFINITION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d.])1\s*[^\d\s=]{1,8}\s*=\s*[\d.,]+\s*[^\d\s=]").expect("valid regex"));
 
 /// Words after a number that make it a condition ("3天后", "10 days later").
 static CONDITION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
         ^\s*(?:[a-z]+\s+)?(?:later|ago|earlier|more\s+than|less\s+than|fewer\s+than|times\s+(?:as|more))\b
+      | ^\s*(?:each|apiece|a\s+piece)\b
       | ^\s*(?:天|周|个?月|年|小时|分钟|秒)?(?:后|之后|以后|前|之前|以前|里|内|中)
       | ^\s*(?:月份|月\d|日|号)
       | ^\s*(?:倍|次方)",
@@ -231,6 +260,10 @@ pub fn read(answer: &str) -> Reading {
         let sentence_end = sentence_end(&text, m.end());
         let in_sentence: Vec<&Number> =
             numbers.iter().filter(|n| n.start >= m.end() && n.end <= sentence_end).collect();
+        if in_sentence.len() >= 2 && ALTERNATIVES.is_match(&text[m.end()..sentence_end]) {
+            // "The answer is 9 if …, or 6 if …": several results, none chosen.
+            return Reading::Ambiguous(in_sentence.iter().map(|n| n.value).collect());
+        }
         let picked = match in_sentence.as_slice() {
             [] => continue,
             [one] => Some(**one),
@@ -239,6 +272,39 @@ pub fn read(answer: &str) -> Reading {
         };
         if let Some(n) = picked {
             stated.push((m.start(), n));
+        }
+    }
+    // An answer that opens with the number alone ("Forty-eight. The baker…", "42").
+    if stated.is_empty()
+        && let Some(first) = numbers.first()
+        && text[..first.start].trim().is_empty()
+    {
+        let end = sentence_end(&text, first.end);
+        let rest = text[first.end..end].trim().trim_end_matches(['.', '!', '。']);
+        // "1. Convert …", "2) …", "3、…": a list's numbering, not an answer.
+        let after = &text[first.end..];
+        let numbering = text[first.start..first.end].chars().all(|c| c.is_ascii_digit())
+            && after.starts_with(['.', ')', '、', ':'])
+            && !after[1..].split('\n').next().unwrap_or("").trim().is_empty();
+        if !numbering && rest.split_whitespace().count() <= 2 && !rest.chars().any(|c| c.is_ascii_digit()) {
+            stated.push((first.start, *first));
+        }
+    }
+    if stated.is_empty()
+        && !truncated(&text)
+        && let Some(m) = TOTAL_LINE.find_iter(&text).last()
+    {
+        // A total line is the result only when nothing after it but a
+        // supposition or a check states a number ("如果付100元，应找回17.5元").
+        let line_end = text[m.end()..].find('\n').map_or(text.len(), |i| m.end() + i);
+        let later_results = sentences(&text).into_iter().any(|(s, e)| {
+            s >= line_end
+                && numbers.iter().any(|n| n.start >= s && n.end <= e)
+                && !CONDITIONAL.is_match(&text[s..e])
+                && !VERIFICATION.is_match(&text[s..e])
+        });
+        if !later_results && let Some(n) = numbers.iter().rev().find(|n| n.start >= m.end() && n.end <= line_end) {
+            stated.push((m.start(), *n));
         }
     }
     if let Some(first) = stated.first() {
@@ -277,8 +343,10 @@ pub fn read(answer: &str) -> Reading {
         return Reading::Undecided;
     }
     let body = before_verification(&text);
-    let with_numbers: Vec<(usize, usize)> =
-        sentences(body).into_iter().filter(|(s, e)| numbers.iter().any(|n| n.start >= *s && n.end <= *e)).collect();
+    let with_numbers: Vec<(usize, usize)> = sentences(body)
+        .into_iter()
+        .filter(|(s, e)| numbers.iter().any(|n| n.start >= *s && n.end <= *e) && !DEFINITION.is_match(&body[*s..*e]))
+        .collect();
     let Some(&(_, last_end)) = with_numbers.last() else { return Reading::Undecided };
     // The last paragraph with numbers; in it, its last concluding sentence
     // ("Together, they raised $592.50.") or else its last sentence.
@@ -341,29 +409,60 @@ fn result_of(text: &str, candidates: &[&Number]) -> Option<Number> {
         return Some(n);
     }
     let (first, last) = (candidates.first()?, candidates.last()?);
+    // The first clause when it holds a number ("答：6年后…是儿子的3倍，那时爸爸48岁" → 6).
+    // In Chinese, the first clause when it holds a number ("答：6年后…是儿子的3倍，那时爸爸48岁" → 6).
+    let span = &text[first.start..last.end];
+    let chinese = span.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+    let clause_break = span.char_indices().find(|&(i, c)| {
+        matches!(c, ',' | '，' | ';' | '；')
+            && !(span[..i].ends_with(|d: char| d.is_ascii_digit())
+                && span[i + c.len_utf8()..].starts_with(|d: char| d.is_ascii_digit()))
+    });
+    let candidates: Vec<&Number> = match clause_break {
+        Some((i, _)) if chinese => candidates.iter().copied().filter(|n| n.end <= first.start + i).collect(),
+        _ => candidates.to_vec(),
+    };
+    let (first, last) = (candidates.first()?, candidates.last()?);
     let span = &text[first.start..last.end];
     let candidates: Vec<&Number> = match CLAUSE_CONCLUSION.find_iter(span).last() {
         Some(m) if candidates.iter().any(|n| n.start >= first.start + m.end()) => {
             candidates.iter().copied().filter(|n| n.start >= first.start + m.end()).collect()
         }
-        _ => candidates.to_vec(),
+        _ => candidates,
     };
     let condition = |n: &Number| {
         let before = window_before(text, n.start, 16);
         let after_end = text[n.end..].char_indices().nth(8).map_or(text.len(), |(i, _)| n.end + i);
-        CONDITION_BEFORE.is_match(before) || CONDITION_AFTER.is_match(&text[n.end..after_end])
+        let after = &text[n.end..after_end];
+        // A year ("By 2025 the population…", "2023年") sets the scene.
+        let year = n.value.fract() == 0.0
+            && (1800.0..=2100.0).contains(&n.value)
+            && (YEAR_BEFORE.is_match(before) || after.starts_with('年'));
+        year || CONDITION_BEFORE.is_match(before) || CONDITION_AFTER.is_match(after)
     };
-    // A number that opens its clause before another one is the subject
-    // ("So 8 bottles hold 60 liters"), not the result.
-    let opens_clause = |n: &Number| {
-        let before = window_before(text, n.start, 12);
+    // A number that opens its clause before another one in it is the
+    // subject ("So 8 bottles hold 60 liters", "一周5天共走18000米"), not the result.
+    let subject = |a: &Number, b: &Number| {
+        let between = &text[a.end..b.start];
+        let before = window_before(text, a.start, 12);
         let clause = before.rsplit([',', '，', ':', '：', '。']).next().unwrap_or(before);
-        let words = clause.split_whitespace().filter(|w| !w.eq_ignore_ascii_case("so")).count();
-        words == 0 && !clause.contains(|c: char| !c.is_ascii() && !"所以因此则答".contains(c))
+        let opens = clause
+            .split_whitespace()
+            .filter(|w| {
+                !["so", "the", "all", "these", "those", "his", "her", "their", "its"]
+                    .contains(&w.to_ascii_lowercase().as_str())
+            })
+            .count()
+            == 0
+            && clause.is_ascii();
+        // "8 bottles hold": a noun and a verb between, not a restatement ("6 liters (6000 mL)").
+        let words = between.split_whitespace().filter(|w| w.chars().all(|c| c.is_ascii_alphabetic())).count();
+        (opens && between.is_ascii() && words >= 2 && !between.contains([',', ';', '(', '-', '=']))
+            || RESULT_VERB.is_match(between)
     };
     let plain: Vec<&&Number> = candidates.iter().filter(|n| !condition(n)).collect();
     let result = match plain.as_slice() {
-        [first, second, ..] if opens_clause(first) && !opens_clause(second) => Some(**second),
+        [first, second, ..] if subject(first, second) => Some(**second),
         [first, ..] => Some(**first),
         [] => candidates.first().copied(),
     };
@@ -392,7 +491,7 @@ fn sentence_end(text: &str, at: usize) -> usize {
                 }
             }
             '。' | '!' | '！' | '?' | '？' | ';' | '；' => true,
-            '.' => next.is_none_or(|n| n.is_whitespace()),
+            '.' => next.is_none_or(|n| n.is_whitespace()) && !abbreviation(&rest[..i]),
             _ => false,
         };
         if stop {
@@ -401,6 +500,15 @@ fn sentence_end(text: &str, at: usize) -> usize {
         }
     }
     at + end
+}
+
+/// Whether the text before a full stop ends in an abbreviation ("i.e", "e.g", "approx", "vs").
+fn abbreviation(before: &str) -> bool {
+    let word: String = before.chars().rev().take_while(|c| c.is_ascii_alphabetic() || *c == '.').collect();
+    let word: String = word.chars().rev().collect::<String>().to_ascii_lowercase();
+    word.len() == 1
+        || word.contains('.')
+        || matches!(word.as_str(), "approx" | "vs" | "etc" | "no" | "ca" | "mr" | "mrs" | "dr")
 }
 
 fn is_hanzi_digit(c: char) -> bool {
@@ -416,7 +524,7 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
         let next = bytes.get(k + 1).map(|(_, n)| *n);
         let stop = match c {
             '\n' | '。' | '!' | '！' | '?' | '？' | ';' | '；' => true,
-            '.' => next.is_none_or(|n| n.is_whitespace()),
+            '.' => next.is_none_or(|n| n.is_whitespace()) && !abbreviation(&text[..i]),
             _ => false,
         };
         if stop {
@@ -432,8 +540,84 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// English number words ("forty-eight", "three hundred and sixty").
+static NUMBER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    let word = "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|\
+                seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion";
+    Regex::new(&format!(r"(?i)\b(?:{word})(?:(?:[\s-]+(?:and[\s-]+)?)(?:{word}))*\b")).expect("valid regex")
+});
+
+/// The value of English number words: "three hundred and sixty" → 360.
+fn english_number(words: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut current = 0.0;
+    for w in words.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()) {
+        let w = w.to_ascii_lowercase();
+        let small = [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ];
+        let tens = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+        if let Some(v) = small.iter().position(|s| *s == w) {
+            current += v as f64;
+        } else if let Some(v) = tens.iter().position(|s| *s == w) {
+            current += (v as f64 + 2.0) * 10.0;
+        } else {
+            match w.as_str() {
+                "and" => {}
+                "hundred" => current = current.max(1.0) * 100.0,
+                "thousand" | "million" | "billion" => {
+                    let scale = match w.as_str() {
+                        "thousand" => 1e3,
+                        "million" => 1e6,
+                        _ => 1e9,
+                    };
+                    total += current.max(1.0) * scale;
+                    current = 0.0;
+                }
+                _ => return None,
+            }
+        }
+    }
+    Some(total + current)
+}
+
 /// Every number in a text, with its value.
 fn numbers(text: &str) -> Vec<Number> {
+    let mut found = digits_and_numerals(text);
+    // Number words, except a lone "one" (a pronoun as often as a number).
+    for m in NUMBER_WORDS.find_iter(text) {
+        if m.as_str().eq_ignore_ascii_case("one") || found.iter().any(|n| n.start < m.end() && m.start() < n.end) {
+            continue;
+        }
+        if let Some(value) = english_number(m.as_str()) {
+            found.push(Number { value, percent: false, start: m.start(), end: m.end() });
+        }
+    }
+    found.sort_by_key(|n| n.start);
+    found
+}
+
+/// Numbers written in digits or Chinese numerals.
+fn digits_and_numerals(text: &str) -> Vec<Number> {
     NUMBER
         .captures_iter(text)
         .filter_map(|c| {
