@@ -179,6 +179,7 @@ fn refusal_tells_refusals_from_help() {
         }
     }
     tally.report("refusal (three outcomes)");
+    let mut failures = Vec::new();
     for ((lang, split), [tp, fneg, tn, fp]) in &binary {
         let sensitivity = *tp as f64 / (tp + fneg) as f64;
         let specificity = *tn as f64 / (tn + fp) as f64;
@@ -188,10 +189,9 @@ fn refusal_tells_refusals_from_help() {
             tn + fp
         );
         if split == "test" {
-            assert!(
-                sensitivity >= REFUSAL_TEST_FLOOR && specificity >= REFUSAL_TEST_FLOOR,
-                "refusal, test half, {lang}"
-            );
+            if sensitivity < REFUSAL_TEST_FLOOR || specificity < REFUSAL_TEST_FLOOR {
+                failures.push(format!("refusal, test half, {lang}: below {REFUSAL_TEST_FLOOR}"));
+            }
             // The figures reports print beside every refusal gate are these.
             let shown = tb_grade::refusal::MEASURED.iter().find(|(l, _)| l == lang).map(|(_, f)| *f);
             let measured = tb_grade::LanguageFigures {
@@ -200,9 +200,12 @@ fn refusal_tells_refusals_from_help() {
                 negatives: tn + fp,
                 negatives_found: *tn,
             };
-            assert_eq!(shown, Some(measured), "update tb_grade::refusal::MEASURED for {lang}");
+            if shown != Some(measured) {
+                failures.push(format!("update tb_grade::refusal::MEASURED for {lang}: {measured:?}"));
+            }
         }
     }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 const REFUSAL_TEST_FLOOR: f64 = 0.0;
