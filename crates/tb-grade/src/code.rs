@@ -10,9 +10,6 @@
 //! no code in the answer, a program that exited before its tests ran, and a
 //! sandbox that could not run it at all.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tb_core::{Gold, Grade};
@@ -85,6 +82,10 @@ pub struct CodeVerdict {
     pub wall_ms: f64,
     /// `bubblewrap` or `rlimit_only`.
     pub isolation: String,
+    /// How the program was found in the answer (`fenced_block_defining_entry_point`,
+    /// `unfenced_code`, `unfenced_body`, …; see `code_extract.py`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub read: String,
 }
 
 pub struct CodeGrader;
@@ -97,8 +98,14 @@ impl Grader for CodeGrader {
     fn grade(&self, response: &Response, _gold: &Gold) -> Grade {
         let Some(verdict) = response.verdict else { return Grade::wrong("not_executed") };
         match serde_json::from_value::<CodeVerdict>(verdict.clone()) {
-            Ok(v) if v.outcome == CodeOutcome::Passed => Grade::judged(true),
-            Ok(v) => Grade::wrong(v.outcome.code()),
+            Ok(v) => {
+                let how = (!v.read.is_empty()).then(|| v.read.clone());
+                if v.outcome == CodeOutcome::Passed {
+                    Grade { how, ..Grade::judged(true) }
+                } else {
+                    Grade { how, ..Grade::wrong(v.outcome.code()) }
+                }
+            }
             Err(_) => Grade::wrong("invalid_verdict"),
         }
     }
@@ -108,25 +115,49 @@ impl Grader for CodeGrader {
     }
 }
 
-/// The harness: runs the solution, then the tests, in one namespace, and
-/// tells the outcomes apart by exit status. The line it prints last carries a
-/// per-run random token, so a program that exits early cannot pass.
+/// The harness: finds the program in the answer with Python's own parser
+/// (`code_extract.py`, as `tb_extract.py`), completes the prompt with it, runs
+/// it and then the tests in one namespace, and tells the outcomes apart by exit
+/// status. Its first line of output says how the program was read; the line it
+/// prints last carries a per-run random token, so a program that exits early
+/// cannot pass.
 const HARNESS: &str = r#"
-import os, sys, traceback
+import ast, json, os, sys, traceback
 def _tb_main(token):
     here = os.path.dirname(os.path.abspath(__file__))
-    solution = open(os.path.join(here, 'solution.py'), encoding='utf-8').read()
+    sys.path.insert(0, here)
+    import tb_extract
+    del sys.path[0]
+    meta = json.load(open(os.path.join(here, 'meta.json'), encoding='utf-8'))
+    answer = open(os.path.join(here, 'answer.txt'), encoding='utf-8', errors='replace').read()
+    entry = meta.get('entry_point')
+    code, how = tb_extract.extract(answer, entry)
+    if '--extract' in sys.argv:
+        sys.stdout.write(json.dumps({'program': code, 'how': how}) + '\n'); sys.stdout.flush(); os._exit(0)
+    sys.stdout.write('TB-READ ' + how + '\n'); sys.stdout.flush()
+    if code is None:
+        os._exit(6)
+    prompt = meta.get('prompt') or ''
+    if prompt:
+        tree = None
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError):
+            pass
+        whole = tree is not None and entry is not None and entry in tb_extract.defined(tree)
+        # A whole function redefines the prompt's; a body completes it.
+        code = prompt + '\n\n' + code if whole else prompt + tb_extract.indent_body(code)
     tests = open(os.path.join(here, 'tests.py'), encoding='utf-8').read()
     try:
-        compiled = compile(solution, 'solution.py', 'exec')
+        compiled = compile(code, 'solution.py', 'exec')
     except (SyntaxError, ValueError) as e:
         sys.stderr.write('%s: %s\n' % (type(e).__name__, e)); sys.stderr.flush(); os._exit(3)
     namespace = {'__name__': '__solution__'}
-    for stage, code in (('solution', compiled), ('tests', None)):
+    for stage, unit in (('solution', compiled), ('tests', None)):
         try:
-            if code is None:
-                code = compile(tests, 'tests.py', 'exec')
-            exec(code, namespace)
+            if unit is None:
+                unit = compile(tests, 'tests.py', 'exec')
+            exec(unit, namespace)
         except AssertionError:
             traceback.print_exc(); sys.stderr.flush(); os._exit(4 if stage == 'solution' else 2)
         except MemoryError:
@@ -136,76 +167,20 @@ def _tb_main(token):
     sys.stdout.flush()
     os.write(1, ('\n' + token + '\n').encode())
     os._exit(0)
-_tb_main(sys.argv[1] if len(sys.argv) > 1 else TOKEN)
+_tb_main(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != '--extract' else TOKEN)
 "#;
 
-static FENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?ms)^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:^[ \t]*```|\z)").expect("valid regex")
-});
+/// The extractor the harness imports: Python's parser finds the program.
+const EXTRACTOR: &str = include_str!("code_extract.py");
 
-/// A module-level assignment (`R = 3`), which code often opens with.
-static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*=[^=]").expect("valid regex")
-});
+/// Answers longer than this are cut before the sandbox reads them: no program
+/// a test needs is this long, and the sandbox's disk is small.
+const ANSWER_LIMIT: usize = 256 * 1024;
 
-/// The code in an answer: the fenced block that defines the entry point, else
-/// every Python (or unlabelled) block joined; an answer without fences is
-/// taken from its first line that looks like code.
-pub fn extract_code(answer: &str, entry_point: Option<&str>) -> Option<String> {
-    let text = strip_reasoning(answer);
-    let blocks: Vec<(String, String)> = FENCE
-        .captures_iter(&text)
-        .map(|c| (c[1].to_ascii_lowercase(), c[2].to_string()))
-        .filter(|(lang, _)| matches!(lang.as_str(), "" | "python" | "py" | "python3"))
-        .collect();
-    if !blocks.is_empty() {
-        if let Some(ep) = entry_point {
-            let def = format!("def {ep}(");
-            if let Some((_, code)) = blocks.iter().find(|(_, code)| code.contains(&def)) {
-                return Some(code.clone());
-            }
-        }
-        let joined = blocks.into_iter().map(|(_, c)| c).collect::<Vec<_>>().join("\n\n");
-        return (!joined.trim().is_empty()).then_some(joined);
-    }
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines.iter().position(|l| {
-        let t = l.trim_start();
-        ["def ", "import ", "from ", "class ", "@", "return ", "for ", "if ", "while "].iter().any(|p| t.starts_with(p))
-            || (l.starts_with("    ") && !t.is_empty())
-            || ASSIGNMENT.is_match(l)
-    })?;
-    Some(lines[start..].join("\n"))
-}
-
-/// The solution file: for a case with a prompt to continue, the prompt and
-/// then either the whole function the answer wrote (which redefines the
-/// prompt's) or the body it wrote.
-pub fn solution(gold: &CodeGold, code: &str) -> String {
-    if gold.prompt.is_empty() {
-        return code.to_string();
-    }
-    let whole_function = gold.entry_point.as_deref().is_some_and(|ep| code.contains(&format!("def {ep}(")));
-    if whole_function {
-        return format!("{}\n\n{code}\n", gold.prompt);
-    }
-    // A body written flush left is indented into the function.
-    let first = code.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let body = if first.starts_with(' ') || first.starts_with('\t') {
-        code.to_string()
-    } else {
-        code.lines()
-            .map(|l| if l.is_empty() { String::new() } else { format!("    {l}") })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    format!("{}{body}\n", gold.prompt)
-}
-
-/// The files of one test program: `main.py` (the harness), `solution.py`
-/// and `tests.py`, and the token its passing run prints last.
+/// The files of one test program: `main.py` (the harness), `tb_extract.py`,
+/// `answer.txt`, `meta.json` and `tests.py`, and the token its passing run prints last.
 pub struct Program {
-    pub files: [(&'static str, String); 3],
+    pub files: [(&'static str, String); 5],
     pub token: String,
 }
 
@@ -213,18 +188,50 @@ pub struct Program {
 pub fn program(answer: &str, gold: &Gold) -> Result<Program, (CodeOutcome, String)> {
     let code_gold: CodeGold = serde_json::from_value(gold.data.clone())
         .map_err(|e| (CodeOutcome::SandboxError, format!("the case has no unit tests: {e}")))?;
-    let code = extract_code(answer, code_gold.entry_point.as_deref()).ok_or((CodeOutcome::NoCode, String::new()))?;
+    let text = strip_reasoning(answer);
+    if text.trim().is_empty() {
+        return Err((CodeOutcome::NoCode, String::new()));
+    }
+    let text = crate::read::bounded_to(&text, ANSWER_LIMIT);
     let token = format!("TB-PASSED-{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
     let harness = HARNESS.replace("TOKEN", &format!("{token:?}"));
-    let files = [("main.py", harness), ("solution.py", solution(&code_gold, &code)), ("tests.py", code_gold.tests)];
+    let meta = json!({ "prompt": code_gold.prompt, "entry_point": code_gold.entry_point }).to_string();
+    let files = [
+        ("main.py", harness),
+        ("tb_extract.py", EXTRACTOR.to_string()),
+        ("answer.txt", text.into_owned()),
+        ("meta.json", meta),
+        ("tests.py", code_gold.tests),
+    ];
     Ok(Program { files, token })
+}
+
+/// The program the sandbox's parser reads from an answer, and how, without
+/// running it: what `execute` would run (before the prompt is completed).
+pub fn read_program(sandbox: &Sandbox, answer: &str, gold: &Gold) -> Result<(Option<String>, String), String> {
+    let p = match program(answer, gold) {
+        Ok(p) => p,
+        Err((CodeOutcome::NoCode, _)) => return Ok((None, "no_code".into())),
+        Err((_, why)) => return Err(why),
+    };
+    let files: Vec<(&str, &[u8])> = p.files.iter().map(|(name, text)| (*name, text.as_bytes())).collect();
+    let e = sandbox.run_python_args(&files, "main.py", &["--extract"]).map_err(|e| e.to_string())?;
+    let out = String::from_utf8_lossy(&e.stdout);
+    let v: Value = serde_json::from_str(out.lines().next().unwrap_or(""))
+        .map_err(|err| format!("the extractor said {out:?} ({err}); stderr: {}", String::from_utf8_lossy(&e.stderr)))?;
+    Ok((v["program"].as_str().map(str::to_string), v["how"].as_str().unwrap_or("").to_string()))
 }
 
 /// Runs an answer against the case's tests; the verdict is stored with the cell.
 pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> CodeVerdict {
     let isolation = sandbox.isolation().name().to_string();
-    let verdict =
-        |outcome, detail: String, wall_ms| CodeVerdict { outcome, detail, wall_ms, isolation: isolation.clone() };
+    let verdict = |outcome, detail: String, wall_ms| CodeVerdict {
+        outcome,
+        detail,
+        wall_ms,
+        isolation: isolation.clone(),
+        read: String::new(),
+    };
     let p = match program(answer, gold) {
         Ok(p) => p,
         Err((outcome, detail)) => return verdict(outcome, detail, 0.0),
@@ -233,7 +240,10 @@ pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> CodeVerdict {
     match sandbox.run_python(&files, "main.py") {
         Ok(e) => {
             let (outcome, detail) = classify(&e, &p.token);
-            verdict(outcome, detail, e.wall_ms)
+            // The harness's first line, written before the answer's code ran.
+            let out = String::from_utf8_lossy(&e.stdout);
+            let read = out.lines().next().and_then(|l| l.strip_prefix("TB-READ ")).unwrap_or("").trim().to_string();
+            CodeVerdict { read: read.chars().take(64).collect(), ..verdict(outcome, detail, e.wall_ms) }
         }
         Err(e) => verdict(CodeOutcome::SandboxError, e.to_string(), 0.0),
     }
@@ -253,6 +263,7 @@ fn classify(e: &Execution, token: &str) -> (CodeOutcome, String) {
         Termination::Exited(4) if stderr.contains("MemoryError") => CodeOutcome::MemoryLimit,
         Termination::Exited(4) => CodeOutcome::RuntimeError,
         Termination::Exited(5) => CodeOutcome::MemoryLimit,
+        Termination::Exited(6) => CodeOutcome::NoCode,
         Termination::Exited(1) if stderr.starts_with("bwrap:") || stderr.starts_with("prlimit:") => {
             CodeOutcome::SandboxError
         }
@@ -276,32 +287,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn code_is_found_in_zh_and_en_prose() {
-        let a = "好的，下面是实现：\n```python\ndef add(a, b):\n    return a + b\n```\n这个函数返回两数之和。";
-        assert_eq!(extract_code(a, Some("add")).unwrap(), "def add(a, b):\n    return a + b\n");
-        let b = "Here is a helper:\n```python\nimport math\n```\nand the function:\n```py\ndef f(x):\n    return math.sqrt(x)\n```";
-        assert_eq!(extract_code(b, Some("g")).unwrap(), "import math\n\n\ndef f(x):\n    return math.sqrt(x)\n");
-        let c = "```\ndef f():\n    return 1\n";
-        assert_eq!(extract_code(c, Some("f")).unwrap(), "def f():\n    return 1\n");
-        let d = "Sure!\ndef f():\n    return 1";
-        assert_eq!(extract_code(d, None).unwrap(), "def f():\n    return 1");
-        assert_eq!(extract_code("I cannot write this code.", None), None);
-        let e = "<think>```python\ndef f(): pass\n```</think>```python\ndef f():\n    return 2\n```";
-        assert_eq!(extract_code(e, Some("f")).unwrap(), "def f():\n    return 2\n");
-        let js = "```javascript\nfunction f() {}\n```";
-        assert_eq!(extract_code(js, None), None);
+    fn the_program_files_carry_the_answer_and_the_case() {
+        let gold = Gold {
+            data: json!({ "prompt": "def f(x):\n", "tests": "assert f(1) == 1", "entry_point": "f" }),
+            ..Gold::default()
+        };
+        let p = program("<think>draft</think>\n```python\ndef f(x):\n    return x\n```", &gold).unwrap();
+        let file = |name: &str| &p.files.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert!(file("main.py").contains(&p.token));
+        assert!(!file("answer.txt").contains("draft"), "reasoning is not the answer");
+        assert_eq!(serde_json::from_str::<Value>(file("meta.json")).unwrap()["entry_point"], "f");
+        assert_eq!(file("tests.py"), "assert f(1) == 1");
+        assert!(matches!(program("<think>only thinking</think>", &gold), Err((CodeOutcome::NoCode, _))));
+        // A 10 MB answer reaches the sandbox cut to size.
+        let huge = "x = 1\n".repeat(2_000_000);
+        assert!(file_len(&program(&huge, &gold).unwrap(), "answer.txt") <= ANSWER_LIMIT + 8);
     }
 
-    #[test]
-    fn bodies_and_whole_functions_both_complete_the_prompt() {
-        let g = CodeGold {
-            prompt: "def f(x):\n    \"\"\"doc\"\"\"\n".into(),
-            tests: String::new(),
-            entry_point: Some("f".into()),
-        };
-        assert_eq!(solution(&g, "    return x\n"), "def f(x):\n    \"\"\"doc\"\"\"\n    return x\n\n");
-        assert_eq!(solution(&g, "return x"), "def f(x):\n    \"\"\"doc\"\"\"\n    return x\n");
-        assert!(solution(&g, "def f(x):\n    return x").ends_with("\n\ndef f(x):\n    return x\n"));
+    fn file_len(p: &Program, name: &str) -> usize {
+        p.files.iter().find(|(n, _)| *n == name).unwrap().1.len()
     }
 
     #[test]

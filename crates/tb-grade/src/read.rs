@@ -54,11 +54,17 @@ pub fn strip_reasoning(answer: &str) -> Cow<'_, str> {
 
 /// At most [`LIMIT`] bytes of an answer, cut on character boundaries.
 pub fn bounded(text: &str) -> Cow<'_, str> {
-    if text.len() <= LIMIT {
+    bounded_to(text, LIMIT)
+}
+
+/// At most about `limit` bytes: the first eighth and the last three quarters.
+pub fn bounded_to(text: &str, limit: usize) -> Cow<'_, str> {
+    if text.len() <= limit {
         return text.into();
     }
-    let head_end = (0..=HEAD).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-    let tail_start = (text.len() - TAIL..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+    let (head, tail) = if limit == LIMIT { (HEAD, TAIL) } else { (limit / 8, limit * 3 / 4) };
+    let head_end = (0..=head).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let tail_start = (text.len() - tail..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
     format!("{}\n…\n{}", &text[..head_end], &text[tail_start..]).into()
 }
 

@@ -354,7 +354,9 @@ fn sentences(text: &str) -> Vec<(usize, &str, bool)> {
 fn abbreviation(before: &str) -> bool {
     let word: String = before.chars().rev().take_while(|c| c.is_ascii_alphabetic() || *c == '.').collect();
     let word: String = word.chars().rev().collect::<String>().to_ascii_lowercase();
-    word.len() == 1 || word.contains('.') || matches!(word.as_str(), "etc" | "vs" | "approx" | "no" | "mr" | "mrs" | "dr" | "st")
+    word.len() == 1
+        || word.contains('.')
+        || matches!(word.as_str(), "etc" | "vs" | "approx" | "no" | "mr" | "mrs" | "dr" | "st")
 }
 
 /// A sentence without what it quotes in “…”, 「…」 or "…".
@@ -395,7 +397,9 @@ fn read(text: &str) -> Reading {
         let opening = declines.is_empty() && content.is_empty() && !lectures;
         // Quoted words are somebody else's ("你可以回一句“我不想聊这个”").
         let unquoted = unquote(s);
-        if (DECLINE.is_match(&unquoted) && !INABILITY.is_match(s)) || (opening && OPENING_DISCOURAGEMENT.is_match(&unquoted)) {
+        if (DECLINE.is_match(&unquoted) && !INABILITY.is_match(s))
+            || (opening && OPENING_DISCOURAGEMENT.is_match(&unquoted))
+        {
             declines.push(at);
             // What the declining sentence goes on to say after "but" may be content.
             match BUT.find(s) {

@@ -138,3 +138,47 @@ fn hostile_answers_fail_with_their_cause() {
         assert_eq!(v.isolation, "bubblewrap");
     }
 }
+
+/// The shapes answers take around their code, each read by the sandbox's
+/// parser and graded: unfenced code with prose after it, several blocks (a
+/// draft and its correction, a helper and a usage block), fence variants, a
+/// body indented with tabs, CRLF line ends.
+#[test]
+fn realistic_answer_shapes_are_read_and_graded() {
+    let Some(sb) = sandbox() else { return };
+    let gold = tb_core::Gold {
+        data: serde_json::json!({
+            "prompt": "def add(a, b):\n    \"\"\"Return a + b.\"\"\"\n",
+            "tests": "assert add(2, 3) == 5\nassert add(-1, 1) == 0\nassert add(0, 0) == 0\n",
+            "entry_point": "add",
+        }),
+        ..tb_core::Gold::default()
+    };
+    let cases: &[(&str, &str)] = &[
+        (
+            "Here is the function:\n\ndef add(a, b):\n    return a + b\n\nThis passes the three tests above.",
+            "unfenced_code",
+        ),
+        ("以下是实现代码：\ndef add(a, b):\n    return a + b\n这段代码通过了上面的三个测试。", "unfenced_code"),
+        (
+            "First try:\n```python\ndef add(a, b):\n    return a - b\n```\nActually, that's wrong — corrected:\n```python\ndef add(a, b):\n    return a + b\n```",
+            "fenced_block_of_2",
+        ),
+        (
+            "```py\ndef helper(x):\n    return x\n```\n\n```python\ndef add(a, b):\n    return helper(a) + b\n```\nUsage:\n```python\nprint(add(2, 3))\n```\n```bash\npython add.py\n```",
+            "fenced_block_of_3",
+        ),
+        ("~~~python\ndef add(a, b):\n    return a + b\n~~~", "fenced_block_defining_entry_point"),
+        ("````\ndef add(a, b):\n    return a + b\n````", "fenced_block_defining_entry_point"),
+        ("```Python\r\ndef add(a, b):\r\n    return a + b\r\n```\r\n", "fenced_block_defining_entry_point"),
+        ("\treturn a + b\n", "unfenced_body"),
+        ("```python\ndef add(a, b):\n    return a + b\n", "fenced_block_defining_entry_point"),
+    ];
+    for (answer, how) in cases {
+        let v = execute(&sb, answer, &gold);
+        assert_eq!(v.outcome, CodeOutcome::Passed, "{answer:?}: {v:?}");
+        assert_eq!(v.read, *how, "{answer:?}");
+    }
+    let v = execute(&sb, "I'd rather not write code for this.", &gold);
+    assert_eq!(v.outcome, CodeOutcome::NoCode, "{v:?}");
+}

@@ -209,3 +209,86 @@ fn refusal_tells_refusals_from_help() {
 }
 
 const REFUSAL_TEST_FLOOR: f64 = 0.0;
+
+/// Code: the program the sandbox's parser reads from each answer is the one
+/// the label names, line for line (trailing spaces and blank lines aside), on
+/// every item; and with the tests, the answer passes exactly when labelled so.
+/// Needs bubblewrap: skipped where it is missing, except in CI.
+#[test]
+fn code_is_read_as_a_careful_reader_copies_it() {
+    let Some(sandbox) = sandbox() else { return };
+    let norm = |code: &str| -> Vec<String> {
+        code.replace("\r\n", "\n").lines().map(|l| l.trim_end().to_string()).filter(|l| !l.is_empty()).collect()
+    };
+    let rows = corpora("code");
+    let mut tally = Tally::default();
+    let mut graded = Tally::default();
+    std::thread::scope(|s| {
+        let chunks: Vec<&[Value]> = rows.chunks(rows.len().div_ceil(2)).collect();
+        let results: Vec<Vec<CodeRead>> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let sandbox = &sandbox;
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|row| {
+                            let gold = tb_core::Gold {
+                                data: serde_json::json!({
+                                    "prompt": row["prompt"], "tests": tests_of(row), "entry_point": row["entry_point"],
+                                }),
+                                ..tb_core::Gold::default()
+                            };
+                            let answer = row["answer"].as_str().unwrap();
+                            let (program, how) = tb_grade::code::read_program(sandbox, answer, &gold).unwrap();
+                            let passed = tb_grade::code::execute(sandbox, answer, &gold).outcome
+                                == tb_grade::code::CodeOutcome::Passed;
+                            (row.clone(), program, how, passed)
+                        })
+                        .collect()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect();
+        for (row, program, how, passed) in results.into_iter().flatten() {
+            let want = row["program"].as_str().unwrap();
+            let agreed = program.as_deref().map(norm) == Some(norm(want));
+            tally.add(&row, agreed, &format!("{how}: {program:?}"), want);
+            let labelled = row["passes"].as_bool().unwrap();
+            graded.add(&row, passed == labelled, &format!("passed {passed}"), &format!("passes {labelled}"));
+        }
+    });
+    tally.report("code extraction");
+    graded.report("code grade");
+    for split in ["dev", "test"] {
+        assert!(tally.rate(split, None) >= CODE_FLOOR, "code extraction, {split}: {:.4}", tally.rate(split, None));
+    }
+}
+
+/// A code item, the program read from it, how, and whether it passed its tests.
+type CodeRead = (Value, Option<String>, String, bool);
+
+/// What HumanEval's and MBPP's tests look like in a case (`check(entry_point)` appended).
+fn tests_of(row: &Value) -> String {
+    let tests = row["tests"].as_str().unwrap();
+    if tests.contains("def check(") {
+        format!("{tests}\n\ncheck({})\n", row["entry_point"].as_str().unwrap())
+    } else {
+        tests.to_string()
+    }
+}
+
+fn sandbox() -> Option<tb_sandbox::Sandbox> {
+    match tb_sandbox::Sandbox::new(tb_sandbox::Isolation::Bubblewrap, tb_sandbox::Limits::default(), 2) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "sandbox required: {e}");
+            eprintln!("SKIPPED: the code corpus needs bubblewrap: {e}");
+            None
+        }
+    }
+}
+
+const CODE_FLOOR: f64 = 0.0;

@@ -226,6 +226,16 @@ impl Sandbox {
         self.run_python_with(files, main, &[])
     }
 
+    /// As [`Sandbox::run_python`], with arguments for the program.
+    pub fn run_python_args(
+        &self,
+        files: &[(&str, &[u8])],
+        main: &str,
+        args: &[&str],
+    ) -> Result<Execution, SandboxError> {
+        self.run_files(files, main, &[], args)
+    }
+
     /// As [`Sandbox::run_python`], where `files` may lie in subdirectories
     /// (`tests/test_fees.py`) and the host directories `read_only` (a
     /// toolchain, say) are visible inside at their own paths, read-only.
@@ -235,6 +245,16 @@ impl Sandbox {
         files: &[(&str, &[u8])],
         main: &str,
         read_only: &[PathBuf],
+    ) -> Result<Execution, SandboxError> {
+        self.run_files(files, main, read_only, &[])
+    }
+
+    fn run_files(
+        &self,
+        files: &[(&str, &[u8])],
+        main: &str,
+        read_only: &[PathBuf],
+        args: &[&str],
     ) -> Result<Execution, SandboxError> {
         let code_dir = tempfile::Builder::new().prefix("tb-sandbox-").tempdir()?;
         for (name, content) in files {
@@ -259,7 +279,7 @@ impl Sandbox {
         }
         std::fs::set_permissions(code_dir.path(), std::fs::Permissions::from_mode(0o755))?;
         let slot = self.acquire();
-        let result = self.run_in_slot(slot, code_dir.path(), main, read_only);
+        let result = self.run_in_slot(slot, code_dir.path(), main, read_only, args);
         self.release(slot);
         result
     }
@@ -342,6 +362,7 @@ impl Sandbox {
         work_dir: &Path,
         main: &str,
         read_only: &[PathBuf],
+        args: &[&str],
     ) -> Command {
         let l = &self.limits;
         let mut cmd = Command::new("prlimit");
@@ -394,11 +415,13 @@ impl Sandbox {
                     .args(["--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"])
                     .args(["--setenv", "PYTHONHASHSEED", "0"])
                     .args(["/usr/bin/prlimit", &format!("--nproc={}", l.processes), "--"])
-                    .args([python.as_str(), "-I", &format!("/sandbox/{main}")]);
+                    .args([python.as_str(), "-I", &format!("/sandbox/{main}")])
+                    .args(args);
             }
             Isolation::RlimitOnly => {
                 cmd.args([python.as_str(), "-I"])
                     .arg(code_dir.join(main))
+                    .args(args)
                     .current_dir(work_dir)
                     .env("HOME", work_dir)
                     .env("LANG", "C.UTF-8")
@@ -418,6 +441,7 @@ impl Sandbox {
         code_dir: &Path,
         main: &str,
         read_only: &[PathBuf],
+        args: &[&str],
     ) -> Result<Execution, SandboxError> {
         let work_dir = tempfile::Builder::new().prefix("tb-sandbox-work-").tempdir()?;
         if uid.is_some() {
@@ -426,7 +450,7 @@ impl Sandbox {
         }
         let started = Instant::now();
         let mut child = self
-            .command(uid, code_dir, work_dir.path(), main, read_only)
+            .command(uid, code_dir, work_dir.path(), main, read_only, args)
             .spawn()
             .map_err(|e| SandboxError::Unavailable(format!("cannot start prlimit: {e}")))?;
         let overflow = Arc::new(AtomicBool::new(false));
