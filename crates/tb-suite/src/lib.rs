@@ -22,6 +22,7 @@ mod adapters;
 pub mod bfcl;
 pub mod bipia;
 pub mod import;
+mod subjects;
 pub use adapters::mbpp_entry_point;
 
 #[derive(Debug, thiserror::Error)]
@@ -367,13 +368,20 @@ fn kind_of(v: &Value) -> &'static str {
 
 const LABELS: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
 
-/// The prompt for a multiple-choice question, with its options listed A, B, C, ...
+/// The prompt for a multiple-choice question, with its options listed A, B, C, …
+/// It names the subject in the prompt's language (C-Eval's and CMMLU's
+/// identifiers in Chinese) and asks for the answer on the last line in one
+/// stated form ("答案：B", "Answer: B"); grading reads any form, so a model
+/// that answers otherwise loses nothing for it.
 pub fn choice_prompt(subject: Option<&str>, question: &str, options: &[Choice], zh: bool) -> String {
-    let mut p = String::with_capacity(question.len() + 200);
+    let mut p = String::with_capacity(question.len() + 240);
     if zh {
         match subject {
-            Some(s) => p.push_str(&format!("以下是关于{s}的单项选择题，请选出正确答案。\n\n")),
-            None => p.push_str("以下是单项选择题，请选出正确答案。\n\n"),
+            Some(s) => {
+                let name = subjects::chinese_name(s).map_or_else(|| s.replace('_', " "), str::to_string);
+                p.push_str(&format!("以下是中国关于{name}考试的单项选择题，请选出其中的正确答案。\n\n"));
+            }
+            None => p.push_str("以下是单项选择题，请选出其中的正确答案。\n\n"),
         }
     } else {
         match subject {
@@ -389,7 +397,15 @@ pub fn choice_prompt(subject: Option<&str>, question: &str, options: &[Choice], 
     for o in options {
         p.push_str(&format!("{}. {}\n", o.label, o.text.trim()));
     }
-    p.push_str(if zh { "答案：" } else { "Answer:" });
+    let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
+    if zh {
+        p.push_str(&format!("\n请在最后一行按“答案：X”的格式给出答案，X 为 {} 之一。", labels.join("、")));
+    } else {
+        p.push_str(&format!(
+            "\nGive your answer on the last line in the form \"Answer: X\", where X is one of {}.",
+            labels.join(", ")
+        ));
+    }
     p
 }
 
@@ -591,7 +607,8 @@ mod tests {
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].gold.answer, "B");
         assert!(cases[0].prompt().contains("B. b"));
-        assert!(cases[0].prompt().starts_with("以下是关于law"));
+        assert!(cases[0].prompt().starts_with("以下是中国关于法学考试"), "{}", cases[0].prompt());
+        assert!(cases[0].prompt().ends_with("X 为 A、B、C、D 之一。"));
     }
 
     #[test]
