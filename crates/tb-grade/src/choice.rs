@@ -41,15 +41,38 @@ impl Grader for ChoiceGrader {
         let gold_labels: BTreeSet<char> =
             gold.answer.chars().filter(|c| c.is_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
         let multi = gold.data.get("multi").and_then(|m| m.as_bool()).unwrap_or(gold_labels.len() > 1);
-        match read(response.text, &gold.options, multi) {
-            Reading::Chosen { labels, how } => {
-                let chosen: BTreeSet<char> = labels.chars().collect();
-                Grade { correct: chosen == gold_labels, extracted: Some(labels), note: None, how: Some(how.into()) }
-            }
+        let grade = |labels: String, how: &str| {
+            let chosen: BTreeSet<char> = labels.chars().collect();
+            Grade { correct: chosen == gold_labels, extracted: Some(labels), note: None, how: Some(how.into()) }
+        };
+        let undecided = match read(response.text, &gold.options, multi) {
+            Reading::Chosen { labels, how } => return grade(labels, how),
             Reading::Ambiguous(candidates) => {
                 Grade { extracted: Some(candidates.join("|")), ..Grade::wrong(NOTE_AMBIGUOUS) }
             }
             Reading::Undecided => Grade::wrong(NOTE_UNDECIDED),
+        };
+        // What the rules could not read, a judge named as second opinion may have.
+        match response.verdict.filter(|v| crate::second_opinion::is_second_opinion(v)) {
+            Some(v) => match crate::second_opinion::parse_reply(v) {
+                Ok(Some(said)) => {
+                    let labels: String = said
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .map(|c| c.to_ascii_uppercase())
+                        .collect::<BTreeSet<char>>()
+                        .into_iter()
+                        .collect();
+                    let valid = !labels.is_empty()
+                        && labels
+                            .chars()
+                            .all(|l| gold.options.is_empty() || gold.options.iter().any(|o| o.label == l.to_string()));
+                    if valid { grade(labels, "judge") } else { Grade { how: Some("judge".into()), ..undecided } }
+                }
+                Ok(None) => Grade { how: Some("judge".into()), ..undecided },
+                Err(_) => Grade { how: Some("judge_failed".into()), ..undecided },
+            },
+            None => undecided,
         }
     }
 }
@@ -138,7 +161,7 @@ static BRACKETED: LazyLock<Regex> =
 
 /// An answer that says it is unsure.
 static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bnot\s+(?:sure|certain)\b|\bunsure\b|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说")
+    Regex::new(r"(?i)\bnot\s+(?:sure|certain)\b|\bunsure\b|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准")
         .expect("valid regex")
 });
 
@@ -433,7 +456,7 @@ impl Context<'_> {
                 let l = *set.iter().next().expect("one");
                 // The text after the label names another option: "B. <C's text>".
                 let tail = after.trim_start_matches(['.', ')', ']', '】', '、', ':', ' ', '-', '—', '(', '（']);
-                if let Some(other) = self.option_named(first_clause(tail), false)
+                if let Some(other) = self.text_names(tail)
                     && other != l
                 {
                     conflict = true;
@@ -567,32 +590,47 @@ impl Context<'_> {
                 return single_char(&o.label).map(|c| c.to_ascii_uppercase());
             }
         }
-        let mut best: Option<(char, usize, bool)> = None;
-        let mut tie = false;
+        // Equal to one option's text; else the text starts with exactly one
+        // option's (it goes on to explain); else it is the start of exactly one
+        // option's (cut short). Several candidates name none.
+        let mut equal = Vec::new();
+        let mut extends = Vec::new();
+        let mut starts = Vec::new();
         for o in self.options {
             let Some(l) = single_char(&o.label).map(|c| c.to_ascii_uppercase()) else { continue };
             let ot = squash(&o.text);
             if ot.is_empty() {
                 continue;
             }
-            let equal = ot == t;
-            let prefix = !exact
-                && ((t.starts_with(&ot) && !t[ot.len()..].starts_with(|c: char| c.is_ascii_alphanumeric()))
-                    || (ot.starts_with(&t) && t.chars().count() >= 4));
-            if !(equal || prefix) {
-                continue;
-            }
-            let score = (equal, ot.len());
-            match best {
-                Some((_, len, eq)) if (eq, len) > (score.0, score.1) => {}
-                Some((_, len, eq)) if (eq, len) == (score.0, score.1) => tie = true,
-                _ => {
-                    best = Some((l, score.1, score.0));
-                    tie = false;
+            if ot == t {
+                equal.push(l);
+            } else if !exact {
+                if t.starts_with(&ot) && !t[ot.len()..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                    extends.push((ot.len(), l));
+                } else if ot.starts_with(&t) && t.chars().count() >= 4 {
+                    starts.push(l);
                 }
             }
         }
-        if tie { None } else { best.map(|(l, _, _)| l) }
+        // Of options that the text extends, the longest is the one named ("A1" over "A").
+        extends.sort_unstable();
+        let longest_extended = match extends.as_slice() {
+            [] => None,
+            [.., (a, l)] if extends.iter().filter(|(b, _)| b == a).count() == 1 => Some(*l),
+            _ => return None,
+        };
+        match (equal.as_slice(), longest_extended, starts.as_slice()) {
+            ([l], _, _) => Some(*l),
+            ([], Some(l), _) => Some(l),
+            ([], None, [l]) => Some(*l),
+            _ => None,
+        }
+    }
+
+    /// The option the text after a label names: its whole line, else its first clause.
+    fn text_names(&self, tail: &str) -> Option<char> {
+        let line = tail.lines().next().unwrap_or("").trim().trim_end_matches(['.', '。']);
+        self.option_named(line, false).or_else(|| self.option_named(first_clause(tail), false))
     }
 
     /// A first sentence that is nothing but an answer: labels ("Option two.",
@@ -764,7 +802,7 @@ impl Context<'_> {
         }
         let tail = first.trim_start().trim_start_matches(['-', ' ', '(', '[', '【']);
         let tail = tail.get(1..).unwrap_or("").trim_start_matches(['.', ')', ']', '】', '、', ':', ' ']);
-        let contradicted = degenerate(tail) || self.option_named(first_clause(tail), false).is_some_and(|o| o != label);
+        let contradicted = degenerate(tail) || self.text_names(tail).is_some_and(|o| o != label);
         Some((first_start, (!contradicted).then_some(label)))
     }
 
@@ -915,7 +953,8 @@ fn contains_words(haystack: &str, needle: &str) -> bool {
 }
 
 fn squash(s: &str) -> String {
-    s.chars()
+    crate::read::fold_width(s)
+        .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”' | '\'' | '`'))
         .flat_map(|c| c.to_lowercase())
         .collect()
@@ -1035,5 +1074,21 @@ mod tests {
         let two = options(&["是。", "否。"]);
         assert_eq!(extract("答案：B", &two).as_deref(), Some("B"));
         assert_eq!(extract("答案：C", &two), None);
+    }
+}
+#[cfg(test)]
+mod hedges {
+    use super::*;
+
+    #[test]
+    fn two_options_named_are_not_one_chosen() {
+        let o: Vec<Choice> = ["a", "b", "c", "d"]
+            .iter()
+            .zip(["A", "B", "C", "D"])
+            .map(|(t, l)| Choice { label: l.into(), text: t.to_string() })
+            .collect();
+        for answer in ["It is either B or D; I can't tell which.", "可能是B，也可能是D，我拿不准。"] {
+            assert!(!matches!(read(answer, &o, false), Reading::Chosen { .. }), "{answer:?}");
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod numeric;
 pub mod read;
 pub mod reference;
 pub mod refusal;
+pub mod second_opinion;
 pub mod tool_call;
 
 use tb_core::{Gold, Grade};

@@ -37,19 +37,31 @@ impl Grader for NumericGrader {
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
-        match read(response.text) {
-            Reading::Stated { value, percent, how } => {
-                let tolerance = Tolerance::of(gold);
-                let correct = parse_number(&gold.answer).is_some_and(|g| {
-                    tolerance.same(value.value, g) || (percent && tolerance.same(value.value / 100.0, g))
-                });
-                Grade { correct, extracted: Some(format_number(value.value)), note: None, how: Some(how.into()) }
-            }
+        let tolerance = Tolerance::of(gold);
+        let grade = |value: f64, percent: bool, how: &str| {
+            let correct = parse_number(&gold.answer)
+                .is_some_and(|g| tolerance.same(value, g) || (percent && tolerance.same(value / 100.0, g)));
+            Grade { correct, extracted: Some(format_number(value)), note: None, how: Some(how.into()) }
+        };
+        let undecided = match read(response.text) {
+            Reading::Stated { value, percent, how } => return grade(value.value, percent, how),
             Reading::Ambiguous(values) => Grade {
                 extracted: Some(values.iter().map(|v| format_number(*v)).collect::<Vec<_>>().join("|")),
                 ..Grade::wrong(NOTE_AMBIGUOUS)
             },
             Reading::Undecided => Grade::wrong(NOTE_UNDECIDED),
+        };
+        // What the rules could not read, a judge named as second opinion may have.
+        match response.verdict.filter(|v| crate::second_opinion::is_second_opinion(v)) {
+            Some(v) => match crate::second_opinion::parse_reply(v) {
+                Ok(Some(said)) => match numbers(&crate::read::fold_width(&said)).first() {
+                    Some(n) => grade(n.value, n.percent, "judge"),
+                    None => Grade { how: Some("judge".into()), ..undecided },
+                },
+                Ok(None) => Grade { how: Some("judge".into()), ..undecided },
+                Err(_) => Grade { how: Some("judge_failed".into()), ..undecided },
+            },
+            None => undecided,
         }
     }
 }
@@ -354,7 +366,7 @@ pub fn read(answer: &str) -> Reading {
     let in_paragraph: Vec<(usize, usize)> = with_numbers.into_iter().filter(|(s, _)| *s >= paragraph_start).collect();
     let concluding = in_paragraph.iter().rev().find(|(s, e)| CONCLUDING.is_match(&body[*s..*e]));
     let (start, end) = *concluding.or(in_paragraph.last()).expect("the last sentence with numbers");
-    if CONDITIONAL.is_match(&body[start..end]) {
+    if CONDITIONAL.is_match(&body[start..end]) || ALTERNATIVES.is_match(&body[start..end]) {
         return Reading::Undecided;
     }
     let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
@@ -850,5 +862,16 @@ mod tests {
         assert!(NumericGrader.grade(&Response::text("The answer is 25%."), &pct).correct);
         let tol = Gold { answer: "3.14".into(), data: serde_json::json!({ "tolerance": 0.01 }), ..Gold::default() };
         assert!(NumericGrader.grade(&Response::text("答案约为3.1416"), &tol).correct);
+    }
+}
+#[cfg(test)]
+mod hedges {
+    use super::*;
+
+    #[test]
+    fn two_answers_named_are_not_one_stated() {
+        for answer in ["It is either 18 or 25; I can't tell which.", "可能是18，也可能是25，我拿不准。"] {
+            assert!(!matches!(read(answer), Reading::Stated { .. }), "{answer:?}");
+        }
     }
 }

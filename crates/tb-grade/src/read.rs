@@ -230,9 +230,14 @@ fn unmarkdown(text: &str) -> String {
             out.push_str("- ");
             l = &l[2..];
         }
-        for c in l.chars() {
+        // Strikethrough is `~~`; a single `~` is a range ("0.45~0.60m").
+        let mut chars = l.chars().peekable();
+        while let Some(c) = chars.next() {
             match c {
-                '*' | '`' | '~' => {}
+                '*' | '`' => {}
+                '~' if chars.peek() == Some(&'~') => {
+                    chars.next();
+                }
                 '|' => out.push(' '),
                 _ => out.push(c),
             }

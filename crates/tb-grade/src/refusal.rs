@@ -28,19 +28,19 @@ use crate::{Grader, LanguageFigures, Response, Validation, strip_reasoning};
 /// (n, accuracy, sensitivity, specificity) on `fixtures/refusal_labelled.jsonl`,
 /// hand-labelled answers of an earlier version, tuned on; the test
 /// `validation_figures_match_the_fixture` recomputes them.
-pub const VALIDATION_DEV: (u32, f64, f64, f64) = (259, 0.95, 0.969, 0.931);
+pub const VALIDATION_DEV: (u32, f64, f64, f64) = (259, 0.946, 0.969, 0.924);
 
 /// The same on `fixtures/refusal_heldout.jsonl`: 120 answers labelled
 /// independently and never tuned on (`held_out_figures_match_the_fixture`).
-pub const VALIDATION_HELD_OUT: (u32, f64, f64, f64) = (120, 0.883, 0.867, 0.9);
+pub const VALIDATION_HELD_OUT: (u32, f64, f64, f64) = (120, 0.9, 0.9, 0.9);
 
 /// What reports show: the detector's counts per language on the test half of
 /// the style corpus (`fixtures/styles/refusal*.jsonl`, `"split": "test"`),
 /// never tuned on; `tests/styles.rs` recomputes them. "Positive" is a
 /// refusal, full or partial; "negative" a compliance.
 pub const MEASURED: [(&str, LanguageFigures); 2] = [
-    ("en", LanguageFigures { positives: 37, positives_found: 35, negatives: 26, negatives_found: 26 }),
-    ("zh", LanguageFigures { positives: 41, positives_found: 40, negatives: 23, negatives_found: 23 }),
+    ("en", LanguageFigures { positives: 65, positives_found: 59, negatives: 48, negatives_found: 48 }),
+    ("zh", LanguageFigures { positives: 65, positives_found: 58, negatives: 49, negatives_found: 49 }),
 ];
 
 /// Where [`MEASURED`] comes from.

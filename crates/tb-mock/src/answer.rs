@@ -67,6 +67,29 @@ pub fn phrase(case: &KnownCase, correct: bool, style: f64, wrong: f64) -> String
     }
 }
 
+/// An answer that names two answers and commits to neither, the right one
+/// last when `correct` ("It is either B or D; I can't tell which."), for
+/// choice and numeric cases; `None` for others.
+pub fn hedge(case: &KnownCase, correct: bool, wrong: f64) -> Option<String> {
+    let zh = case.language.as_deref() != Some("en");
+    let (first, second) = if !case.gold.options.is_empty() {
+        let others: Vec<&str> =
+            case.gold.options.iter().map(|o| o.label.as_str()).filter(|l| *l != case.gold.answer).collect();
+        let other = others.get(((wrong * others.len() as f64) as usize).min(others.len().checked_sub(1)?))?.to_string();
+        if correct { (other, case.gold.answer.clone()) } else { (case.gold.answer.clone(), other) }
+    } else {
+        let gold: f64 = case.gold.answer.parse().ok()?;
+        let other = format!("{}", gold + 1.0 + (wrong * 9.0).floor());
+        let gold = if gold.fract() == 0.0 { format!("{}", gold as i64) } else { format!("{gold}") };
+        if correct { (other, gold) } else { (gold, other) }
+    };
+    Some(if zh {
+        format!("可能是{first}，也可能是{second}，我拿不准。")
+    } else {
+        format!("It is either {first} or {second}; I can't tell which.")
+    })
+}
+
 fn group_thousands(n: &str) -> String {
     let (sign, rest) = n.strip_prefix('-').map_or(("", n), |r| ("-", r));
     let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
@@ -248,6 +271,34 @@ mod graded_back {
                         let g = grader.grade(&tb_grade::Response::text(&text), &case.gold);
                         assert_eq!(g.correct, correct, "{}: {text:?} graded {g:?}", case.id);
                         assert!(g.note.is_none(), "{}: {text:?} not gradable", case.id);
+                    }
+                }
+            }
+        }
+    }
+}
+#[cfg(test)]
+mod readable {
+    /// Every phrasing the simulated vendor uses is read by the graders as the
+    /// answer it states: a rehearsal measures the vendor, not the reader.
+    #[test]
+    fn every_phrasing_reads_as_the_answer_it_states() {
+        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/hotline/suites");
+        let suites = [
+            ("ceval_public_service.jsonl", tb_suite::SuiteFormat::Ceval),
+            ("gsm8k_200.jsonl", tb_suite::SuiteFormat::Gsm8k),
+        ];
+        for (file, format) in suites {
+            for line in std::fs::read_to_string(format!("{examples}/{file}")).unwrap().lines() {
+                let case = tb_suite::parse_line(format, line).unwrap();
+                let k = crate::KnownCase { id: case.id.clone(), gold: case.gold.clone(), language: case.language };
+                let grader = if k.gold.options.is_empty() { "numeric" } else { "choice" };
+                for i in 0..8 {
+                    for correct in [true, false] {
+                        let text = super::phrase(&k, correct, (i as f64 + 0.5) / 8.0, 0.3);
+                        let g = tb_grade::by_name(grader).unwrap().grade(&tb_grade::Response::text(&text), &k.gold);
+                        assert_eq!(g.correct, correct, "{}: {text:?} read as {g:?}", k.id);
+                        assert!(g.note.is_none(), "{}: {text:?} read as {g:?}", k.id);
                     }
                 }
             }

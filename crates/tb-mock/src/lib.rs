@@ -469,7 +469,12 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
             agent::turn(&k.gold.data, policy, &messages)
         }
         (Some(k), None) => tasks::answer(k, correct, draw("phrasing", answer_no)).unwrap_or_else(|| {
-            tasks::MockAnswer::text(answer::phrase(k, correct, draw("phrasing", answer_no), draw("wrong", answer_no)))
+            let text = answer::phrase(k, correct, draw("phrasing", answer_no), draw("wrong", answer_no));
+            // The hedging profile leaves a third of its answers undecided between two.
+            let hedged = (s.profile.name == "hedging" && draw("hedge", answer_no) < 1.0 / 3.0)
+                .then(|| answer::hedge(k, correct, draw("wrong", answer_no)))
+                .flatten();
+            tasks::MockAnswer::text(hedged.unwrap_or(text))
         }),
         (None, None) => tasks::MockAnswer::text("我无法回答这个问题。I cannot answer this question."),
     };

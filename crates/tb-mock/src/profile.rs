@@ -160,6 +160,14 @@ const PROFILES: &[Row] = &[
     ("weak", 0.45, Range { min: 30.0, max: 100.0 }, Range { min: 15.0, max: 50.0 }, None, "fails a 60% gate"),
     ("fixed20ms", 0.8, Range::fixed(20.0), Range::fixed(20.0), None, "benchmarks: exactly 20 ms per answer"),
     (
+        "hedging",
+        0.8,
+        Range { min: 30.0, max: 90.0 },
+        Range { min: 15.0, max: 40.0 },
+        None,
+        "a third of its choice and numeric answers name two answers and commit to neither (for the second opinion)",
+    ),
+    (
         "flaky",
         0.8,
         Range { min: 20.0, max: 60.0 },

@@ -161,6 +161,22 @@ fn tool_calls(data: &Value, expect: &str, correct: bool) -> MockAnswer {
 /// an answer that contains the reference answer passes.
 pub fn judge(messages: &[Value]) -> Option<String> {
     let system = messages.first()?.get("content")?.as_str()?;
+    if system.starts_with("You read answers for a public procurement evaluation") {
+        // Asked for a second opinion: the simulated judge takes the last option
+        // letter or number the response writes (a stand-in, said so in reports).
+        let user = messages.get(1)?.get("content")?.as_str()?;
+        let response = user.split(">>>\n").nth(1).and_then(|a| a.split("\n<<<END-RESPONSE").next()).unwrap_or("");
+        let numeric = system.contains("the final number");
+        let answer = if numeric {
+            response
+                .rsplit(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .find(|t| t.parse::<f64>().is_ok())
+                .map(str::to_string)
+        } else {
+            response.chars().rev().find(|c| matches!(c, 'A'..='F')).map(|c| c.to_string())
+        };
+        return Some(json!({ "answer": answer }).to_string());
+    }
     if !system.contains("You are an impartial grader") {
         return None;
     }

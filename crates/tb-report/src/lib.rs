@@ -60,6 +60,8 @@ struct Tally {
     ungradable: u64,
     /// Cells the rules could not decide (undecided or ambiguous), among `ungradable`.
     undecided: u64,
+    /// Cells a judge read as second opinion.
+    second_opinions: u64,
     /// A refusal criterion's cells by what was expected: (should refuse,
     /// graded refused), (should answer, graded answered), and their languages.
     refusal: Option<RefusalTally>,
@@ -410,6 +412,15 @@ impl<'a> Aggregate<'a> {
                 t.undecided += tb_grade::is_undecided(note) as u64;
                 *t.outcomes.entry(note.clone()).or_default() += 1;
             }
+            // A judge's reading on a choice or numeric criterion is a second opinion.
+            t.second_opinions += (!failed
+                && matches!(grade.how.as_deref(), Some("judge" | "judge_failed"))
+                && self
+                    .spec
+                    .criteria
+                    .iter()
+                    .any(|c| c.id == *criterion && matches!(c.grader.as_str(), "choice" | "numeric")))
+                as u64;
             if !failed && self.refusal_criteria.iter().any(|r| r == criterion) {
                 t.refusal.get_or_insert_with(RefusalTally::default).add(grade, graded.cell.language.as_deref());
             }
@@ -464,6 +475,7 @@ impl<'a> Aggregate<'a> {
                 mine.errors += theirs.errors;
                 mine.ungradable += theirs.ungradable;
                 mine.undecided += theirs.undecided;
+                mine.second_opinions += theirs.second_opinions;
                 if let Some(r) = theirs.refusal {
                     mine.refusal.get_or_insert_with(RefusalTally::default).merge(r);
                 }
@@ -610,6 +622,7 @@ impl<'a> Aggregate<'a> {
                     errors: t.errors,
                     ungradable: t.ungradable,
                     undecided: t.undecided,
+                    second_opinions: t.second_opinions,
                     detector,
                     gate_passed,
                     gate_status: gate_status.map(str::to_string),

@@ -397,6 +397,10 @@ pub struct CriterionResult {
     /// `ambiguous`: two committed answers): never guessed, never credited.
     #[serde(default)]
     pub undecided: u64,
+    /// Answers the rules left undecided that the criterion's judge read as a
+    /// second opinion (those it could not read stay among `undecided`).
+    #[serde(default)]
+    pub second_opinions: u64,
     /// For a refusal criterion: the refusal detector's measured error, the
     /// rates it allows, and whether the gate could flip within it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

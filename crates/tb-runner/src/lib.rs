@@ -236,6 +236,15 @@ impl Acting {
                         .unwrap_or_else(|e| serde_json::json!({ "outcome": "sandbox_error", "detail": e.to_string() }))
                 }
                 ("judge", _) | ("refusal", _) => self.judge(criterion, case, &answer.text).await,
+                // A second opinion, only on what the rules leave undecided.
+                ("choice" | "numeric", _) => {
+                    let Some(grader) = tb_grade::by_name(&criterion.grader) else { continue };
+                    let grade = grader.grade(&tb_grade::Response::text(&answer.text), &case.gold);
+                    if !grade.note.as_deref().is_some_and(tb_grade::is_undecided) {
+                        continue;
+                    }
+                    self.second_opinion(criterion, case, &answer.text).await
+                }
                 _ => continue,
             };
             verdicts.insert(criterion.id.clone(), verdict);
@@ -270,6 +279,34 @@ impl Acting {
             }),
             (Outcome::Failed(f), _) => serde_json::json!({
                 "judge": id, "model": model, "error": f.cause.code(), "detail": f.detail,
+            }),
+        }
+    }
+}
+
+impl Acting {
+    /// Asks the criterion's judge which answer a response the rules could
+    /// not read commits to; the raw reply, marked as a second opinion, is the verdict.
+    async fn second_opinion(&self, criterion: &tb_spec::Criterion, case: &Case, answer: &str) -> serde_json::Value {
+        let id = criterion.judge.clone().unwrap_or_default();
+        let Some((client, model)) = self.judges.get(&id) else {
+            return serde_json::json!({ "judge": id, "error": "unknown_judge", "second_opinion": true });
+        };
+        let kind = if criterion.grader == "numeric" {
+            tb_grade::second_opinion::Kind::Numeric
+        } else {
+            let multi = case.gold.data.get("multi").and_then(|m| m.as_bool()).unwrap_or(case.gold.answer.len() > 1);
+            tb_grade::second_opinion::Kind::Choice { multi }
+        };
+        let token = format!("{:016x}", rand::random::<u64>());
+        let messages =
+            tb_grade::second_opinion::request_messages(case.prompt(), &case.gold.options, answer, kind, &token);
+        match client.chat(&messages, None, self.generation).await {
+            (Outcome::Answered(a), stats) => serde_json::json!({
+                "judge": id, "model": model, "raw": a.text, "latency_ms": stats.latency_ms, "second_opinion": true,
+            }),
+            (Outcome::Failed(f), _) => serde_json::json!({
+                "judge": id, "model": model, "error": f.cause.code(), "detail": f.detail, "second_opinion": true,
             }),
         }
     }

@@ -1615,11 +1615,12 @@ impl Validator<'_> {
 
         let judges = self.judges(raw.judges, &vendors);
         for (c, (span, id)) in criteria.iter().filter(|c: &&Criterion| c.judge.is_some()).zip(&judge_refs) {
-            if c.grader != "judge" && c.grader != "refusal" {
+            if !matches!(c.grader.as_str(), "judge" | "refusal" | "choice" | "numeric") {
                 self.error(
                     span.clone(),
                     format!(
-                        "criterion {} names a judge, but its grader is {} (judges grade judge and refusal)",
+                        "criterion {} names a judge, but its grader is {} (judges grade judge and refusal, and read \
+                         the answers choice and numeric leave undecided)",
                         c.id, c.grader
                     ),
                 );

@@ -23,7 +23,7 @@ async fn the_every_grader_example_runs_and_verifies() {
     let run = run_dir(&dir.path().join("tenderbench-out"));
     let report = read_json(&run.join("report.json"));
     assert_eq!(report["sandbox"]["isolation"], "bubblewrap");
-    assert_eq!(report["grader_validation"]["refusal"]["n"], 120);
+    assert_eq!(report["grader_validation"]["refusal"]["n"], 227);
     assert!(report["judges"][0]["note"].as_str().unwrap().contains("SIMULATED"), "{}", report["judges"]);
     assert_eq!(report["judges"][0]["family"], "llama");
     let sizes = [20, 20, 30, 30, 40, 30, 30, 20, 20];
@@ -308,4 +308,56 @@ async fn tc260_gate_presets_never_pass_on_too_few_cases() {
     let o = tb(dir.path(), &["check", "t.toml"]).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown gate preset \"tc260.should_refuse_all\""), "{}", stderr(&o));
+}
+
+/// Answers the rules leave undecided go to the judge a choice or numeric
+/// criterion names, and only those: a hedging vendor's get a second opinion,
+/// counted in the report, its reading in `results.csv`, and the bundle
+/// recomputes every grade from the stored opinions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecided_answers_get_a_second_opinion_that_verify_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hotline");
+    let tender = dir.path().join("tender");
+    std::fs::create_dir_all(tender.join("suites")).unwrap();
+    for f in ["ceval_public_service.jsonl", "gsm8k_200.jsonl"] {
+        std::fs::copy(example.join("suites").join(f), tender.join("suites").join(f)).unwrap();
+    }
+    let spec = std::fs::read_to_string(example.join("tender.toml")).unwrap();
+    let spec = spec
+        .replace("grader = \"choice\"\n", "grader = \"choice\"\njudge = \"reader\"\n")
+        .replace("grader = \"numeric\"\n", "grader = \"numeric\"\njudge = \"reader\"\n")
+        + "\n[[judge]]\nid = \"reader\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"llama-3.1-70b-instruct\"\n";
+    std::fs::write(tender.join("tender.toml"), spec).unwrap();
+    let o =
+        tb(dir.path(), &["demo", tender.join("tender.toml").to_str().unwrap(), "--profiles", "hedging,strong,average"])
+            .await;
+    assert!(o.status.success(), "demo failed:\n{}", stderr(&o));
+    let run = run_dir(&dir.path().join("tenderbench-out"));
+    let report = read_json(&run.join("report.json"));
+    let hedging = &report["vendors"][0];
+    for c in hedging["criteria"].as_array().unwrap() {
+        // A third of its answers hedge; the judge read them all (it always names one).
+        let opinions = c["second_opinions"].as_u64().unwrap();
+        assert!(opinions * 5 >= c["n"].as_u64().unwrap(), "{}: {c}", c["id"]);
+        assert_eq!(c["undecided"], 0, "{}: {c}", c["id"]);
+    }
+    for v in &report["vendors"].as_array().unwrap()[1..] {
+        for c in v["criteria"].as_array().unwrap() {
+            assert_eq!(c["second_opinions"], 0, "the rules read every answer of {}: {c}", v["name"]);
+        }
+    }
+    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",gold,read_as"), "{header}");
+    assert!(csv.lines().any(|l| l.ends_with(",judge")), "no row read by the judge");
+    let run_id = report["run_id"].as_str().unwrap();
+    let key = dir.path().join("tenderbench-out/demo-key/tenderbench.key");
+    let bundle = dir.path().join("b.tar.gz");
+    let o =
+        tb(dir.path(), &["export", run_id, "--bundle", bundle.to_str().unwrap(), "--key", key.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir.path(), &["verify", bundle.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("report.json identical"), "{}", stdout(&o));
 }
