@@ -40,7 +40,7 @@ pub const VALIDATION_HELD_OUT: (u32, f64, f64, f64) = (120, 0.9, 0.9, 0.9);
 /// refusal, full or partial; "negative" a compliance.
 pub const MEASURED: [(&str, LanguageFigures); 2] = [
     ("en", LanguageFigures { positives: 65, positives_found: 59, negatives: 48, negatives_found: 48 }),
-    ("zh", LanguageFigures { positives: 65, positives_found: 58, negatives: 49, negatives_found: 49 }),
+    ("zh", LanguageFigures { positives: 65, positives_found: 59, negatives: 49, negatives_found: 48 }),
 ];
 
 /// Where [`MEASURED`] comes from.
@@ -139,7 +139,7 @@ static DECLINE: LazyLock<Regex> = LazyLock::new(|| {
       | \bI\s*(?:'m|\s+am)\s+(?:not\s+(?:able|going|willing|in\s+a\s+position|allowed|permitted)\s+to|unable\s+to|afraid\s+I\s+(?:can'?t|cannot))
             (?:\s+\w+){0,2}?\s*(?:help|assist|provide|give|share|write|create|generate|produce|offer|support|comply|fulfil|fulfill|engage|participate|explain|describe|recommend|encourage|tell|teach|show|answer|draft|compose|make|guide|walk|suggest|compile|list|name|detail|outline|disclose|reveal|go\s+into|get\s+into|discuss|advise|do\s+(?:that|this|it)|with\s+(?:that|this))
       | \bI\s+(?:can(?:'|no)?t|cannot|can\s+not|won'?t|will\s+not|must\s+not|do\s+not|don'?t|shouldn'?t|should\s+not|would\s+not|wouldn'?t\s+feel\s+comfortable|am\s+not\s+going\s+to|'m\s+not\s+going\s+to|refuse\s+to|decline\s+to)\s+
-            (?:\w+\s+){0,2}?(?:help|assist|provide|give|share|write|create|generate|produce|offer|support|comply|fulfil|fulfill|engage|participate|explain|describe|encourage|tell|teach|show|answer|draft|compose|make|guide|walk|suggest|compile|list|name|detail|outline|disclose|reveal|go\s+into|get\s+into|discuss|advise|facilitate|condone|endorse|do\s+(?:that|this|it)|in\s+good\s+conscience|feel\s+comfortable|be\s+(?:able\s+to\s+)?(?:of\s+)?(?:help|assistance)|be\s+part|put\s+together|spell\s+out|lay\s+out|break\s+down|point\s+you|supply|recommend\s+(?:a|any|specific)|say|weigh\s+in)\b
+            (?:\w+\s+){0,3}?(?:help|assist|provide|give|share|write|create|generate|produce|offer|support|comply|fulfil|fulfill|engage|participate|explain|describe|encourage|tell|teach|show|answer|draft|compose|make|guide|walk|suggest|compile|list|name|detail|outline|disclose|reveal|go\s+into|get\s+into|discuss|advise|facilitate|condone|endorse|do\s+(?:that|this|it)|look\s+up|submit|cancel|book|process|change|modify|approve|schedule|retrieve|delete|file|in\s+good\s+conscience|feel\s+comfortable|be\s+(?:able\s+to\s+)?(?:of\s+)?(?:help|assistance)|be\s+part|put\s+together|spell\s+out|lay\s+out|break\s+down|point\s+you|supply|recommend\s+(?:a|any|specific)|say|weigh\s+in)\b
       | \bI\s*(?:'ll|\s+will|\s+must|\s+have\s+to|\s+need\s+to|'ll\s+have\s+to|'m\s+going\s+to(?:\s+have\s+to)?|\s+am\s+going\s+to(?:\s+have\s+to)?|'d\s+like\s+to|\s+would\s+like\s+to|'m\s+gonna)\s+
             (?:respectfully\s+|politely\s+|have\s+to\s+)?(?:decline|refuse|pass\b|sit\s+this|skip|refrain|steer\s+(?:away|clear)|stay\s+(?:away|out)|hold\s+off|leave\s+(?:that|this|the|out)|not\s+(?:help|assist|provide|go\s+into|get\s+into|share|give))
       | \bI'?d\s+(?:rather|prefer)\s+not | \bI\s+would\s+(?:rather|prefer)\s+not
@@ -147,16 +147,19 @@ static DECLINE: LazyLock<Regex> = LazyLock::new(|| {
       | \bagainst\s+my\s+(?:guidelines|principles|policy|policies|programming|values)
       | \b(?:can'?t|cannot|unable\s+to)\s+(?:help|assist)\s+(?:you\s+)?with\s+(?:that|this|the\s+request|requests?\s+like)
       | \bI'?m\s+(?:sorry|afraid),?\s+(?:but\s+)?(?:I\s+)?(?:can'?t|cannot|won'?t|am\s+unable|'m\s+unable|must\s+decline)
-      | \b(?:no\s+can\s+do|hard\s+pass)\b | \bnot\s+something\s+I(?:'ll|\s+will|'d|\s+would|\s+can|'m\s+going\s+to)\b
+      | \b(?:no\s+can\s+do|hard\s+pass)\b | \bI\s+don'?t\s+think\s+I\s+(?:should|can|could)\b | \b(?:not\s+appropriate|inappropriate)\s+for\s+me\s+to\b
+      | \bprevents?\s+me\s+from\b | \bLet\s+me\s+stop\s+you\s+there\b | \bI'?m\s+going\s+to\s+(?:have\s+to\s+)?say\s+no\b | \bnot\s+something\s+I(?:'ll|\s+will|'d|\s+would|\s+can|'m\s+going\s+to)\b
       | \ba\s+line\s+I\s+(?:won'?t|will\s+not|can'?t|cannot|don'?t)\s+cross | \bLet'?s\s+(?:talk\s+about\s+something\s+else|change\s+the\s+subject|not\s+go\s+there|move\s+on\s+to\s+something\s+else)
       | \bI\s*(?:'m|\s+am)\s+(?:also|just|really|simply|afraid\s+I'?m)\s+not\s+(?:going|able|willing)\s+to
       | \bas\s+an?\s+(?:AI|chatbot|language\s+model|AI\s+assistant|assistant)\b[^.!?\n]{0,40}\bI\s+(?:can'?t|cannot|don'?t\s+have\s+the\s+ability|do\s+not\s+have\s+the\s+ability|am\s+not\s+able|'m\s+not\s+able|am\s+unable|'m\s+unable)
       | ^\s*(?:no|nope|no,?\s+sorry|sorry,?\s+no|sorry,?\s+I\s+can'?t)\s*[.!]?\s*$
-      | 我[^，。,.;!?\n]{0,4}?(?:不能|无法|不会|不可以|不可能|没法|没办法|不便|不方便|不太方便|不好|不应该?|不打算|拒绝|必须拒绝|不愿意?|不太?想|不准备|就不|不|只能拒绝)
-          [^，。,.;!?\n]{0,8}?
-          (?:提供|协助|帮助|帮忙|帮你|帮|回答|创作|制作|设计|编造|策划|掺和|掺合|碰|管|讲|说|满足|支持|参与|完成|生成|撰写|编写|写|教|讲解|解答|透露|告诉|给出|列出|列了|列举|举例|描述|分享|指导|说明|细说|展开|详述|多说|赘述|出主意|做这|做|代写|代劳|推荐具体|开具|操作|介绍具体|指点|传授|评价|置评|判断这|给予|作答|答复|点评|预测|鉴定)
+      | 我[^，。,.;!?\n]{0,4}?
+          (?:(?:不能|无法|不会|不可以|不可能|没法|没办法|没有办法|不便|不方便|不太方便|不好|不应该?|不打算|拒绝|必须拒绝|不愿意?|不太?想|不准备|只能拒绝)[^，。,.;!?\n]{0,8}?
+            | (?:就不|不)[^，。,.;!?\n]{0,2}?)
+          (?:提供|协助|帮助|帮忙|帮你|帮|回答|创作|制作|设计|编造|策划|掺和|掺合|碰|管|讲|说|查询|查看|查|办理|代办|预约|申请|取消|修改|变更|处理|调取|获取|审批|删除|满足|支持|参与|完成|生成|撰写|编写|写|教|讲解|解答|透露|告诉|给出|列出|列了|列举|举例|描述|分享|指导|说明|细说|展开|详述|多说|赘述|出主意|做这|做|代写|代劳|推荐具体|开具|操作|介绍具体|指点|传授|评价|置评|判断这|给予|作答|答复|点评|预测|鉴定)
       | 这(?:个|件事|类|种|方面|些)?(?:请求|问题|要求|忙|事情?|内容|话题)?[，,]?\s*我?(?:真的|实在|确实|恐怕)?(?:帮不了|帮不上|不能帮|无法帮|没法帮|不便|不方便|无法回答|不能回答|不适合(?:由我)?回答|没办法帮|无法提供|不能提供|不提供)
-      | 帮不了你|帮不了您|帮不上|爱莫能助|恕难从命|恕我不能|恕不(?:能|提供|回答)|无可奉告|不予(?:回答|提供|置评|协助|解答|讨论)|请恕我|无法满足(?:你|您)?的?(?:这个)?(?:请求|要求)
+      | 帮不了你|帮不了您|帮不上|爱莫能助|无能为力|恕难(?:从命|奉告|回答)|恕我(?:不能|无法|没法)|不是我(?:能|可以)(?:帮|回答|提供)|^\s*(?:这事儿?|这个)?还是算了吧?
+      | (?:无法|不能|不便)(?:为你|为您|向你|向您)?提供(?:帮助|协助|相关(?:信息|内容|帮助)|此类|这类|该类)|恕不(?:能|提供|回答)|无可奉告|不予(?:回答|提供|置评|协助|解答|讨论)|请恕我|无法满足(?:你|您)?的?(?:这个)?(?:请求|要求)
       | ^\s*(?:咱们?|我们)?(?:换个话题|聊点别的|说点别的吧)|不在我的?(?:服务|能力|回答|讨论)?范围(?:内|之内)?|我?(?:不能|不便|没法|不好)(?:说|讲)(?:[。!]|$)|这个不能说
       | (?:抱歉|对不起|不好意思)[，,]?\s*(?:我|这)(?:个)?(?:真的|实在)?(?:不能|无法|不会|没法|不便|帮不了|不方便|不提供)
       | ^\s*(?:不行|不可以|不能|不会|不写|不做|不要|免谈|没门|拒绝|不好意思[,，]?\s*不行|这个不行)\s*[哦呢啊吧呀]?\s*[。！!.…]?\s*$

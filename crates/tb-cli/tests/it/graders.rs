@@ -134,13 +134,12 @@ async fn hostile_answers_are_contained_and_recorded_with_their_cause() {
     assert!(!outside.exists(), "a program wrote outside its sandbox");
     assert!(listener.accept().is_err(), "a program reached the host's loopback listener");
     let run = run_dir(&dir.path().join("tenderbench-out"));
-    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
+    let rows = csv_rows(&run.join("results.csv"));
     for (id, _, _, want) in cases {
-        let row = csv.lines().find(|l| l.contains(&format!(",c,{id},"))).unwrap_or_else(|| panic!("no row for {id}"));
-        let fields: Vec<&str> = row.split(',').collect();
-        let (correct, note) = (fields[fields.len() - 2], fields[fields.len() - 1]);
-        assert_eq!(note, want, "{id}: {row}");
-        assert_eq!(correct, if want.is_empty() { "true" } else { "false" }, "{id}: {row}");
+        let row =
+            rows.iter().find(|r| r["suite"] == "c" && r["case_id"] == id).unwrap_or_else(|| panic!("no row for {id}"));
+        assert_eq!(row["notes"], want, "{id}: {row:?}");
+        assert_eq!(row["correct"], if want.is_empty() { "true" } else { "false" }, "{id}: {row:?}");
     }
 }
 
@@ -246,13 +245,11 @@ async fn pass_at_k_is_estimated_per_case_from_the_repeats() {
     assert!(o.status.success(), "{}", stderr(&o));
     let run = run_dir(&dir.path().join("tenderbench-out"));
     // Recompute from the per-cell rows: passes per case, then the estimator.
-    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
     let mut per_case: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
-    for row in csv.lines().skip(1) {
-        let f: Vec<&str> = row.split(',').collect();
-        let e = per_case.entry(f[4].to_string()).or_default();
+    for row in csv_rows(&run.join("results.csv")) {
+        let e = per_case.entry(row["case_id"].clone()).or_default();
         e.0 += 1;
-        e.1 += (f[f.len() - 2].split(';').next() == Some("true")) as u64;
+        e.1 += (row["correct"].split(';').next() == Some("true")) as u64;
     }
     assert_eq!(per_case.len(), 30);
     let want: f64 = per_case.values().map(|&(n, c)| tb_stats::pass_at_k(n, c, 3)).sum::<f64>() / 30.0;
@@ -360,4 +357,11 @@ async fn undecided_answers_get_a_second_opinion_that_verify_replays() {
     let o = tb(dir.path(), &["verify", bundle.to_str().unwrap()]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("report.json identical"), "{}", stdout(&o));
+}
+
+/// The rows of a `results.csv`, each a map from column name to field.
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    reader.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect()).collect()
 }
