@@ -107,17 +107,17 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | 本题选 | 应当?选择? | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
       | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
       | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
-      | (?:\bthe\s+|\bmy\s+|\bour\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
-            \s+ (?:answer|option|choice|response|selection)s? \b
+      | (?:(?-u:\b)the\s+|(?-u:\b)my\s+|(?-u:\b)our\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
+            \s+ (?:answer|option|choice|response|selection)s? (?-u:\b)
             (?:\s+(?:is|are|would\s+be|should\s+be|must\s+be|will\s+be|here\s+is))?
-      | (?:\bthe\s+|\bmy\s+)? \banswer\b (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
-      | \bmy\s+(?:final\s+)?(?:choice|pick|selection|vote)\b (?:\s+(?:is|would\s+be))?
-      | \b(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
-      | \bso\s+it(?:'s|\s+is|\s+must\s+be)\b | \bit\s+must\s+be\b | \bthat\s+leaves\b | \bleaving\b | \bit(?:'s|\s+is)\b
+      | (?:(?-u:\b)the\s+|(?-u:\b)my\s+)? (?-u:\b)answer(?-u:\b) (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
+      | (?-u:\b)my\s+(?:final\s+)?(?:choice|pick|selection|vote)(?-u:\b) (?:\s+(?:is|would\s+be))?
+      | (?-u:\b)(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
+      | (?-u:\b)so\s+it(?:'s|\s+is|\s+must\s+be)(?-u:\b) | (?-u:\b)it\s+must\s+be(?-u:\b) | (?-u:\b)that\s+leaves(?-u:\b) | (?-u:\b)leaving(?-u:\b) | (?-u:\b)it(?:'s|\s+is)(?-u:\b)
       | (?:所以|因此|故|那么|即)(?:答案)?(?:就|应该)?是
-      | \b(?:i\.e\.|that\s+is),?\s+(?:option|choice)
-      | \bI(?:'d|\s+would|'ll|\s+will)?\s+(?:go\s+with|choose|pick|select|opt\s+for|say)\b
-      | \b(?:select|choose)\s+(?:option\s+)?",
+      | (?-u:\b)(?:i\.e\.|that\s+is),?\s+(?:option|choice)
+      | (?-u:\b)I(?:'d|\s+would|'ll|\s+will)?\s+(?:go\s+with|choose|pick|select|opt\s+for|say)(?-u:\b)
+      | (?-u:\b)(?:select|choose)\s+(?:option\s+)?",
     )
     .expect("valid regex")
 });
@@ -139,7 +139,7 @@ static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
         (?:^|[^A-Za-z]) (?:选项|option\s+|choice\s+)? [(\[【]? ([A-Za-z0-9]) [)\]】]? \s* (?:项|选项)? \s* (?:的?说法|的?表述|的?描述)? \s* [:.、\-—]? \s*
-        (?: is\s+(?:the\s+)?(?:correct|right|true|best)\b | 正确 | 是正确的 | 是对的 | 符合题意 | 符合要求 | ✓ | ✔ | ✅ | \(correct\) | -\s*correct\b | correct\s*$ )",
+        (?: is\s+(?:the\s+)?(?:correct|right|true|best)(?-u:\b) | 正确 | 是正确的 | 是对的 | 符合题意 | 符合要求 | ✓ | ✔ | ✅ | \(correct\) | -\s*correct(?-u:\b) | correct\s*$ )",
     )
     .expect("valid regex")
 });
@@ -161,7 +161,7 @@ static BRACKETED: LazyLock<Regex> =
 
 /// An answer that says it is unsure.
 static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bnot\s+(?:sure|certain)\b|\bunsure\b|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准")
+    Regex::new(r"(?i)(?-u:\b)not\s+(?:sure|certain)(?-u:\b)|(?-u:\b)unsure(?-u:\b)|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准")
         .expect("valid regex")
 });
 
@@ -175,8 +175,8 @@ static ALL_EXCEPT: LazyLock<Regex> = LazyLock::new(|| {
 static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        \bwait\b | \bactually\b | \bcorrection\b | \bI\s+(?:made|make)\s+an?\s+(?:mistake|error) | on\s+second\s+thought
-      | let\s+me\s+(?:re|double)|re-?check | reconsider | re-?read\b | \bno,\s | \bhmm\b | \boops\b | \bmis(?:read|calculated|took)\b
+        (?-u:\b)wait(?-u:\b) | (?-u:\b)actually(?-u:\b) | (?-u:\b)correction(?-u:\b) | (?-u:\b)I\s+(?:made|make)\s+an?\s+(?:mistake|error) | on\s+second\s+thought
+      | let\s+me\s+(?:re|double)|re-?check | reconsider | re-?read(?-u:\b) | (?-u:\b)no,\s | (?-u:\b)hmm(?-u:\b) | (?-u:\b)oops(?-u:\b) | (?-u:\b)mis(?:read|calculated|took)(?-u:\b)
       | 等等 | 等一下 | 不对 | 更正 | 纠正 | 重新 | 修正 | 实际上 | 其实 | 再(?:想|看|检查|核对|仔细) | 错了 | 有误 | 改为 | 应改 | 仔细 | 检查一下 | 不过再",
     )
     .expect("valid regex")
@@ -191,7 +191,7 @@ pub(crate) fn correction_between(text: &str) -> bool {
 static TENTATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        \b(?:might|may|could|possibly|perhaps|maybe|if|unless|not\s+sure|tempting|initially|at\s+first)\b
+        (?-u:\b)(?:might|may|could|possibly|perhaps|maybe|if|unless|not\s+sure|tempting|initially|at\s+first)(?-u:\b)
       | 可能 | 也许 | 或许 | 似乎 | 如果 | 假如 | 若 | 乍看 | 初步 | 不确定 | 不能确定 | 无法确定 | 容易误选 | 误选",
     )
     .expect("valid regex")
@@ -219,7 +219,7 @@ const SEPARATORS: &[&str] = &[
 static ORDINAL_STATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        \b(?:is|was|it'?s|choose|pick|select|go\s+with|answer\s+is)\s+(the\s+(?:first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?)\b
+        (?-u:\b)(?:is|was|it'?s|choose|pick|select|go\s+with|answer\s+is)\s+(the\s+(?:first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?)(?-u:\b)
       | (?:是|选|为)(第\s*[一二三四五六1-6①②③④⑤⑥]\s*个?(?:选项|项))",
     )
     .expect("valid regex")
@@ -229,8 +229,8 @@ static ORDINAL_STATED: LazyLock<Regex> = LazyLock::new(|| {
 static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        ^(?:the\s+)?(first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?\b(?:\s+listed)?
-      | ^(?:option|choice)\s+(one|two|three|four|five|six|i{1,3}|iv|v|vi)\b
+        ^(?:the\s+)?(first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?(?-u:\b)(?:\s+listed)?
+      | ^(?:option|choice)\s+(one|two|three|four|five|six|i{1,3}|iv|v|vi)(?-u:\b)
       | ^(?:option|choice)\s+\((i{1,3}|iv|v|vi)\)
       | ^第\s*([一二三四五六1-6①②③④⑤⑥])\s*(?:个)?(?:选项|项|个|条)
       | ^选项\s*([一二三四五六①②③④⑤⑥])

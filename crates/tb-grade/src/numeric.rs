@@ -137,11 +137,11 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
           )
           (?P<frac>/\d+(?:\.\d+)?)?
           (?P<sci>\s?[×xX*·]\s?10(?:(?:\^|\*\*)(?P<exp>[-+]?\d+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))?
-          (?P<scale>\s?[万亿千百]|\s?(?:thousand|million|billion)\b|[kK]\b)?
+          (?P<scale>\s?[万亿千百]|\s?(?:thousand|million|billion)(?-u:\b)|[kK](?-u:\b))?
         |
           (?P<hanzi>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)
         )
-        (?P<pct>\s?%|\s?percent\b)?",
+        (?P<pct>\s?%|\s?percent(?-u:\b))?",
     )
     .expect("valid regex")
 });
@@ -155,7 +155,7 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | final\s+(?:answer|result|total)(?:\s+(?:is|would\s+be|will\s+be))?
       | (?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be|should\s+be)
       | (?:^|\n)\s*answer\s*[:=]
-      | \banswer\s*: | \btherefore,?\s+the\s+answer
+      | (?-u:\b)answer\s*: | (?-u:\b)therefore,?\s+the\s+answer
       | 最终答案 | 最后答案 | 正确答案 | 答案 | 最终结果 | 计算结果 | (?:^|\n)\s*答\s*[:：]? | 答[:：]",
     )
     .expect("valid regex")
@@ -167,7 +167,7 @@ static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)
         can(?:'|no)?t\s+be\s+(?:answered|determined|calculated|solved|found)
       | (?:not\s+enough|insufficient|missing)\s+(?:information|data) | contradictory | inconsistent\s+(?:data|information|conditions)
-      | \bambiguous\b | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
+      | (?-u:\b)ambiguous(?-u:\b) | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
       | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少条件 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
       | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于",
     )
@@ -176,12 +176,14 @@ static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A sentence that gives a result only under a supposition.
 static CONDITIONAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bif\b|\bfor\s+example\b|\be\.g\.|如果|假如|假设|例如|比如").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)if(?-u:\b)|(?-u:\b)for\s+example(?-u:\b)|(?-u:\b)e\.g\.|如果|假如|假设|例如|比如")
+        .expect("valid regex")
 });
 
 /// Inside a sentence, where its conclusion begins ("She bought 3 packs, so she has 36").
-static CLAUSE_CONCLUSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:so|therefore|thus|hence)\b|所以|因此|因而|于是").expect("valid regex"));
+static CLAUSE_CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:so|therefore|thus|hence)(?-u:\b)|所以|因此|因而|于是").expect("valid regex")
+});
 
 /// Chinese words that give what follows as a result ("一周5天共走18000米").
 static RESULT_VERB: LazyLock<Regex> = LazyLock::new(|| {
@@ -193,21 +195,21 @@ static RESULT_VERB: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A range or alternatives given as the result ("10到12天", "either 10 or 8").
 static ALTERNATIVES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|\bbetween\s+\$?\d[\d.,]*\s+and\s+\$?\d|\beither\b|\bor\s+(?:maybe\s+)?\$?\d|或者?\d|还是\d|\bif\b")
+    Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|(?-u:\b)between\s+\$?\d[\d.,]*\s+and\s+\$?\d|(?-u:\b)either(?-u:\b)|\d[^\d,;]{0,12}(?-u:\b)or\s+(?:maybe\s+)?\$?\d|或者?\d|还是\d|(?-u:\b)if(?-u:\b)")
         .expect("valid regex")
 });
 
 /// Subtotal lines ("| **合计** | … | **82.5元** |", "Total: $340"): the result
 /// when nothing states one.
 static TOTAL_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?mi)^[\s\-]*(?:合计|总计|共计|总共|total|grand\s+total|sum)\b").expect("valid regex")
+    Regex::new(r"(?mi)^[\s\-]*(?:合计|总计|共计|总共|(?:total|grand\s+total|sum)(?-u:\b))").expect("valid regex")
 });
 
 /// Sentences that conclude.
 static CONCLUDING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        ^\s*(?:so|thus|therefore|hence|in\s+total|altogether|together|overall|in\s+conclusion|this\s+means|that\s+means|finally|in\s+all)\b
+        ^\s*(?:so|thus|therefore|hence|in\s+total|altogether|together|overall|in\s+conclusion|this\s+means|that\s+means|finally|in\s+all)(?-u:\b)
       | ^\s*(?:所以|因此|因而|综上|故|总共|一共|最终|最后|总计|合计|即)",
     )
     .expect("valid regex")
@@ -217,7 +219,7 @@ static CONCLUDING: LazyLock<Regex> = LazyLock::new(|| {
 static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        (?:\bafter|\bin|\bfor|\bwithin|\bover|\bper|\bevery|\beach|\bfrom|\bof|\bthan|\bof\s+the|\bduring|\bon|\bwith|\bfirst|\blast|\bday|\bweek|\bmonth|\byear|\bpage|\bstep|\bnumber|\bno\.)\s*[$¥€£]?\s*$
+        (?:(?-u:\b)after|(?-u:\b)in|(?-u:\b)for|(?-u:\b)within|(?-u:\b)over|(?-u:\b)per|(?-u:\b)every|(?-u:\b)each|(?-u:\b)from|(?-u:\b)of|(?-u:\b)than|(?-u:\b)of\s+the|(?-u:\b)during|(?-u:\b)on|(?-u:\b)with|(?-u:\b)first|(?-u:\b)last|(?-u:\b)day|(?-u:\b)week|(?-u:\b)month|(?-u:\b)year|(?-u:\b)page|(?-u:\b)step|(?-u:\b)number|(?-u:\b)no\.)\s*[$¥€£]?\s*$
       | (?:每|经过|过了?|第|比|除以|乘以|前|后|再过)\s*$",
     )
     .expect("valid regex")
@@ -225,7 +227,7 @@ static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words before a year.
 static YEAR_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:in|by|since|from|to|of|until|before|after|year)\s*$|^\s*$").expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)(?:in|by|since|from|to|of|until|before|after|year)\s*$|^\s*$").expect("valid regex")
 });
 
 /// A conversion factor ("1 km = 1000 m", "1升 = 1000立方厘米"): a definition, not a result.
@@ -236,8 +238,8 @@ static DEFINITION: LazyLock<Regex> =
 static CONDITION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        ^\s*(?:[a-z]+\s+)?(?:later|ago|earlier|more\s+than|less\s+than|fewer\s+than|times\s+(?:as|more))\b
-      | ^\s*(?:each|apiece|a\s+piece)\b
+        ^\s*(?:[a-z]+\s+)?(?:later|ago|earlier|more\s+than|less\s+than|fewer\s+than|times\s+(?:as|more))(?-u:\b)
+      | ^\s*(?:each|apiece|a\s+piece)(?-u:\b)
       | ^\s*(?:天|周|个?月|年|小时|分钟|秒)?(?:后|之后|以后|前|之前|以前|里|内|中)
       | ^\s*(?:月份|月\d|日|号)
       | ^\s*(?:倍|次方)",
@@ -556,7 +558,7 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
 static NUMBER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     let word = "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|\
                 seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion";
-    Regex::new(&format!(r"(?i)\b(?:{word})(?:(?:[\s-]+(?:and[\s-]+)?)(?:{word}))*\b")).expect("valid regex")
+    Regex::new(&format!(r"(?i)(?-u:\b)(?:{word})(?:(?:[\s-]+(?:and[\s-]+)?)(?:{word}))*(?-u:\b)")).expect("valid regex")
 });
 
 /// The value of English number words: "three hundred and sixty" → 360.
