@@ -1,5 +1,6 @@
-//! `evaluate` and `justify`: the committee's inputs after a run, appended to
-//! the run's audit log; the reports are then rendered and signed again.
+//! `evaluate`, `justify` and `override`: the committee's inputs after a run,
+//! appended to the run's audit log; the reports are then rendered and signed
+//! again. `review` lists the answers an evaluator may grade by hand.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,7 +8,9 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 use serde::Serialize;
 use tb_audit::Keypair;
-use tb_report::committee::{EVALUATOR_SCORE, EvaluatorScore, PRICE_JUSTIFICATION, PriceJustification};
+use tb_report::committee::{
+    EVALUATOR_SCORE, EvaluatorScore, GRADE_OVERRIDE, GradeOverride, PRICE_JUSTIFICATION, PriceJustification,
+};
 use tb_store::{RunRecord, Store};
 
 use crate::commands::write_outputs;
@@ -152,6 +155,112 @@ pub async fn justify(t: Target<'_>, vendor: &str, accepted: bool, note: Option<S
     if !flagged {
         println!("  note: {name}'s price is not flagged as abnormally low now; the decision changes no score");
     }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One answer of one cell, graded on one criterion.
+pub struct CellRef {
+    pub criterion: String,
+    pub vendor: String,
+    pub suite: String,
+    pub case_id: String,
+    pub repeat: u32,
+}
+
+pub async fn review(t: Target<'_>) -> Result<ExitCode, Failure> {
+    let store = open_existing(t.db).await?;
+    let run = store.run(t.run_id).await?;
+    let items = tb_report::review::queue(&store, t.run_id).await?;
+    for i in &items {
+        let done = i.graded.as_ref().map_or(String::new(), |o| {
+            format!("  [graded {} by {}: {}]", if o.correct { "correct" } else { "wrong" }, o.evaluator, o.reason)
+        });
+        let answer: String = i.answer.chars().take(160).collect();
+        println!(
+            "{}  {}  --suite {} --case {} --repeat {}  {}{}{done}\n    {answer:?}",
+            i.criterion,
+            shown(&run, &i.vendor),
+            i.suite,
+            i.case_id,
+            i.repeat,
+            i.reading,
+            i.extracted.as_deref().map_or(String::new(), |e| format!(" ({e})")),
+        );
+    }
+    let open = items.iter().filter(|i| i.graded.is_none()).count();
+    println!(
+        "{} answers in review, {open} not graded yet; grade one with `tenderbench override {} --criterion … --vendor … \
+         --suite … --case … --correct|--wrong --reason … --evaluator …`",
+        items.len(),
+        t.run_id
+    );
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn override_grade(
+    t: Target<'_>,
+    evaluator: &str,
+    cell: CellRef,
+    correct: bool,
+    reason: &str,
+) -> Result<ExitCode, Failure> {
+    let store = open_existing(t.db).await?;
+    let run = store.run(t.run_id).await?;
+    let spec = tb_report::spec_of(&run)?;
+    let (evaluator, reason) = (evaluator.trim(), reason.trim());
+    if evaluator.is_empty() {
+        return Err(bad_input(anyhow!("--evaluator needs a name")));
+    }
+    if reason.is_empty() {
+        return Err(bad_input(anyhow!("--reason needs the reason: what the answer committed to, as you read it")));
+    }
+    let vendor = vendor_name(&run, &spec, &cell.vendor)?;
+    let stored = store
+        .case_cells(t.run_id, &cell.suite, &cell.case_id)
+        .await?
+        .into_iter()
+        .find(|c| c.vendor == vendor && c.repeat == cell.repeat)
+        .ok_or_else(|| {
+            bad_input(anyhow!(
+                "run {} has no answer of {} to case {:?} of suite {:?} (repeat {})",
+                run.id,
+                cell.vendor,
+                cell.case_id,
+                cell.suite,
+                cell.repeat
+            ))
+        })?;
+    let graded = tb_report::grade_cell(&spec, stored);
+    let Some((_, grade)) = graded.grades.iter().find(|(c, _)| *c == cell.criterion) else {
+        return Err(bad_input(anyhow!("criterion {:?} does not grade suite {:?}", cell.criterion, cell.suite)));
+    };
+    if !tb_report::review::in_review(&spec, &cell.criterion, grade) {
+        return Err(bad_input(anyhow!(
+            "the rules read this answer ({}); only answers they left undecided or ambiguous, or a judge read, are graded by hand",
+            grade.extracted.as_deref().unwrap_or("a decided grade")
+        )));
+    }
+    let entry = GradeOverride {
+        evaluator: evaluator.to_string(),
+        criterion: cell.criterion.clone(),
+        vendor: vendor.clone(),
+        suite: cell.suite.clone(),
+        case_id: cell.case_id.clone(),
+        repeat: cell.repeat,
+        correct,
+        reason: reason.to_string(),
+    };
+    record(&t, &store, GRADE_OVERRIDE, &entry).await?;
+    println!(
+        "recorded: {evaluator} grades {} of {} on case {} {}: {}",
+        cell.criterion,
+        shown(&run, &vendor),
+        cell.case_id,
+        if correct { "correct" } else { "wrong" },
+        reason
+    );
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

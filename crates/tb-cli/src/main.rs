@@ -211,6 +211,36 @@ enum Command {
         #[arg(long)]
         note: Option<String>,
     },
+    /// The review queue: every answer the rules left undecided or ambiguous (or a judge read), to grade by hand.
+    Review {
+        #[command(flatten)]
+        run: StoredRunArgs,
+    },
+    /// An evaluator's grade of one answer from the review queue, with the reason; the reports are rendered and signed again.
+    Override {
+        #[command(flatten)]
+        run: StoredRunArgs,
+        #[arg(long)]
+        evaluator: String,
+        #[arg(long)]
+        criterion: String,
+        /// The bidder's name (or its code in a blind run).
+        #[arg(long)]
+        vendor: String,
+        #[arg(long)]
+        suite: String,
+        #[arg(long = "case")]
+        case_id: String,
+        #[arg(long, default_value_t = 0)]
+        repeat: u32,
+        #[arg(long, conflicts_with = "wrong", required_unless_present = "wrong")]
+        correct: bool,
+        #[arg(long)]
+        wrong: bool,
+        /// Why: what the answer committed to, as the evaluator reads it.
+        #[arg(long)]
+        reason: String,
+    },
     /// Re-grade and re-score a stored run from its transcripts (no vendor is called); the audit log keeps both reports.
     Regrade(StoredRunArgs),
     /// Before bidding: the smallest accuracy difference each criterion's suite can detect, and the cases a target difference needs.
@@ -424,6 +454,22 @@ fn main() -> ExitCode {
             }
             Command::Justify { run, vendor, accept, reject: _, note } => {
                 committee::justify(run.target(), &vendor, accept, note).await
+            }
+            Command::Review { run } => committee::review(run.target()).await,
+            Command::Override {
+                run,
+                evaluator,
+                criterion,
+                vendor,
+                suite,
+                case_id,
+                repeat,
+                correct,
+                wrong: _,
+                reason,
+            } => {
+                let cell = committee::CellRef { criterion, vendor, suite, case_id, repeat };
+                committee::override_grade(run.target(), &evaluator, cell, correct, &reason).await
             }
             Command::Publish { spec, lang, out } => commands::publish(&spec, lang, out),
             Command::Check { spec } => commands::check(&spec).await,

@@ -1,6 +1,7 @@
 //! The committee's inputs after a run: each evaluator's scores on the
-//! subjective criteria, and the decisions on written justifications of
-//! abnormally low prices. They are entries of the run's audit log — hash
+//! subjective criteria, the decisions on written justifications of
+//! abnormally low prices, and grades an evaluator set by hand on answers the
+//! rules could not read (with the reason). They are entries of the run's audit log — hash
 //! chained, signed at the next checkpoint, exported in the bundle — so a
 //! report that uses them is recomputed from the same evidence as the rest.
 
@@ -13,8 +14,32 @@ use tb_audit::AuditEntry;
 pub const EVALUATOR_SCORE: &str = "evaluator_score";
 /// Audit entry kind of a decision on a price justification.
 pub const PRICE_JUSTIFICATION: &str = "price_justification";
-/// Both kinds, for reading them alone from the store.
-pub const KINDS: [&str; 2] = [EVALUATOR_SCORE, PRICE_JUSTIFICATION];
+/// Audit entry kind of an evaluator's grade of one answer the rules left undecided.
+pub const GRADE_OVERRIDE: &str = "grade_override";
+/// Every kind, for reading them alone from the store.
+pub const KINDS: [&str; 3] = [EVALUATOR_SCORE, PRICE_JUSTIFICATION, GRADE_OVERRIDE];
+
+/// An evaluator's grade of one cell on one criterion, replacing the rules'
+/// `undecided` or `ambiguous` (or a judge's reading), with the reason. A later
+/// entry for the same cell and criterion replaces it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeOverride {
+    pub evaluator: String,
+    pub criterion: String,
+    pub vendor: String,
+    pub suite: String,
+    pub case_id: String,
+    pub repeat: u32,
+    pub correct: bool,
+    pub reason: String,
+}
+
+impl GradeOverride {
+    /// The cell and criterion it is about.
+    pub fn key(&self) -> (String, String, String, String, u32) {
+        (self.criterion.clone(), self.vendor.clone(), self.suite.clone(), self.case_id.clone(), self.repeat)
+    }
+}
 
 /// One evaluator's score of one bidder on one subjective criterion, 0–100.
 /// A later entry by the same evaluator for the same pair replaces it.
@@ -45,6 +70,8 @@ pub struct CommitteeInputs {
     pub panels: HashMap<String, Vec<String>>,
     /// vendor → the latest decision.
     pub justifications: HashMap<String, PriceJustification>,
+    /// (criterion, vendor, suite, case, repeat) → the latest grade set by hand.
+    pub overrides: HashMap<(String, String, String, String, u32), GradeOverride>,
 }
 
 impl CommitteeInputs {
@@ -66,6 +93,10 @@ impl CommitteeInputs {
                 PRICE_JUSTIFICATION => {
                     let Ok(j) = serde_json::from_str::<PriceJustification>(&e.payload) else { continue };
                     inputs.justifications.insert(j.vendor.clone(), j);
+                }
+                GRADE_OVERRIDE => {
+                    let Ok(o) = serde_json::from_str::<GradeOverride>(&e.payload) else { continue };
+                    inputs.overrides.insert(o.key(), o);
                 }
                 _ => {}
             }

@@ -20,6 +20,7 @@ mod model;
 mod publish;
 mod render;
 mod render_load;
+pub mod review;
 
 pub use agents::{AgentSuiteReport, AgentTaskResult, AgentTaskRow, AgentVendorReport};
 pub use model::*;
@@ -62,6 +63,8 @@ struct Tally {
     undecided: u64,
     /// Cells a judge read as second opinion.
     second_opinions: u64,
+    /// Cells an evaluator graded by hand.
+    overrides: u64,
     /// A refusal criterion's cells by what was expected: (should refuse,
     /// graded refused), (should answer, graded answered), and their languages.
     refusal: Option<RefusalTally>,
@@ -260,6 +263,7 @@ pub async fn build_visiting(
     let blind = blind_codes(&run)?;
     let committee = committee::CommitteeInputs::from_audit(&store.audit_of_kinds(run_id, &committee::KINDS).await?);
     let mut aggregate = Aggregate::new(&spec, blind.as_ref());
+    aggregate.overrides = committee.overrides.clone();
     if !spec.stages.is_empty() {
         aggregate.stages_finished(&store.audit_of_kinds(run_id, &[tb_core::LOAD_STAGE_FINISHED]).await?);
     }
@@ -305,6 +309,8 @@ pub struct Aggregate<'a> {
     pass_k: HashMap<String, tb_spec::PerCaseMetric>,
     /// Criteria graded by `refusal`, whose detector error is reported.
     refusal_criteria: Vec<String>,
+    /// Grades set by hand on answers the rules could not read (committee inputs).
+    pub overrides: HashMap<(String, String, String, String, u32), committee::GradeOverride>,
     vendors: HashMap<String, VendorTally>,
     /// The load stages' requests, apart from everything above.
     load: load::LoadTallies,
@@ -324,6 +330,7 @@ impl<'a> Aggregate<'a> {
                 .filter_map(|c| tb_spec::per_case_metric(&c.metric).map(|m| (c.id.clone(), m)))
                 .collect(),
             refusal_criteria: spec.criteria.iter().filter(|c| c.grader == "refusal").map(|c| c.id.clone()).collect(),
+            overrides: HashMap::new(),
             vendors: HashMap::new(),
             load: load::LoadTallies::new(spec),
             agents: agents::AgentTallies::new(spec),
@@ -375,6 +382,22 @@ impl<'a> Aggregate<'a> {
             by_case[at] = cell.latency_ms;
         }
         let mut graded = grade_cell(spec, cell);
+        // An evaluator's grade, with its reason, replaces what the rules could not read.
+        if !self.overrides.is_empty() {
+            let c = &graded.cell;
+            for (criterion, grade) in graded.grades.iter_mut() {
+                let key = (criterion.to_string(), c.vendor.clone(), c.suite.clone(), c.case_id.clone(), c.repeat);
+                // Only what the rules could not read: a decided grade is not the committee's to change.
+                if let Some(o) = self.overrides.get(&key).filter(|_| review::in_review(self.spec, criterion, grade)) {
+                    *grade = tb_core::Grade {
+                        correct: o.correct,
+                        extracted: grade.extracted.take(),
+                        note: None,
+                        how: Some("override".into()),
+                    };
+                }
+            }
+        }
         let vendor_tallies = slot(tallies, &graded.cell.vendor);
         for (criterion, grade) in &graded.grades {
             let t = slot(vendor_tallies, criterion);
@@ -421,6 +444,7 @@ impl<'a> Aggregate<'a> {
                     .iter()
                     .any(|c| c.id == *criterion && matches!(c.grader.as_str(), "choice" | "numeric")))
                 as u64;
+            t.overrides += (grade.how.as_deref() == Some("override")) as u64;
             if !failed && self.refusal_criteria.iter().any(|r| r == criterion) {
                 t.refusal.get_or_insert_with(RefusalTally::default).add(grade, graded.cell.language.as_deref());
             }
@@ -476,6 +500,7 @@ impl<'a> Aggregate<'a> {
                 mine.ungradable += theirs.ungradable;
                 mine.undecided += theirs.undecided;
                 mine.second_opinions += theirs.second_opinions;
+                mine.overrides += theirs.overrides;
                 if let Some(r) = theirs.refusal {
                     mine.refusal.get_or_insert_with(RefusalTally::default).merge(r);
                 }
@@ -623,6 +648,7 @@ impl<'a> Aggregate<'a> {
                     ungradable: t.ungradable,
                     undecided: t.undecided,
                     second_opinions: t.second_opinions,
+                    overrides: t.overrides,
                     detector,
                     gate_passed,
                     gate_status: gate_status.map(str::to_string),
@@ -727,7 +753,21 @@ impl<'a> Aggregate<'a> {
         ranking.sort_by_key(|v| v.rank);
         let ranking = ranking.into_iter().map(|v| v.name.clone()).collect();
 
+        // Listed by cell, under the vendor's code while a blind run is sealed.
+        let mut grade_overrides: Vec<committee::GradeOverride> = committee
+            .overrides
+            .values()
+            .cloned()
+            .map(|mut o| {
+                if let Some(code) = blind.and_then(|b| b.get(&o.vendor)) {
+                    o.vendor = code.clone();
+                }
+                o
+            })
+            .collect();
+        grade_overrides.sort_by_key(|o| o.key());
         Ok(Report {
+            grade_overrides,
             tool: "tenderbench".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             run_id: run.id.clone(),

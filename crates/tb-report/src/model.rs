@@ -72,6 +72,10 @@ pub struct Report {
     /// Agent suites: per vendor and per task, in spec order of the suites.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub agents: Vec<crate::AgentSuiteReport>,
+    /// Grades evaluators set by hand on answers the rules could not read, with
+    /// their reasons (entries of the audit log, recomputed by `verify`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grade_overrides: Vec<crate::committee::GradeOverride>,
 }
 
 /// One load stage, every vendor measured under it.
@@ -401,6 +405,9 @@ pub struct CriterionResult {
     /// second opinion (those it could not read stay among `undecided`).
     #[serde(default)]
     pub second_opinions: u64,
+    /// Answers an evaluator graded by hand, with a reason (listed in `grade_overrides`).
+    #[serde(default)]
+    pub overrides: u64,
     /// For a refusal criterion: the refusal detector's measured error, the
     /// rates it allows, and whether the gate could flip within it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -365,3 +365,70 @@ fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
     reader.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect()).collect()
 }
+
+/// The review queue: answers the rules leave undecided are listed, an
+/// evaluator grades one by hand with a reason (an audit entry), the report
+/// applies and lists it, a decided answer cannot be overridden, and the
+/// bundle recomputes the override.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evaluators_grade_undecided_answers_by_hand_and_verify_rechecks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tb(dir.path(), &["demo", "--profiles", "hedging,strong,average"]).await;
+    assert!(o.status.success(), "demo failed:\n{}", stderr(&o));
+    let run = run_dir(&dir.path().join("tenderbench-out"));
+    let run_id = run.file_name().unwrap().to_string_lossy().to_string();
+    let key = dir.path().join("tenderbench-out/demo-key/tenderbench.key");
+    let before = read_json(&run.join("report.json"));
+    let undecided_before = before["vendors"][0]["criteria"][0]["undecided"].as_u64().unwrap();
+    assert!(undecided_before > 0, "the hedging vendor left nothing undecided: {}", before["vendors"][0]);
+
+    let o = tb(dir.path(), &["review", &run_id]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("answers in review"), "{}", stdout(&o));
+
+    let rows = csv_rows(&run.join("results.csv"));
+    let criterion = before["vendors"][0]["criteria"][0]["id"].as_str().unwrap().to_string();
+    let suite = before["criteria"][0]["suite"].as_str().unwrap();
+    let open = rows
+        .iter()
+        .filter(|r| r["suite"] == suite)
+        .find(|r| {
+            r["vendor"] == "Bidder A"
+                && r["notes"].split(';').next().is_some_and(|n| n == "ambiguous" || n == "undecided")
+        })
+        .expect("an undecided answer of the hedging vendor");
+    let decided =
+        rows.iter().find(|r| r["suite"] == suite && r["vendor"] == "Bidder B" && r["notes"].is_empty()).unwrap();
+    let args = |r: &std::collections::HashMap<String, String>, reason: &str| -> Vec<String> {
+        ["override", &run_id, "--criterion", &criterion, "--vendor", &r["vendor"], "--suite", &r["suite"], "--case"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([r["case_id"].clone(), "--correct".into(), "--reason".into(), reason.into(), "--evaluator".into()])
+            .chain(["张委员".to_string(), "--key".into(), key.to_str().unwrap().into()])
+            .collect()
+    };
+    let refused = args(decided, "looks fine");
+    let o = tb(dir.path(), &refused.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert_eq!(o.status.code(), Some(2), "a decided grade was overridden: {}", stdout(&o));
+    assert!(stderr(&o).contains("only answers they left undecided"), "{}", stderr(&o));
+
+    let given = args(open, "第二句才是它的结论，选的是标准答案");
+    let o = tb(dir.path(), &given.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("committee/report.json"));
+    let c = &after["vendors"][0]["criteria"][0];
+    assert_eq!(c["overrides"], 1, "{c}");
+    assert_eq!(c["undecided"].as_u64().unwrap(), undecided_before - 1, "{c}");
+    let listed = &after["grade_overrides"][0];
+    assert_eq!(listed["case_id"], open["case_id"].as_str());
+    assert_eq!(listed["evaluator"], "张委员");
+    assert_eq!(listed["correct"], true);
+
+    let bundle = dir.path().join("b.tar.gz");
+    let o = tb(dir.path(), &["export", &run_id, "--bundle", bundle.to_str().unwrap(), "--key", key.to_str().unwrap()])
+        .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir.path(), &["verify", bundle.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("report.json identical"), "{}", stdout(&o));
+}
