@@ -1012,6 +1012,89 @@ pub async fn justify(
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
 }
 
+/// The review queue of a run: every answer the rules could not read, with the
+/// grade an evaluator gave it, if any; vendors as the caller may see them.
+pub async fn review(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    caller.require(&[Role::Buyer, Role::Evaluator, Role::Auditor])?;
+    let view = run_view(&app, &caller, &id).await?;
+    let items = tb_report::review::queue(&app.store, &view.run.id).await?;
+    let shown: Vec<serde_json::Value> = items
+        .into_iter()
+        .map(|mut i| {
+            i.vendor = view.shown(&i.vendor);
+            if let Some(g) = i.graded.as_mut() {
+                g.vendor = view.shown(&g.vendor);
+            }
+            serde_json::to_value(&i).unwrap_or_default()
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "run_id": view.run.id, "items": shown })))
+}
+
+#[derive(Deserialize)]
+pub struct NewOverride {
+    pub criterion: String,
+    /// The vendor as shown (its code while blind).
+    pub vendor: String,
+    pub suite: String,
+    pub case_id: String,
+    #[serde(default)]
+    pub repeat: u32,
+    pub correct: bool,
+    pub reason: String,
+}
+
+/// An evaluator's grade of one answer the rules could not read, with the reason.
+pub async fn override_grade(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<NewOverride>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    caller.require(&[Role::Evaluator])?;
+    let view = run_view(&app, &caller, &id).await?;
+    if view.run.blind_mapping.is_some() && view.run.blind_revealed {
+        return Err(ApiError::conflict("grading by hand ended when the names were revealed"));
+    }
+    let reason = body.reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::bad_request("a grade by hand needs its reason"));
+    }
+    let vendor = view.name_of(&body.vendor).ok_or_else(|| ApiError::not_found("vendor in this run"))?;
+    let cell = app
+        .store
+        .case_cells(&view.run.id, &body.suite, &body.case_id)
+        .await?
+        .into_iter()
+        .find(|c| c.vendor == vendor && c.repeat == body.repeat)
+        .ok_or_else(|| ApiError::not_found("answer"))?;
+    let graded = tb_report::grade_cell(&view.spec, cell);
+    let (_, grade) =
+        graded.grades.iter().find(|(c, _)| *c == body.criterion).ok_or_else(|| ApiError::not_found("criterion"))?;
+    if !tb_report::review::in_review(&view.spec, &body.criterion, grade) {
+        return Err(ApiError::conflict(
+            "the rules read this answer; only answers in the review queue are graded by hand",
+        ));
+    }
+    let entry = tb_report::committee::GradeOverride {
+        evaluator: caller.name.clone(),
+        criterion: body.criterion.clone(),
+        vendor,
+        suite: body.suite.clone(),
+        case_id: body.case_id.clone(),
+        repeat: body.repeat,
+        correct: body.correct,
+        reason: reason.to_string(),
+    };
+    record(&app, &view.run.id, tb_report::committee::GRADE_OVERRIDE, &entry).await?;
+    tracing::info!(run = %id, evaluator = %caller.name, criterion = %body.criterion, "grade by hand recorded");
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
+}
+
 /// After a committee input: the report is signed again, its signature chained after the input.
 async fn resign(app: &App, run_id: &str) -> ApiResult<()> {
     let report = tb_report::build(&app.store, run_id).await?;

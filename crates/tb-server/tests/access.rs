@@ -19,7 +19,7 @@ struct Row {
     /// The OpenAPI path this row covers.
     template: &'static str,
     /// The concrete path asked (placeholders: {T} tender, {R} official run, {P} Bidder B's practice run,
-    /// {S} a case's suite, {C} its case, {B} Bidder B's code).
+    /// {S} a case's suite, {C} its case, {K} the criterion grading it, {B} Bidder B's code).
     path: &'static str,
     body: Option<fn() -> Value>,
     /// Expected status per caller, in `CALLERS` order.
@@ -137,6 +137,14 @@ fn matrix() -> Vec<Row> {
                 [403, 403, 201, 403, 403, 401],
             )
         },
+        row("get", "/api/runs/{run}/review", "/api/runs/{R}/review", [403, 200, 200, 403, 200, 401]),
+        // The simulated answers are all read by the rules: a grade by hand is refused for them.
+        Row {
+            body: Some(
+                || json!({"criterion": "{K}", "vendor": "{B}", "suite": "{S}", "case_id": "{C}", "correct": true, "reason": "r"}),
+            ),
+            ..row("post", "/api/runs/{run}/overrides", "/api/runs/{R}/overrides", [403, 403, 409, 403, 403, 401])
+        },
         // Reveal last: the buyer's succeeds once; after it the evaluator may read the names.
         row("post", "/api/runs/{run}/reveal", "/api/runs/{R}/reveal", [403, 200, 403, 403, 403, 401]),
         row("get", "/api/runs/{run}/mapping", "/api/runs/{R}/mapping", [403, 200, 200, 403, 200, 401]),
@@ -214,6 +222,7 @@ async fn every_role_at_every_endpoint() {
             .replace("{P}", &practice)
             .replace("{S}", &suite)
             .replace("{C}", &case)
+            .replace("{K}", if suite == "policy-knowledge" { "knowledge" } else { "reasoning" })
             .replace("{B}", &code_b)
     };
     let mut failures = Vec::new();
