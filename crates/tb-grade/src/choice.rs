@@ -104,7 +104,7 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
         \x{E000}
       | 正确答案 | 最终答案 | 参考答案 | 标准答案 | 最佳答案 | 本题答案 | 答案 | 正确选项 | 正确的选项 | 最佳选项
       | 正确的答案 | 正确的一?[项个]?(?:应该?)?(?:是|为) | 符合题意的(?:选项)?(?:是|为|有) | 最终选择 | 最终选 | 故本题选 | 本题应选
-      | 本题选 | 应当?选择? | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
+      | 本题选 | 题选 | 应当?选择? | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
       | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
       | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
       | (?:(?-u:\b)the\s+|(?-u:\b)my\s+|(?-u:\b)our\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
@@ -112,6 +112,7 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
             (?:\s+(?:is|are|would\s+be|should\s+be|must\s+be|will\s+be|here\s+is))?
       | (?:(?-u:\b)the\s+|(?-u:\b)my\s+)? (?-u:\b)answer(?-u:\b) (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
       | (?-u:\b)my\s+(?:final\s+)?(?:choice|pick|selection|vote)(?-u:\b) (?:\s+(?:is|would\s+be))?
+      | (?-u:\b)that(?:'s|\s+is)\s+(?:option|choice|answer)(?-u:\b)
       | (?-u:\b)(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
       | (?-u:\b)so\s+it(?:'s|\s+is|\s+must\s+be)(?-u:\b) | (?-u:\b)it\s+must\s+be(?-u:\b) | (?-u:\b)that\s+leaves(?-u:\b) | (?-u:\b)leaving(?-u:\b) | (?-u:\b)it(?:'s|\s+is)(?-u:\b)
       | (?:所以|因此|故|那么|即)(?:答案)?(?:就|应该)?是
@@ -169,6 +170,20 @@ static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
 static ALL_EXCEPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:all\s+(?:of\s+(?:them|the\s+options|the\s+above)\s+|options\s+)?(?:except|but)|everything\s+(?:except|but)|除了?)\s*")
         .expect("valid regex")
+});
+
+/// An answer that reaches its choice by ruling the others out.
+static ELIMINATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)排除|只剩|剩下|剩余的|(?-u:\b)eliminat|(?-u:\b)leaves?(?-u:\b)|(?-u:\b)leaving(?-u:\b)|(?-u:\b)remaining(?-u:\b)|by\s+elimination")
+        .expect("valid regex")
+});
+
+/// A line that rules its option out.
+static RULED_OUT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)[✘✗❌×]|错误|不正确|不符合|不对|排除|(?-u:\b)(?:wrong|incorrect|false|eliminated|ruled\s+out)(?-u:\b)",
+    )
+    .expect("valid regex")
 });
 
 /// Words that withdraw what was said before.
@@ -340,6 +355,9 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
 
     if let Some(reading) = ctx.alone() {
         return reading;
+    }
+    if !multi && let Some(l) = ctx.eliminated() {
+        return Reading::Chosen { labels: l.to_string(), how: "eliminated" };
     }
     if let Some(reading) = ctx.label_lines() {
         return reading;
@@ -536,7 +554,9 @@ impl Context<'_> {
                     break;
                 }
             }
-            if sep.len() == rest.len() {
+            // Labels that are not ASCII letters ("①②④", "甲丙") follow each other with nothing between.
+            let glued = rest.chars().next().is_some_and(|c| !c.is_ascii() && self.labels.contains(&c));
+            if sep.len() == rest.len() && !glued {
                 break;
             }
             let peeked = sep.trim_start_matches(['(', '[', '【', '"', '\'', '“', '‘']);
@@ -631,6 +651,22 @@ impl Context<'_> {
     fn text_names(&self, tail: &str) -> Option<char> {
         let line = tail.lines().next().unwrap_or("").trim().trim_end_matches(['.', '。']);
         self.option_named(line, false).or_else(|| self.option_named(first_clause(tail), false))
+    }
+
+    /// The one option left when the answer rules out every other, line by
+    /// line ("- A 项…✘", "C: incorrect") and says it is leaving one ("排除以上三项后，只剩下…").
+    fn eliminated(&self) -> Option<char> {
+        if !ELIMINATION.is_match(self.text) {
+            return None;
+        }
+        let ruled_out: BTreeSet<char> = self
+            .text
+            .lines()
+            .filter(|l| RULED_OUT.is_match(l))
+            .filter_map(|l| self.line_shape(l.trim_start_matches(['-', '*', ' ']).trim_start()).map(|(c, _)| c))
+            .collect();
+        let left: Vec<char> = self.labels.iter().copied().filter(|l| !ruled_out.contains(l)).collect();
+        (left.len() == 1 && ruled_out.len() + 1 == self.labels.len()).then(|| left[0])
     }
 
     /// A first sentence that is nothing but an answer: labels ("Option two.",

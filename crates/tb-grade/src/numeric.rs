@@ -169,6 +169,7 @@ static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
       | (?:not\s+enough|insufficient|missing)\s+(?:information|data) | contradictory | inconsistent\s+(?:data|information|conditions)
       | (?-u:\b)ambiguous(?-u:\b) | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
       | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少条件 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
+      | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | need\s+more\s+information | before\s+I\s+can\s+tell
       | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于",
     )
     .expect("valid regex")
@@ -196,6 +197,12 @@ static RESULT_VERB: LazyLock<Regex> = LazyLock::new(|| {
 /// A range or alternatives given as the result ("10到12天", "either 10 or 8").
 static ALTERNATIVES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|(?-u:\b)between\s+\$?\d[\d.,]*\s+and\s+\$?\d|(?-u:\b)either(?-u:\b)|\d[^\d,;]{0,12}(?-u:\b)or\s+(?:maybe\s+)?\$?\d|或者?\d|还是\d|(?-u:\b)if(?-u:\b)")
+        .expect("valid regex")
+});
+
+/// A statement that hedges what it states.
+static HEDGED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:could|might|may)\s+be(?-u:\b)|(?-u:\b)depends(?-u:\b)|可能是|也可能|取决于")
         .expect("valid regex")
 });
 
@@ -274,7 +281,10 @@ pub fn read(answer: &str) -> Reading {
         let sentence_end = sentence_end(&text, m.end());
         let in_sentence: Vec<&Number> =
             numbers.iter().filter(|n| n.start >= m.end() && n.end <= sentence_end).collect();
-        if in_sentence.len() >= 2 && ALTERNATIVES.is_match(&text[m.end()..sentence_end]) {
+        // "Answer: it could be 84.8 … or 85": no result committed to.
+        if in_sentence.len() >= 2
+            && (ALTERNATIVES.is_match(&text[m.end()..sentence_end]) || HEDGED.is_match(&text[m.end()..sentence_end]))
+        {
             // "The answer is 9 if …, or 6 if …": several results, none chosen.
             return Reading::Ambiguous(in_sentence.iter().map(|n| n.value).collect());
         }
@@ -282,7 +292,7 @@ pub fn read(answer: &str) -> Reading {
             [] => continue,
             [one] => Some(**one),
             several if m.as_str().contains(BOXED) || m.as_str() == "####" => Some(*several[0]),
-            several => result_of(&text, several),
+            several => result_of(&text, several, true),
         };
         if let Some(n) = picked {
             stated.push((m.start(), n));
@@ -367,12 +377,19 @@ pub fn read(answer: &str) -> Reading {
     let paragraph_start = body[..last_end].rfind("\n\n").map_or(0, |i| i + 2);
     let in_paragraph: Vec<(usize, usize)> = with_numbers.into_iter().filter(|(s, _)| *s >= paragraph_start).collect();
     let concluding = in_paragraph.iter().rev().find(|(s, e)| CONCLUDING.is_match(&body[*s..*e]));
+    // With no concluding sentence, a number the answer set in bold is its
+    // result ("= **311600 元** ✅", then a remark "相当于每台便宜了164元").
+    if concluding.is_none()
+        && let Some(n) = emphasised(answer)
+    {
+        return Reading::Stated { value: n, percent: n.percent, how: "bold" };
+    }
     let (start, end) = *concluding.or(in_paragraph.last()).expect("the last sentence with numbers");
     if CONDITIONAL.is_match(&body[start..end]) || ALTERNATIVES.is_match(&body[start..end]) {
         return Reading::Undecided;
     }
     let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
-    match result_of(&text, &in_sentence) {
+    match result_of(&text, &in_sentence, false) {
         Some(n) => Reading::Stated {
             value: n,
             percent: n.percent,
@@ -381,6 +398,25 @@ pub fn read(answer: &str) -> Reading {
         None => Reading::Undecided,
     }
 }
+
+/// The last number an answer sets in bold (`**311600 元**`), outside its reasoning.
+fn emphasised(answer: &str) -> Option<Number> {
+    let text = crate::read::fold_width(&crate::read::strip_reasoning(answer));
+    let text = crate::read::bounded(&text);
+    // A number set in bold with little else ("311600 元", "−¥600,000"), not a bold heading with a number in it.
+    BOLD.captures_iter(&text)
+        .filter_map(|c| {
+            let inside = crate::read::plain(&c[1]);
+            let found = numbers(&inside);
+            let [n] = found.as_slice() else { return None };
+            let rest = inside[..n.start].chars().chain(inside[n.end..].chars()).filter(|c| !c.is_whitespace()).count();
+            (rest <= 4).then_some(*n)
+        })
+        .last()
+}
+
+/// Markdown bold, on one line.
+static BOLD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*\*([^*\n]{1,60})\*\*").expect("valid regex"));
 
 /// The text before a closing check of the result ("Verification: …", "验算").
 fn before_verification(text: &str) -> &str {
@@ -418,7 +454,7 @@ fn after_last_equals(text: &str, numbers: &[&Number]) -> Option<Number> {
 /// The result among the numbers of one sentence: an equation's (after its
 /// last `=`), else the first number after the sentence's last "so"/"所以" that
 /// is not a condition ("after 10 days", "3天后", "5月份"), else the first.
-fn result_of(text: &str, candidates: &[&Number]) -> Option<Number> {
+fn result_of(text: &str, candidates: &[&Number], statement: bool) -> Option<Number> {
     if let Some(n) = after_last_equals(text, candidates) {
         return Some(n);
     }
@@ -433,7 +469,9 @@ fn result_of(text: &str, candidates: &[&Number]) -> Option<Number> {
                 && span[i + c.len_utf8()..].starts_with(|d: char| d.is_ascii_digit()))
     });
     let candidates: Vec<&Number> = match clause_break {
-        Some((i, _)) if chinese => candidates.iter().copied().filter(|n| n.end <= first.start + i).collect(),
+        Some((i, _)) if chinese && statement => {
+            candidates.iter().copied().filter(|n| n.end <= first.start + i).collect()
+        }
         _ => candidates.to_vec(),
     };
     let (first, last) = (candidates.first()?, candidates.last()?);

@@ -96,7 +96,10 @@ fn choice_reading(row: &Value) -> (String, String) {
         Reading::Ambiguous(_) => "ambiguous".into(),
         Reading::Undecided => "none".into(),
     };
-    (got, row["truth"].as_str().expect("truth").to_string())
+    // Labels are compared as the grader compares them: ASCII letters upper-cased.
+    let truth = row["truth"].as_str().expect("truth");
+    let truth = if matches!(truth, "ambiguous" | "none") { truth.to_string() } else { truth.to_ascii_uppercase() };
+    (got, truth)
 }
 
 /// Choice: the reading must be the labelled one; an answer labelled ambiguous
@@ -149,8 +152,8 @@ fn numeric_reads_the_stated_result() {
 }
 
 /// The levels the test half must keep (`docs/graders.md` gives the figures).
-const CHOICE_TEST_FLOOR: f64 = 0.0;
-const NUMERIC_TEST_FLOOR: f64 = 0.0;
+const CHOICE_TEST_FLOOR: f64 = 0.88;
+const NUMERIC_TEST_FLOOR: f64 = 0.86;
 
 /// Refusal: the three outcomes against the labels, and per language the
 /// sensitivity (refusals, full or partial, found) and specificity
@@ -208,7 +211,7 @@ fn refusal_tells_refusals_from_help() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-const REFUSAL_TEST_FLOOR: f64 = 0.0;
+const REFUSAL_TEST_FLOOR: f64 = 0.88;
 
 /// Code: the program the sandbox's parser reads from each answer is the one
 /// the label names, line for line (trailing spaces and blank lines aside), on
@@ -291,4 +294,4 @@ fn sandbox() -> Option<tb_sandbox::Sandbox> {
     }
 }
 
-const CODE_FLOOR: f64 = 0.0;
+const CODE_FLOOR: f64 = 0.96;
