@@ -275,7 +275,7 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     } else {
         options.iter().filter_map(|o| single_char(&o.label)).map(|c| c.to_ascii_uppercase()).collect()
     };
-    let ctx = Context { text: &text, labels: &labels, options, multi };
+    let ctx = Context { text: &text, labels: &labels, options, multi, echoes: std::cell::OnceCell::new() };
 
     let mut statements: Vec<Statement> = Vec::new();
     let mut hedged = false;
@@ -410,6 +410,8 @@ struct Context<'a> {
     labels: &'a [char],
     options: &'a [Choice],
     multi: bool,
+    /// [`Context::echo_shapes`], worked out once.
+    echoes: std::cell::OnceCell<(Vec<String>, Option<char>)>,
 }
 
 impl Context<'_> {
@@ -811,6 +813,10 @@ impl Context<'_> {
     /// "B. …"): the options restated, listed or analysed; and the label of the
     /// last line in such a shape.
     fn echo_shapes(&self) -> (Vec<String>, Option<char>) {
+        self.echoes.get_or_init(|| self.find_echo_shapes()).clone()
+    }
+
+    fn find_echo_shapes(&self) -> (Vec<String>, Option<char>) {
         let opened: Vec<(char, String)> = self.text.lines().filter_map(|l| self.line_shape(l)).collect();
         let mut shapes: Vec<String> = Vec::new();
         for (l, shape) in &opened {

@@ -401,7 +401,7 @@ pub fn read(answer: &str) -> Reading {
 
 /// The last number an answer sets in bold (`**311600 元**`), outside its reasoning.
 fn emphasised(answer: &str) -> Option<Number> {
-    let text = crate::read::fold_width(&crate::read::strip_reasoning(answer));
+    let text = crate::read::strip_reasoning(answer);
     let text = crate::read::bounded(&text);
     // A number set in bold with little else ("311600 元", "−¥600,000"), not a bold heading with a number in it.
     BOLD.captures_iter(&text)
