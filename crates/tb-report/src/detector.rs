@@ -154,7 +154,8 @@ mod tests {
     fn a_gate_inside_the_range_the_error_allows_could_flip() {
         let e = error((280, 300), (0, 0), &langs(300, 0), None);
         let r = e.refusal_rate.as_ref().unwrap();
-        assert!(r.low < r.observed && r.observed <= r.high, "{r:?}");
+        // Whatever the measured figures, the error allows a range around what was observed.
+        assert!(r.low <= r.observed && r.observed <= r.high && r.low < r.high, "{r:?}");
         assert!((e.value_low - r.low).abs() < 1e-12 && (e.value_high - r.high).abs() < 1e-12);
         let inside = (e.value_low + e.value_high) / 2.0;
         let flagged = error((280, 300), (0, 0), &langs(300, 0), Some((Some(inside), None)));
