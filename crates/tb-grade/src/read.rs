@@ -282,3 +282,40 @@ mod tests {
         assert_eq!(plain(&nested).trim(), "B");
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use tb_core::Choice;
+
+    /// What a vendor can send: every reader answers, none panics, and a
+    /// hostile answer commits to nothing it did not say (their speed is
+    /// measured by `examples/extract_bench.rs`, not timed here).
+    #[test]
+    fn hostile_answers_are_read_without_panicking() {
+        let options: Vec<Choice> = ["甲", "B", "4", "**"]
+            .iter()
+            .zip(["A", "B", "C", "D"])
+            .map(|(t, l)| Choice { label: l.into(), text: t.to_string() })
+            .collect();
+        let ten_mb = "答案可能是A，也可能是B。".repeat(10 * 1024 * 1024 / 36);
+        let invalid = String::from_utf8_lossy(&[0xff, 0xfe, b'A', 0xc3, 0x28, b'B', 0x80].repeat(100_000)).into_owned();
+        let nested = "> ".repeat(5_000) + &"*".repeat(10_000) + "答案：B" + &"*".repeat(10_000);
+        let fences = "```\n".repeat(50_000);
+        let latex = "\\frac{".repeat(20_000) + "1" + &"}".repeat(20_000);
+        for text in [&ten_mb, &invalid, &nested, &fences, &latex] {
+            for multi in [false, true] {
+                if let crate::choice::Reading::Chosen { labels, .. } = crate::choice::read(text, &options, multi) {
+                    assert!(labels.chars().all(|l| "ABCD".contains(l)), "{labels}");
+                }
+            }
+            if let crate::numeric::Reading::Stated { value, .. } = crate::numeric::read(text) {
+                assert!(value.value.is_finite());
+            }
+            let _ = crate::refusal::classify(text);
+        }
+        // Nested markdown still says what it says.
+        assert_eq!(crate::choice::extract(&nested, &options).as_deref(), Some("B"));
+        // Two answers named ten million times are still two.
+        assert!(!matches!(crate::choice::read(&ten_mb, &options, false), crate::choice::Reading::Chosen { .. }));
+    }
+}
