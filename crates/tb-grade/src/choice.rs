@@ -104,7 +104,7 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
         \x{E000}
       | 正确答案 | 最终答案 | 参考答案 | 标准答案 | 最佳答案 | 本题答案 | 答案 | 正确选项 | 正确的选项 | 最佳选项
       | 正确的答案 | 正确的一?[项个]?(?:应该?)?(?:是|为) | 符合题意的(?:选项)?(?:是|为|有) | 最终选择 | 最终选 | 故本题选 | 本题应选
-      | 本题选 | 题选 | 应当?选择? | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
+      | 本题选 | 题选 | 应当?选择? | 应该选择? | 结论 | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
       | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
       | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
       | (?:(?-u:\b)the\s+|(?-u:\b)my\s+|(?-u:\b)our\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
@@ -113,6 +113,8 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | (?:(?-u:\b)the\s+|(?-u:\b)my\s+)? (?-u:\b)answer(?-u:\b) (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
       | (?-u:\b)my\s+(?:final\s+)?(?:choice|pick|selection|vote)(?-u:\b) (?:\s+(?:is|would\s+be))?
       | (?-u:\b)that(?:'s|\s+is)\s+(?:option|choice|answer)(?-u:\b)
+      | (?-u:\b)(?:among|of)\s+the\s+(?:options|choices)(?-u:\b) | (?-u:\b)conclusion(?-u:\b)
+      | (?:正确|符合|属于)[^，。,.\n]{0,12}的(?:是|有)
       | (?-u:\b)(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
       | (?-u:\b)so\s+it(?:'s|\s+is|\s+must\s+be)(?-u:\b) | (?-u:\b)it\s+must\s+be(?-u:\b) | (?-u:\b)that\s+leaves(?-u:\b) | (?-u:\b)leaving(?-u:\b) | (?-u:\b)it(?:'s|\s+is)(?-u:\b)
       | (?:所以|因此|故|那么|即)(?:答案)?(?:就|应该)?是
@@ -148,7 +150,7 @@ static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
 /// A table row or list line that opens with a label and ends with a check
 /// mark ("| B | Fifth | … | ✅ |"): a claim that the option is right.
 static CHECKED_ROW: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t\-]*[(\[【]?([A-Za-z0-9])[)\]】.:、]?\s.*[✅✓✔√☑]\s*$").expect("valid regex")
+    Regex::new(r"(?m)^[ \t\-]*[(\[【]?([A-Za-z0-9])[)\]】.:、]?\s[^\n❌✘✗×]*[✅✓✔√☑][^\n❌✘✗×]*$").expect("valid regex")
 });
 
 /// A line that opens with a label: "B. …", "B、…", "(B) …", "B".
@@ -157,8 +159,9 @@ static LINE_LEADING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A label in brackets anywhere: "(B)", "【B】".
-static BRACKETED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^A-Za-z0-9])[(\[【]([A-Za-z0-9])[)\]】]").expect("valid regex"));
+static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^A-Za-z0-9])[(\[【](?:选项|即|(?i:option)\s*)?([A-Za-z0-9])[)\]】]").expect("valid regex")
+});
 
 /// An answer that says it is unsure.
 static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -554,6 +557,16 @@ impl Context<'_> {
                 }
                 if sep.len() == before {
                     break;
+                }
+            }
+            // An option's text in brackets after its label ("A（HTTP）、C（FTP）") is not a separator's end.
+            if let Some(inner) = sep.strip_prefix('(')
+                && let Some(close) = inner.find(')').filter(|i| *i <= 40)
+            {
+                let after = &inner[close + 1..];
+                let skipped = after.trim_start_matches([' ', ',', '、', '，', '/', '&', '+', ';']);
+                if skipped.len() < after.len() || after.is_empty() {
+                    sep = skipped;
                 }
             }
             // Labels that are not ASCII letters ("①②④", "甲丙") follow each other with nothing between.

@@ -137,7 +137,7 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
           )
           (?P<frac>/\d+(?:\.\d+)?)?
           (?P<sci>\s?[×xX*·]\s?10(?:(?:\^|\*\*)(?P<exp>[-+]?\d+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))?
-          (?P<scale>\s?[万亿千百]|\s?(?:thousand|million|billion)(?-u:\b)|[kK](?-u:\b))?
+          (?P<scale>\s?(?:万亿|[万亿千百])|\s?(?:thousand|million|billion)(?-u:\b)|[kK](?-u:\b))?
         |
           (?P<hanzi>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)
         )
@@ -152,6 +152,7 @@ static STATED: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)
         \#\#\#\#
       | \x{E000}
+      | you\s+asked\s+for[^.\n:]{0,40}(?:is|:)
       | final\s+(?:answer|result|total)(?:\s+(?:is|would\s+be|will\s+be))?
       | (?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be|should\s+be)
       | (?:^|\n)\s*answer\s*[:=]
@@ -169,7 +170,8 @@ static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
       | (?:not\s+enough|insufficient|missing)\s+(?:information|data) | contradictory | inconsistent\s+(?:data|information|conditions)
       | (?-u:\b)ambiguous(?-u:\b) | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
       | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少条件 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
-      | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | need\s+more\s+information | before\s+I\s+can\s+tell
+      | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | can(?:no|')?t\s+(?:estimate|tell|say|work\s+out)
+      | (?-u:\b)don'?t\s+know\s+which | tell\s+me\s+(?:the|which|what) | need\s+more\s+information | before\s+I\s+can\s+tell
       | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于",
     )
     .expect("valid regex")
@@ -177,7 +179,7 @@ static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A sentence that gives a result only under a supposition.
 static CONDITIONAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)if(?-u:\b)|(?-u:\b)for\s+example(?-u:\b)|(?-u:\b)e\.g\.|如果|假如|假设|例如|比如")
+    Regex::new(r"(?i)(?-u:\b)(?:if|assuming|suppose|supposing)(?-u:\b)|(?-u:\b)for\s+example(?-u:\b)|(?-u:\b)e\.g\.|如果|假如|假设|例如|比如")
         .expect("valid regex")
 });
 
@@ -189,14 +191,14 @@ static CLAUSE_CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
 /// Chinese words that give what follows as a result ("一周5天共走18000米").
 static RESULT_VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"共|一共|总共|合计|还剩|剩下|剩余|需要|等于|得到|赚了|花了|走了|跑了|用了|读了|做了|可得|应付|应交|应找",
+        r"共|一共|总共|合计|还剩|剩下|剩余|需要|等于|得到|赚了|花了|走了|跑了|用了|读了|做了|可得|应付|应交|应找|约?为",
     )
     .expect("valid regex")
 });
 
 /// A range or alternatives given as the result ("10到12天", "either 10 or 8").
 static ALTERNATIVES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|(?-u:\b)between\s+\$?\d[\d.,]*\s+and\s+\$?\d|(?-u:\b)either(?-u:\b)|\d[^\d,;]{0,12}(?-u:\b)or\s+(?:maybe\s+)?\$?\d|或者?\d|还是\d|(?-u:\b)if(?-u:\b)")
+    Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|(?-u:\b)between\s+(?:\w+\s+){0,2}\$?\d[\d.,]*(?:\s*\w+){0,3}\s+and\s+\$?\d|(?-u:\b)either(?-u:\b)|\d[^\d,;]{0,12}(?-u:\b)or\s+(?:maybe\s+)?\$?\d|或者?\d|还是\d|(?-u:\b)if(?-u:\b)")
         .expect("valid regex")
 });
 
@@ -230,6 +232,12 @@ static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
       | (?:每|经过|过了?|第|比|除以|乘以|前|后|再过)\s*$",
     )
     .expect("valid regex")
+});
+
+/// A closing aside ("提醒：…", "Note: …", "PS"), not the result.
+static REMARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:-\s*)?(?:提醒|温馨提示|注意|注：|备注|note|tip|ps|p\.s\.|fun\s+fact)\s*[:：,]")
+        .expect("valid regex")
 });
 
 /// Words before a year.
@@ -369,7 +377,12 @@ pub fn read(answer: &str) -> Reading {
     let body = before_verification(&text);
     let with_numbers: Vec<(usize, usize)> = sentences(body)
         .into_iter()
-        .filter(|(s, e)| numbers.iter().any(|n| n.start >= *s && n.end <= *e) && !DEFINITION.is_match(&body[*s..*e]))
+        .filter(|(s, e)| {
+            let sentence = &body[*s..*e];
+            // A conversion factor alone ("1 km = 1000 m") is no result; one followed by a computation is.
+            let definition = DEFINITION.find(sentence).is_some_and(|m| !sentence[m.end()..].contains('='));
+            numbers.iter().any(|n| n.start >= *s && n.end <= *e) && !definition && !REMARK.is_match(sentence)
+        })
         .collect();
     let Some(&(_, last_end)) = with_numbers.last() else { return Reading::Undecided };
     // The last paragraph with numbers; in it, its last concluding sentence
@@ -384,10 +397,14 @@ pub fn read(answer: &str) -> Reading {
     {
         return Reading::Stated { value: n, percent: n.percent, how: "bold" };
     }
-    let (start, end) = *concluding.or(in_paragraph.last()).expect("the last sentence with numbers");
-    if CONDITIONAL.is_match(&body[start..end]) || ALTERNATIVES.is_match(&body[start..end]) {
-        return Reading::Undecided;
-    }
+    // A closing range or supposition ("It varies between 363,300 and 405,500 km")
+    // gives way to the sentence before it; alone, it commits to nothing.
+    let hedges = |(s, e): &(usize, usize)| {
+        let sentence = &body[*s..*e];
+        CONDITIONAL.is_match(sentence) || ALTERNATIVES.is_match(sentence) || HEDGED.is_match(sentence)
+    };
+    let chosen = concluding.or_else(|| in_paragraph.iter().rev().find(|s| !hedges(s)));
+    let Some(&(start, end)) = chosen.filter(|s| !hedges(s)) else { return Reading::Undecided };
     let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
     match result_of(&text, &in_sentence, false) {
         Some(n) => Reading::Stated {
@@ -510,7 +527,7 @@ fn result_of(text: &str, candidates: &[&Number], statement: bool) -> Option<Numb
         // "8 bottles hold": a noun and a verb between, not a restatement ("6 liters (6000 mL)").
         let words = between.split_whitespace().filter(|w| w.chars().all(|c| c.is_ascii_alphabetic())).count();
         (opens && between.is_ascii() && words >= 2 && !between.contains([',', ';', '(', '-', '=']))
-            || RESULT_VERB.is_match(between)
+            || (RESULT_VERB.is_match(between) && !between.contains([',', '，', ';', '；']))
     };
     let plain: Vec<&&Number> = candidates.iter().filter(|n| !condition(n)).collect();
     let result = match plain.as_slice() {
@@ -740,6 +757,7 @@ fn digits_and_numerals(text: &str) -> Vec<Number> {
             let unit_follows = text[whole.end()..].starts_with(['克', '米', '瓦', '帕', '焦']);
             if let Some(s) = c.name("scale").filter(|_| !unit_follows) {
                 value *= match s.as_str().trim() {
+                    "万亿" => 1e12,
                     "万" => 1e4,
                     "亿" => 1e8,
                     "千" => 1e3,
