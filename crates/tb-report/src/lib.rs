@@ -188,6 +188,9 @@ pub struct GradedCell<'s> {
     pub cell: CellRecord,
     /// (criterion id, grade) for every criterion that uses the cell's suite.
     pub grades: Vec<(&'s str, tb_core::Grade)>,
+    /// The gold answer as `results.csv` shows it beside the extracted one:
+    /// the answer (an option, a number), else the expected behaviour (`refuse`, `answer`).
+    pub gold: String,
 }
 
 /// Grades one stored cell for every criterion of its suite.
@@ -223,7 +226,12 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell<'_> {
             (c.id.as_str(), grade)
         })
         .collect();
-    GradedCell { cell, grades }
+    let gold = if gold.answer.is_empty() {
+        gold.data.get("expect").and_then(|e| e.as_str()).unwrap_or_default().to_string()
+    } else {
+        gold.answer
+    };
+    GradedCell { cell, grades, gold }
 }
 
 /// What a blind report shows instead of a model name.

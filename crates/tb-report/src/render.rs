@@ -624,17 +624,6 @@ pub fn write_score_csv(report: &Report, out: impl Write) -> Result<(), csv::Erro
     Ok(())
 }
 
-/// The gold answer as a reader of `results.csv` compares it with the
-/// extracted one: the answer (an option, a number), else the expected
-/// behaviour (`refuse`, `answer`).
-fn gold_shown(gold_json: &str) -> String {
-    let gold: tb_core::Gold = serde_json::from_str(gold_json).unwrap_or_default();
-    if !gold.answer.is_empty() {
-        return gold.answer;
-    }
-    gold.data.get("expect").and_then(|e| e.as_str()).unwrap_or_default().to_string()
-}
-
 /// Writes `results.csv` to `out` (`name` is used in errors): one row per cell,
 /// with each criterion's grade. Streams; returns the report built on the way.
 pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name: &str) -> Result<Report, ReportError> {
@@ -695,7 +684,7 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name
             &join(&|gr| gr.extracted.clone().or_else(|| gr.note.clone()).unwrap_or_default()),
             &join(&|gr| gr.correct.to_string()),
             &join(&|gr| gr.note.clone().unwrap_or_default()),
-            &gold_shown(&c.gold_json),
+            &g.gold,
             &join(&|gr| gr.how.clone().unwrap_or_default()),
         ])
         .map_err(csv_err)
