@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("cells.html", include_str!("../templates/cells.html")),
     ("case.html", include_str!("../templates/case.html")),
     ("score.html", include_str!("../templates/score.html")),
+    ("review.html", include_str!("../templates/review.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("admin.html", include_str!("../templates/admin.html")),
     ("workers.html", include_str!("../templates/workers.html")),
@@ -174,6 +175,18 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("record", "记录", "Record"),
     ("recorded", "已记录。", "Recorded."),
     ("no_subjective", "本项目没有需要专家评分的因素。", "This tender has no criteria for evaluators."),
+    ("review", "人工复核", "Review"),
+    (
+        "review_note",
+        "规则无法判定（未判定或自相矛盾）或由评判模型读取的答案。专家逐条给出评分并写明理由；每条都写入审计日志，报告随之重新签名。",
+        "Answers the rules could not read (undecided or ambiguous) or a judge read. Evaluators grade each with a reason; every grade is written to the audit log and the report is signed again.",
+    ),
+    ("review_empty", "没有待复核的答案：规则读出了每一个答案。", "Nothing to review: the rules read every answer."),
+    ("reading", "规则的读取", "Reading"),
+    ("grade_by_hand", "人工评分", "Grade by hand"),
+    ("graded_correct", "正确", "correct"),
+    ("graded_wrong", "错误", "wrong"),
+    ("reason", "理由（必填）", "Reason (required)"),
     ("download_bundle", "下载证据包", "Download the evidence bundle"),
     ("signing_key", "签名密钥指纹", "Signing key fingerprint"),
     ("cells_answered", "已答题数", "Cells answered"),
@@ -341,6 +354,7 @@ pub fn routes(router: Router<App>) -> Router<App> {
         .route("/runs/{run}/cells", get(cells_page))
         .route("/runs/{run}/cases/{suite}/{case}", get(case_page))
         .route("/runs/{run}/score", get(score_page))
+        .route("/runs/{run}/review", get(review_page))
         .route("/runs/{run}/audit", get(audit_page))
 }
 
@@ -579,6 +593,17 @@ async fn score_page(State(app): State<App>, page: PageContext, Path(id): Path<St
         view.spec.criteria.iter().filter(|c| c.is_subjective()).map(|c| json!({"id": c.id, "name": c.name})).collect();
     let vendors: Vec<String> = view.spec.vendors.iter().map(|v| view.shown(&v.name)).collect();
     page.render(&app, "score.html", json!({ "run_id": id, "criteria": criteria, "vendors": vendors }))
+}
+
+async fn review_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
+    let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}/review")) };
+    let grading = caller.require(&[Role::Evaluator]).is_ok();
+    match api::review(State(app.clone()), caller, Path(id.clone())).await {
+        Ok(axum::Json(queue)) => {
+            page.render(&app, "review.html", json!({ "run_id": id, "items": queue["items"], "grading": grading }))
+        }
+        Err(e) => page.error(&app, e),
+    }
 }
 
 async fn audit_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {

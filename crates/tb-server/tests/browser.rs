@@ -250,6 +250,10 @@ async fn an_evaluator_scores_a_subjective_criterion_on_the_page() {
     }
     assert!(c.find(Locator::Id("recorded")).await.unwrap().is_displayed().await.unwrap());
     screenshot(&c, "scoring").await;
+    // The review queue: the simulated vendors' answers are all read by the rules.
+    c.goto(&format!("{}/runs/{run}/review?lang=en", server.url)).await.unwrap();
+    assert!(text(&c, "h1").await.starts_with("Review"), "{}", text(&c, "h1").await);
+    assert!(c.find(Locator::Id("empty-review")).await.unwrap().is_displayed().await.unwrap());
     let results = server.json(&buyer, &format!("/api/runs/{run}/results")).await;
     let plan: Vec<f64> = results["vendors"]
         .as_array()
