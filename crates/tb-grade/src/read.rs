@@ -52,6 +52,25 @@ pub fn strip_reasoning(answer: &str) -> Cow<'_, str> {
     text.into()
 }
 
+/// What the reasoning blocks of an answer say (the text [`strip_reasoning`] drops).
+pub fn reasoning_of(answer: &str) -> String {
+    let kept = strip_reasoning(answer);
+    if kept.len() == answer.len() {
+        return String::new();
+    }
+    // The reasoning is what is not kept, tags aside.
+    let mut reasoning = answer.to_string();
+    if let Some(i) = reasoning.rfind(kept.as_ref()).filter(|_| !kept.is_empty()) {
+        reasoning.replace_range(i..i + kept.len(), "");
+    }
+    for tag in
+        ["<think>", "</think>", "<thinking>", "</thinking>", "<reasoning>", "</reasoning>", "◁think▷", "◁/think▷"]
+    {
+        reasoning = reasoning.replace(tag, " ");
+    }
+    reasoning
+}
+
 /// At most [`LIMIT`] bytes of an answer, cut on character boundaries.
 pub fn bounded(text: &str) -> Cow<'_, str> {
     bounded_to(text, LIMIT)
