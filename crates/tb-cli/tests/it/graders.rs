@@ -49,15 +49,7 @@ async fn the_every_grader_example_runs_and_verifies() {
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
     assert!(html.contains("id=\"grader-quality\"") && !html.contains("id=\"sandbox-notice\""));
     // The evidence bundle recomputes every grade offline from the stored verdicts.
-    let run_id = report["run_id"].as_str().unwrap();
-    let key = dir.path().join("tenderbench-out/demo-key/tenderbench.key");
-    let bundle = dir.path().join("b.tar.gz");
-    let o =
-        tb(dir.path(), &["export", run_id, "--bundle", bundle.to_str().unwrap(), "--key", key.to_str().unwrap()]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = tb(dir.path(), &["verify", bundle.to_str().unwrap()]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("report.json identical"), "{}", stdout(&o));
+    demo_bundle_verifies(dir.path(), report["run_id"].as_str().unwrap()).await;
 }
 
 /// A native code case whose "solution" (what the simulated vendor answers) is `code`.
@@ -348,15 +340,7 @@ async fn undecided_answers_get_a_second_opinion_that_verify_replays() {
     let header = csv.lines().next().unwrap();
     assert!(header.ends_with(",gold,read_as"), "{header}");
     assert!(csv.lines().any(|l| l.ends_with(",judge")), "no row read by the judge");
-    let run_id = report["run_id"].as_str().unwrap();
-    let key = dir.path().join("tenderbench-out/demo-key/tenderbench.key");
-    let bundle = dir.path().join("b.tar.gz");
-    let o =
-        tb(dir.path(), &["export", run_id, "--bundle", bundle.to_str().unwrap(), "--key", key.to_str().unwrap()]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = tb(dir.path(), &["verify", bundle.to_str().unwrap()]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("report.json identical"), "{}", stdout(&o));
+    demo_bundle_verifies(dir.path(), report["run_id"].as_str().unwrap()).await;
 }
 
 /// The rows of a `results.csv`, each a map from column name to field.
@@ -424,11 +408,17 @@ async fn evaluators_grade_undecided_answers_by_hand_and_verify_rechecks_it() {
     assert_eq!(listed["evaluator"], "张委员");
     assert_eq!(listed["correct"], true);
 
-    let bundle = dir.path().join("b.tar.gz");
-    let o = tb(dir.path(), &["export", &run_id, "--bundle", bundle.to_str().unwrap(), "--key", key.to_str().unwrap()])
-        .await;
+    demo_bundle_verifies(dir.path(), &run_id).await;
+}
+
+/// A demo run's signed bundle (its key in `tenderbench-out/demo-key`) verifies
+/// offline and reproduces the report byte for byte.
+async fn demo_bundle_verifies(dir: &Path, run_id: &str) {
+    let key = dir.join("tenderbench-out/demo-key/tenderbench.key");
+    let bundle = dir.join("b.tar.gz");
+    let o = tb(dir, &["export", run_id, "--bundle", bundle.to_str().unwrap(), "--key", key.to_str().unwrap()]).await;
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = tb(dir.path(), &["verify", bundle.to_str().unwrap()]).await;
+    let o = tb(dir, &["verify", bundle.to_str().unwrap()]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("report.json identical"), "{}", stdout(&o));
 }
