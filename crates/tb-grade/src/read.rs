@@ -130,6 +130,11 @@ fn unlatex(text: &str) -> String {
         let name_len = tail[1..].find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(tail.len() - 1);
         let name = &tail[1..1 + name_len];
         let after = &tail[1 + name_len..];
+        if let Some(&(_, operator)) = LATEX_OPERATORS.iter().find(|(command, _)| *command == name) {
+            out.push(operator);
+            rest = after;
+            continue;
+        }
         match name {
             "boxed" | "fbox" => {
                 out.push(' ');
@@ -148,22 +153,6 @@ fn unlatex(text: &str) -> String {
                 }
             }
             "text" | "textbf" | "textit" | "mathrm" | "mathbf" | "textrm" | "mbox" | "operatorname" | "mathit" => {
-                rest = after;
-            }
-            "times" => {
-                out.push('×');
-                rest = after;
-            }
-            "cdot" => {
-                out.push('·');
-                rest = after;
-            }
-            "div" => {
-                out.push('÷');
-                rest = after;
-            }
-            "approx" => {
-                out.push('≈');
                 rest = after;
             }
             "quad" | "qquad" | "left" | "right" | "displaystyle" => {
@@ -195,6 +184,9 @@ fn unlatex(text: &str) -> String {
     out.retain(|c| c != '{' && c != '}');
     out
 }
+
+/// LaTeX operator commands and the characters they stand for.
+const LATEX_OPERATORS: [(&str, char); 4] = [("times", '×'), ("cdot", '·'), ("div", '÷'), ("approx", '≈')];
 
 /// `{…}` at the start of `text` (after spaces), with nested braces: its inside and what follows.
 fn braced(text: &str) -> Option<(&str, &str)> {
