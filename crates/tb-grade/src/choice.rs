@@ -22,13 +22,18 @@
 //! labels) read a set of labels ("ACD", "A、C、D", "A, C and D").
 
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
 
-use regex::Regex;
 use tb_core::{Choice, Gold, Grade};
 
 use crate::read::{BOXED, plain};
 use crate::{Grader, NOTE_AMBIGUOUS, NOTE_UNDECIDED, Response};
+
+mod patterns;
+mod words;
+
+pub(crate) use patterns::correction_between;
+use patterns::*;
+use words::*;
 
 pub struct ChoiceGrader;
 
@@ -96,170 +101,6 @@ pub fn extract(answer: &str, options: &[Choice]) -> Option<String> {
         _ => None,
     }
 }
-
-/// Statements of the answer. The label (or the option's text) follows the match.
-static STATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        \x{E000}
-      | 正确答案 | 最终答案 | 参考答案 | 标准答案 | 最佳答案 | 本题答案 | 答案 | 正确选项 | 正确的选项 | 最佳选项
-      | 正确的答案 | 正确的一?[项个]?(?:应该?)?(?:是|为) | 符合题意的(?:选项)?(?:是|为|有) | 最终选择 | 最终选 | 故本题选 | 本题应选
-      | 本题选 | 题选 | 应当?选择? | 应该选择? | 结论 | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
-      | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
-      | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
-      | (?:(?-u:\b)the\s+|(?-u:\b)my\s+|(?-u:\b)our\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
-            \s+ (?:answer|option|choice|response|selection)s? (?-u:\b)
-            (?:\s+(?:is|are|would\s+be|should\s+be|must\s+be|will\s+be|here\s+is))?
-      | (?:(?-u:\b)the\s+|(?-u:\b)my\s+)? (?-u:\b)answer(?-u:\b) (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
-      | (?-u:\b)my\s+(?:final\s+)?(?:choice|pick|selection|vote)(?-u:\b) (?:\s+(?:is|would\s+be))?
-      | (?-u:\b)that(?:'s|\s+is)\s+(?:option|choice|answer)(?-u:\b)
-      | (?-u:\b)(?:among|of)\s+the\s+(?:options|choices)(?-u:\b) | (?-u:\b)conclusion(?-u:\b)
-      | (?:正确|符合|属于)[^，。,.\n]{0,12}的(?:是|有)
-      | (?-u:\b)(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
-      | (?-u:\b)so\s+it(?:'s|\s+is|\s+must\s+be)(?-u:\b) | (?-u:\b)it\s+must\s+be(?-u:\b) | (?-u:\b)that\s+leaves(?-u:\b) | (?-u:\b)leaving(?-u:\b) | (?-u:\b)it(?:'s|\s+is)(?-u:\b)
-      | (?:所以|因此|故|那么|即)(?:答案)?(?:就|应该)?是
-      | (?-u:\b)(?:i\.e\.|that\s+is),?\s+(?:option|choice)
-      | (?-u:\b)I(?:'d|\s+would|'ll|\s+will)?\s+(?:go\s+with|choose|pick|select|opt\s+for|say)(?-u:\b)
-      | (?-u:\b)(?:select|choose)\s+(?:option\s+)?",
-    )
-    .expect("valid regex")
-});
-
-/// A label followed by a statement that it is the answer ("B is the correct
-/// answer", "C为正确答案", "D当选").
-static LABEL_STATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?:^|[^A-Za-z]) (?:选项|option\s+|choice\s+)? [(\[【]? ([A-Za-z0-9]) [)\]】]? \s* (?:项|选项)? \s*
-        (?: is\s+the\s+(?:correct\s+|right\s+|best\s+|final\s+)?answer
-          | 为正确答案 | 是正确答案 | 为本题答案 | 是本题答案 | 当选 | 为答案 | 是答案 )",
-    )
-    .expect("valid regex")
-});
-
-/// A label said to be correct: a claim, weaker than a statement of the answer.
-static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?:^|[^A-Za-z]) (?:选项|option\s+|choice\s+)? [(\[【]? ([A-Za-z0-9]) [)\]】]? \s* (?:项|选项)? \s* (?:的?说法|的?表述|的?描述)? \s* [:.、\-—]? \s*
-        (?: is\s+(?:the\s+)?(?:correct|right|true|best)(?-u:\b) | 正确 | 是正确的 | 是对的 | 符合题意 | 符合要求 | ✓ | ✔ | ✅ | \(correct\) | -\s*correct(?-u:\b) | correct\s*$ )",
-    )
-    .expect("valid regex")
-});
-
-/// A table row or list line that opens with a label and ends with a check
-/// mark ("| B | Fifth | … | ✅ |"): a claim that the option is right.
-static CHECKED_ROW: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t\-]*[(\[【]?([A-Za-z0-9])[)\]】.:、]?\s[^\n❌✘✗×]*[✅✓✔√☑][^\n❌✘✗×]*$").expect("valid regex")
-});
-
-/// A line that opens with a label: "B. …", "B、…", "(B) …", "B".
-static LINE_LEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t\-]*(?:选项|(?i:option)\s+)?[(\[【]?([A-Za-z0-9])(?:[)\]】.:、)]|\s|$)").expect("valid regex")
-});
-
-/// A label in brackets anywhere: "(B)", "【B】".
-static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^A-Za-z0-9])[(\[【](?:选项|即|(?i:option)\s*)?([A-Za-z0-9])[)\]】]").expect("valid regex")
-});
-
-/// An answer that says it is unsure.
-static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)not\s+(?:sure|certain)(?-u:\b)|(?-u:\b)unsure(?-u:\b)|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准")
-        .expect("valid regex")
-});
-
-/// "All of them except …": the labels that follow are the ones left out.
-static ALL_EXCEPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:all\s+(?:of\s+(?:them|the\s+options|the\s+above)\s+|options\s+)?(?:except|but)|everything\s+(?:except|but)|除了?)\s*")
-        .expect("valid regex")
-});
-
-/// An answer that reaches its choice by ruling the others out.
-static ELIMINATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)排除|只剩|剩下|剩余的|(?-u:\b)eliminat|(?-u:\b)leaves?(?-u:\b)|(?-u:\b)leaving(?-u:\b)|(?-u:\b)remaining(?-u:\b)|by\s+elimination")
-        .expect("valid regex")
-});
-
-/// A line that rules its option out.
-static RULED_OUT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)[✘✗❌×]|错误|不正确|不符合|不对|排除|(?-u:\b)(?:wrong|incorrect|false|eliminated|ruled\s+out)(?-u:\b)",
-    )
-    .expect("valid regex")
-});
-
-/// Words that withdraw what was said before.
-static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?-u:\b)wait(?-u:\b) | (?-u:\b)actually(?-u:\b) | (?-u:\b)correction(?-u:\b) | (?-u:\b)I\s+(?:made|make)\s+an?\s+(?:mistake|error) | on\s+second\s+thought
-      | let\s+me\s+(?:re|double)|re-?check | reconsider | re-?read(?-u:\b) | (?-u:\b)no,\s | (?-u:\b)hmm(?-u:\b) | (?-u:\b)oops(?-u:\b) | (?-u:\b)mis(?:read|calculated|took)(?-u:\b)
-      | 等等 | 等一下 | 不对 | 更正 | 纠正 | 重新 | 修正 | 实际上 | 其实 | 再(?:想|看|检查|核对|仔细) | 错了 | 有误 | 改为 | 应改 | 仔细 | 检查一下 | 不过再",
-    )
-    .expect("valid regex")
-});
-
-/// Whether `text` (what stands between two statements) withdraws the first.
-pub(crate) fn correction_between(text: &str) -> bool {
-    CORRECTION.is_match(text)
-}
-
-/// Words that make a statement tentative or conditional.
-static TENTATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?-u:\b)(?:might|may|could|possibly|perhaps|maybe|if|unless|not\s+sure|tempting|initially|at\s+first)(?-u:\b)
-      | 可能 | 也许 | 或许 | 似乎 | 如果 | 假如 | 若 | 乍看 | 初步 | 不确定 | 不能确定 | 无法确定 | 容易误选 | 误选",
-    )
-    .expect("valid regex")
-});
-
-/// Words between two labels of one statement ("A and C", "B或者D", "(A) or maybe (D)").
-const SEPARATORS: &[&str] = &[
-    "and ",
-    "or ",
-    "maybe ",
-    "perhaps ",
-    "possibly ",
-    "以及",
-    "或者",
-    "也可能是",
-    "可能是",
-    "和",
-    "与",
-    "及",
-    "或",
-    "还有",
-];
-
-/// A statement that names the option by its place ("is the first choice listed", "是第三个选项").
-static ORDINAL_STATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?-u:\b)(?:is|was|it'?s|choose|pick|select|go\s+with|answer\s+is)\s+(the\s+(?:first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?)(?-u:\b)
-      | (?:是|选|为)(第\s*[一二三四五六1-6①②③④⑤⑥]\s*个?(?:选项|项))",
-    )
-    .expect("valid regex")
-});
-
-/// An option named by its place.
-static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        ^(?:the\s+)?(first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?(?-u:\b)(?:\s+listed)?
-      | ^(?:option|choice)\s+(one|two|three|four|five|six|i{1,3}|iv|v|vi)(?-u:\b)
-      | ^(?:option|choice)\s+\((i{1,3}|iv|v|vi)\)
-      | ^第\s*([一二三四五六1-6①②③④⑤⑥])\s*(?:个)?(?:选项|项|个|条)
-      | ^选项\s*([一二三四五六①②③④⑤⑥])
-      | ^([①②③④⑤⑥])(?:项|选项)?(?:[^①②③④⑤⑥]|$)",
-    )
-    .expect("valid regex")
-});
-
-/// English connectives after which "A" is still a label ("The answer is A because …").
-const CONNECTIVES: &[&str] =
-    &["because", "since", "as", "and", "or", "is", "which", "for", "with", "was", "here", "in", "on", "it", "this"];
 
 struct Statement {
     start: usize,
@@ -899,120 +740,6 @@ impl Context<'_> {
             (!nested).then(|| single_char(&hit.label).map(|c| c.to_ascii_uppercase())).flatten()
         })
     }
-}
-
-/// True when `after` continues with a lowercase English word that makes the
-/// letter before it an article or a word ("the answer is a bit …").
-fn is_word_after(after: &str) -> bool {
-    let Some(word_start) = after.strip_prefix(' ') else { return false };
-    let word: String = word_start.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-    !word.is_empty()
-        && word.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && !CONNECTIVES.contains(&word.as_str())
-}
-
-/// Skips what stands between a marker and its label: spaces, colons, copulas,
-/// brackets, "option".
-fn skip_filler(text: &str) -> &str {
-    let mut rest = text;
-    for _ in 0..12 {
-        let before = rest.len();
-        rest = rest
-            .trim_start_matches([' ', '\t', '\n', '\r', ':', '：', '=', '"', '“', '”', '\'', '-', '—', '】', BOXED]);
-        for word in [
-            "应该是",
-            "应该为",
-            "应当是",
-            "应为",
-            "应该",
-            "应当",
-            "应",
-            "就是",
-            "则是",
-            "当然是",
-            "是",
-            "为",
-            "选项",
-            "选择",
-            "选",
-            "the letter",
-            "letter",
-            "option",
-            "Option",
-            "OPTION",
-            "choice",
-            "Choice",
-            "is",
-            "of",
-            "either",
-            "both",
-        ] {
-            if let Some(r) = rest.strip_prefix(word)
-                && (!word.is_ascii() || !r.starts_with(|c: char| c.is_ascii_alphabetic()))
-            {
-                rest = r;
-                break;
-            }
-        }
-        if rest.len() == before {
-            break;
-        }
-    }
-    rest
-}
-
-/// True when a unit of one to four characters repeats six or more times in
-/// a row ("④⑥③⑥③⑥…", a small model's repetition loop).
-fn degenerate(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().take(400).collect();
-    (1..=4).any(|unit| {
-        chars
-            .windows(unit * 6)
-            .any(|w| w.chunks(unit).all(|c| c == &w[..unit]) && w[..unit].iter().any(|c| !c.is_whitespace()))
-    })
-}
-
-/// What a word of a true/false question says: true, false, or neither.
-fn truth_value(squashed: &str) -> Option<bool> {
-    match squashed {
-        "true" | "correct" | "right" | "yes" | "正确" | "对" | "对的" | "是" | "√" | "✓" | "✔" | "t" => {
-            Some(true)
-        }
-        "false" | "incorrect" | "wrong" | "no" | "错误" | "错" | "错的" | "否" | "不正确" | "×" | "✗" | "✘" | "f" => {
-            Some(false)
-        }
-        _ => None,
-    }
-}
-
-/// Text up to the end of its clause.
-fn first_clause(text: &str) -> &str {
-    let end = text
-        .char_indices()
-        .find(|&(i, c)| {
-            matches!(c, '\n' | '。' | ';' | '；' | '!' | '！' | '?' | '？' | '，' | ',' | '(' | '（')
-                || (c == '.' && text[i + 1..].starts_with([' ', '\n']))
-                || (c == '.' && i + 1 == text.len())
-        })
-        .map_or(text.len(), |(i, _)| i);
-    text[..end].trim()
-}
-
-/// Whether `needle` occurs in `haystack` with no letter or digit glued to either end.
-fn contains_words(haystack: &str, needle: &str) -> bool {
-    haystack.match_indices(needle).any(|(i, _)| {
-        let before = haystack[..i].chars().next_back();
-        let after = haystack[i + needle.len()..].chars().next();
-        !before.is_some_and(|c| c.is_alphanumeric()) && !after.is_some_and(|c| c.is_alphanumeric())
-    })
-}
-
-fn squash(s: &str) -> String {
-    crate::read::fold_width(s)
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”' | '\'' | '`'))
-        .flat_map(|c| c.to_lowercase())
-        .collect()
 }
 
 #[cfg(test)]

@@ -29,6 +29,10 @@ use tb_core::{Gold, Grade};
 use crate::read::{BOXED, plain};
 use crate::{Grader, NOTE_AMBIGUOUS, NOTE_UNDECIDED, Response};
 
+mod patterns;
+
+use patterns::*;
+
 pub struct NumericGrader;
 
 impl Grader for NumericGrader {
@@ -110,165 +114,6 @@ pub fn extract(answer: &str) -> Option<f64> {
         _ => None,
     }
 }
-
-/// Chinese measure words: after one of them a single numeral character is a number.
-const MEASURE_WORDS: &[&str] = &[
-    "个", "元", "块", "只", "人", "天", "年", "月", "小时", "分钟", "米", "千克", "公斤", "吨", "页", "本", "辆", "台",
-    "件", "份", "次", "岁", "倍", "名", "位", "棵", "瓶", "箱", "张", "条", "支", "斤", "克", "升", "周", "秒", "层",
-    "道", "步",
-];
-
-/// Digits with separators, decimals, exponents, fractions; or Chinese numerals.
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)
-        (?P<neg>-\s?[$¥€£]?|负|零下)?
-        (?:
-          (?P<clock>\d{1,2}:\d{2})                                 # 10:15, a time of day
-        |
-          (?P<whole>\d+)(?:\x20|又|\x20and\x20)(?P<mnum>\d+)/(?P<mden>\d+)   # 2 1/2, 3又3/4
-        |
-          (?P<arabic>
-            (?:\d{1,3}(?:[,\x20\x{A0}\x{202F}\x{2009}]\d{3})+|\d+)   # 1,250  9 375  1250
-            (?:\.\d+)?
-            (?:[eE][+-]?\d+)?
-          |
-            \.\d+
-          )
-          (?P<frac>/\d+(?:\.\d+)?)?
-          (?P<sci>\s?[×xX*·]\s?10(?:(?:\^|\*\*)(?P<exp>[-+]?\d+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))?
-          (?P<scale>\s?(?:万亿|[万亿千百])|\s?(?:thousand|million|billion)(?-u:\b)|[kK](?-u:\b))?
-        |
-          (?P<hanzi>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)
-        )
-        (?P<pct>\s?%|\s?percent(?-u:\b))?",
-    )
-    .expect("valid regex")
-});
-
-/// Statements of the result; the number follows in the same sentence.
-static STATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        \#\#\#\#
-      | \x{E000}
-      | you\s+asked\s+for[^.\n:]{0,40}(?:is|:)
-      | final\s+(?:answer|result|total)(?:\s+(?:is|would\s+be|will\s+be))?
-      | (?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be|should\s+be)
-      | (?:^|\n)\s*answer\s*[:=]
-      | (?-u:\b)answer\s*: | (?-u:\b)therefore,?\s+the\s+answer
-      | 最终答案 | 最后答案 | 正确答案 | 答案 | 最终结果 | 计算结果 | (?:^|\n)\s*答\s*[:：]? | 答[:：]",
-    )
-    .expect("valid regex")
-});
-
-/// An answer that says it has no single result.
-static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        can(?:'|no)?t\s+be\s+(?:answered|determined|calculated|solved|found)
-      | (?:not\s+enough|insufficient|missing)\s+(?:information|data) | contradictory | inconsistent\s+(?:data|information|conditions)
-      | (?-u:\b)ambiguous(?-u:\b) | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
-      | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少条件 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
-      | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | can(?:no|')?t\s+(?:estimate|tell|say|work\s+out)
-      | (?-u:\b)don'?t\s+know\s+which | tell\s+me\s+(?:the|which|what) | need\s+more\s+information | before\s+I\s+can\s+tell
-      | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于",
-    )
-    .expect("valid regex")
-});
-
-/// A sentence that gives a result only under a supposition.
-static CONDITIONAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:if|assuming|suppose|supposing)(?-u:\b)|(?-u:\b)for\s+example(?-u:\b)|(?-u:\b)e\.g\.|如果|假如|假设|例如|比如")
-        .expect("valid regex")
-});
-
-/// Inside a sentence, where its conclusion begins ("She bought 3 packs, so she has 36").
-static CLAUSE_CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:so|therefore|thus|hence)(?-u:\b)|所以|因此|因而|于是").expect("valid regex")
-});
-
-/// Chinese words that give what follows as a result ("一周5天共走18000米").
-static RESULT_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"共|一共|总共|合计|还剩|剩下|剩余|需要|等于|得到|赚了|花了|走了|跑了|用了|读了|做了|可得|应付|应交|应找|约?为",
-    )
-    .expect("valid regex")
-});
-
-/// A range or alternatives given as the result ("10到12天", "either 10 or 8").
-static ALTERNATIVES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|(?-u:\b)between\s+(?:\w+\s+){0,2}\$?\d[\d.,]*(?:\s*\w+){0,3}\s+and\s+\$?\d|(?-u:\b)either(?-u:\b)|\d[^\d,;]{0,12}(?-u:\b)or\s+(?:maybe\s+)?\$?\d|或者?\d|还是\d|(?-u:\b)if(?-u:\b)")
-        .expect("valid regex")
-});
-
-/// A statement that hedges what it states.
-static HEDGED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:could|might|may)\s+be(?-u:\b)|(?-u:\b)depends(?-u:\b)|可能是|也可能|取决于")
-        .expect("valid regex")
-});
-
-/// Subtotal lines ("| **合计** | … | **82.5元** |", "Total: $340"): the result
-/// when nothing states one.
-static TOTAL_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?mi)^[\s\-]*(?:合计|总计|共计|总共|(?:total|grand\s+total|sum)(?-u:\b))").expect("valid regex")
-});
-
-/// Sentences that conclude.
-static CONCLUDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        ^\s*(?:so|thus|therefore|hence|in\s+total|altogether|together|overall|in\s+conclusion|this\s+means|that\s+means|finally|in\s+all)(?-u:\b)
-      | ^\s*(?:所以|因此|因而|综上|故|总共|一共|最终|最后|总计|合计|即)",
-    )
-    .expect("valid regex")
-});
-
-/// Words before a number that make it a condition or a reference, not the result.
-static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?:(?-u:\b)after|(?-u:\b)in|(?-u:\b)for|(?-u:\b)within|(?-u:\b)over|(?-u:\b)per|(?-u:\b)every|(?-u:\b)each|(?-u:\b)from|(?-u:\b)of|(?-u:\b)than|(?-u:\b)of\s+the|(?-u:\b)during|(?-u:\b)on|(?-u:\b)with|(?-u:\b)first|(?-u:\b)last|(?-u:\b)day|(?-u:\b)week|(?-u:\b)month|(?-u:\b)year|(?-u:\b)page|(?-u:\b)step|(?-u:\b)number|(?-u:\b)no\.)\s*[$¥€£]?\s*$
-      | (?:每|经过|过了?|第|比|除以|乘以|前|后|再过)\s*$",
-    )
-    .expect("valid regex")
-});
-
-/// A closing aside ("提醒：…", "Note: …", "PS"), not the result.
-static REMARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:-\s*)?(?:提醒|温馨提示|注意|注：|备注|note|tip|ps|p\.s\.|fun\s+fact)\s*[:：,]")
-        .expect("valid regex")
-});
-
-/// Words before a year.
-static YEAR_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:in|by|since|from|to|of|until|before|after|year)\s*$|^\s*$").expect("valid regex")
-});
-
-/// A conversion factor ("1 km = 1000 m", "1升 = 1000立方厘米"): a definition, not a result.
-static DEFINITION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\d.])1\s*[^\d\s=]{1,8}\s*=\s*[\d.,]+\s*[^\d\s=]").expect("valid regex"));
-
-/// Words after a number that make it a condition ("3天后", "10 days later").
-static CONDITION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        ^\s*(?:[a-z]+\s+)?(?:later|ago|earlier|more\s+than|less\s+than|fewer\s+than|times\s+(?:as|more))(?-u:\b)
-      | ^\s*(?:each|apiece|a\s+piece)(?-u:\b)
-      | ^\s*(?:天|周|个?月|年|小时|分钟|秒)?(?:后|之后|以后|前|之前|以前|里|内|中)
-      | ^\s*(?:月份|月\d|日|号)
-      | ^\s*(?:倍|次方)",
-    )
-    .expect("valid regex")
-});
-
-/// Sentences that check a result already given ("Check: 18 - 3 = 15 ✓").
-static VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(?:-\s*)?(?:let'?s\s+)?(?:check|verify|verification|double-check|sanity\s+check|验证|检验|验算|检查)",
-    )
-    .expect("valid regex")
-});
 
 use crate::choice::correction_between as correction;
 

@@ -1,0 +1,170 @@
+//! The patterns a multiple-choice answer is read with: statements, claims,
+//! corrections, hedges and options named by their place.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Statements of the answer. The label (or the option's text) follows the match.
+pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        \x{E000}
+      | 正确答案 | 最终答案 | 参考答案 | 标准答案 | 最佳答案 | 本题答案 | 答案 | 正确选项 | 正确的选项 | 最佳选项
+      | 正确的答案 | 正确的一?[项个]?(?:应该?)?(?:是|为) | 符合题意的(?:选项)?(?:是|为|有) | 最终选择 | 最终选 | 故本题选 | 本题应选
+      | 本题选 | 题选 | 应当?选择? | 应该选择? | 结论 | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
+      | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
+      | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
+      | (?:(?-u:\b)the\s+|(?-u:\b)my\s+|(?-u:\b)our\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
+            \s+ (?:answer|option|choice|response|selection)s? (?-u:\b)
+            (?:\s+(?:is|are|would\s+be|should\s+be|must\s+be|will\s+be|here\s+is))?
+      | (?:(?-u:\b)the\s+|(?-u:\b)my\s+)? (?-u:\b)answer(?-u:\b) (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
+      | (?-u:\b)my\s+(?:final\s+)?(?:choice|pick|selection|vote)(?-u:\b) (?:\s+(?:is|would\s+be))?
+      | (?-u:\b)that(?:'s|\s+is)\s+(?:option|choice|answer)(?-u:\b)
+      | (?-u:\b)(?:among|of)\s+the\s+(?:options|choices)(?-u:\b) | (?-u:\b)conclusion(?-u:\b)
+      | (?:正确|符合|属于)[^，。,.\n]{0,12}的(?:是|有)
+      | (?-u:\b)(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
+      | (?-u:\b)so\s+it(?:'s|\s+is|\s+must\s+be)(?-u:\b) | (?-u:\b)it\s+must\s+be(?-u:\b) | (?-u:\b)that\s+leaves(?-u:\b) | (?-u:\b)leaving(?-u:\b) | (?-u:\b)it(?:'s|\s+is)(?-u:\b)
+      | (?:所以|因此|故|那么|即)(?:答案)?(?:就|应该)?是
+      | (?-u:\b)(?:i\.e\.|that\s+is),?\s+(?:option|choice)
+      | (?-u:\b)I(?:'d|\s+would|'ll|\s+will)?\s+(?:go\s+with|choose|pick|select|opt\s+for|say)(?-u:\b)
+      | (?-u:\b)(?:select|choose)\s+(?:option\s+)?",
+    )
+    .expect("valid regex")
+});
+
+/// A label followed by a statement that it is the answer ("B is the correct
+/// answer", "C为正确答案", "D当选").
+pub(super) static LABEL_STATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?:^|[^A-Za-z]) (?:选项|option\s+|choice\s+)? [(\[【]? ([A-Za-z0-9]) [)\]】]? \s* (?:项|选项)? \s*
+        (?: is\s+the\s+(?:correct\s+|right\s+|best\s+|final\s+)?answer
+          | 为正确答案 | 是正确答案 | 为本题答案 | 是本题答案 | 当选 | 为答案 | 是答案 )",
+    )
+    .expect("valid regex")
+});
+
+/// A label said to be correct: a claim, weaker than a statement of the answer.
+pub(super) static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?:^|[^A-Za-z]) (?:选项|option\s+|choice\s+)? [(\[【]? ([A-Za-z0-9]) [)\]】]? \s* (?:项|选项)? \s* (?:的?说法|的?表述|的?描述)? \s* [:.、\-—]? \s*
+        (?: is\s+(?:the\s+)?(?:correct|right|true|best)(?-u:\b) | 正确 | 是正确的 | 是对的 | 符合题意 | 符合要求 | ✓ | ✔ | ✅ | \(correct\) | -\s*correct(?-u:\b) | correct\s*$ )",
+    )
+    .expect("valid regex")
+});
+
+/// A table row or list line that opens with a label and ends with a check
+/// mark ("| B | Fifth | … | ✅ |"): a claim that the option is right.
+pub(super) static CHECKED_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t\-]*[(\[【]?([A-Za-z0-9])[)\]】.:、]?\s[^\n❌✘✗×]*[✅✓✔√☑][^\n❌✘✗×]*$").expect("valid regex")
+});
+
+/// A line that opens with a label: "B. …", "B、…", "(B) …", "B".
+pub(super) static LINE_LEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t\-]*(?:选项|(?i:option)\s+)?[(\[【]?([A-Za-z0-9])(?:[)\]】.:、)]|\s|$)").expect("valid regex")
+});
+
+/// A label in brackets anywhere: "(B)", "【B】".
+pub(super) static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^A-Za-z0-9])[(\[【](?:选项|即|(?i:option)\s*)?([A-Za-z0-9])[)\]】]").expect("valid regex")
+});
+
+/// An answer that says it is unsure.
+pub(super) static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)not\s+(?:sure|certain)(?-u:\b)|(?-u:\b)unsure(?-u:\b)|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准")
+        .expect("valid regex")
+});
+
+/// "All of them except …": the labels that follow are the ones left out.
+pub(super) static ALL_EXCEPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:all\s+(?:of\s+(?:them|the\s+options|the\s+above)\s+|options\s+)?(?:except|but)|everything\s+(?:except|but)|除了?)\s*")
+        .expect("valid regex")
+});
+
+/// An answer that reaches its choice by ruling the others out.
+pub(super) static ELIMINATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)排除|只剩|剩下|剩余的|(?-u:\b)eliminat|(?-u:\b)leaves?(?-u:\b)|(?-u:\b)leaving(?-u:\b)|(?-u:\b)remaining(?-u:\b)|by\s+elimination")
+        .expect("valid regex")
+});
+
+/// A line that rules its option out.
+pub(super) static RULED_OUT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)[✘✗❌×]|错误|不正确|不符合|不对|排除|(?-u:\b)(?:wrong|incorrect|false|eliminated|ruled\s+out)(?-u:\b)",
+    )
+    .expect("valid regex")
+});
+
+/// Words that withdraw what was said before.
+pub(super) static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?-u:\b)wait(?-u:\b) | (?-u:\b)actually(?-u:\b) | (?-u:\b)correction(?-u:\b) | (?-u:\b)I\s+(?:made|make)\s+an?\s+(?:mistake|error) | on\s+second\s+thought
+      | let\s+me\s+(?:re|double)|re-?check | reconsider | re-?read(?-u:\b) | (?-u:\b)no,\s | (?-u:\b)hmm(?-u:\b) | (?-u:\b)oops(?-u:\b) | (?-u:\b)mis(?:read|calculated|took)(?-u:\b)
+      | 等等 | 等一下 | 不对 | 更正 | 纠正 | 重新 | 修正 | 实际上 | 其实 | 再(?:想|看|检查|核对|仔细) | 错了 | 有误 | 改为 | 应改 | 仔细 | 检查一下 | 不过再",
+    )
+    .expect("valid regex")
+});
+
+/// Whether `text` (what stands between two statements) withdraws the first.
+pub(crate) fn correction_between(text: &str) -> bool {
+    CORRECTION.is_match(text)
+}
+
+/// Words that make a statement tentative or conditional.
+pub(super) static TENTATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?-u:\b)(?:might|may|could|possibly|perhaps|maybe|if|unless|not\s+sure|tempting|initially|at\s+first)(?-u:\b)
+      | 可能 | 也许 | 或许 | 似乎 | 如果 | 假如 | 若 | 乍看 | 初步 | 不确定 | 不能确定 | 无法确定 | 容易误选 | 误选",
+    )
+    .expect("valid regex")
+});
+
+/// Words between two labels of one statement ("A and C", "B或者D", "(A) or maybe (D)").
+pub(super) const SEPARATORS: &[&str] = &[
+    "and ",
+    "or ",
+    "maybe ",
+    "perhaps ",
+    "possibly ",
+    "以及",
+    "或者",
+    "也可能是",
+    "可能是",
+    "和",
+    "与",
+    "及",
+    "或",
+    "还有",
+];
+
+/// A statement that names the option by its place ("is the first choice listed", "是第三个选项").
+pub(super) static ORDINAL_STATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?-u:\b)(?:is|was|it'?s|choose|pick|select|go\s+with|answer\s+is)\s+(the\s+(?:first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?)(?-u:\b)
+      | (?:是|选|为)(第\s*[一二三四五六1-6①②③④⑤⑥]\s*个?(?:选项|项))",
+    )
+    .expect("valid regex")
+});
+
+/// An option named by its place.
+pub(super) static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        ^(?:the\s+)?(first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?(?-u:\b)(?:\s+listed)?
+      | ^(?:option|choice)\s+(one|two|three|four|five|six|i{1,3}|iv|v|vi)(?-u:\b)
+      | ^(?:option|choice)\s+\((i{1,3}|iv|v|vi)\)
+      | ^第\s*([一二三四五六1-6①②③④⑤⑥])\s*(?:个)?(?:选项|项|个|条)
+      | ^选项\s*([一二三四五六①②③④⑤⑥])
+      | ^([①②③④⑤⑥])(?:项|选项)?(?:[^①②③④⑤⑥]|$)",
+    )
+    .expect("valid regex")
+});
+
+/// English connectives after which "A" is still a label ("The answer is A because …").
+pub(super) const CONNECTIVES: &[&str] =
+    &["because", "since", "as", "and", "or", "is", "which", "for", "with", "was", "here", "in", "on", "it", "this"];

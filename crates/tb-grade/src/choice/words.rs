@@ -1,0 +1,118 @@
+//! The small word-level tests the multiple-choice reader is built from.
+
+use super::patterns::CONNECTIVES;
+use crate::read::BOXED;
+
+/// True when `after` continues with a lowercase English word that makes the
+/// letter before it an article or a word ("the answer is a bit …").
+pub(super) fn is_word_after(after: &str) -> bool {
+    let Some(word_start) = after.strip_prefix(' ') else { return false };
+    let word: String = word_start.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    !word.is_empty()
+        && word.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && !CONNECTIVES.contains(&word.as_str())
+}
+
+/// Skips what stands between a marker and its label: spaces, colons, copulas,
+/// brackets, "option".
+pub(super) fn skip_filler(text: &str) -> &str {
+    let mut rest = text;
+    for _ in 0..12 {
+        let before = rest.len();
+        rest = rest
+            .trim_start_matches([' ', '\t', '\n', '\r', ':', '：', '=', '"', '“', '”', '\'', '-', '—', '】', BOXED]);
+        for word in [
+            "应该是",
+            "应该为",
+            "应当是",
+            "应为",
+            "应该",
+            "应当",
+            "应",
+            "就是",
+            "则是",
+            "当然是",
+            "是",
+            "为",
+            "选项",
+            "选择",
+            "选",
+            "the letter",
+            "letter",
+            "option",
+            "Option",
+            "OPTION",
+            "choice",
+            "Choice",
+            "is",
+            "of",
+            "either",
+            "both",
+        ] {
+            if let Some(r) = rest.strip_prefix(word)
+                && (!word.is_ascii() || !r.starts_with(|c: char| c.is_ascii_alphabetic()))
+            {
+                rest = r;
+                break;
+            }
+        }
+        if rest.len() == before {
+            break;
+        }
+    }
+    rest
+}
+
+/// True when a unit of one to four characters repeats six or more times in
+/// a row ("④⑥③⑥③⑥…", a small model's repetition loop).
+pub(super) fn degenerate(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().take(400).collect();
+    (1..=4).any(|unit| {
+        chars
+            .windows(unit * 6)
+            .any(|w| w.chunks(unit).all(|c| c == &w[..unit]) && w[..unit].iter().any(|c| !c.is_whitespace()))
+    })
+}
+
+/// What a word of a true/false question says: true, false, or neither.
+pub(super) fn truth_value(squashed: &str) -> Option<bool> {
+    match squashed {
+        "true" | "correct" | "right" | "yes" | "正确" | "对" | "对的" | "是" | "√" | "✓" | "✔" | "t" => {
+            Some(true)
+        }
+        "false" | "incorrect" | "wrong" | "no" | "错误" | "错" | "错的" | "否" | "不正确" | "×" | "✗" | "✘" | "f" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// Text up to the end of its clause.
+pub(super) fn first_clause(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, '\n' | '。' | ';' | '；' | '!' | '！' | '?' | '？' | '，' | ',' | '(' | '（')
+                || (c == '.' && text[i + 1..].starts_with([' ', '\n']))
+                || (c == '.' && i + 1 == text.len())
+        })
+        .map_or(text.len(), |(i, _)| i);
+    text[..end].trim()
+}
+
+/// Whether `needle` occurs in `haystack` with no letter or digit glued to either end.
+pub(super) fn contains_words(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(i, _)| {
+        let before = haystack[..i].chars().next_back();
+        let after = haystack[i + needle.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric()) && !after.is_some_and(|c| c.is_alphanumeric())
+    })
+}
+
+pub(super) fn squash(s: &str) -> String {
+    crate::read::fold_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '。' | '.' | '，' | ',' | '"' | '“' | '”' | '\'' | '`'))
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
