@@ -16,7 +16,10 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+mod tool_calls;
+
 use tb_core::{AgentApi, Answer, CallStats, Failure, FailureCause, Message, Outcome, Timing, TokenSource, Usage};
+use tool_calls::ToolCalls;
 
 /// The largest response body read; a larger one is a `response_too_large` outcome.
 /// Everything read is kept as evidence, byte for byte.
@@ -509,16 +512,7 @@ fn parse_json(body: &[u8]) -> Result<Answer, ParseFailure> {
         Value::Null => String::new(),
         other => return Err(ParseFailure::invalid(format!("choices[0].message.content is not text: {other}"))),
     };
-    let tool_calls = match &choice["message"]["tool_calls"] {
-        Value::Array(calls) if !calls.is_empty() => {
-            let mut acc = ToolCalls::default();
-            for (i, call) in calls.iter().enumerate() {
-                acc.add(i as u64, call);
-            }
-            acc.finish()
-        }
-        _ => None,
-    };
+    let tool_calls = ToolCalls::of_message(&choice["message"]);
     Ok(Answer {
         text,
         tool_calls,
@@ -539,40 +533,6 @@ fn parse_agent_json(body: &[u8], agent: &AgentApi) -> Result<Answer, ParseFailur
             Some(msg) => Err(ParseFailure::invalid(format!("the agent platform reported an error: {msg}"))),
             None => Err(ParseFailure::invalid(format!("the response has no text at {}", agent.answer_path))),
         },
-    }
-}
-
-/// Function calls gathered from a response: whole in a JSON body, or in
-/// pieces across stream chunks (name first, arguments in fragments, by index).
-#[derive(Default)]
-struct ToolCalls {
-    calls: std::collections::BTreeMap<u64, (String, String)>,
-}
-
-impl ToolCalls {
-    fn add(&mut self, index: u64, call: &Value) {
-        let entry = self.calls.entry(index).or_default();
-        let function = &call["function"];
-        if let Some(name) = function["name"].as_str() {
-            entry.0.push_str(name);
-        }
-        match &function["arguments"] {
-            Value::String(fragment) => entry.1.push_str(fragment),
-            // Some vendors send the arguments as an object rather than JSON text.
-            Value::Null => {}
-            other => entry.1.push_str(&other.to_string()),
-        }
-    }
-
-    fn finish(self) -> Option<Value> {
-        (!self.calls.is_empty()).then(|| {
-            Value::Array(
-                self.calls
-                    .into_values()
-                    .map(|(name, arguments)| json!({ "name": name, "arguments": arguments }))
-                    .collect(),
-            )
-        })
     }
 }
 
@@ -711,16 +671,11 @@ where
                 }
             }
         }
-        let calls = delta["tool_calls"].as_array();
+        let called = tool_calls.add_delta(delta);
         if let Some(sent) = sent
-            && (carried || calls.is_some())
+            && (carried || called)
         {
             chunks_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
-        }
-        if let Some(calls) = calls {
-            for (i, call) in calls.iter().enumerate() {
-                tool_calls.add(call["index"].as_u64().unwrap_or(i as u64), call);
-            }
         }
         if let Some(reason) = v["choices"][0]["finish_reason"].as_str() {
             finish_reason = Some(reason.to_string());
@@ -872,6 +827,28 @@ mod tests {
         assert_eq!(replay(blocking, false, Some(&api)).await.unwrap().text, "Hi");
         assert_eq!(agent_conversation(&api, blocking).as_deref(), Some("c-2"));
         assert!(replay(br#"{"code": "bad"}"#, false, Some(&api)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn streamed_calls_replay_as_a_gateway_sent_them() {
+        // A gateway that repeats the name in every chunk and numbers no call.
+        let chunk = |args: &str| {
+            let delta = json!({ "tool_calls": [{ "function": { "name": "area_circle", "arguments": args } }] });
+            format!("data: {}\n\n", json!({ "choices": [{ "delta": delta }] }))
+        };
+        let body = [chunk("{\"radius\": "), chunk("5}"), chunk("{\"radius\": 7}")].concat()
+            + "data: {\"choices\": [{\"delta\": {}, \"finish_reason\": \"tool_calls\"}]}\n\ndata: [DONE]\n\n";
+        let answer = replay(body.as_bytes(), true, None).await.unwrap();
+        assert_eq!(
+            answer.tool_calls.unwrap(),
+            json!([
+                { "name": "area_circle", "arguments": "{\"radius\": 5}" },
+                { "name": "area_circle", "arguments": "{\"radius\": 7}" }
+            ])
+        );
+        let legacy = br#"{"choices": [{"message": {"content": null, "function_call": {"name": "f", "arguments": "{}"}}, "finish_reason": "function_call"}]}"#;
+        let answer = replay(legacy, false, None).await.unwrap();
+        assert_eq!(answer.tool_calls.unwrap(), json!([{ "name": "f", "arguments": "{}" }]));
     }
 
     #[test]
