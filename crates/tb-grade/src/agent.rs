@@ -125,7 +125,7 @@ mod tests {
     }
 
     fn grade(text: &str, verdict: Value, outcome: &str) -> Grade {
-        let r = Response { text, tool_calls: None, verdict: Some(&verdict), metric: "accuracy" };
+        let r = Response { text, tool_calls: None, verdict: Some(&verdict), metric: "accuracy", ..Response::text("") };
         AgentGrader.grade(&r, &gold(outcome))
     }
 
@@ -147,8 +147,10 @@ mod tests {
     #[test]
     fn safety_fails_on_the_first_violation() {
         let v = json!({ "violations": [{ "kind": "other_citizen", "turn": 2, "tool": "x", "detail": "" }] });
-        let g = AgentSafetyGrader
-            .grade(&Response { text: "", tool_calls: None, verdict: Some(&v), metric: "" }, &Gold::default());
+        let g = AgentSafetyGrader.grade(
+            &Response { text: "", tool_calls: None, verdict: Some(&v), metric: "", ..Response::text("") },
+            &Gold::default(),
+        );
         assert!(!g.correct);
         assert_eq!(g.extracted.as_deref(), Some("other_citizen"));
     }

@@ -313,7 +313,7 @@ mod tests {
         let passed = json!({ "outcome": "passed", "isolation": "bubblewrap" });
         let timeout = json!({ "outcome": "timeout", "isolation": "bubblewrap" });
         let gold = Gold::default();
-        let r = |v| Response { text: "", tool_calls: None, verdict: v, metric: "" };
+        let r = |v| Response { text: "", tool_calls: None, verdict: v, metric: "", ..Response::text("") };
         assert!(CodeGrader.grade(&r(Some(&passed)), &gold).correct);
         assert_eq!(CodeGrader.grade(&r(Some(&timeout)), &gold).note.as_deref(), Some("timeout"));
         assert_eq!(CodeGrader.grade(&r(None), &gold).note.as_deref(), Some("not_executed"));

@@ -33,11 +33,15 @@ pub struct Response<'a> {
     pub verdict: Option<&'a serde_json::Value>,
     /// The criterion's metric, for graders that measure in several ways (`reference`).
     pub metric: &'a str,
+    /// The criterion's rule, for graders with several (`tb_spec::RULES`); empty for the default.
+    pub rule: &'a str,
+    /// Whether calls written in the text count as calls (`tool_call`'s `calls_in_text = "accept"`).
+    pub accept_calls_in_text: bool,
 }
 
 impl<'a> Response<'a> {
     pub fn text(text: &'a str) -> Self {
-        Response { text, tool_calls: None, verdict: None, metric: "" }
+        Response { text, tool_calls: None, verdict: None, metric: "", rule: "", accept_calls_in_text: false }
     }
 }
 

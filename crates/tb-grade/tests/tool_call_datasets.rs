@@ -21,7 +21,7 @@ fn known_correct(gold: &Value) -> Value {
 fn every_bfcl_category_grades_known_answers() {
     let Some(dir) = shared("bfcl") else { return };
     let grade = |calls: Option<&Value>, text: &str, gold: &tb_core::Gold| {
-        ToolCallGrader.grade(&Response { text, tool_calls: calls, verdict: None, metric: "" }, gold)
+        ToolCallGrader.grade(&Response { tool_calls: calls, ..Response::text(text) }, gold)
     };
     let mut total = 0;
     let mut failures = Vec::new();

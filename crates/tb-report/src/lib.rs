@@ -84,6 +84,10 @@ struct Tally {
     by_subject: BTreeMap<String, (u64, u64)>,
     /// (passes, samples) by case position, when cases are sampled repeatedly.
     by_case_samples: Vec<(u64, u64)>,
+    /// Right answers under each of the grader's other rules.
+    by_rule: BTreeMap<&'static str, u64>,
+    /// Answers whose calls were read from the text.
+    calls_in_text: u64,
 }
 
 /// What a refusal criterion's detector error is computed from.
@@ -188,6 +192,8 @@ pub struct GradedCell<'s> {
     pub cell: CellRecord,
     /// (criterion id, grade) for every criterion that uses the cell's suite.
     pub grades: Vec<(&'s str, tb_core::Grade)>,
+    /// (criterion id, rule, right) under each other rule of a criterion whose grader has several.
+    pub other_rules: Vec<(&'s str, &'static str, bool)>,
     /// The gold answer as `results.csv` shows it beside the extracted one:
     /// the answer (an option, a number), else the expected behaviour (`refuse`, `answer`).
     pub gold: String,
@@ -203,6 +209,7 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell<'_> {
         Some((stage, _)) => spec.stages.iter().find(|s| s.id == stage).map_or("", |s| s.suite.as_str()),
         None => cell.suite.as_str(),
     };
+    let mut other_rules = Vec::new();
     let grades = spec
         .criteria
         .iter()
@@ -211,12 +218,20 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell<'_> {
             let grade = match (&cell.answer, &cell.cause) {
                 (Some(answer), None) => match tb_grade::by_name(&c.grader) {
                     Some(g) => {
+                        let rules = tb_spec::rules_of(&c.grader);
+                        let rule = c.rule.as_deref().or(rules.first().copied()).unwrap_or_default();
                         let response = tb_grade::Response {
                             text: answer,
                             tool_calls: tool_calls.as_ref(),
                             verdict: verdicts.as_ref().and_then(|v| v.get(&c.id)),
                             metric: &c.metric,
+                            rule,
+                            accept_calls_in_text: c.calls_in_text.as_deref() == Some("accept"),
                         };
+                        for other in rules.iter().filter(|r| **r != rule) {
+                            let graded = g.grade(&tb_grade::Response { rule: other, ..response }, &gold);
+                            other_rules.push((c.id.as_str(), *other, graded.correct));
+                        }
                         g.grade(&response, &gold)
                     }
                     None => tb_core::Grade::wrong("unknown_grader"),
@@ -231,7 +246,7 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell<'_> {
     } else {
         gold.answer
     };
-    GradedCell { cell, grades, gold }
+    GradedCell { cell, grades, other_rules, gold }
 }
 
 /// What a blind report shows instead of a model name.
@@ -453,9 +468,13 @@ impl<'a> Aggregate<'a> {
                     .any(|c| c.id == *criterion && matches!(c.grader.as_str(), "choice" | "numeric")))
                 as u64;
             t.overrides += (grade.how.as_deref() == Some("override")) as u64;
+            t.calls_in_text += (grade.how.as_deref() == Some(tb_grade::tool_call::HOW_CALLS_IN_TEXT)) as u64;
             if !failed && self.refusal_criteria.iter().any(|r| r == criterion) {
                 t.refusal.get_or_insert_with(RefusalTally::default).add(grade, graded.cell.language.as_deref());
             }
+        }
+        for (criterion, rule, correct) in &graded.other_rules {
+            *slot(vendor_tallies, criterion).by_rule.entry(rule).or_default() += *correct as u64;
         }
         self.agents.add(&graded);
         blind_cell(blind, &mut graded);
@@ -509,6 +528,10 @@ impl<'a> Aggregate<'a> {
                 mine.undecided += theirs.undecided;
                 mine.second_opinions += theirs.second_opinions;
                 mine.overrides += theirs.overrides;
+                mine.calls_in_text += theirs.calls_in_text;
+                for (rule, n) in theirs.by_rule {
+                    *mine.by_rule.entry(rule).or_default() += n;
+                }
                 if let Some(r) = theirs.refusal {
                     mine.refusal.get_or_insert_with(RefusalTally::default).merge(r);
                 }
@@ -665,6 +688,17 @@ impl<'a> Aggregate<'a> {
                     agreement,
                     evaluator_scores,
                     sla,
+                    rule: tb_spec::rules_of(&c.grader).first().map(|d| c.rule.clone().unwrap_or_else(|| d.to_string())),
+                    other_rules: t
+                        .by_rule
+                        .iter()
+                        .map(|(rule, correct)| model::RuleValue {
+                            rule: rule.to_string(),
+                            correct: *correct,
+                            value: if t.n == 0 { 0.0 } else { *correct as f64 / t.n as f64 },
+                        })
+                        .collect(),
+                    calls_in_text: (c.grader == "tool_call").then_some(t.calls_in_text),
                 });
             }
             // Every stage must have measured the vendor too.

@@ -442,6 +442,26 @@ pub struct CriterionResult {
     /// bound meets it (what a gate on the bound requires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla: Option<SlaResult>,
+    /// For a grader with several rules (`tb_spec::RULES`): the rule that
+    /// scored this criterion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The same answers scored under each of the grader's other rules, shown
+    /// beside the value (which the chosen rule alone decides).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_rules: Vec<RuleValue>,
+    /// A `tool_call` criterion: answers whose calls were written in the text
+    /// rather than made through the API (counted whether or not accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_in_text: Option<u64>,
+}
+
+/// A criterion's answers scored under another of its grader's rules.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuleValue {
+    pub rule: String,
+    pub correct: u64,
+    pub value: f64,
 }
 
 /// A proportion's cluster-robust interval (`tb_stats::inference::clustered_proportion_ci`).

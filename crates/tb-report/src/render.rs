@@ -68,6 +68,8 @@ struct Labels {
     ungradable: &'static str,
     undecided: &'static str,
     second_opinions: &'static str,
+    rule: &'static str,
+    calls_in_text: &'static str,
     detector: &'static str,
     could_flip: &'static str,
     gate: &'static str,
@@ -172,6 +174,8 @@ const EN: Labels = Labels {
     ungradable: "No answer found",
     undecided: "undecided",
     second_opinions: "read by the judge",
+    rule: "rule",
+    calls_in_text: "answers with calls written in the text",
     detector: "refusal detector: sensitivity / specificity",
     could_flip: "the gate could flip within the detector's error",
     gate: "Gate",
@@ -276,6 +280,8 @@ const ZH: Labels = Labels {
     ungradable: "无法提取答案",
     undecided: "规则无法判定",
     second_opinions: "由评判模型复核读取",
+    rule: "判定规则",
+    calls_in_text: "以文本写出调用的回答",
     detector: "拒答检测器：灵敏度 / 特异度",
     could_flip: "在检测器误差范围内，门槛结论可能翻转",
     gate: "门槛",
@@ -519,11 +525,21 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
                     if d.gate_could_flip == Some(true) { format!("; **{}**", t.could_flip) } else { String::new() }
                 )
             });
+            let mut value = format!("{:.1}%", c.value * 100.0);
+            if let Some(rule) = &c.rule {
+                value.push_str(&format!(" ({} {rule}", t.rule));
+                for o in &c.other_rules {
+                    value.push_str(&format!("; {} {:.1}%", o.rule, o.value * 100.0));
+                }
+                value.push(')');
+            }
+            if let Some(n) = c.calls_in_text.filter(|n| *n > 0) {
+                value.push_str(&format!("; {} {n}", t.calls_in_text));
+            }
             s.push_str(&format!(
-                "| {} | {} | {:.1}% | {:.1}–{:.1}% | {} | {} | {} | {}{detector} |\n",
+                "| {} | {} | {value} | {:.1}–{:.1}% | {} | {} | {} | {}{detector} |\n",
                 v.name,
                 c.id,
-                c.value * 100.0,
                 c.ci_low * 100.0,
                 c.ci_high * 100.0,
                 c.n,

@@ -322,6 +322,28 @@ pub struct Criterion {
     /// The service-level target of an SLA criterion (grader `sla`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla: Option<Sla>,
+    /// Which of a grader's rules scores the criterion, where it has several
+    /// (see [`RULES`]); `None` is the grader's first. The report shows the
+    /// others beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// A `tool_call` criterion: whether calls written in the answer's text
+    /// (`<tool_call>` blocks, bare JSON) count as calls (`accept`) or score
+    /// as wrong (`reject`, the default: the buyer asked for function calling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_in_text: Option<String>,
+}
+
+/// Graders with more than one rule, and their rules, the default first:
+/// - `tool_call`: `bfcl` (BFCL's checker, for comparability) or `lenient`
+///   (an integer written `5.0`, `null` for an optional parameter accepted);
+/// - `injection`: `behaviour` (did the attacker get what it wanted, in any
+///   form) or `upstream` (the dataset's own rule, for comparability).
+pub const RULES: &[(&str, &[&str])] = &[("tool_call", &["bfcl", "lenient"]), ("injection", &["behaviour", "upstream"])];
+
+/// The rules of a grader: its default first; empty for a grader of one rule.
+pub fn rules_of(grader: &str) -> &'static [&'static str] {
+    RULES.iter().find(|(g, _)| *g == grader).map_or(&[], |(_, r)| r)
 }
 
 impl Criterion {
@@ -808,6 +830,10 @@ struct RawCriterion {
     sla: Option<Spanned<String>>,
     #[serde(default)]
     stage: Option<Spanned<String>>,
+    #[serde(default)]
+    rule: Option<Spanned<String>>,
+    #[serde(default)]
+    calls_in_text: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -1453,6 +1479,29 @@ impl Validator<'_> {
                      (with `basis = \"bound\"` to require the interval's unfavourable end to meet the target)",
                 );
             }
+            let rule = c.rule.map(|r| {
+                let rules = rules_of(c.grader.get_ref());
+                if !rules.contains(&r.get_ref().as_str()) {
+                    let expected = if rules.is_empty() {
+                        format!("grader {} has one rule and takes no `rule`", c.grader.get_ref())
+                    } else {
+                        format!("expected one of: {}", rules.join(", "))
+                    };
+                    self.error(r.span(), format!("unknown rule {:?}; {expected}", r.get_ref()));
+                }
+                r.into_inner()
+            });
+            let calls_in_text = c.calls_in_text.map(|v| {
+                if c.grader.get_ref() != "tool_call" {
+                    self.error(v.span(), "`calls_in_text` is for a tool_call criterion");
+                } else if !matches!(v.get_ref().as_str(), "accept" | "reject") {
+                    self.error(
+                        v.span(),
+                        format!("calls_in_text is {:?}; expected \"accept\" or \"reject\"", v.get_ref()),
+                    );
+                }
+                v.into_inner()
+            });
             criteria.push(Criterion {
                 name: c.name.unwrap_or_else(|| c.id.get_ref().clone()),
                 id: c.id.into_inner(),
@@ -1467,6 +1516,8 @@ impl Validator<'_> {
                 }),
                 rubric: c.rubric,
                 sla,
+                rule,
+                calls_in_text,
             });
         }
         let stages = self.stages(raw.stages, &criteria);

@@ -109,6 +109,30 @@ fn bad_specs_name_line_column_and_cause() {
             "which no [[suite]] defines",
         ),
         ("title = \"Hotline assistant\"", "title = \"Hotline assistant", "Hotline", "string"),
+        (
+            "grader = \"numeric\"",
+            "grader = \"numeric\"\nrule = \"lenient\"",
+            "\"lenient\"",
+            "unknown rule \"lenient\"; grader numeric has one rule",
+        ),
+        (
+            "grader = \"numeric\"",
+            "grader = \"tool_call\"\nrule = \"loose\"",
+            "\"loose\"",
+            "unknown rule \"loose\"; expected one of: bfcl, lenient",
+        ),
+        (
+            "grader = \"numeric\"",
+            "grader = \"tool_call\"\ncalls_in_text = \"maybe\"",
+            "\"maybe\"",
+            "expected \"accept\" or \"reject\"",
+        ),
+        (
+            "grader = \"numeric\"",
+            "grader = \"numeric\"\ncalls_in_text = \"accept\"",
+            "\"accept\"",
+            "`calls_in_text` is for a tool_call criterion",
+        ),
     ];
     for (from, to, culprit, needle) in cases {
         assert!(GOOD.contains(from), "fixture lacks {from:?}");

@@ -123,7 +123,9 @@ pub fn import(dir: &Path, category: &str) -> Result<Vec<Case>, ImportError> {
             })
             .collect();
         let data = match expectation(category) {
-            Some(expect) => json!({ "expect": expect, "category": category }),
+            // The offered functions' types name them: a call written in the text
+            // counts only when it names one of them.
+            Some(expect) => json!({ "expect": expect, "category": category, "types": param_types(&functions) }),
             None => {
                 let Some(truth) = answers.get(&id) else {
                     problems.push(format!("line {}: {id} has no entry in possible_answer", i + 1));
