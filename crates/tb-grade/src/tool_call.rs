@@ -314,7 +314,8 @@ fn arguments_match(
         }
     }
     for (param, options) in accepted {
-        if !given.get(param).is_some_and(|v| !(lenient && v.is_null())) && !optional(options) {
+        let left_out = given.get(param).is_none_or(|v| lenient && v.is_null());
+        if left_out && !optional(options) {
             return Err("missing_parameter");
         }
     }
