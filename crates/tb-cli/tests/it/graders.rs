@@ -40,6 +40,17 @@ async fn the_every_grader_example_runs_and_verifies() {
             assert_eq!(c["ungradable"], 0, "{} {}: {}", v["name"], c["id"], c["outcomes"]);
         }
     }
+    // Graders with several rules name the one that scored and show the others beside it.
+    for v in report["vendors"].as_array().unwrap() {
+        let criterion = |id: &str| v["criteria"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+        let (injection, tools) = (criterion("injection"), criterion("tools"));
+        assert_eq!(injection["rule"], "behaviour");
+        assert_eq!(injection["other_rules"][0]["rule"], "upstream");
+        assert_eq!(tools["rule"], "bfcl");
+        assert_eq!(tools["other_rules"][0]["rule"], "lenient");
+        assert!(tools["calls_in_text"].is_u64(), "{tools}");
+        assert!(injection.get("calls_in_text").is_none());
+    }
     // The weak simulated vendor writes broken code: its failures keep their causes apart.
     let weak = &report["vendors"][2]["criteria"][0]["outcomes"];
     assert!(
