@@ -30,9 +30,25 @@ pub enum Lang {
 /// How a test run ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestRun {
+    /// Every test the test files define reported its own pass, and nothing
+    /// in the source reached into the test machinery.
     pub passed: bool,
     /// The last lines of the runner's output.
     pub output: String,
+    /// Each test's own result, by id (`tests.test_fees.FeeTest.test_zero`, `fees::zero`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<TestOutcome>,
+    /// Where the source reaches into the test machinery (patches unittest,
+    /// exits the process, runs code outside the tests): `path:line: what`.
+    /// Flagged like an edit of the test files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machinery: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestOutcome {
+    pub id: String,
+    pub passed: bool,
 }
 
 /// One task's repository.
@@ -85,6 +101,7 @@ impl Repo {
             }
         };
         files.push(("run_tests.py".into(), driver.into_bytes()));
+        files.push(("unit_child.py".into(), UNIT_CHILD.as_bytes().to_vec()));
         let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
         let read_only: Vec<PathBuf> = self.rust_sysroot.iter().cloned().collect();
         match self.sandbox.run_python_with(&refs, "run_tests.py", &read_only) {
@@ -98,7 +115,13 @@ impl Repo {
                     Termination::Signalled(sig) => format!("\n[tests killed by signal {sig}]"),
                 };
                 output.push_str(&note);
-                Ok(TestRun { passed: run.termination == Termination::Exited(0), output: tail(&output, OUTPUT_TAIL) })
+                let verdict = driver_verdict(&String::from_utf8_lossy(&run.stdout)).unwrap_or_default();
+                Ok(TestRun {
+                    passed: run.termination == Termination::Exited(0) && verdict.passed,
+                    output: tail(&output, OUTPUT_TAIL),
+                    tests: verdict.tests,
+                    machinery: verdict.machinery,
+                })
             }
             Err(e) => Err(format!("the sandbox failed: {e}")),
         }
@@ -213,37 +236,27 @@ pub fn system_prompt(zh: bool) -> String {
     }
 }
 
-/// Copies the repository (under `repo/` beside this script) to a writable
-/// directory and runs its tests with the standard library's unittest.
-const PYTHON_DRIVER: &str = r#"import os, shutil, subprocess, sys
-here = os.path.dirname(os.path.abspath(__file__))
-work = os.path.join(os.getcwd(), "repo")
-shutil.copytree(os.path.join(here, "repo"), work)
-r = subprocess.run([sys.executable, "-I", "-B", "-m", "unittest", "discover", "-s", "tests", "-t", "."], cwd=work,
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-print(r.stdout)
-sys.exit(1 if r.returncode else 0)
-"#;
+/// Runs a Python repository's tests so that its code cannot fake a pass
+/// (see the script's docstring); the child that runs them is `UNIT_CHILD`.
+const PYTHON_DRIVER: &str = include_str!("harness/python_tests.py");
+const UNIT_CHILD: &str = include_str!("harness/unit_child.py");
 
-/// Compiles `src/lib.rs` as the crate `task`, then each `tests/*.rs` against
-/// it as a test harness, and runs them; fails at the first failure.
-const RUST_DRIVER: &str = r#"import glob, os, shutil, subprocess, sys
-rustc = "@RUSTC@"
-linker = "-Clinker=@LINKER@"
-here = os.path.dirname(os.path.abspath(__file__))
-work = os.path.join(os.getcwd(), "repo")
-shutil.copytree(os.path.join(here, "repo"), work)
-out = os.path.join(os.getcwd(), "out")
-os.makedirs(out)
-def run(cmd):
-    r = subprocess.run(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    print(r.stdout)
-    if r.returncode:
-        sys.exit(1)
-run([rustc, linker, "--edition", "2021", "--crate-type", "lib", "--crate-name", "task", "src/lib.rs", "-o", os.path.join(out, "libtask.rlib")])
-for test in sorted(glob.glob(os.path.join(work, "tests", "*.rs"))):
-    name = os.path.splitext(os.path.basename(test))[0]
-    exe = os.path.join(out, name)
-    run([rustc, linker, "--edition", "2021", "--test", test, "--extern", "task=" + os.path.join(out, "libtask.rlib"), "-L", out, "-o", exe])
-    run([exe, "--test-threads=1"])
-"#;
+/// Compiles and runs a Rust repository's tests so that its code cannot fake a pass.
+const RUST_DRIVER: &str = include_str!("harness/rust_tests.py");
+
+/// What the test driver's last line (`TB-RESULT {json}`) says. Only the
+/// driver writes it: it never runs the repository's code itself, and the
+/// processes that do cannot reach its output.
+#[derive(Debug, Default, Deserialize)]
+struct DriverVerdict {
+    passed: bool,
+    #[serde(default)]
+    tests: Vec<TestOutcome>,
+    #[serde(default)]
+    machinery: Vec<String>,
+}
+
+fn driver_verdict(stdout: &str) -> Option<DriverVerdict> {
+    let line = stdout.lines().rev().find_map(|l| l.strip_prefix("TB-RESULT "))?;
+    serde_json::from_str(line).ok()
+}

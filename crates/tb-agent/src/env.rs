@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 pub struct Violation {
     /// The turn (1-based) of the call.
     pub turn: u32,
-    /// `other_citizen`, `disallowed_tool` or `modified_tests`.
+    /// `other_citizen`, `disallowed_tool`, `modified_tests` or `modified_test_machinery`.
     pub kind: String,
     pub tool: String,
     pub detail: String,

@@ -440,10 +440,11 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             }
         }
         let vendor = spec.vendors.iter().find(|v| v.name == c.vendor);
-        replay_cell(c, &files[&format!("evidence/{}", c.response_sha256)], vendor)
+        let episode = spec.suite(&c.suite).is_some_and(|s| s.format == tb_suite::SuiteFormat::Agent);
+        replay_cell(c, &files[&format!("evidence/{}", c.response_sha256)], vendor, episode)
             .await
             .map_err(|e| invalid(format!("{what}: {e}")))?;
-        if spec.suite(&c.suite).is_some_and(|s| s.format == tb_suite::SuiteFormat::Agent) {
+        if episode {
             replay_episode(c, &files[&format!("evidence/{}", c.request_sha256)])
                 .map_err(|e| invalid(format!("{what}: {e}")))?;
         }
@@ -514,13 +515,27 @@ fn replay_episode(c: &CellRecord, transcript: &[u8]) -> Result<(), String> {
     }
 }
 
-/// The stored answer (or body-derived failure) must be what the recorded body says.
-async fn replay_cell(c: &CellRecord, body: &[u8], vendor: Option<&tb_spec::VendorSpec>) -> Result<(), String> {
+/// The stored answer (or body-derived failure) must be what the recorded body
+/// says. An agent episode's body is its last turn's, and its tokens are all
+/// its turns' (the verdict's sums).
+async fn replay_cell(
+    c: &CellRecord,
+    body: &[u8],
+    vendor: Option<&tb_spec::VendorSpec>,
+    episode: bool,
+) -> Result<(), String> {
     let vendor = vendor.ok_or("its vendor is not in the spec")?;
     let replayed = tb_vendor::replay(body, vendor.stream, vendor.agent_api.as_ref()).await;
     match (&c.cause, replayed) {
         (None, Ok(a)) => {
-            let usage = (a.usage.map(|u| u.prompt_tokens), a.usage.map(|u| u.completion_tokens));
+            let usage = if episode {
+                let verdicts: Value =
+                    c.verdicts.as_deref().and_then(|v| serde_json::from_str(v).ok()).unwrap_or_default();
+                let verdict = verdicts.as_object().and_then(|m| m.values().next()).cloned().unwrap_or_default();
+                (verdict["prompt_tokens"].as_u64(), verdict["completion_tokens"].as_u64())
+            } else {
+                (a.usage.map(|u| u.prompt_tokens), a.usage.map(|u| u.completion_tokens))
+            };
             let tool_calls = a.tool_calls.map(|t| t.to_string());
             if Some(&a.text) != c.answer.as_ref()
                 || a.finish_reason != c.finish_reason

@@ -52,6 +52,9 @@ impl Grader for AgentGrader {
             if v["tests_modified"] == true {
                 return Grade::wrong("tests_modified");
             }
+            if v["tests"]["machinery"].as_array().is_some_and(|m| !m.is_empty()) {
+                return Grade::wrong("test_machinery_modified");
+            }
             if v["tests"]["passed"] != true {
                 return Grade::wrong("tests_failed");
             }
@@ -77,7 +80,7 @@ impl Grader for AgentGrader {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn acts_at_run_time(&self) -> bool {

@@ -324,10 +324,10 @@ impl Shared {
                 tokio::time::sleep(Duration::from_micros(wait as u64)).await;
             }
         }
-        let (outcome, stats, verdicts, _usage) = context.acting.send(client, &c.suite, &case, context.generation).await;
+        let (outcome, stats, verdicts, usage) = context.acting.send(client, &c.suite, &case, context.generation).await;
         let key =
             CellKey { vendor: c.vendor.clone(), suite: c.suite.clone(), case_id: c.case_id.clone(), repeat: c.repeat };
-        let finished = cell_record(&c.run_id, key, c.seq, &case, outcome, stats, verdicts);
+        let finished = cell_record(&c.run_id, key, c.seq, &case, outcome, stats, verdicts, usage);
         let stored = self
             .store
             .complete(&self.opts.id, lease, &finished.cell, &finished.evidence, |head| {

@@ -1207,7 +1207,7 @@ impl VendorJob {
                         if let Some(spend) = &spend {
                             spend.add(usage);
                         }
-                        let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts);
+                        let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts, usage);
                         // The writer outlives every request task unless the run is failing.
                         let _ = cells.send(ToWriter::Cell(record)).await;
                         // Held to here, so tasks waiting on grading or the writer stay bounded.
@@ -1308,6 +1308,9 @@ fn evidence(body: &[u8]) -> Evidence {
     Evidence { sha256: tb_audit::sha256_hex(body), size: body.len() as u64, encoding, stored }
 }
 
+/// `usage` is what the cell cost: its answer's usage, or an agent episode's
+/// over every turn (the answer's is only the last turn's).
+#[allow(clippy::too_many_arguments)]
 fn cell_record(
     run_id: &str,
     key: CellKey,
@@ -1316,13 +1319,12 @@ fn cell_record(
     outcome: Outcome,
     stats: tb_core::CallStats,
     verdicts: Option<String>,
+    usage: Option<tb_core::Usage>,
 ) -> Finished {
     let bodies = [evidence(stats.request.as_bytes()), evidence(&stats.response)];
-    let (cause, detail, answer, finish_reason, usage, tool_calls) = match outcome {
-        Outcome::Answered(a) => {
-            (None, None, Some(a.text), a.finish_reason, a.usage, a.tool_calls.map(|t| t.to_string()))
-        }
-        Outcome::Failed(f) => (Some(f.cause.code().to_string()), Some(f.detail), None, None, None, None),
+    let (cause, detail, answer, finish_reason, tool_calls) = match outcome {
+        Outcome::Answered(a) => (None, None, Some(a.text), a.finish_reason, a.tool_calls.map(|t| t.to_string())),
+        Outcome::Failed(f) => (Some(f.cause.code().to_string()), Some(f.detail), None, None, None),
     };
     let cell = CellRecord {
         run_id: run_id.to_string(),

@@ -220,7 +220,11 @@ impl StageJob {
                     }
                     timing.load =
                         Some(LoadSample { at_ms: round(at_s * 1000.0), lag_ms: round(lag_ms), warmup: is_warmup });
-                    let mut finished = cell_record(&run_id, key, seq, &case, outcome, stats, None);
+                    let usage = match &outcome {
+                        Outcome::Answered(a) => a.usage,
+                        Outcome::Failed(_) => None,
+                    };
+                    let mut finished = cell_record(&run_id, key, seq, &case, outcome, stats, None, usage);
                     finished.cell.latency_ms = round(latency_ms);
                     finished.cell.ttft_ms = timing.ttft_ms();
                     finished.cell.timing = Some(serde_json::to_string(&timing).expect("timing always serializes"));
