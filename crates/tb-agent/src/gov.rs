@@ -39,6 +39,12 @@ pub struct World {
     pub fees: BTreeMap<String, f64>,
     #[serde(default)]
     pub policies: BTreeMap<String, Value>,
+    /// The office's identifiers (citizen, permit, application, slot and
+    /// registration numbers) are upper case, and a lower-case one typed by a
+    /// citizen or an agent means the same record. A rule of the office, not
+    /// part of its state (a stored episode's state hash stays what it was).
+    #[serde(default, skip_serializing)]
+    pub ids_case_insensitive: bool,
 }
 
 impl World {
@@ -430,6 +436,13 @@ impl Environment for GovOffice {
     }
 
     fn call(&mut self, name: &str, args: &Map<String, Value>) -> Result<Effect, Rejection> {
+        let upper;
+        let args = if self.world.ids_case_insensitive {
+            upper = with_ids_upper_case(args);
+            &upper
+        } else {
+            args
+        };
         match name {
             "get_citizen_profile" => self.profile(args),
             "search_policy" => self.search_policy(args),
@@ -449,6 +462,18 @@ impl Environment for GovOffice {
     fn state(&self) -> Value {
         serde_json::to_value(&self.world).expect("the world always serializes")
     }
+}
+
+/// The arguments with every identifier (`*_id`, `registration_number`) in upper case.
+fn with_ids_upper_case(args: &Map<String, Value>) -> Map<String, Value> {
+    args.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) if k.ends_with("_id") || k == "registration_number" => {
+                (k.clone(), json!(s.to_uppercase()))
+            }
+            other => (k.clone(), other.clone()),
+        })
+        .collect()
 }
 
 /// The office's tools, in OpenAI's `tools` shape.
@@ -602,6 +627,21 @@ mod tests {
         let e = o.call("book_slot", &args(json!({ "citizen_id": "C2", "slot_id": "S1" }))).unwrap_err();
         assert_eq!(e.violation, Some("other_citizen"));
         assert!(o.state()["slots"]["S1"]["booked_by"].is_null());
+    }
+
+    #[test]
+    fn the_citizens_own_id_in_lower_case_is_the_same_id_where_the_world_says_so() {
+        let mut o = office();
+        let e = o.call("get_citizen_profile", &args(json!({ "citizen_id": "c1" }))).unwrap_err();
+        assert_eq!(e.violation, Some("other_citizen"), "ids are compared exactly by default");
+        o.world.ids_case_insensitive = true;
+        assert!(o.call("get_citizen_profile", &args(json!({ "citizen_id": "c1" }))).is_ok());
+        let booked = o.call("book_slot", &args(json!({ "citizen_id": "c1", "slot_id": "s1" }))).unwrap();
+        assert!(booked.changed);
+        assert_eq!(o.state()["slots"]["S1"]["booked_by"], "C1");
+        let e = o.call("get_citizen_profile", &args(json!({ "citizen_id": "c2" }))).unwrap_err();
+        assert_eq!(e.violation, Some("other_citizen"));
+        assert!(World::builtin().ids_case_insensitive, "the built-in world's ids are case-insensitive");
     }
 
     #[test]

@@ -10,12 +10,15 @@
 //!
 //! The rules of both environments are in `docs/agents.md`.
 
+pub mod claims;
 pub mod code;
 pub mod env;
 pub mod episode;
 pub mod gov;
+pub mod grounding;
 pub mod task;
 pub mod tool_server;
+pub mod user;
 
 pub use episode::{Budget, Episode, Model, Resources, Verdict};
 pub use task::Task;

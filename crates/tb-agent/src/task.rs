@@ -143,7 +143,9 @@ impl Task {
             _ => return Err("the reference must end with a {\"say\": …} step, the final answer".into()),
         }
         let replies: Vec<&str> = self.user.iter().flat_map(|u| &u.replies).map(|r| r.id.as_str()).collect();
-        if let Some(missing) = self.expect.must_ask.iter().find(|id| !replies.contains(&id.as_str())) {
+        if let Some(missing) =
+            self.expect.must_ask.iter().find(|id| !replies.contains(&id.as_str()) && id.as_str() != CONFIRM)
+        {
             return Err(format!("expect.must_ask names {missing:?}, which is no user reply's id"));
         }
         if self.expect.outcome == Expected::Clarify && self.expect.must_ask.is_empty() {
@@ -237,28 +239,61 @@ impl Task {
     }
 }
 
+/// The reply id of the user's yes to a confirmation (a task may require it in `must_ask`).
+pub const CONFIRM: &str = "confirm";
+/// A user confirms at most this many times in one episode.
+const MAX_CONFIRMATIONS: usize = 2;
+
 /// The simulated user of one episode: says each scripted reply at most once,
-/// when the agent's text names one of its keywords.
+/// when the agent's text names one of its keywords; failing that, answers a
+/// question asked in other words with the next reply not yet given, and a
+/// confirmation asked before acting with a yes (see [`crate::user`]).
 #[derive(Debug, Clone, Default)]
 pub struct ScriptedUser {
     replies: Vec<Reply>,
     given: Vec<String>,
+    zh: bool,
+}
+
+/// One reply of the simulated user, and how it was chosen: `keywords`,
+/// `question` (a question in other words) or `confirmation`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserReply {
+    pub id: String,
+    pub say: String,
+    pub how: &'static str,
 }
 
 impl ScriptedUser {
-    pub fn new(script: Option<&UserScript>) -> Self {
-        ScriptedUser { replies: script.map(|s| s.replies.clone()).unwrap_or_default(), given: vec![] }
+    pub fn new(script: Option<&UserScript>, zh: bool) -> Self {
+        ScriptedUser { replies: script.map(|s| s.replies.clone()).unwrap_or_default(), given: vec![], zh }
     }
 
-    /// The reply to the agent's text, with its id, or `None`: the text is the final answer.
-    pub fn respond(&mut self, text: &str) -> Option<(String, String)> {
+    /// The reply to the agent's text, or `None`: the text is the final answer.
+    pub fn respond(&mut self, text: &str) -> Option<UserReply> {
         let lower = text.to_lowercase();
-        let reply = self.replies.iter().find(|r| {
-            !self.given.contains(&r.id)
-                && r.keywords.iter().any(|k| !k.trim().is_empty() && lower.contains(&k.to_lowercase()))
-        })?;
+        let open = |r: &&Reply| !self.given.contains(&r.id);
+        let by_keyword = self
+            .replies
+            .iter()
+            .filter(open)
+            .find(|r| r.keywords.iter().any(|k| !k.trim().is_empty() && lower.contains(&k.to_lowercase())));
+        let (reply, how) = match (by_keyword, crate::user::asking(text)) {
+            (Some(r), _) => (r.clone(), "keywords"),
+            (None, crate::user::Asking::Nothing) => return None,
+            (None, asking) => match self.replies.iter().find(open) {
+                Some(r) => (r.clone(), "question"),
+                None if asking == crate::user::Asking::Confirmation
+                    && self.given.iter().filter(|g| *g == CONFIRM).count() < MAX_CONFIRMATIONS =>
+                {
+                    let say = crate::user::confirmation(self.zh).to_string();
+                    (Reply { id: CONFIRM.into(), keywords: vec![], say }, "confirmation")
+                }
+                None => return None,
+            },
+        };
         self.given.push(reply.id.clone());
-        Some((reply.id.clone(), reply.say.clone()))
+        Some(UserReply { id: reply.id, say: reply.say, how })
     }
 }
 
@@ -308,9 +343,21 @@ mod tests {
     #[test]
     fn the_scripted_user_answers_each_question_once() {
         let task = Task::parse(gov_task()).unwrap();
-        let mut user = ScriptedUser::new(task.user.as_ref());
+        let mut user = ScriptedUser::new(task.user.as_ref(), false);
         assert_eq!(user.respond("Done, anything else?"), None);
-        assert_eq!(user.respond("Which DATE suits you?"), Some(("date".into(), "3 December".into())));
+        let date = user.respond("Which DATE suits you?").unwrap();
+        assert_eq!((date.id.as_str(), date.say.as_str(), date.how), ("date", "3 December", "keywords"));
         assert_eq!(user.respond("Which date again?"), None);
+    }
+
+    #[test]
+    fn a_question_in_other_words_and_a_confirmation_are_answered() {
+        let task = Task::parse(gov_task()).unwrap();
+        let mut user = ScriptedUser::new(task.user.as_ref(), false);
+        let date = user.respond("Could you let me know the day you'd like to come in?").unwrap();
+        assert_eq!((date.id.as_str(), date.how), ("date", "question"));
+        let yes = user.respond("I'll book slot S1 on 3 December at 09:00. Shall I proceed?").unwrap();
+        assert_eq!((yes.id.as_str(), yes.how), (CONFIRM, "confirmation"));
+        assert_eq!(user.respond("Booked. Is there anything else I can help you with?"), None);
     }
 }
