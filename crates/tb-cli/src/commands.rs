@@ -261,7 +261,7 @@ pub async fn run(
 ) -> Result<ExitCode, Failure> {
     let spec = load_spec(spec_path)?;
     let key = run_key(key)?;
-    execute(&spec, db, out, RunOptions { resume, simulated: false, key }, lang).await
+    execute(&spec, db, out, RunOptions { resume, simulated: false, key, egress: None }, lang).await
 }
 
 /// `run --distributed`: queues the cells for workers, follows the run, then writes the reports as `run` does.
@@ -276,7 +276,7 @@ pub async fn run_distributed(
     let spec = load_spec(spec_path)?;
     let key = run_key(key)?;
     let store = Store::open(db).await?;
-    let opts = RunOptions { resume, simulated: false, key: key.clone() };
+    let opts = RunOptions { resume, simulated: false, key: key.clone(), egress: None };
     let (run_id, total) = tb_runner::distributed::enqueue(&spec, &store, opts)
         .await
         .map_err(|e| if e.is_bad_input() { bad_input(e) } else { Failure::from(e) })?;

@@ -117,7 +117,8 @@ pub async fn demo(
     if let Some(url) = &rehearsal.real {
         add_local_model(&mut spec, url).await?;
     }
-    let result = execute(&spec, db, out, RunOptions { resume: None, simulated: true, key: Some(key) }, lang).await;
+    let result =
+        execute(&spec, db, out, RunOptions { resume: None, simulated: true, key: Some(key), egress: None }, lang).await;
     drop(simulated);
     // Dropping a runtime may not block inside another one.
     vendors_runtime.shutdown_background();

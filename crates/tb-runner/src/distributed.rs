@@ -272,7 +272,7 @@ impl Shared {
         let run = self.store.run(run_id).await?;
         let spec: Spec = serde_json::from_str(&run.spec_json)
             .map_err(|e| RunError::Internal(format!("the stored spec of run {run_id}: {e}")))?;
-        let acting = Acting::new(&spec)?;
+        let acting = Acting::new(&spec, None)?;
         let mut clients = HashMap::new();
         for v in &spec.vendors {
             // The database's slots bound the calls in flight; the client itself need not.

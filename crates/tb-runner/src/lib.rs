@@ -111,7 +111,7 @@ struct Acting {
 }
 
 impl Acting {
-    fn new(spec: &Spec) -> Result<Self, RunError> {
+    fn new(spec: &Spec, egress: Option<&Arc<tb_vendor::egress::EgressPolicy>>) -> Result<Self, RunError> {
         let mut by_suite: HashMap<String, Vec<_>> = HashMap::new();
         for c in &spec.criteria {
             // A refusal criterion that names a judge asks it, instead of the patterns deciding.
@@ -121,7 +121,7 @@ impl Acting {
         }
         let mut judges = HashMap::new();
         for j in &spec.judges {
-            let client = vendor_client(&j.endpoint).map_err(RunError::Vendor)?;
+            let client = vendor_client_within(&j.endpoint, egress).map_err(RunError::Vendor)?;
             judges.insert(j.id.clone(), (Arc::new(client), j.endpoint.model.clone()));
         }
         // Judges grade at temperature 0, with room for a short reason.
@@ -395,6 +395,8 @@ pub struct RunOptions {
     pub simulated: bool,
     /// Signs the run's audit checkpoints; its public key is recorded on the run.
     pub key: Option<Arc<Keypair>>,
+    /// Where vendors and judges may be reached (a server's runs); `None`: anywhere.
+    pub egress: Option<Arc<tb_vendor::egress::EgressPolicy>>,
 }
 
 /// A signed checkpoint (Merkle root of the audit log so far) every this many entries.
@@ -540,12 +542,23 @@ fn check_seal(id: &str, path: &std::path::Path, commitment: &str, sha256: &str) 
 /// The client a load stage uses: no retries (a retry is load the stage did
 /// not offer, and a refused request is what it measures) and a connection
 /// pool as large as the stage needs.
-fn load_client(v: &VendorSpec) -> Result<VendorClient, VendorError> {
-    vendor_client(&VendorSpec { max_retries: 0, concurrency: 4096, ..v.clone() })
+fn load_client(
+    v: &VendorSpec,
+    egress: Option<&Arc<tb_vendor::egress::EgressPolicy>>,
+) -> Result<VendorClient, VendorError> {
+    vendor_client_within(&VendorSpec { max_retries: 0, concurrency: 4096, ..v.clone() }, egress)
 }
 
 /// Builds the HTTP client for one vendor, reading its API key from the environment.
 pub fn vendor_client(v: &VendorSpec) -> Result<VendorClient, VendorError> {
+    vendor_client_within(v, None)
+}
+
+/// As [`vendor_client`], connecting only where `egress` permits.
+pub fn vendor_client_within(
+    v: &VendorSpec,
+    egress: Option<&Arc<tb_vendor::egress::EgressPolicy>>,
+) -> Result<VendorClient, VendorError> {
     let ep = Endpoint {
         vendor: v.name.clone(),
         base_url: v.base_url.clone(),
@@ -558,7 +571,7 @@ pub fn vendor_client(v: &VendorSpec) -> Result<VendorClient, VendorError> {
         retry: RetryPolicy { max_retries: v.max_retries, ..RetryPolicy::default() },
         agent: v.agent_api.clone(),
     };
-    VendorClient::new(ep, v.concurrency as usize)
+    VendorClient::with_egress(ep, v.concurrency as usize, egress.cloned())
 }
 
 /// Runs (or resumes) a spec against its vendors. Returns when every cell is
@@ -572,7 +585,7 @@ pub async fn run(
 ) -> Result<RunSummary, RunError> {
     let checked = checked_suites(spec).await?;
     check_budget(spec, checked.iter().map(|c| (c.record.id.as_str(), c.record.cases)))?;
-    let mut acting = Acting::new(spec)?;
+    let mut acting = Acting::new(spec, opts.egress.as_ref())?;
     let platforms = spec.vendors.iter().any(|v| v.agent_api.is_some());
     if let (Some(listen), true, false) = (&spec.agent.tool_server, platforms, acting.agent_suites.is_empty()) {
         let server = tb_agent::tool_server::ToolServer::start(listen, spec.agent.tool_server_url.as_deref())
@@ -582,8 +595,11 @@ pub async fn run(
     }
     let acting = Arc::new(acting);
     let suites: Vec<SuiteRecord> = checked.iter().map(|c| c.record.clone()).collect();
-    let clients: Vec<Arc<VendorClient>> =
-        spec.vendors.iter().map(|v| vendor_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
+    let clients: Vec<Arc<VendorClient>> = spec
+        .vendors
+        .iter()
+        .map(|v| vendor_client_within(v, opts.egress.as_ref()).map(Arc::new))
+        .collect::<Result<_, _>>()?;
     let spec_hash = spec.canonical_hash();
 
     let (run_id, chain) = open_run(spec, store, &opts, &suites, &spec_hash).await?;
@@ -661,6 +677,7 @@ pub async fn run(
             checked: &checked,
             cells: &stage_cells,
             shown: &shown,
+            egress: opts.egress.as_ref(),
         };
         match run_stages(spec, store, stages, &budgets, progress.as_ref(), &cancel).await {
             Ok(sent) => stage_requests = sent,
@@ -938,6 +955,7 @@ struct StageContext<'a> {
     cells: &'a mpsc::Sender<ToWriter>,
     /// How progress names each vendor (its code in a blind run).
     shown: &'a HashMap<String, String>,
+    egress: Option<&'a Arc<tb_vendor::egress::EgressPolicy>>,
 }
 
 /// Runs every load stage for every vendor, one at a time (stage by stage,
@@ -952,7 +970,7 @@ async fn run_stages(
     cancel: &watch::Receiver<bool>,
 ) -> Result<u64, RunError> {
     let clients: Vec<Arc<VendorClient>> =
-        spec.vendors.iter().map(|v| load_client(v).map(Arc::new)).collect::<Result<_, _>>()?;
+        spec.vendors.iter().map(|v| load_client(v, ctx.egress).map(Arc::new)).collect::<Result<_, _>>()?;
     // A stage's requests run on every core: one thread taking every chunk's
     // arrival time would queue them behind each other and add its own delay
     // to the vendor's TTFT and ITL (measured: at 256 streams of 100 tokens a

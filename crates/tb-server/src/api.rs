@@ -382,13 +382,20 @@ pub async fn register(
         return Err(ApiError::forbidden(format!("{vendor} is not a bidder of tender {id}")));
     }
     let url = body.base_url.trim().trim_end_matches('/');
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 500 {
-        return Err(ApiError::bad_request("base_url must be an http:// or https:// URL"));
+    if url.len() > 500 {
+        return Err(ApiError::bad_request("base_url is longer than 500 characters"));
     }
-    if !app.config.allow_loopback_vendors && points_inside(url) {
-        return Err(ApiError::bad_request(
-            "base_url may not point at this server's own machine or a link-local address (metadata services)",
-        ));
+    let parsed = app.egress.check_url(url).map_err(ApiError::bad_request)?;
+    // A host name is checked again at every connect; refusing it now tells the vendor at once.
+    if let (Some(tb_vendor::egress::Host::Domain(host)), Some(port)) = (parsed.host(), parsed.port_or_known_default())
+        && let Ok(found) = tokio::net::lookup_host((host, port)).await
+    {
+        let found: Vec<std::net::SocketAddr> = found.collect();
+        if !found.is_empty() && !found.iter().any(|a| app.egress.permits(a.ip())) {
+            return Err(ApiError::bad_request(format!(
+                "base_url's host {host} resolves only to addresses on this machine or a local network"
+            )));
+        }
     }
     if !(body.bid_price.is_finite() && body.bid_price > 0.0) {
         return Err(ApiError::bad_request("bid_price must be a positive number"));
@@ -407,30 +414,6 @@ pub async fn register(
     app.store.register(&reg).await?;
     tracing::info!(tender = %reg.tender_id, vendor = %reg.vendor, "vendor registered");
     Ok((StatusCode::CREATED, Json(reg)))
-}
-
-/// Whether a URL's host is the server's own machine or link-local: a
-/// vendor must not make the server fetch those and show it the answers.
-fn points_inside(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = host.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        host.split(':').next().unwrap_or("")
-    };
-    let host = host.to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") || host.is_empty() {
-        return true;
-    }
-    match host.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_link_local() || ip.is_unspecified(),
-        Ok(std::net::IpAddr::V6(ip)) => {
-            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xffc0) == 0xfe80
-        }
-        Err(_) => false,
-    }
 }
 
 // ---- runs ----

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use tb_audit::Keypair;
 use tb_store::Store;
 use tb_store::server::UserRecord;
+use tb_vendor::egress::{EgressPolicy, IpNet};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -31,6 +32,11 @@ pub struct Config {
     pub vendor_key_prefix: String,
     /// Accept vendors' endpoints on this machine (loopback) — for rehearsals and tests only.
     pub allow_loopback_vendors: bool,
+    /// Internal networks (CIDRs, `10.20.0.0/16`) that vendor and judge
+    /// endpoints may reach: a buyer hosting a vendor's model on its own
+    /// network. Only the administrator's configuration names them; a tender
+    /// or a vendor never can.
+    pub allow_networks: Vec<String>,
 }
 
 impl Default for Config {
@@ -46,6 +52,7 @@ impl Default for Config {
             report_refresh_secs: 2.0,
             vendor_key_prefix: "TENDERBENCH_VENDOR_".into(),
             allow_loopback_vendors: false,
+            allow_networks: Vec::new(),
         }
     }
 }
@@ -83,13 +90,35 @@ impl Config {
         if let Some(v) = env("TENDERBENCH_ALLOW_LOOPBACK_VENDORS") {
             config.allow_loopback_vendors = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = env("TENDERBENCH_ALLOW_NETWORKS") {
+            config.allow_networks = v.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
+        }
         if let Some(v) = env("TENDERBENCH_LOG_FORMAT") {
             config.log_format = v;
         }
         if !matches!(config.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\", not {:?}", config.log_format);
         }
+        config.egress_policy()?;
         Ok(config)
+    }
+
+    /// Where the server's runs may connect: the public internet, the
+    /// networks named in `allow_networks`, and this machine only with
+    /// `allow_loopback_vendors`.
+    pub fn egress_policy(&self) -> anyhow::Result<EgressPolicy> {
+        let mut allowed = Vec::new();
+        for net in &self.allow_networks {
+            let parsed = net
+                .parse::<IpNet>()
+                .or_else(|_| net.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| anyhow::anyhow!("allow_networks: {net:?} is not a network (e.g. 10.20.0.0/16)"))?;
+            allowed.push(parsed);
+        }
+        if self.allow_loopback_vendors {
+            allowed.extend(["127.0.0.0/8", "::1/128"].map(|n| n.parse::<IpNet>().expect("a network")));
+        }
+        Ok(EgressPolicy { allowed })
     }
 }
 

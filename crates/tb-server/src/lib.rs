@@ -44,6 +44,8 @@ pub struct Inner {
     pub limiter: auth::LoginLimiter,
     pub key: Arc<Keypair>,
     pub reports: Arc<access::ReportCache>,
+    /// Where runs may connect (the administrator's configuration; see `tb_vendor::egress`).
+    pub egress: Arc<tb_vendor::egress::EgressPolicy>,
     /// Turns true when shutdown begins: event streams end, new runs are refused.
     pub shutdown: watch::Sender<bool>,
     pub templates: pages::Templates,
@@ -68,9 +70,11 @@ impl App {
         let key = Arc::new(config::server_key(&config)?);
         let metrics = Arc::new(metrics::Metrics::default());
         let reports = Arc::new(access::ReportCache::new(store.clone(), config.report_refresh_secs));
+        let egress = Arc::new(config.egress_policy()?);
         let runs = Arc::new(runs::Runs::new(
             store.clone(),
             key.clone(),
+            egress.clone(),
             config.data_dir.clone(),
             metrics.clone(),
             reports.clone(),
@@ -91,6 +95,7 @@ impl App {
             limiter: auth::LoginLimiter::default(),
             key,
             reports,
+            egress,
             shutdown: watch::channel(false).0,
             templates: pages::Templates::new()?,
             committee: tokio::sync::Mutex::new(()),

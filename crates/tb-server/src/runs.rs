@@ -115,6 +115,8 @@ pub struct Runs {
     claimed: Mutex<std::collections::HashSet<String>>,
     store: Store,
     key: Arc<Keypair>,
+    /// Where a run's vendors and judges may be reached (simulated runs reach their own simulators).
+    egress: Arc<tb_vendor::egress::EgressPolicy>,
     data_dir: PathBuf,
     metrics: Arc<crate::metrics::Metrics>,
     reports: Arc<crate::access::ReportCache>,
@@ -132,11 +134,13 @@ impl Runs {
     pub fn new(
         store: Store,
         key: Arc<Keypair>,
+        egress: Arc<tb_vendor::egress::EgressPolicy>,
         data_dir: PathBuf,
         metrics: Arc<crate::metrics::Metrics>,
         reports: Arc<crate::access::ReportCache>,
     ) -> Runs {
-        Runs { active: Mutex::new(HashMap::new()), claimed: Mutex::default(), store, key, data_dir, metrics, reports }
+        let active = Mutex::new(HashMap::new());
+        Runs { active, claimed: Mutex::default(), store, key, egress, data_dir, metrics, reports }
     }
 
     /// Where a tender's files are written for the runner to read.
@@ -241,7 +245,13 @@ impl Runs {
         *live.run_id.lock().expect("progress lock") = Some(id_tx);
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let (err_tx, err_rx) = oneshot::channel::<ApiError>();
-        let opts = RunOptions { resume: resume.clone(), simulated: options.simulated, key: Some(self.key.clone()) };
+        let opts = RunOptions {
+            resume: resume.clone(),
+            simulated: options.simulated,
+            key: Some(self.key.clone()),
+            // Simulated vendors are this server's own simulators on loopback; real ones obey the policy.
+            egress: (!options.simulated).then(|| self.egress.clone()),
+        };
         let runs = self.clone();
         let progress = live.clone();
         let resumed = resume.is_some();

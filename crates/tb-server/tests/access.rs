@@ -80,7 +80,7 @@ fn matrix() -> Vec<Row> {
             [403, 403, 403, 403, 403, 401],
         ),
         Row {
-            body: Some(|| json!({"base_url": "http://10.1.2.3:9/v1", "model": "a-2", "bid_price": 990000})),
+            body: Some(|| json!({"base_url": "https://vendor-a.example.com/v1", "model": "a-2", "bid_price": 990000})),
             ..row(
                 "post",
                 "/api/tenders/{tender}/registrations",
@@ -282,10 +282,29 @@ async fn every_role_at_every_endpoint() {
     assert_eq!(progress["progress"]["vendors"].as_array().unwrap().len(), 1);
     let tender_seen = server.json(&vendor_a, "/api/tenders/T-1").await;
     assert_eq!(tender_seen["vendors"].as_array().unwrap().len(), 1);
-    // A vendor cannot point the server at its own machine or a metadata service.
-    for url in
-        ["http://127.0.0.1:8080/v1", "http://localhost/v1", "http://169.254.169.254/latest", "http://[::1]:80/v1"]
-    {
+    // A vendor cannot point the server at its own machine, a local network or a
+    // metadata service, however it spells the address (the outside test's list).
+    for url in [
+        "http://127.0.0.1:8080/v1",
+        "http://localhost/v1",
+        "http://169.254.169.254/latest",
+        "http://[::1]:80/v1",
+        "http://127.1:8080/x#",
+        "http://0:8080/v1",
+        "http://2130706433:8080/v1",
+        "http://0x7f000001:8080/v1",
+        "http://0177.0.0.1:8080/v1",
+        "http://127.0.0.1.:8080/v1",
+        "http://%31%32%37.0.0.1:8080/v1",
+        "http://[::ffff:127.0.0.1]:8080/v1",
+        "http://[::ffff:169.254.169.254]/latest",
+        "http://0xa9fea9fe/latest",
+        "http://127.0.0.1\\@vendor.example.com/v1",
+        "http://10.1.2.3:9/v1",
+        "http://100.64.1.1/v1",
+        "http://user:pw@vendor.example.com/v1",
+        "ftp://vendor.example.com/v1",
+    ] {
         let body = json!({"base_url": url, "model": "m", "bid_price": 1});
         let (s, _) = server.call(Some(&vendor_a), "post", "/api/tenders/T-1/registrations", Some(body)).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{url}");

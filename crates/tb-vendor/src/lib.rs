@@ -16,6 +16,7 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+pub mod egress;
 mod tool_calls;
 
 use tb_core::{AgentApi, Answer, CallStats, Failure, FailureCause, Message, Outcome, Timing, TokenSource, Usage};
@@ -218,19 +219,35 @@ struct Success {
 
 impl VendorClient {
     pub fn new(ep: Endpoint, max_connections: usize) -> Result<Self, VendorError> {
+        VendorClient::with_egress(ep, max_connections, None)
+    }
+
+    /// A client that connects only where `egress` permits (a server's runs):
+    /// the endpoint's URL is checked now, and every address a host name
+    /// resolves to at each connect (see [`egress`]).
+    pub fn with_egress(
+        ep: Endpoint,
+        max_connections: usize,
+        egress: Option<Arc<egress::EgressPolicy>>,
+    ) -> Result<Self, VendorError> {
         install_tls_provider();
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(max_connections)
-            .tcp_nodelay(true)
-            .connect_timeout(ep.timeout.min(Duration::from_secs(10)))
-            // A vendor may not move us to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| VendorError::Client { vendor: ep.vendor.clone(), detail: e.to_string() })?;
         let url = match &ep.agent {
             Some(agent) => agent.url.clone(),
             None => format!("{}/chat/completions", ep.base_url.trim_end_matches('/')),
         };
+        let mut builder = reqwest::Client::builder()
+            .pool_max_idle_per_host(max_connections)
+            .tcp_nodelay(true)
+            .connect_timeout(ep.timeout.min(Duration::from_secs(10)))
+            // A vendor may not move us to another host.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(policy) = egress {
+            policy.check_url(&url).map_err(|detail| VendorError::Client { vendor: ep.vendor.clone(), detail })?;
+            // No proxy: a proxy would resolve the name where the policy cannot see.
+            builder = builder.no_proxy().dns_resolver(Arc::new(egress::PolicyResolver(policy)));
+        }
+        let http =
+            builder.build().map_err(|e| VendorError::Client { vendor: ep.vendor.clone(), detail: e.to_string() })?;
         Ok(VendorClient { http, ep, url })
     }
 
