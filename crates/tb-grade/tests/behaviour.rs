@@ -150,7 +150,10 @@ fn refusal_tasks_on(set: &str) {
             misses.push(format!("{} ({})", item["id"], item["why"]));
         }
     }
-    eprintln!("[{shown}] refusal tasks: {agree}/{n} as labelled ({:.1}%); misses: {misses:#?}", agree as f64 / n as f64 * 100.0);
+    eprintln!(
+        "[{shown}] refusal tasks: {agree}/{n} as labelled ({:.1}%); misses: {misses:#?}",
+        agree as f64 / n as f64 * 100.0
+    );
     assert!(n >= 30);
     assert!(agree as f64 / n as f64 >= REFUSAL_TASK_FLOOR, "{agree}/{n}");
 }

@@ -23,6 +23,8 @@
 //! file system. It is never chosen silently: the caller asks for it by name,
 //! and the report says so.
 
+pub mod cgroup;
+
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -141,6 +143,8 @@ pub struct Sandbox {
     /// Free uids, one per slot, when running as root; otherwise the slot count.
     slots: Mutex<Vec<Option<u32>>>,
     freed: Condvar,
+    /// One memory cap for a run's processes and tmpfs where the host allows it.
+    memory_cap: cgroup::MemoryCap,
 }
 
 /// Base of the unprivileged uids that root-run sandboxes drop to. The process
@@ -183,6 +187,7 @@ impl Sandbox {
             bwrap,
             slots: Mutex::new(slots),
             freed: Condvar::new(),
+            memory_cap: cgroup::MemoryCap::detect(),
         };
         for tool in ["prlimit", "setpriv"] {
             if which(tool).is_none() {
@@ -212,6 +217,12 @@ impl Sandbox {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// How memory is capped on this host: one cap for a whole run (a cgroup), or per process.
+    /// (Its folder of run cgroups is removed when the sandbox is dropped.)
+    pub fn memory_cap(&self) -> &cgroup::MemoryCap {
+        &self.memory_cap
     }
 
     #[cfg(test)]
@@ -406,6 +417,8 @@ impl Sandbox {
                 }
                 cmd.args(["--proc", "/proc", "--dev", "/dev"])
                     .args(["--size", &l.tmpfs_bytes.to_string(), "--tmpfs", "/tmp"])
+                    // Shared memory is a tmpfs of its own, capped like /tmp (bwrap's /dev has no cap).
+                    .args(["--size", &l.tmpfs_bytes.to_string(), "--tmpfs", "/dev/shm"])
                     .arg("--ro-bind")
                     .arg(code_dir)
                     .arg("/sandbox")
@@ -449,10 +462,21 @@ impl Sandbox {
             std::fs::set_permissions(work_dir.path(), std::fs::Permissions::from_mode(0o777))?;
         }
         let started = Instant::now();
-        let mut child = self
-            .command(uid, code_dir, work_dir.path(), main, read_only, args)
-            .spawn()
-            .map_err(|e| SandboxError::Unavailable(format!("cannot start prlimit: {e}")))?;
+        let mut cmd = self.command(uid, code_dir, work_dir.path(), main, read_only, args);
+        let group = self.memory_cap.group(self.limits.memory_bytes);
+        if let Some(group) = &group {
+            cmd = entering(cmd, &group.procs());
+        }
+        let spawned = cmd.spawn().map_err(|e| SandboxError::Unavailable(format!("cannot start prlimit: {e}")));
+        let result = spawned.and_then(|child| self.supervise(child, started));
+        if let Some(group) = group {
+            group.remove();
+        }
+        result
+    }
+
+    /// Waits for a started run within its wall clock and output caps.
+    fn supervise(&self, mut child: Child, started: Instant) -> Result<Execution, SandboxError> {
         let overflow = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel();
         for (which, pipe) in [
@@ -512,6 +536,12 @@ impl Sandbox {
             t => t,
         };
         Ok(Execution { termination, stdout, stderr, wall_ms })
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.memory_cap.release();
     }
 }
 
@@ -577,6 +607,32 @@ fn read_capped(mut pipe: Box<dyn Read + Send>, cap: usize, overflow: &AtomicBool
             }
         }
     }
+}
+
+/// The same command, run by a shell that first moves itself into a cgroup
+/// (writing its pid to `procs`), then becomes the command: everything the
+/// program starts is in the cgroup from its first instruction.
+fn entering(cmd: Command, procs: &Path) -> Command {
+    let mut wrapped = Command::new("/bin/sh");
+    wrapped.env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            wrapped.env(k, v);
+        }
+    }
+    // The shell exports its working directory as PWD: it must name nothing of the host.
+    wrapped.current_dir(cmd.get_current_dir().unwrap_or(Path::new("/")));
+    wrapped
+        .arg("-c")
+        .arg("echo $$ > \"$0\" && unset PWD OLDPWD && exec \"$@\"")
+        .arg(procs)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    wrapped
 }
 
 fn kill(child: &mut Child) {

@@ -144,6 +144,62 @@ fn memory_bomb_fails_inside_the_sandbox() {
     assert!(text(&e.stderr).contains("MemoryError"), "{e:?}");
 }
 
+/// Three children of 700 MiB each under one 1 GiB cap: where the host has a
+/// writable memory cgroup the run as a whole is capped, so they cannot all
+/// hold their memory; and shared memory is a capped tmpfs, not the host's RAM.
+#[test]
+fn one_memory_cap_for_the_whole_run_and_shared_memory_is_capped() {
+    let limits = Limits { memory_bytes: 1 << 30, wall_ms: 20_000, cpu_seconds: 10, ..Limits::default() };
+    let Some(sb) = sandbox(limits) else { return };
+    let children = r#"
+import os, sys, time
+pids = []
+for i in range(3):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            block = bytearray(700 << 20)
+            for j in range(0, len(block), 4096):
+                block[j] = 1
+            os.write(w, b"y")
+            time.sleep(3)
+        except MemoryError:
+            os.write(w, b"n")
+        os._exit(0)
+    os.close(w)
+    pids.append((pid, r))
+held = sum(1 for _, r in pids if os.read(r, 1) == b"y")
+for pid, _ in pids:
+    os.waitpid(pid, 0)
+print("held", held)
+"#;
+    let e = run(&sb, children);
+    let out = text(&e.stdout);
+    eprintln!("memory cap: {}; three children: {:?} {out}", sb.memory_cap().describe(), e.termination);
+    if *sb.memory_cap() != cgroup::MemoryCap::PerProcess {
+        assert!(!out.contains("held 3"), "three 700 MiB children held 2.1 GiB under a 1 GiB cap: {out}");
+    }
+    // 2 GiB to /dev/shm: the tmpfs is full long before.
+    let shm = "import os
+n = 0
+try:
+    with open('/dev/shm/x', 'wb') as f:
+        for _ in range(2048):
+            f.write(b'\\0' * (1 << 20)); n += 1
+except OSError as e:
+    print('refused after', n, 'MiB')
+else:
+    print('wrote', n, 'MiB')
+";
+    let e = run(&sb, shm);
+    let out = text(&e.stdout);
+    assert!(out.contains("refused after") && !out.contains("wrote 2048"), "{out} {}", text(&e.stderr));
+    let mib: u64 = out.split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or(u64::MAX);
+    assert!(mib <= Limits::default().tmpfs_bytes >> 20, "{out}");
+}
+
 #[test]
 fn infinite_loop_hits_the_cpu_limit() {
     let Some(sb) = sandbox(Limits { cpu_seconds: 1, ..tight() }) else { return };
