@@ -220,6 +220,18 @@ pub async fn create_tender(
             ));
         }
     }
+    // Isolation is the server's, never a tender's: a bidder's code could
+    // otherwise read the server's files and open sockets on its word.
+    if spec.sandbox.isolation != "bubblewrap" {
+        return Err(ApiError::new(
+            "invalid_spec",
+            format!(
+                "[sandbox] isolation = {:?}: on this server bidders' code is isolated as its administrator configures \
+                 (sandbox_isolation), and a tender cannot weaken it; remove the line",
+                spec.sandbox.isolation
+            ),
+        ));
+    }
     let record = TenderRecord {
         id: spec.tender.id.clone(),
         title: spec.tender.title.clone(),

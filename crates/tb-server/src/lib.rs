@@ -71,14 +71,16 @@ impl App {
         let metrics = Arc::new(metrics::Metrics::default());
         let reports = Arc::new(access::ReportCache::new(store.clone(), config.report_refresh_secs));
         let egress = Arc::new(config.egress_policy()?);
-        let runs = Arc::new(runs::Runs::new(
+        let mut runs = runs::Runs::new(
             store.clone(),
             key.clone(),
             egress.clone(),
             config.data_dir.clone(),
             metrics.clone(),
             reports.clone(),
-        ));
+        );
+        runs.sandbox_isolation = config.sandbox_isolation.clone();
+        let runs = Arc::new(runs);
         let recovered = runs.recover().await.map_err(|e| anyhow::anyhow!("cannot recover runs: {}", e.message))?;
         if recovered > 0 {
             tracing::warn!(

@@ -117,6 +117,8 @@ pub struct Runs {
     key: Arc<Keypair>,
     /// Where a run's vendors and judges may be reached (simulated runs reach their own simulators).
     egress: Arc<tb_vendor::egress::EgressPolicy>,
+    /// The administrator's sandbox isolation, which every run uses.
+    pub sandbox_isolation: String,
     data_dir: PathBuf,
     metrics: Arc<crate::metrics::Metrics>,
     reports: Arc<crate::access::ReportCache>,
@@ -140,7 +142,8 @@ impl Runs {
         reports: Arc<crate::access::ReportCache>,
     ) -> Runs {
         let active = Mutex::new(HashMap::new());
-        Runs { active, claimed: Mutex::default(), store, key, egress, data_dir, metrics, reports }
+        let sandbox_isolation = "bubblewrap".into();
+        Runs { active, claimed: Mutex::default(), store, key, egress, sandbox_isolation, data_dir, metrics, reports }
     }
 
     /// Where a tender's files are written for the runner to read.
@@ -216,6 +219,8 @@ impl Runs {
 
     async fn start_claimed(self: &Arc<Self>, launch: Launch) -> ApiResult<String> {
         let Launch { mut spec, mut tender_run, options, resume } = launch;
+        // The server's isolation, not the tender's (which upload keeps at bubblewrap).
+        spec.sandbox.isolation = self.sandbox_isolation.clone();
         let simulated = if options.simulated {
             let profiles: Vec<tb_mock::Profile> = options
                 .profiles

@@ -340,6 +340,17 @@ async fn a_spec_names_only_its_own_files_and_key_variables() {
     let (s, body) = server.call(Some(&buyer), "post", "/api/tenders/T-K/runs", Some(json!({}))).await;
     assert_eq!(s.as_u16(), 422, "{body}");
     assert!(body.contains("TENDERBENCH_VENDOR_"), "{body}");
+    // A tender cannot weaken the sandbox: isolation is the administrator's.
+    let mut t = tender("T-W", 2);
+    let spec = t["spec_toml"]
+        .as_str()
+        .unwrap()
+        .replace("[run]\nseed = 7", "[run]\nseed = 7\n\n[sandbox]\nisolation = \"rlimit_only\"");
+    assert!(spec.contains("rlimit_only"));
+    t["spec_toml"] = spec.into();
+    let (s, body) = server.call(Some(&buyer), "post", "/api/tenders", Some(t)).await;
+    assert_eq!(s.as_u16(), 422, "{body}");
+    assert!(body.contains("cannot weaken"), "{body}");
     server.task.abort();
 }
 
