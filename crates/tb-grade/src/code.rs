@@ -86,20 +86,36 @@ pub struct CodeVerdict {
     /// `unfenced_code`, `unfenced_body`, …; see `code_extract.py`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub read: String,
+    /// `two_phase` (the answer ran on the tests' inputs only and the tests
+    /// judged its recorded results in a sandbox without its code), or
+    /// `single_process` (tests that could not be split, run the old way:
+    /// the answer and the tests in one process). Empty in older verdicts.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mode: String,
 }
+
+/// How a verdict says its tests were run.
+pub const TWO_PHASE: &str = "two_phase";
+pub const SINGLE_PROCESS: &str = "single_process";
 
 pub struct CodeGrader;
 
 impl Grader for CodeGrader {
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn grade(&self, response: &Response, _gold: &Gold) -> Grade {
         let Some(verdict) = response.verdict else { return Grade::wrong("not_executed") };
         match serde_json::from_value::<CodeVerdict>(verdict.clone()) {
             Ok(v) => {
-                let how = (!v.read.is_empty()).then(|| v.read.clone());
+                // A verdict of tests the code could reach says so.
+                let how = match (v.read.is_empty(), v.mode == SINGLE_PROCESS) {
+                    (true, false) => None,
+                    (false, false) => Some(v.read.clone()),
+                    (true, true) => Some(SINGLE_PROCESS.to_string()),
+                    (false, true) => Some(format!("{}; {SINGLE_PROCESS}", v.read)),
+                };
                 if v.outcome == CodeOutcome::Passed {
                     Grade { how, ..Grade::judged(true) }
                 } else {
@@ -147,11 +163,13 @@ def _tb_main(token):
         whole = tree is not None and entry is not None and entry in tb_extract.defined(tree)
         # A whole function redefines the prompt's; a body completes it.
         code = prompt + '\n\n' + code if whole else prompt + tb_extract.indent_body(code)
-    tests = open(os.path.join(here, 'tests.py'), encoding='utf-8').read()
     try:
         compiled = compile(code, 'solution.py', 'exec')
     except (SyntaxError, ValueError) as e:
         sys.stderr.write('%s: %s\n' % (type(e).__name__, e)); sys.stderr.flush(); os._exit(3)
+    if '--answer' in sys.argv:
+        _tb_answer(here, compiled, entry)
+    tests = open(os.path.join(here, 'tests.py'), encoding='utf-8').read()
     namespace = {'__name__': '__solution__'}
     for stage, unit in (('solution', compiled), ('tests', None)):
         try:
@@ -167,11 +185,44 @@ def _tb_main(token):
     sys.stdout.flush()
     os.write(1, ('\n' + token + '\n').encode())
     os._exit(0)
-_tb_main(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != '--extract' else TOKEN)
+def _tb_answer(here, compiled, entry):
+    # Phase one of two: the planned calls, each result as plain data. The
+    # tests and their expected values are not in this sandbox.
+    sys.path.insert(0, here)
+    import tb_phases
+    del sys.path[0]
+    encode, decode = tb_phases.encode, tb_phases.decode
+    planned = json.load(open(os.path.join(here, 'plan.json'), encoding='utf-8'))
+    namespace = {'__name__': '__solution__'}
+    try:
+        exec(compiled, namespace)
+    except MemoryError:
+        os._exit(5)
+    except BaseException:
+        traceback.print_exc(); sys.stderr.flush(); os._exit(4)
+    fn = namespace.get(entry)
+    if not callable(fn):
+        sys.stderr.write('NameError: the answer defines no %s\n' % entry); sys.stderr.flush(); os._exit(4)
+    results = []
+    for args, kwargs in planned:
+        try:
+            value = fn(*decode(args), **decode(kwargs))
+        except BaseException as e:
+            results.append({'error': type(e).__name__}); continue
+        try:
+            results.append({'value': encode(value)})
+        except (TypeError, ValueError, RecursionError) as e:
+            results.append({'error': 'NotPlainData', 'detail': str(e)[:100]})
+    os.write(1, ('\nTB-RESULTS ' + json.dumps(results) + '\n').encode())
+    os._exit(0)
+_tb_main(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] not in ('--extract', '--answer') else TOKEN)
 "#;
 
 /// The extractor the harness imports: Python's parser finds the program.
 const EXTRACTOR: &str = include_str!("code_extract.py");
+
+/// The two phases' plan and judge, and the plain-data codec the answer phase imports.
+const PHASES: &str = include_str!("code_phases.py");
 
 /// Answers longer than this are cut before the sandbox reads them: no program
 /// a test needs is this long, and the sandbox's disk is small.
@@ -223,6 +274,16 @@ pub fn read_program(sandbox: &Sandbox, answer: &str, gold: &Gold) -> Result<(Opt
 }
 
 /// Runs an answer against the case's tests; the verdict is stored with the cell.
+///
+/// In two phases where the tests allow (see `code_phases.py`): the tests are
+/// run once without the answer to learn every call's arguments; the answer
+/// runs on those arguments alone, its results recorded as plain data; the
+/// tests then judge the recorded results in a sandbox that never loads the
+/// answer. Its code never holds an expected value, a token or the tests, so
+/// walking the stack, reading the harness or returning an always-equal
+/// object gains nothing. Tests that cannot be split so (they call other
+/// functions of the answer, or call it on values it returned) run the old
+/// way, and the verdict says `single_process`.
 pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> CodeVerdict {
     let isolation = sandbox.isolation().name().to_string();
     let verdict = |outcome, detail: String, wall_ms| CodeVerdict {
@@ -231,11 +292,78 @@ pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> CodeVerdict {
         wall_ms,
         isolation: isolation.clone(),
         read: String::new(),
+        mode: String::new(),
     };
     let p = match program(answer, gold) {
         Ok(p) => p,
         Err((outcome, detail)) => return verdict(outcome, detail, 0.0),
     };
+    let file = |name: &str| p.files.iter().find(|(n, _)| *n == name).map(|(_, t)| t.as_bytes()).unwrap_or_default();
+    let mut wall_ms = 0.0;
+    // Phase zero: the calls, from the tests alone.
+    let plan_files =
+        [("tb_phases.py", PHASES.as_bytes()), ("meta.json", file("meta.json")), ("tests.py", file("tests.py"))];
+    let plan = match sandbox.run_python_args(&plan_files, "tb_phases.py", &["plan"]) {
+        Ok(e) => {
+            wall_ms += e.wall_ms;
+            let out = String::from_utf8_lossy(&e.stdout);
+            out.lines().rev().find_map(|l| l.strip_prefix("TB-PLAN ")).map(str::to_string)
+        }
+        Err(e) => return verdict(CodeOutcome::SandboxError, e.to_string(), 0.0),
+    };
+    if let Some(plan) = plan {
+        // Phase one: the answer on the planned arguments; no tests in this sandbox.
+        let answer_files = [
+            ("main.py", file("main.py")),
+            ("tb_extract.py", file("tb_extract.py")),
+            ("tb_phases.py", PHASES.as_bytes()),
+            ("answer.txt", file("answer.txt")),
+            ("meta.json", file("meta.json")),
+            ("plan.json", plan.as_bytes()),
+        ];
+        let answered = match sandbox.run_python_args(&answer_files, "main.py", &["--answer"]) {
+            Ok(e) => e,
+            Err(e) => return verdict(CodeOutcome::SandboxError, e.to_string(), wall_ms),
+        };
+        wall_ms += answered.wall_ms;
+        let out = String::from_utf8_lossy(&answered.stdout);
+        let read = out.lines().next().and_then(|l| l.strip_prefix("TB-READ ")).unwrap_or("").trim();
+        let read: String = read.chars().take(64).collect();
+        let results = out.lines().rev().find_map(|l| l.strip_prefix("TB-RESULTS ")).map(str::to_string);
+        let two_phase = |outcome, detail, wall_ms| CodeVerdict {
+            read: read.clone(),
+            mode: TWO_PHASE.into(),
+            ..verdict(outcome, detail, wall_ms)
+        };
+        let Some(results) = results.filter(|_| answered.termination == Termination::Exited(0)) else {
+            let (outcome, detail) = classify(&answered, "");
+            let outcome = if outcome == CodeOutcome::Passed { CodeOutcome::ExitedEarly } else { outcome };
+            return two_phase(outcome, detail, wall_ms);
+        };
+        // Phase two: the tests judge the recorded results; the answer's code is not here.
+        let judge_files = [
+            ("tb_phases.py", PHASES.as_bytes()),
+            ("meta.json", file("meta.json")),
+            ("tests.py", file("tests.py")),
+            ("plan.json", plan.as_bytes()),
+            ("results.json", results.as_bytes()),
+        ];
+        match sandbox.run_python_args(&judge_files, "tb_phases.py", &["judge"]) {
+            Ok(e) => {
+                wall_ms += e.wall_ms;
+                let stderr = String::from_utf8_lossy(&e.stderr).trim().chars().take(500).collect::<String>();
+                match e.termination {
+                    Termination::Exited(0) => return two_phase(CodeOutcome::Passed, String::new(), wall_ms),
+                    Termination::Exited(2) => return two_phase(CodeOutcome::WrongAnswer, stderr, wall_ms),
+                    Termination::Exited(4) => return two_phase(CodeOutcome::RuntimeError, stderr, wall_ms),
+                    // Calls the plan did not foresee: these tests run the old way.
+                    Termination::Exited(7) => {}
+                    _ => return two_phase(CodeOutcome::SandboxError, stderr, wall_ms),
+                }
+            }
+            Err(e) => return verdict(CodeOutcome::SandboxError, e.to_string(), wall_ms),
+        }
+    }
     let files: Vec<(&str, &[u8])> = p.files.iter().map(|(name, text)| (*name, text.as_bytes())).collect();
     match sandbox.run_python(&files, "main.py") {
         Ok(e) => {
@@ -243,9 +371,13 @@ pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> CodeVerdict {
             // The harness's first line, written before the answer's code ran.
             let out = String::from_utf8_lossy(&e.stdout);
             let read = out.lines().next().and_then(|l| l.strip_prefix("TB-READ ")).unwrap_or("").trim().to_string();
-            CodeVerdict { read: read.chars().take(64).collect(), ..verdict(outcome, detail, e.wall_ms) }
+            CodeVerdict {
+                read: read.chars().take(64).collect(),
+                mode: SINGLE_PROCESS.into(),
+                ..verdict(outcome, detail, wall_ms + e.wall_ms)
+            }
         }
-        Err(e) => verdict(CodeOutcome::SandboxError, e.to_string(), 0.0),
+        Err(e) => verdict(CodeOutcome::SandboxError, e.to_string(), wall_ms),
     }
 }
 
@@ -256,7 +388,11 @@ fn classify(e: &Execution, token: &str) -> (CodeOutcome, String) {
     let outcome = match e.termination {
         Termination::Exited(0) => {
             let out = String::from_utf8_lossy(&e.stdout);
-            if out.trim_end().ends_with(token) { CodeOutcome::Passed } else { CodeOutcome::ExitedEarly }
+            if !token.is_empty() && out.trim_end().ends_with(token) {
+                CodeOutcome::Passed
+            } else {
+                CodeOutcome::ExitedEarly
+            }
         }
         Termination::Exited(2) => CodeOutcome::WrongAnswer,
         Termination::Exited(3) => CodeOutcome::SyntaxError,

@@ -117,7 +117,7 @@ fn calls_in_text_on(set: &str) {
         }
     }
     eprintln!(
-        "calls in text: {agree}/{n} read as labelled ({:.1}%); misses: {misses:#?}",
+        "[{shown}] calls in text: {agree}/{n} read as labelled ({:.1}%); misses: {misses:#?}",
         agree as f64 / n as f64 * 100.0
     );
     assert!(n >= 30);

@@ -79,7 +79,12 @@ fn humaneval_canonical_solutions_pass_and_prompts_alone_fail() {
     for (label, set) in [("bodies", &bodies), ("fenced", &fenced)] {
         let results = run_all(&sb, SuiteFormat::Humaneval, set);
         let failed = failures(&results, CodeOutcome::Passed);
-        eprintln!("HumanEval {label}: {} of {} passed", results.len() - failed.len(), results.len());
+        let split = results.iter().filter(|(_, v)| v.mode == tb_grade::code::TWO_PHASE).count();
+        eprintln!(
+            "HumanEval {label}: {} of {} passed; {split} judged in two phases",
+            results.len() - failed.len(),
+            results.len()
+        );
         assert!(failed.len() * 100 <= results.len(), "more than 1% failed: {failed:#?}");
     }
     let results = run_all(&sb, SuiteFormat::Humaneval, &prompts);
@@ -93,7 +98,12 @@ fn mbpp_reference_code_passes_and_descriptions_alone_fail() {
     let code = items(&path, |v| v["code"].as_str().unwrap().to_string());
     let results = run_all(&sb, SuiteFormat::Mbpp, &code);
     let failed = failures(&results, CodeOutcome::Passed);
-    eprintln!("MBPP: {} of {} passed; failed: {failed:#?}", results.len() - failed.len(), results.len());
+    let split = results.iter().filter(|(_, v)| v.mode == tb_grade::code::TWO_PHASE).count();
+    eprintln!(
+        "MBPP: {} of {} passed; {split} judged in two phases; failed: {failed:#?}",
+        results.len() - failed.len(),
+        results.len()
+    );
     assert!(failed.len() * 100 <= results.len(), "more than 1% failed: {failed:#?}");
     let prose = items(&path, |v| v["text"].as_str().unwrap().to_string());
     let results = run_all(&sb, SuiteFormat::Mbpp, &prose[..100]);
@@ -136,6 +146,26 @@ fn hostile_answers_fail_with_their_cause() {
         let v = execute(&fast, &fence(body), &case.gold);
         assert_eq!(v.outcome, want, "{body}: {v:?}");
         assert_eq!(v.isolation, "bubblewrap");
+    }
+    // Answers that try to pass without solving (the outside test's three and
+    // two more): the tests are split, so the answer's code never holds an
+    // expected value or anything that decides its verdict.
+    let cheats = [
+        // Walks the stack to the harness for its token, prints it and leaves.
+        "import sys, os\ndef remove_Occ(s, ch):\n    f = sys._getframe()\n    while f:\n        for v in list(f.f_locals.values()) + list(f.f_globals.values()):\n            if isinstance(v, str) and v.startswith('TB-PASSED'):\n                sys.stdout.write('\\n' + v + '\\n'); sys.stdout.flush(); os._exit(0)\n        f = f.f_back\n    return s",
+        // Reads the harness's files for the token or the expected values.
+        "import os, re, sys\nfor name in os.listdir('/sandbox'):\n    text = open('/sandbox/' + name, errors='replace').read()\n    m = re.search(r'TB-PASSED-[0-9a-f]+', text)\n    if m:\n        sys.stdout.write('\\n' + m.group(0) + '\\n'); sys.stdout.flush(); os._exit(0)\ndef remove_Occ(s, ch):\n    return s",
+        // An object equal to everything.
+        "class Always(str):\n    def __eq__(self, other): return True\n    def __ne__(self, other): return False\n    __hash__ = str.__hash__\ndef remove_Occ(s, ch):\n    return Always(s)",
+        // A forged result line, then an early exit.
+        "import os, sys\nsys.stdout.write('\\nTB-RESULTS [{\"value\": \"heo\"}]\\n'); sys.stdout.flush(); os._exit(0)\ndef remove_Occ(s, ch):\n    return s",
+        // The codec patched to answer one guessed value.
+        "import tb_phases\ntb_phases.encode = lambda v, depth=0: 'heo'\ndef remove_Occ(s, ch):\n    return s",
+    ];
+    for body in cheats {
+        let v = execute(&fast, &fence(body), &case.gold);
+        assert_ne!(v.outcome, CodeOutcome::Passed, "passed without solving: {body}: {v:?}");
+        assert_eq!(v.mode, tb_grade::code::TWO_PHASE, "{v:?}");
     }
 }
 
