@@ -34,6 +34,9 @@ pub struct RunView {
     pub own: Option<(String, String)>,
     /// Name → code while the run is blind.
     pub codes: HashMap<String, String>,
+    /// An evaluator of a run not yet revealed: the technical envelope only
+    /// (no prices, price scores, totals or ranks), bidders in the panel order.
+    pub blind_panel: bool,
 }
 
 impl RunView {
@@ -45,6 +48,13 @@ impl RunView {
     /// The spec name of a vendor given as shown (its code while blind).
     pub fn name_of(&self, shown: &str) -> Option<String> {
         self.spec.vendors.iter().map(|v| v.name.clone()).find(|n| self.shown(n) == shown)
+    }
+
+    /// Where a bidder (as shown) stands in the panel's order: drawn from the
+    /// run's committed case-order seed, so neither names nor spec order show.
+    pub fn panel_key(&self, shown: &str) -> String {
+        let seed = self.run.order_seed.as_deref().unwrap_or(&self.run.id);
+        tb_audit::sha256_hex(format!("{seed}:panel:{shown}").as_bytes())
     }
 
     /// Whether the caller may see this vendor's cells and numbers.
@@ -88,7 +98,8 @@ pub async fn run_view(app: &App, caller: &Caller, run_id: &str) -> ApiResult<Run
         }
         _ => {}
     }
-    Ok(RunView { run, spec, tender_run, own, codes })
+    let blind_panel = caller.role == Role::Evaluator && !codes.is_empty();
+    Ok(RunView { run, spec, tender_run, own, codes, blind_panel })
 }
 
 /// Whether the caller may see the run's raw request and response bodies:
@@ -226,7 +237,48 @@ pub fn report_for(report: &Report, view: &RunView) -> ApiResult<serde_json::Valu
         }
         strip_vendors(&mut value, &others);
     }
+    if !view.codes.is_empty()
+        && let Some(vendors) = value.get_mut("vendors").and_then(|v| v.as_array_mut())
+    {
+        // Codes in an order drawn from the run's seed: spec order would tell who is who.
+        vendors.sort_by_cached_key(|v| view.panel_key(v["name"].as_str().unwrap_or("")));
+    }
+    if view.blind_panel {
+        technical_envelope(&mut value);
+    }
     Ok(value)
+}
+
+/// What of a report belongs to the commercial envelope (商务标): prices and
+/// everything computed from them, which a blind panel does not see before the reveal.
+const COMMERCIAL: &[&str] = &[
+    "bid_price",
+    "price_score",
+    "total_score",
+    "rank",
+    "abnormally_low",
+    "price_justification",
+    "ranked_by_lot",
+    "invalid_reason",
+    "cost",
+    "ranking",
+    "score_table",
+    "sensitivity",
+    "total_difference",
+    "total_p",
+    "total_p_holm",
+];
+
+/// The report without its commercial envelope.
+fn technical_envelope(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|k, _| !COMMERCIAL.contains(&k.as_str()));
+            map.values_mut().for_each(technical_envelope);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(technical_envelope),
+        _ => {}
+    }
 }
 
 /// The report with its agent sections narrowed to one vendor: per-task

@@ -770,6 +770,10 @@ pub async fn case(
         }
         answers.push(j);
     }
+    if !view.codes.is_empty() {
+        // Not by name (the store's order): by the panel's drawn order.
+        answers.sort_by_cached_key(|a| view.panel_key(a["vendor"].as_str().unwrap_or("")));
+    }
     Ok((view, serde_json::json!({ "suite": suite, "case_id": case_id, "prompt": prompt, "answers": answers })))
 }
 
@@ -781,10 +785,17 @@ pub async fn get_case(
     Ok(Json(case(&app, &caller, &id, &suite, &case_id).await?.1))
 }
 
-/// The whole report (every vendor's): buyer, evaluator (blind) and auditor.
+/// The whole report (every vendor's): buyer, evaluator (after the reveal) and auditor.
 async fn whole_report(app: &App, caller: &Caller, id: &str) -> ApiResult<std::sync::Arc<tb_report::Report>> {
     caller.require(&[Role::Buyer, Role::Evaluator, Role::Auditor])?;
     let view = run_view(app, caller, id).await?;
+    if view.blind_panel {
+        // It holds the commercial envelope: prices, price scores, totals.
+        return Err(ApiError::new(
+            "blind",
+            "the whole report holds the prices; the panel reads the technical results (/results) until the reveal",
+        ));
+    }
     app.reports.get(&view.run).await
 }
 

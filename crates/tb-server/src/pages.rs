@@ -461,7 +461,7 @@ async fn run_page(State(app): State<App>, page: PageContext, Path(id): Path<Stri
 
 async fn results_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
     let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}/results")) };
-    let (_, report) = match api::results(&app, &caller, &id).await {
+    let (view, report) = match api::results(&app, &caller, &id).await {
         Ok(r) => r,
         Err(e) => return page.error(&app, e),
     };
@@ -475,7 +475,9 @@ async fn results_page(State(app): State<App>, page: PageContext, Path(id): Path<
             "vendors": report["vendors"],
             "criteria": report["criteria"],
             "charts": charts,
-            "whole_report": matches!(caller.role, Role::Buyer | Role::Evaluator | Role::Auditor),
+            "whole_report": matches!(caller.role, Role::Buyer | Role::Evaluator | Role::Auditor) && !view.blind_panel,
+            // A blind panel sees the technical envelope only.
+            "technical_only": view.blind_panel,
         }),
     )
 }

@@ -117,8 +117,9 @@ fn matrix() -> Vec<Row> {
             "/api/runs/{R}/cases/{S}/{C}",
             [403, 200, 200, 200, 200, 401],
         ),
-        row("get", "/api/runs/{run}/report.json", "/api/runs/{R}/report.json", [403, 200, 200, 403, 200, 401]),
-        row("get", "/api/runs/{run}/report.html", "/api/runs/{R}/report.html?lang=en", [403, 200, 200, 403, 200, 401]),
+        // The whole report holds the prices: not the blind panel's before the reveal (`blind`).
+        row("get", "/api/runs/{run}/report.json", "/api/runs/{R}/report.json", [403, 200, 403, 403, 200, 401]),
+        row("get", "/api/runs/{run}/report.html", "/api/runs/{R}/report.html?lang=en", [403, 200, 403, 403, 200, 401]),
         row("get", "/api/runs/{run}/audit", "/api/runs/{R}/audit", [403, 200, 403, 403, 200, 401]),
         row("get", "/api/runs/{run}/bundle", "/api/runs/{R}/bundle", [403, 200, 403, 403, 200, 401]),
         row("get", "/api/runs/{run}/verify", "/api/runs/{R}/verify", [403, 200, 403, 403, 200, 401]),
@@ -384,6 +385,21 @@ async fn the_blind_panel_sees_codes_and_no_raw_bodies() {
     assert!(case["answers"][0].get("request_body").is_none(), "raw bodies name the model");
     let buyer_case = server.json(&buyer, &case_path).await;
     assert!(buyer_case["answers"][0]["request_body"].is_string());
+    // Two envelopes: the panel sees the technical one only, bidders in the
+    // order drawn from the run's seed, the same in the results and the case view.
+    let results = server.json(&eva, &format!("/api/runs/{run}/results")).await;
+    let text = results.to_string();
+    for commercial in ["bid_price", "price_score", "total_score", "\"rank\"", "ranking", "score_table"] {
+        assert!(!text.contains(commercial), "the panel sees {commercial} before the reveal");
+    }
+    let order: Vec<&str> = results["vendors"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let case_order: Vec<&str> =
+        case["answers"].as_array().unwrap().iter().map(|a| a["vendor"].as_str().unwrap()).collect();
+    let mut deduped = case_order.clone();
+    deduped.dedup();
+    assert_eq!(deduped, order, "one drawn order everywhere");
+    let buyer_results = server.json(&buyer, &format!("/api/runs/{run}/results")).await;
+    assert!(buyer_results["vendors"][0]["bid_price"].is_number(), "the buyer sees both envelopes");
     server.task.abort();
 }
 
