@@ -614,6 +614,23 @@ fn remark<'a>(code: &str, t: &'a Labels) -> &'a str {
     }
 }
 
+/// A field with its control characters (escape, bell, NUL…) written as
+/// `\u{…}`; tabs, line breaks (which CSV quotes) and text stay.
+pub fn printable(field: &str) -> std::borrow::Cow<'_, str> {
+    if !field.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return std::borrow::Cow::Borrowed(field);
+    }
+    let mut out = String::with_capacity(field.len());
+    for c in field.chars() {
+        if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Writes the score comparison table as CSV (`scores.csv`): one row per
 /// bidder, one column per factor's points.
 pub fn write_score_csv(report: &Report, out: impl Write) -> Result<(), csv::Error> {
@@ -678,7 +695,7 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name
         let join =
             |f: &dyn Fn(&tb_core::Grade) -> String| g.grades.iter().map(|(_, gr)| f(gr)).collect::<Vec<_>>().join(";");
         let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.1}"));
-        w.write_record([
+        let record = [
             c.run_id.as_str(),
             &simulated,
             &c.vendor,
@@ -702,11 +719,21 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name
             &join(&|gr| gr.note.clone().unwrap_or_default()),
             &g.gold,
             &join(&|gr| gr.how.clone().unwrap_or_default()),
-        ])
-        .map_err(csv_err)
+        ];
+        // A vendor's error body or answer may hold terminal escapes: none reach a spreadsheet or a terminal.
+        w.write_record(record.iter().map(|f| printable(f).into_owned())).map_err(csv_err)
     })
     .await?;
     let mut inner = w.into_inner().map_err(|e| io(e.into_error()))?;
     inner.flush().map_err(io)?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod printable_tests {
+    #[test]
+    fn control_characters_do_not_reach_a_csv() {
+        assert_eq!(super::printable("plain, \"quoted\"\nline"), "plain, \"quoted\"\nline");
+        assert_eq!(super::printable("bad\u{1b}[2Jgateway\u{0}\u{7}"), "bad\\u{1b}[2Jgateway\\u{0}\\u{7}");
+    }
 }

@@ -34,8 +34,12 @@ pub struct Login {
 pub async fn login(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Login>,
 ) -> ApiResult<Response> {
+    if !auth::same_origin(&headers) {
+        return Err(ApiError::forbidden("a login must come from this server's own pages (Origin)"));
+    }
     let address = peer.ip().to_string();
     if let Some(wait) = app.limiter.check(&body.name, &address) {
         let mut e = ApiError::new("rate_limited", format!("too many failed logins; try again in {wait} s"));
@@ -53,7 +57,7 @@ pub async fn login(
     drop(permit);
     let Some(user) = user.filter(|_| ok) else {
         app.metrics.login_failed();
-        tracing::warn!(name = %body.name, %address, "login failed");
+        tracing::warn!(name = %crate::logs::escaped(&body.name), %address, "login failed");
         return Err(ApiError::new("bad_credentials", "wrong name or password"));
     };
     app.limiter.succeeded(&user.name, &address);
@@ -181,6 +185,11 @@ pub async fn list_tenders(State(app): State<App>, caller: Caller) -> ApiResult<J
     Ok(Json(serde_json::Value::Array(tenders)))
 }
 
+/// Files one tender may hold (its suites and their data): far more than any
+/// tender needs, few enough that an upload cannot fill the server's disk
+/// with entries (the request's size is capped by `max_upload_bytes`).
+const MAX_TENDER_FILES: usize = 1000;
+
 pub async fn create_tender(
     State(app): State<App>,
     caller: Caller,
@@ -197,7 +206,15 @@ pub async fn create_tender(
         _ => return Err(ApiError::bad_request("give either `spec_toml` (with `files`) or `example`")),
     };
     if let Some((bad, _)) = files.iter().find(|(p, _)| !crate::runs::valid_file_path(p)) {
-        return Err(ApiError::bad_request(format!("file path {bad:?} must be relative, inside the tender's folder")));
+        return Err(ApiError::bad_request(format!(
+            "file path {bad:?} must be relative, inside the tender's folder, without control characters"
+        )));
+    }
+    if files.len() > MAX_TENDER_FILES {
+        return Err(ApiError::bad_request(format!(
+            "a tender holds at most {MAX_TENDER_FILES} files; this one has {}",
+            files.len()
+        )));
     }
     // Validate in a scratch folder: the spec's errors name its lines, and its suites must be there.
     let scratch = tempfile::tempdir().map_err(ApiError::internal)?;
@@ -242,7 +259,7 @@ pub async fn create_tender(
     if !app.store.create_tender(&record, &files).await? {
         return Err(ApiError::conflict(format!("tender {} exists already", record.id)));
     }
-    tracing::info!(by = %caller.name, tender = %record.id, "tender created");
+    tracing::info!(by = %caller.name, tender = %crate::logs::escaped(&record.id), "tender created");
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": record.id, "title": record.title }))))
 }
 
@@ -424,7 +441,7 @@ pub async fn register(
         created_at: tb_store::now_rfc3339(),
     };
     app.store.register(&reg).await?;
-    tracing::info!(tender = %reg.tender_id, vendor = %reg.vendor, "vendor registered");
+    tracing::info!(tender = %crate::logs::escaped(&reg.tender_id), vendor = %crate::logs::escaped(&reg.vendor), "vendor registered");
     Ok((StatusCode::CREATED, Json(reg)))
 }
 
@@ -465,6 +482,24 @@ pub async fn start_run(
         (Role::Vendor, true) => {
             let vendor = caller.vendor.clone().unwrap_or_default();
             practice_spec(&mut spec, &vendor)?;
+            // A practice run costs the server a run: a few an hour per bidder and tender.
+            let since = tb_store::rfc3339_ago(3600);
+            let recent = app
+                .store
+                .tender_runs(&id)
+                .await?
+                .iter()
+                .filter(|r| r.kind == "practice" && r.vendor.as_deref() == Some(vendor.as_str()))
+                .filter(|r| r.created_at.as_str() >= since.as_str())
+                .count();
+            if recent >= PRACTICE_RUNS_PER_HOUR {
+                let mut e = ApiError::new(
+                    "rate_limited",
+                    format!("at most {PRACTICE_RUNS_PER_HOUR} practice runs an hour per bidder and tender"),
+                );
+                e.retry_after = Some(600);
+                return Err(e);
+            }
             "practice"
         }
         (Role::Vendor, false) => {
@@ -489,6 +524,9 @@ pub async fn start_run(
     let run_id = app.runs.start(Launch { spec, tender_run, options: body.options, resume: None }).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "run_id": run_id }))))
 }
+
+/// Practice runs one bidder may start on one tender in an hour.
+pub const PRACTICE_RUNS_PER_HOUR: usize = 5;
 
 /// Narrows a spec to one vendor and the criteria of its practice suites.
 fn practice_spec(spec: &mut tb_spec::Spec, vendor: &str) -> ApiResult<()> {

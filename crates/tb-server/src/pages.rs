@@ -375,11 +375,12 @@ async fn login_submit(
     State(app): State<App>,
     page: PageContext,
     connect: ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = if local_path(&form.next) { form.next.clone() } else { "/tenders".into() };
     let body = api::Login { name: form.name, password: form.password };
-    match api::login(State(app.clone()), connect, axum::Json(body)).await {
+    match api::login(State(app.clone()), connect, headers, axum::Json(body)).await {
         Ok(ok) => {
             let cookie = ok.headers().get(header::SET_COOKIE).cloned();
             let mut r = Redirect::to(&next).into_response();

@@ -427,7 +427,11 @@ pub fn without_paths(message: &str) -> String {
 /// Whether `rel` names a file inside a folder: relative, and nothing but names (no `..`, no `.`).
 pub fn inside(rel: &str) -> bool {
     let p = Path::new(rel);
-    !rel.is_empty() && !p.is_absolute() && p.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+    // NUL and other control characters are no part of a file name here.
+    !rel.is_empty()
+        && !rel.chars().any(char::is_control)
+        && !p.is_absolute()
+        && p.components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 /// Writes `rel` under `dir`, refusing paths that leave it.

@@ -493,3 +493,58 @@ async fn the_workers_page_shows_heartbeats() {
     server.task.abort();
     schema.drop().await;
 }
+
+/// The outside test's lower items: login CSRF, security headers on every
+/// answer, control characters in file names, files per tender, practice
+/// runs per hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lower_items_are_closed() {
+    let server = start(None).await;
+    // A cross-site login form gets no session; the server's own page does.
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = |origin: Option<&str>| {
+        let form =
+            format!("name=alice&password={}", PASSWORD.replace('%', "%25").replace('&', "%26").replace('+', "%2B"));
+        let mut r = no_redirects
+            .post(format!("{}/login", server.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form);
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        r.send()
+    };
+    let cross = login(Some("https://evil.example")).await.unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    assert!(cross.headers().get("set-cookie").is_none());
+    let own = login(Some(&server.url)).await.unwrap();
+    assert!(own.headers().get("set-cookie").is_some(), "{}", own.status());
+    // Security headers on pages and on the API, with a CSP that loads nothing from elsewhere.
+    for path in ["/login", "/api/healthz", "/no-such-page"] {
+        let r = server.http.get(format!("{}{path}", server.url)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("http"), "{path}: nothing external: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+    }
+    let buyer = server.token("alice").await;
+    // A NUL or another control character in a file name is a bad request, not a server error.
+    for bad in ["suites/a\u{0}b.jsonl", "suites/a\nb.jsonl", "suites/\u{1b}[2Jx.jsonl"] {
+        let mut t = tender("T-N", 2);
+        t["files"][bad] = json!("{}");
+        let (s, body) = server.call(Some(&buyer), "post", "/api/tenders", Some(t)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+    }
+    // Files per tender are limited.
+    let mut t = tender("T-F", 2);
+    for i in 0..1001 {
+        t["files"][format!("extra/{i}.txt")] = json!("");
+    }
+    let (s, body) = server.call(Some(&buyer), "post", "/api/tenders", Some(t)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("at most 1000 files"), "{body}");
+    server.task.abort();
+}

@@ -230,6 +230,14 @@ pub fn now_rfc3339() -> String {
         .expect("UTC timestamps always format")
 }
 
+/// The time `secs` seconds ago, as [`now_rfc3339`] writes it: stored
+/// timestamps later than it compare greater (to the second).
+pub fn rfc3339_ago(secs: u64) -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::seconds(secs as i64))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("UTC timestamps always format")
+}
+
 /// The tables, with each backend's column types filled in (see [`schema`]);
 /// evidence before the cells that reference it, as PostgreSQL requires.
 const SCHEMA: &str = r#"
