@@ -546,5 +546,18 @@ async fn the_lower_items_are_closed() {
     let (s, body) = server.call(Some(&buyer), "post", "/api/tenders", Some(t)).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("at most 1000 files"), "{body}");
+    // Practice runs: a few an hour per bidder and tender, then 429 with Retry-After.
+    assert_eq!(server.call(Some(&buyer), "post", "/api/tenders", Some(tender("T-P", 2))).await.0, StatusCode::CREATED);
+    let va = server.token("va").await;
+    let practice = json!({"practice": true, "simulated": true});
+    for n in 0..5 {
+        let (s, body) = server.call(Some(&va), "post", "/api/tenders/T-P/runs", Some(practice.clone())).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "practice run {n}: {body}");
+    }
+    let (s, body) = server.call(Some(&va), "post", "/api/tenders/T-P/runs", Some(practice.clone())).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // Another bidder's practice is its own.
+    let vb = server.token("vb").await;
+    assert_eq!(server.call(Some(&vb), "post", "/api/tenders/T-P/runs", Some(practice)).await.0, StatusCode::ACCEPTED);
     server.task.abort();
 }
