@@ -221,7 +221,8 @@ pub fn write_files(files: Vec<(String, Vec<u8>)>, path: &Path) -> Result<u64, Bu
 pub fn read_bundle(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleError> {
     let rerr = |d: String| BundleError::Read { path: path.display().to_string(), detail: d };
     let file = std::fs::File::open(path).map_err(|e| rerr(e.to_string()))?;
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    // The buffered decoder takes from the reader only what the gzip stream holds: what follows stays to be checked.
+    let mut tar = tar::Archive::new(flate2::bufread::GzDecoder::new(std::io::BufReader::new(file)));
     let mut files = BTreeMap::new();
     for entry in tar.entries().map_err(|e| rerr(e.to_string()))? {
         let entry = entry.map_err(|e| rerr(e.to_string()))?;
@@ -235,7 +236,38 @@ pub fn read_bundle(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleError
             return Err(invalid(format!("{name} appears twice in the bundle")));
         }
     }
+    check_container(tar.into_inner())?;
     Ok(files)
+}
+
+/// After the archive's end: the rest of the gzip stream holds only the tar
+/// padding, ends where its trailer says (the CRC-32 and length checked), and
+/// nothing follows it — no cut, no appended bytes, no second member.
+fn check_container(mut gz: flate2::bufread::GzDecoder<std::io::BufReader<std::fs::File>>) -> Result<(), BundleError> {
+    const PADDING_CAP: u64 = 1 << 20;
+    let mut padding = Vec::new();
+    let read = (&mut gz).take(PADDING_CAP + 1).read_to_end(&mut padding);
+    match read {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Err(invalid("the bundle is cut short: its gzip stream ends before its trailer"));
+        }
+        Err(e) => return Err(invalid(format!("the bundle's gzip stream is damaged: {e}"))),
+        Ok(_) if padding.len() as u64 > PADDING_CAP || padding.iter().any(|b| *b != 0) => {
+            return Err(invalid("the bundle holds data after the archive's end marker"));
+        }
+        Ok(_) => {}
+    }
+    let mut rest = gz.into_inner();
+    let mut trailing = Vec::new();
+    (&mut rest)
+        .take(64)
+        .read_to_end(&mut trailing)
+        .map_err(|e| invalid(format!("reading past the gzip stream: {e}")))?;
+    match trailing.as_slice() {
+        [] => Ok(()),
+        [0x1f, 0x8b, ..] => Err(invalid("the bundle has a second gzip member appended after its own")),
+        _ => Err(invalid("the bundle has bytes appended after its gzip stream")),
+    }
 }
 
 /// What a successful verification checked.
@@ -593,5 +625,59 @@ fn first_difference(a: &str, b: &str) -> String {
     match (serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(b)) {
         (Ok(x), Ok(y)) => walk(&x, &y, "$".into()).unwrap_or_else(|| "formatting only".into()),
         _ => "report.json is not valid JSON".into(),
+    }
+}
+
+#[cfg(test)]
+mod container_tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn bundle(dir: &Path) -> (PathBuf, Vec<u8>) {
+        let path = dir.join("b.tar.gz");
+        let files = vec![("manifest.json".to_string(), b"{}".to_vec()), ("report.json".to_string(), vec![b'x'; 5000])];
+        write_files(files, &path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        (path, bytes)
+    }
+
+    fn refused(path: &Path, bytes: &[u8]) -> String {
+        std::fs::write(path, bytes).unwrap();
+        match read_bundle(path) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted a bundle of {} bytes", bytes.len()),
+        }
+    }
+
+    #[test]
+    fn the_container_is_evidence_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, whole) = bundle(dir.path());
+        assert_eq!(read_bundle(&path).unwrap().len(), 2);
+        // Cut by 1…32 bytes: the trailer (CRC, length) or the stream is missing.
+        for cut in 1..=32 {
+            let e = refused(&path, &whole[..whole.len() - cut]);
+            let named = ["cut short", "damaged", "incomplete", "unexpected", "corrupt"];
+            assert!(named.iter().any(|n| e.contains(n)), "cut {cut}: {e}");
+        }
+        // Bytes appended, a gzip member appended, a second whole archive appended.
+        assert!(refused(&path, &[whole.as_slice(), b"extra"].concat()).contains("appended"));
+        let (_, other) = {
+            let d2 = tempfile::tempdir().unwrap();
+            bundle(d2.path())
+        };
+        let e = refused(&path, &[whole.as_slice(), other.as_slice()].concat());
+        assert!(e.contains("second gzip member"), "{e}");
+        let mut member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut member, b"hidden.txt").unwrap();
+        let e = refused(&path, &[whole.as_slice(), member.finish().unwrap().as_slice()].concat());
+        assert!(e.contains("second gzip member"), "{e}");
+        // A flipped byte in the CRC.
+        let mut flipped = whole.clone();
+        let at = flipped.len() - 6;
+        flipped[at] ^= 0xff;
+        let e = refused(&path, &flipped);
+        assert!(e.contains("damaged") || e.contains("corrupt") || e.contains("invalid"), "{e}");
     }
 }
