@@ -105,22 +105,25 @@ pub async fn demo(
         .enable_all()
         .build()
         .context("cannot start the simulated vendors' runtime")?;
-    let simulated = tb_mock::simulate::simulate(&mut spec, &profiles, vendors_runtime.handle(), None)
-        .await
-        .map_err(crate::bad_input)?;
-    for (name, profile, accuracy, url) in &simulated.vendors {
-        eprintln!("  {name} → simulated '{profile}' (accuracy {:.0}%) at {url}", accuracy * 100.0);
+    let result = async {
+        let simulated = tb_mock::simulate::simulate(&mut spec, &profiles, vendors_runtime.handle(), None)
+            .await
+            .map_err(crate::bad_input)?;
+        for (name, profile, accuracy, url) in &simulated.vendors {
+            eprintln!("  {name} → simulated '{profile}' (accuracy {:.0}%) at {url}", accuracy * 100.0);
+        }
+        for j in &spec.judges {
+            eprintln!("  judge {} → simulated judge at {}", j.id, j.endpoint.base_url);
+        }
+        if let Some(url) = &rehearsal.real {
+            add_local_model(&mut spec, url).await?;
+        }
+        let opts = RunOptions { resume: None, simulated: true, key: Some(key), egress: None };
+        execute(&spec, db, out, opts, lang).await
     }
-    for j in &spec.judges {
-        eprintln!("  judge {} → simulated judge at {}", j.id, j.endpoint.base_url);
-    }
-    if let Some(url) = &rehearsal.real {
-        add_local_model(&mut spec, url).await?;
-    }
-    let result =
-        execute(&spec, db, out, RunOptions { resume: None, simulated: true, key: Some(key), egress: None }, lang).await;
-    drop(simulated);
-    // Dropping a runtime may not block inside another one.
+    .await;
+    // Dropping a runtime may not block inside another one: on every path,
+    // an early error included, it is shut down without waiting.
     vendors_runtime.shutdown_background();
     result
 }

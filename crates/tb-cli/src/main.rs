@@ -4,6 +4,37 @@
 //! Exit status: 0 done; 1 failed; 2 bad input (spec, suite, flags);
 //! 130 interrupted (resume with `--resume RUN_ID`).
 
+/// `println!` and `print!` that end the program with a message when standard
+/// output is closed (`tenderbench verify B | head -1`), instead of panicking.
+/// Defined before the modules, so that theirs are these.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            crate::stdout_failed(e)
+        }
+    }};
+}
+
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*).and_then(|_| std::io::stdout().flush()) {
+            crate::stdout_failed(e)
+        }
+    }};
+}
+
+/// Standard output cannot be written: say so, and end with status 1.
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        eprintln!("error: standard output was closed before everything was written");
+    } else {
+        eprintln!("error: cannot write to standard output: {e}");
+    }
+    std::process::exit(1)
+}
+
 mod commands;
 mod committee;
 mod demo;
