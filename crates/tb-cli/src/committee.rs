@@ -52,21 +52,42 @@ fn shown(run: &RunRecord, name: &str) -> String {
     mapping["codes"][name].as_str().unwrap_or(name).to_string()
 }
 
+/// Where a run's key may lie besides the one given: the default file, and
+/// where `demo` writes its key.
+const KEY_PLACES: &[&str] = &["tenderbench.key", "tenderbench-out/demo-key/tenderbench.key"];
+
 /// The run's own signing key: a checkpoint signed by another would make the
-/// audit log fail verification for good, so it is refused before anything is written.
+/// audit log fail verification for good, so it is refused before anything is
+/// written. The key given is used when it is the run's; otherwise the usual
+/// places are tried (the demo's key included), and failing them the message
+/// names the fingerprint the run needs and where to look.
 pub fn run_key(run: &RunRecord, path: &Path) -> Result<Keypair, Failure> {
-    let key = Keypair::load(path).map_err(bad_input)?;
-    if let Some(public) = &run.public_key
-        && *public != key.public_hex()
+    let Some(public) = &run.public_key else { return Keypair::load(path).map_err(bad_input) };
+    let given = Keypair::load(path);
+    if let Ok(key) = &given
+        && key.public_hex() == *public
     {
-        return Err(bad_input(anyhow!(
-            "{} is not the key run {} is signed with (fingerprint {}); give the run's key with --key",
-            path.display(),
-            run.id,
-            tb_audit::fingerprint(public)
-        )));
+        return Keypair::load(path).map_err(bad_input);
     }
-    Ok(key)
+    for place in KEY_PLACES.iter().map(Path::new).filter(|p| *p != path) {
+        if let Ok(key) = Keypair::load(place)
+            && key.public_hex() == *public
+        {
+            eprintln!("using {}, the key run {} is signed with", place.display(), run.id);
+            return Ok(key);
+        }
+    }
+    let found = match given {
+        Ok(key) => format!("{} is key {}", path.display(), key.fingerprint()),
+        Err(e) => e.to_string(),
+    };
+    Err(bad_input(anyhow!(
+        "run {} is signed with key {}; {found}, and it is not at {} either; give the run's key with --key \
+         (a demo's key is in its output folder, demo-key/tenderbench.key)",
+        run.id,
+        tb_audit::fingerprint(public),
+        KEY_PLACES.join(" or ")
+    )))
 }
 
 async fn record<T: Serialize>(t: &Target<'_>, store: &Store, kind: &str, payload: &T) -> Result<(), Failure> {

@@ -35,12 +35,12 @@ pub async fn export(
     key: &Path,
     reveals: &[PathBuf],
 ) -> Result<ExitCode, Failure> {
-    let key = Keypair::load(key).map_err(bad_input)?;
     let mut seals = Vec::new();
     for path in reveals {
         seals.push(read_seal(path)?);
     }
     let store = open_existing(db).await?;
+    let key = crate::committee::run_key(&store.run(run_id).await?, key)?;
     let files = tb_bundle::export(&store, run_id, &key, &seals, bundle).await?;
     store.close().await;
     println!("bundle {} written: {files} files, signed by key {}", bundle.display(), key.fingerprint());
@@ -187,9 +187,9 @@ pub async fn reveal_mapping(
     key: &Path,
     lang: LangArg,
 ) -> Result<ExitCode, Failure> {
-    let key = Keypair::load(key).map_err(bad_input)?;
     let store = open_existing(db).await?;
     let run = store.run(run_id).await?;
+    let key = crate::committee::run_key(&run, key)?;
     let Some(mapping) = run.blind_mapping.clone() else {
         return Err(bad_input(anyhow!("run {run_id} is not blind: there is no mapping to reveal")));
     };

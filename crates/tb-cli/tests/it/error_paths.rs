@@ -14,9 +14,23 @@ async fn every_error_path_ends_with_a_message_not_a_panic() {
     let o = tb(d, &["demo", "--cases", "2", "--lang", "en"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     let run = run_dir(&d.join("tenderbench-out")).file_name().unwrap().to_string_lossy().into_owned();
-    let key = "tenderbench-out/demo-key/tenderbench.key";
-    let o = tb(d, &["export", &run, "--bundle", "b.tar.gz", "--key", key]).await;
+    // The run's key is found where the demo wrote it, without --key.
+    let o = tb(d, &["export", &run, "--bundle", "b.tar.gz"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("demo-key/tenderbench.key"), "{}", stderr(&o));
+    // Another key is refused, and the message names the fingerprint the run needs.
+    assert!(tb(d, &["keygen", "--dir", "other"]).await.status.success());
+    let o = tb(d, &["export", &run, "--bundle", "c.tar.gz", "--key", "other/tenderbench.key"]).await;
+    let fingerprint = read_json(&run_dir(&d.join("tenderbench-out")).join("report.json"))["signing"]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The demo's key is found all the same: it is the run's.
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_dir_all(d.join("tenderbench-out/demo-key")).unwrap();
+    let o = tb(d, &["export", &run, "--bundle", "c.tar.gz", "--key", "other/tenderbench.key"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&fingerprint), "the message names the run's key {fingerprint}: {}", stderr(&o));
     let cases: &[&[&str]] = &[
         &["verify", "missing.tar.gz"],
         &["export", "NORUN", "--bundle", "x.tar.gz", "--key", "missing.key"],
