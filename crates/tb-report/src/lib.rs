@@ -628,9 +628,19 @@ impl<'a> Aggregate<'a> {
                         (value, wilson((value * t.cases as f64).round() as u64, t.cases, CONFIDENCE))
                     }
                     None => {
-                        (if t.n == 0 { 0.0 } else { t.correct as f64 / t.n as f64 }, wilson(t.correct, t.n, CONFIDENCE))
+                        // The buyer's policy for cells whose vendor call failed.
+                        let n = match spec.scoring.failed_cells {
+                            tb_spec::FailedCells::Wrong => t.n,
+                            tb_spec::FailedCells::Excluded => t.n - t.errors,
+                        };
+                        (if n == 0 { 0.0 } else { t.correct as f64 / n as f64 }, wilson(t.correct, n, CONFIDENCE))
                     }
                 };
+                // Both figures, whichever the policy: over every cell, and over the answered ones.
+                let plain = pass_k.get(&c.id).is_none() && sla.is_none() && !c.is_subjective();
+                let ratio = |n: u64| if n == 0 { 0.0 } else { t.correct as f64 / n as f64 };
+                let (accuracy_all_cells, accuracy_answered) =
+                    if plain { (Some(ratio(t.n)), Some(ratio(t.n - t.errors))) } else { (None, None) };
                 // pass@k is estimated over cases already; its interval is not clustered again.
                 let (clustered, agreement) =
                     if pass_k.contains_key(&c.id) || c.is_subjective() { (None, t.clusters().1) } else { t.clusters() };
@@ -699,6 +709,8 @@ impl<'a> Aggregate<'a> {
                         })
                         .collect(),
                     calls_in_text: (c.grader == "tool_call").then_some(t.calls_in_text),
+                    accuracy_all_cells,
+                    accuracy_answered,
                 });
             }
             // Every stage must have measured the vendor too.
@@ -850,6 +862,7 @@ impl<'a> Aggregate<'a> {
                 unjustified_abnormally_low: spec.scoring.unjustified_abnormally_low,
                 tie_break: spec.scoring.tie_break,
                 lot_seed: (spec.scoring.tie_break == tb_spec::TieBreak::Lot).then(|| lot_seed(run, spec)),
+                failed_cells: spec.scoring.failed_cells,
             }),
             grader_validation: spec
                 .criteria

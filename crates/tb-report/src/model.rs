@@ -250,6 +250,9 @@ pub struct ScoringRules {
     pub tie_break: tb_spec::TieBreak,
     /// The seed the lot was drawn with (`tb_stats::lot_key`), when ties go by lot.
     pub lot_seed: Option<u64>,
+    /// What a failed cell counted as: `wrong` or `excluded` (`[scoring] failed_cells`).
+    #[serde(default)]
+    pub failed_cells: tb_spec::FailedCells,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -454,6 +457,13 @@ pub struct CriterionResult {
     /// rather than made through the API (counted whether or not accepted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls_in_text: Option<u64>,
+    /// An accuracy criterion: right answers over every cell (failed calls
+    /// counted wrong), and over the answered cells only, whichever the
+    /// spec's `failed_cells` policy made the value; `errors` is the count between them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_all_cells: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_answered: Option<f64>,
 }
 
 /// A criterion's answers scored under another of its grader's rules.

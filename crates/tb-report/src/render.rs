@@ -70,6 +70,11 @@ struct Labels {
     second_opinions: &'static str,
     rule: &'static str,
     calls_in_text: &'static str,
+    all_cells: &'static str,
+    answered_cells: &'static str,
+    failed_policy: &'static str,
+    failed_wrong: &'static str,
+    failed_excluded: &'static str,
     detector: &'static str,
     could_flip: &'static str,
     gate: &'static str,
@@ -176,6 +181,11 @@ const EN: Labels = Labels {
     second_opinions: "read by the judge",
     rule: "rule",
     calls_in_text: "answers with calls written in the text",
+    all_cells: "all cells",
+    answered_cells: "answered cells",
+    failed_policy: "Failed vendor calls (after their retries)",
+    failed_wrong: "counted as wrong answers ([scoring] failed_cells = \"wrong\")",
+    failed_excluded: "left out of each criterion's denominator ([scoring] failed_cells = \"excluded\")",
     detector: "refusal detector: sensitivity / specificity",
     could_flip: "the gate could flip within the detector's error",
     gate: "Gate",
@@ -282,6 +292,11 @@ const ZH: Labels = Labels {
     second_opinions: "由评判模型复核读取",
     rule: "判定规则",
     calls_in_text: "以文本写出调用的回答",
+    all_cells: "全部样本",
+    answered_cells: "已作答样本",
+    failed_policy: "调用失败（重试后仍失败）的样本",
+    failed_wrong: "计为答错（[scoring] failed_cells = \"wrong\"）",
+    failed_excluded: "不计入各指标分母（[scoring] failed_cells = \"excluded\"）",
     detector: "拒答检测器：灵敏度 / 特异度",
     could_flip: "在检测器误差范围内，门槛结论可能翻转",
     gate: "门槛",
@@ -512,6 +527,12 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
         "\n## {}\n\n| {} | {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|---:|---|\n",
         t.criteria, t.vendor, t.criterion, t.value, t.interval, t.n, t.errors, t.undecided, t.gate
     ));
+    let policy = match report.rules.as_ref().map(|r| r.failed_cells) {
+        Some(tb_spec::FailedCells::Excluded) => Some(t.failed_excluded),
+        Some(tb_spec::FailedCells::Wrong) => Some(t.failed_wrong),
+        None => None,
+    };
+    let policy_line = policy.map(|p| format!("\n{}: {p}.\n", t.failed_policy));
     for v in &report.vendors {
         for c in &v.criteria {
             let detector = c.detector.as_ref().map_or(String::new(), |d| {
@@ -536,6 +557,15 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
             if let Some(n) = c.calls_in_text.filter(|n| *n > 0) {
                 value.push_str(&format!("; {} {n}", t.calls_in_text));
             }
+            if let (true, Some(all), Some(answered)) = (c.errors > 0, c.accuracy_all_cells, c.accuracy_answered) {
+                value.push_str(&format!(
+                    "; {} {:.1}% · {} {:.1}%",
+                    t.all_cells,
+                    all * 100.0,
+                    t.answered_cells,
+                    answered * 100.0
+                ));
+            }
             s.push_str(&format!(
                 "| {} | {} | {value} | {:.1}–{:.1}% | {} | {} | {} | {}{detector} |\n",
                 v.name,
@@ -552,6 +582,9 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
                 }
             ));
         }
+    }
+    if let Some(line) = policy_line {
+        s.push_str(&line);
     }
     s.push_str(&format!("\n{}\n", t.method));
     s.push_str(&crate::render_load::markdown(report, lang));

@@ -252,6 +252,21 @@ pub struct Scoring {
     /// drawn from the run's seed.
     #[serde(default, skip_serializing_if = "is_default")]
     pub tie_break: TieBreak,
+    /// What a cell whose vendor call failed (after its retries) counts as:
+    /// `wrong` (the default: a service that fails gets no credit) or
+    /// `excluded` (left out of the criterion's denominator). The report
+    /// states the policy and shows both figures.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub failed_cells: FailedCells,
+}
+
+/// What a failed cell counts as in a criterion's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailedCells {
+    #[default]
+    Wrong,
+    Excluded,
 }
 
 fn is_default<T: Default + PartialEq>(x: &T) -> bool {
@@ -764,6 +779,8 @@ struct RawScoring {
     unjustified_abnormally_low: Unjustified,
     #[serde(default)]
     tie_break: TieBreak,
+    #[serde(default)]
+    failed_cells: FailedCells,
 }
 
 fn default_significance_spanned() -> Spanned<f64> {
@@ -780,6 +797,7 @@ impl Default for RawScoring {
             abnormally_low_basis: AbnormalBasis::default(),
             unjustified_abnormally_low: Unjustified::default(),
             tie_break: TieBreak::default(),
+            failed_cells: FailedCells::default(),
         }
     }
 }
@@ -1706,6 +1724,7 @@ impl Validator<'_> {
                 abnormally_low_basis: raw.scoring.abnormally_low_basis,
                 unjustified_abnormally_low: raw.scoring.unjustified_abnormally_low,
                 tie_break: raw.scoring.tie_break,
+                failed_cells: raw.scoring.failed_cells,
             },
             suites,
             criteria,

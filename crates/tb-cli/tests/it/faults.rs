@@ -75,3 +75,41 @@ async fn faulty_vendors_are_recorded_not_fatal() {
     let counts = mocks[2].request_counts();
     assert!(counts.values().all(|n| *n == 2), "throttled: one try and one retry per case: {counts:?}");
 }
+
+/// The failure policy is the buyer's and shows in the report: failed cells
+/// counted wrong (the default) or left out, and both figures either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failed_cells_policy_is_the_buyers_and_visible() {
+    let (dir, index) = numeric_suite_dir(20);
+    let mut flaky = profile("flaky");
+    flaky.accuracy = 1.0;
+    let (_m, url) = mock(flaky, 7, index).await;
+    let vendor = vendor_toml("flaky", &url, "m", 100.0, "max_retries = 0\nconcurrency = 2\n");
+    for policy in ["", "[scoring]\nfailed_cells = \"excluded\"\n\n"] {
+        let spec = format!(
+            "{}{policy}[[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n[[criterion]]\nid = \"math\"\nsuite = \"s\"\ngrader = \"numeric\"\nweight = 1.0\n\n{vendor}",
+            spec_head(0.3)
+        );
+        let out = if policy.is_empty() { "out-wrong" } else { "out-excluded" };
+        std::fs::write(dir.path().join("t.toml"), spec).unwrap();
+        let o = tb(dir.path(), &["run", "t.toml", "--out", out, "--db", &format!("{out}.db"), "--lang", "en"]).await;
+        assert!(o.status.success(), "{}", stderr(&o));
+        let run = run_dir(&dir.path().join(out));
+        let r = read_json(&run.join("report.json"));
+        let c = &r["vendors"][0]["criteria"][0];
+        let errors = c["errors"].as_u64().unwrap();
+        assert!(errors > 0 && errors < 20, "the flaky vendor fails some cells: {c}");
+        let (all, answered) = (c["accuracy_all_cells"].as_f64().unwrap(), c["accuracy_answered"].as_f64().unwrap());
+        assert!((all - (20 - errors) as f64 / 20.0).abs() < 1e-9, "{c}");
+        assert_eq!(answered, 1.0, "every answered cell is right: {c}");
+        let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+        assert!(html.contains("id=\"failed-cells-policy\""));
+        if policy.is_empty() {
+            assert_eq!(r["rules"]["failed_cells"], "wrong");
+            assert_eq!(c["value"].as_f64().unwrap(), all);
+        } else {
+            assert_eq!(r["rules"]["failed_cells"], "excluded");
+            assert_eq!(c["value"].as_f64().unwrap(), answered);
+        }
+    }
+}
