@@ -637,7 +637,7 @@ impl<'a> Aggregate<'a> {
                     }
                 };
                 // Both figures, whichever the policy: over every cell, and over the answered ones.
-                let plain = pass_k.get(&c.id).is_none() && sla.is_none() && !c.is_subjective();
+                let plain = !pass_k.contains_key(&c.id) && sla.is_none() && !c.is_subjective();
                 let ratio = |n: u64| if n == 0 { 0.0 } else { t.correct as f64 / n as f64 };
                 let (accuracy_all_cells, accuracy_answered) =
                     if plain { (Some(ratio(t.n)), Some(ratio(t.n - t.errors))) } else { (None, None) };
