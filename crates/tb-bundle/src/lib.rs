@@ -280,6 +280,9 @@ pub struct Verified {
     pub audit_entries: u64,
     pub checkpoints: u64,
     pub report_sha256: String,
+    /// Sealed suites whose reveal the bundle lacks: everything else verified,
+    /// but not that the suite used is the one committed to.
+    pub unchecked_commitments: Vec<String>,
 }
 
 fn text<'a>(files: &'a BTreeMap<String, Vec<u8>>, name: &str) -> Result<&'a str, BundleError> {
@@ -354,7 +357,7 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
     // 3b. Revealed sealed suites: the suite the run used is the one committed to.
     let suites: Vec<tb_core::SuiteRecord> =
         serde_json::from_str(&run.suites_json).map_err(|e| invalid(format!("run.json suites: {e}")))?;
-    let mut revealed = 0;
+    let mut revealed: Vec<String> = Vec::new();
     for (name, body) in &files {
         let Some(commitment) = name.strip_prefix("reveal/").and_then(|n| n.strip_suffix(".json")) else { continue };
         let seal: Seal = serde_json::from_slice(body).map_err(|e| invalid(format!("{name}: {e}")))?;
@@ -368,9 +371,11 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
                 suite.id, suite.sha256
             )));
         }
-        revealed += 1;
+        revealed.push(suite.id.clone());
     }
-    let _ = revealed;
+    // A sealed suite whose reveal is not in the bundle: its commitment went unchecked, and verify says so.
+    let unchecked_commitments: Vec<String> =
+        suites.iter().filter(|s| s.commitment.is_some() && !revealed.contains(&s.id)).map(|s| s.id.clone()).collect();
 
     // 4. The audit chain and its signed checkpoints.
     let audit: Vec<AuditEntry> = lines(&files, "audit.jsonl")?;
@@ -524,6 +529,7 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
         audit_entries: audit.len() as u64,
         checkpoints,
         report_sha256,
+        unchecked_commitments,
     })
 }
 

@@ -258,10 +258,13 @@ pub async fn run(
     resume: Option<String>,
     lang: LangArg,
     key: Option<PathBuf>,
+    seals: Vec<PathBuf>,
 ) -> Result<ExitCode, Failure> {
     let spec = load_spec(spec_path)?;
     let key = run_key(key)?;
-    execute(&spec, db, out, RunOptions { resume, simulated: false, key, egress: None }, lang).await
+    // On the command line a sealed suite is checked against its seal, or the run does not start.
+    let seals = tb_runner::Seals { files: seals, required: true };
+    execute(&spec, db, out, RunOptions { resume, simulated: false, key, egress: None, seals }, lang).await
 }
 
 /// `run --distributed`: queues the cells for workers, follows the run, then writes the reports as `run` does.
@@ -272,11 +275,13 @@ pub async fn run_distributed(
     resume: Option<String>,
     lang: LangArg,
     key: Option<PathBuf>,
+    seals: Vec<PathBuf>,
 ) -> Result<ExitCode, Failure> {
     let spec = load_spec(spec_path)?;
     let key = run_key(key)?;
     let store = Store::open(db).await?;
-    let opts = RunOptions { resume, simulated: false, key: key.clone(), egress: None };
+    let seals = tb_runner::Seals { files: seals, required: true };
+    let opts = RunOptions { resume, simulated: false, key: key.clone(), egress: None, seals };
     let (run_id, total) = tb_runner::distributed::enqueue(&spec, &store, opts)
         .await
         .map_err(|e| if e.is_bad_input() { bad_input(e) } else { Failure::from(e) })?;

@@ -118,7 +118,8 @@ pub async fn demo(
         if let Some(url) = &rehearsal.real {
             add_local_model(&mut spec, url).await?;
         }
-        let opts = RunOptions { resume: None, simulated: true, key: Some(key), egress: None };
+        let seals = tb_runner::Seals::default();
+        let opts = RunOptions { resume: None, simulated: true, key: Some(key), egress: None, seals };
         execute(&spec, db, out, opts, lang).await
     }
     .await;

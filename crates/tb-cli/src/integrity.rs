@@ -47,6 +47,10 @@ pub async fn export(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `verify`'s status when everything verified except a sealed suite's
+/// commitment, which the bundle holds no reveal to check.
+pub const UNCHECKED_COMMITMENT: u8 = 3;
+
 pub async fn verify(bundle: &Path, expect_key: Option<&str>) -> Result<ExitCode, Failure> {
     match tb_bundle::verify(bundle, expect_key).await {
         Ok(v) => {
@@ -58,6 +62,15 @@ pub async fn verify(bundle: &Path, expect_key: Option<&str>) -> Result<ExitCode,
             println!("  every score recomputed: report.json identical (sha256 {})", v.report_sha256);
             if expect_key.is_none() {
                 println!("  note: compare the key fingerprint with the one the buyer published (--expect-key)");
+            }
+            if !v.unchecked_commitments.is_empty() {
+                // Everything else held; this one check could not be made.
+                println!(
+                    "NOT CHECKED: the commitment of sealed suite(s) {}: the bundle holds no reveal; \
+                     export it with --reveal SEAL once the seal may be published",
+                    v.unchecked_commitments.join(", ")
+                );
+                return Ok(ExitCode::from(UNCHECKED_COMMITMENT));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -2,7 +2,8 @@
 //! together; the work lives in the `tb-*` crates.
 //!
 //! Exit status: 0 done; 1 failed; 2 bad input (spec, suite, flags);
-//! 130 interrupted (resume with `--resume RUN_ID`).
+//! 3 `verify`: everything verified but a sealed suite's commitment, which
+//! the bundle holds no reveal to check; 130 interrupted (resume with `--resume RUN_ID`).
 
 /// `println!` and `print!` that end the program with a message when standard
 /// output is closed (`tenderbench verify B | head -1`), instead of panicking.
@@ -149,6 +150,9 @@ enum Command {
         /// Queue the cells in the PostgreSQL store for `tenderbench worker` processes and follow the run.
         #[arg(long)]
         distributed: bool,
+        /// A sealed suite's seal file, when it is not beside the suite or named in the spec (repeatable).
+        #[arg(long, value_name = "FILE")]
+        seal: Vec<PathBuf>,
     },
     /// Execute the cells of distributed runs from a PostgreSQL store's queue, until stopped (Ctrl-C, SIGTERM).
     Worker {
@@ -460,11 +464,11 @@ fn main() -> ExitCode {
                 let real = real.then_some(real_url);
                 demo::demo(spec, &db, &out, lang, key, demo::Rehearsal { real, cases, profiles }).await
             }
-            Command::Run { spec, db, out, resume, lang, key, distributed } => {
+            Command::Run { spec, db, out, resume, lang, key, distributed, seal } => {
                 if distributed {
-                    commands::run_distributed(&spec, &db, &out, resume, lang, key).await
+                    commands::run_distributed(&spec, &db, &out, resume, lang, key, seal).await
                 } else {
-                    commands::run(&spec, &db, &out, resume, lang, key).await
+                    commands::run(&spec, &db, &out, resume, lang, key, seal).await
                 }
             }
             Command::Worker { db, concurrency, capabilities, lease_secs } => {

@@ -172,6 +172,11 @@ pub struct SuiteRecord {
     /// The published commitment, for a sealed suite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitment: Option<String>,
+    /// For a sealed suite: whether its seal was at hand and the suite checked
+    /// against it when the run started (false only where the run allowed it
+    /// to be missing, as a server holding the commitment only does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_checked: Option<bool>,
 }
 
 /// Token usage as the vendor reported it.

@@ -73,7 +73,7 @@ pub async fn enqueue(spec: &Spec, store: &Store, opts: RunOptions) -> Result<(St
             "the [agent] tool server runs in one process: run it without --distributed".into(),
         ));
     }
-    let checked = checked_suites(spec).await?;
+    let checked = checked_suites(spec, &opts.seals).await?;
     let suites: Vec<tb_core::SuiteRecord> = checked.iter().map(|c| c.record.clone()).collect();
     let spec_hash = spec.canonical_hash();
     let (run_id, _chain) = open_run(spec, store, &opts, &suites, &spec_hash).await?;

@@ -397,6 +397,19 @@ pub struct RunOptions {
     pub key: Option<Arc<Keypair>>,
     /// Where vendors and judges may be reached (a server's runs); `None`: anywhere.
     pub egress: Option<Arc<tb_vendor::egress::EgressPolicy>>,
+    /// Where sealed suites' seals are, and whether a run may start without one.
+    pub seals: Seals,
+}
+
+/// The seals a run checks its sealed suites against: besides the one the
+/// spec names (`seal = "…"`) and the one beside the suite, these files.
+#[derive(Debug, Clone, Default)]
+pub struct Seals {
+    pub files: Vec<PathBuf>,
+    /// A sealed suite without a seal at hand refuses the run (the command
+    /// line); otherwise it runs, recorded as unchecked (a server, which holds
+    /// the commitment only).
+    pub required: bool,
 }
 
 /// A signed checkpoint (Merkle root of the audit log so far) every this many entries.
@@ -467,7 +480,7 @@ pub fn new_run_id() -> String {
 /// Validates every suite the spec sends (each row parses, ids unique) and
 /// returns their records. Runs on a blocking thread: it reads whole files.
 pub async fn check_suites(spec: &Spec) -> Result<Vec<SuiteRecord>, RunError> {
-    Ok(checked_suites(spec).await?.into_iter().map(|c| c.record).collect())
+    Ok(checked_suites(spec, &Seals::default()).await?.into_iter().map(|c| c.record).collect())
 }
 
 /// Where every case of a suite is in its file: (byte offset, length).
@@ -483,8 +496,9 @@ struct Checked {
 }
 
 /// [`check_suites`], keeping each suite's line index for sending cases in any order.
-async fn checked_suites(spec: &Spec) -> Result<Vec<Checked>, RunError> {
+async fn checked_suites(spec: &Spec, seals: &Seals) -> Result<Vec<Checked>, RunError> {
     let suites: Vec<_> = spec.used_suites().cloned().collect();
+    let seals = seals.clone();
     tokio::task::spawn_blocking(move || {
         suites
             .into_iter()
@@ -495,11 +509,17 @@ async fn checked_suites(spec: &Spec) -> Result<Vec<Checked>, RunError> {
                     // The record names the table the buyer holds, not its converted copy.
                     summary.sha256 = tb_suite::file_sha256(&s.resolved)?;
                 }
-                if let Some(c) = &s.commitment {
-                    check_seal(&s.id, &s.resolved, c, &summary.sha256)?;
-                }
-                let record =
-                    SuiteRecord { id: s.id, sha256: summary.sha256, cases: summary.cases, commitment: s.commitment };
+                let seal_checked = match &s.commitment {
+                    Some(c) => Some(check_seal(&s, c, &summary.sha256, &seals)?),
+                    None => None,
+                };
+                let record = SuiteRecord {
+                    id: s.id,
+                    sha256: summary.sha256,
+                    cases: summary.cases,
+                    commitment: s.commitment,
+                    seal_checked,
+                };
                 Ok(Checked { record, path, format, lines: Arc::new(summary.lines) })
             })
             .collect::<Result<Vec<_>, RunError>>()
@@ -515,28 +535,54 @@ pub fn seal_path(suite: &std::path::Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// A sealed suite whose seal file is at hand must still be the suite sealed.
-fn check_seal(id: &str, path: &std::path::Path, commitment: &str, sha256: &str) -> Result<(), RunError> {
-    let seal_file = seal_path(path);
-    let Ok(text) = std::fs::read_to_string(&seal_file) else { return Ok(()) };
-    let seal: tb_audit::Seal = serde_json::from_str(&text)
-        .map_err(|e| RunError::Sealed { suite: id.into(), problem: format!("{}: {e}", seal_file.display()) })?;
-    if seal.commitment != commitment {
-        return Err(RunError::Sealed {
-            suite: id.into(),
-            problem: format!("the spec's commitment is not the one in {}", seal_file.display()),
-        });
+/// A sealed suite must still be the suite sealed. Its seal is looked for
+/// where the spec names it, among the `--seal` files (by commitment), then
+/// beside the suite. Found: checked, `true`. Not found: an error naming the
+/// options where seals are required, else `false` (recorded as unchecked).
+fn check_seal(s: &tb_spec::SuiteSpec, commitment: &str, sha256: &str, seals: &Seals) -> Result<bool, RunError> {
+    let err = |problem: String| RunError::Sealed { suite: s.id.clone(), problem };
+    let read = |file: &std::path::Path| -> Result<tb_audit::Seal, RunError> {
+        let text = std::fs::read_to_string(file).map_err(|e| err(format!("{}: {e}", file.display())))?;
+        serde_json::from_str(&text).map_err(|e| err(format!("{}: {e}", file.display())))
+    };
+    let mut found = None;
+    if let Some(named) = &s.seal {
+        let seal = read(named)?;
+        if seal.commitment != commitment {
+            return Err(err(format!("the spec's commitment is not the one in {}", named.display())));
+        }
+        found = Some((seal, named.clone()));
     }
-    if !seal.matches(sha256) {
-        return Err(RunError::Sealed {
-            suite: id.into(),
-            problem: format!(
-                "the file changed since it was sealed (sealed sha256 {}, now {sha256})",
-                seal.suite_sha256
-            ),
-        });
+    for file in &seals.files {
+        if found.is_some() {
+            break;
+        }
+        let seal = read(file)?;
+        if seal.commitment == commitment {
+            found = Some((seal, file.clone()));
+        }
     }
-    Ok(())
+    let beside = seal_path(&s.resolved);
+    if found.is_none() && beside.is_file() {
+        let seal = read(&beside)?;
+        if seal.commitment != commitment {
+            return Err(err(format!("the spec's commitment is not the one in {}", beside.display())));
+        }
+        found = Some((seal, beside));
+    }
+    match found {
+        Some((seal, _)) if !seal.matches(sha256) => Err(err(format!(
+            "the file changed since it was sealed (sealed sha256 {}, now {sha256})",
+            seal.suite_sha256
+        ))),
+        Some(_) => Ok(true),
+        None if seals.required => Err(err(format!(
+            "it carries a commitment but no seal was found to check it against: put {} beside the suite, \
+             give `--seal FILE`, or name it in the spec (`seal = \"…\"`)",
+            seal_path(std::path::Path::new(&s.path)).display()
+        ))),
+        None => Ok(false),
+    }
 }
 
 /// The client a load stage uses: no retries (a retry is load the stage did
@@ -583,7 +629,7 @@ pub async fn run(
     progress: Arc<dyn Progress>,
     mut cancel: watch::Receiver<bool>,
 ) -> Result<RunSummary, RunError> {
-    let checked = checked_suites(spec).await?;
+    let checked = checked_suites(spec, &opts.seals).await?;
     check_budget(spec, checked.iter().map(|c| (c.record.id.as_str(), c.record.cases)))?;
     let mut acting = Acting::new(spec, opts.egress.as_ref())?;
     let platforms = spec.vendors.iter().any(|v| v.agent_api.is_some());

@@ -256,6 +256,8 @@ impl Runs {
             key: Some(self.key.clone()),
             // Simulated vendors are this server's own simulators on loopback; real ones obey the policy.
             egress: (!options.simulated).then(|| self.egress.clone()),
+            // The server holds a sealed suite's commitment, not its seal: checked by the buyer, recorded as unchecked here.
+            seals: tb_runner::Seals::default(),
         };
         let runs = self.clone();
         let progress = live.clone();

@@ -310,6 +310,11 @@ pub struct SuiteSpec {
     /// Where the file is on this machine; not part of the canonical hash.
     #[serde(skip)]
     pub resolved: PathBuf,
+    /// A sealed suite's seal file (`seal = "…"`, relative to the spec's
+    /// folder): the buyer's secret, so only where it is on this machine,
+    /// never part of the canonical hash.
+    #[serde(skip)]
+    pub seal: Option<PathBuf>,
 }
 
 impl SuiteSpec {
@@ -817,6 +822,8 @@ struct RawSuite {
     format: Option<Spanned<String>>,
     #[serde(default)]
     commitment: Option<Spanned<String>>,
+    #[serde(default)]
+    seal: Option<Spanned<String>>,
     /// For csv and xlsx suites: which column holds each field.
     #[serde(default)]
     columns: Option<Spanned<std::collections::BTreeMap<String, String>>>,
@@ -1352,6 +1359,10 @@ impl Validator<'_> {
             {
                 self.error(c.span(), "commitment must be the 64 hex digits that `tenderbench seal` printed");
             }
+            if let (Some(seal), None) = (&s.seal, &s.commitment) {
+                self.error(seal.span(), "`seal` names the seal file of a sealed suite: give its `commitment` too");
+            }
+            let seal = s.seal.as_ref().map(|p| base.join(p.get_ref()));
             let columns: Vec<(String, String)> = match s.columns {
                 Some(c) => {
                     let span = c.span();
@@ -1384,6 +1395,7 @@ impl Validator<'_> {
                 sheet: s.sheet,
                 practice: s.practice.map(Spanned::into_inner).unwrap_or(false),
                 resolved,
+                seal,
             });
         }
 

@@ -110,6 +110,12 @@ fn bad_specs_name_line_column_and_cause() {
         ),
         ("title = \"Hotline assistant\"", "title = \"Hotline assistant", "Hotline", "string"),
         (
+            "path = \"suite.jsonl\"",
+            "path = \"suite.jsonl\"\nseal = \"suite.jsonl.seal.json\"",
+            "\"suite.jsonl.seal.json\"",
+            "`seal` names the seal file of a sealed suite",
+        ),
+        (
             "grader = \"numeric\"",
             "grader = \"numeric\"\nrule = \"lenient\"",
             "\"lenient\"",

@@ -289,6 +289,32 @@ async fn sealed_suite_round_trip_and_swap_detection() {
     let (ok, out) = verify(dir.path(), &dir.path().join("forged.tar.gz")).await;
     assert!(!ok && out.contains("is not the one committed to"), "{out}");
 
+    // Without its reveal a bundle verifies everything but the commitment, and says so (status 3).
+    let o = tb(dir.path(), &["export", &run_id, "--bundle", "noreveal.tar.gz"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir.path(), &["verify", "noreveal.tar.gz"]).await;
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert!(stdout(&o).contains("NOT CHECKED") && stdout(&o).contains("hidden"), "{}", stdout(&o));
+
+    // Every placement of the seal: beside the suite (above), --seal FILE, the
+    // spec's `seal`; nowhere, and the run does not start.
+    std::fs::create_dir_all(dir.path().join("vault")).unwrap();
+    std::fs::rename(&seal_file, dir.path().join("vault/hidden.seal.json")).unwrap();
+    let o = tb(dir.path(), &["run", "t.toml"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--seal FILE") && stderr(&o).contains("seal = "), "{}", stderr(&o));
+    let o = tb(dir.path(), &["run", "t.toml", "--seal", "vault/hidden.seal.json"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let named = std::fs::read_to_string(dir.path().join("t.toml")).unwrap().replace(
+        &format!("commitment = \"{commitment}\"\n"),
+        &format!("commitment = \"{commitment}\"\nseal = \"vault/hidden.seal.json\"\n"),
+    );
+    assert!(named.contains("seal = "));
+    std::fs::write(dir.path().join("t2.toml"), named).unwrap();
+    let o = tb(dir.path(), &["run", "t2.toml"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::rename(dir.path().join("vault/hidden.seal.json"), &seal_file).unwrap();
+
     // The buyer swaps the hidden suite after sealing: every check refuses it.
     let swapped = text.replacen("\"answer\":\"4\"", "\"answer\":\"5\"", 1);
     assert_ne!(swapped, text);
