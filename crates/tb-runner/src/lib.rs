@@ -30,7 +30,7 @@ use tb_spec::{Spec, VendorSpec};
 use tb_store::{CellRecord, Evidence, RunRecord, RunStatus, Store, StoreError, now_rfc3339};
 use tb_suite::{CaseFile, SuiteError};
 use tb_vendor::{Endpoint, Generation, RetryPolicy, VendorClient, VendorError};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 pub mod distributed;
@@ -856,10 +856,12 @@ async fn open_run(
     })
 }
 
-/// How long the writer waits for more cells before committing a batch. Each
-/// commit costs a round trip to SQLite's thread and a WAL write; lingering
-/// briefly turns thousands of tiny commits a second into a hundred. A cell
-/// waits at most this long between its answer and its commit.
+/// How long the writer waits for more cells before committing a batch, when
+/// no request waits for its commit. Each commit costs a round trip to
+/// SQLite's thread and a WAL write; lingering briefly turns thousands of tiny
+/// commits a second into a hundred. A request task that waits for its
+/// commit (it holds its vendor slot until the cell is durable) is not kept
+/// waiting: cells that queue up during one commit make the next batch.
 const WRITE_LINGER: Duration = Duration::from_millis(10);
 const WRITE_BATCH: usize = 512;
 /// Cases the suite reader hands over at a time.
@@ -902,8 +904,13 @@ struct Finished {
 // Cells are nearly every message: boxing them would cost an allocation each.
 #[allow(clippy::large_enum_variant)]
 enum ToWriter {
-    Cell(Finished),
-    Entry { kind: &'static str, payload: serde_json::Value },
+    /// A finished cell, and where to say it is committed (a request task
+    /// holds its vendor slot until then: see [`VendorJob::run`]).
+    Cell(Finished, Option<oneshot::Sender<()>>),
+    Entry {
+        kind: &'static str,
+        payload: serde_json::Value,
+    },
 }
 
 /// The writer's end of the audit log: the chain head, the running Merkle
@@ -959,9 +966,11 @@ async fn write_cells(
 ) -> Result<(u64, AuditWriter), RunError> {
     let mut stored = 0;
     let mut batch = Vec::with_capacity(WRITE_BATCH);
+    let mut acks = Vec::new();
     while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
         let deadline = tokio::time::Instant::now() + WRITE_LINGER;
-        while batch.len() < WRITE_BATCH {
+        let waited_on = |b: &[ToWriter]| b.iter().any(|m| matches!(m, ToWriter::Cell(_, Some(_))));
+        while batch.len() < WRITE_BATCH && !waited_on(&batch) {
             let room = WRITE_BATCH - batch.len();
             match tokio::time::timeout_at(deadline, rx.recv_many(&mut batch, room)).await {
                 Ok(0) | Err(_) => break,
@@ -973,10 +982,11 @@ async fn write_cells(
         let mut entries = Vec::with_capacity(batch.len() + 1);
         for message in batch.drain(..) {
             match message {
-                ToWriter::Cell(Finished { cell, evidence: bodies }) => {
+                ToWriter::Cell(Finished { cell, evidence: bodies }, ack) => {
                     entries.push(log.append_sorted("cell_answered", &CellAnswered::of(&cell)));
                     evidence.extend(bodies);
                     cells.push(cell);
+                    acks.extend(ack);
                 }
                 ToWriter::Entry { kind, payload } => entries.push(log.append(kind, &payload)),
             }
@@ -985,6 +995,10 @@ async fn write_cells(
             }
         }
         stored += store.insert_cells(&cells, &evidence, &entries).await?;
+        // Durable: the request tasks may hand their vendor slots on.
+        for ack in acks.drain(..) {
+            let _ = ack.send(());
+        }
         for c in cells.iter().filter(|c| tb_core::load_stage_of(&c.suite).is_none()) {
             progress.cell_stored(shown.get(&c.vendor).unwrap_or(&c.vendor), c.cause.is_some());
             progress.cell_measured(c.latency_ms, c.cause.as_deref());
@@ -1273,8 +1287,11 @@ impl VendorJob {
                         }
                         let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts, usage);
                         // The writer outlives every request task unless the run is failing.
-                        let _ = cells.send(ToWriter::Cell(record)).await;
-                        // Held to here, so tasks waiting on grading or the writer stay bounded.
+                        let (committed, on_commit) = oneshot::channel();
+                        let _ = cells.send(ToWriter::Cell(record, Some(committed))).await;
+                        // The vendor slot is handed on only once the cell is durable: a
+                        // kill loses at most the requests in flight, never an answer paid for.
+                        let _ = on_commit.await;
                         drop(permit);
                     });
                     while let Some(r) = in_flight.try_join_next() {
