@@ -400,6 +400,14 @@ async fn the_blind_panel_sees_codes_and_no_raw_bodies() {
     assert_eq!(deduped, order, "one drawn order everywhere");
     let buyer_results = server.json(&buyer, &format!("/api/runs/{run}/results")).await;
     assert!(buyer_results["vendors"][0]["bid_price"].is_number(), "the buyer sees both envelopes");
+    // The panel's results page: the technical envelope, rendered.
+    let (cookie, _) = server.login("eva").await;
+    let page =
+        server.http.get(format!("{}/runs/{run}/results", server.url)).header("cookie", cookie).send().await.unwrap();
+    let status = page.status();
+    let html = page.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {html}");
+    assert!(!html.contains("bid_price") && html.contains("id=\"ranking\""), "{html}");
     server.task.abort();
 }
 
