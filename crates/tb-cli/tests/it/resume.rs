@@ -108,13 +108,13 @@ async fn interrupted_run_stops_cleanly_and_resumes() {
     assert_eq!(store.count_cells(&run_id).await.unwrap(), n as u64);
 }
 
-/// A kill loses at most the requests in flight: a vendor's slot is handed on
-/// only once its cell is durable, so answers the vendor served (and the buyer
-/// pays for) are not asked again. Five SIGKILLs at different moments of a
-/// 10,000-cell run with 64 in flight: the requests beyond one per cell are at
-/// most 64 per kill.
+/// A kill loses a bounded number of answers: at most the requests in flight
+/// and as many answered cells awaiting their commit (a vendor's answered but
+/// uncommitted cells are at most its concurrency). Five SIGKILLs at different
+/// moments of a 10,000-cell run with 64 in flight: the requests beyond one
+/// per cell are at most 128 per kill.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kill_loses_at_most_the_requests_in_flight() {
+async fn a_kill_loses_a_bounded_number_of_answers() {
     let (n, in_flight, kills) = (10_000usize, 64u64, 5u64);
     let (dir, index) = numeric_suite_dir(n);
     let (m, url) = mock(profile("fixed20ms"), 11, index).await;
@@ -140,7 +140,8 @@ async fn a_kill_loses_at_most_the_requests_in_flight() {
     assert!(o.status.success(), "{}", stderr(&o));
     let asked_again = total(&m) - n as u64;
     eprintln!("{kills} kills with {in_flight} in flight: {asked_again} requests beyond one per cell");
-    assert!(asked_again <= kills * in_flight, "{asked_again} answers lost in {kills} kills (at most {in_flight} each)");
+    let bound = kills * 2 * in_flight;
+    assert!(asked_again <= bound, "{asked_again} answers lost in {kills} kills (at most {bound})");
     let store = tb_store::Store::open(&dir.path().join("tenderbench.db")).await.unwrap();
     let cells: Vec<_> = store.cells(&run_id).try_collect().await.unwrap();
     assert_eq!(cells.len(), n);
