@@ -51,8 +51,23 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
     let store = Store::open(db).await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: finishing the store writes (press Ctrl-C again to quit at once)");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let stop = tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok(),
+            _ = terminated => true,
+        };
+        if stop {
+            eprintln!(
+                "\ninterrupted: finishing the requests in flight and the store writes (press Ctrl-C again to quit at once)"
+            );
             let _ = cancel_tx.send(true);
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(INTERRUPTED.into());

@@ -1315,19 +1315,15 @@ impl VendorJob {
 
 /// Waits for every request still in flight, aborting them all when the run
 /// is (or gets) cancelled.
-async fn finish_in_flight(in_flight: &mut JoinSet<()>, cancel: &mut watch::Receiver<bool>) -> Result<(), RunError> {
-    if *cancel.borrow() {
-        in_flight.abort_all();
+async fn finish_in_flight(in_flight: &mut JoinSet<()>, _cancel: &mut watch::Receiver<bool>) -> Result<(), RunError> {
+    // Cancelled or not, the requests already sent finish and are stored: an
+    // answer the vendor serves is paid for, and a stop (Ctrl-C, SIGTERM) must
+    // not throw it away. Each is bounded by the vendor's timeout and retries;
+    // a second Ctrl-C ends the process at once.
+    while let Some(r) = in_flight.join_next().await {
+        reap(r)?;
     }
-    loop {
-        tokio::select! {
-            r = in_flight.join_next() => match r {
-                Some(r) => reap(r)?,
-                None => return Ok(()),
-            },
-            _ = cancelled(cancel) => in_flight.abort_all(),
-        }
-    }
+    Ok(())
 }
 
 /// Cases read from a suite file in `order` on a blocking thread, sent in

@@ -106,6 +106,40 @@ async fn interrupted_run_stops_cleanly_and_resumes() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let store = tb_store::Store::open(&db).await.unwrap();
     assert_eq!(store.count_cells(&run_id).await.unwrap(), n as u64);
+    // A stop loses nothing: the requests in flight finished and were stored,
+    // so no case was asked twice.
+    let asked: u64 = m.request_counts().values().sum();
+    assert_eq!(asked, n as u64, "answers lost at the interruption");
+    store.close().await;
+
+    // SIGTERM is a stop too.
+    let (dir, index) = numeric_suite_dir(n);
+    let (m, url) = mock(slow_profile(), 4, index).await;
+    std::fs::write(dir.path().join("t.toml"), numeric_spec(&vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n")))
+        .unwrap();
+    let child = bin()
+        .current_dir(dir.path())
+        .args(["run", "t.toml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_requests(&m, 40).await;
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    let run_id = err.lines().find_map(|l| l.strip_prefix("run ")).unwrap().split(' ').next().unwrap().to_string();
+    let o = tb(dir.path(), &["run", "t.toml", "--resume", &run_id]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(m.request_counts().values().sum::<u64>(), n as u64, "answers lost at SIGTERM");
+}
+
+fn slow_profile() -> tb_mock::Profile {
+    let mut slow = profile("fixed20ms");
+    slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
+    slow
 }
 
 /// A kill loses a bounded number of answers: at most the requests in flight
