@@ -1307,15 +1307,14 @@ impl VendorJob {
             drop(case_rx);
             let _ = reader.await;
         }
-        finish_in_flight(&mut in_flight, &mut self.cancel).await?;
+        finish_in_flight(&mut in_flight).await?;
         self.progress.vendor_finished(&self.shown);
         Ok(())
     }
 }
 
-/// Waits for every request still in flight, aborting them all when the run
-/// is (or gets) cancelled.
-async fn finish_in_flight(in_flight: &mut JoinSet<()>, _cancel: &mut watch::Receiver<bool>) -> Result<(), RunError> {
+/// Waits for every request still in flight, cancelled or not (see below).
+async fn finish_in_flight(in_flight: &mut JoinSet<()>) -> Result<(), RunError> {
     // Cancelled or not, the requests already sent finish and are stored: an
     // answer the vendor serves is paid for, and a stop (Ctrl-C, SIGTERM) must
     // not throw it away. Each is bounded by the vendor's timeout and retries;

@@ -243,7 +243,7 @@ impl StageJob {
             }
         }
         drop(case_rx);
-        finish_in_flight(&mut in_flight, &mut self.cancel).await?;
+        finish_in_flight(&mut in_flight).await?;
         let _ = reader.await;
         // Cancelled while the last requests were in flight: not a whole stage.
         let ran_to_end = ran_to_end && !*self.cancel.borrow() && !self.cells.is_closed();

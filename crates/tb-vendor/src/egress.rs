@@ -172,6 +172,18 @@ mod tests {
             "http://localhost:9/",
             "http://api.localhost/",
             "http://224.0.0.1/",
+            // More spellings, not from the outside test.
+            "http://0x7f.1/",
+            "http://127.000.000.001/",
+            "http://[0:0:0:0:0:ffff:7f00:1]/",
+            "http://[::127.0.0.1]/",
+            "http://LOCALHOST:9/",
+            "http://192.168.1.1:8000/v1",
+            "http://172.16.0.5/",
+            "http://169.254.1.1/",
+            "http://[fe80::1]/",
+            "http://0.0.0.0:9/",
+            "http://255.255.255.255/",
         ] {
             assert!(policy.check_url(url).is_err(), "{url} was accepted");
         }

@@ -260,6 +260,29 @@ mod tests {
     }
 
     #[test]
+    fn more_gateway_shapes() {
+        // The id repeated in every chunk, no index, two calls of one function.
+        let v = streamed(&[
+            piece(None, Some("c1"), Some("lookup"), "{\"q\": "),
+            piece(None, Some("c1"), Some("lookup"), "\"a\"}"),
+            piece(None, Some("c2"), Some("lookup"), "{\"q\": \"b\"}"),
+        ]);
+        assert_eq!(calls(&v), vec![("lookup".into(), json!({"q": "a"})), ("lookup".into(), json!({"q": "b"}))]);
+        // Indexes 1 and 2 (not starting at 0), one chunk each, arguments as objects.
+        let v = streamed(&[
+            json!({ "tool_calls": [{ "index": 1, "function": { "name": "f", "arguments": { "x": 1 } } }] }),
+            json!({ "tool_calls": [{ "index": 2, "function": { "name": "g", "arguments": { "y": 2 } } }] }),
+        ]);
+        assert_eq!(calls(&v), vec![("f".into(), json!({"x": 1})), ("g".into(), json!({"y": 2}))]);
+        // Two calls in one delta.
+        let v = streamed(&[json!({ "tool_calls": [
+            { "index": 0, "id": "a", "function": { "name": "f", "arguments": "{}" } },
+            { "index": 1, "id": "b", "function": { "name": "g", "arguments": "{}" } }
+        ] })]);
+        assert_eq!(calls(&v), vec![("f".into(), json!({})), ("g".into(), json!({}))]);
+    }
+
+    #[test]
     fn interleaved_parallel_calls() {
         let v = streamed(&[
             piece(Some(0), Some("a"), Some("f"), ""),

@@ -67,79 +67,53 @@ async fn killed_run_resumes_without_repeating_finished_cells() {
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-/// Ctrl-C (SIGINT): the run stops cleanly, says how to resume, exits 130, and
-/// the store is sound; the resumed run then completes.
+/// Ctrl-C (SIGINT) or SIGTERM: the run stops cleanly, finishing the requests
+/// in flight, says how to resume, exits 130, and the store is sound; the
+/// resumed run then completes with no case asked twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interrupted_run_stops_cleanly_and_resumes() {
-    let n = 200;
-    let (dir, index) = numeric_suite_dir(n);
-    let mut slow = profile("fixed20ms");
-    slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
-    let (m, url) = mock(slow, 3, index.clone()).await;
-    let spec = numeric_spec(&vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n"));
-    std::fs::write(dir.path().join("t.toml"), spec).unwrap();
-    let child = bin()
-        .current_dir(dir.path())
-        .args(["run", "t.toml"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_requests(&m, 40).await;
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{err}");
-    let run_id = err.lines().find_map(|l| l.strip_prefix("run ")).unwrap().split(' ').next().unwrap().to_string();
-    assert!(err.contains(&format!("--resume {run_id}")), "{err}");
+    // Ctrl-C (SIGINT) and SIGTERM alike.
+    for (signal, seed) in [("-INT", 3), ("-TERM", 4)] {
+        let n = 200;
+        let (dir, index) = numeric_suite_dir(n);
+        let mut slow = profile("fixed20ms");
+        slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
+        let (m, url) = mock(slow, seed, index.clone()).await;
+        let spec = numeric_spec(&vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n"));
+        std::fs::write(dir.path().join("t.toml"), spec).unwrap();
+        let child = bin()
+            .current_dir(dir.path())
+            .args(["run", "t.toml"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_requests(&m, 40).await;
+        let pid = child.id().to_string();
+        assert!(std::process::Command::new("kill").args([signal, &pid]).status().unwrap().success());
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{signal}: {err}");
+        let run_id = err.lines().find_map(|l| l.strip_prefix("run ")).unwrap().split(' ').next().unwrap().to_string();
+        assert!(err.contains(&format!("--resume {run_id}")), "{err}");
 
-    let db = dir.path().join("tenderbench.db");
-    let store = tb_store::Store::open(&db).await.unwrap();
-    assert_eq!(store.integrity_check().await.unwrap(), "ok");
-    assert_eq!(store.run(&run_id).await.unwrap().status, tb_store::RunStatus::Interrupted);
-    let stored = store.count_cells(&run_id).await.unwrap();
-    assert!(stored > 0 && stored < n as u64, "{stored}");
-    store.close().await;
+        let db = dir.path().join("tenderbench.db");
+        let store = tb_store::Store::open(&db).await.unwrap();
+        assert_eq!(store.integrity_check().await.unwrap(), "ok");
+        assert_eq!(store.run(&run_id).await.unwrap().status, tb_store::RunStatus::Interrupted);
+        let stored = store.count_cells(&run_id).await.unwrap();
+        assert!(stored > 0 && stored < n as u64, "{stored}");
+        store.close().await;
 
-    let o = tb(dir.path(), &["run", "t.toml", "--resume", &run_id]).await;
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let store = tb_store::Store::open(&db).await.unwrap();
-    assert_eq!(store.count_cells(&run_id).await.unwrap(), n as u64);
-    // A stop loses nothing: the requests in flight finished and were stored,
-    // so no case was asked twice.
-    let asked: u64 = m.request_counts().values().sum();
-    assert_eq!(asked, n as u64, "answers lost at the interruption");
-    store.close().await;
-
-    // SIGTERM is a stop too.
-    let (dir, index) = numeric_suite_dir(n);
-    let (m, url) = mock(slow_profile(), 4, index).await;
-    std::fs::write(dir.path().join("t.toml"), numeric_spec(&vendor_toml("V", &url, "m", 100.0, "concurrency = 4\n")))
-        .unwrap();
-    let child = bin()
-        .current_dir(dir.path())
-        .args(["run", "t.toml"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_requests(&m, 40).await;
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{err}");
-    let run_id = err.lines().find_map(|l| l.strip_prefix("run ")).unwrap().split(' ').next().unwrap().to_string();
-    let o = tb(dir.path(), &["run", "t.toml", "--resume", &run_id]).await;
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(m.request_counts().values().sum::<u64>(), n as u64, "answers lost at SIGTERM");
-}
-
-fn slow_profile() -> tb_mock::Profile {
-    let mut slow = profile("fixed20ms");
-    slow.latency_ms = tb_mock::profile::Range::fixed(40.0);
-    slow
+        let o = tb(dir.path(), &["run", "t.toml", "--resume", &run_id]).await;
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let store = tb_store::Store::open(&db).await.unwrap();
+        assert_eq!(store.count_cells(&run_id).await.unwrap(), n as u64);
+        store.close().await;
+        // A stop loses nothing: the requests in flight finished and were
+        // stored, so no case was asked twice.
+        assert_eq!(m.request_counts().values().sum::<u64>(), n as u64, "{signal}: answers lost at the stop");
+    }
 }
 
 /// A kill loses a bounded number of answers: at most the requests in flight
