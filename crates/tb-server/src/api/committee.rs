@@ -1,0 +1,212 @@
+//! The committee's inputs on a run: evaluators' scores, price justifications,
+//! the review queue and grades by hand, and the buyer's reveal; each recorded
+//! in the run's audit log, then the report signed again.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub struct NewScore {
+    pub criterion: String,
+    /// The vendor as shown (its code while blind).
+    pub vendor: String,
+    pub score: f64,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Appends a committee input to a finished run's audit log, then signs the
+/// report again (its signature chained after the input). One at a time in
+/// this server: two inputs racing for the log's next position would collide.
+async fn record(app: &App, run_id: &str, kind: &str, payload: &impl serde::Serialize) -> ApiResult<()> {
+    let _one_at_a_time = app.committee.lock().await;
+    let run = app.store.run(run_id).await?;
+    if app.runs.is_active(run_id) || run.status != RunStatus::Finished {
+        return Err(ApiError::conflict("the committee records its inputs once the run has finished"));
+    }
+    let head = app.store.audit_head(run_id).await?;
+    let mut chain = tb_audit::Chain::resume(run_id, head.as_ref());
+    let entry = chain.append(kind, payload, &tb_store::now_rfc3339());
+    app.store.append_audit(&[entry]).await?;
+    if kind == "mapping_revealed" {
+        app.store.set_blind_revealed(run_id).await?;
+    }
+    resign(app, run_id).await
+}
+
+pub async fn score(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<NewScore>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    caller.require(&[Role::Evaluator])?;
+    let view = run_view(&app, &caller, &id).await?;
+    let c =
+        view.spec.criteria.iter().find(|c| c.id == body.criterion).ok_or_else(|| ApiError::not_found("criterion"))?;
+    if !c.is_subjective() {
+        return Err(ApiError::bad_request(format!(
+            "criterion {} is graded by {}; evaluators score subjective criteria",
+            c.id, c.grader
+        )));
+    }
+    if !(0.0..=100.0).contains(&body.score) {
+        return Err(ApiError::bad_request("a score is 0–100"));
+    }
+    if view.run.blind_mapping.is_some() && view.run.blind_revealed {
+        return Err(ApiError::conflict("scoring ended when the names were revealed"));
+    }
+    let vendor = view.name_of(&body.vendor).ok_or_else(|| ApiError::not_found("vendor in this run"))?;
+    let entry = tb_report::committee::EvaluatorScore {
+        evaluator: caller.name.clone(),
+        criterion: body.criterion.clone(),
+        vendor,
+        score: body.score,
+        note: body.note,
+    };
+    record(&app, &view.run.id, tb_report::committee::EVALUATOR_SCORE, &entry).await?;
+    tracing::info!(run = %id, evaluator = %caller.name, criterion = %body.criterion, "evaluator score recorded");
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
+}
+
+#[derive(Deserialize)]
+pub struct NewJustification {
+    /// The vendor as shown (its code while blind).
+    pub vendor: String,
+    pub accepted: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The committee's decision on a bidder's written justification of an abnormally low price.
+pub async fn justify(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<NewJustification>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    caller.require(&[Role::Evaluator])?;
+    let view = run_view(&app, &caller, &id).await?;
+    if view.run.blind_mapping.is_some() && view.run.blind_revealed {
+        return Err(ApiError::conflict("the committee's decisions ended when the names were revealed"));
+    }
+    let vendor = view.name_of(&body.vendor).ok_or_else(|| ApiError::not_found("vendor in this run"))?;
+    let entry = tb_report::committee::PriceJustification { vendor, accepted: body.accepted, note: body.note };
+    record(&app, &view.run.id, tb_report::committee::PRICE_JUSTIFICATION, &entry).await?;
+    tracing::info!(run = %id, evaluator = %caller.name, accepted = body.accepted, "price justification recorded");
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
+}
+
+/// The review queue of a run: every answer the rules could not read, with the
+/// grade an evaluator gave it, if any; vendors as the caller may see them.
+pub async fn review(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    caller.require(&[Role::Buyer, Role::Evaluator, Role::Auditor])?;
+    let view = run_view(&app, &caller, &id).await?;
+    let items = tb_report::review::queue(&app.store, &view.run.id).await?;
+    let shown: Vec<serde_json::Value> = items
+        .into_iter()
+        .map(|mut i| {
+            i.vendor = view.shown(&i.vendor);
+            if let Some(g) = i.graded.as_mut() {
+                g.vendor = view.shown(&g.vendor);
+            }
+            serde_json::to_value(&i).unwrap_or_default()
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "run_id": view.run.id, "items": shown })))
+}
+
+#[derive(Deserialize)]
+pub struct NewOverride {
+    pub criterion: String,
+    /// The vendor as shown (its code while blind).
+    pub vendor: String,
+    pub suite: String,
+    pub case_id: String,
+    #[serde(default)]
+    pub repeat: u32,
+    pub correct: bool,
+    pub reason: String,
+}
+
+/// An evaluator's grade of one answer the rules could not read, with the reason.
+pub async fn override_grade(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<NewOverride>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    caller.require(&[Role::Evaluator])?;
+    let view = run_view(&app, &caller, &id).await?;
+    if view.run.blind_mapping.is_some() && view.run.blind_revealed {
+        return Err(ApiError::conflict("grading by hand ended when the names were revealed"));
+    }
+    let reason = body.reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::bad_request("a grade by hand needs its reason"));
+    }
+    let vendor = view.name_of(&body.vendor).ok_or_else(|| ApiError::not_found("vendor in this run"))?;
+    let cell = app
+        .store
+        .case_cells(&view.run.id, &body.suite, &body.case_id)
+        .await?
+        .into_iter()
+        .find(|c| c.vendor == vendor && c.repeat == body.repeat)
+        .ok_or_else(|| ApiError::not_found("answer"))?;
+    let graded = tb_report::grade_cell(&view.spec, cell);
+    let (_, grade) =
+        graded.grades.iter().find(|(c, _)| *c == body.criterion).ok_or_else(|| ApiError::not_found("criterion"))?;
+    if !tb_report::review::in_review(&view.spec, &body.criterion, grade) {
+        return Err(ApiError::conflict(
+            "the rules read this answer; only answers in the review queue are graded by hand",
+        ));
+    }
+    let entry = tb_report::committee::GradeOverride {
+        evaluator: caller.name.clone(),
+        criterion: body.criterion.clone(),
+        vendor,
+        suite: body.suite.clone(),
+        case_id: body.case_id.clone(),
+        repeat: body.repeat,
+        correct: body.correct,
+        reason: reason.to_string(),
+    };
+    record(&app, &view.run.id, tb_report::committee::GRADE_OVERRIDE, &entry).await?;
+    tracing::info!(run = %id, evaluator = %caller.name, criterion = %body.criterion, "grade by hand recorded");
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
+}
+
+/// After a committee input: the report is signed again, its signature chained after the input.
+async fn resign(app: &App, run_id: &str) -> ApiResult<()> {
+    let report = tb_report::build(&app.store, run_id).await?;
+    let json = tb_report::render_json(&report);
+    let previous = tb_bundle::last_signed_report(&app.store, run_id).await.map_err(ApiError::internal)?;
+    tb_bundle::record_report_signature(&app.store, run_id, &app.key, &json, previous)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(())
+}
+
+pub async fn reveal(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    caller.require(&[Role::Buyer])?;
+    let view = run_view(&app, &caller, &id).await?;
+    if view.run.blind_mapping.is_none() || view.run.blind_revealed {
+        return Err(ApiError::conflict("this run has no sealed mapping to reveal"));
+    }
+    if app.runs.is_active(&id) || view.run.status != RunStatus::Finished {
+        return Err(ApiError::conflict("reveal after the run has finished and scoring is final"));
+    }
+    let sealed = view.run.blind_mapping.as_deref().unwrap_or("{}");
+    let mapping: serde_json::Value = serde_json::from_str(sealed).map_err(ApiError::internal)?;
+    let payload = serde_json::json!({ "mapping": mapping, "commitment": tb_audit::sha256_hex(sealed.as_bytes()) });
+    record(&app, &id, "mapping_revealed", &payload).await?;
+    tracing::info!(run = %id, by = %caller.name, "mapping revealed");
+    Ok(Json(serde_json::json!({ "revealed": true, "codes": mapping["codes"] })))
+}
