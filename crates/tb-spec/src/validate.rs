@@ -1,0 +1,480 @@
+//! From the raw TOML shape to a checked `Spec`: the tender, run, sandbox,
+//! scoring, suites, criteria and vendors, each value checked where it is.
+
+use super::*;
+
+impl Validator<'_> {
+    pub(crate) fn validate(&mut self, raw: RawSpec, base: &Path) -> Spec {
+        let t = raw.tender;
+        let kind = t.kind;
+        let pw = *t.price_weight.get_ref();
+        if !(0.0..=1.0).contains(&pw) {
+            self.error(t.price_weight.span(), format!("price_weight is {pw}, expected a fraction between 0 and 1"));
+        } else if pw < kind.min_price_weight() - 1e-9 {
+            let (what, min) = match kind {
+                ProcurementKind::Goods => ("goods", MIN_PRICE_WEIGHT_GOODS),
+                ProcurementKind::Services => ("services", MIN_PRICE_WEIGHT_SERVICES),
+            };
+            self.error(
+                t.price_weight.span(),
+                format!(
+                    "price_weight {pw} is below the statutory minimum of {min} for {what} (MoF Order No. 87, art. 55)"
+                ),
+            );
+        }
+        if t.id.get_ref().trim().is_empty() {
+            self.error(t.id.span(), "tender id must not be empty");
+        }
+
+        let repeats = *raw.run.repeats.get_ref();
+        if repeats == 0 {
+            self.error(raw.run.repeats.span(), "repeats must be at least 1");
+        }
+        let budget_per_vendor = raw.run.budget_per_vendor.map(|b| {
+            let amount = *b.get_ref();
+            if !(amount > 0.0 && amount.is_finite()) {
+                self.error(b.span(), "budget_per_vendor must be a positive amount");
+            }
+            amount
+        });
+        let significance = *raw.scoring.significance.get_ref();
+        if !(significance > 0.0 && significance < 0.5) {
+            self.error(raw.scoring.significance.span(), "significance must be a level between 0 and 0.5 (e.g. 0.05)");
+        }
+        let abnormal = *raw.scoring.abnormally_low_below_average.get_ref();
+        if !(0.0..1.0).contains(&abnormal) {
+            self.error(
+                raw.scoring.abnormally_low_below_average.span(),
+                "abnormally_low_below_average must be a fraction from 0 up to 1",
+            );
+        }
+
+        let mut ids = HashSet::new();
+        let mut suites = Vec::new();
+        for s in raw.suites {
+            self.unique(&mut ids, "suite id", &s.id);
+            if s.id.get_ref().starts_with(tb_core::LOAD_SUITE_PREFIX) {
+                self.error(
+                    s.id.span(),
+                    format!(
+                        "suite ids may not begin with {:?}: the load stages' requests are stored under it",
+                        tb_core::LOAD_SUITE_PREFIX
+                    ),
+                );
+            }
+            let format = match &s.format {
+                None => SuiteFormat::Jsonl,
+                Some(f) => match SuiteFormat::from_name(f.get_ref()) {
+                    Some(format) => format,
+                    None => {
+                        self.error(
+                            f.span(),
+                            format!(
+                                "unknown suite format {:?}; expected one of: {}",
+                                f.get_ref(),
+                                SuiteFormat::names().join(", ")
+                            ),
+                        );
+                        SuiteFormat::Jsonl
+                    }
+                },
+            };
+            let resolved = base.join(s.path.get_ref());
+            if !resolved.is_file() {
+                self.error(s.path.span(), format!("suite file {} does not exist", resolved.display()));
+            }
+            if let (Some(p), Some(_)) = (&s.practice, &s.commitment)
+                && *p.get_ref()
+            {
+                self.error(p.span(), "a sealed suite (with a commitment) cannot be the public practice suite");
+            }
+            if let Some(c) = &s.commitment
+                && (c.get_ref().len() != 64 || !c.get_ref().chars().all(|ch| ch.is_ascii_hexdigit()))
+            {
+                self.error(c.span(), "commitment must be the 64 hex digits that `tenderbench seal` printed");
+            }
+            if let (Some(seal), None) = (&s.seal, &s.commitment) {
+                self.error(seal.span(), "`seal` names the seal file of a sealed suite: give its `commitment` too");
+            }
+            let seal = s.seal.as_ref().map(|p| base.join(p.get_ref()));
+            let columns: Vec<(String, String)> = match s.columns {
+                Some(c) => {
+                    let span = c.span();
+                    let map = c.into_inner();
+                    if let Some(bad) = map.keys().find(|f| !tb_suite::import::FIELDS.contains(&f.as_str())) {
+                        self.error(
+                            span.clone(),
+                            format!(
+                                "unknown column field {bad:?}; fields are: {}",
+                                tb_suite::import::FIELDS.join(", ")
+                            ),
+                        );
+                    }
+                    if !format.is_table() {
+                        self.error(
+                            span,
+                            format!("`columns` maps a csv or xlsx table; this suite's format is {format}"),
+                        );
+                    }
+                    map.into_iter().collect()
+                }
+                None => Vec::new(),
+            };
+            suites.push(SuiteSpec {
+                id: s.id.into_inner(),
+                path: s.path.into_inner(),
+                format,
+                commitment: s.commitment.map(Spanned::into_inner),
+                columns,
+                sheet: s.sheet,
+                practice: s.practice.map(Spanned::into_inner).unwrap_or(false),
+                resolved,
+                seal,
+            });
+        }
+
+        let raw_stage_ids: Vec<String> = raw.stages.iter().map(|s| s.id.get_ref().clone()).collect();
+        let mut ids = HashSet::new();
+        let mut judge_refs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        let mut criteria = Vec::new();
+        let mut weight_sum = 0.0;
+        let mut last_weight_span = 0..0;
+        for c in raw.criteria {
+            self.unique(&mut ids, "criterion id", &c.id);
+            let subjective = c.grader.get_ref() == EVALUATORS;
+            let sla = self.sla_of(&c, &raw_stage_ids);
+            match &c.suite {
+                Some(suite) if subjective => self.error(
+                    suite.span(),
+                    "a subjective criterion (grader \"evaluators\") is scored by the committee, not on a suite: remove `suite`",
+                ),
+                Some(suite) if c.grader.get_ref() == SLA => self.error(
+                    suite.span(),
+                    "an SLA criterion is judged on a load stage's measurements: name the `stage`, not a suite",
+                ),
+                None if c.grader.get_ref() == SLA => {}
+                Some(suite) if !suites.iter().any(|s| &s.id == suite.get_ref()) => {
+                    let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
+                    self.error(
+                        suite.span(),
+                        format!(
+                            "criterion uses suite {:?}, which no [[suite]] defines (defined: {})",
+                            suite.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                }
+                None if !subjective => {
+                    self.error(c.id.span(), "criterion needs `suite` (or grader = \"evaluators\" for a subjective one)")
+                }
+                _ => {}
+            }
+            let grader = GRADERS.iter().find(|(g, _)| g == c.grader.get_ref());
+            let metric = match (&grader, &c.metric) {
+                (None, _) => {
+                    let known: Vec<_> = GRADERS.iter().map(|(g, _)| *g).collect();
+                    self.error(
+                        c.grader.span(),
+                        format!("unknown grader {:?}; expected one of: {}", c.grader.get_ref(), known.join(", ")),
+                    );
+                    String::new()
+                }
+                (Some((_, metrics)), None) => metrics[0].to_string(),
+                (Some((g, metrics)), Some(m)) => {
+                    match per_case_metric(m.get_ref()).map(|p| p.k) {
+                        // pass@k and pass^k over the run's repeats work for every grader.
+                        Some(k) if k == 0 || k > repeats => {
+                            self.error(m.span(), format!("{} needs 1 ≤ k ≤ [run] repeats ({repeats})", m.get_ref()))
+                        }
+                        Some(_) => {}
+                        None if !metrics.contains(&m.get_ref().as_str()) => self.error(
+                            m.span(),
+                            format!(
+                                "grader {g} has no metric {:?}; it reports: {}, or pass@k / pass^k with k samples per case",
+                                m.get_ref(),
+                                metrics.join(", ")
+                            ),
+                        ),
+                        None => {}
+                    }
+                    m.get_ref().clone()
+                }
+            };
+            let w = *c.weight.get_ref();
+            if !(0.0..=1.0).contains(&w) {
+                self.error(c.weight.span(), format!("weight is {w}, expected a fraction between 0 and 1"));
+            }
+            weight_sum += w;
+            last_weight_span = c.weight.span();
+            let gate = c.gate.map(|g| {
+                let span = g.span();
+                let mut gate = g.into_inner();
+                if let Some(name) = &gate.preset {
+                    match GATE_PRESETS.iter().find(|(n, ..)| n == name) {
+                        Some((_, min, samples, _)) => {
+                            gate.min = gate.min.or(Some(*min));
+                            gate.min_samples = gate.min_samples.or(Some(*samples));
+                        }
+                        None => {
+                            let known: Vec<_> = GATE_PRESETS.iter().map(|(n, ..)| *n).collect();
+                            self.error(
+                                span.clone(),
+                                format!("unknown gate preset {name:?}; presets: {}", known.join(", ")),
+                            );
+                        }
+                    }
+                }
+                if gate.min.is_none() && gate.max.is_none() {
+                    self.error(span.clone(), "a gate needs `min` or `max`");
+                }
+                for bound in [gate.min, gate.max].into_iter().flatten() {
+                    if !(0.0..=1.0).contains(&bound) {
+                        self.error(span.clone(), format!("gate bound {bound} is outside 0..1"));
+                    }
+                }
+                gate
+            });
+            if let (Some(g), true) = (&gate, c.grader.get_ref() == SLA)
+                && (g.min != Some(1.0) || g.max.is_some() || g.preset.is_some())
+            {
+                self.error(
+                    c.id.span(),
+                    "an SLA criterion's value is 1 when met and 0 when not: its gate is `gate = { min = 1 }` \
+                     (with `basis = \"bound\"` to require the interval's unfavourable end to meet the target)",
+                );
+            }
+            let rule = c.rule.map(|r| {
+                let rules = rules_of(c.grader.get_ref());
+                if !rules.contains(&r.get_ref().as_str()) {
+                    let expected = if rules.is_empty() {
+                        format!("grader {} has one rule and takes no `rule`", c.grader.get_ref())
+                    } else {
+                        format!("expected one of: {}", rules.join(", "))
+                    };
+                    self.error(r.span(), format!("unknown rule {:?}; {expected}", r.get_ref()));
+                }
+                r.into_inner()
+            });
+            let calls_in_text = c.calls_in_text.map(|v| {
+                if c.grader.get_ref() != "tool_call" {
+                    self.error(v.span(), "`calls_in_text` is for a tool_call criterion");
+                } else if !matches!(v.get_ref().as_str(), "accept" | "reject") {
+                    self.error(
+                        v.span(),
+                        format!("calls_in_text is {:?}; expected \"accept\" or \"reject\"", v.get_ref()),
+                    );
+                }
+                v.into_inner()
+            });
+            criteria.push(Criterion {
+                name: c.name.unwrap_or_else(|| c.id.get_ref().clone()),
+                id: c.id.into_inner(),
+                suite: c.suite.map(Spanned::into_inner).unwrap_or_default(),
+                grader: c.grader.into_inner(),
+                metric,
+                weight: w,
+                gate,
+                judge: c.judge.map(|j| (j.span(), j.into_inner())).map(|(span, j)| {
+                    judge_refs.push((span, j.clone()));
+                    j
+                }),
+                rubric: c.rubric,
+                sla,
+                rule,
+                calls_in_text,
+            });
+        }
+        let stages = self.stages(raw.stages, &criteria);
+        if criteria.is_empty() {
+            self.error(0..0, "the spec has no [[criterion]]: at least one is needed");
+        } else if (weight_sum - 1.0).abs() > 1e-6 {
+            self.error(
+                last_weight_span,
+                format!(
+                    "criterion weights sum to {}, expected 1 (they split the technical part; the price part is [tender].price_weight)",
+                    (weight_sum * 1e6).round() / 1e6
+                ),
+            );
+        }
+
+        let mut names = HashSet::new();
+        let mut vendors = Vec::new();
+        for v in raw.vendors {
+            self.unique(&mut names, "vendor name", &v.name);
+            let (preset, base_url) = self.endpoint("vendor", &v.name, &v.provider, &v.base_url);
+            if v.model.get_ref().trim().is_empty() {
+                self.error(v.model.span(), "model must not be empty");
+            }
+            let price = *v.bid_price.get_ref();
+            if !(price > 0.0 && price.is_finite()) {
+                self.error(v.bid_price.span(), format!("bid_price is {price}, expected a positive amount"));
+            }
+            if *v.concurrency.get_ref() == 0 {
+                self.error(v.concurrency.span(), "concurrency must be at least 1");
+            }
+            let timeout = *v.timeout_secs.get_ref();
+            if !(timeout > 0.0 && timeout.is_finite()) {
+                self.error(v.timeout_secs.span(), "timeout_secs must be a positive number of seconds");
+            }
+            let family = v
+                .family
+                .clone()
+                .or_else(|| model_family(v.provider.as_ref().map(|p| p.get_ref().as_str()), v.model.get_ref()));
+            let agent_api = v.agent_api.map(|a| {
+                let span = a.span();
+                self.agent_api(a.into_inner(), &base_url, v.stream, span)
+            });
+            if let Some(rps) = &v.requests_per_second
+                && !(*rps.get_ref() > 0.0 && rps.get_ref().is_finite())
+            {
+                self.error(rps.span(), "requests_per_second must be a positive number");
+            }
+            vendors.push(VendorSpec {
+                requests_per_second: v.requests_per_second.map(Spanned::into_inner),
+                agent_api: agent_api.flatten(),
+                name: v.name.into_inner(),
+                provider: v.provider.map(Spanned::into_inner),
+                base_url,
+                model: v.model.into_inner(),
+                api_key_env: v.api_key_env.or_else(|| preset.and_then(|p| p.api_key_env).map(str::to_string)),
+                bid_price: price,
+                concurrency: v.concurrency.into_inner(),
+                timeout_secs: timeout,
+                max_retries: v.max_retries,
+                stream: v.stream,
+                stream_usage: v.stream_usage.unwrap_or(preset.is_some_and(|p| p.stream_usage)),
+                temperature_range: v.temperature_range.or(preset.map(|p| p.temperature_range)).unwrap_or((0.0, 2.0)),
+                price_per_mtok_input: v.price_per_mtok_input,
+                price_per_mtok_output: v.price_per_mtok_output,
+                family,
+            });
+        }
+        if vendors.is_empty() {
+            self.error(0..0, "the spec has no [[vendor]]: at least one is needed");
+        }
+
+        let mut sandbox = SandboxSettings::default();
+        if let Some(raw_sandbox) = raw.sandbox {
+            let span = raw_sandbox.span();
+            let r = raw_sandbox.into_inner();
+            if let Some(i) = r.isolation {
+                if !matches!(i.as_str(), "bubblewrap" | "rlimit_only") {
+                    self.error(
+                        span.clone(),
+                        format!("unknown sandbox isolation {i:?}; expected bubblewrap or rlimit_only"),
+                    );
+                }
+                sandbox.isolation = i;
+            }
+            sandbox.workers = r.workers.unwrap_or(sandbox.workers);
+            sandbox.cpu_seconds = r.cpu_seconds.unwrap_or(sandbox.cpu_seconds);
+            sandbox.wall_seconds = r.wall_seconds.unwrap_or(sandbox.wall_seconds);
+            sandbox.memory_mb = r.memory_mb.unwrap_or(sandbox.memory_mb);
+            if sandbox.workers == 0 || sandbox.cpu_seconds == 0 || sandbox.wall_seconds <= 0.0 || sandbox.memory_mb < 64
+            {
+                self.error(
+                    span,
+                    "sandbox limits must be positive (workers, cpu_seconds, wall_seconds) and memory_mb at least 64",
+                );
+            }
+        }
+
+        let mut agent = AgentSettings::default();
+        if let Some(raw_agent) = raw.agent {
+            let span = raw_agent.span();
+            let r = raw_agent.into_inner();
+            let b = &mut agent.budget;
+            b.max_turns = r.max_turns.unwrap_or(b.max_turns);
+            b.max_seconds = r.max_seconds.unwrap_or(b.max_seconds);
+            b.max_total_tokens = r.max_total_tokens.unwrap_or(b.max_total_tokens);
+            let within = (1..=1000).contains(&b.max_turns)
+                && b.max_seconds > 0.0
+                && b.max_seconds <= 86_400.0
+                && b.max_total_tokens > 0;
+            if !within {
+                self.error(
+                    span.clone(),
+                    "[agent] budgets: max_turns from 1 to 1000, max_seconds above 0 and at most a day, max_total_tokens above 0",
+                );
+            }
+            if let Some(listen) = &r.tool_server
+                && listen.parse::<std::net::SocketAddr>().is_err()
+            {
+                self.error(
+                    span.clone(),
+                    format!("[agent] tool_server {listen:?} must be an address and port, e.g. 127.0.0.1:0"),
+                );
+            }
+            if let Some(url) = &r.tool_server_url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                self.error(span, format!("[agent] tool_server_url {url:?} must start with http:// or https://"));
+            }
+            agent.tool_server = r.tool_server;
+            agent.tool_server_url = r.tool_server_url;
+        }
+        for c in &criteria {
+            let Some(suite) = suites.iter().find(|s: &&SuiteSpec| s.id == c.suite) else { continue };
+            let agent_grader = c.grader == AGENT || c.grader == AGENT_SAFETY;
+            if agent_grader != (suite.format == SuiteFormat::Agent) {
+                self.error(
+                    0..0,
+                    format!(
+                        "criterion {}: the agent and agent_safety graders grade agent suites (format = \"agent\") and \
+                         nothing else grades them; suite {} has format {} and the criterion's grader is {}",
+                        c.id, suite.id, suite.format, c.grader
+                    ),
+                );
+            }
+        }
+
+        let judges = self.judges(raw.judges, &vendors);
+        for (c, (span, id)) in criteria.iter().filter(|c: &&Criterion| c.judge.is_some()).zip(&judge_refs) {
+            if !matches!(c.grader.as_str(), "judge" | "refusal" | "choice" | "numeric") {
+                self.error(
+                    span.clone(),
+                    format!(
+                        "criterion {} names a judge, but its grader is {} (judges grade judge and refusal, and read \
+                         the answers choice and numeric leave undecided)",
+                        c.id, c.grader
+                    ),
+                );
+            } else if !judges.iter().any(|j| &j.id == id) {
+                let known: Vec<_> = judges.iter().map(|j| j.id.as_str()).collect();
+                self.error(span.clone(), format!("no [[judge]] has id {id:?} (defined: {})", known.join(", ")));
+            }
+        }
+        for c in criteria.iter().filter(|c| c.grader == "judge" && c.judge.is_none()) {
+            self.error(0..0, format!("criterion {} uses the judge grader: name its judge with judge = \"ID\"", c.id));
+        }
+
+        Spec {
+            stages,
+            judges,
+            sandbox,
+            agent,
+            tender: Tender { id: t.id.into_inner(), title: t.title, buyer: t.buyer, kind, price_weight: pw },
+            run: RunSettings {
+                blind: raw.run.blind,
+                repeats,
+                seed: raw.run.seed,
+                temperature: raw.run.temperature,
+                max_tokens: raw.run.max_tokens,
+                budget_per_vendor,
+            },
+            scoring: Scoring {
+                decimals: raw.scoring.decimals,
+                abnormally_low_below_average: abnormal,
+                significance,
+                bootstrap_resamples: raw.scoring.bootstrap_resamples,
+                abnormally_low_basis: raw.scoring.abnormally_low_basis,
+                unjustified_abnormally_low: raw.scoring.unjustified_abnormally_low,
+                tie_break: raw.scoring.tie_break,
+                failed_cells: raw.scoring.failed_cells,
+            },
+            suites,
+            criteria,
+            vendors,
+        }
+    }
+}
