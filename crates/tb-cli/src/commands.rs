@@ -279,7 +279,8 @@ pub async fn run(
     let key = run_key(key)?;
     // On the command line a sealed suite is checked against its seal, or the run does not start.
     let seals = tb_runner::Seals { files: seals, required: true };
-    execute(&spec, db, out, RunOptions { resume, simulated: false, key, egress: None, seals }, lang).await
+    let journal = Some(out.join("journal"));
+    execute(&spec, db, out, RunOptions { resume, simulated: false, key, egress: None, seals, journal }, lang).await
 }
 
 /// `run --distributed`: queues the cells for workers, follows the run, then writes the reports as `run` does.
@@ -296,7 +297,8 @@ pub async fn run_distributed(
     let key = run_key(key)?;
     let store = Store::open(db).await?;
     let seals = tb_runner::Seals { files: seals, required: true };
-    let opts = RunOptions { resume, simulated: false, key: key.clone(), egress: None, seals };
+    // Workers store their cells themselves: the queue, not a journal, bounds what a kill loses.
+    let opts = RunOptions { resume, simulated: false, key: key.clone(), egress: None, seals, journal: None };
     let (run_id, total) = tb_runner::distributed::enqueue(&spec, &store, opts)
         .await
         .map_err(|e| if e.is_bad_input() { bad_input(e) } else { Failure::from(e) })?;

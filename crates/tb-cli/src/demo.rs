@@ -119,7 +119,7 @@ pub async fn demo(
             add_local_model(&mut spec, url).await?;
         }
         let seals = tb_runner::Seals::default();
-        let opts = RunOptions { resume: None, simulated: true, key: Some(key), egress: None, seals };
+        let opts = RunOptions { resume: None, simulated: true, key: Some(key), egress: None, seals, journal: None };
         execute(&spec, db, out, opts, lang).await
     }
     .await;

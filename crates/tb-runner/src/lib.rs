@@ -30,11 +30,12 @@ use tb_spec::{Spec, VendorSpec};
 use tb_store::{CellRecord, Evidence, RunRecord, RunStatus, Store, StoreError, now_rfc3339};
 use tb_suite::{CaseFile, SuiteError};
 use tb_vendor::{Endpoint, Generation, RetryPolicy, VendorClient, VendorError};
-use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 mod acting;
 pub mod distributed;
+mod journal;
 pub mod load;
 mod stages;
 mod suites;
@@ -84,6 +85,8 @@ pub enum RunError {
     ToolServer(String),
     #[error("this spec cannot run on workers: {0}")]
     NotDistributable(String),
+    #[error("answer journal {path}: {source}")]
+    Journal { path: String, source: std::io::Error },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -145,6 +148,9 @@ pub struct RunOptions {
     pub egress: Option<Arc<tb_vendor::egress::EgressPolicy>>,
     /// Where sealed suites' seals are, and whether a run may start without one.
     pub seals: Seals,
+    /// The folder of the answer journals (see `journal.rs`); `None`: no
+    /// journal, and a kill may also lose the answered cells awaiting their commit.
+    pub journal: Option<PathBuf>,
 }
 
 /// The seals a run checks its sealed suites against: besides the one the
@@ -157,6 +163,9 @@ pub struct Seals {
     /// the commitment only).
     pub required: bool,
 }
+
+/// The audit entry of a resumed run that found answers in its journal.
+pub const JOURNAL_REPLAYED: &str = "journal_replayed";
 
 /// A signed checkpoint (Merkle root of the audit log so far) every this many entries.
 pub const CHECKPOINT_EVERY: u64 = 1000;
@@ -300,12 +309,42 @@ pub async fn run(
     let (cell_tx, cell_rx) = mpsc::channel::<ToWriter>(4096);
     let log = AuditWriter { chain, merkle, key: opts.key.clone() };
     let writer = tokio::spawn(write_cells(store.clone(), cell_rx, log, progress.clone(), shown.clone()));
+    let journal_error = |source| RunError::Journal {
+        path: opts.journal.as_deref().unwrap_or(std::path::Path::new("")).display().to_string(),
+        source,
+    };
+    // The answers an earlier invocation journaled but did not commit are committed first.
+    let mut journaled: HashMap<String, Vec<Finished>> = HashMap::new();
+    let journal = match (&opts.journal, &opts.resume) {
+        (Some(dir), None) => Some(journal::Journal::create(dir, &run_id).map_err(journal_error)?),
+        (Some(dir), Some(_)) => {
+            let (journal, replayed) = journal::Journal::resume(dir, &run_id).map_err(journal_error)?;
+            if !replayed.cells.is_empty() || replayed.torn {
+                // In the audit log before the cells it brings back: what was found, and whether the kill cut a frame.
+                let payload =
+                    serde_json::json!({ "journaled_cells": replayed.cells.len(), "torn_tail": replayed.torn });
+                let _ = cell_tx.send(ToWriter::Entry { kind: JOURNAL_REPLAYED, payload }).await;
+            }
+            for f in replayed.cells {
+                journaled.entry(f.cell.vendor.clone()).or_default().push(f);
+            }
+            Some(journal)
+        }
+        (None, _) => None,
+    };
+    let journal = journal.map(Arc::new);
 
     let mut vendors = JoinSet::new();
     let mut skipped = 0u64;
     let mut spends: Vec<(String, Arc<Spend>)> = Vec::new();
     for (v, client) in spec.vendors.iter().zip(clients) {
-        let done = if opts.resume.is_some() { store.finished_digests(&run_id, &v.name).await? } else { HashSet::new() };
+        let mut done =
+            if opts.resume.is_some() { store.finished_digests(&run_id, &v.name).await? } else { HashSet::new() };
+        for f in journaled.remove(&v.name).unwrap_or_default() {
+            if done.insert(f.cell.digest()) {
+                let _ = cell_tx.send(ToWriter::Cell(f)).await;
+            }
+        }
         skipped += done.len() as u64;
         progress.vendor_started(&shown[&v.name], per_vendor_total, done.len() as u64);
         let job = VendorJob {
@@ -320,6 +359,7 @@ pub async fn run(
             done,
             client,
             cells: cell_tx.clone(),
+            journal: journal.clone(),
             cancel: cancel.clone(),
             progress: progress.clone(),
             acting: acting.clone(),
@@ -370,6 +410,10 @@ pub async fn run(
     }
     drop(stage_cells);
     let (stored_now, mut log) = writer.await.map_err(|e| RunError::Internal(format!("writer task: {e}")))??;
+    // Every cell sent to the writer is committed: the journal has served.
+    if let Some(journal) = journal.and_then(Arc::into_inner) {
+        journal.remove().map_err(journal_error)?;
+    }
     let total = per_vendor_total * spec.vendors.len() as u64;
     let stored = store.count_cells(&run_id).await?;
     // A vendor stopped at its budget ends the run as finished: its missing
@@ -579,6 +623,8 @@ struct VendorJob {
     done: HashSet<u128>,
     client: Arc<VendorClient>,
     cells: mpsc::Sender<ToWriter>,
+    /// Where each answer goes before the vendor's slot is handed on.
+    journal: Option<Arc<journal::Journal>>,
     cancel: watch::Receiver<bool>,
     progress: Arc<dyn Progress>,
     acting: Arc<Acting>,
@@ -589,7 +635,6 @@ struct VendorJob {
 impl VendorJob {
     async fn run(mut self) -> Result<(), RunError> {
         let permits = Arc::new(Semaphore::new(self.concurrency));
-        let uncommitted = Arc::new(Semaphore::new(self.concurrency));
         let mut in_flight = JoinSet::new();
         let suites = std::mem::take(&mut self.suites);
         'suites: for (suite_id, path, format, lines) in suites {
@@ -642,25 +687,25 @@ impl VendorJob {
                     let g = self.generation;
                     let acting = self.acting.clone();
                     let spend = self.spend.clone();
-                    let uncommitted = uncommitted.clone();
+                    let journal = self.journal.clone();
                     in_flight.spawn(async move {
                         let (outcome, stats, verdicts, usage) = acting.send(&client, &key.suite, &case, g).await;
                         if let Some(spend) = &spend {
                             spend.add(usage);
                         }
                         let record = cell_record(&run_id, key, seq, &case, outcome, stats, verdicts, usage);
+                        // Journaled before the slot is handed on, so a kill loses at most
+                        // the requests in flight (journal.rs). A journal that cannot be
+                        // written is said once; the cell still goes to the store.
+                        if let Some(journal) = &journal
+                            && let Err(e) = journal.append(&record)
+                        {
+                            journal_failed(&e);
+                        }
                         // The writer outlives every request task unless the run is failing.
-                        // Answered but not yet committed: at most `concurrency` such cells at
-                        // once, so a kill loses at most twice the requests in flight. (Holding
-                        // the vendor slot to the commit would halve that, at a quarter more
-                        // wall time against a 20 ms vendor: measured in docs/reliability.md.)
-                        let uncommitted = uncommitted.acquire_owned().await;
-                        let (committed, on_commit) = oneshot::channel();
-                        let _ = cells.send(ToWriter::Cell(record, Some(committed))).await;
+                        let _ = cells.send(ToWriter::Cell(record)).await;
                         // Held to here, so tasks waiting on grading or the writer stay bounded.
                         drop(permit);
-                        let _ = on_commit.await;
-                        drop(uncommitted);
                     });
                     while let Some(r) = in_flight.try_join_next() {
                         reap(r)?;
@@ -674,6 +719,15 @@ impl VendorJob {
         self.progress.vendor_finished(&self.shown);
         Ok(())
     }
+}
+
+/// Says once per process that the answer journal failed (a full disk): the
+/// run goes on, and a kill may now lose answered cells awaiting their commit.
+fn journal_failed(e: &std::io::Error) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        eprintln!("warning: cannot write the answer journal ({e}); a kill may now lose answers awaiting their commit")
+    });
 }
 
 /// Waits for every request still in flight, cancelled or not (see below).

@@ -228,7 +228,7 @@ impl StageJob {
                     finished.cell.latency_ms = round(latency_ms);
                     finished.cell.ttft_ms = timing.ttft_ms();
                     finished.cell.timing = Some(serde_json::to_string(&timing).expect("timing always serializes"));
-                    let _ = cells.send(ToWriter::Cell(finished, None)).await;
+                    let _ = cells.send(ToWriter::Cell(finished)).await;
                     if let Some(permit) = permit {
                         if refused {
                             tokio::time::sleep(RATE_LIMITED_PAUSE).await;

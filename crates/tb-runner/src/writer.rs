@@ -6,8 +6,8 @@ use super::*;
 /// How long the writer waits for more cells before committing a batch. Each
 /// commit costs a round trip to SQLite's thread and a WAL write; lingering
 /// briefly turns thousands of tiny commits a second into a hundred. A cell
-/// waits at most this long between its answer and its commit (and at most
-/// `concurrency` cells of a vendor wait at once: see [`VendorJob::run`]).
+/// waits at most this long between its answer and its commit, journaled
+/// meanwhile (see `journal.rs`).
 pub(crate) const WRITE_LINGER: Duration = Duration::from_millis(5);
 pub(crate) const WRITE_BATCH: usize = 512;
 /// Cases the suite reader hands over at a time.
@@ -50,9 +50,8 @@ pub(crate) struct Finished {
 // Cells are nearly every message: boxing them would cost an allocation each.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum ToWriter {
-    /// A finished cell, and where to say it is committed (a request task
-    /// holds its place among the vendor's uncommitted cells until then: see [`VendorJob::run`]).
-    Cell(Finished, Option<oneshot::Sender<()>>),
+    /// A finished cell.
+    Cell(Finished),
     Entry {
         kind: &'static str,
         payload: serde_json::Value,
@@ -112,7 +111,6 @@ pub(crate) async fn write_cells(
 ) -> Result<(u64, AuditWriter), RunError> {
     let mut stored = 0;
     let mut batch = Vec::with_capacity(WRITE_BATCH);
-    let mut acks = Vec::new();
     while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
         let deadline = tokio::time::Instant::now() + WRITE_LINGER;
         while batch.len() < WRITE_BATCH {
@@ -127,11 +125,10 @@ pub(crate) async fn write_cells(
         let mut entries = Vec::with_capacity(batch.len() + 1);
         for message in batch.drain(..) {
             match message {
-                ToWriter::Cell(Finished { cell, evidence: bodies }, ack) => {
+                ToWriter::Cell(Finished { cell, evidence: bodies }) => {
                     entries.push(log.append_sorted("cell_answered", &CellAnswered::of(&cell)));
                     evidence.extend(bodies);
                     cells.push(cell);
-                    acks.extend(ack);
                 }
                 ToWriter::Entry { kind, payload } => entries.push(log.append(kind, &payload)),
             }
@@ -140,10 +137,6 @@ pub(crate) async fn write_cells(
             }
         }
         stored += store.insert_cells(&cells, &evidence, &entries).await?;
-        // Durable: the request tasks may hand their vendor slots on.
-        for ack in acks.drain(..) {
-            let _ = ack.send(());
-        }
         for c in cells.iter().filter(|c| tb_core::load_stage_of(&c.suite).is_none()) {
             progress.cell_stored(shown.get(&c.vendor).unwrap_or(&c.vendor), c.cause.is_some());
             progress.cell_measured(c.latency_ms, c.cause.as_deref());

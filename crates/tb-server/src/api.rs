@@ -601,6 +601,7 @@ pub async fn audit_log(
 pub const AUDIT_SHOWN: &[&str] = &[
     "run_started",
     "run_resumed",
+    tb_runner::JOURNAL_REPLAYED,
     "run_finished",
     "run_interrupted",
     "checkpoint",

@@ -258,6 +258,7 @@ impl Runs {
             egress: (!options.simulated).then(|| self.egress.clone()),
             // The server holds a sealed suite's commitment, not its seal: checked by the buyer, recorded as unchecked here.
             seals: tb_runner::Seals::default(),
+            journal: Some(self.data_dir.join("journal")),
         };
         let runs = self.clone();
         let progress = live.clone();
