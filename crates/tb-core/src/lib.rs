@@ -4,12 +4,15 @@
 //! - [`CellKey`]: the identity of one unit of work, (vendor, suite, case, repeat).
 //! - [`Outcome`]: what a vendor call produced: an [`Answer`] or a [`Failure`] with its cause.
 //! - [`Grade`]: a grader's verdict on one answer.
+//! - [`zone`]: times in the tender's time zone.
 //!
 //! This crate does no IO and knows no wire format, SQL or file layout: it is the
 //! language the other crates speak to each other.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+pub mod zone;
 
 /// One chat message sent to a vendor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

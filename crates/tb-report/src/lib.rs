@@ -17,6 +17,7 @@ pub mod committee;
 pub mod detector;
 mod load;
 mod model;
+pub mod present;
 mod publish;
 mod render;
 mod render_load;
@@ -470,6 +471,7 @@ impl<'a> Aggregate<'a> {
                 let mut t = tallies.get_mut(&v.name).and_then(|m| m.remove(&c.id)).unwrap_or_default();
                 outcomes_by_case.insert((v.name.clone(), c.id.clone()), std::mem::take(&mut t.by_case));
                 let mut evaluator_scores = BTreeMap::new();
+                let mut pending = false;
                 let sla = c.sla.as_ref().map(|s| load::judge_sla(&stages, s, &v.name));
                 let (value, (lo, hi)) = match pass_k.get(&c.id) {
                     _ if sla.is_some() => {
@@ -484,12 +486,17 @@ impl<'a> Aggregate<'a> {
                     }
                     _ if c.is_subjective() => {
                         let (scores, complete) = committee.scores_of(&c.id, &v.name);
-                        evaluation_pending |= !complete;
+                        pending = !complete;
+                        evaluation_pending |= pending;
                         let values: Vec<f64> = scores.values().map(|s| s / 100.0).collect();
                         t.n = values.len() as u64;
                         evaluator_scores = scores;
                         let value = if values.is_empty() { 0.0 } else { tb_stats::inference::mean(&values) };
-                        (value, tb_stats::inference::t_interval(&values, CONFIDENCE))
+                        // The panel's scores are the committee's judgements, not a sample of
+                        // them: the interval shown is their range (none before any score).
+                        let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+                        let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        (value, if values.is_empty() { (0.0, 0.0) } else { (low, high) })
                     }
                     Some(&k) => {
                         t.close_case(k);
@@ -567,6 +574,7 @@ impl<'a> Aggregate<'a> {
                     clustered,
                     agreement,
                     evaluator_scores,
+                    pending,
                     sla,
                     rule: tb_spec::rules_of(&c.grader).first().map(|d| c.rule.clone().unwrap_or_else(|| d.to_string())),
                     other_rules: t
@@ -622,6 +630,7 @@ impl<'a> Aggregate<'a> {
                 abnormally_low: false,
                 price_justification: justification.map(|a| if a { "accepted" } else { "rejected" }.to_string()),
                 invalid_reason: invalid_reason.map(str::to_string),
+                evaluation_pending,
                 ranked_by_lot: false,
                 failed_gates,
                 complete,

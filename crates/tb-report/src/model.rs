@@ -371,6 +371,11 @@ pub struct VendorReport {
     /// Equal in total and in price with another bid, and placed by lot.
     #[serde(default)]
     pub ranked_by_lot: bool,
+    /// Some evaluator has not yet scored this bidder on a subjective
+    /// criterion: it is neither ranked nor found unqualified yet, and its
+    /// technical score is not final (outputs show it as pending).
+    #[serde(default)]
+    pub evaluation_pending: bool,
     pub failed_gates: Vec<String>,
     /// Every cell of the run is stored for this vendor.
     pub complete: bool,
@@ -440,6 +445,11 @@ pub struct CriterionResult {
     /// their mean / 100, and `n` the number of evaluators).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub evaluator_scores: BTreeMap<String, f64>,
+    /// A subjective criterion the panel has not scored in full for this
+    /// bidder: its value is no score yet (shown as pending, never as 0), and
+    /// its interval is the range of the scores recorded so far.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
     /// An SLA criterion: what was measured against the target. The value is
     /// 1 when met, 0 when not; `ci_low` is 1 when even the unfavourable
     /// bound meets it (what a gate on the bound requires).

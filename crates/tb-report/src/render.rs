@@ -57,6 +57,8 @@ struct Labels {
     yes: &'static str,
     no: &'static str,
     not_ranked: &'static str,
+    /// A criterion or a bid the panel has not finished scoring.
+    pending: &'static str,
     failed_gates: &'static str,
     abnormally_low: &'static str,
     criteria: &'static str,
@@ -168,6 +170,7 @@ const EN: Labels = Labels {
     yes: "yes",
     no: "no",
     not_ranked: "not ranked",
+    pending: "pending",
     failed_gates: "failed gates",
     abnormally_low: "abnormally low bid: written justification required",
     criteria: "Criteria",
@@ -279,6 +282,7 @@ const ZH: Labels = Labels {
     yes: "合格",
     no: "不合格",
     not_ranked: "不参与排名",
+    pending: "待评分",
     failed_gates: "未通过的门槛",
     abnormally_low: "报价明显低于其他投标人：需书面说明理由",
     criteria: "评分项",
@@ -509,13 +513,19 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
     ));
     for v in &report.vendors {
         s.push_str(&format!(
-            "| {} | {} | {}{} | {:.2} | {:.2} | {} | {} |\n",
+            "| {} | {} | {}{} | {:.2} | {} | {} | {} |\n",
             v.rank.map_or(t.not_ranked.to_string(), |r| r.to_string()),
             v.name,
-            if v.qualified { t.yes } else { t.no },
+            if v.qualified {
+                t.yes
+            } else if v.evaluation_pending {
+                t.pending
+            } else {
+                t.no
+            },
             if v.abnormally_low { " ⚠" } else { "" },
             v.bid_price,
-            v.technical_score,
+            if v.evaluation_pending { t.pending.to_string() } else { format!("{:.2}", v.technical_score) },
             fmt_opt(v.price_score),
             fmt_opt(v.total_score),
         ));
@@ -546,7 +556,7 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
                     if d.gate_could_flip == Some(true) { format!("; **{}**", t.could_flip) } else { String::new() }
                 )
             });
-            let mut value = format!("{:.1}%", c.value * 100.0);
+            let mut value = if c.pending { t.pending.to_string() } else { format!("{:.1}%", c.value * 100.0) };
             if let Some(rule) = &c.rule {
                 value.push_str(&format!(" ({} {rule}", t.rule));
                 for o in &c.other_rules {
@@ -566,12 +576,15 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
                     answered * 100.0
                 ));
             }
+            let interval = if c.pending && c.n == 0 {
+                t.none.to_string()
+            } else {
+                format!("{:.1}–{:.1}%", c.ci_low * 100.0, c.ci_high * 100.0)
+            };
             s.push_str(&format!(
-                "| {} | {} | {value} | {:.1}–{:.1}% | {} | {} | {} | {}{detector} |\n",
+                "| {} | {} | {value} | {interval} | {} | {} | {} | {}{detector} |\n",
                 v.name,
                 c.id,
-                c.ci_low * 100.0,
-                c.ci_high * 100.0,
                 c.n,
                 c.errors,
                 c.undecided,

@@ -48,6 +48,10 @@ pub(crate) fn compare_vendors(
                 }
                 // A unit of accuracy moves the total by this many points.
                 scaled.push((spec.technical_weight() * 100.0 * c.weight, p));
+                if c.is_subjective() || c.sla.is_some() {
+                    // Scored by the panel or judged on a load stage: no cases to pair.
+                    continue;
+                }
                 criteria.push(CriterionComparison {
                     id: c.id.clone(),
                     n: p.n,

@@ -351,9 +351,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "post",
         path: "/api/runs/{run}/reveal",
         operation: "reveal",
-        summary: "Open the blind mapping after scoring is final",
+        summary: "Open the blind mapping once every evaluator has scored every bidder (409 until then)",
         roles: "buyer",
-        body: &[],
+        body: &[(
+            "confirm",
+            "boolean",
+            true,
+            "must be true: after the reveal no evaluator can score, and it cannot be undone",
+        )],
         handler: || post(api::reveal),
     },
     Endpoint {

@@ -82,6 +82,18 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("practice", "公开练习", "practice"),
     ("download", "下载", "download"),
     ("hidden_until_reveal", "揭晓前不可见", "hidden until reveal"),
+    ("recorded_score", "已记录的分数", "Recorded"),
+    ("not_scored_yet", "尚未打分", "not scored yet"),
+    (
+        "score_invalid",
+        "请输入 0 到 100 之间的分数（空白不会记录为 0）",
+        "Enter a score from 0 to 100 (an empty score is not recorded as 0)",
+    ),
+    (
+        "reveal_confirm",
+        "揭晓后评审专家不能再打分，且不可撤销。确定揭晓投标人名称？",
+        "After the reveal no evaluator can score, and it cannot be undone. Reveal the bidders' names?",
+    ),
     ("vendors", "投标人", "Vendors"),
     ("vendor", "投标人", "Vendor"),
     ("model", "模型", "Model"),
@@ -595,7 +607,29 @@ async fn score_page(State(app): State<App>, page: PageContext, Path(id): Path<St
     let criteria: Vec<Value> =
         view.spec.criteria.iter().filter(|c| c.is_subjective()).map(|c| json!({"id": c.id, "name": c.name})).collect();
     let vendors: Vec<String> = view.spec.vendors.iter().map(|v| view.shown(&v.name)).collect();
-    page.render(&app, "score.html", json!({ "run_id": id, "criteria": criteria, "vendors": vendors }))
+    // What this evaluator recorded, and when: the latest entry for each pair, as the report reads it.
+    let entries = match app.store.audit_of_kinds(&view.run.id, &[tb_report::committee::EVALUATOR_SCORE]).await {
+        Ok(e) => e,
+        Err(e) => return page.error(&app, e.into()),
+    };
+    // criterion → bidder as shown → {score, note, at}.
+    let mut recorded: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Value>> =
+        Default::default();
+    for e in entries {
+        let Ok(score) = serde_json::from_str::<tb_report::committee::EvaluatorScore>(&e.payload) else { continue };
+        if score.evaluator == caller.name {
+            let at = tb_report::present::local_time(&e.at, view.zone());
+            recorded
+                .entry(score.criterion.clone())
+                .or_default()
+                .insert(view.shown(&score.vendor), json!({ "score": score.score, "note": score.note, "at": at }));
+        }
+    }
+    page.render(
+        &app,
+        "score.html",
+        json!({ "run_id": id, "criteria": criteria, "vendors": vendors, "recorded": recorded }),
+    )
 }
 
 async fn review_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {

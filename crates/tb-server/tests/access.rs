@@ -138,6 +138,11 @@ fn matrix() -> Vec<Row> {
                 [403, 403, 201, 403, 403, 401],
             )
         },
+        // The panel scores the other bidder too: the reveal is refused while a score is missing.
+        Row {
+            body: Some(|| json!({"criterion": "plan", "vendor": "{A}", "score": 70})),
+            ..row("post", "/api/runs/{run}/scores", "/api/runs/{R}/scores", [403, 403, 201, 403, 403, 401])
+        },
         row("get", "/api/runs/{run}/review", "/api/runs/{R}/review", [403, 200, 200, 403, 200, 401]),
         // The simulated answers are all read by the rules: a grade by hand is refused for them.
         Row {
@@ -147,7 +152,10 @@ fn matrix() -> Vec<Row> {
             ..row("post", "/api/runs/{run}/overrides", "/api/runs/{R}/overrides", [403, 403, 409, 403, 403, 401])
         },
         // Reveal last: the buyer's succeeds once; after it the evaluator may read the names.
-        row("post", "/api/runs/{run}/reveal", "/api/runs/{R}/reveal", [403, 200, 403, 403, 403, 401]),
+        Row {
+            body: Some(|| json!({"confirm": true})),
+            ..row("post", "/api/runs/{run}/reveal", "/api/runs/{R}/reveal", [403, 200, 403, 403, 403, 401])
+        },
         row("get", "/api/runs/{run}/mapping", "/api/runs/{R}/mapping", [403, 200, 200, 403, 200, 401]),
         row("post", "/api/logout", "/api/logout", [204, 204, 204, 204, 204, 401]),
     ]
@@ -193,6 +201,7 @@ async fn every_role_at_every_endpoint() {
     let results = server.json(&buyer, &format!("/api/runs/{official}/results")).await;
     let mapping = server.json(&buyer, &format!("/api/runs/{official}/mapping")).await;
     let code_b = mapping["codes"]["Bidder B"].as_str().unwrap().to_string();
+    let code_a = mapping["codes"]["Bidder A"].as_str().unwrap().to_string();
     assert_eq!(results["vendors"].as_array().unwrap().len(), 2);
     let cells = server.json(&buyer, &format!("/api/runs/{official}/cells?limit=1")).await;
     let (suite, case) =
@@ -225,6 +234,7 @@ async fn every_role_at_every_endpoint() {
             .replace("{C}", &case)
             .replace("{K}", if suite == "policy-knowledge" { "knowledge" } else { "reasoning" })
             .replace("{B}", &code_b)
+            .replace("{A}", &code_a)
     };
     let mut failures = Vec::new();
     let mut asked = 0;

@@ -152,6 +152,11 @@ async fn a_buyer_runs_a_tender_in_the_browser_and_a_vendor_sees_only_itself() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(c.find_all(Locator::Css("#progress tr[data-vendor]")).await.unwrap().len(), 3);
+    // A finished run offers neither Stop nor Resume.
+    for id in ["cancel", "resume"] {
+        let shown = c.find(Locator::Id(id)).await.unwrap().is_displayed().await.unwrap();
+        assert!(!shown, "#{id} is shown on a finished run");
+    }
     screenshot(&c, "run").await;
 
     c.find(Locator::Id("results-link")).await.unwrap().click().await.unwrap();
@@ -229,26 +234,61 @@ async fn an_evaluator_scores_a_subjective_criterion_on_the_page() {
     server.wait_run(&buyer, &run).await;
     let profile = tempfile::tempdir().unwrap();
     let (c, _driver) = browser(chromium, driver, profile.path()).await;
+    // The buyer cannot reveal the names while the panel has not scored: the
+    // page asks for confirmation, then shows the refusal.
+    login(&c, &server.url, "alice").await;
+    c.goto(&format!("{}/runs/{run}/audit?lang=en", server.url)).await.unwrap();
+    c.find(Locator::Id("reveal")).await.unwrap().click().await.unwrap();
+    c.accept_alert().await.unwrap();
+    let error = c.wait().for_element(Locator::Css("#error:not([hidden])")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("not finished scoring") && error.contains("eva"), "{error}");
+    c.find(Locator::Id("logout")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("name")).await.unwrap();
+
     login(&c, &server.url, "eva").await;
     c.goto(&format!("{}/runs/{run}/score?lang=en", server.url)).await.unwrap();
     let rows = c.find_all(Locator::Css("tr.score-row")).await.unwrap();
     assert_eq!(rows.len(), 2, "one row per bidder, by code");
-    for (i, row) in rows.iter().enumerate() {
-        row.find(Locator::Css("input.score")).await.unwrap().send_keys(&format!("{}", 70 + 10 * i)).await.unwrap();
+    // An empty score is refused with a message, never recorded as 0.
+    rows[0].find(Locator::Css("button.record")).await.unwrap().click().await.unwrap();
+    let error = c.wait().for_element(Locator::Css("#error:not([hidden])")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("0 to 100"), "{error}");
+    for i in 0..2 {
+        // Each record reloads the page with what was recorded.
+        let row = c.find_all(Locator::Css("tr.score-row")).await.unwrap().remove(i);
+        let score = format!("{}", 70 + 10 * i);
+        row.find(Locator::Css("input.score")).await.unwrap().send_keys(&score).await.unwrap();
         row.find(Locator::Css("input.note")).await.unwrap().send_keys("clear plan").await.unwrap();
         row.find(Locator::Css("button.record")).await.unwrap().click().await.unwrap();
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let entries = server.json(&buyer, &format!("/api/runs/{run}/audit")).await;
-        let scores = entries["entries"].as_array().unwrap().iter().filter(|e| e["kind"] == "evaluator_score").count();
-        if scores == 2 {
-            break;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let rows = c.find_all(Locator::Css("tr.score-row td.recorded")).await;
+            let shown = match rows {
+                Ok(r) if r.len() == 2 => r[i].text().await.unwrap_or_default(),
+                _ => String::new(),
+            };
+            if shown.starts_with(&score) {
+                // The time it was recorded, to the second, in the tender's zone.
+                assert!(shown.len() >= score.len() + 20, "{shown}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "row {i} never showed its recorded score: {shown:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        assert!(Instant::now() < deadline, "the page recorded {scores} scores of 2");
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(c.find(Locator::Id("recorded")).await.unwrap().is_displayed().await.unwrap());
+    let entries = server.json(&buyer, &format!("/api/runs/{run}/audit")).await;
+    let scores: Vec<f64> = entries["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "evaluator_score")
+        .map(|e| {
+            serde_json::from_str::<serde_json::Value>(e["payload"].as_str().unwrap()).unwrap()["score"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(scores, [70.0, 80.0], "exactly the two scores entered, no empty one");
     screenshot(&c, "scoring").await;
     // The review queue: the simulated vendors' answers are all read by the rules.
     c.goto(&format!("{}/runs/{run}/review?lang=en", server.url)).await.unwrap();
@@ -266,6 +306,20 @@ async fn an_evaluator_scores_a_subjective_criterion_on_the_page() {
     let mut sorted = plan.clone();
     sorted.sort_by(f64::total_cmp);
     assert_eq!(sorted, [0.7, 0.8], "the panel's scores are in the report");
+    // Every evaluator has scored every bidder: the reveal is allowed, after confirmation.
+    c.find(Locator::Id("logout")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("name")).await.unwrap();
+    login(&c, &server.url, "alice").await;
+    c.goto(&format!("{}/runs/{run}/audit?lang=en", server.url)).await.unwrap();
+    c.find(Locator::Id("reveal")).await.unwrap().click().await.unwrap();
+    c.accept_alert().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while c.find(Locator::Id("reveal")).await.is_ok() {
+        assert!(Instant::now() < deadline, "the reveal button is still there");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let audit = server.json(&buyer, &format!("/api/runs/{run}/audit")).await;
+    assert!(audit["entries"].as_array().unwrap().iter().any(|e| e["kind"] == "mapping_revealed"));
     c.close().await.unwrap();
     server.task.abort();
 }

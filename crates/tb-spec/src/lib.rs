@@ -182,6 +182,17 @@ pub struct Tender {
     pub buyer: String,
     pub kind: ProcurementKind,
     pub price_weight: f64,
+    /// Where the procurement's times are given (`Asia/Shanghai` when absent;
+    /// see `tb_core::zone`): outputs show every time in it, to the second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+impl Tender {
+    /// The tender's time zone, checked when the spec was read.
+    pub fn zone(&self) -> tb_core::zone::Zone {
+        self.time_zone.as_deref().and_then(|z| tb_core::zone::Zone::parse(z).ok()).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

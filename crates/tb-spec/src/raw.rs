@@ -114,6 +114,8 @@ pub(crate) struct RawTender {
     pub(crate) buyer: String,
     pub(crate) kind: ProcurementKind,
     pub(crate) price_weight: Spanned<f64>,
+    #[serde(default)]
+    pub(crate) time_zone: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -25,6 +25,11 @@ impl Validator<'_> {
         if t.id.get_ref().trim().is_empty() {
             self.error(t.id.span(), "tender id must not be empty");
         }
+        if let Some(z) = &t.time_zone
+            && let Err(e) = tb_core::zone::Zone::parse(z.get_ref())
+        {
+            self.error(z.span(), e);
+        }
 
         let repeats = *raw.run.repeats.get_ref();
         if repeats == 0 {
@@ -453,7 +458,14 @@ impl Validator<'_> {
             judges,
             sandbox,
             agent,
-            tender: Tender { id: t.id.into_inner(), title: t.title, buyer: t.buyer, kind, price_weight: pw },
+            tender: Tender {
+                id: t.id.into_inner(),
+                title: t.title,
+                buyer: t.buyer,
+                kind,
+                price_weight: pw,
+                time_zone: t.time_zone.map(Spanned::into_inner),
+            },
             run: RunSettings {
                 blind: raw.run.blind,
                 repeats,

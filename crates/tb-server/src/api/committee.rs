@@ -9,7 +9,9 @@ pub struct NewScore {
     pub criterion: String,
     /// The vendor as shown (its code while blind).
     pub vendor: String,
-    pub score: f64,
+    /// Absent or null: refused, never read as 0.
+    #[serde(default)]
+    pub score: Option<f64>,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -49,8 +51,11 @@ pub async fn score(
             c.id, c.grader
         )));
     }
-    if !(0.0..=100.0).contains(&body.score) {
-        return Err(ApiError::bad_request("a score is 0–100"));
+    let score = body
+        .score
+        .ok_or_else(|| ApiError::bad_request("enter a score from 0 to 100: an empty score is not recorded"))?;
+    if !(0.0..=100.0).contains(&score) {
+        return Err(ApiError::bad_request(format!("a score is from 0 to 100, not {score}")));
     }
     if view.run.blind_mapping.is_some() && view.run.blind_revealed {
         return Err(ApiError::conflict("scoring ended when the names were revealed"));
@@ -60,7 +65,7 @@ pub async fn score(
         evaluator: caller.name.clone(),
         criterion: body.criterion.clone(),
         vendor,
-        score: body.score,
+        score,
         note: body.note,
     };
     record(&app, &view.run.id, tb_report::committee::EVALUATOR_SCORE, &entry).await?;
@@ -190,10 +195,45 @@ async fn resign(app: &App, run_id: &str) -> ApiResult<()> {
     Ok(())
 }
 
+#[derive(Deserialize)]
+pub struct Reveal {
+    /// Must be true: after the reveal no evaluator can score, and it cannot be undone.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// What the panel has not scored yet: "evaluator: bidder (as shown) on criterion",
+/// for every evaluator account, every bidder and every subjective criterion.
+async fn unscored(app: &App, view: &RunView) -> ApiResult<Vec<String>> {
+    let subjective: Vec<&str> =
+        view.spec.criteria.iter().filter(|c| c.is_subjective()).map(|c| c.id.as_str()).collect();
+    if subjective.is_empty() {
+        return Ok(Vec::new());
+    }
+    let evaluators: Vec<String> =
+        app.store.users().await?.into_iter().filter(|u| u.role == Role::Evaluator.as_str()).map(|u| u.name).collect();
+    if evaluators.is_empty() {
+        return Ok(vec!["no evaluator account exists to score the subjective criteria".into()]);
+    }
+    let entries = app.store.audit_of_kinds(&view.run.id, &tb_report::committee::KINDS).await?;
+    let inputs = tb_report::committee::CommitteeInputs::from_audit(&entries);
+    let mut missing = Vec::new();
+    for criterion in subjective {
+        for v in &view.spec.vendors {
+            let (scores, _) = inputs.scores_of(criterion, &v.name);
+            for e in evaluators.iter().filter(|e| !scores.contains_key(*e)) {
+                missing.push(format!("{e}: {} on {criterion}", view.shown(&v.name)));
+            }
+        }
+    }
+    Ok(missing)
+}
+
 pub async fn reveal(
     State(app): State<App>,
     caller: Caller,
     Path(id): Path<String>,
+    body: Option<Json<Reveal>>,
 ) -> ApiResult<Json<serde_json::Value>> {
     caller.require(&[Role::Buyer])?;
     let view = run_view(&app, &caller, &id).await?;
@@ -202,6 +242,21 @@ pub async fn reveal(
     }
     if app.runs.is_active(&id) || view.run.status != RunStatus::Finished {
         return Err(ApiError::conflict("reveal after the run has finished and scoring is final"));
+    }
+    // Scoring ends at the reveal: a bidder some evaluator has not scored could never be ranked.
+    let missing = unscored(&app, &view).await?;
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
+        let more = if missing.len() > 10 { format!(" and {} more", missing.len() - 10) } else { String::new() };
+        return Err(ApiError::conflict(format!(
+            "the panel has not finished scoring ({}{more}): reveal once every evaluator has scored every bidder on every subjective criterion",
+            shown.join("; ")
+        )));
+    }
+    if !body.is_some_and(|Json(b)| b.confirm) {
+        return Err(ApiError::bad_request(
+            "send {\"confirm\": true}: after the reveal no evaluator can score, and it cannot be undone",
+        ));
     }
     let sealed = view.run.blind_mapping.as_deref().unwrap_or("{}");
     let mapping: serde_json::Value = serde_json::from_str(sealed).map_err(ApiError::internal)?;
