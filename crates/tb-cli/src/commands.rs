@@ -446,12 +446,17 @@ pub async fn report(
     lang: LangArg,
     db: &Path,
     out: Option<PathBuf>,
+    bundle: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
     if !tb_store::is_postgres_url(&db.to_string_lossy()) && !db.exists() {
         return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
     }
     let store = Store::open(db).await?;
+    if matches!(format, Format::Docx | Format::Pdf) {
+        return evaluation_report(&store, run_id, format, lang, out, bundle).await;
+    }
     let text = match format {
+        Format::Docx | Format::Pdf => unreachable!("written above"),
         Format::Csv => {
             match &out {
                 Some(p) => {
@@ -473,6 +478,41 @@ pub async fn report(
         Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?,
         None => println!("{text}"),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `report --format docx|pdf`: the evaluation report (评标报告), written to
+/// `--out` or to `<RUN>-评标报告.<ext>` (`-evaluation-report` in English).
+async fn evaluation_report(
+    store: &Store,
+    run_id: &str,
+    format: Format,
+    lang: LangArg,
+    out: Option<PathBuf>,
+    bundle: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let bundle_sha256 = match &bundle {
+        Some(p) => Some(tb_audit::sha256_hex(
+            &std::fs::read(p).with_context(|| format!("cannot read the bundle {}", p.display())).map_err(bad_input)?,
+        )),
+        None => None,
+    };
+    let dossier = tb_dossier::build(store, run_id, lang.lang(), bundle_sha256.as_deref()).await?;
+    let (bytes, ext) = match format {
+        Format::Pdf => {
+            let font =
+                tb_dossier::pdf::find_font(&dossier.text()).map_err(|e| Failure { status: 1, error: e.into() })?;
+            (tb_dossier::pdf::render(&dossier, &font)?, "pdf")
+        }
+        _ => (tb_dossier::docx::render(&dossier)?, "docx"),
+    };
+    let name = match lang {
+        LangArg::Zh => format!("{run_id}-评标报告.{ext}"),
+        LangArg::En => format!("{run_id}-evaluation-report.{ext}"),
+    };
+    let path = out.unwrap_or_else(|| PathBuf::from(name));
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -62,6 +62,10 @@ pub enum Format {
     Json,
     Csv,
     Md,
+    /// The evaluation report (评标报告) the committee signs, as an editable Word document.
+    Docx,
+    /// The evaluation report (评标报告) as a PDF (needs a font with Chinese characters).
+    Pdf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -304,9 +308,14 @@ enum Command {
     Check { spec: PathBuf },
     /// Render a stored run again.
     Report {
+        /// The run (`tenderbench runs` lists them).
         run_id: String,
+        /// html, json, csv, md: the report; docx, pdf: the evaluation report (评标报告) the committee signs.
         #[arg(long, value_enum, default_value = "html")]
         format: Format,
+        /// The run's exported evidence bundle: the evaluation report cites its SHA-256 (docx, pdf).
+        #[arg(long)]
+        bundle: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "zh")]
         lang: LangArg,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
@@ -511,8 +520,8 @@ fn main() -> ExitCode {
             Command::Plan { spec, power, baseline, target } => {
                 plan::plan(&spec, plan::PlanArgs { power, baseline, target }).await
             }
-            Command::Report { run_id, format, lang, db, out } => {
-                commands::report(&run_id, format, lang, &db, out).await
+            Command::Report { run_id, format, lang, db, out, bundle } => {
+                commands::report(&run_id, format, lang, &db, out, bundle).await
             }
             Command::Runs { db } => commands::runs(&db).await,
             Command::Suite(SuiteCommand::Import { input, from, out, map, sheet, category, limit }) => {

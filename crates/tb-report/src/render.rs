@@ -648,6 +648,12 @@ fn score_table_markdown(table: &ScoreTable, t: &Labels) -> String {
     s
 }
 
+/// How outputs name a bid's remark or the reason it is invalid
+/// (`failed_gates`, `abnormally_low`, `evaluation_pending`, …) in `lang`.
+pub fn remark_label(code: &str, lang: Lang) -> &'static str {
+    remark(code, if lang == Lang::Zh { &ZH } else { &EN })
+}
+
 fn remark<'a>(code: &str, t: &'a Labels) -> &'a str {
     match code {
         "failed_gates" => t.reason_failed_gates,

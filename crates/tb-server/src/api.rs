@@ -573,6 +573,41 @@ pub async fn report_html(
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
+/// The evaluation report (评标报告) the committee signs, as DOCX or PDF
+/// (`?lang=zh|en`); readable by whoever may read the whole report.
+pub async fn evaluation_report(
+    State(app): State<App>,
+    caller: Caller,
+    Path((id, format)): Path<(String, String)>,
+    Query(q): Query<QueryMap>,
+) -> ApiResult<Response> {
+    whole_report(&app, &caller, &id).await?;
+    let lang = q.get("lang").and_then(|l| tb_report::Lang::parse(l)).unwrap_or(tb_report::Lang::Zh);
+    let dossier = tb_dossier::build(&app.store, &id, lang, None).await.map_err(ApiError::internal)?;
+    let (bytes, mime, ext) = match format.as_str() {
+        "docx" => (
+            tb_dossier::docx::render(&dossier).map_err(ApiError::internal)?,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+        ),
+        "pdf" => {
+            let font =
+                tb_dossier::pdf::find_font(&dossier.text()).map_err(|e| ApiError::new("no_font", e.to_string()))?;
+            (tb_dossier::pdf::render(&dossier, &font).map_err(ApiError::internal)?, "application/pdf", "pdf")
+        }
+        _ => return Err(ApiError::not_found("format (docx or pdf)")),
+    };
+    let name = format!("{id}-evaluation-report.{ext}");
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 fn buyer_or_auditor(caller: &Caller) -> ApiResult<()> {
     caller.require(&[Role::Buyer, Role::Auditor])
 }

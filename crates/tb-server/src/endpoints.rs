@@ -260,6 +260,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "get",
+        path: "/api/runs/{run}/evaluation-report/{format}",
+        operation: "evaluationReport",
+        summary: "The evaluation report (评标报告) the committee signs: docx or pdf (?lang=zh|en)",
+        roles: "buyer, evaluator (after the reveal: it holds the prices), auditor",
+        body: &[],
+        handler: || get(api::evaluation_report),
+    },
+    Endpoint {
+        method: "get",
         path: "/api/runs/{run}/audit",
         operation: "auditLog",
         summary: "The audit log (cell entries counted, not listed) and the signing key",

@@ -20,6 +20,7 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("conflict", 409, "the resource exists already, or is in a state that forbids this"),
     ("rate_limited", 429, "too many failed logins; retry after the Retry-After header's seconds"),
     ("unavailable", 503, "the server is shutting down"),
+    ("no_font", 503, "the server has no font with the document's characters to draw a PDF; the DOCX needs none"),
     ("internal", 500, "an internal error; the log has its details under the error id"),
 ];
 

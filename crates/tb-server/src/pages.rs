@@ -83,6 +83,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("download", "下载", "download"),
     ("hidden_until_reveal", "揭晓前不可见", "hidden until reveal"),
     ("recorded_score", "已记录的分数", "Recorded"),
+    ("evaluation_report", "评标报告", "Evaluation report"),
     ("not_scored_yet", "尚未打分", "not scored yet"),
     (
         "score_invalid",

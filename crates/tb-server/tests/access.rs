@@ -120,6 +120,12 @@ fn matrix() -> Vec<Row> {
         // The whole report holds the prices: not the blind panel's before the reveal (`blind`).
         row("get", "/api/runs/{run}/report.json", "/api/runs/{R}/report.json", [403, 200, 403, 403, 200, 401]),
         row("get", "/api/runs/{run}/report.html", "/api/runs/{R}/report.html?lang=en", [403, 200, 403, 403, 200, 401]),
+        row(
+            "get",
+            "/api/runs/{run}/evaluation-report/{format}",
+            "/api/runs/{R}/evaluation-report/docx?lang=en",
+            [403, 200, 403, 403, 200, 401],
+        ),
         row("get", "/api/runs/{run}/audit", "/api/runs/{R}/audit", [403, 200, 403, 403, 200, 401]),
         row("get", "/api/runs/{run}/bundle", "/api/runs/{R}/bundle", [403, 200, 403, 403, 200, 401]),
         row("get", "/api/runs/{run}/verify", "/api/runs/{R}/verify", [403, 200, 403, 403, 200, 401]),

@@ -97,6 +97,15 @@ async fn screenshot(c: &Client, name: &str) {
     }
 }
 
+/// Fetches a same-origin URL with the page's session, as a link would, and returns the body.
+async fn fetch_bytes(c: &Client, href: &str) -> Vec<u8> {
+    let script = "const done = arguments[arguments.length - 1]; \
+        fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => done(Array.from(new Uint8Array(b).slice(0, 8)))) \
+        .catch(e => done([]));";
+    let v = c.execute_async(script, vec![serde_json::json!(href)]).await.unwrap();
+    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u8).collect()
+}
+
 async fn login(c: &Client, url: &str, name: &str) {
     c.goto(&format!("{url}/login")).await.unwrap();
     c.find(Locator::Id("name")).await.unwrap().send_keys(name).await.unwrap();
@@ -164,6 +173,12 @@ async fn a_buyer_runs_a_tender_in_the_browser_and_a_vendor_sees_only_itself() {
     assert_eq!(c.find_all(Locator::Css("#ranking tr.vendor-row")).await.unwrap().len(), 3);
     assert_eq!(c.find_all(Locator::Css("#charts svg")).await.unwrap().len(), 2, "a chart per criterion");
     assert!(c.find(Locator::Id("score-table")).await.is_ok());
+    // The evaluation report the committee signs, from the results page.
+    for (id, magic) in [("evaluation-report-docx", &b"PK"[..]), ("evaluation-report-pdf", &b"%PDF"[..])] {
+        let href = c.find(Locator::Id(id)).await.unwrap().attr("href").await.unwrap().unwrap();
+        let bytes = fetch_bytes(&c, &href).await;
+        assert!(bytes.starts_with(magic), "{id}: {} bytes, not the document", bytes.len());
+    }
     screenshot(&c, "results").await;
 
     c.goto(&format!("{url}/runs/{run_id}/cells?suite=fee-arithmetic")).await.unwrap();

@@ -5,6 +5,7 @@ mod agents;
 mod browser;
 mod check;
 mod demo;
+mod dossier;
 mod error_paths;
 mod faults;
 mod graders;

@@ -94,14 +94,18 @@ async fn a_budget_refuses_the_run_or_stops_the_vendor() {
 
 /// The evaluators' scores for the worked Order 87 examples (docs/scoring.md):
 /// three each, whose means are the technical scores of the hand calculation.
-const GOODS_SCORES: [(&str, [f64; 3]); 4] =
+pub(crate) const GOODS_SCORES: [(&str, [f64; 3]); 4] =
     [("A", [87.0, 89.0, 89.5]), ("B", [80.0, 82.0, 84.0]), ("C", [92.0, 93.0, 94.0]), ("D", [68.0, 70.0, 72.0])];
 const SERVICES_SCORES: [(&str, [f64; 3]); 3] =
     [("E", [89.0, 90.0, 90.55]), ("F", [88.0, 88.0, 88.0]), ("G", [87.0, 88.0, 89.0])];
 
 /// Runs a worked example, enters every evaluator's score and returns the
 /// directory and the report after the last input.
-async fn worked_example(name: &str, scores: &[(&str, [f64; 3])], extra: &[&[&str]]) -> (tempfile::TempDir, String) {
+pub(crate) async fn worked_example(
+    name: &str,
+    scores: &[(&str, [f64; 3])],
+    extra: &[&[&str]],
+) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/order87").join(name);
     let o = tb(dir.path(), &["keygen"]).await;

@@ -20,6 +20,16 @@ pub async fn tb(dir: &Path, args: &[&str]) -> Output {
         .expect("join")
 }
 
+/// As [`tb`], with environment variables set for the one command.
+pub async fn tb_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    tokio::task::spawn_blocking(move || bin().current_dir(dir).args(args).envs(env).output().expect("binary runs"))
+        .await
+        .expect("join")
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
