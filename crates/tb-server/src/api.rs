@@ -416,11 +416,15 @@ pub fn cell_json(view: &RunView, cell: CellRecord) -> serde_json::Value {
         .grades
         .iter()
         .map(|(c, g)| {
-            (c.to_string(), serde_json::json!({"correct": g.correct, "extracted": g.extracted, "note": g.note}))
+            (
+                c.to_string(),
+                serde_json::json!({"correct": g.correct, "extracted": g.extracted, "note": g.note, "how": g.how}),
+            )
         })
         .collect();
     let c = graded.cell;
     serde_json::json!({
+        "gold": graded.gold,
         "vendor": vendor, "suite": c.suite, "case_id": c.case_id, "repeat": c.repeat,
         "answer": c.answer, "cause": c.cause,
         "detail": if view.codes.is_empty() { c.detail } else { None },
@@ -432,7 +436,41 @@ pub fn cell_json(view: &RunView, cell: CellRecord) -> serde_json::Value {
     })
 }
 
+/// The review filters of the transcripts: what a committee looks for.
+pub const CELL_FILTERS: [&str; 4] = ["wrong", "undecided", "failed", "flagged"];
+
+/// Whether a graded cell (as [`cell_json`] shows it) is what `filter` asks for:
+/// `wrong` (answered, graded wrong on some criterion), `undecided` (the rules
+/// read no committed answer), `failed` (the call failed), `flagged` (a grade
+/// carries a note: read by a judge, graded by hand, a sandbox violation, …).
+pub fn cell_matches(cell: &serde_json::Value, filter: &str) -> bool {
+    let grades = || cell["grades"].as_object().into_iter().flat_map(|g| g.values());
+    let failed = !cell["cause"].is_null();
+    match filter {
+        "failed" => failed,
+        "wrong" => !failed && grades().any(|g| g["correct"] == false),
+        "undecided" => {
+            grades().any(|g| matches!(g["note"].as_str(), Some(tb_grade::NOTE_UNDECIDED | tb_grade::NOTE_AMBIGUOUS)))
+        }
+        "flagged" => grades().any(|g| !g["note"].is_null()),
+        _ => true,
+    }
+}
+
+/// The page of cells the query asks for and, for the review filters, how
+/// many cells (under the vendor, suite and search filters) each one finds.
 pub async fn cells(app: &App, caller: &Caller, id: &str, q: &QueryMap) -> ApiResult<(RunView, Vec<serde_json::Value>)> {
+    let (view, page, _) = cells_counted(app, caller, id, q, false).await?;
+    Ok((view, page))
+}
+
+pub async fn cells_counted(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    q: &QueryMap,
+    count: bool,
+) -> ApiResult<(RunView, Vec<serde_json::Value>, BTreeMap<&'static str, u64>)> {
     let view = run_view(app, caller, id).await?;
     // A vendor is named as the run shows it (its code while blind): a guessed name finds nothing.
     let vendor = match q.get("vendor").filter(|v| !v.is_empty()) {
@@ -467,13 +505,49 @@ pub async fn cells(app: &App, caller: &Caller, id: &str, q: &QueryMap) -> ApiRes
     {
         return Err(ApiError::new("sealed", "a sealed suite's cases stay hidden from vendors"));
     }
-    let rows = app.store.cell_page(&view.run.id, &filter).await?;
-    let out = rows
-        .into_iter()
-        .filter(|c| access::readable_suite(caller, &view.spec, &c.suite))
-        .map(|c| cell_json(&view, c))
-        .collect();
-    Ok((view, out))
+    // `?failed=1` is the older spelling of `?show=failed`.
+    let show = q.get("show").map(String::as_str).filter(|f| CELL_FILTERS.contains(f));
+    let show = show.or(filter.failed_only.then_some("failed"));
+    if show.is_none() && !count {
+        let rows = app.store.cell_page(&view.run.id, &filter).await?;
+        let out = rows
+            .into_iter()
+            .filter(|c| access::readable_suite(caller, &view.spec, &c.suite))
+            .map(|c| cell_json(&view, c))
+            .collect();
+        return Ok((view, out, BTreeMap::new()));
+    }
+    // A review filter needs the grades: every matching cell is graded, a page at a time.
+    let (limit, offset) = (filter.limit as usize, filter.offset as usize);
+    filter.failed_only = false;
+    filter.limit = 500;
+    filter.offset = 0;
+    let mut counts: BTreeMap<&'static str, u64> = CELL_FILTERS.iter().map(|f| (*f, 0)).collect();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        let rows = app.store.cell_page(&view.run.id, &filter).await?;
+        let n = rows.len();
+        for c in rows.into_iter().filter(|c| access::readable_suite(caller, &view.spec, &c.suite)) {
+            let j = cell_json(&view, c);
+            for f in CELL_FILTERS {
+                if cell_matches(&j, f) {
+                    *counts.get_mut(f).expect("every filter counted") += 1;
+                }
+            }
+            if show.is_none_or(|f| cell_matches(&j, f)) {
+                if seen >= offset && kept.len() < limit {
+                    kept.push(j);
+                }
+                seen += 1;
+            }
+        }
+        if n < filter.limit as usize {
+            break;
+        }
+        filter.offset += filter.limit;
+    }
+    Ok((view, kept, counts))
 }
 
 pub async fn get_cells(

@@ -83,6 +83,14 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("download", "下载", "download"),
     ("hidden_until_reveal", "揭晓前不可见", "hidden until reveal"),
     ("recorded_score", "已记录的分数", "Recorded"),
+    ("show", "显示", "Show"),
+    ("show_all", "全部作答", "all answers"),
+    ("show_wrong", "答错", "wrong"),
+    ("show_undecided", "无法判定", "undecided"),
+    ("show_failed", "调用失败", "failed calls"),
+    ("show_flagged", "有标注", "flagged"),
+    ("gold", "标准答案", "Gold answer"),
+    ("read_as", "判读为", "read as"),
     ("evaluation_report", "评标报告", "Evaluation report"),
     ("not_scored_yet", "尚未打分", "not scored yet"),
     (
@@ -548,10 +556,11 @@ async fn cells_page(
     Query(q): Query<QueryMap>,
 ) -> Response {
     let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/runs/{id}/cells")) };
-    let (view, cells) = match api::cells(&app, &caller, &id, &q).await {
+    let (view, cells, counts) = match api::cells_counted(&app, &caller, &id, &q, true).await {
         Ok(r) => r,
         Err(e) => return page.error(&app, e),
     };
+    let show = q.get("show").cloned().or_else(|| q.get("failed").filter(|v| *v == "1").map(|_| "failed".to_string()));
     let vendor_names: Vec<String> =
         view.spec.vendors.iter().filter(|v| view.may_see_vendor(&v.name)).map(|v| view.shown(&v.name)).collect();
     let suites: Vec<String> = view
@@ -567,6 +576,7 @@ async fn cells_page(
         "cells.html",
         json!({
             "run_id": id, "cells": cells, "q": q, "vendor_names": vendor_names, "suites": suites,
+            "counts": counts, "show": show, "filters": api::CELL_FILTERS,
             "limit": limit, "offset": offset,
             "prev_query": query_string(&q, offset - limit), "next_query": query_string(&q, offset + limit),
         }),

@@ -187,8 +187,26 @@ async fn a_buyer_runs_a_tender_in_the_browser_and_a_vendor_sees_only_itself() {
     c.wait().for_element(Locator::Id("side-by-side")).await.unwrap();
     assert_eq!(c.find_all(Locator::Css(".answer-card")).await.unwrap().len(), 3, "the three vendors side by side");
     screenshot(&c, "case").await;
+    // The wrong answers only, counted, each with its gold answer beside it.
     c.goto(&format!("{url}/runs/{run_id}/cells?suite=fee-arithmetic")).await.unwrap();
+    let wrong = c.find(Locator::Css("#show option[value=wrong]")).await.unwrap();
+    let label = wrong.text().await.unwrap();
+    let count: usize = label.rsplit('(').next().unwrap().trim_end_matches(')').parse().unwrap();
+    assert!(count > 0, "the simulated vendors answer some cases wrong: {label}");
+    wrong.click().await.unwrap();
+    c.find(Locator::Css("#filters button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url(&c, "show=wrong").await;
+    let rows = c.find_all(Locator::Css("#cells tr td.gold")).await.unwrap();
+    assert_eq!(rows.len(), count.min(50), "one row per wrong answer (the first page)");
+    for badge in c.find_all(Locator::Css("#cells .badge")).await.unwrap() {
+        assert!(badge.text().await.unwrap().contains('✗'), "a right answer among the wrong ones");
+    }
+    assert!(!rows[0].text().await.unwrap().trim().is_empty(), "the gold answer is shown");
     screenshot(&c, "transcripts").await;
+    c.find(Locator::Css("#cells td a")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("side-by-side")).await.unwrap();
+    let gold = text(&c, ".answer-card .gold").await;
+    assert!(!gold.is_empty() && gold != "—", "the case page shows the gold answer: {gold:?}");
 
     c.goto(&format!("{url}/runs/{run_id}/audit")).await.unwrap();
     c.find(Locator::Id("verify")).await.unwrap().click().await.unwrap();
