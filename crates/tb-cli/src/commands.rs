@@ -1,5 +1,6 @@
 //! The subcommands other than `demo`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -46,7 +47,16 @@ pub fn publish(spec_path: &Path, lang: LangArg, out: Option<PathBuf>) -> Result<
 }
 
 /// Runs a validated spec, then writes its reports. Shared by `run` and `demo`.
-pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang: LangArg) -> Result<ExitCode, Failure> {
+/// Runs a spec and writes its reports. `spec_path` is what a resume names
+/// (the demo's built-in spec has none).
+pub async fn execute(
+    spec: &Spec,
+    spec_path: Option<&Path>,
+    db: &Path,
+    out: &Path,
+    opts: RunOptions,
+    lang: LangArg,
+) -> Result<ExitCode, Failure> {
     let key = opts.key.clone();
     let store = Store::open(db).await?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -93,10 +103,15 @@ pub async fn execute(spec: &Spec, db: &Path, out: &Path, opts: RunOptions, lang:
         }
     );
     if summary.status != RunStatus::Finished {
-        eprintln!(
-            "run {} interrupted; continue it with: tenderbench run <SPEC> --resume {}",
-            summary.run_id, summary.run_id
-        );
+        match spec_path {
+            Some(p) => eprintln!(
+                "run {} interrupted; continue it with: tenderbench run {} --resume {}",
+                summary.run_id,
+                p.display(),
+                summary.run_id
+            ),
+            None => eprintln!("run {} interrupted (a rehearsal: start the demo again)", summary.run_id),
+        }
         store.close().await;
         return Ok(ExitCode::from(INTERRUPTED));
     }
@@ -115,7 +130,7 @@ async fn finish(
     let report = write_outputs(store, run_id, &dir, lang, key, None).await?;
     print_ranking(&report);
     print_stages(&report);
-    println!("reports: {}", dir.display());
+    print_written(&dir);
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -133,7 +148,8 @@ pub async fn write_outputs(
 ) -> Result<Report, Failure> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let csv_path = dir.join("results.csv");
-    let file = std::fs::File::create(&csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
+    let mut file = std::fs::File::create(&csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
+    file.write_all(tb_report::CSV_BOM).with_context(|| format!("cannot write {}", csv_path.display()))?;
     let report = tb_report::write_csv(store, run_id, file, &csv_path.display().to_string()).await?;
     let write = |name: &str, text: &str| {
         let path = dir.join(name);
@@ -143,7 +159,8 @@ pub async fn write_outputs(
     write("report.json", &json)?;
     write("report.html", &tb_report::render_html(&report, lang.lang())?)?;
     let scores = dir.join("scores.csv");
-    let file = std::fs::File::create(&scores).with_context(|| format!("cannot write {}", scores.display()))?;
+    let mut file = std::fs::File::create(&scores).with_context(|| format!("cannot write {}", scores.display()))?;
+    file.write_all(tb_report::CSV_BOM).with_context(|| format!("cannot write {}", scores.display()))?;
     tb_report::write_score_csv(&report, file).with_context(|| format!("cannot write {}", scores.display()))?;
     if let Some(key) = key {
         let sig = tb_bundle::record_report_signature(store, run_id, key, &json, replaces).await?;
@@ -165,7 +182,7 @@ pub fn print_ranking(r: &Report) {
     println!("{} — {}", r.tender.id, r.tender.title);
     let width = r.vendors.iter().map(|v| v.name.chars().count() + 2).max().unwrap_or(6).max(8);
     println!(
-        "{}  {}  {:>10}  {:>9}  {:>7}  {:>7}  criteria (value [95% CI])",
+        "{}  {}  {:>15}  {:>9}  {:>7}  {:>7}  criteria (value [95% CI])",
         pad("rank", 10),
         pad("vendor", width),
         "bid",
@@ -181,6 +198,9 @@ pub fn print_ranking(r: &Report) {
             .criteria
             .iter()
             .map(|c| {
+                if c.pending {
+                    return format!("{} pending (evaluators' scores)", c.id);
+                }
                 format!(
                     "{} {:.1}% [{:.1}–{:.1}]{}",
                     c.id,
@@ -192,11 +212,11 @@ pub fn print_ranking(r: &Report) {
             })
             .collect();
         println!(
-            "{}  {}  {:>10.0}  {:>9.2}  {:>7}  {:>7}  {}{}",
+            "{}  {}  {:>15}  {:>9}  {:>7}  {:>7}  {}{}",
             pad(&rank, 10),
             pad(&v.name, width),
-            v.bid_price,
-            v.technical_score,
+            tb_report::present::money(v.bid_price, tb_report::Lang::En),
+            if v.evaluation_pending { "pending".to_string() } else { format!("{:.2}", v.technical_score) },
             v.price_score.map_or("—".into(), |x| format!("{x:.2}")),
             v.total_score.map_or("—".into(), |x| format!("{x:.2}")),
             crit.join("; "),
@@ -210,6 +230,50 @@ pub fn print_ranking(r: &Report) {
             .collect::<String>()
         );
     }
+    println!("{}", verdict_line(r));
+}
+
+/// The folder of a run's reports and the files in it.
+pub fn print_written(dir: &Path) {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten().filter(|e| e.path().is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    println!("reports: {} ({})", dir.display(), files.join(", "));
+}
+
+/// One line naming the outcome: the bidder ranked first, and who is
+/// statistically tied with it; or why nobody is ranked yet.
+fn verdict_line(r: &Report) -> String {
+    if r.vendors.iter().any(|v| v.evaluation_pending) {
+        return "not ranked yet: the evaluators' scores are pending (tenderbench evaluate RUN …)".into();
+    }
+    let Some(first) = r.ranking.first().and_then(|n| r.vendors.iter().find(|v| &v.name == n)) else {
+        return "no valid bid: nobody is ranked".into();
+    };
+    let mut line =
+        format!("ranked first: {} (total {})", first.name, first.total_score.map_or("—".into(), |t| format!("{t:.2}")));
+    let tied: Vec<&str> = match first.tie_band {
+        Some(band) => r
+            .vendors
+            .iter()
+            .filter(|v| v.name != first.name && v.tie_band == Some(band))
+            .map(|v| v.name.as_str())
+            .collect(),
+        None => Vec::new(),
+    };
+    if tied.is_empty() {
+        line.push_str("; no other bid is statistically tied with it");
+    } else {
+        line.push_str(&format!(
+            "; statistically tied with {} (tie band {}): the difference is within chance",
+            tied.join(", "),
+            first.tie_band.unwrap_or(0)
+        ));
+    }
+    line
 }
 
 /// A stage's load in words, for the terminal.
@@ -280,7 +344,8 @@ pub async fn run(
     // On the command line a sealed suite is checked against its seal, or the run does not start.
     let seals = tb_runner::Seals { files: seals, required: true };
     let journal = Some(out.join("journal"));
-    execute(&spec, db, out, RunOptions { resume, simulated: false, key, egress: None, seals, journal }, lang).await
+    let opts = RunOptions { resume, simulated: false, key, egress: None, seals, journal };
+    execute(&spec, Some(spec_path), db, out, opts, lang).await
 }
 
 /// `run --distributed`: queues the cells for workers, follows the run, then writes the reports as `run` does.
@@ -375,6 +440,12 @@ pub async fn check(spec_path: &Path) -> Result<ExitCode, Failure> {
     for s in &suites {
         println!("suite {}: {} cases, sha256 {}", s.id, s.cases, s.sha256);
     }
+    for c in spec.criteria.iter().filter(|c| !c.is_subjective() && c.sla.is_none()) {
+        let cases = suites.iter().find(|s| s.id == c.suite).map_or(0, |s| s.cases);
+        for w in crate::plan::gate_warnings(c, cases) {
+            println!("warning: {w}");
+        }
+    }
     let mut failed = 0;
     for v in &spec.vendors {
         match probe(v).await {
@@ -460,7 +531,8 @@ pub async fn report(
         Format::Csv => {
             match &out {
                 Some(p) => {
-                    let f = std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?;
+                    let mut f = std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?;
+                    f.write_all(tb_report::CSV_BOM).with_context(|| format!("cannot write {}", p.display()))?;
                     tb_report::write_csv(&store, run_id, f, &p.display().to_string()).await?;
                 }
                 None => {

@@ -98,7 +98,7 @@ async fn record<T: Serialize>(t: &Target<'_>, store: &Store, kind: &str, payload
     let previous = tb_bundle::last_signed_report(store, t.run_id).await?;
     let dir = t.out.join(t.run_id).join("committee");
     write_outputs(store, t.run_id, &dir, t.lang, Some(&key), previous).await?;
-    println!("reports: {}", dir.display());
+    crate::commands::print_written(&dir);
     Ok(())
 }
 

@@ -96,7 +96,14 @@ pub async fn demo(
         first_cases(&mut spec, n, &out.join("demo-subsets"))?;
         eprintln!("rehearsing on the first {n} cases of each suite");
     }
-    eprintln!("SIMULATED VENDORS: every vendor below is tenderbench's simulator, not a real service");
+    if rehearsal.real.is_some() {
+        eprintln!(
+            "SIMULATED BIDDERS: every bidder below is tenderbench's simulator, not a real service; \
+             the local 135M model beside them answers for real (not a bidder)"
+        );
+    } else {
+        eprintln!("SIMULATED VENDORS: every vendor below is tenderbench's simulator, not a real service");
+    }
     // The simulated vendors serve from threads of their own, so that their
     // work does not delay the client's measurements (the client's runtime has one thread).
     let vendors_runtime = tokio::runtime::Builder::new_multi_thread()
@@ -120,7 +127,7 @@ pub async fn demo(
         }
         let seals = tb_runner::Seals::default();
         let opts = RunOptions { resume: None, simulated: true, key: Some(key), egress: None, seals, journal: None };
-        execute(&spec, db, out, opts, lang).await
+        execute(&spec, None, db, out, opts, lang).await
     }
     .await;
     // Dropping a runtime may not block inside another one: on every path,

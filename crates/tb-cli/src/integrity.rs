@@ -96,7 +96,7 @@ pub async fn regrade(run_id: &str, db: &Path, out: &Path, key: &Path, lang: Lang
         }
         None => println!("regraded run {run_id}: first signed report, sha256 {now}"),
     }
-    println!("reports: {}", dir.display());
+    crate::commands::print_written(&dir);
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -211,6 +211,19 @@ pub async fn reveal_mapping(
     }
     if run.status != tb_store::RunStatus::Finished {
         return Err(bad_input(anyhow!("run {run_id} is {}: reveal only after scoring is final", run.status.as_str())));
+    }
+    // Scoring ends at the reveal: a bidder the panel has not scored in full could never be ranked.
+    let report = tb_report::build(&store, run_id).await?;
+    let pending: Vec<String> = report
+        .vendors
+        .iter()
+        .flat_map(|v| v.criteria.iter().filter(|c| c.pending).map(move |c| format!("{} on {}", v.name, c.id)))
+        .collect();
+    if !pending.is_empty() {
+        return Err(bad_input(anyhow!(
+            "the panel has not finished scoring ({}): reveal once every evaluator has scored every bidder (tenderbench evaluate {run_id} …)",
+            pending.join("; ")
+        )));
     }
     let value: serde_json::Value = serde_json::from_str(&mapping).map_err(|e| anyhow!("stored mapping: {e}"))?;
     let commitment = tb_audit::sha256_hex(mapping.as_bytes());

@@ -45,6 +45,11 @@ pub async fn plan(spec_path: &Path, a: PlanArgs) -> Result<ExitCode, Failure> {
         format!("cases for {:.0} pts", a.target * 100.0)
     );
     for c in &spec.criteria {
+        if c.is_subjective() || c.sla.is_some() {
+            let how = if c.is_subjective() { "scored by the evaluators" } else { "judged on a load stage" };
+            println!("{:<20} {:<10} {:>7} {:>14} {:>14} {:>16}  ({how})", c.id, c.grader, "—", "—", "—", "—");
+            continue;
+        }
         let cases = suites.iter().find(|s| s.id == c.suite).map_or(0, |s| s.cases);
         let n = cases as f64;
         let mdd = min_detectable_difference(n, a.baseline, alpha, a.power);
@@ -59,11 +64,8 @@ pub async fn plan(spec_path: &Path, a: PlanArgs) -> Result<ExitCode, Failure> {
             mdd_strict * 100.0,
             needed
         );
-        if let Some(g) = &c.gate
-            && let Some(m) = g.min_samples
-            && cases < m
-        {
-            println!("  ! gate needs at least {m} cases; this suite has {cases}: it will read 'insufficient evidence'");
+        for w in gate_warnings(c, cases) {
+            println!("  ! {w}");
         }
     }
     println!(
@@ -72,4 +74,42 @@ pub async fn plan(spec_path: &Path, a: PlanArgs) -> Result<ExitCode, Failure> {
          a little better."
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a suite of `cases` cases cannot show about a criterion's gate: fewer
+/// cases than its `min_samples`, or, for a gate judged on the bound of the
+/// 95% interval, a threshold that even a perfect bidder (every case right, or
+/// none refused) could not meet.
+pub fn gate_warnings(c: &tb_spec::Criterion, cases: u64) -> Vec<String> {
+    let Some(g) = &c.gate else { return Vec::new() };
+    let mut out = Vec::new();
+    if let Some(m) = g.min_samples
+        && cases < m
+    {
+        out.push(format!(
+            "criterion {}: its gate needs at least {m} cases and suite {} has {cases}: it will read 'insufficient evidence'",
+            c.id, c.suite
+        ));
+    }
+    if g.basis == tb_spec::GateBasis::Bound && cases > 0 {
+        let (low, _) = tb_stats::wilson(cases, cases, 0.95);
+        let (_, high) = tb_stats::wilson(0, cases, 0.95);
+        if let Some(min) = g.min.filter(|m| low < *m) {
+            out.push(format!(
+                "criterion {}: with {cases} cases even a bidder right on every case has a lower bound of {:.1}%, below the gate's {:.1}%: nobody can pass; add cases (or judge the gate on the point value)",
+                c.id,
+                low * 100.0,
+                min * 100.0
+            ));
+        }
+        if let Some(max) = g.max.filter(|m| high > *m) {
+            out.push(format!(
+                "criterion {}: with {cases} cases even a bidder with none counted has an upper bound of {:.1}%, above the gate's {:.1}%: nobody can pass; add cases (or judge the gate on the point value)",
+                c.id,
+                high * 100.0,
+                max * 100.0
+            ));
+        }
+    }
+    out
 }

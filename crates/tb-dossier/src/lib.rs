@@ -309,7 +309,7 @@ fn compose(
     let mut header: Vec<String> = vec![w.t("投标人", "Bidder").into()];
     header.extend(report.criteria.iter().map(|c| c.name.clone()));
     header.extend(
-        ["技术分", "价格分", "总分", "排名"]
+        ["技术分", "价格分", "综合得分", "排名"]
             .iter()
             .zip(["Technical", "Price", "Total", "Rank"])
             .map(|(z, e)| w.t(z, e).to_string()),
@@ -399,7 +399,7 @@ fn compose(
             })
             .collect();
         b.push(Block::Table {
-            header: ["推荐顺序", "中标候选人", "总分", "投标报价", "说明"]
+            header: ["推荐顺序", "中标候选人", "综合得分", "投标报价", "说明"]
                 .iter()
                 .zip(["Order", "Candidate", "Total", "Bid price", "Note"])
                 .map(|(z, e)| w.t(z, e).to_string())

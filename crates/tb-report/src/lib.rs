@@ -28,7 +28,7 @@ mod tally;
 pub use agents::{AgentSuiteReport, AgentTaskResult, AgentTaskRow, AgentVendorReport};
 pub use model::*;
 pub use publish::{render_rules, rules_hashes};
-pub use render::{Lang, remark_label, render_html, render_json, render_markdown, write_csv, write_score_csv};
+pub use render::{CSV_BOM, Lang, remark_label, render_html, render_json, render_markdown, write_csv, write_score_csv};
 
 use scores::{assign_tie_bands, blind_cell, blind_stages, compare_vendors, score_table, sensitivity_of};
 use std::collections::{BTreeMap, HashMap};
@@ -56,7 +56,7 @@ pub enum ReportError {
 pub const CONFIDENCE: f64 = 0.95;
 
 pub const SIMULATED_NOTICE_EN: &str = "SIMULATED VENDORS: this run used tenderbench's simulated vendors, not real services. Its results rehearse the tender; they say nothing about any real bidder.";
-pub const SIMULATED_NOTICE_ZH: &str = "模拟供应商：本次运行使用的是 tenderbench 的模拟供应商，而非真实服务。结果仅用于演练招标流程，不代表任何真实投标人的能力。";
+pub const SIMULATED_NOTICE_ZH: &str = "模拟投标人：本次运行使用的是 tenderbench 的模拟投标人，而非真实服务。结果仅用于演练招标流程，不代表任何真实投标人的能力。";
 
 /// One graded cell, for per-cell outputs.
 pub struct GradedCell<'s> {
@@ -728,6 +728,7 @@ impl<'a> Aggregate<'a> {
                 kind: spec.tender.kind,
                 price_weight: spec.tender.price_weight,
                 technical_weight: spec.technical_weight(),
+                time_zone: spec.tender.time_zone.clone().unwrap_or_else(|| "Asia/Shanghai".into()),
             },
             significance: spec.scoring.significance,
             sensitivity,

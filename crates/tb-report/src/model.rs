@@ -340,6 +340,13 @@ pub struct TenderInfo {
     pub kind: ProcurementKind,
     pub price_weight: f64,
     pub technical_weight: f64,
+    /// The zone outputs give times in (`[tender] time_zone`, default Asia/Shanghai).
+    #[serde(default = "default_zone")]
+    pub time_zone: String,
+}
+
+fn default_zone() -> String {
+    "Asia/Shanghai".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -266,13 +266,13 @@ const ZH: Labels = Labels {
     buyer: "采购人",
     run: "运行",
     status: "状态",
-    spec_hash: "招标规格哈希（SHA-256）",
+    spec_hash: "招标文件哈希（SHA-256）",
     weights: "权重",
     technical_weight: "技术",
     price_weight: "价格",
     ranking: "排名",
     rank: "名次",
-    vendor: "供应商",
+    vendor: "投标人",
     model: "模型",
     bid_price: "投标报价",
     technical: "技术得分",
@@ -312,13 +312,13 @@ const ZH: Labels = Labels {
     causes: "错误原因",
     latency: "时延 p50 / p95（毫秒）",
     ttft: "首字时延 p50（毫秒）",
-    tokens: "令牌数（输入 / 输出）",
+    tokens: "词元数（输入 / 输出）",
     cost: "费用",
     suites: "测试集",
     cases: "条",
     notice: SIMULATED_NOTICE_ZH,
-    blind: "盲评：评分结束并揭示密封的对应关系之前，供应商以代码显示，模型名称已隐藏。",
-    method: "价格分 = 评标基准价（最低有效投标报价）÷ 投标报价 × 100（财政部令第87号第五十五条）。综合得分 = 技术权重 × 技术得分 + 价格权重 × 价格得分。综合得分相同的，按投标报价由低到高排序；得分且报价相同的，并列或按招标规格以抽签确定。未通过门槛的供应商不参与排名。区间为 Wilson 95% 置信区间。",
+    blind: "盲评：评分结束并揭示密封的对应关系之前，投标人以代码显示，模型名称已隐藏。",
+    method: "价格分 = 评标基准价（最低有效投标报价）÷ 投标报价 × 100（财政部令第87号第五十五条）。综合得分 = 技术权重 × 技术得分 + 价格权重 × 价格得分。综合得分相同的，按投标报价由低到高排序；得分且报价相同的，并列或按招标文件以抽签确定。未通过门槛的投标人不参与排名。区间为 Wilson 95% 置信区间。",
     outcomes: "判定结果",
     grader_quality: "评分器质量",
     grader_quality_line: "与人工标注对比的实测：准确率 / 灵敏度 / 特异度，样本数",
@@ -329,14 +329,14 @@ const ZH: Labels = Labels {
     weight: "权重",
     change_needed: "使第一名改变所需的变化",
     new_leader: "新的第一名",
-    sensitivity_method: "单个权重（其余评分项权重按比例调整以保持总和）变化多少时，另一家已排名供应商的综合得分追平第一名（取整前）；“无”表示在 0–1 范围内任何变化都不会改变第一名。",
+    sensitivity_method: "单个权重（其余评分项权重按比例调整以保持总和）变化多少时，另一家已排名投标人的综合得分追平第一名（取整前）；“无”表示在 0–1 范围内任何变化都不会改变第一名。",
     insufficient: "证据不足",
     comparisons: "差异是否真实：成对比较",
-    pair: "供应商",
+    pair: "投标人",
     difference: "综合得分差",
     tied: "统计上并列",
     per_criterion: "各评分项：仅前者答对 / 仅后者答对的题数，精确 McNemar p 值",
-    comparison_method: "在两家都作答的题目上比较（第一次重复）。综合得分差的 p 值由按题配对的自助法（使用本次运行的随机种子）计算，并在所有配对间做 Holm 校正；校正后 p 值不低于报告显著性水平的已排名供应商属于同一并列组。",
+    comparison_method: "在两家都作答的题目上比较（第一次重复）。综合得分差的 p 值由按题配对的自助法（使用本次运行的随机种子）计算，并在所有配对间做 Holm 校正；校正后 p 值不低于报告显著性水平的已排名投标人属于同一并列组。",
     score_table: "评分比较一览表",
     factor: "评分因素",
     full_points: "分值",
@@ -357,13 +357,13 @@ const ZH: Labels = Labels {
     lot_note: "得分且报价相同的投标以抽签确定名次，随机种子",
     evaluators: "评审专家",
     plain_yes: "是",
-    clustered_by: "按聚类",
+    clustered_by: "聚类方式",
     agreement: "多次采样判定一致的题目占",
     latency_difference: "时延差（毫秒），置换检验 p",
     plain_no: "否",
-    chart_profile: "能力画像：各供应商在各评分项上的得分率",
+    chart_profile: "能力画像：各投标人在各评分项上的得分率",
     chart_matrix: "综合得分两两显著性",
-    matrix_note: "每格：行供应商综合得分减列供应商综合得分，及 Holm 校正后的 p 值。绿色：行供应商显著领先；红色：显著落后；灰色：统计上并列。",
+    matrix_note: "每格：行投标人综合得分减列投标人综合得分，及 Holm 校正后的 p 值。绿色：行投标人显著领先；红色：显著落后；灰色：统计上并列。",
     chart_latency: "时延分布（累积）",
     axis_ms: "时延（毫秒）",
     chart_cost: "费用与综合得分",
@@ -446,6 +446,13 @@ pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
         .transpose()?;
     let stage_charts = crate::render_load::charts(report, crate::render_load::labels(lang))?;
     let mut env = Environment::new();
+    let zone = crate::present::Zone::parse(&report.tender.time_zone).unwrap_or_default();
+    env.add_filter("money", move |x: f64| crate::present::money(x, lang));
+    env.add_filter("p", |p: f64| crate::present::p_equals(p));
+    env.add_filter("term", move |code: String| crate::present::term(&code, lang).to_string());
+    env.add_filter("localtime", move |s: String| {
+        format!("{} ({})", crate::present::local_time(&s, zone), zone.label())
+    });
     env.add_template("report.html", HTML_TEMPLATE).map_err(|e| ReportError::Render(e.to_string()))?;
     let ranked: Vec<_> = report
         .ranking
@@ -513,7 +520,7 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
     ));
     for v in &report.vendors {
         s.push_str(&format!(
-            "| {} | {} | {}{} | {:.2} | {} | {} | {} |\n",
+            "| {} | {} | {}{} | {} | {} | {} | {} |\n",
             v.rank.map_or(t.not_ranked.to_string(), |r| r.to_string()),
             v.name,
             if v.qualified {
@@ -524,7 +531,7 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
                 t.no
             },
             if v.abnormally_low { " ⚠" } else { "" },
-            v.bid_price,
+            crate::present::money(v.bid_price, lang),
             if v.evaluation_pending { t.pending.to_string() } else { format!("{:.2}", v.technical_score) },
             fmt_opt(v.price_score),
             fmt_opt(v.total_score),
@@ -633,7 +640,7 @@ fn score_table_markdown(table: &ScoreTable, t: &Labels) -> String {
         format!("{:.2}", table.price_full_points),
         table.rows.iter().map(|r| fmt_opt(r.price_points)).collect(),
     );
-    row(t.total, "100".into(), table.rows.iter().map(|r| fmt_opt(r.total)).collect());
+    row(t.total, "100.00".into(), table.rows.iter().map(|r| fmt_opt(r.total)).collect());
     row(
         t.rank,
         String::new(),
@@ -709,8 +716,13 @@ pub fn write_score_csv(report: &Report, out: impl Write) -> Result<(), csv::Erro
     Ok(())
 }
 
+/// What CSV files begin with, so that Excel on Chinese Windows reads them as
+/// UTF-8 (without it, 甲公司 is garbled); CSV readers skip it.
+pub const CSV_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Writes `results.csv` to `out` (`name` is used in errors): one row per cell,
-/// with each criterion's grade. Streams; returns the report built on the way.
+/// with each criterion's grade, the gold answer, how the answer was read and
+/// the answer's text. Streams; returns the report built on the way.
 pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name: &str) -> Result<Report, ReportError> {
     let simulated = store.run(run_id).await?.simulated.to_string();
     let io = |source| ReportError::Io { path: name.to_string(), source };
@@ -740,6 +752,7 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name
         "notes",
         "gold",
         "read_as",
+        "answer",
     ])
     .map_err(csv_err)?;
     let report = crate::build_visiting(store, run_id, &mut |g| {
@@ -771,6 +784,7 @@ pub async fn write_csv(store: &Store, run_id: &str, out: impl Write + Send, name
             &join(&|gr| gr.note.clone().unwrap_or_default()),
             &g.gold,
             &join(&|gr| gr.how.clone().unwrap_or_default()),
+            c.answer.as_deref().unwrap_or_default(),
         ];
         // A vendor's error body or answer may hold terminal escapes: none reach a spreadsheet or a terminal.
         w.write_record(record.iter().map(|f| printable(f).into_owned())).map_err(csv_err)

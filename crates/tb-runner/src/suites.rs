@@ -24,6 +24,8 @@ pub(crate) struct Checked {
 /// [`check_suites`], keeping each suite's line index for sending cases in any order.
 pub(crate) async fn checked_suites(spec: &Spec, seals: &Seals) -> Result<Vec<Checked>, RunError> {
     let suites: Vec<_> = spec.used_suites().cloned().collect();
+    let choice_suites: std::collections::HashSet<String> =
+        spec.criteria.iter().filter(|c| c.grader == "choice").map(|c| c.suite.clone()).collect();
     let seals = seals.clone();
     tokio::task::spawn_blocking(move || {
         suites
@@ -34,6 +36,9 @@ pub(crate) async fn checked_suites(spec: &Spec, seals: &Seals) -> Result<Vec<Che
                 if s.format.is_table() {
                     // The record names the table the buyer holds, not its converted copy.
                     summary.sha256 = tb_suite::file_sha256(&s.resolved)?;
+                }
+                if choice_suites.contains(&s.id) {
+                    check_choice_answers(&path, format, &summary.lines)?;
                 }
                 let seal_checked = match &s.commitment {
                     Some(c) => Some(check_seal(&s, c, &summary.sha256, &seals)?),
@@ -52,6 +57,35 @@ pub(crate) async fn checked_suites(spec: &Spec, seals: &Seals) -> Result<Vec<Che
     })
     .await
     .map_err(|e| RunError::Internal(format!("suite check task: {e}")))?
+}
+
+/// Every case of a multiple-choice suite has options and an answer: a case
+/// without one would grade every bidder wrong on it, unseen.
+fn check_choice_answers(
+    path: &std::path::Path,
+    format: tb_suite::SuiteFormat,
+    lines: &[(u64, u32)],
+) -> Result<(), RunError> {
+    let file = CaseFile::open(path, format)?;
+    for (i, &(offset, len)) in lines.iter().enumerate() {
+        let case = file.read(offset, len, i as u64)?;
+        let problem = if case.gold.options.is_empty() {
+            Some("has no options, but a multiple-choice criterion grades it")
+        } else if case.gold.answer.trim().is_empty() {
+            Some("has no answer: every bidder would be graded wrong on it")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(SuiteError::Row {
+                path: path.to_path_buf(),
+                line: i as u64 + 1,
+                message: format!("case {} {problem}", case.id),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// The seal file `tenderbench seal` writes beside a suite.

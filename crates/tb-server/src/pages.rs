@@ -16,6 +16,7 @@ use axum::{Router, extract::FromRequestParts};
 use minijinja::Environment;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tb_report::present::Zone;
 
 use crate::auth::{self, Caller, Role};
 use crate::error::ApiError;
@@ -52,7 +53,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("role_admin", "管理员", "admin"),
     ("role_buyer", "采购人", "buyer"),
     ("role_evaluator", "评审专家", "evaluator"),
-    ("role_vendor", "供应商", "vendor"),
+    ("role_vendor", "投标人", "vendor"),
     ("role_auditor", "审计", "auditor"),
     ("role", "角色", "Role"),
     ("tender_id", "项目编号", "Tender"),
@@ -63,7 +64,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("new_tender", "新建招标项目", "New tender"),
     ("create_from_example", "用内置示例创建", "Create from the built-in example"),
     ("example_note", "12345 热线示例：两个题库、三家投标人。", "The 12345 hotline example: two suites, three bidders."),
-    ("upload_spec", "上传招标规格（TOML）与题库", "Upload a spec (TOML) and its suites"),
+    ("upload_spec", "上传招标文件（TOML）与题库", "Upload a spec (TOML) and its suites"),
     ("suite_files", "题库文件", "Suite files"),
     ("files_note", "放在 suites/ 下", "placed under suites/"),
     ("create", "创建", "Create"),
@@ -152,7 +153,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("band", "档", "band"),
     ("technical", "技术分", "Technical"),
     ("price_score", "价格分", "Price"),
-    ("total", "总分", "Total"),
+    ("total", "综合得分", "Total"),
     ("remarks", "备注", "Remarks"),
     ("gate_failed", "未过门槛", "gate failed"),
     ("undecided", "规则无法判定", "undecided"),
@@ -184,7 +185,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("next", "下一页", "next"),
     ("prompt", "提示", "Prompt"),
     ("answers", "各投标人回答", "Answers side by side"),
-    ("tokens", "令牌", "tokens"),
+    ("tokens", "词元", "tokens"),
     ("raw_bodies", "原始请求与响应", "Raw request and response"),
     (
         "scoring_note",
@@ -249,6 +250,20 @@ impl Templates {
     pub fn new() -> anyhow::Result<Templates> {
         let mut env = Environment::new();
         env.add_filter("urlencode", |s: String| encode(&s, false));
+        // Money and times as every output gives them (`tb_report::present`):
+        // `{{ x | money(lang) }}`, `{{ at | localtime(zone) }}` (zone: minutes east of UTC).
+        env.add_filter("money", |x: f64, lang: Option<String>| {
+            let lang = if lang.as_deref() == Some("en") { tb_report::Lang::En } else { tb_report::Lang::Zh };
+            tb_report::present::money(x, lang)
+        });
+        env.add_filter("term", |code: String, lang: Option<String>| {
+            let lang = if lang.as_deref() == Some("en") { tb_report::Lang::En } else { tb_report::Lang::Zh };
+            tb_report::present::term(&code, lang).to_string()
+        });
+        env.add_filter("localtime", |s: String, zone: Option<i32>| {
+            let zone = tb_report::present::Zone { offset_minutes: zone.unwrap_or(Zone::default().offset_minutes) };
+            tb_report::present::local_time(&s, zone)
+        });
         // JSON for a <script>: `<`, `>` and `&` escaped so no string can close the element.
         env.add_filter("tojson", |v: minijinja::Value| -> Result<minijinja::Value, minijinja::Error> {
             let json = serde_json::to_string(&v)
@@ -662,7 +677,11 @@ async fn audit_page(State(app): State<App>, page: PageContext, Path(id): Path<St
     };
     match api::audit_log(State(app.clone()), caller, Path(id.clone())).await {
         Ok(audit) => {
-            page.render(&app, "audit.html", json!({ "run_id": id, "audit": audit.0, "blind": !view.codes.is_empty() }))
+            page.render(
+                &app,
+                "audit.html",
+                json!({ "run_id": id, "audit": audit.0, "blind": !view.codes.is_empty(), "zone": view.zone().offset_minutes }),
+            )
         }
         Err(e) => page.error(&app, e),
     }
@@ -703,5 +722,24 @@ mod tests {
             }
         }
         assert!(text_keys("{{ t.results }} {{ x.t.no }}") == ["results"], "the scanner finds keys, and only keys");
+    }
+
+    /// Every code a page shows has a Chinese and an English name: audit
+    /// entries through the glossary, run statuses through `status_…` texts.
+    #[test]
+    fn every_code_shown_has_a_name_in_both_languages() {
+        for kind in crate::api::AUDIT_SHOWN.iter().chain(&["cell_answered"]) {
+            for lang in [tb_report::Lang::Zh, tb_report::Lang::En] {
+                assert_ne!(tb_report::present::term(kind, lang), *kind, "audit entry {kind} has no name");
+            }
+        }
+        let t = Templates::new().unwrap();
+        for status in ["running", "interrupted", "finished"] {
+            let key = format!("status_{status}");
+            assert!(t.zh.contains_key(key.as_str()) && t.en.contains_key(key.as_str()), "{key}");
+        }
+        for f in crate::api::CELL_FILTERS {
+            assert!(t.zh.contains_key(format!("show_{f}").as_str()), "show_{f}");
+        }
     }
 }

@@ -46,9 +46,17 @@ async fn demo_ranks_by_simulated_accuracy_and_intervals_cover_it() {
     assert!(html.contains("id=\"simulated-notice\""));
     assert!(html.contains("<svg"), "criterion charts");
     assert!(!html.contains("http://") && !html.contains("https://"), "report.html must be self-contained");
-    let csv = std::fs::read_to_string(run.join("results.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 3 * 398, "one row per cell");
-    assert!(csv.lines().nth(1).unwrap().contains(",true,"), "rows say simulated");
+    let bytes = std::fs::read(run.join("results.csv")).unwrap();
+    assert!(bytes.starts_with(tb_report::CSV_BOM), "Excel reads it as UTF-8");
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
+    assert_eq!(reader.headers().unwrap().get(0), Some("run_id"), "a CSV reader skips the BOM");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3 * 398, "one row per cell");
+    let header: Vec<String> =
+        csv::Reader::from_reader(&bytes[..]).headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(&rows[0][col("simulated")], "true", "rows say simulated");
+    assert!(rows.iter().any(|r| !r[col("answer")].is_empty() && !r[col("gold")].is_empty()), "answer and gold");
 
     // `report` renders the stored run again with the same numbers.
     let run_id = report["run_id"].as_str().unwrap();
