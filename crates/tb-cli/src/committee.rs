@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 use serde::Serialize;
 use tb_audit::Keypair;
 use tb_report::committee::{
@@ -96,10 +96,35 @@ async fn record<T: Serialize>(t: &Target<'_>, store: &Store, kind: &str, payload
     let entry = chain.append(kind, payload, &tb_store::now_rfc3339());
     store.append_audit(&[entry]).await?;
     let previous = tb_bundle::last_signed_report(store, t.run_id).await?;
-    let dir = t.out.join(t.run_id).join("committee");
+    // The run's reports are regenerated in place; the ones they replace are kept.
+    let dir = t.out.join(t.run_id);
+    if let Some(kept) = keep_earlier_reports(&dir)? {
+        eprintln!("the earlier reports are kept in {}", kept.display());
+    }
     write_outputs(store, t.run_id, &dir, t.lang, Some(&key), previous).await?;
     crate::commands::print_written(&dir);
     Ok(())
+}
+
+/// Moves the report files of `dir` into `dir/versions/N/` (N counting up
+/// from 1), before a committee input writes them again; the audit log's
+/// `report_regraded` entry names the replaced report's hash.
+fn keep_earlier_reports(dir: &Path) -> Result<Option<std::path::PathBuf>, Failure> {
+    const REPORT_FILES: [&str; 5] = ["report.json", "report.json.sig", "report.html", "results.csv", "scores.csv"];
+    if !dir.join("report.json").exists() {
+        return Ok(None);
+    }
+    let versions = dir.join("versions");
+    let n = std::fs::read_dir(&versions).map(|d| d.flatten().count()).unwrap_or(0) + 1;
+    let kept = versions.join(n.to_string());
+    std::fs::create_dir_all(&kept).with_context(|| format!("cannot create {}", kept.display()))?;
+    for f in REPORT_FILES {
+        let from = dir.join(f);
+        if from.exists() {
+            std::fs::rename(&from, kept.join(f)).with_context(|| format!("cannot move {}", from.display()))?;
+        }
+    }
+    Ok(Some(kept))
 }
 
 pub async fn evaluate(

@@ -52,20 +52,6 @@ pub async fn demo(
     key: Option<PathBuf>,
     rehearsal: Rehearsal,
 ) -> Result<ExitCode, Failure> {
-    let key_path = match key {
-        Some(p) => p,
-        None => {
-            let dir = out.join("demo-key");
-            let path = dir.join(tb_audit::PRIVATE_KEY_FILE);
-            if !path.exists() {
-                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-                let (kp, _) = Keypair::generate_files(&dir)?;
-                eprintln!("demo signing key written to {} (fingerprint {})", path.display(), kp.fingerprint());
-            }
-            path
-        }
-    };
-    let key = Arc::new(Keypair::load(&key_path).map_err(crate::bad_input)?);
     let spec_path = match spec {
         Some(p) => p,
         None => {
@@ -91,6 +77,21 @@ pub async fn demo(
         return Err(crate::bad_input(anyhow::anyhow!("--profiles needs at least one profile")));
     }
     let mut spec = load_spec(&spec_path)?;
+    // The key is written only for a spec that is valid.
+    let key_path = match key {
+        Some(p) => p,
+        None => {
+            let dir = out.join("demo-key");
+            let path = dir.join(tb_audit::PRIVATE_KEY_FILE);
+            if !path.exists() {
+                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                let (kp, _) = Keypair::generate_files(&dir)?;
+                eprintln!("demo signing key written to {} (fingerprint {})", path.display(), kp.fingerprint());
+            }
+            path
+        }
+    };
+    let key = Arc::new(Keypair::load(&key_path).map_err(crate::bad_input)?);
     let cases = rehearsal.cases.or(rehearsal.real.as_ref().map(|_| REAL_DEFAULT_CASES));
     if let Some(n) = cases {
         first_cases(&mut spec, n, &out.join("demo-subsets"))?;

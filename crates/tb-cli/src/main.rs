@@ -86,14 +86,18 @@ impl LangArg {
 /// A stored run that a command re-renders and signs.
 #[derive(clap::Args)]
 struct StoredRunArgs {
+    /// The run (`tenderbench runs` lists them).
     run_id: String,
     /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
     #[arg(long, default_value = "tenderbench.db")]
     db: PathBuf,
+    /// Where the reports are written again: OUT/<run-id>/ (the replaced ones kept in versions/).
     #[arg(long, default_value = "tenderbench-out")]
     out: PathBuf,
+    /// The key the run is signed with (the demo's is in its output folder, demo-key/).
     #[arg(long, default_value = "tenderbench.key")]
     key: PathBuf,
+    /// The language of the reports.
     #[arg(long, value_enum, default_value = "zh")]
     lang: LangArg,
 }
@@ -114,6 +118,7 @@ enum Command {
         db: PathBuf,
         #[arg(long, default_value = "tenderbench-out")]
         out: PathBuf,
+        /// The language of the reports.
         #[arg(long, value_enum, default_value = "zh")]
         lang: LangArg,
         /// Signing key (default: OUT/demo-key/tenderbench.key, created when missing).
@@ -135,8 +140,8 @@ enum Command {
     },
     /// Run a tender spec against the vendors it names.
     Run {
+        /// The tender spec (TOML).
         spec: PathBuf,
-        /// The SQLite store.
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
         db: PathBuf,
@@ -146,6 +151,7 @@ enum Command {
         /// Continue an interrupted run: cells already stored are not sent again.
         #[arg(long, value_name = "RUN_ID")]
         resume: Option<String>,
+        /// The language of the reports.
         #[arg(long, value_enum, default_value = "zh")]
         lang: LangArg,
         /// Signing key for checkpoints and reports (default: ./tenderbench.key when it exists).
@@ -180,7 +186,9 @@ enum Command {
     },
     /// Export a run as one evidence bundle (.tar.gz) for auditors.
     Export {
+        /// The run (`tenderbench runs` lists them).
         run_id: String,
+        /// Where to write the bundle (.tar.gz).
         #[arg(long)]
         bundle: PathBuf,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
@@ -194,6 +202,7 @@ enum Command {
     },
     /// Seal a hidden suite: print the commitment to publish in the tender; keep SUITE.seal.json secret until reveal.
     Seal {
+        /// The suite file.
         suite: PathBuf,
         #[arg(long, default_value = "jsonl")]
         format: String,
@@ -202,12 +211,18 @@ enum Command {
         canary: bool,
     },
     /// Reveal a sealed suite after scoring: check it against its seal and print what to publish.
-    Reveal { seal: PathBuf },
+    Reveal {
+        /// The seal file `tenderbench seal` wrote (SUITE.seal.json).
+        seal: PathBuf,
+    },
     /// Check a revealed suite against the commitment published in the tender.
     VerifySeal {
+        /// The suite file.
         suite: PathBuf,
+        /// The commitment published in the tender.
         #[arg(long)]
         commitment: String,
+        /// The salt published at the reveal.
         #[arg(long)]
         salt: String,
     },
@@ -215,6 +230,7 @@ enum Command {
     RevealMapping(StoredRunArgs),
     /// Verify an evidence bundle offline: hashes, chain, signatures, and every number recomputed.
     Verify {
+        /// Where to write the bundle (.tar.gz).
         bundle: PathBuf,
         /// The signing key's published fingerprint; verification fails for any other key.
         #[arg(long)]
@@ -224,15 +240,19 @@ enum Command {
     Evaluate {
         #[command(flatten)]
         run: StoredRunArgs,
+        /// The evaluator's name, as the audit log and the 评标报告 record it.
         #[arg(long)]
         evaluator: String,
+        /// The criterion id, as in the spec.
         #[arg(long)]
         criterion: String,
         /// The bidder's name (or its code in a blind run).
         #[arg(long)]
         vendor: String,
+        /// The score, from 0 to 100.
         #[arg(long)]
         score: f64,
+        /// A remark kept with the input in the audit log.
         #[arg(long)]
         note: Option<String>,
     },
@@ -243,10 +263,13 @@ enum Command {
         /// The bidder's name (or its code in a blind run).
         #[arg(long)]
         vendor: String,
+        /// The justification is accepted: the bid stays valid.
         #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
         accept: bool,
+        /// The justification is not accepted: the bid is invalid.
         #[arg(long)]
         reject: bool,
+        /// A remark kept with the input in the audit log.
         #[arg(long)]
         note: Option<String>,
     },
@@ -259,21 +282,28 @@ enum Command {
     Override {
         #[command(flatten)]
         run: StoredRunArgs,
+        /// The evaluator's name, as the audit log and the 评标报告 record it.
         #[arg(long)]
         evaluator: String,
+        /// The criterion id, as in the spec.
         #[arg(long)]
         criterion: String,
         /// The bidder's name (or its code in a blind run).
         #[arg(long)]
         vendor: String,
+        /// The case's suite.
         #[arg(long)]
         suite: String,
+        /// The case.
         #[arg(long = "case")]
         case_id: String,
+        /// Which sample of the case (0 without repeats).
         #[arg(long, default_value_t = 0)]
         repeat: u32,
+        /// The answer is right.
         #[arg(long, conflicts_with = "wrong", required_unless_present = "wrong")]
         correct: bool,
+        /// The answer is wrong.
         #[arg(long)]
         wrong: bool,
         /// Why: what the answer committed to, as the evaluator reads it.
@@ -284,6 +314,7 @@ enum Command {
     Regrade(StoredRunArgs),
     /// Before bidding: the smallest accuracy difference each criterion's suite can detect, and the cases a target difference needs.
     Plan {
+        /// The tender spec (TOML).
         spec: PathBuf,
         /// Chance of detecting a real difference of that size.
         #[arg(long, default_value_t = 0.8)]
@@ -297,7 +328,9 @@ enum Command {
     },
     /// Before bidding: the technical requirements and scoring rules as a chapter for the tender document (Markdown); reports later cite its SHA-256.
     Publish {
+        /// The tender spec (TOML).
         spec: PathBuf,
+        /// The language of the reports.
         #[arg(long, value_enum, default_value = "zh")]
         lang: LangArg,
         /// Write here instead of standard output.
@@ -305,7 +338,10 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Validate a spec and its suites and probe each vendor, without running the suites.
-    Check { spec: PathBuf },
+    Check {
+        /// The tender spec (TOML).
+        spec: PathBuf,
+    },
     /// Render a stored run again.
     Report {
         /// The run (`tenderbench runs` lists them).
@@ -316,6 +352,7 @@ enum Command {
         /// The run's exported evidence bundle: the evaluation report cites its SHA-256 (docx, pdf).
         #[arg(long)]
         bundle: Option<PathBuf>,
+        /// The language of the reports.
         #[arg(long, value_enum, default_value = "zh")]
         lang: LangArg,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
@@ -429,6 +466,7 @@ enum SuiteCommand {
     },
     /// Count a suite's cases per subject, language and answer type.
     Stats {
+        /// The suite file.
         suite: PathBuf,
         #[arg(long, default_value = "jsonl")]
         format: String,

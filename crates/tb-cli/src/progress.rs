@@ -92,13 +92,15 @@ impl Progress for TermProgress {
                 } else if p.done >= p.next_report {
                     p.next_report = p.done + (p.total / 10).max(1);
                     let rate = (p.done - p.started_done) as f64 / p.started.elapsed().as_secs_f64().max(1e-3);
+                    let left = (p.total - p.done) as f64 / rate.max(1e-9);
                     eprintln!(
-                        "[{vendor}] {}/{} ({:.0}%) errors {} {:.1} cells/s",
+                        "[{vendor}] {}/{} ({:.0}%) errors {} {:.1} cells/s, about {} left",
                         p.done,
                         p.total,
                         100.0 * p.done as f64 / p.total.max(1) as f64,
                         p.errors,
-                        rate
+                        rate,
+                        duration_words(left)
                     );
                 }
             }
@@ -134,5 +136,15 @@ impl Progress for TermProgress {
             // Plain lines report completion when the last cell is stored.
             Mode::Lines(_) => {}
         }
+    }
+}
+
+/// A remaining time as a person says it: "40 s", "12 min", "2 h 5 min".
+fn duration_words(secs: f64) -> String {
+    let s = secs.round().max(0.0) as u64;
+    match s {
+        0..=99 => format!("{s} s"),
+        100..=5999 => format!("{} min", s.div_ceil(60)),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
     }
 }

@@ -81,7 +81,8 @@ fn label_room(labels: impl Iterator<Item = usize>, font_px: f64) -> u32 {
 
 /// Horizontal bars, 0–100%, a whisker for each interval and a dashed gate line.
 pub fn bar_chart(title: &str, bars: &[Bar<'_>], gate: Option<f64>) -> Result<String, ReportError> {
-    let height = 70 + 34 * bars.len() as u32;
+    // A bar is never squashed to a line: a chart of one is as tall as a chart of three.
+    let height = 70 + 34 * bars.len().max(3) as u32;
     svg(title, height, |root| {
         let n = bars.len().max(1);
         let mut chart = ChartBuilder::on(root)

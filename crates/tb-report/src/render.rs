@@ -144,6 +144,7 @@ struct Labels {
     chart_latency: &'static str,
     axis_ms: &'static str,
     chart_cost: &'static str,
+    chart_bid: &'static str,
     axis_cost: &'static str,
     axis_bid: &'static str,
 }
@@ -251,10 +252,11 @@ const EN: Labels = Labels {
     plain_no: "no",
     chart_profile: "Profile: each vendor's value on each criterion",
     chart_matrix: "Pairwise significance of the total score",
-    matrix_note: "Each cell: the row vendor's total minus the column vendor's, and the Holm-adjusted p. Green: the row vendor is significantly ahead; red: significantly behind; grey: statistically tied.",
+    matrix_note: "Each cell: the row vendor's total minus the column vendor's, and the Holm-adjusted p. Green: the row vendor is significantly ahead; red: significantly behind; grey: statistically tied; blank: a bid that is not valid (it has no total) is not compared.",
     chart_latency: "Latency distribution (cumulative)",
     axis_ms: "latency (ms)",
     chart_cost: "Cost against total score",
+    chart_bid: "Bid price against total score",
     axis_cost: "cost of the run (token prices)",
     axis_bid: "bid price",
     weak_sandbox: "Vendors' code ran in the weaker rlimit-only mode, WITHOUT namespace isolation (no network or file-system confinement), because the buyer chose it in the spec.",
@@ -363,10 +365,11 @@ const ZH: Labels = Labels {
     plain_no: "否",
     chart_profile: "能力画像：各投标人在各评分项上的得分率",
     chart_matrix: "综合得分两两显著性",
-    matrix_note: "每格：行投标人综合得分减列投标人综合得分，及 Holm 校正后的 p 值。绿色：行投标人显著领先；红色：显著落后；灰色：统计上并列。",
+    matrix_note: "每格：行投标人综合得分减列投标人综合得分，及 Holm 校正后的 p 值。绿色：行投标人显著领先；红色：显著落后；灰色：统计上并列；空白：无效投标没有综合得分，不参与比较。",
     chart_latency: "时延分布（累积）",
     axis_ms: "时延（毫秒）",
     chart_cost: "费用与综合得分",
+    chart_bid: "投标报价与综合得分",
     axis_cost: "本次测评费用（按报价单价）",
     axis_bid: "投标报价",
     weak_sandbox: "投标方代码以较弱的仅资源限制模式运行，没有命名空间隔离（不限制网络和文件系统），这是采购方在规格中选择的。",
@@ -440,8 +443,10 @@ pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
         .collect();
     let cost = (!points.is_empty())
         .then(|| {
-            let x = if by_cost { labels.axis_cost } else { labels.axis_bid };
-            scatter_chart(labels.chart_cost, x, labels.total, &points)
+            // The cost of the run's calls where every bidder quoted token prices; else the bid, titled so.
+            let (title, x) =
+                if by_cost { (labels.chart_cost, labels.axis_cost) } else { (labels.chart_bid, labels.axis_bid) };
+            scatter_chart(title, x, labels.total, &points)
         })
         .transpose()?;
     let stage_charts = crate::render_load::charts(report, crate::render_load::labels(lang))?;

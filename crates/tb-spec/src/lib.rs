@@ -91,9 +91,9 @@ pub struct SpecError {
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
-            return write!(f, "{}: error: {}", self.file.display(), self.message);
+            return write!(f, "{}: {}", self.file.display(), self.message);
         }
-        write!(f, "{}:{}:{}: error: {}", self.file.display(), self.line, self.column, self.message)?;
+        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)?;
         if let Some(src) = &self.source_line {
             let width = self.line.to_string().len();
             write!(f, "\n{:width$} |\n{} | {}\n{:width$} | {:>col$}", "", self.line, src, "", "^", col = self.column)?;
@@ -102,7 +102,8 @@ impl fmt::Display for SpecError {
     }
 }
 
-/// All the errors found in one spec.
+/// All the errors found in one spec. Shown after one "error: " (the
+/// caller's), each further error on a line of its own that says so again.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct SpecErrors(pub Vec<SpecError>);
 
@@ -110,7 +111,7 @@ impl fmt::Display for SpecErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.0.iter().enumerate() {
             if i > 0 {
-                writeln!(f)?;
+                write!(f, "\nerror: ")?;
             }
             write!(f, "{e}")?;
         }
@@ -652,6 +653,23 @@ pub fn load(path: &Path) -> Result<Spec, SpecErrors> {
     parse(&text, path, &base)
 }
 
+/// For "unknown field `X`, expected one of `a`, `b`, …" (or "unknown
+/// variant"): the expected name closest to X, when one is close enough to
+/// be a slip of the keyboard.
+fn did_you_mean(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (typed, expected) = rest.split_once('`')?;
+    let expected = expected.split_once("expected one of ").or_else(|| expected.split_once("expected "))?.1;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| (strsim::damerau_levenshtein(typed, name), name))
+        .filter(|(d, name)| *d <= 2.max(name.len() / 4) && *d < name.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
 /// Parses spec text; `file` names it in errors and `base` resolves suite paths.
 pub fn parse(text: &str, file: &Path, base: &Path) -> Result<Spec, SpecErrors> {
     let mut v = Validator { text, file, errors: Vec::new() };
@@ -659,7 +677,12 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<Spec, SpecErrors> {
         Ok(raw) => raw,
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
-            v.error(span, e.message().trim_end().to_string());
+            let message = e.message().trim_end();
+            let message = match did_you_mean(message) {
+                Some(near) => format!("{message}: did you mean `{near}`?"),
+                None => message.to_string(),
+            };
+            v.error(span, message);
             return Err(SpecErrors(v.errors));
         }
     };

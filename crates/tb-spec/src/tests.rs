@@ -283,3 +283,14 @@ fn suite_ids_may_not_take_the_load_prefix() {
     let err = parse_in_tmp(&text).unwrap_err();
     assert!(err.0.iter().any(|e| e.message.contains("may not begin with \"load:\"")), "{err}");
 }
+
+#[test]
+fn a_mistyped_key_names_the_one_meant() {
+    let errs = parse_in_tmp(&GOOD.replace("price_weight = 0.3", "pric_weight = 0.3")).unwrap_err();
+    let shown = errs.to_string();
+    assert!(shown.contains("did you mean `price_weight`?"), "{shown}");
+    // Nothing close: no guess.
+    let errs = parse_in_tmp(&GOOD.replace("price_weight = 0.3", "price_weight = 0.3\nzzzzzz = 1")).unwrap_err();
+    assert!(!errs.to_string().contains("did you mean"), "{errs}");
+    assert_eq!(super::did_you_mean("unknown variant `servces`, expected `goods` or `services`"), Some("services"));
+}

@@ -409,7 +409,7 @@ async fn evaluators_grade_undecided_answers_by_hand_and_verify_rechecks_it() {
     let given = args(open, "第二句才是它的结论，选的是标准答案");
     let o = tb(dir.path(), &given.iter().map(String::as_str).collect::<Vec<_>>()).await;
     assert!(o.status.success(), "{}", stderr(&o));
-    let after = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("committee/report.json"));
+    let after = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("report.json"));
     let c = &after["vendors"][0]["criteria"][0];
     assert_eq!(c["overrides"], 1, "{c}");
     assert_eq!(c["undecided"].as_u64().unwrap(), undecided_before - 1, "{c}");

@@ -133,7 +133,7 @@ pub(crate) async fn worked_example(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_87_worked_example_goods_reproduces_by_hand() {
     let (dir, run_id) = worked_example("goods.toml", &GOODS_SCORES, &[&["justify", "--vendor", "D", "--reject"]]).await;
-    let r = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("committee/report.json"));
+    let r = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("report.json"));
 
     // The rules chapter published before bidding is the one the report cites.
     let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/order87/goods.toml");
@@ -189,7 +189,7 @@ async fn order_87_worked_example_goods_reproduces_by_hand() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_87_worked_example_services_tie_on_total_then_by_lot() {
     let (dir, run_id) = worked_example("services.toml", &SERVICES_SCORES, &[]).await;
-    let r = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("committee/report.json"));
+    let r = read_json(&dir.path().join("tenderbench-out").join(&run_id).join("report.json"));
     let v = |i: usize, k: &str| r["vendors"][i][k].clone();
     let totals: Vec<_> = (0..3).map(|i| v(i, "total_score").as_f64()).collect();
     assert_eq!(totals, [Some(89.2), Some(89.2), Some(89.2)]);

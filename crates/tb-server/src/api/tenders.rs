@@ -204,6 +204,7 @@ pub async fn tender_view(app: &App, caller: &Caller, id: &str) -> ApiResult<serd
         "id": tender.id, "title": tender.title, "buyer": spec.tender.buyer, "kind": spec.tender.kind,
         "price_weight": spec.tender.price_weight, "created_by": tender.created_by, "created_at": tender.created_at,
         "criteria": criteria, "suites": suites, "vendors": vendors, "runs": runs,
+        "has_practice": spec.suites.iter().any(|s| s.practice),
     }))
 }
 
