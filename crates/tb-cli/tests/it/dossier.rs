@@ -38,7 +38,32 @@ fn docx_text(path: &Path) -> Option<String> {
     let text = String::from_utf8(o.stdout).unwrap();
     let tables: usize = text.lines().next().unwrap().parse().unwrap();
     assert!(tables >= 6, "{tables} tables");
+    office_renders(path);
     Some(text)
+}
+
+/// Where LibreOffice is installed (not in CI: it is large), it opens the DOCX
+/// and converts it to a PDF that holds the report's title.
+fn office_renders(path: &Path) {
+    if Command::new("soffice").arg("--version").output().is_err() {
+        eprintln!("(no LibreOffice here: the DOCX is read by python-docx alone)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new("soffice")
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(path)
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "LibreOffice cannot open {}: {}", path.display(), String::from_utf8_lossy(&o.stderr));
+    let pdf =
+        std::fs::read_dir(dir.path()).unwrap().flatten().find(|e| e.path().extension().is_some_and(|x| x == "pdf"));
+    let pdf = pdf.unwrap_or_else(|| panic!("LibreOffice wrote no PDF of {}", path.display())).path();
+    let o = Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("评标报告") || text.contains("Evaluation report"), "LibreOffice's rendering: {text}");
 }
 
 /// The PDF's text, after checking that its first page renders and is not blank.
