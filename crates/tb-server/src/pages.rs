@@ -84,6 +84,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("download", "下载", "download"),
     ("hidden_until_reveal", "揭晓前不可见", "hidden until reveal"),
     ("recorded_score", "已记录的分数", "Recorded"),
+    ("pending", "待评分", "pending"),
     ("time_left", "预计剩余", "about"),
     ("show", "显示", "Show"),
     ("show_all", "全部作答", "all answers"),
@@ -530,7 +531,10 @@ fn criterion_charts(report: &Value) -> Vec<String> {
         let id = c["id"].as_str().unwrap_or("");
         let mut rows = Vec::new();
         for v in &vendors {
-            if let Some(r) = v["criteria"].as_array().and_then(|cs| cs.iter().find(|x| x["id"] == id)) {
+            // A criterion the panel has not finished scoring has no value to draw yet.
+            if let Some(r) = v["criteria"].as_array().and_then(|cs| cs.iter().find(|x| x["id"] == id))
+                && r["pending"] != true
+            {
                 rows.push((
                     v["name"].as_str().unwrap_or("").to_string(),
                     r["value"].as_f64().unwrap_or(0.0),

@@ -275,6 +275,17 @@ async fn an_evaluator_scores_a_subjective_criterion_on_the_page() {
     c.accept_alert().await.unwrap();
     let error = c.wait().for_element(Locator::Css("#error:not([hidden])")).await.unwrap().text().await.unwrap();
     assert!(error.contains("not finished scoring") && error.contains("eva"), "{error}");
+    // Before the panel has scored, the subjective criterion reads pending, in Chinese and in English, never 0.
+    for (lang, word) in [("zh", "待评分"), ("en", "pending")] {
+        c.goto(&format!("{}/runs/{run}/results?lang={lang}", server.url)).await.unwrap();
+        let cells = c.find_all(Locator::Css("#criteria-values .pending")).await.unwrap();
+        assert_eq!(cells.len(), 2, "{lang}: one pending cell per bidder");
+        for cell in cells {
+            assert_eq!(cell.text().await.unwrap(), word);
+        }
+        let ranking = text(&c, "#ranking").await;
+        assert!(!ranking.contains("0.0%"), "{lang}: {ranking}");
+    }
     c.find(Locator::Id("logout")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Id("name")).await.unwrap();
 
