@@ -23,28 +23,8 @@ use crate::env::{Environment, Rejection, Violation, signatures};
 use crate::gov::{GovOffice, World};
 use crate::task::{EnvKind, ScriptedUser, Step, Task};
 
-/// Limits of one episode (the spec's `[agent]` table).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Budget {
-    /// Model turns (requests), tool turns and text turns alike.
-    pub max_turns: u32,
-    /// Wall time of the whole episode; checked before each turn.
-    pub max_seconds: f64,
-    /// Prompt and completion tokens over all turns, as the vendor reported them.
-    pub max_total_tokens: u64,
-}
-
-impl Default for Budget {
-    fn default() -> Self {
-        Budget { max_turns: 20, max_seconds: 300.0, max_total_tokens: 200_000 }
-    }
-}
-
-impl Budget {
-    pub fn is_default(&self) -> bool {
-        *self == Self::default()
-    }
-}
+/// Limits of one episode: a domain type, so that the spec names it without this crate.
+pub use tb_core::Budget;
 
 /// One model turn: the conversation so far and the tools, to an outcome.
 /// `tb_vendor::VendorClient` is one; a black-box agent session is another.

@@ -105,6 +105,7 @@ async fn call(State(registry): State<Registry>, Path((token, name)): Path<(Strin
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, reason = "the test calls the tool server as a platform would")]
 mod tests {
     use super::*;
     use crate::episode::{Resources, Workspace};

@@ -10,6 +10,8 @@
 //! skipped, except in CI (TENDERBENCH_REQUIRE_LOCAL_VENDOR), where it fails.
 //! Its own test binary, so nothing else competes with the model for the CPU.
 
+#![allow(clippy::disallowed_methods, reason = "the end-to-end test spawns the binary")]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -14,6 +14,29 @@ use sha2::{Digest, Sha256};
 
 pub mod zone;
 
+/// Limits of one agent episode (the spec's `[agent]` table).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Model turns (requests), tool turns and text turns alike.
+    pub max_turns: u32,
+    /// Wall time of the whole episode; checked before each turn.
+    pub max_seconds: f64,
+    /// Prompt and completion tokens over all turns, as the vendor reported them.
+    pub max_total_tokens: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { max_turns: 20, max_seconds: 300.0, max_total_tokens: 200_000 }
+    }
+}
+
+impl Budget {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// One chat message sent to a vendor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {

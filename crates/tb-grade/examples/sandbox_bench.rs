@@ -4,6 +4,8 @@
 //!
 //! `cargo run --release -p tb-grade --example sandbox_bench [HumanEval.jsonl]`
 
+#![allow(clippy::disallowed_methods, reason = "the benchmark compares against processes spawned directly")]
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;

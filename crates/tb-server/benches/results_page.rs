@@ -7,6 +7,8 @@
 //!
 //! The server, its simulated vendors and the 50 clients share this machine's cores.
 
+#![allow(clippy::disallowed_methods, reason = "the benchmark reads pages over HTTP as a browser does")]
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};

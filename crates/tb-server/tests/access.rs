@@ -3,6 +3,8 @@
 //! asking for another vendor's run by id, and an evaluator asking for the
 //! names before reveal.
 
+#![allow(clippy::disallowed_methods, reason = "tests drive the server over HTTP as its clients do")]
+
 mod support;
 
 use std::collections::HashSet;

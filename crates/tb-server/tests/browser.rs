@@ -9,6 +9,8 @@
 //! TENDERBENCH_SCREENSHOTS=DIR the main pages are saved there as PNG
 //! (docs/screenshots holds the ones in the repository).
 
+#![allow(clippy::disallowed_methods, reason = "tests start chromedriver and drive the server over HTTP")]
+
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -563,7 +563,7 @@ pub struct AgentSettings {
     /// The budgets of one episode: past any of them the episode stops, and
     /// its task is graded as it stands.
     #[serde(flatten)]
-    pub budget: tb_agent::Budget,
+    pub budget: tb_core::Budget,
     /// Where the tool server listens (`127.0.0.1:0`), which makes the
     /// environment reachable from black-box platforms (`{{tools_url}}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
