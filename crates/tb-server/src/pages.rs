@@ -744,6 +744,9 @@ mod tests {
             let key = format!("status_{status}");
             assert!(t.zh.contains_key(key.as_str()) && t.en.contains_key(key.as_str()), "{key}");
         }
+        for (code, _, _) in crate::error::ERROR_CODES {
+            assert_ne!(tb_report::present::term(code, tb_report::Lang::Zh), *code, "error code {code} has no name");
+        }
         for f in crate::api::CELL_FILTERS {
             assert!(t.zh.contains_key(format!("show_{f}").as_str()), "show_{f}");
         }
