@@ -176,3 +176,36 @@ fn the_bottom_crates_pull_in_no_server_runtime_or_database() {
         }
     }
 }
+
+/// Every normal dependency a crate declares is named in its sources: a
+/// dependency nobody uses costs every clean build its compile time.
+#[test]
+fn every_declared_dependency_is_used() {
+    let m = metadata();
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let mut unused = Vec::new();
+    for (krate, deps) in &m.direct {
+        let mut text = String::new();
+        let mut dirs = vec![root.join("crates").join(krate).join("src")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    text.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
+                }
+            }
+        }
+        for d in deps {
+            let name = d.replace('-', "_");
+            if !text.contains(&format!("{name}::"))
+                && !text.contains(&format!("{name} "))
+                && !text.contains(&format!("{name};"))
+            {
+                unused.push(format!("{krate} declares {d} and never names it"));
+            }
+        }
+    }
+    assert!(unused.is_empty(), "{}", unused.join("\n"));
+}
