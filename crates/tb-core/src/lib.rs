@@ -14,6 +14,34 @@ use sha2::{Digest, Sha256};
 
 pub mod zone;
 
+/// How strongly a vendor's program is confined (`[sandbox] isolation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Isolation {
+    /// bubblewrap namespaces plus rlimits: the only mode for untrusted code.
+    #[default]
+    Bubblewrap,
+    /// rlimits and a wall clock only; the program can reach the network and
+    /// read what the user running tenderbench can read.
+    RlimitOnly,
+}
+
+impl Isolation {
+    pub const ALL: [Isolation; 2] = [Isolation::Bubblewrap, Isolation::RlimitOnly];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Isolation::Bubblewrap => "bubblewrap",
+            Isolation::RlimitOnly => "rlimit_only",
+        }
+    }
+
+    /// The mode of a name as specs and configurations write it.
+    pub fn parse(name: &str) -> Option<Isolation> {
+        Isolation::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
 /// Limits of one agent episode (the spec's `[agent]` table).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Budget {

@@ -18,7 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tb-core", &[]),
     ("tb-audit", &[]),
     ("tb-stats", &[]),
-    ("tb-sandbox", &[]),
+    ("tb-sandbox", &["tb-core"]),
     ("tb-vendor", &["tb-core"]),
     ("tb-store", &["tb-core", "tb-audit"]),
     ("tb-grade", &["tb-core", "tb-sandbox"]),

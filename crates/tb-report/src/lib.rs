@@ -762,7 +762,7 @@ impl<'a> Aggregate<'a> {
                 })
                 .collect(),
             sandbox: spec.runs_code().then(|| SandboxInfo {
-                isolation: spec.sandbox.isolation.clone(),
+                isolation: spec.sandbox.isolation.name().to_string(),
                 cpu_seconds: spec.sandbox.cpu_seconds,
                 wall_seconds: spec.sandbox.wall_seconds,
                 memory_mb: spec.sandbox.memory_mb,

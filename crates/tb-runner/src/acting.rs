@@ -37,10 +37,7 @@ impl Acting {
         let generation = Generation { temperature: 0.0, max_tokens: 256 };
         let sandbox = if spec.runs_code() {
             let s = &spec.sandbox;
-            let isolation = match s.isolation.as_str() {
-                "rlimit_only" => tb_sandbox::Isolation::RlimitOnly,
-                _ => tb_sandbox::Isolation::Bubblewrap,
-            };
+            let isolation = s.isolation;
             let limits = tb_sandbox::Limits {
                 cpu_seconds: s.cpu_seconds,
                 wall_ms: (s.wall_seconds * 1000.0) as u64,

@@ -40,25 +40,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use wait_timeout::ChildExt;
 
-/// How strongly a program is confined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Isolation {
-    /// bubblewrap namespaces plus rlimits: the only mode for untrusted code.
-    Bubblewrap,
-    /// rlimits and a wall clock only; the program can reach the network and
-    /// read what the user running tenderbench can read.
-    RlimitOnly,
-}
-
-impl Isolation {
-    pub fn name(self) -> &'static str {
-        match self {
-            Isolation::Bubblewrap => "bubblewrap",
-            Isolation::RlimitOnly => "rlimit_only",
-        }
-    }
-}
+/// How strongly a program is confined: a domain type (the spec and the
+/// server's configuration name it too).
+pub use tb_core::Isolation;
 
 /// Resource limits of one program run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -41,7 +41,7 @@ pub struct Config {
     /// `rlimit_only` on a host where bubblewrap cannot run — the
     /// administrator's choice, applied to every run that runs code and shown
     /// on its report; a tender can never ask for it.
-    pub sandbox_isolation: String,
+    pub sandbox_isolation: tb_core::Isolation,
 }
 
 impl Default for Config {
@@ -58,7 +58,7 @@ impl Default for Config {
             vendor_key_prefix: "TENDERBENCH_VENDOR_".into(),
             allow_loopback_vendors: false,
             allow_networks: Vec::new(),
-            sandbox_isolation: "bubblewrap".into(),
+            sandbox_isolation: tb_core::Isolation::Bubblewrap,
         }
     }
 }
@@ -100,19 +100,15 @@ impl Config {
             config.allow_networks = v.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
         }
         if let Some(v) = env("TENDERBENCH_SANDBOX_ISOLATION") {
-            config.sandbox_isolation = v;
+            config.sandbox_isolation = tb_core::Isolation::parse(&v).ok_or_else(|| {
+                anyhow::anyhow!("TENDERBENCH_SANDBOX_ISOLATION must be \"bubblewrap\" or \"rlimit_only\", not {v:?}")
+            })?;
         }
         if let Some(v) = env("TENDERBENCH_LOG_FORMAT") {
             config.log_format = v;
         }
         if !matches!(config.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\", not {:?}", config.log_format);
-        }
-        if !matches!(config.sandbox_isolation.as_str(), "bubblewrap" | "rlimit_only") {
-            anyhow::bail!(
-                "sandbox_isolation must be \"bubblewrap\" or \"rlimit_only\", not {:?}",
-                config.sandbox_isolation
-            );
         }
         config.egress_policy()?;
         Ok(config)

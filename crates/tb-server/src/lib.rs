@@ -80,7 +80,7 @@ impl App {
             metrics.clone(),
             reports.clone(),
         );
-        runs.sandbox_isolation = config.sandbox_isolation.clone();
+        runs.sandbox_isolation = config.sandbox_isolation;
         let runs = Arc::new(runs);
         let recovered = runs.recover().await.map_err(|e| anyhow::anyhow!("cannot recover runs: {}", e.message))?;
         if recovered > 0 {

@@ -118,7 +118,7 @@ pub struct Runs {
     /// Where a run's vendors and judges may be reached (simulated runs reach their own simulators).
     egress: Arc<tb_vendor::egress::EgressPolicy>,
     /// The administrator's sandbox isolation, which every run uses.
-    pub sandbox_isolation: String,
+    pub sandbox_isolation: tb_core::Isolation,
     data_dir: PathBuf,
     metrics: Arc<crate::metrics::Metrics>,
     reports: Arc<crate::access::ReportCache>,
@@ -142,7 +142,7 @@ impl Runs {
         reports: Arc<crate::access::ReportCache>,
     ) -> Runs {
         let active = Mutex::new(HashMap::new());
-        let sandbox_isolation = "bubblewrap".into();
+        let sandbox_isolation = tb_core::Isolation::Bubblewrap;
         Runs { active, claimed: Mutex::default(), store, key, egress, sandbox_isolation, data_dir, metrics, reports }
     }
 
@@ -220,7 +220,7 @@ impl Runs {
     async fn start_claimed(self: &Arc<Self>, launch: Launch) -> ApiResult<String> {
         let Launch { mut spec, mut tender_run, options, resume } = launch;
         // The server's isolation, not the tender's (which upload keeps at bubblewrap).
-        spec.sandbox.isolation = self.sandbox_isolation.clone();
+        spec.sandbox.isolation = self.sandbox_isolation;
         let simulated = if options.simulated {
             let profiles: Vec<tb_mock::Profile> = options
                 .profiles

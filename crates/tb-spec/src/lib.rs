@@ -218,7 +218,7 @@ pub struct RunSettings {
 pub struct SandboxSettings {
     /// `bubblewrap` (the default), or `rlimit_only`: the weaker mode a buyer
     /// must ask for by name where bubblewrap cannot start; the report says so.
-    pub isolation: String,
+    pub isolation: tb_core::Isolation,
     /// Programs run at once.
     pub workers: u32,
     pub cpu_seconds: u64,
@@ -229,7 +229,7 @@ pub struct SandboxSettings {
 impl Default for SandboxSettings {
     fn default() -> Self {
         SandboxSettings {
-            isolation: "bubblewrap".into(),
+            isolation: tb_core::Isolation::Bubblewrap,
             workers: 2,
             cpu_seconds: 10,
             wall_seconds: 15.0,

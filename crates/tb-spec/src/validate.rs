@@ -363,13 +363,13 @@ impl Validator<'_> {
             let span = raw_sandbox.span();
             let r = raw_sandbox.into_inner();
             if let Some(i) = r.isolation {
-                if !matches!(i.as_str(), "bubblewrap" | "rlimit_only") {
-                    self.error(
+                match tb_core::Isolation::parse(&i) {
+                    Some(isolation) => sandbox.isolation = isolation,
+                    None => self.error(
                         span.clone(),
                         format!("unknown sandbox isolation {i:?}; expected bubblewrap or rlimit_only"),
-                    );
+                    ),
                 }
-                sandbox.isolation = i;
             }
             sandbox.workers = r.workers.unwrap_or(sandbox.workers);
             sandbox.cpu_seconds = r.cpu_seconds.unwrap_or(sandbox.cpu_seconds);

@@ -81,7 +81,7 @@ pub async fn create_tender(
     }
     // Isolation is the server's, never a tender's: a bidder's code could
     // otherwise read the server's files and open sockets on its word.
-    if spec.sandbox.isolation != "bubblewrap" {
+    if spec.sandbox.isolation != tb_core::Isolation::Bubblewrap {
         return Err(ApiError::new(
             "invalid_spec",
             format!(
