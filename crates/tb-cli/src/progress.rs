@@ -91,8 +91,9 @@ impl Progress for TermProgress {
                     eprintln!("[{vendor}] done: {}/{} cells, {} errors", p.done, p.total, p.errors);
                 } else if p.done >= p.next_report {
                     p.next_report = p.done + (p.total / 10).max(1);
-                    let rate = (p.done - p.started_done) as f64 / p.started.elapsed().as_secs_f64().max(1e-3);
-                    let left = (p.total - p.done) as f64 / rate.max(1e-9);
+                    let rate =
+                        p.done.saturating_sub(p.started_done) as f64 / p.started.elapsed().as_secs_f64().max(1e-3);
+                    let left = p.total.saturating_sub(p.done) as f64 / rate.max(1e-9);
                     eprintln!(
                         "[{vendor}] {}/{} ({:.0}%) errors {} {:.1} cells/s, about {} left",
                         p.done,

@@ -510,7 +510,7 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
         report.tender.buyer,
         t.run,
         report.run_id,
-        report.status,
+        crate::present::term(&report.status, lang),
         t.spec_hash,
         report.spec_hash,
         t.weights,

@@ -340,13 +340,16 @@ pub async fn run(
     for (v, client) in spec.vendors.iter().zip(clients) {
         let mut done =
             if opts.resume.is_some() { store.finished_digests(&run_id, &v.name).await? } else { HashSet::new() };
+        // Stored before: skipped. Journaled but not stored: skipped too, and
+        // committed now (progress counts them as they are stored).
+        let stored_before = done.len() as u64;
+        skipped += stored_before;
+        progress.vendor_started(&shown[&v.name], per_vendor_total, stored_before);
         for f in journaled.remove(&v.name).unwrap_or_default() {
             if done.insert(f.cell.digest()) {
                 let _ = cell_tx.send(ToWriter::Cell(f)).await;
             }
         }
-        skipped += done.len() as u64;
-        progress.vendor_started(&shown[&v.name], per_vendor_total, done.len() as u64);
         let job = VendorJob {
             run_id: run_id.clone(),
             vendor: v.name.clone(),

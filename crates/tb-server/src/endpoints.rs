@@ -448,3 +448,13 @@ pub fn openapi() -> Value {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// The OpenAPI document clients are generated from: a change to it is a
+    /// change to the API's contract, reviewed as one.
+    #[test]
+    fn the_openapi_document() {
+        insta::assert_json_snapshot!("openapi", super::openapi());
+    }
+}

@@ -660,10 +660,12 @@ fn did_you_mean(message: &str) -> Option<&str> {
     let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
     let (typed, expected) = rest.split_once('`')?;
     let expected = expected.split_once("expected one of ").or_else(|| expected.split_once("expected "))?.1;
-    expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
+    closest(typed, expected.split('`').skip(1).step_by(2))
+}
+
+/// Of `names`, the one `typed` is a slip of the keyboard away from, if any.
+pub(crate) fn closest<'a>(typed: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    names
         .map(|name| (strsim::damerau_levenshtein(typed, name), name))
         .filter(|(d, name)| *d <= 2.max(name.len() / 4) && *d < name.len())
         .min_by_key(|(d, _)| *d)

@@ -89,7 +89,7 @@ fn bad_specs_name_line_column_and_cause() {
             "grader = \"numeric\"",
             "grader = \"numerc\"",
             "\"numerc\"",
-            "unknown grader \"numerc\"; expected one of: choice, numeric",
+            "unknown grader \"numerc\" (did you mean \"numeric\"?); expected one of: choice, numeric",
         ),
         ("path = \"suite.jsonl\"", "path = \"missing.jsonl\"", "\"missing", "missing.jsonl does not exist"),
         (
@@ -293,4 +293,25 @@ fn a_mistyped_key_names_the_one_meant() {
     let errs = parse_in_tmp(&GOOD.replace("price_weight = 0.3", "price_weight = 0.3\nzzzzzz = 1")).unwrap_err();
     assert!(!errs.to_string().contains("did you mean"), "{errs}");
     assert_eq!(super::did_you_mean("unknown variant `servces`, expected `goods` or `services`"), Some("services"));
+}
+
+/// What a buyer reads when the spec is wrong: each error with its file,
+/// line and column, the line itself and a caret, and a guess when a key is
+/// mistyped. A snapshot, because the whole text is the interface.
+#[test]
+fn spec_errors_as_the_user_reads_them() {
+    let cases = [
+        ("price-weight-below-the-minimum", GOOD.replace("price_weight = 0.3", "price_weight = 0.05")),
+        // A Cyrillic е pasted into a key: not a TOML key at all.
+        ("homoglyph-in-key", GOOD.replace("price_weight = 0.3", "pric\u{0435}_weight = 0.3")),
+        ("mistyped-key", GOOD.replace("price_weight = 0.3", "price_weigth = 0.3")),
+        (
+            "unknown-grader-and-bad-url",
+            GOOD.replace("grader = \"choice\"", "grader = \"choise\"").replace("http://", "htp://"),
+        ),
+    ];
+    for (name, text) in cases {
+        let shown = parse_in_tmp(&text).unwrap_err().to_string();
+        insta::assert_snapshot!(format!("spec-error-{name}"), shown);
+    }
 }

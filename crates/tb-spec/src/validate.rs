@@ -178,9 +178,15 @@ impl Validator<'_> {
             let metric = match (&grader, &c.metric) {
                 (None, _) => {
                     let known: Vec<_> = GRADERS.iter().map(|(g, _)| *g).collect();
+                    let guess = crate::closest(c.grader.get_ref(), known.iter().copied())
+                        .map_or(String::new(), |g| format!(" (did you mean {g:?}?)"));
                     self.error(
                         c.grader.span(),
-                        format!("unknown grader {:?}; expected one of: {}", c.grader.get_ref(), known.join(", ")),
+                        format!(
+                            "unknown grader {:?}{guess}; expected one of: {}",
+                            c.grader.get_ref(),
+                            known.join(", ")
+                        ),
                     );
                     String::new()
                 }

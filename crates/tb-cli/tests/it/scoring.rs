@@ -164,6 +164,22 @@ async fn order_87_worked_example_goods_reproduces_by_hand() {
     assert_eq!(r["vendors"][0]["criteria"][0]["evaluator_scores"]["乙"].as_f64(), Some(89.0));
     assert_eq!(r["ranking"], serde_json::json!(["C", "A", "B"]));
 
+    // The whole report as a reader holds it, in both languages and as JSON:
+    // a snapshot, with what differs from run to run (its id, times, hashes, keys) masked.
+    for (format, lang) in [("md", "zh"), ("md", "en"), ("json", "en")] {
+        let o = tb(dir.path(), &["report", &run_id, "--format", format, "--lang", lang]).await;
+        assert!(o.status.success(), "{}", stderr(&o));
+        insta::with_settings!({ filters => vec![
+            (run_id.as_str(), "[run]"),
+            (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?( \(UTC[+-]\d{2}:\d{2}\))?", "[time]"),
+            (r"[0-9a-f]{64}", "[sha256]"),
+            (r"[0-9a-f]{16}", "[hex16]"),
+            (r"\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?", "[version]"),
+        ]}, {
+            insta::assert_snapshot!(format!("order87-goods-report-{lang}.{format}"), stdout(&o));
+        });
+    }
+
     // The committee's inputs are audit entries: the bundle verifies, numbers recomputed.
     let o = tb(dir.path(), &["export", &run_id, "--bundle", "b.tar.gz"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
