@@ -315,3 +315,11 @@ fn spec_errors_as_the_user_reads_them() {
         insta::assert_snapshot!(format!("spec-error-{name}"), shown);
     }
 }
+
+#[test]
+fn an_error_about_the_whole_spec_claims_no_line() {
+    let text: String = GOOD.split("[[criterion]]").next().unwrap().to_string();
+    let shown = parse_in_tmp(&text).unwrap_err().to_string();
+    assert!(shown.contains("tender.toml: the spec has no [[criterion]]"), "{shown}");
+    assert!(!shown.contains("tender.toml:1:1"), "{shown}");
+}

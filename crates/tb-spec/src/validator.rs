@@ -11,6 +11,17 @@ pub(crate) struct Validator<'a> {
 
 impl Validator<'_> {
     pub(crate) fn error(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
+        if span == (0..0) {
+            // About the spec as a whole, or a value it left to its default:
+            // there is no line to point at, so none is claimed.
+            return self.errors.push(SpecError {
+                file: self.file.into(),
+                line: 0,
+                column: 0,
+                message: message.into(),
+                source_line: None,
+            });
+        }
         let (line, column, source_line) = locate(self.text, span.start);
         self.errors.push(SpecError {
             file: self.file.into(),
