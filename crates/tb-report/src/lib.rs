@@ -20,6 +20,7 @@ mod model;
 pub mod present;
 mod publish;
 mod render;
+mod render_csv;
 mod render_load;
 pub mod review;
 mod scores;
@@ -28,7 +29,8 @@ mod tally;
 pub use agents::{AgentSuiteReport, AgentTaskResult, AgentTaskRow, AgentVendorReport};
 pub use model::*;
 pub use publish::{render_rules, rules_hashes};
-pub use render::{CSV_BOM, Lang, remark_label, render_html, render_json, render_markdown, write_csv, write_score_csv};
+pub use render::{Lang, remark_label, render_html, render_json, render_markdown};
+pub use render_csv::{CSV_BOM, write_csv, write_score_csv};
 
 use scores::{assign_tie_bands, blind_cell, blind_stages, compare_vendors, score_table, sensitivity_of};
 use std::collections::{BTreeMap, HashMap};
