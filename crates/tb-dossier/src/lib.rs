@@ -140,6 +140,11 @@ impl Words {
     fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         if self.zh { zh } else { en }
     }
+
+    /// A table's header row in the document's language.
+    fn row(&self, zh: &[&str], en: &[&str]) -> Vec<String> {
+        zh.iter().zip(en).map(|(z, e)| self.t(z, e).to_string()).collect()
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -210,11 +215,10 @@ fn compose(
         })
         .collect();
     b.push(Block::Table {
-        header: ["序号", "投标人", "服务（模型）", "投标报价", "备注"]
-            .iter()
-            .zip(["No.", "Bidder", "Service (model)", "Bid price", "Remarks"])
-            .map(|(z, e)| w.t(z, e).to_string())
-            .collect(),
+        header: w.row(
+            &["序号", "投标人", "服务（模型）", "投标报价", "备注"],
+            &["No.", "Bidder", "Service (model)", "Bid price", "Remarks"],
+        ),
         rows,
     });
     if report.blind {
@@ -252,11 +256,8 @@ fn compose(
             .map(|(i, (name, first, last))| vec![(i + 1).to_string(), name.to_string(), at(first), at(last)])
             .collect();
         b.push(Block::Table {
-            header: ["序号", "评审专家", "首次记录", "最后记录"]
-                .iter()
-                .zip(["No.", "Evaluator", "First input", "Last input"])
-                .map(|(z, e)| w.t(z, e).to_string())
-                .collect(),
+            header: w
+                .row(&["序号", "评审专家", "首次记录", "最后记录"], &["No.", "Evaluator", "First input", "Last input"]),
             rows,
         });
     }
@@ -296,11 +297,7 @@ fn compose(
         })
         .collect();
     b.push(Block::Table {
-        header: ["评审因素", "分值", "评审方式", "资格门槛"]
-            .iter()
-            .zip(["Factor", "Points", "How scored", "Threshold"])
-            .map(|(z, e)| w.t(z, e).to_string())
-            .collect(),
+        header: w.row(&["评审因素", "分值", "评审方式", "资格门槛"], &["Factor", "Points", "How scored", "Threshold"]),
         rows,
     });
 
@@ -308,12 +305,7 @@ fn compose(
     b.push(Block::Heading(w.t("五、评审情况", "5. The evaluation").to_string()));
     let mut header: Vec<String> = vec![w.t("投标人", "Bidder").into()];
     header.extend(report.criteria.iter().map(|c| c.name.clone()));
-    header.extend(
-        ["技术分", "价格分", "综合得分", "排名"]
-            .iter()
-            .zip(["Technical", "Price", "Total", "Rank"])
-            .map(|(z, e)| w.t(z, e).to_string()),
-    );
+    header.extend(w.row(&["技术分", "价格分", "综合得分", "排名"], &["Technical", "Price", "Total", "Rank"]));
     let pending = w.t("待评分", "pending");
     let rows = report
         .vendors
@@ -399,11 +391,10 @@ fn compose(
             })
             .collect();
         b.push(Block::Table {
-            header: ["推荐顺序", "中标候选人", "综合得分", "投标报价", "说明"]
-                .iter()
-                .zip(["Order", "Candidate", "Total", "Bid price", "Note"])
-                .map(|(z, e)| w.t(z, e).to_string())
-                .collect(),
+            header: w.row(
+                &["推荐顺序", "中标候选人", "综合得分", "投标报价", "说明"],
+                &["Order", "Candidate", "Total", "Bid price", "Note"],
+            ),
             rows,
         });
     }
