@@ -156,7 +156,12 @@ fn a_small_real_tender_completes_against_the_local_model() {
 
     let o = tb(d, &["run", "t.toml", "--lang", "en"]);
     assert!(o.status.success(), "run failed:\n{}", text(&o.stderr));
-    let run = std::fs::read_dir(d.join("tenderbench-out")).unwrap().filter_map(Result::ok).next().unwrap().path();
+    let run = std::fs::read_dir(d.join("tenderbench-out"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.join("report.json").exists())
+        .expect("a run folder with its report");
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("report.json")).unwrap()).unwrap();
     let vendor = &report["vendors"][0];
     assert_eq!(vendor["complete"], true, "every cell stored");

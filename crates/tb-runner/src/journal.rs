@@ -72,12 +72,20 @@ impl Journal {
     }
 
     /// Removes the journal: every cell it held is committed.
+    /// Removes the journal: every cell it held is committed. Its folder
+    /// goes too when no other run's journal is in it, so the output folder
+    /// holds the runs' reports alone.
     pub(crate) fn remove(self) -> io::Result<()> {
         drop(self.file);
         match std::fs::remove_file(&self.path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
         }
+        if let Some(dir) = self.path.parent() {
+            // Fails, harmlessly, while another run's journal is there.
+            let _ = std::fs::remove_dir(dir);
+        }
+        Ok(())
     }
 }
 
@@ -224,6 +232,8 @@ mod tests {
         // Every cell committed: nothing is left to replay.
         j.remove().unwrap();
         assert!(!path.exists());
+        assert!(!dir.path().exists(), "the empty journal folder goes too");
+        std::fs::create_dir_all(dir.path()).unwrap();
 
         // A flipped byte in the first frame: nothing after it is trusted.
         let mut flipped = whole.clone();
