@@ -141,6 +141,16 @@ impl Words {
         if self.zh { zh } else { en }
     }
 
+    /// A label's colon: full width in Chinese.
+    fn colon(&self) -> &'static str {
+        if self.zh { "：" } else { ": " }
+    }
+
+    /// Text in brackets: full width in Chinese.
+    fn paren(&self, s: &str) -> String {
+        if self.zh { format!("（{s}）") } else { format!(" ({s})") }
+    }
+
     /// A table's header row in the document's language.
     fn row(&self, zh: &[&str], en: &[&str]) -> Vec<String> {
         zh.iter().zip(en).map(|(z, e)| self.t(z, e).to_string()).collect()
@@ -167,7 +177,11 @@ fn compose(
     let mut b = Vec::new();
     let title = w.t("评标报告", "Evaluation report").to_string();
     b.push(Block::Title(title.clone()));
-    b.push(Block::Subtitle(format!("{}（{} {}）", tender.title, w.t("项目编号", "tender"), tender.id)));
+    b.push(Block::Subtitle(format!(
+        "{}{}",
+        tender.title,
+        w.paren(&format!("{} {}", w.t("项目编号", "tender"), tender.id))
+    )));
     if report.simulated {
         b.push(Block::Paragraph(
             w.t(
@@ -265,11 +279,13 @@ fn compose(
     // 4. Method and criteria.
     b.push(Block::Heading(w.t("四、评标方法和评审标准", "4. Method and criteria").to_string()));
     b.push(Block::Paragraph(format!(
-        "{} {}%，{} {}%。{}",
+        "{} {}%{}{} {}%{}{}",
         w.t("技术分权重", "Technical weight"),
         grouped(tender.technical_weight * 100.0, 0),
+        w.t("，", ", "),
         w.t("价格分权重", "price weight"),
         grouped(tender.price_weight * 100.0, 0),
+        w.t("。", ". "),
         w.t(
             "价格分按《政府采购货物和服务招标投标管理办法》（财政部令第87号）第五十五条计算：满足招标文件要求且投标价格最低的投标报价为评标基准价，其价格分为满分；其他投标人的价格分 = 评标基准价 ÷ 投标报价 × 价格权重 × 100。",
             "The price score follows MoF Order No. 87, art. 55: the lowest valid bid is the base price and scores full points; any other bid scores base price ÷ bid price × price weight × 100.",
@@ -285,7 +301,7 @@ fn compose(
             } else if c.sla.is_some() {
                 w.t("负载测试服务水平", "service level under load").to_string()
             } else {
-                format!("{}（{}）", c.grader, c.suite)
+                format!("{}{}", c.grader, w.paren(&c.suite))
             };
             let gate = c.gate.as_ref().map_or(String::new(), |g| match (g.min, g.max) {
                 (Some(lo), Some(hi)) => format!("{} – {}", pct(lo), pct(hi)),
@@ -328,14 +344,14 @@ fn compose(
         .iter()
         .filter_map(|v| {
             let reason = v.invalid_reason.as_deref()?;
-            let mut s = format!("{}：{}", v.name, remark_label(reason, lang));
+            let mut s = format!("{}{}{}", v.name, w.colon(), remark_label(reason, lang));
             if !v.failed_gates.is_empty() {
                 let names: Vec<String> = v
                     .failed_gates
                     .iter()
                     .map(|id| report.criteria.iter().find(|c| &c.id == id).map_or(id.clone(), |c| c.name.clone()))
                     .collect();
-                s.push_str(&format!("（{}）", names.join("、")));
+                s.push_str(&w.paren(&names.join(w.t("、", ", "))));
             }
             Some(s)
         })
@@ -346,7 +362,7 @@ fn compose(
         b.push(Block::Paragraph(format!(
             "{}{}",
             w.t("无效投标及原因：", "Invalid bids and why: "),
-            invalid.join("；")
+            invalid.join(w.t("；", "; "))
         )));
     }
 
@@ -405,9 +421,10 @@ fn compose(
     for (vendor, j) in &inputs.justifications {
         let shown = report.vendors.iter().find(|v| &v.name == vendor).map_or(vendor.as_str(), |v| v.name.as_str());
         other.push(format!(
-            "{}{}：{}{}",
+            "{}{}{}{}{}",
             w.t("投标人 ", "Bidder "),
             shown,
+            w.colon(),
             if j.accepted {
                 w.t("对异常低报价的书面说明被接受", "its written justification of an abnormally low price was accepted")
             } else {
@@ -416,19 +433,20 @@ fn compose(
                     "its written justification of an abnormally low price was not accepted",
                 )
             },
-            j.note.as_deref().map_or(String::new(), |n| format!("（{n}）")),
+            j.note.as_deref().map_or(String::new(), |n| w.paren(n)),
         ));
     }
     for o in report.grade_overrides.iter() {
         other.push(format!(
-            "{} {} {} / {} / {}：{}（{}）",
+            "{} {} {} / {} / {}{}{}{}",
             o.evaluator,
             w.t("人工改判", "graded by hand"),
             o.vendor,
             o.criterion,
             o.case_id,
+            w.colon(),
             if o.correct { w.t("正确", "right") } else { w.t("错误", "wrong") },
-            o.reason
+            w.paren(&o.reason)
         ));
     }
     let scores = times.iter().filter(|(_, k, _)| k == EVALUATOR_SCORE).count();
@@ -492,7 +510,11 @@ fn compose(
     }
     b.push(Block::Signatures {
         names,
-        labels: [w.t("姓名", "Name").into(), w.t("签字", "Signature").into(), w.t("日期", "Date").into()],
+        labels: [
+            format!("{}{}", w.t("姓名", "Name"), w.colon()),
+            format!("{}{}", w.t("签字", "Signature"), w.colon()),
+            format!("{}{}", w.t("日期", "Date"), w.colon()),
+        ],
     });
     Dossier { lang, title, blocks: b }
 }

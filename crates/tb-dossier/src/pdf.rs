@@ -66,6 +66,15 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
 }
 
+/// Whether the face's family name says Simplified Chinese (`… SC`, `… CN`, `… GB`).
+fn simplified_chinese(data: &[u8], index: u32) -> bool {
+    let Ok(font) = skrifa::FontRef::from_index(data, index) else { return false };
+    font.localized_strings(skrifa::string::StringId::FAMILY_NAME).english_or_first().is_some_and(|name| {
+        let name = name.to_string();
+        name.split_whitespace().any(|w| matches!(w, "SC" | "CN" | "GB" | "Hans")) || name.contains("Simplified")
+    })
+}
+
 /// How many of `chars` the face at `index` of `data` maps, and whether it maps every CJK one.
 fn coverage(data: &[u8], index: u32, chars: &[char]) -> Option<(usize, bool)> {
     let font = skrifa::FontRef::from_index(data, index).ok()?;
@@ -91,20 +100,21 @@ pub fn find_font(text: &str) -> Result<FontFile, DossierError> {
             for d in font_dirs() {
                 font_files(&d, &mut candidates);
             }
+            // Well-known families first, a regular weight before bold or light ones.
+            const FAMILIES: [&str; 7] = [
+                "notosanscjk",
+                "notoserifcjk",
+                "sourcehan",
+                "wqy-zenhei",
+                "wqy-microhei",
+                "droidsansfallback",
+                "dejavusans.ttf",
+            ];
+            const WEIGHTS: [&str; 8] = ["bold", "black", "heavy", "light", "thin", "medium", "semibold", "extra"];
             let rank = |p: &Path| {
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
-                [
-                    "notosanscjk",
-                    "notoserifcjk",
-                    "sourcehan",
-                    "wqy-zenhei",
-                    "wqy-microhei",
-                    "droidsansfallback",
-                    "dejavusans.ttf",
-                ]
-                .iter()
-                .position(|k| name.contains(k))
-                .unwrap_or(usize::MAX)
+                let family = FAMILIES.iter().position(|k| name.contains(k)).unwrap_or(usize::MAX);
+                (WEIGHTS.iter().any(|w| name.contains(w)), family)
             };
             candidates.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
         }
@@ -114,7 +124,11 @@ pub fn find_font(text: &str) -> Result<FontFile, DossierError> {
         let Ok(bytes) = std::fs::read(path) else { continue };
         let data = Arc::new(bytes);
         let faces = skrifa::raw::FileRef::new(&data).map(|f| f.fonts().count()).unwrap_or(0) as u32;
-        for index in 0..faces {
+        // In a collection, the Simplified Chinese face first: the same
+        // characters take other shapes in its Japanese or Korean faces.
+        let mut order: Vec<u32> = (0..faces).collect();
+        order.sort_by_key(|&i| !simplified_chinese(&data, i));
+        for index in order {
             let Some((mapped, cjk)) = coverage(&data, index, &chars) else { continue };
             if needs_cjk && !cjk {
                 continue;
@@ -370,7 +384,7 @@ impl Layout<'_> {
             let base = self.y + BODY * 2.2;
             for (i, label) in labels.iter().enumerate() {
                 let x = MARGIN + i as f32 * column;
-                let text = format!("{label}：");
+                let text = label.clone();
                 let lw = self.m.width(&text, BODY);
                 self.ops().push(Op::Text { x, y: base, size: BODY, text });
                 if i == 0 && !name.is_empty() {
