@@ -205,7 +205,9 @@ impl Measure<'_> {
             let mut width = 0.0;
             for token in tokens(paragraph) {
                 let w = self.width(token, size);
-                if width + w > max && !line.is_empty() {
+                // Closing punctuation never starts a line (kinsoku): it hangs at the end of this one.
+                let closing = token.chars().all(|c| "，。；：、！？）】」』》,.;:!?)".contains(c));
+                if width + w > max && !line.is_empty() && !closing {
                     lines.push(std::mem::take(&mut line).trim_end().to_string());
                     width = 0.0;
                     if token.trim().is_empty() {
