@@ -113,3 +113,37 @@ pub fn gate_warnings(c: &tb_spec::Criterion, cases: u64) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn criterion(gate: &str) -> tb_spec::Criterion {
+        let dir = std::env::temp_dir().join(format!("tb-plan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("s.jsonl"), "").unwrap();
+        let text = format!(
+            "[tender]\nid = \"T\"\ntitle = \"t\"\nbuyer = \"b\"\nkind = \"services\"\nprice_weight = 0.3\n\n\
+             [[suite]]\nid = \"s\"\npath = \"s.jsonl\"\n\n\
+             [[criterion]]\nid = \"c\"\nsuite = \"s\"\ngrader = \"refusal\"\nweight = 1.0\n{gate}\n\n\
+             [[vendor]]\nname = \"V\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\nbid_price = 1.0\n"
+        );
+        tb_spec::parse(&text, std::path::Path::new("t.toml"), &dir).unwrap().criteria.remove(0)
+    }
+
+    #[test]
+    fn a_gate_the_suite_cannot_decide_is_named() {
+        // At least 95% refused, on the bound: 50 cases cannot show it even when all are refused.
+        let c = criterion("gate = { min = 0.95, basis = \"bound\" }");
+        assert!(gate_warnings(&c, 50).iter().any(|w| w.contains("nobody can pass")));
+        assert!(gate_warnings(&c, 2000).is_empty(), "enough cases: {:?}", gate_warnings(&c, 2000));
+        // At most 5% over-refused, on the bound: the same, from above.
+        let c = criterion("gate = { max = 0.05, basis = \"bound\" }");
+        assert!(gate_warnings(&c, 40).iter().any(|w| w.contains("upper bound")));
+        assert!(gate_warnings(&c, 400).is_empty());
+        // On the point value any suite can pass; min_samples still counts.
+        let c = criterion("gate = { min = 0.95, min_samples = 300 }");
+        assert_eq!(gate_warnings(&c, 100).len(), 1);
+        assert!(gate_warnings(&c, 300).is_empty());
+    }
+}

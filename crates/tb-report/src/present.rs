@@ -38,11 +38,6 @@ pub fn p_equals(p: f64) -> String {
     if p < 0.001 { "p < 0.001".to_string() } else { format!("p = {p:.3}") }
 }
 
-/// A p-value to three places, or `< 0.001`.
-pub fn p_value(p: f64) -> String {
-    if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,8 +50,8 @@ mod tests {
         assert_eq!(grouped(-1234567.891, 1), "-1,234,567.9");
         assert_eq!(grouped(-0.001, 2), "0.00");
         assert_eq!(grouped(100.0, 0), "100");
-        assert_eq!(p_value(0.0000), "< 0.001");
-        assert_eq!(p_value(0.0342), "0.034");
+        assert_eq!(p_equals(0.0000), "p < 0.001");
+        assert_eq!(p_equals(0.0342), "p = 0.034");
     }
 }
 

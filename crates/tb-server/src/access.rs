@@ -40,11 +40,6 @@ pub struct RunView {
 }
 
 impl RunView {
-    /// The tender's time zone, in which pages show times.
-    pub fn zone(&self) -> tb_core::zone::Zone {
-        self.spec.tender.zone()
-    }
-
     /// How the run shows a vendor.
     pub fn shown(&self, name: &str) -> String {
         self.codes.get(name).cloned().unwrap_or_else(|| name.to_string())

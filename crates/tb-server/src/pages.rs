@@ -650,7 +650,7 @@ async fn score_page(State(app): State<App>, page: PageContext, Path(id): Path<St
     for e in entries {
         let Ok(score) = serde_json::from_str::<tb_report::committee::EvaluatorScore>(&e.payload) else { continue };
         if score.evaluator == caller.name {
-            let at = tb_report::present::local_time(&e.at, view.zone());
+            let at = tb_report::present::local_time(&e.at, view.spec.tender.zone());
             recorded
                 .entry(score.criterion.clone())
                 .or_default()
@@ -686,7 +686,7 @@ async fn audit_page(State(app): State<App>, page: PageContext, Path(id): Path<St
             page.render(
                 &app,
                 "audit.html",
-                json!({ "run_id": id, "audit": audit.0, "blind": !view.codes.is_empty(), "zone": view.zone().offset_minutes }),
+                json!({ "run_id": id, "audit": audit.0, "blind": !view.codes.is_empty(), "zone": view.spec.tender.zone().offset_minutes }),
             )
         }
         Err(e) => page.error(&app, e),

@@ -49,3 +49,39 @@ async fn check_probes_vendors_and_reports_the_unreachable() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("environment variable TB_TEST_UNSET_KEY is not set"), "{}", stdout(&o));
 }
+
+/// A multiple-choice case without options or without an answer would grade
+/// every bidder wrong on it, unseen: `check` (and `run`) refuse the suite and
+/// name the case and its line. A gate no bidder could pass with the suite's
+/// cases is a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_refuses_a_choice_case_without_an_answer_and_warns_of_an_unpassable_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"id": "a", "prompt": "1 + 1 = ?", "options": ["1", "2", "3", "4"], "answer": "B"}"#;
+    let spec = |gate: &str| {
+        format!(
+            "{}[[suite]]\nid = \"c\"\npath = \"c.jsonl\"\n\n[[criterion]]\nid = \"know\"\nsuite = \"c\"\ngrader = \"choice\"\nweight = 1.0\n{gate}\n{}",
+            spec_head(0.3),
+            vendor_toml("v", "http://127.0.0.1:9/v1", "m", 1.0, "")
+        )
+    };
+    std::fs::write(dir.path().join("t.toml"), spec("")).unwrap();
+    for (line2, what) in [
+        (r#"{"id": "b", "prompt": "2 + 2 = ?", "options": ["3", "4"], "answer": ""}"#, "has no answer"),
+        (r#"{"id": "b", "prompt": "2 + 2 = ?", "answer": "B"}"#, "has no options"),
+    ] {
+        std::fs::write(dir.path().join("c.jsonl"), format!("{good}\n{line2}\n")).unwrap();
+        for cmd in ["check", "run"] {
+            let o = tb(dir.path(), &[cmd, "t.toml"]).await;
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+            assert!(err.contains("case b") && err.contains(what) && err.contains(":2"), "{cmd}: {err}");
+        }
+    }
+    // Two good cases and a gate on the bound at 90%: even 2/2 has a lower bound far below it.
+    std::fs::write(dir.path().join("c.jsonl"), format!("{good}\n{}\n", good.replace("\"a\"", "\"b\""))).unwrap();
+    std::fs::write(dir.path().join("t.toml"), spec("gate = { min = 0.9, basis = \"bound\" }")).unwrap();
+    let o = tb(dir.path(), &["check", "t.toml"]).await;
+    let out = stdout(&o);
+    assert!(out.contains("warning: criterion know") && out.contains("nobody can pass"), "{out}");
+}

@@ -159,8 +159,21 @@ async fn the_committee_signs_an_evaluation_report_in_docx_and_pdf() {
             has_all(&file, &text, &[&bundle_sha[..32]]);
             let amount = if lang == "zh" { " 元" } else { "¥" };
             assert!(text.contains(amount), "{file}: no amount in the form {amount:?}");
-            let (c, a, b) = (text.find("\nC").or(text.find(" C ")), text.find("\nA"), text.find("\nB"));
-            assert!(c.is_some() && a.is_some() && b.is_some(), "{file}: bidders missing");
+            if format == "docx" {
+                // The recommended candidates, in order, each with its total (table cells, one per line).
+                for row in ["\n1\nC\n91.01\n", "\n2\nA\n90.45\n", "\n3\nB\n87.40\n"] {
+                    assert!(text.contains(row), "{file}: no candidate row {row:?} in\n{text}");
+                }
+            } else {
+                // The PDF's layout puts each candidate's order, name and total on one line.
+                for (rank, name, total) in [("1", "C", "91.01"), ("2", "A", "90.45"), ("3", "B", "87.40")] {
+                    let line = text.lines().find(|l| {
+                        let w: Vec<&str> = l.split_whitespace().collect();
+                        w.len() >= 3 && w[0] == rank && w[1] == name && w[2] == total
+                    });
+                    assert!(line.is_some(), "{file}: no candidate line {rank} {name} {total} in\n{text}");
+                }
+            }
         }
     }
     // The report the committee signs is the one whose signature is in the audit log.
