@@ -13,7 +13,7 @@ use tb_mock::{CaseIndex, MockVendor, Profile};
 use tb_report::Report;
 use tb_runner::RunOptions;
 use tb_spec::Spec;
-use tb_store::{RunStatus, Store};
+use tb_store::{DbLocation, RunStatus, Store};
 use tb_suite::{SuiteFormat, SuiteReader};
 use tb_vendor::Generation;
 use tokio::sync::watch;
@@ -52,7 +52,7 @@ pub fn publish(spec_path: &Path, lang: LangArg, out: Option<PathBuf>) -> Result<
 pub async fn execute(
     spec: &Spec,
     spec_path: Option<&Path>,
-    db: &Path,
+    db: &DbLocation,
     out: &Path,
     opts: RunOptions,
     lang: LangArg,
@@ -332,7 +332,7 @@ fn run_key(key: Option<PathBuf>) -> Result<Option<Arc<Keypair>>, Failure> {
 
 pub async fn run(
     spec_path: &Path,
-    db: &Path,
+    db: &DbLocation,
     out: &Path,
     resume: Option<String>,
     lang: LangArg,
@@ -351,7 +351,7 @@ pub async fn run(
 /// `run --distributed`: queues the cells for workers, follows the run, then writes the reports as `run` does.
 pub async fn run_distributed(
     spec_path: &Path,
-    db: &Path,
+    db: &DbLocation,
     out: &Path,
     resume: Option<String>,
     lang: LangArg,
@@ -388,7 +388,7 @@ pub async fn run_distributed(
 
 /// `worker`: executes queued cells until Ctrl-C or SIGTERM, then finishes the ones in flight.
 pub async fn worker(
-    db: &Path,
+    db: &DbLocation,
     concurrency: usize,
     capabilities: Vec<String>,
     lease_secs: f64,
@@ -515,12 +515,12 @@ pub async fn report(
     run_id: &str,
     format: Format,
     lang: LangArg,
-    db: &Path,
+    db: &DbLocation,
     out: Option<PathBuf>,
     bundle: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
-    if !tb_store::is_postgres_url(&db.to_string_lossy()) && !db.exists() {
-        return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
+    if db.is_missing_file() {
+        return Err(bad_input(anyhow!("no store at {db} (give --db PATH)")));
     }
     let store = Store::open(db).await?;
     if matches!(format, Format::Docx | Format::Pdf) {
@@ -588,9 +588,9 @@ async fn evaluation_report(
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn runs(db: &Path) -> Result<ExitCode, Failure> {
-    if !tb_store::is_postgres_url(&db.to_string_lossy()) && !db.exists() {
-        return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
+pub async fn runs(db: &DbLocation) -> Result<ExitCode, Failure> {
+    if db.is_missing_file() {
+        return Err(bad_input(anyhow!("no store at {db} (give --db PATH)")));
     }
     let store = Store::open(db).await?;
     for r in store.runs().await? {
@@ -673,7 +673,7 @@ pub async fn mock_vendor(
 /// `serve`: the config file, then TENDERBENCH_* variables, then flags.
 pub async fn serve(
     listen: Option<String>,
-    db: Option<String>,
+    db: Option<DbLocation>,
     data_dir: Option<PathBuf>,
     config: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
@@ -693,7 +693,12 @@ pub async fn serve(
 }
 
 /// `user add`: the password from TENDERBENCH_PASSWORD, or standard input's first line.
-pub async fn user_add(name: String, role: String, vendor: Option<String>, db: &Path) -> Result<ExitCode, Failure> {
+pub async fn user_add(
+    name: String,
+    role: String,
+    vendor: Option<String>,
+    db: &DbLocation,
+) -> Result<ExitCode, Failure> {
     let password = match std::env::var("TENDERBENCH_PASSWORD") {
         Ok(p) if !p.is_empty() => p,
         _ => {
@@ -710,7 +715,7 @@ pub async fn user_add(name: String, role: String, vendor: Option<String>, db: &P
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn user_list(db: &Path) -> Result<ExitCode, Failure> {
+pub async fn user_list(db: &DbLocation) -> Result<ExitCode, Failure> {
     let store = Store::open(db).await?;
     for u in store.users().await? {
         println!("{}\t{}\t{}\t{}", u.name, u.role, u.vendor.unwrap_or_default(), u.created_at);

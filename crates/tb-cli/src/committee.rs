@@ -11,7 +11,7 @@ use tb_audit::Keypair;
 use tb_report::committee::{
     EVALUATOR_SCORE, EvaluatorScore, GRADE_OVERRIDE, GradeOverride, PRICE_JUSTIFICATION, PriceJustification,
 };
-use tb_store::{RunRecord, Store};
+use tb_store::{DbLocation, RunRecord, Store};
 
 use crate::commands::write_outputs;
 use crate::integrity::open_existing;
@@ -20,7 +20,7 @@ use crate::{Failure, LangArg, bad_input};
 /// Where a committee input goes, and how the reports are rewritten.
 pub struct Target<'a> {
     pub run_id: &'a str,
-    pub db: &'a Path,
+    pub db: &'a DbLocation,
     pub out: &'a Path,
     pub key: &'a Path,
     pub lang: LangArg,

@@ -9,6 +9,7 @@ use anyhow::Context;
 use tb_audit::Keypair;
 use tb_mock::Profile;
 use tb_runner::RunOptions;
+use tb_store::DbLocation;
 
 use crate::commands::{execute, load_spec};
 use crate::{Failure, LangArg};
@@ -46,7 +47,7 @@ const REAL_DEFAULT_CASES: usize = 30;
 
 pub async fn demo(
     spec: Option<PathBuf>,
-    db: &Path,
+    db: &DbLocation,
     out: &Path,
     lang: LangArg,
     key: Option<PathBuf>,

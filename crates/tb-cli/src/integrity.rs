@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 use tb_audit::{Keypair, Seal};
-use tb_store::Store;
+use tb_store::{DbLocation, Store};
 use tb_suite::SuiteFormat;
 
 use crate::commands::write_outputs;
@@ -21,9 +21,9 @@ pub fn keygen(dir: &Path) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn open_existing(db: &Path) -> Result<Store, Failure> {
-    if !tb_store::is_postgres_url(&db.to_string_lossy()) && !db.exists() {
-        return Err(bad_input(anyhow!("no store at {} (give --db PATH)", db.display())));
+pub async fn open_existing(db: &DbLocation) -> Result<Store, Failure> {
+    if db.is_missing_file() {
+        return Err(bad_input(anyhow!("no store at {db} (give --db PATH)")));
     }
     Ok(Store::open(db).await?)
 }
@@ -31,7 +31,7 @@ pub async fn open_existing(db: &Path) -> Result<Store, Failure> {
 pub async fn export(
     run_id: &str,
     bundle: &Path,
-    db: &Path,
+    db: &DbLocation,
     key: &Path,
     reveals: &[PathBuf],
 ) -> Result<ExitCode, Failure> {
@@ -82,7 +82,13 @@ pub async fn verify(bundle: &Path, expect_key: Option<&str>) -> Result<ExitCode,
     }
 }
 
-pub async fn regrade(run_id: &str, db: &Path, out: &Path, key: &Path, lang: LangArg) -> Result<ExitCode, Failure> {
+pub async fn regrade(
+    run_id: &str,
+    db: &DbLocation,
+    out: &Path,
+    key: &Path,
+    lang: LangArg,
+) -> Result<ExitCode, Failure> {
     let store = open_existing(db).await?;
     let key = crate::committee::run_key(&store.run(run_id).await?, key)?;
     let previous = tb_bundle::last_signed_report(&store, run_id).await?;
@@ -195,7 +201,7 @@ pub fn verify_seal(suite: &Path, commitment: &str, salt: &str) -> Result<ExitCod
 
 pub async fn reveal_mapping(
     run_id: &str,
-    db: &Path,
+    db: &DbLocation,
     out: &Path,
     key: &Path,
     lang: LangArg,

@@ -45,7 +45,9 @@ mod progress;
 mod suites;
 
 use std::path::PathBuf;
+
 use std::process::ExitCode;
+use tb_store::DbLocation;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -90,7 +92,7 @@ struct StoredRunArgs {
     run_id: String,
     /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
     #[arg(long, default_value = "tenderbench.db")]
-    db: PathBuf,
+    db: DbLocation,
     /// Where the reports are written again: OUT/<run-id>/ (the replaced ones kept in versions/).
     #[arg(long, default_value = "tenderbench-out")]
     out: PathBuf,
@@ -115,7 +117,7 @@ enum Command {
         spec: Option<PathBuf>,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
+        db: DbLocation,
         #[arg(long, default_value = "tenderbench-out")]
         out: PathBuf,
         /// The language of the reports.
@@ -144,7 +146,7 @@ enum Command {
         spec: PathBuf,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
+        db: DbLocation,
         /// Reports go to OUT/<run-id>/.
         #[arg(long, default_value = "tenderbench-out")]
         out: PathBuf,
@@ -168,7 +170,7 @@ enum Command {
     Worker {
         /// The PostgreSQL store (`postgres://user@host:5432/db`).
         #[arg(long)]
-        db: PathBuf,
+        db: DbLocation,
         /// Cells in flight at once.
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
@@ -193,7 +195,7 @@ enum Command {
         bundle: PathBuf,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
+        db: DbLocation,
         #[arg(long, default_value = "tenderbench.key")]
         key: PathBuf,
         /// Include a sealed suite's reveal (its seal file), so verify checks the commitment.
@@ -357,7 +359,7 @@ enum Command {
         lang: LangArg,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
+        db: DbLocation,
         /// Write here instead of standard output.
         #[arg(long, short)]
         out: Option<PathBuf>,
@@ -366,7 +368,7 @@ enum Command {
     Runs {
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
+        db: DbLocation,
     },
     /// Convert and validate suites: CSV or Excel tables, BIPIA, BFCL, or any suite format, into native JSONL; or count a suite.
     #[command(subcommand)]
@@ -378,7 +380,7 @@ enum Command {
         listen: Option<String>,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long)]
-        db: Option<String>,
+        db: Option<DbLocation>,
         /// Where tenders' files and the signing key are kept.
         #[arg(long)]
         data_dir: Option<PathBuf>,
@@ -432,12 +434,12 @@ enum UserCommand {
         vendor: Option<String>,
         /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
         #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
+        db: DbLocation,
     },
     /// List the accounts.
     List {
         #[arg(long, default_value = "tenderbench.db")]
-        db: PathBuf,
+        db: DbLocation,
     },
 }
 

@@ -15,7 +15,7 @@ pub struct Config {
     /// Address to listen on.
     pub listen: String,
     /// The store: an SQLite file or a `postgres://` URL.
-    pub db: String,
+    pub db: tb_store::DbLocation,
     /// Where tenders' files are written for runs, and the signing key kept.
     pub data_dir: PathBuf,
     /// The signing key (default: DATA_DIR/tenderbench.key, created when missing).
@@ -48,7 +48,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             listen: "127.0.0.1:8080".into(),
-            db: "tenderbench.db".into(),
+            db: tb_store::DbLocation::Sqlite("tenderbench.db".into()),
             data_dir: PathBuf::from("tenderbench-server"),
             key: None,
             secure_cookies: false,
@@ -79,7 +79,7 @@ impl Config {
             config.listen = v;
         }
         if let Some(v) = env("TENDERBENCH_DB") {
-            config.db = v;
+            config.db = v.parse().map_err(|e| anyhow::anyhow!("TENDERBENCH_DB: {e}"))?;
         }
         if let Some(v) = env("TENDERBENCH_DATA_DIR") {
             config.data_dir = v.into();

@@ -65,7 +65,7 @@ impl std::ops::Deref for App {
 
 impl App {
     pub async fn new(config: Config) -> anyhow::Result<App> {
-        let store = Store::open(std::path::Path::new(&config.db)).await?;
+        let store = Store::open(&config.db).await?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", config.data_dir.display()))?;
         let key = Arc::new(config::server_key(&config)?);

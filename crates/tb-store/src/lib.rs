@@ -13,7 +13,6 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,6 +24,14 @@ pub use tb_audit::AuditEntry;
 
 #[macro_use]
 mod queries;
+mod location;
+mod migrations;
+
+pub use location::DbLocation;
+use location::redact;
+
+use migrations::Dialect;
+pub use migrations::latest_version as latest_schema_version;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -36,6 +43,8 @@ pub enum StoreError {
     NoSuchRun(String),
     #[error("the store holds a corrupt row ({0})")]
     Corrupt(String),
+    #[error("cannot bring the store {path} to this version's schema: {source}")]
+    Migrate { path: String, source: sqlx::migrate::MigrateError },
     #[error("{0} needs a PostgreSQL store (--db postgres://…)")]
     NeedsPostgres(&'static str),
 }
@@ -241,182 +250,6 @@ pub fn rfc3339_ago(secs: u64) -> String {
         .expect("UTC timestamps always format")
 }
 
-/// The tables, with each backend's column types filled in (see [`schema`]);
-/// evidence before the cells that reference it, as PostgreSQL requires.
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS runs (
-    id          TEXT PRIMARY KEY,
-    tender_id   TEXT NOT NULL,
-    spec_hash   TEXT NOT NULL,
-    spec_json   TEXT NOT NULL,
-    suites_json TEXT NOT NULL,
-    simulated   {BOOL} NOT NULL,
-    status      TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    finished_at TEXT,
-    public_key  TEXT,
-    blind_mapping  TEXT,
-    blind_revealed {BOOL} NOT NULL DEFAULT {FALSE},
-    order_seed     TEXT
-);
-CREATE TABLE IF NOT EXISTS evidence (
-    sha256   TEXT PRIMARY KEY,
-    size     {INT} NOT NULL,
-    encoding TEXT NOT NULL,
-    body     {BLOB} NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cells (
-    run_id            TEXT NOT NULL REFERENCES runs(id),
-    vendor            TEXT NOT NULL,
-    suite             TEXT NOT NULL,
-    case_id           TEXT NOT NULL,
-    repeat            {INT} NOT NULL,
-    seq               {INT} NOT NULL,
-    cause             TEXT,
-    detail            TEXT,
-    answer            TEXT,
-    finish_reason     TEXT,
-    prompt_tokens     {INT},
-    completion_tokens {INT},
-    ttft_ms           {REAL},
-    latency_ms        {REAL} NOT NULL,
-    attempts          {INT} NOT NULL,
-    gold_json         TEXT NOT NULL,
-    subject           TEXT,
-    language          TEXT,
-    request_sha256    TEXT NOT NULL REFERENCES evidence(sha256),
-    response_sha256   TEXT NOT NULL REFERENCES evidence(sha256),
-    finished_at       TEXT NOT NULL,
-    tool_calls        TEXT,
-    verdicts          TEXT,
-    timing            TEXT,
-    PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
-);
-CREATE TABLE IF NOT EXISTS audit (
-    run_id    TEXT NOT NULL REFERENCES runs(id),
-    seq       {INT} NOT NULL,
-    at        TEXT NOT NULL,
-    kind      TEXT NOT NULL,
-    payload   TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash      TEXT NOT NULL,
-    PRIMARY KEY (run_id, seq)
-);
-CREATE TABLE IF NOT EXISTS users (
-    name          TEXT PRIMARY KEY,
-    role          TEXT NOT NULL,
-    vendor        TEXT,
-    password_hash TEXT NOT NULL,
-    created_at    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_tokens (
-    token_sha256 TEXT PRIMARY KEY,
-    user_name    TEXT NOT NULL REFERENCES users(name),
-    label        TEXT NOT NULL,
-    created_at   TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    token_sha256 TEXT PRIMARY KEY,
-    user_name    TEXT NOT NULL REFERENCES users(name),
-    csrf         TEXT NOT NULL,
-    expires_at   {INT} NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tenders (
-    id         TEXT PRIMARY KEY,
-    title      TEXT NOT NULL,
-    spec_toml  TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tender_files (
-    tender_id TEXT NOT NULL REFERENCES tenders(id),
-    path      TEXT NOT NULL,
-    content   {BLOB} NOT NULL,
-    PRIMARY KEY (tender_id, path)
-);
-CREATE TABLE IF NOT EXISTS registrations (
-    tender_id  TEXT NOT NULL REFERENCES tenders(id),
-    vendor     TEXT NOT NULL,
-    base_url   TEXT NOT NULL,
-    model      TEXT NOT NULL,
-    bid_price  {REAL} NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (tender_id, vendor)
-);
-CREATE TABLE IF NOT EXISTS tender_runs (
-    run_id       TEXT PRIMARY KEY,
-    tender_id    TEXT NOT NULL REFERENCES tenders(id),
-    kind         TEXT NOT NULL,
-    vendor       TEXT,
-    started_by   TEXT NOT NULL,
-    options_json TEXT NOT NULL,
-    created_at   TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS queue (
-    run_id        TEXT NOT NULL REFERENCES runs(id),
-    vendor        TEXT NOT NULL,
-    suite         TEXT NOT NULL,
-    case_id       TEXT NOT NULL,
-    repeat        {INT} NOT NULL,
-    seq           {INT} NOT NULL,
-    position      {INT} NOT NULL,
-    capability    TEXT NOT NULL,
-    case_json     TEXT NOT NULL,
-    state         TEXT NOT NULL,
-    leased_by     TEXT,
-    lease_expires {INT},
-    attempts      {INT} NOT NULL,
-    PRIMARY KEY (run_id, vendor, suite, case_id, repeat)
-);
-CREATE INDEX IF NOT EXISTS queue_open ON queue (run_id, vendor, state, position);
-CREATE TABLE IF NOT EXISTS vendor_slots (
-    run_id  TEXT NOT NULL REFERENCES runs(id),
-    vendor  TEXT NOT NULL,
-    slot    {INT} NOT NULL,
-    holder  TEXT,
-    expires {INT},
-    PRIMARY KEY (run_id, vendor, slot)
-);
-CREATE TABLE IF NOT EXISTS vendor_pace (
-    run_id      TEXT NOT NULL REFERENCES runs(id),
-    vendor      TEXT NOT NULL,
-    interval_us {INT} NOT NULL,
-    next_us     {INT} NOT NULL,
-    PRIMARY KEY (run_id, vendor)
-);
-CREATE TABLE IF NOT EXISTS workers (
-    id           TEXT PRIMARY KEY,
-    host         TEXT NOT NULL,
-    pid          {INT} NOT NULL,
-    capabilities TEXT NOT NULL,
-    concurrency  {INT} NOT NULL,
-    started_at   TEXT NOT NULL,
-    heartbeat_ms {INT} NOT NULL,
-    busy         {INT} NOT NULL,
-    done         {INT} NOT NULL,
-    current      TEXT
-);
-"#;
-
-/// The schema in one backend's types, chosen so that both decode alike:
-/// SQLite's INTEGER, REAL and BLOB are PostgreSQL's BIGINT, DOUBLE
-/// PRECISION and BYTEA, and its 0/1 flags PostgreSQL's BOOLEAN.
-fn schema(postgres: bool) -> sqlx::AssertSqlSafe<String> {
-    let [int, real, blob, boolean, no] = if postgres {
-        ["BIGINT", "DOUBLE PRECISION", "BYTEA", "BOOLEAN", "FALSE"]
-    } else {
-        ["INTEGER", "REAL", "BLOB", "INTEGER", "0"]
-    };
-    sqlx::AssertSqlSafe(
-        SCHEMA
-            .replace("{INT}", int)
-            .replace("{REAL}", real)
-            .replace("{BLOB}", blob)
-            .replace("{BOOL}", boolean)
-            .replace("{FALSE}", no),
-    )
-}
-
 #[derive(Clone)]
 enum Backend {
     Sqlite(SqlitePool),
@@ -442,35 +275,30 @@ macro_rules! on_backend {
 pub mod queue;
 pub mod server;
 
-/// Adds the columns later versions introduced to a store an earlier one created.
-async fn upgrade(pool: &sqlx::SqlitePool) -> std::result::Result<(), sqlx::Error> {
-    let columns: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM pragma_table_info('cells')").fetch_all(pool).await?;
-    for (column, add) in [
-        ("tool_calls", "ALTER TABLE cells ADD COLUMN tool_calls TEXT"),
-        ("verdicts", "ALTER TABLE cells ADD COLUMN verdicts TEXT"),
-        ("timing", "ALTER TABLE cells ADD COLUMN timing TEXT"),
-    ] {
-        if !columns.iter().any(|c| c == column) {
-            sqlx::raw_sql(add).execute(pool).await?;
+/// Brings an SQLite store to this build's schema. SQLite has no advisory
+/// lock: when two processes open a new file at once, the second may find the
+/// first's migration recorded after it looked, so one failed attempt is
+/// retried once it can see what the first applied.
+async fn migrate_sqlite(pool: &SqlitePool) -> std::result::Result<(), sqlx::migrate::MigrateError> {
+    migrations::adopt_unversioned_sqlite(pool).await?;
+    let migrator = migrations::migrator(Dialect::Sqlite);
+    match migrator.run(pool).await {
+        Err(sqlx::migrate::MigrateError::Execute(_) | sqlx::migrate::MigrateError::ExecuteMigration(..)) => {
+            migrator.run(pool).await
         }
+        done => done,
     }
-    Ok(())
-}
-
-/// Whether `db` names a PostgreSQL database rather than an SQLite file.
-pub fn is_postgres_url(db: &str) -> bool {
-    db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
 impl Store {
-    /// Opens (creating if needed) the store `path` names: an SQLite file, or a
-    /// PostgreSQL database when it is a `postgres://` URL.
-    pub async fn open(path: &Path) -> Result<Store> {
+    /// Opens (creating if needed) the store a location names: an SQLite file,
+    /// or a PostgreSQL database, and brings it to this build's schema.
+    pub async fn open(location: impl Into<DbLocation>) -> Result<Store> {
+        let path = match location.into() {
+            DbLocation::Postgres(url) => return Store::connect_postgres(&url).await,
+            DbLocation::Sqlite(path) => path,
+        };
         let shown = path.display().to_string();
-        if is_postgres_url(&shown) {
-            return Store::connect_postgres(&shown).await;
-        }
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{shown}"))
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?
             .create_if_missing(true)
@@ -490,11 +318,7 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        sqlx::raw_sql(schema(false))
-            .execute(&pool)
-            .await
-            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        upgrade(&pool).await.map_err(|source| StoreError::Open { path: shown, source })?;
+        migrate_sqlite(&pool).await.map_err(|source| StoreError::Migrate { path: shown, source })?;
         Ok(Store { backend: Backend::Sqlite(pool) })
     }
 
@@ -511,17 +335,11 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        // Several processes may open one database at once: the first creates the tables.
-        let mut tx = pool.begin().await.map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        sqlx::query("SELECT pg_advisory_xact_lock(7406206)")
-            .execute(&mut *tx)
+        // The migrator's advisory lock makes concurrent opens apply each migration once.
+        migrations::migrator(Dialect::Postgres)
+            .run(&pool)
             .await
-            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        sqlx::raw_sql(schema(true))
-            .execute(&mut *tx)
-            .await
-            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        tx.commit().await.map_err(|source| StoreError::Open { path: shown, source })?;
+            .map_err(|source| StoreError::Migrate { path: shown, source })?;
         Ok(Store { backend: Backend::Postgres(pool) })
     }
 
@@ -535,11 +353,19 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
-        sqlx::raw_sql(schema(false))
-            .execute(&pool)
-            .await
-            .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        migrate_sqlite(&pool).await.map_err(|source| StoreError::Migrate { path: ":memory:".into(), source })?;
         Ok(Store { backend: Backend::Sqlite(pool) })
+    }
+
+    /// The newest schema migration applied to this store
+    /// ([`latest_schema_version`] once it is opened by this build).
+    pub async fn schema_version(&self) -> Result<i64> {
+        let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        match &self.backend {
+            Backend::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+            Backend::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        }
+        .map_err(q("read the schema version"))
     }
 
     /// `sqlite` or `postgres`.
@@ -663,20 +489,6 @@ impl Store {
                 Ok(if one == 1 { "ok".into() } else { "the database answered wrongly".into() })
             }
         }
-    }
-}
-
-/// A database URL without its password.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
     }
 }
 
@@ -991,11 +803,5 @@ mod tests {
         let Some(db) = postgres::Schema::fresh().await else { return };
         store_suite(|| async { Store::connect_postgres(&db.url).await.unwrap() }).await;
         db.drop().await;
-    }
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(redact("postgres://tb:s3cret@db:5432/x"), "postgres://tb:***@db:5432/x");
-        assert_eq!(redact("postgres://tb@db/x"), "postgres://tb@db/x");
     }
 }
