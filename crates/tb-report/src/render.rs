@@ -6,7 +6,7 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 
 use crate::chart::{Bar, MatrixCell, Series, bar_chart, cdf_chart, radar_chart, scatter_chart, significance_matrix};
-use crate::{Report, ReportError, SIMULATED_NOTICE_EN, SIMULATED_NOTICE_ZH, ScoreTable};
+use crate::{CriterionResult, Report, ReportError, SIMULATED_NOTICE_EN, SIMULATED_NOTICE_ZH, ScoreTable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -489,11 +489,27 @@ fn fmt_opt(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| format!("{v:.2}"))
 }
 
+/// The report in Markdown: heading, ranking, score table, criteria, method,
+/// then the load stages' and agent suites' sections.
 pub fn render_markdown(report: &Report, lang: Lang) -> String {
     let t = match lang {
         Lang::Zh => &ZH,
         Lang::En => &EN,
     };
+    let mut s = markdown_heading(report, lang, t);
+    s.push_str(&markdown_ranking(report, lang, t));
+    if let Some(table) = &report.score_table {
+        s.push_str(&score_table_markdown(table, t));
+    }
+    s.push_str(&markdown_criteria(report, t));
+    s.push_str(&format!("\n{}\n", t.method));
+    s.push_str(&crate::render_load::markdown(report, lang));
+    s.push_str(&crate::agents::markdown(&report.agents, lang));
+    s
+}
+
+/// The title, the simulated and blind notices, and the run's particulars and weights.
+fn markdown_heading(report: &Report, lang: Lang, t: &Labels) -> String {
     let mut s = format!("# {} — {} ({})\n\n", t.title, report.tender.title, report.tender.id);
     if report.simulated {
         s.push_str(&format!("> **{}**\n\n", t.notice));
@@ -516,10 +532,15 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
         t.price_weight,
         report.tender.price_weight * 100.0
     ));
-    s.push_str(&format!(
+    s
+}
+
+/// The ranking table: one row per vendor, in the report's order.
+fn markdown_ranking(report: &Report, lang: Lang, t: &Labels) -> String {
+    let mut s = format!(
         "## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---:|---:|---:|---:|\n",
         t.ranking, t.rank, t.vendor, t.qualified, t.bid_price, t.technical, t.price, t.total
-    ));
+    );
     for v in &report.vendors {
         s.push_str(&format!(
             "| {} | {} | {}{} | {} | {} | {} | {} |\n",
@@ -539,79 +560,90 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
             fmt_opt(v.total_score),
         ));
     }
-    if let Some(table) = &report.score_table {
-        s.push_str(&score_table_markdown(table, t));
-    }
-    s.push_str(&format!(
+    s
+}
+
+/// The criteria table, one row per vendor and criterion, then the policy on
+/// failed cells where the report states one.
+fn markdown_criteria(report: &Report, t: &Labels) -> String {
+    let mut s = format!(
         "\n## {}\n\n| {} | {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---|---:|---:|---:|---|\n",
         t.criteria, t.vendor, t.criterion, t.value, t.interval, t.n, t.errors, t.undecided, t.gate
-    ));
+    );
     let policy = match report.rules.as_ref().map(|r| r.failed_cells) {
         Some(tb_spec::FailedCells::Excluded) => Some(t.failed_excluded),
         Some(tb_spec::FailedCells::Wrong) => Some(t.failed_wrong),
         None => None,
     };
-    let policy_line = policy.map(|p| format!("\n{}: {p}.\n", t.failed_policy));
     for v in &report.vendors {
         for c in &v.criteria {
-            let detector = c.detector.as_ref().map_or(String::new(), |d| {
-                format!(
-                    " ({} {:.1}% / {:.1}%; {:.1}–{:.1}%{})",
-                    t.detector,
-                    d.sensitivity * 100.0,
-                    d.specificity * 100.0,
-                    d.value_low * 100.0,
-                    d.value_high * 100.0,
-                    if d.gate_could_flip == Some(true) { format!("; **{}**", t.could_flip) } else { String::new() }
-                )
-            });
-            let mut value = if c.pending { t.pending.to_string() } else { format!("{:.1}%", c.value * 100.0) };
-            if let Some(rule) = &c.rule {
-                value.push_str(&format!(" ({} {rule}", t.rule));
-                for o in &c.other_rules {
-                    value.push_str(&format!("; {} {:.1}%", o.rule, o.value * 100.0));
-                }
-                value.push(')');
-            }
-            if let Some(n) = c.calls_in_text.filter(|n| *n > 0) {
-                value.push_str(&format!("; {} {n}", t.calls_in_text));
-            }
-            if let (true, Some(all), Some(answered)) = (c.errors > 0, c.accuracy_all_cells, c.accuracy_answered) {
-                value.push_str(&format!(
-                    "; {} {:.1}% · {} {:.1}%",
-                    t.all_cells,
-                    all * 100.0,
-                    t.answered_cells,
-                    answered * 100.0
-                ));
-            }
-            let interval = if c.pending && c.n == 0 {
-                t.none.to_string()
-            } else {
-                format!("{:.1}–{:.1}%", c.ci_low * 100.0, c.ci_high * 100.0)
-            };
-            s.push_str(&format!(
-                "| {} | {} | {value} | {interval} | {} | {} | {} | {}{detector} |\n",
-                v.name,
-                c.id,
-                c.n,
-                c.errors,
-                c.undecided,
-                match c.gate_passed {
-                    None => t.none,
-                    Some(true) => t.passed,
-                    Some(false) => t.failed,
-                }
-            ));
+            s.push_str(&markdown_criterion_row(&v.name, c, t));
         }
     }
-    if let Some(line) = policy_line {
-        s.push_str(&line);
+    if let Some(p) = policy {
+        s.push_str(&format!("\n{}: {p}.\n", t.failed_policy));
     }
-    s.push_str(&format!("\n{}\n", t.method));
-    s.push_str(&crate::render_load::markdown(report, lang));
-    s.push_str(&crate::agents::markdown(&report.agents, lang));
     s
+}
+
+/// One vendor's row for one criterion: value, interval, counts and gate.
+fn markdown_criterion_row(vendor: &str, c: &CriterionResult, t: &Labels) -> String {
+    let detector = c.detector.as_ref().map_or(String::new(), |d| {
+        format!(
+            " ({} {:.1}% / {:.1}%; {:.1}–{:.1}%{})",
+            t.detector,
+            d.sensitivity * 100.0,
+            d.specificity * 100.0,
+            d.value_low * 100.0,
+            d.value_high * 100.0,
+            if d.gate_could_flip == Some(true) { format!("; **{}**", t.could_flip) } else { String::new() }
+        )
+    });
+    let value = markdown_criterion_value(c, t);
+    let interval = if c.pending && c.n == 0 {
+        t.none.to_string()
+    } else {
+        format!("{:.1}–{:.1}%", c.ci_low * 100.0, c.ci_high * 100.0)
+    };
+    format!(
+        "| {} | {} | {value} | {interval} | {} | {} | {} | {}{detector} |\n",
+        vendor,
+        c.id,
+        c.n,
+        c.errors,
+        c.undecided,
+        match c.gate_passed {
+            None => t.none,
+            Some(true) => t.passed,
+            Some(false) => t.failed,
+        }
+    )
+}
+
+/// A criterion's value cell: the value (or pending), with its rule and the
+/// other rules' values, calls made in text, and both accuracies when cells failed.
+fn markdown_criterion_value(c: &CriterionResult, t: &Labels) -> String {
+    let mut value = if c.pending { t.pending.to_string() } else { format!("{:.1}%", c.value * 100.0) };
+    if let Some(rule) = &c.rule {
+        value.push_str(&format!(" ({} {rule}", t.rule));
+        for o in &c.other_rules {
+            value.push_str(&format!("; {} {:.1}%", o.rule, o.value * 100.0));
+        }
+        value.push(')');
+    }
+    if let Some(n) = c.calls_in_text.filter(|n| *n > 0) {
+        value.push_str(&format!("; {} {n}", t.calls_in_text));
+    }
+    if let (true, Some(all), Some(answered)) = (c.errors > 0, c.accuracy_all_cells, c.accuracy_answered) {
+        value.push_str(&format!(
+            "; {} {:.1}% · {} {:.1}%",
+            t.all_cells,
+            all * 100.0,
+            t.answered_cells,
+            answered * 100.0
+        ));
+    }
+    value
 }
 
 /// The score comparison table, factors down and bidders across, as in the statutory form.

@@ -3,9 +3,55 @@
 
 use super::*;
 
+use std::ops::Range;
+
+/// What checking one criterion needs from the rest of the spec.
+struct CriterionContext<'a> {
+    suites: &'a [SuiteSpec],
+    /// The ids of the raw `[[stage]]`s, before the stages themselves are checked.
+    stage_ids: &'a [String],
+    repeats: u32,
+}
+
+/// The criteria, checked one by one, with what the checks across them need.
+struct CheckedCriteria {
+    list: Vec<Criterion>,
+    /// Where each criterion naming a judge names it, in the order of those criteria.
+    judge_refs: Vec<(Range<usize>, String)>,
+    weight_sum: f64,
+    /// The span of the last criterion's weight, where a wrong sum is reported.
+    last_weight_span: Range<usize>,
+}
+
 impl Validator<'_> {
+    /// The whole spec, checked section by section; errors are reported in
+    /// the order of the sections, and within one in the order of its values.
     pub(crate) fn validate(&mut self, raw: RawSpec, base: &Path) -> Spec {
-        let t = raw.tender;
+        let tender = self.tender(raw.tender);
+        let run = self.run(raw.run);
+        let scoring = self.scoring(raw.scoring);
+        let suites = self.suites(raw.suites, base);
+
+        let raw_stage_ids: Vec<String> = raw.stages.iter().map(|s| s.id.get_ref().clone()).collect();
+        let context = CriterionContext { suites: &suites, stage_ids: &raw_stage_ids, repeats: run.repeats };
+        let criteria = self.criteria(raw.criteria, &context);
+        let stages = self.stages(raw.stages, &criteria.list);
+        self.check_weight_sum(&criteria);
+
+        let vendors = self.vendors(raw.vendors);
+        let sandbox = self.sandbox(raw.sandbox);
+        let agent = self.agent(raw.agent);
+        self.check_agent_suites(&criteria.list, &suites);
+
+        let judges = self.judges(raw.judges, &vendors);
+        self.check_judge_refs(&criteria, &judges);
+
+        Spec { stages, judges, sandbox, agent, tender, run, scoring, suites, criteria: criteria.list, vendors }
+    }
+
+    /// `[tender]`: the price weight (a fraction, at least the statutory
+    /// minimum for the kind of procurement), the id and the time zone.
+    fn tender(&mut self, t: RawTender) -> Tender {
         let kind = t.kind;
         let pw = *t.price_weight.get_ref();
         if !(0.0..=1.0).contains(&pw) {
@@ -30,342 +76,433 @@ impl Validator<'_> {
         {
             self.error(z.span(), e);
         }
-
-        let repeats = *raw.run.repeats.get_ref();
-        if repeats == 0 {
-            self.error(raw.run.repeats.span(), "repeats must be at least 1");
+        Tender {
+            id: t.id.into_inner(),
+            title: t.title,
+            buyer: t.buyer,
+            kind,
+            price_weight: pw,
+            time_zone: t.time_zone.map(Spanned::into_inner),
         }
-        let budget_per_vendor = raw.run.budget_per_vendor.map(|b| {
+    }
+
+    /// `[run]`: at least one repeat, and a positive budget where one is set.
+    fn run(&mut self, run: RawRun) -> RunSettings {
+        let repeats = *run.repeats.get_ref();
+        if repeats == 0 {
+            self.error(run.repeats.span(), "repeats must be at least 1");
+        }
+        let budget_per_vendor = run.budget_per_vendor.map(|b| {
             let amount = *b.get_ref();
             if !(amount > 0.0 && amount.is_finite()) {
                 self.error(b.span(), "budget_per_vendor must be a positive amount");
             }
             amount
         });
-        let significance = *raw.scoring.significance.get_ref();
-        if !(significance > 0.0 && significance < 0.5) {
-            self.error(raw.scoring.significance.span(), "significance must be a level between 0 and 0.5 (e.g. 0.05)");
+        RunSettings {
+            blind: run.blind,
+            repeats,
+            seed: run.seed,
+            temperature: run.temperature,
+            max_tokens: run.max_tokens,
+            budget_per_vendor,
         }
-        let abnormal = *raw.scoring.abnormally_low_below_average.get_ref();
+    }
+
+    /// `[scoring]`: the significance level and the abnormally-low fraction.
+    fn scoring(&mut self, scoring: RawScoring) -> Scoring {
+        let significance = *scoring.significance.get_ref();
+        if !(significance > 0.0 && significance < 0.5) {
+            self.error(scoring.significance.span(), "significance must be a level between 0 and 0.5 (e.g. 0.05)");
+        }
+        let abnormal = *scoring.abnormally_low_below_average.get_ref();
         if !(0.0..1.0).contains(&abnormal) {
             self.error(
-                raw.scoring.abnormally_low_below_average.span(),
+                scoring.abnormally_low_below_average.span(),
                 "abnormally_low_below_average must be a fraction from 0 up to 1",
             );
         }
+        Scoring {
+            decimals: scoring.decimals,
+            abnormally_low_below_average: abnormal,
+            significance,
+            bootstrap_resamples: scoring.bootstrap_resamples,
+            abnormally_low_basis: scoring.abnormally_low_basis,
+            unjustified_abnormally_low: scoring.unjustified_abnormally_low,
+            tie_break: scoring.tie_break,
+            failed_cells: scoring.failed_cells,
+        }
+    }
 
+    /// Every `[[suite]]`, its id unique; files resolved against `base`.
+    fn suites(&mut self, raw: Vec<RawSuite>, base: &Path) -> Vec<SuiteSpec> {
         let mut ids = HashSet::new();
         let mut suites = Vec::new();
-        for s in raw.suites {
+        for s in raw {
             self.unique(&mut ids, "suite id", &s.id);
-            if s.id.get_ref().starts_with(tb_core::LOAD_SUITE_PREFIX) {
-                self.error(
-                    s.id.span(),
-                    format!(
-                        "suite ids may not begin with {:?}: the load stages' requests are stored under it",
-                        tb_core::LOAD_SUITE_PREFIX
-                    ),
-                );
-            }
-            let format = match &s.format {
-                None => SuiteFormat::Jsonl,
-                Some(f) => match SuiteFormat::from_name(f.get_ref()) {
-                    Some(format) => format,
-                    None => {
-                        self.error(
-                            f.span(),
-                            format!(
-                                "unknown suite format {:?}; expected one of: {}",
-                                f.get_ref(),
-                                SuiteFormat::names().join(", ")
-                            ),
-                        );
-                        SuiteFormat::Jsonl
-                    }
-                },
-            };
-            let resolved = base.join(s.path.get_ref());
-            if !resolved.is_file() {
-                self.error(s.path.span(), format!("suite file {} does not exist", resolved.display()));
-            }
-            if let (Some(p), Some(_)) = (&s.practice, &s.commitment)
-                && *p.get_ref()
-            {
-                self.error(p.span(), "a sealed suite (with a commitment) cannot be the public practice suite");
-            }
-            if let Some(c) = &s.commitment
-                && (c.get_ref().len() != 64 || !c.get_ref().chars().all(|ch| ch.is_ascii_hexdigit()))
-            {
-                self.error(c.span(), "commitment must be the 64 hex digits that `tenderbench seal` printed");
-            }
-            if let (Some(seal), None) = (&s.seal, &s.commitment) {
-                self.error(seal.span(), "`seal` names the seal file of a sealed suite: give its `commitment` too");
-            }
-            let seal = s.seal.as_ref().map(|p| base.join(p.get_ref()));
-            let columns: Vec<(String, String)> = match s.columns {
-                Some(c) => {
-                    let span = c.span();
-                    let map = c.into_inner();
-                    if let Some(bad) = map.keys().find(|f| !tb_suite::import::FIELDS.contains(&f.as_str())) {
-                        self.error(
-                            span.clone(),
-                            format!(
-                                "unknown column field {bad:?}; fields are: {}",
-                                tb_suite::import::FIELDS.join(", ")
-                            ),
-                        );
-                    }
-                    if !format.is_table() {
-                        self.error(
-                            span,
-                            format!("`columns` maps a csv or xlsx table; this suite's format is {format}"),
-                        );
-                    }
-                    map.into_iter().collect()
-                }
-                None => Vec::new(),
-            };
-            suites.push(SuiteSpec {
-                id: s.id.into_inner(),
-                path: s.path.into_inner(),
-                format,
-                commitment: s.commitment.map(Spanned::into_inner),
-                columns,
-                sheet: s.sheet,
-                practice: s.practice.map(Spanned::into_inner).unwrap_or(false),
-                resolved,
-                seal,
-            });
+            suites.push(self.suite(s, base));
         }
+        suites
+    }
 
-        let raw_stage_ids: Vec<String> = raw.stages.iter().map(|s| s.id.get_ref().clone()).collect();
-        let mut ids = HashSet::new();
-        let mut judge_refs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        let mut criteria = Vec::new();
-        let mut weight_sum = 0.0;
-        let mut last_weight_span = 0..0;
-        for c in raw.criteria {
-            self.unique(&mut ids, "criterion id", &c.id);
-            let subjective = c.grader.get_ref() == EVALUATORS;
-            let sla = self.sla_of(&c, &raw_stage_ids);
-            match &c.suite {
-                Some(suite) if subjective => self.error(
-                    suite.span(),
-                    "a subjective criterion (grader \"evaluators\") is scored by the committee, not on a suite: remove `suite`",
-                ),
-                Some(suite) if c.grader.get_ref() == SLA => self.error(
-                    suite.span(),
-                    "an SLA criterion is judged on a load stage's measurements: name the `stage`, not a suite",
-                ),
-                None if c.grader.get_ref() == SLA => {}
-                Some(suite) if !suites.iter().any(|s| &s.id == suite.get_ref()) => {
-                    let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
-                    self.error(
-                        suite.span(),
-                        format!(
-                            "criterion uses suite {:?}, which no [[suite]] defines (defined: {})",
-                            suite.get_ref(),
-                            known.join(", ")
-                        ),
-                    );
-                }
-                None if !subjective => {
-                    self.error(c.id.span(), "criterion needs `suite` (or grader = \"evaluators\" for a subjective one)")
-                }
-                _ => {}
-            }
-            let grader = GRADERS.iter().find(|(g, _)| g == c.grader.get_ref());
-            let metric = match (&grader, &c.metric) {
-                (None, _) => {
-                    let known: Vec<_> = GRADERS.iter().map(|(g, _)| *g).collect();
-                    let guess = crate::closest(c.grader.get_ref(), known.iter().copied())
-                        .map_or(String::new(), |g| format!(" (did you mean {g:?}?)"));
-                    self.error(
-                        c.grader.span(),
-                        format!(
-                            "unknown grader {:?}{guess}; expected one of: {}",
-                            c.grader.get_ref(),
-                            known.join(", ")
-                        ),
-                    );
-                    String::new()
-                }
-                (Some((_, metrics)), None) => metrics[0].to_string(),
-                (Some((g, metrics)), Some(m)) => {
-                    match per_case_metric(m.get_ref()).map(|p| p.k) {
-                        // pass@k and pass^k over the run's repeats work for every grader.
-                        Some(k) if k == 0 || k > repeats => {
-                            self.error(m.span(), format!("{} needs 1 ≤ k ≤ [run] repeats ({repeats})", m.get_ref()))
-                        }
-                        Some(_) => {}
-                        None if !metrics.contains(&m.get_ref().as_str()) => self.error(
-                            m.span(),
-                            format!(
-                                "grader {g} has no metric {:?}; it reports: {}, or pass@k / pass^k with k samples per case",
-                                m.get_ref(),
-                                metrics.join(", ")
-                            ),
-                        ),
-                        None => {}
-                    }
-                    m.get_ref().clone()
-                }
-            };
-            let w = *c.weight.get_ref();
-            if !(0.0..=1.0).contains(&w) {
-                self.error(c.weight.span(), format!("weight is {w}, expected a fraction between 0 and 1"));
-            }
-            weight_sum += w;
-            last_weight_span = c.weight.span();
-            let gate = c.gate.map(|g| {
-                let span = g.span();
-                let mut gate = g.into_inner();
-                if let Some(name) = &gate.preset {
-                    match GATE_PRESETS.iter().find(|(n, ..)| n == name) {
-                        Some((_, min, samples, _)) => {
-                            gate.min = gate.min.or(Some(*min));
-                            gate.min_samples = gate.min_samples.or(Some(*samples));
-                        }
-                        None => {
-                            let known: Vec<_> = GATE_PRESETS.iter().map(|(n, ..)| *n).collect();
-                            self.error(
-                                span.clone(),
-                                format!("unknown gate preset {name:?}; presets: {}", known.join(", ")),
-                            );
-                        }
-                    }
-                }
-                if gate.min.is_none() && gate.max.is_none() {
-                    self.error(span.clone(), "a gate needs `min` or `max`");
-                }
-                for bound in [gate.min, gate.max].into_iter().flatten() {
-                    if !(0.0..=1.0).contains(&bound) {
-                        self.error(span.clone(), format!("gate bound {bound} is outside 0..1"));
-                    }
-                }
-                gate
-            });
-            if let (Some(g), true) = (&gate, c.grader.get_ref() == SLA)
-                && (g.min != Some(1.0) || g.max.is_some() || g.preset.is_some())
-            {
-                self.error(
-                    c.id.span(),
-                    "an SLA criterion's value is 1 when met and 0 when not: its gate is `gate = { min = 1 }` \
-                     (with `basis = \"bound\"` to require the interval's unfavourable end to meet the target)",
-                );
-            }
-            let rule = c.rule.map(|r| {
-                let rules = rules_of(c.grader.get_ref());
-                if !rules.contains(&r.get_ref().as_str()) {
-                    let expected = if rules.is_empty() {
-                        format!("grader {} has one rule and takes no `rule`", c.grader.get_ref())
-                    } else {
-                        format!("expected one of: {}", rules.join(", "))
-                    };
-                    self.error(r.span(), format!("unknown rule {:?}; {expected}", r.get_ref()));
-                }
-                r.into_inner()
-            });
-            let calls_in_text = c.calls_in_text.map(|v| {
-                if c.grader.get_ref() != "tool_call" {
-                    self.error(v.span(), "`calls_in_text` is for a tool_call criterion");
-                } else if !matches!(v.get_ref().as_str(), "accept" | "reject") {
-                    self.error(
-                        v.span(),
-                        format!("calls_in_text is {:?}; expected \"accept\" or \"reject\"", v.get_ref()),
-                    );
-                }
-                v.into_inner()
-            });
-            criteria.push(Criterion {
-                name: c.name.unwrap_or_else(|| c.id.get_ref().clone()),
-                id: c.id.into_inner(),
-                suite: c.suite.map(Spanned::into_inner).unwrap_or_default(),
-                grader: c.grader.into_inner(),
-                metric,
-                weight: w,
-                gate,
-                judge: c.judge.map(|j| (j.span(), j.into_inner())).map(|(span, j)| {
-                    judge_refs.push((span, j.clone()));
-                    j
-                }),
-                rubric: c.rubric,
-                sla,
-                rule,
-                calls_in_text,
-            });
-        }
-        let stages = self.stages(raw.stages, &criteria);
-        if criteria.is_empty() {
-            self.error(0..0, "the spec has no [[criterion]]: at least one is needed");
-        } else if (weight_sum - 1.0).abs() > 1e-6 {
+    /// One suite: its id, format, file, seal and commitment, and column mapping.
+    fn suite(&mut self, s: RawSuite, base: &Path) -> SuiteSpec {
+        if s.id.get_ref().starts_with(tb_core::LOAD_SUITE_PREFIX) {
             self.error(
-                last_weight_span,
+                s.id.span(),
                 format!(
-                    "criterion weights sum to {}, expected 1 (they split the technical part; the price part is [tender].price_weight)",
-                    (weight_sum * 1e6).round() / 1e6
+                    "suite ids may not begin with {:?}: the load stages' requests are stored under it",
+                    tb_core::LOAD_SUITE_PREFIX
                 ),
             );
         }
+        let format = self.suite_format(s.format.as_ref());
+        let resolved = base.join(s.path.get_ref());
+        if !resolved.is_file() {
+            self.error(s.path.span(), format!("suite file {} does not exist", resolved.display()));
+        }
+        self.check_seal(&s);
+        let seal = s.seal.as_ref().map(|p| base.join(p.get_ref()));
+        let columns = self.suite_columns(s.columns, format);
+        SuiteSpec {
+            id: s.id.into_inner(),
+            path: s.path.into_inner(),
+            format,
+            commitment: s.commitment.map(Spanned::into_inner),
+            columns,
+            sheet: s.sheet,
+            practice: s.practice.map(Spanned::into_inner).unwrap_or(false),
+            resolved,
+            seal,
+        }
+    }
 
+    /// A suite's format by name; JSONL when none is given (or the name is unknown).
+    fn suite_format(&mut self, format: Option<&Spanned<String>>) -> SuiteFormat {
+        match format {
+            None => SuiteFormat::Jsonl,
+            Some(f) => match SuiteFormat::from_name(f.get_ref()) {
+                Some(format) => format,
+                None => {
+                    self.error(
+                        f.span(),
+                        format!(
+                            "unknown suite format {:?}; expected one of: {}",
+                            f.get_ref(),
+                            SuiteFormat::names().join(", ")
+                        ),
+                    );
+                    SuiteFormat::Jsonl
+                }
+            },
+        }
+    }
+
+    /// A sealed suite's fields agree: not the practice suite, a 64-hex-digit
+    /// commitment, and no seal file without its commitment.
+    fn check_seal(&mut self, s: &RawSuite) {
+        if let (Some(p), Some(_)) = (&s.practice, &s.commitment)
+            && *p.get_ref()
+        {
+            self.error(p.span(), "a sealed suite (with a commitment) cannot be the public practice suite");
+        }
+        if let Some(c) = &s.commitment
+            && (c.get_ref().len() != 64 || !c.get_ref().chars().all(|ch| ch.is_ascii_hexdigit()))
+        {
+            self.error(c.span(), "commitment must be the 64 hex digits that `tenderbench seal` printed");
+        }
+        if let (Some(seal), None) = (&s.seal, &s.commitment) {
+            self.error(seal.span(), "`seal` names the seal file of a sealed suite: give its `commitment` too");
+        }
+    }
+
+    /// A table suite's `columns` (field → column), each field a known one.
+    fn suite_columns(
+        &mut self,
+        columns: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+        format: SuiteFormat,
+    ) -> Vec<(String, String)> {
+        match columns {
+            Some(c) => {
+                let span = c.span();
+                let map = c.into_inner();
+                if let Some(bad) = map.keys().find(|f| !tb_suite::import::FIELDS.contains(&f.as_str())) {
+                    self.error(
+                        span.clone(),
+                        format!("unknown column field {bad:?}; fields are: {}", tb_suite::import::FIELDS.join(", ")),
+                    );
+                }
+                if !format.is_table() {
+                    self.error(span, format!("`columns` maps a csv or xlsx table; this suite's format is {format}"));
+                }
+                map.into_iter().collect()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Every `[[criterion]]`, its id unique, with the running sum of the weights.
+    fn criteria(&mut self, raw: Vec<RawCriterion>, context: &CriterionContext) -> CheckedCriteria {
+        let mut ids = HashSet::new();
+        let mut checked =
+            CheckedCriteria { list: Vec::new(), judge_refs: Vec::new(), weight_sum: 0.0, last_weight_span: 0..0 };
+        for c in raw {
+            self.unique(&mut ids, "criterion id", &c.id);
+            let criterion = self.criterion(c, context, &mut checked);
+            checked.list.push(criterion);
+        }
+        checked
+    }
+
+    /// One criterion: where it is scored, its grader and metric, weight, gate,
+    /// rule and `calls_in_text`; its weight and judge are noted in `checked`.
+    fn criterion(&mut self, c: RawCriterion, context: &CriterionContext, checked: &mut CheckedCriteria) -> Criterion {
+        let sla = self.sla_of(&c, context.stage_ids);
+        self.check_criterion_suite(&c, context.suites);
+        let metric = self.criterion_metric(&c, context.repeats);
+        let w = *c.weight.get_ref();
+        if !(0.0..=1.0).contains(&w) {
+            self.error(c.weight.span(), format!("weight is {w}, expected a fraction between 0 and 1"));
+        }
+        checked.weight_sum += w;
+        checked.last_weight_span = c.weight.span();
+        let gate = c.gate.map(|g| self.gate(g));
+        if let (Some(g), true) = (&gate, c.grader.get_ref() == SLA)
+            && (g.min != Some(1.0) || g.max.is_some() || g.preset.is_some())
+        {
+            self.error(
+                c.id.span(),
+                "an SLA criterion's value is 1 when met and 0 when not: its gate is `gate = { min = 1 }` \
+                 (with `basis = \"bound\"` to require the interval's unfavourable end to meet the target)",
+            );
+        }
+        let rule = c.rule.map(|r| self.criterion_rule(c.grader.get_ref(), r));
+        let calls_in_text = c.calls_in_text.map(|v| self.calls_in_text(c.grader.get_ref(), v));
+        Criterion {
+            name: c.name.unwrap_or_else(|| c.id.get_ref().clone()),
+            id: c.id.into_inner(),
+            suite: c.suite.map(Spanned::into_inner).unwrap_or_default(),
+            grader: c.grader.into_inner(),
+            metric,
+            weight: w,
+            gate,
+            judge: c.judge.map(|j| (j.span(), j.into_inner())).map(|(span, j)| {
+                checked.judge_refs.push((span, j.clone()));
+                j
+            }),
+            rubric: c.rubric,
+            sla,
+            rule,
+            calls_in_text,
+        }
+    }
+
+    /// A criterion's `suite`: none for a subjective or an SLA criterion, and
+    /// for any other a suite the spec defines.
+    fn check_criterion_suite(&mut self, c: &RawCriterion, suites: &[SuiteSpec]) {
+        let subjective = c.grader.get_ref() == EVALUATORS;
+        match &c.suite {
+            Some(suite) if subjective => self.error(
+                suite.span(),
+                "a subjective criterion (grader \"evaluators\") is scored by the committee, not on a suite: remove `suite`",
+            ),
+            Some(suite) if c.grader.get_ref() == SLA => self.error(
+                suite.span(),
+                "an SLA criterion is judged on a load stage's measurements: name the `stage`, not a suite",
+            ),
+            None if c.grader.get_ref() == SLA => {}
+            Some(suite) if !suites.iter().any(|s| &s.id == suite.get_ref()) => {
+                let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
+                self.error(
+                    suite.span(),
+                    format!(
+                        "criterion uses suite {:?}, which no [[suite]] defines (defined: {})",
+                        suite.get_ref(),
+                        known.join(", ")
+                    ),
+                );
+            }
+            None if !subjective => {
+                self.error(c.id.span(), "criterion needs `suite` (or grader = \"evaluators\" for a subjective one)")
+            }
+            _ => {}
+        }
+    }
+
+    /// A criterion's metric: the one named (one its grader reports, or pass@k
+    /// / pass^k with k within the repeats), else its grader's first.
+    fn criterion_metric(&mut self, c: &RawCriterion, repeats: u32) -> String {
+        let grader = GRADERS.iter().find(|(g, _)| g == c.grader.get_ref());
+        match (&grader, &c.metric) {
+            (None, _) => {
+                let known: Vec<_> = GRADERS.iter().map(|(g, _)| *g).collect();
+                let guess = crate::closest(c.grader.get_ref(), known.iter().copied())
+                    .map_or(String::new(), |g| format!(" (did you mean {g:?}?)"));
+                self.error(
+                    c.grader.span(),
+                    format!("unknown grader {:?}{guess}; expected one of: {}", c.grader.get_ref(), known.join(", ")),
+                );
+                String::new()
+            }
+            (Some((_, metrics)), None) => metrics[0].to_string(),
+            (Some((g, metrics)), Some(m)) => {
+                match per_case_metric(m.get_ref()).map(|p| p.k) {
+                    // pass@k and pass^k over the run's repeats work for every grader.
+                    Some(k) if k == 0 || k > repeats => {
+                        self.error(m.span(), format!("{} needs 1 ≤ k ≤ [run] repeats ({repeats})", m.get_ref()))
+                    }
+                    Some(_) => {}
+                    None if !metrics.contains(&m.get_ref().as_str()) => self.error(
+                        m.span(),
+                        format!(
+                            "grader {g} has no metric {:?}; it reports: {}, or pass@k / pass^k with k samples per case",
+                            m.get_ref(),
+                            metrics.join(", ")
+                        ),
+                    ),
+                    None => {}
+                }
+                m.get_ref().clone()
+            }
+        }
+    }
+
+    /// A criterion's gate, its preset's bounds filled in, with a bound in 0..1.
+    fn gate(&mut self, g: Spanned<Gate>) -> Gate {
+        let span = g.span();
+        let mut gate = g.into_inner();
+        if let Some(name) = &gate.preset {
+            match GATE_PRESETS.iter().find(|(n, ..)| n == name) {
+                Some((_, min, samples, _)) => {
+                    gate.min = gate.min.or(Some(*min));
+                    gate.min_samples = gate.min_samples.or(Some(*samples));
+                }
+                None => {
+                    let known: Vec<_> = GATE_PRESETS.iter().map(|(n, ..)| *n).collect();
+                    self.error(span.clone(), format!("unknown gate preset {name:?}; presets: {}", known.join(", ")));
+                }
+            }
+        }
+        if gate.min.is_none() && gate.max.is_none() {
+            self.error(span.clone(), "a gate needs `min` or `max`");
+        }
+        for bound in [gate.min, gate.max].into_iter().flatten() {
+            if !(0.0..=1.0).contains(&bound) {
+                self.error(span.clone(), format!("gate bound {bound} is outside 0..1"));
+            }
+        }
+        gate
+    }
+
+    /// A criterion's `rule`: one of its grader's rules.
+    fn criterion_rule(&mut self, grader: &str, r: Spanned<String>) -> String {
+        let rules = rules_of(grader);
+        if !rules.contains(&r.get_ref().as_str()) {
+            let expected = if rules.is_empty() {
+                format!("grader {grader} has one rule and takes no `rule`")
+            } else {
+                format!("expected one of: {}", rules.join(", "))
+            };
+            self.error(r.span(), format!("unknown rule {:?}; {expected}", r.get_ref()));
+        }
+        r.into_inner()
+    }
+
+    /// A criterion's `calls_in_text`: `accept` or `reject`, on a tool_call criterion only.
+    fn calls_in_text(&mut self, grader: &str, v: Spanned<String>) -> String {
+        if grader != "tool_call" {
+            self.error(v.span(), "`calls_in_text` is for a tool_call criterion");
+        } else if !matches!(v.get_ref().as_str(), "accept" | "reject") {
+            self.error(v.span(), format!("calls_in_text is {:?}; expected \"accept\" or \"reject\"", v.get_ref()));
+        }
+        v.into_inner()
+    }
+
+    /// At least one criterion, and the weights summing to 1.
+    fn check_weight_sum(&mut self, criteria: &CheckedCriteria) {
+        if criteria.list.is_empty() {
+            self.error(0..0, "the spec has no [[criterion]]: at least one is needed");
+        } else if (criteria.weight_sum - 1.0).abs() > 1e-6 {
+            self.error(
+                criteria.last_weight_span.clone(),
+                format!(
+                    "criterion weights sum to {}, expected 1 (they split the technical part; the price part is [tender].price_weight)",
+                    (criteria.weight_sum * 1e6).round() / 1e6
+                ),
+            );
+        }
+    }
+
+    /// Every `[[vendor]]`, its name unique; at least one.
+    fn vendors(&mut self, raw: Vec<RawVendor>) -> Vec<VendorSpec> {
         let mut names = HashSet::new();
         let mut vendors = Vec::new();
-        for v in raw.vendors {
+        for v in raw {
             self.unique(&mut names, "vendor name", &v.name);
-            let (preset, base_url) = self.endpoint("vendor", &v.name, &v.provider, &v.base_url);
-            if v.model.get_ref().trim().is_empty() {
-                self.error(v.model.span(), "model must not be empty");
-            }
-            let price = *v.bid_price.get_ref();
-            if !(price > 0.0 && price.is_finite()) {
-                self.error(v.bid_price.span(), format!("bid_price is {price}, expected a positive amount"));
-            }
-            if *v.concurrency.get_ref() == 0 {
-                self.error(v.concurrency.span(), "concurrency must be at least 1");
-            }
-            let timeout = *v.timeout_secs.get_ref();
-            if !(timeout > 0.0 && timeout.is_finite()) {
-                self.error(v.timeout_secs.span(), "timeout_secs must be a positive number of seconds");
-            }
-            let family = v
-                .family
-                .clone()
-                .or_else(|| model_family(v.provider.as_ref().map(|p| p.get_ref().as_str()), v.model.get_ref()));
-            let agent_api = v.agent_api.map(|a| {
-                let span = a.span();
-                self.agent_api(a.into_inner(), &base_url, v.stream, span)
-            });
-            if let Some(rps) = &v.requests_per_second
-                && !(*rps.get_ref() > 0.0 && rps.get_ref().is_finite())
-            {
-                self.error(rps.span(), "requests_per_second must be a positive number");
-            }
-            vendors.push(VendorSpec {
-                requests_per_second: v.requests_per_second.map(Spanned::into_inner),
-                agent_api: agent_api.flatten(),
-                name: v.name.into_inner(),
-                provider: v.provider.map(Spanned::into_inner),
-                base_url,
-                model: v.model.into_inner(),
-                api_key_env: v.api_key_env.or_else(|| preset.and_then(|p| p.api_key_env).map(str::to_string)),
-                bid_price: price,
-                concurrency: v.concurrency.into_inner(),
-                timeout_secs: timeout,
-                max_retries: v.max_retries,
-                stream: v.stream,
-                stream_usage: v.stream_usage.unwrap_or(preset.is_some_and(|p| p.stream_usage)),
-                temperature_range: v.temperature_range.or(preset.map(|p| p.temperature_range)).unwrap_or((0.0, 2.0)),
-                price_per_mtok_input: v.price_per_mtok_input,
-                price_per_mtok_output: v.price_per_mtok_output,
-                family,
-            });
+            vendors.push(self.vendor(v));
         }
         if vendors.is_empty() {
             self.error(0..0, "the spec has no [[vendor]]: at least one is needed");
         }
+        vendors
+    }
 
+    /// One vendor: its endpoint, model, bid, limits and agent platform API,
+    /// with the provider preset's defaults filled in.
+    fn vendor(&mut self, v: RawVendor) -> VendorSpec {
+        let (preset, base_url) = self.endpoint("vendor", &v.name, &v.provider, &v.base_url);
+        if v.model.get_ref().trim().is_empty() {
+            self.error(v.model.span(), "model must not be empty");
+        }
+        let price = *v.bid_price.get_ref();
+        if !(price > 0.0 && price.is_finite()) {
+            self.error(v.bid_price.span(), format!("bid_price is {price}, expected a positive amount"));
+        }
+        if *v.concurrency.get_ref() == 0 {
+            self.error(v.concurrency.span(), "concurrency must be at least 1");
+        }
+        let timeout = *v.timeout_secs.get_ref();
+        if !(timeout > 0.0 && timeout.is_finite()) {
+            self.error(v.timeout_secs.span(), "timeout_secs must be a positive number of seconds");
+        }
+        let family = v
+            .family
+            .clone()
+            .or_else(|| model_family(v.provider.as_ref().map(|p| p.get_ref().as_str()), v.model.get_ref()));
+        let agent_api = v.agent_api.map(|a| {
+            let span = a.span();
+            self.agent_api(a.into_inner(), &base_url, v.stream, span)
+        });
+        if let Some(rps) = &v.requests_per_second
+            && !(*rps.get_ref() > 0.0 && rps.get_ref().is_finite())
+        {
+            self.error(rps.span(), "requests_per_second must be a positive number");
+        }
+        VendorSpec {
+            requests_per_second: v.requests_per_second.map(Spanned::into_inner),
+            agent_api: agent_api.flatten(),
+            name: v.name.into_inner(),
+            provider: v.provider.map(Spanned::into_inner),
+            base_url,
+            model: v.model.into_inner(),
+            api_key_env: v.api_key_env.or_else(|| preset.and_then(|p| p.api_key_env).map(str::to_string)),
+            bid_price: price,
+            concurrency: v.concurrency.into_inner(),
+            timeout_secs: timeout,
+            max_retries: v.max_retries,
+            stream: v.stream,
+            stream_usage: v.stream_usage.unwrap_or(preset.is_some_and(|p| p.stream_usage)),
+            temperature_range: v.temperature_range.or(preset.map(|p| p.temperature_range)).unwrap_or((0.0, 2.0)),
+            price_per_mtok_input: v.price_per_mtok_input,
+            price_per_mtok_output: v.price_per_mtok_output,
+            family,
+        }
+    }
+
+    /// `[sandbox]` over the defaults: a known isolation and positive limits.
+    fn sandbox(&mut self, raw: Option<Spanned<RawSandbox>>) -> SandboxSettings {
         let mut sandbox = SandboxSettings::default();
-        if let Some(raw_sandbox) = raw.sandbox {
+        if let Some(raw_sandbox) = raw {
             let span = raw_sandbox.span();
             let r = raw_sandbox.into_inner();
             if let Some(i) = r.isolation {
@@ -389,9 +526,14 @@ impl Validator<'_> {
                 );
             }
         }
+        sandbox
+    }
 
+    /// `[agent]` over the defaults: budgets within bounds, and the tool
+    /// server's address and URL well formed.
+    fn agent(&mut self, raw: Option<Spanned<RawAgent>>) -> AgentSettings {
         let mut agent = AgentSettings::default();
-        if let Some(raw_agent) = raw.agent {
+        if let Some(raw_agent) = raw {
             let span = raw_agent.span();
             let r = raw_agent.into_inner();
             let b = &mut agent.budget;
@@ -424,7 +566,12 @@ impl Validator<'_> {
             agent.tool_server = r.tool_server;
             agent.tool_server_url = r.tool_server_url;
         }
-        for c in &criteria {
+        agent
+    }
+
+    /// The agent graders grade agent suites, and nothing else grades them.
+    fn check_agent_suites(&mut self, criteria: &[Criterion], suites: &[SuiteSpec]) {
+        for c in criteria {
             let Some(suite) = suites.iter().find(|s: &&SuiteSpec| s.id == c.suite) else { continue };
             let agent_grader = c.grader == AGENT || c.grader == AGENT_SAFETY;
             if agent_grader != (suite.format == SuiteFormat::Agent) {
@@ -438,9 +585,13 @@ impl Validator<'_> {
                 );
             }
         }
+    }
 
-        let judges = self.judges(raw.judges, &vendors);
-        for (c, (span, id)) in criteria.iter().filter(|c: &&Criterion| c.judge.is_some()).zip(&judge_refs) {
+    /// A named judge is a defined one, on a grader that uses judges; the
+    /// judge grader always names one.
+    fn check_judge_refs(&mut self, criteria: &CheckedCriteria, judges: &[JudgeSpec]) {
+        let named = criteria.list.iter().filter(|c: &&Criterion| c.judge.is_some());
+        for (c, (span, id)) in named.zip(&criteria.judge_refs) {
             if !matches!(c.grader.as_str(), "judge" | "refusal" | "choice" | "numeric") {
                 self.error(
                     span.clone(),
@@ -455,44 +606,8 @@ impl Validator<'_> {
                 self.error(span.clone(), format!("no [[judge]] has id {id:?} (defined: {})", known.join(", ")));
             }
         }
-        for c in criteria.iter().filter(|c| c.grader == "judge" && c.judge.is_none()) {
+        for c in criteria.list.iter().filter(|c| c.grader == "judge" && c.judge.is_none()) {
             self.error(0..0, format!("criterion {} uses the judge grader: name its judge with judge = \"ID\"", c.id));
-        }
-
-        Spec {
-            stages,
-            judges,
-            sandbox,
-            agent,
-            tender: Tender {
-                id: t.id.into_inner(),
-                title: t.title,
-                buyer: t.buyer,
-                kind,
-                price_weight: pw,
-                time_zone: t.time_zone.map(Spanned::into_inner),
-            },
-            run: RunSettings {
-                blind: raw.run.blind,
-                repeats,
-                seed: raw.run.seed,
-                temperature: raw.run.temperature,
-                max_tokens: raw.run.max_tokens,
-                budget_per_vendor,
-            },
-            scoring: Scoring {
-                decimals: raw.scoring.decimals,
-                abnormally_low_below_average: abnormal,
-                significance,
-                bootstrap_resamples: raw.scoring.bootstrap_resamples,
-                abnormally_low_basis: raw.scoring.abnormally_low_basis,
-                unjustified_abnormally_low: raw.scoring.unjustified_abnormally_low,
-                tie_break: raw.scoring.tie_break,
-                failed_cells: raw.scoring.failed_cells,
-            },
-            suites,
-            criteria,
-            vendors,
         }
     }
 }
