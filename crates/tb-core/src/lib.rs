@@ -4,6 +4,7 @@
 //! - [`CellKey`]: the identity of one unit of work, (vendor, suite, case, repeat).
 //! - [`Outcome`]: what a vendor call produced: an [`Answer`] or a [`Failure`] with its cause.
 //! - [`Grade`]: a grader's verdict on one answer.
+//! - [`GraderKind`]: the graders a criterion can name.
 //! - [`zone`]: times in the tender's time zone.
 //!
 //! This crate does no IO and knows no wire format, SQL or file layout: it is the
@@ -12,7 +13,10 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+mod grader;
 pub mod zone;
+
+pub use grader::GraderKind;
 
 /// How strongly a vendor's program is confined (`[sandbox] isolation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
