@@ -125,7 +125,11 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let db =
             std::env::var("TENDERBENCH_BENCH_DB").unwrap_or_else(|_| dir.path().join("bench.db").display().to_string());
-        let config = Config { db: db.parse().expect("TENDERBENCH_BENCH_DB: an SQLite file or a postgres:// URL"), data_dir: dir.path().join("data"), ..Config::default() };
+        let config = Config {
+            db: db.parse().expect("TENDERBENCH_BENCH_DB: an SQLite file or a postgres:// URL"),
+            data_dir: dir.path().join("data"),
+            ..Config::default()
+        };
         let app = App::new(config).await.unwrap();
         for (name, role) in [("alice", "buyer"), ("eva", "evaluator")] {
             let new = tb_server::api::NewUser {

@@ -40,7 +40,7 @@ pub async fn start(db: Option<String>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         listen: "127.0.0.1:0".into(),
-        db: db.unwrap_or_else(|| dir.path().join("s.db").display().to_string()),
+        db: db.map_or_else(|| dir.path().join("s.db").into(), |url| url.parse().unwrap()),
         data_dir: dir.path().join("data"),
         ..Config::default()
     };
