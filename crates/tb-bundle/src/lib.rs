@@ -305,7 +305,69 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
     let files = read_bundle(path)?;
 
     // 1. The manifest: signed, and naming every file with its hash.
-    let manifest_text = text(&files, "manifest.json")?;
+    let signed = check_manifest(&files, expect_fingerprint)?;
+    let public_key = signed.public_key;
+
+    // 2. Evidence bodies are what their names say.
+    let evidence = check_evidence(&files)?;
+
+    // 3. The run, signed by the same key.
+    let run = check_run(&files, &signed.manifest, &public_key)?;
+    let spec = tb_report::spec_of(&run)?;
+
+    // 3b. Revealed sealed suites: the suite the run used is the one committed to.
+    let unchecked_commitments = check_reveals(&files, &run)?;
+
+    // 4. The audit chain and its signed checkpoints.
+    let audit: Vec<AuditEntry> = lines(&files, "audit.jsonl")?;
+    tb_audit::verify_chain(&run.id, &audit).map_err(|e| invalid(e.to_string()))?;
+    check_run_started(&audit, &run, &public_key)?;
+    check_blind_mapping(&audit, &run)?;
+    let checkpoints = check_checkpoints(&audit, &run.id, &public_key)?;
+
+    // 5. Every cell is the one its audit entry committed to, and its answer is
+    //    what the recorded response says.
+    let cells: Vec<CellRecord> = lines(&files, "cells.jsonl")?;
+    let committed = committed_cells(&audit)?;
+    if committed.len() != cells.len() {
+        return Err(invalid(format!(
+            "cells.jsonl holds {} cells, the audit log records {} answers",
+            cells.len(),
+            committed.len()
+        )));
+    }
+    for c in &cells {
+        check_cell(c, &committed, &files, &run, &spec).await?;
+    }
+
+    // 6. Re-grade and re-score from the cells alone; compare with the report.
+    let report_sha256 = check_report(&files, &run, &cells, &audit, &public_key).await?;
+
+    Ok(Verified {
+        run_id: run.id,
+        fingerprint: signed.fingerprint,
+        cells: cells.len() as u64,
+        evidence,
+        audit_entries: audit.len() as u64,
+        checkpoints,
+        report_sha256,
+        unchecked_commitments,
+    })
+}
+
+/// A bundle's manifest, with the key that signed it.
+struct SignedManifest {
+    manifest: Manifest,
+    public_key: String,
+    fingerprint: String,
+}
+
+/// Step 1: the manifest is signed (by the expected key, if given) and lists exactly the files, hashes right.
+fn check_manifest(
+    files: &BTreeMap<String, Vec<u8>>,
+    expect_fingerprint: Option<&str>,
+) -> Result<SignedManifest, BundleError> {
+    let manifest_text = text(files, "manifest.json")?;
     let manifest: Manifest = serde_json::from_str(manifest_text).map_err(|e| invalid(format!("manifest.json: {e}")))?;
     if manifest.format != FORMAT {
         return Err(invalid(format!("unknown bundle format {:?}", manifest.format)));
@@ -317,7 +379,7 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
     {
         return Err(invalid(format!("signed by key {fingerprint}, not by the expected key {want}")));
     }
-    let sig = text(&files, "manifest.sig")?;
+    let sig = text(files, "manifest.sig")?;
     tb_audit::verify_signature(&public_key, manifest_text.as_bytes(), sig.trim())
         .map_err(|e| invalid(format!("manifest.json: {e}")))?;
     for (name, sha) in &manifest.files {
@@ -331,10 +393,13 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             return Err(invalid(format!("{name} is not listed in the manifest")));
         }
     }
+    Ok(SignedManifest { manifest, public_key, fingerprint })
+}
 
-    // 2. Evidence bodies are what their names say.
+/// Step 2: every evidence body hashes to its name; returns how many there are.
+fn check_evidence(files: &BTreeMap<String, Vec<u8>>) -> Result<u64, BundleError> {
     let mut evidence = 0;
-    for (name, body) in &files {
+    for (name, body) in files {
         if let Some(sha) = name.strip_prefix("evidence/") {
             if sha256_hex(body) != sha {
                 return Err(invalid(format!("evidence body {sha} does not hash to its name")));
@@ -342,23 +407,32 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             evidence += 1;
         }
     }
+    Ok(evidence)
+}
 
-    // 3. The run, signed by the same key.
+/// Step 3: run.json is the manifest's run, recorded with the bundle's signing key.
+fn check_run(
+    files: &BTreeMap<String, Vec<u8>>,
+    manifest: &Manifest,
+    public_key: &str,
+) -> Result<RunRecord, BundleError> {
     let run: RunRecord =
-        serde_json::from_str(text(&files, "run.json")?).map_err(|e| invalid(format!("run.json: {e}")))?;
+        serde_json::from_str(text(files, "run.json")?).map_err(|e| invalid(format!("run.json: {e}")))?;
     if run.id != manifest.run_id {
         return Err(invalid(format!("run.json is run {}, the manifest says {}", run.id, manifest.run_id)));
     }
-    if run.public_key.as_deref() != Some(public_key.as_str()) {
+    if run.public_key.as_deref() != Some(public_key) {
         return Err(invalid("run.json names another signing key than the bundle's"));
     }
-    let spec = tb_report::spec_of(&run)?;
+    Ok(run)
+}
 
-    // 3b. Revealed sealed suites: the suite the run used is the one committed to.
+/// Step 3b: each revealed seal matches the suite used; returns the sealed suites left unrevealed.
+fn check_reveals(files: &BTreeMap<String, Vec<u8>>, run: &RunRecord) -> Result<Vec<String>, BundleError> {
     let suites: Vec<tb_core::SuiteRecord> =
         serde_json::from_str(&run.suites_json).map_err(|e| invalid(format!("run.json suites: {e}")))?;
     let mut revealed: Vec<String> = Vec::new();
-    for (name, body) in &files {
+    for (name, body) in files {
         let Some(commitment) = name.strip_prefix("reveal/").and_then(|n| n.strip_suffix(".json")) else { continue };
         let seal: Seal = serde_json::from_slice(body).map_err(|e| invalid(format!("{name}: {e}")))?;
         let suite = suites
@@ -374,16 +448,15 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
         revealed.push(suite.id.clone());
     }
     // A sealed suite whose reveal is not in the bundle: its commitment went unchecked, and verify says so.
-    let unchecked_commitments: Vec<String> =
-        suites.iter().filter(|s| s.commitment.is_some() && !revealed.contains(&s.id)).map(|s| s.id.clone()).collect();
+    Ok(suites.iter().filter(|s| s.commitment.is_some() && !revealed.contains(&s.id)).map(|s| s.id.clone()).collect())
+}
 
-    // 4. The audit chain and its signed checkpoints.
-    let audit: Vec<AuditEntry> = lines(&files, "audit.jsonl")?;
-    tb_audit::verify_chain(&run.id, &audit).map_err(|e| invalid(e.to_string()))?;
+/// Step 4: the audit log begins with a `run_started` matching run.json (spec hash, key, order seed).
+fn check_run_started(audit: &[AuditEntry], run: &RunRecord, public_key: &str) -> Result<(), BundleError> {
     match audit.first() {
         Some(e) if e.kind == "run_started" => {
             let p: Value = serde_json::from_str(&e.payload).unwrap_or_default();
-            if p["spec_hash"] != run.spec_hash.as_str() || p["public_key"] != public_key.as_str() {
+            if p["spec_hash"] != run.spec_hash.as_str() || p["public_key"] != public_key {
                 return Err(invalid("the audit log's run_started entry does not match run.json (spec hash or key)"));
             }
             let seed = run.order_seed.as_deref().unwrap_or_default();
@@ -392,10 +465,14 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             {
                 return Err(invalid("run.json's case-order seed is not the one committed when the run started"));
             }
+            Ok(())
         }
-        _ => return Err(invalid("the audit log does not begin with run_started")),
+        _ => Err(invalid("the audit log does not begin with run_started")),
     }
-    // A blind run's mapping is the one sealed at its start.
+}
+
+/// Step 4: a blind run's mapping is the one sealed at its start.
+fn check_blind_mapping(audit: &[AuditEntry], run: &RunRecord) -> Result<(), BundleError> {
     if let Some(sealed) = audit.iter().find(|e| e.kind == "blind_mapping_sealed") {
         let p: Value = serde_json::from_str(&sealed.payload).unwrap_or_default();
         let mapping = run.blind_mapping.as_deref().unwrap_or_default();
@@ -403,10 +480,15 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             return Err(invalid("run.json's blind mapping is not the one sealed when the run started"));
         }
     }
+    Ok(())
+}
+
+/// Step 4: every checkpoint is signed and the root of the entries before it, and one ends the log; counts them.
+fn check_checkpoints(audit: &[AuditEntry], run_id: &str, public_key: &str) -> Result<u64, BundleError> {
     let mut merkle = MerkleAccumulator::default();
     let mut checkpoints = 0;
     let mut last_checkpoint = 0;
-    for e in &audit {
+    for e in audit {
         if e.kind == "checkpoint" {
             let cp: Checkpoint =
                 serde_json::from_str(&e.payload).map_err(|err| invalid(format!("audit entry {}: {err}", e.seq)))?;
@@ -419,10 +501,10 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             let (Some(pk), Some(sig)) = (&cp.public_key, &cp.signature) else {
                 return Err(invalid(format!("audit entry {}: checkpoint is not signed", e.seq)));
             };
-            if pk != &public_key {
+            if pk != public_key {
                 return Err(invalid(format!("audit entry {}: checkpoint signed by another key", e.seq)));
             }
-            tb_audit::verify_signature(pk, &tb_audit::checkpoint_message(&run.id, cp.upto, &cp.merkle_root), sig)
+            tb_audit::verify_signature(pk, &tb_audit::checkpoint_message(run_id, cp.upto, &cp.merkle_root), sig)
                 .map_err(|err| invalid(format!("audit entry {}: checkpoint {err}", e.seq)))?;
             checkpoints += 1;
             last_checkpoint = e.seq;
@@ -432,11 +514,15 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
     if last_checkpoint != audit.len() as u64 {
         return Err(invalid("the audit log does not end with a signed checkpoint (entries were appended after it)"));
     }
+    Ok(checkpoints)
+}
 
-    // 5. Every cell is the one its audit entry committed to, and its answer is
-    //    what the recorded response says.
-    let cells: Vec<CellRecord> = lines(&files, "cells.jsonl")?;
-    let mut committed: HashMap<(String, String, String, u32), Value> = HashMap::new();
+/// A cell's key: vendor, suite, case id and repeat.
+type CellId = (String, String, String, u32);
+
+/// Step 5: the `cell_answered` payloads of the audit log by cell, at most one each.
+fn committed_cells(audit: &[AuditEntry]) -> Result<HashMap<CellId, Value>, BundleError> {
+    let mut committed: HashMap<CellId, Value> = HashMap::new();
     for e in audit.iter().filter(|e| e.kind == "cell_answered") {
         let p: Value =
             serde_json::from_str(&e.payload).map_err(|err| invalid(format!("audit entry {}: {err}", e.seq)))?;
@@ -450,54 +536,65 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             return Err(invalid(format!("audit entry {}: a second answer for the same cell", e.seq)));
         }
     }
-    if committed.len() != cells.len() {
-        return Err(invalid(format!(
-            "cells.jsonl holds {} cells, the audit log records {} answers",
-            cells.len(),
-            committed.len()
-        )));
-    }
-    for c in &cells {
-        let what = format!("cell {}/{}/{}#{}", c.vendor, c.suite, c.case_id, c.repeat);
-        if c.run_id != run.id {
-            return Err(invalid(format!("{what} belongs to another run")));
-        }
-        let p = committed
-            .get(&(c.vendor.clone(), c.suite.clone(), c.case_id.clone(), c.repeat))
-            .ok_or_else(|| invalid(format!("{what} has no cell_answered entry in the audit log")))?;
-        if p["cell_sha256"] != c.content_sha256().as_str() {
-            return Err(invalid(format!("{what} differs from what the audit log recorded (edited after the run)")));
-        }
-        if p["request_sha256"] != c.request_sha256.as_str() || p["response_sha256"] != c.response_sha256.as_str() {
-            return Err(invalid(format!("{what}: its evidence hashes differ from the audit log's")));
-        }
-        for sha in [&c.request_sha256, &c.response_sha256] {
-            if !files.contains_key(&format!("evidence/{sha}")) {
-                return Err(invalid(format!("{what}: evidence body {sha} is missing")));
-            }
-        }
-        let vendor = spec.vendors.iter().find(|v| v.name == c.vendor);
-        let episode = spec.suite(&c.suite).is_some_and(|s| s.format == tb_suite::SuiteFormat::Agent);
-        replay_cell(c, &files[&format!("evidence/{}", c.response_sha256)], vendor, episode)
-            .await
-            .map_err(|e| invalid(format!("{what}: {e}")))?;
-        if episode {
-            replay_episode(c, &files[&format!("evidence/{}", c.request_sha256)])
-                .map_err(|e| invalid(format!("{what}: {e}")))?;
-        }
-    }
+    Ok(committed)
+}
 
-    // 6. Re-grade and re-score from the cells alone; compare with the report.
+/// Step 5, one cell: the one committed to, its evidence present, its answer (and episode) replaying to it.
+async fn check_cell(
+    c: &CellRecord,
+    committed: &HashMap<CellId, Value>,
+    files: &BTreeMap<String, Vec<u8>>,
+    run: &RunRecord,
+    spec: &tb_spec::Spec,
+) -> Result<(), BundleError> {
+    let what = format!("cell {}/{}/{}#{}", c.vendor, c.suite, c.case_id, c.repeat);
+    if c.run_id != run.id {
+        return Err(invalid(format!("{what} belongs to another run")));
+    }
+    let p = committed
+        .get(&(c.vendor.clone(), c.suite.clone(), c.case_id.clone(), c.repeat))
+        .ok_or_else(|| invalid(format!("{what} has no cell_answered entry in the audit log")))?;
+    if p["cell_sha256"] != c.content_sha256().as_str() {
+        return Err(invalid(format!("{what} differs from what the audit log recorded (edited after the run)")));
+    }
+    if p["request_sha256"] != c.request_sha256.as_str() || p["response_sha256"] != c.response_sha256.as_str() {
+        return Err(invalid(format!("{what}: its evidence hashes differ from the audit log's")));
+    }
+    for sha in [&c.request_sha256, &c.response_sha256] {
+        if !files.contains_key(&format!("evidence/{sha}")) {
+            return Err(invalid(format!("{what}: evidence body {sha} is missing")));
+        }
+    }
+    let vendor = spec.vendors.iter().find(|v| v.name == c.vendor);
+    let episode = spec.suite(&c.suite).is_some_and(|s| s.format == tb_suite::SuiteFormat::Agent);
+    replay_cell(c, &files[&format!("evidence/{}", c.response_sha256)], vendor, episode)
+        .await
+        .map_err(|e| invalid(format!("{what}: {e}")))?;
+    if episode {
+        replay_episode(c, &files[&format!("evidence/{}", c.request_sha256)])
+            .map_err(|e| invalid(format!("{what}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Step 6: report.json is the report recomputed from the cells, and the one last signed; returns its SHA-256.
+async fn check_report(
+    files: &BTreeMap<String, Vec<u8>>,
+    run: &RunRecord,
+    cells: &[CellRecord],
+    audit: &[AuditEntry],
+    public_key: &str,
+) -> Result<String, BundleError> {
     let store = Store::open_memory().await?;
-    store.create_run(&run).await?;
+    store.create_run(run).await?;
     for chunk in cells.chunks(1000) {
         store.insert_cells_unchecked(chunk).await?;
     }
     // The committee's inputs (evaluator scores, price justifications) are audit entries.
-    store.append_audit(&audit).await?;
+    store.append_audit(audit).await?;
     let recomputed = tb_report::render_json(&tb_report::build(&store, &run.id).await?);
     store.close().await;
-    let report = text(&files, "report.json")?;
+    let report = text(files, "report.json")?;
     if recomputed != report {
         return Err(invalid(format!(
             "report.json differs from the recomputed report: {}",
@@ -518,19 +615,9 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
             signed.seq, rs.report_sha256, report_sha256
         )));
     }
-    tb_audit::verify_signature(&public_key, report.as_bytes(), &rs.signature)
+    tb_audit::verify_signature(public_key, report.as_bytes(), &rs.signature)
         .map_err(|e| invalid(format!("report.json: {e}")))?;
-
-    Ok(Verified {
-        run_id: run.id,
-        fingerprint,
-        cells: cells.len() as u64,
-        evidence,
-        audit_entries: audit.len() as u64,
-        checkpoints,
-        report_sha256,
-        unchecked_commitments,
-    })
+    Ok(report_sha256)
 }
 
 /// An agent episode's final state must be what its recorded calls give when

@@ -276,19 +276,11 @@ pub async fn run(
     store: &Store,
     opts: RunOptions,
     progress: Arc<dyn Progress>,
-    mut cancel: watch::Receiver<bool>,
+    cancel: watch::Receiver<bool>,
 ) -> Result<RunSummary, RunError> {
     let checked = checked_suites(spec, &opts.seals).await?;
     check_budget(spec, checked.iter().map(|c| (c.record.id.as_str(), c.record.cases)))?;
-    let mut acting = Acting::new(spec, opts.egress.as_ref())?;
-    let platforms = spec.vendors.iter().any(|v| v.agent_api.is_some());
-    if let (Some(listen), true, false) = (&spec.agent.tool_server, platforms, acting.agent_suites.is_empty()) {
-        let server = tb_agent::tool_server::ToolServer::start(listen, spec.agent.tool_server_url.as_deref())
-            .await
-            .map_err(|e| RunError::ToolServer(format!("cannot listen on {listen}: {e}")))?;
-        acting.tool_server = Some(server);
-    }
-    let acting = Arc::new(acting);
+    let acting = start_acting(spec, &opts).await?;
     let suites: Vec<SuiteRecord> = checked.iter().map(|c| c.record.clone()).collect();
     let clients: Vec<Arc<VendorClient>> = spec
         .vendors
@@ -298,10 +290,7 @@ pub async fn run(
     let spec_hash = spec.canonical_hash();
 
     let (run_id, chain) = open_run(spec, store, &opts, &suites, &spec_hash).await?;
-    let mut merkle = MerkleAccumulator::default();
-    for h in store.audit_hashes(&run_id).await? {
-        merkle.push(&h);
-    }
+    let merkle = audit_merkle(store, &run_id).await?;
 
     progress.run_started(&run_id, opts.resume.is_some());
     let per_vendor_total: u64 = suites.iter().map(|s| s.cases).sum::<u64>() * spec.run.repeats as u64;
@@ -311,21 +300,95 @@ pub async fn run(
     let (cell_tx, cell_rx) = mpsc::channel::<ToWriter>(4096);
     let log = AuditWriter { chain, merkle, key: opts.key.clone() };
     let writer = tokio::spawn(write_cells(store.clone(), cell_rx, log, progress.clone(), shown.clone()));
-    let journal_error = |source| RunError::Journal {
-        path: opts.journal.as_deref().unwrap_or(std::path::Path::new("")).display().to_string(),
-        source,
+    let (journal, journaled) = open_journal(&opts, &run_id, &cell_tx).await?;
+    let ctx = RunContext {
+        spec,
+        store,
+        opts: &opts,
+        progress,
+        checked: &checked,
+        acting,
+        run_id,
+        shown,
+        order_seed,
+        per_vendor_total,
+        journal,
+        cancel,
     };
-    // The answers an earlier invocation journaled but did not commit are committed first.
+
+    let mut vendors = ctx.spawn_vendors(clients, journaled, &cell_tx).await?;
+    let mut first_error = join_vendors(&mut vendors.tasks).await;
+    let mut stage_requests = 0;
+    if first_error.is_none() && !*ctx.cancel.borrow() && !spec.stages.is_empty() {
+        match ctx.run_load_stages(&vendors.spends, &cell_tx).await {
+            Ok(sent) => stage_requests = sent,
+            Err(e) => first_error = Some(e),
+        }
+    }
+    drop(cell_tx);
+    let run_id = ctx.run_id.clone();
+    let closed = ctx.close(writer, &vendors.spends, first_error.is_none()).await?;
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    Ok(RunSummary {
+        run_id,
+        status: closed.status,
+        stored_now: closed.stored_now,
+        skipped: vendors.skipped,
+        total: closed.total,
+        stage_requests,
+    })
+}
+
+/// The run's acting side (graders, agents, judges), with the tool server up when a platform calls the tools.
+async fn start_acting(spec: &Spec, opts: &RunOptions) -> Result<Arc<Acting>, RunError> {
+    let mut acting = Acting::new(spec, opts.egress.as_ref())?;
+    let platforms = spec.vendors.iter().any(|v| v.agent_api.is_some());
+    if let (Some(listen), true, false) = (&spec.agent.tool_server, platforms, acting.agent_suites.is_empty()) {
+        let server = tb_agent::tool_server::ToolServer::start(listen, spec.agent.tool_server_url.as_deref())
+            .await
+            .map_err(|e| RunError::ToolServer(format!("cannot listen on {listen}: {e}")))?;
+        acting.tool_server = Some(server);
+    }
+    Ok(Arc::new(acting))
+}
+
+/// The Merkle accumulator over the run's audit log so far, for the writer's checkpoints.
+async fn audit_merkle(store: &Store, run_id: &str) -> Result<MerkleAccumulator, RunError> {
+    let mut merkle = MerkleAccumulator::default();
+    for h in store.audit_hashes(run_id).await? {
+        merkle.push(&h);
+    }
+    Ok(merkle)
+}
+
+impl RunOptions {
+    /// An answer journal that cannot be created, resumed or removed.
+    fn journal_error(&self, source: std::io::Error) -> RunError {
+        RunError::Journal {
+            path: self.journal.as_deref().unwrap_or(std::path::Path::new("")).display().to_string(),
+            source,
+        }
+    }
+}
+
+/// Opens the answer journal (new, or resumed with its uncommitted answers by vendor, to be committed first).
+async fn open_journal(
+    opts: &RunOptions,
+    run_id: &str,
+    cells: &mpsc::Sender<ToWriter>,
+) -> Result<(Option<Arc<journal::Journal>>, HashMap<String, Vec<Finished>>), RunError> {
     let mut journaled: HashMap<String, Vec<Finished>> = HashMap::new();
     let journal = match (&opts.journal, &opts.resume) {
-        (Some(dir), None) => Some(journal::Journal::create(dir, &run_id).map_err(journal_error)?),
+        (Some(dir), None) => Some(journal::Journal::create(dir, run_id).map_err(|e| opts.journal_error(e))?),
         (Some(dir), Some(_)) => {
-            let (journal, replayed) = journal::Journal::resume(dir, &run_id).map_err(journal_error)?;
+            let (journal, replayed) = journal::Journal::resume(dir, run_id).map_err(|e| opts.journal_error(e))?;
             if !replayed.cells.is_empty() || replayed.torn {
                 // In the audit log before the cells it brings back: what was found, and whether the kill cut a frame.
                 let payload =
                     serde_json::json!({ "journaled_cells": replayed.cells.len(), "torn_tail": replayed.torn });
-                let _ = cell_tx.send(ToWriter::Entry { kind: JOURNAL_REPLAYED, payload }).await;
+                let _ = cells.send(ToWriter::Entry { kind: JOURNAL_REPLAYED, payload }).await;
             }
             for f in replayed.cells {
                 journaled.entry(f.cell.vendor.clone()).or_default().push(f);
@@ -334,40 +397,105 @@ pub async fn run(
         }
         (None, _) => None,
     };
-    let journal = journal.map(Arc::new);
+    Ok((journal.map(Arc::new), journaled))
+}
 
-    let mut vendors = JoinSet::new();
-    let mut skipped = 0u64;
-    let mut spends: Vec<(String, Arc<Spend>)> = Vec::new();
-    for (v, client) in spec.vendors.iter().zip(clients) {
-        let mut done =
-            if opts.resume.is_some() { store.finished_digests(&run_id, &v.name).await? } else { HashSet::new() };
-        // Stored before: skipped. Journaled but not stored: skipped too, and
-        // committed now (progress counts them as they are stored).
-        let stored_before = done.len() as u64;
-        skipped += stored_before;
-        progress.vendor_started(&shown[&v.name], per_vendor_total, stored_before);
-        for f in journaled.remove(&v.name).unwrap_or_default() {
-            if done.insert(f.cell.digest()) {
-                let _ = cell_tx.send(ToWriter::Cell(f)).await;
+/// What every step of an open run shares.
+struct RunContext<'a> {
+    spec: &'a Spec,
+    store: &'a Store,
+    opts: &'a RunOptions,
+    progress: Arc<dyn Progress>,
+    checked: &'a [Checked],
+    acting: Arc<Acting>,
+    run_id: String,
+    /// How progress names each vendor (its code in a blind run).
+    shown: Arc<HashMap<String, String>>,
+    order_seed: String,
+    /// The cells each vendor has in all (its suites' cases × repeats).
+    per_vendor_total: u64,
+    /// Where each answer goes before its vendor's slot is handed on.
+    journal: Option<Arc<journal::Journal>>,
+    cancel: watch::Receiver<bool>,
+}
+
+/// The vendors' tasks, as they were started.
+struct Vendors {
+    tasks: JoinSet<Result<(), RunError>>,
+    /// Cells found stored from before (resume).
+    skipped: u64,
+    /// Each vendor's spending, when the spec sets a budget.
+    spends: Vec<(String, Arc<Spend>)>,
+}
+
+/// How a run ended, as recorded.
+struct Closed {
+    status: RunStatus,
+    stored_now: u64,
+    total: u64,
+}
+
+impl RunContext<'_> {
+    /// Starts one task per vendor in spec order; stored cells are skipped, journaled ones go to the writer first.
+    async fn spawn_vendors(
+        &self,
+        clients: Vec<Arc<VendorClient>>,
+        mut journaled: HashMap<String, Vec<Finished>>,
+        cells: &mpsc::Sender<ToWriter>,
+    ) -> Result<Vendors, RunError> {
+        let mut vendors = Vendors { tasks: JoinSet::new(), skipped: 0, spends: Vec::new() };
+        for (v, client) in self.spec.vendors.iter().zip(clients) {
+            let mut done = if self.opts.resume.is_some() {
+                self.store.finished_digests(&self.run_id, &v.name).await?
+            } else {
+                HashSet::new()
+            };
+            // Stored before: skipped. Journaled but not stored: skipped too, and
+            // committed now (progress counts them as they are stored).
+            let stored_before = done.len() as u64;
+            vendors.skipped += stored_before;
+            self.progress.vendor_started(&self.shown[&v.name], self.per_vendor_total, stored_before);
+            for f in journaled.remove(&v.name).unwrap_or_default() {
+                if done.insert(f.cell.digest()) {
+                    let _ = cells.send(ToWriter::Cell(f)).await;
+                }
             }
+            let job = self.vendor_job(v, client, done, cells, &mut vendors.spends);
+            vendors.tasks.spawn(job.run());
         }
-        let job = VendorJob {
-            run_id: run_id.clone(),
+        Ok(vendors)
+    }
+
+    /// One vendor's job (the cells not `done`); its spending, under a budget, is added to `spends`.
+    fn vendor_job(
+        &self,
+        v: &VendorSpec,
+        client: Arc<VendorClient>,
+        done: HashSet<u128>,
+        cells: &mpsc::Sender<ToWriter>,
+        spends: &mut Vec<(String, Arc<Spend>)>,
+    ) -> VendorJob {
+        let spec = self.spec;
+        VendorJob {
+            run_id: self.run_id.clone(),
             vendor: v.name.clone(),
-            shown: shown[&v.name].clone(),
+            shown: self.shown[&v.name].clone(),
             concurrency: v.concurrency as usize,
-            suites: checked.iter().map(|c| (c.record.id.clone(), c.path.clone(), c.format, c.lines.clone())).collect(),
-            order_seed: order_seed.clone(),
+            suites: self
+                .checked
+                .iter()
+                .map(|c| (c.record.id.clone(), c.path.clone(), c.format, c.lines.clone()))
+                .collect(),
+            order_seed: self.order_seed.clone(),
             repeats: spec.run.repeats,
             generation: Generation { temperature: spec.run.temperature, max_tokens: spec.run.max_tokens },
             done,
             client,
-            cells: cell_tx.clone(),
-            journal: journal.clone(),
-            cancel: cancel.clone(),
-            progress: progress.clone(),
-            acting: acting.clone(),
+            cells: cells.clone(),
+            journal: self.journal.clone(),
+            cancel: self.cancel.clone(),
+            progress: self.progress.clone(),
+            acting: self.acting.clone(),
             spend: spec.run.budget_per_vendor.map(|budget| {
                 let spend = Arc::new(Spend {
                     budget,
@@ -377,19 +505,77 @@ pub async fn run(
                 spends.push((v.name.clone(), spend.clone()));
                 spend
             }),
-        };
-        vendors.spawn(job.run());
+        }
     }
-    let stage_cells = cell_tx.clone();
-    drop(cell_tx);
 
+    /// The load stages, after every vendor's cells; returns the requests they sent.
+    async fn run_load_stages(
+        &self,
+        spends: &[(String, Arc<Spend>)],
+        cells: &mpsc::Sender<ToWriter>,
+    ) -> Result<u64, RunError> {
+        let budgets: HashMap<String, Arc<Spend>> = spends.iter().cloned().collect();
+        let stages = StageContext {
+            run_id: &self.run_id,
+            order_seed: &self.order_seed,
+            checked: self.checked,
+            cells,
+            shown: &self.shown,
+            egress: self.opts.egress.as_ref(),
+        };
+        run_stages(self.spec, self.store, stages, &budgets, self.progress.as_ref(), &self.cancel).await
+    }
+
+    /// Once every cell sender is gone: waits for the writer, removes the journal, logs and records the status.
+    async fn close(
+        mut self,
+        writer: tokio::task::JoinHandle<Result<(u64, AuditWriter), RunError>>,
+        spends: &[(String, Arc<Spend>)],
+        no_error: bool,
+    ) -> Result<Closed, RunError> {
+        let (stored_now, mut log) = writer.await.map_err(|e| RunError::Internal(format!("writer task: {e}")))??;
+        // Every cell sent to the writer is committed: the journal has served.
+        if let Some(journal) = self.journal.take().and_then(Arc::into_inner) {
+            journal.remove().map_err(|e| self.opts.journal_error(e))?;
+        }
+        let total = self.per_vendor_total * self.spec.vendors.len() as u64;
+        let stored = self.store.count_cells(&self.run_id).await?;
+        // A vendor stopped at its budget ends the run as finished: its missing
+        // cells are a result (it is incomplete, so not qualified), not a reason to resume.
+        let over_budget: Vec<String> =
+            spends.iter().filter(|(_, s)| s.reached()).map(|(name, _)| name.clone()).collect();
+        let all_there = stored == total || !over_budget.is_empty();
+        let status = if no_error && all_there && !*self.cancel.borrow_and_update() {
+            RunStatus::Finished
+        } else {
+            RunStatus::Interrupted
+        };
+        let kind = if status == RunStatus::Finished { "run_finished" } else { "run_interrupted" };
+        let mut closing = Vec::new();
+        for (name, spend) in spends.iter().filter(|(_, s)| s.reached()) {
+            let spent = *spend.spent.lock().unwrap_or_else(|e| e.into_inner());
+            closing.push(log.append(
+                "vendor_budget_reached",
+                &serde_json::json!({ "vendor": name, "spent": spent, "budget": spend.budget }),
+            ));
+        }
+        closing.push(log.append(kind, &serde_json::json!({ "cells_stored": stored, "cells_total": total })));
+        closing.push(log.checkpoint());
+        self.store.append_audit(&closing).await?;
+        self.store.set_run_status(&self.run_id, status).await?;
+        Ok(Closed { status, stored_now, total })
+    }
+}
+
+/// Waits for every vendor's task; the first error stops the others.
+async fn join_vendors(tasks: &mut JoinSet<Result<(), RunError>>) -> Option<RunError> {
     let mut first_error = None;
-    while let Some(joined) = vendors.join_next().await {
+    while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 first_error.get_or_insert(e);
-                vendors.abort_all();
+                tasks.abort_all();
             }
             Err(e) if e.is_cancelled() => {}
             Err(e) => {
@@ -397,56 +583,7 @@ pub async fn run(
             }
         }
     }
-    let mut stage_requests = 0;
-    if first_error.is_none() && !*cancel.borrow() && !spec.stages.is_empty() {
-        let budgets: HashMap<String, Arc<Spend>> = spends.iter().cloned().collect();
-        let stages = StageContext {
-            run_id: &run_id,
-            order_seed: &order_seed,
-            checked: &checked,
-            cells: &stage_cells,
-            shown: &shown,
-            egress: opts.egress.as_ref(),
-        };
-        match run_stages(spec, store, stages, &budgets, progress.as_ref(), &cancel).await {
-            Ok(sent) => stage_requests = sent,
-            Err(e) => first_error = Some(e),
-        }
-    }
-    drop(stage_cells);
-    let (stored_now, mut log) = writer.await.map_err(|e| RunError::Internal(format!("writer task: {e}")))??;
-    // Every cell sent to the writer is committed: the journal has served.
-    if let Some(journal) = journal.and_then(Arc::into_inner) {
-        journal.remove().map_err(journal_error)?;
-    }
-    let total = per_vendor_total * spec.vendors.len() as u64;
-    let stored = store.count_cells(&run_id).await?;
-    // A vendor stopped at its budget ends the run as finished: its missing
-    // cells are a result (it is incomplete, so not qualified), not a reason to resume.
-    let over_budget: Vec<String> = spends.iter().filter(|(_, s)| s.reached()).map(|(name, _)| name.clone()).collect();
-    let all_there = stored == total || !over_budget.is_empty();
-    let status = if first_error.is_none() && all_there && !*cancel.borrow_and_update() {
-        RunStatus::Finished
-    } else {
-        RunStatus::Interrupted
-    };
-    let kind = if status == RunStatus::Finished { "run_finished" } else { "run_interrupted" };
-    let mut closing = Vec::new();
-    for (name, spend) in spends.iter().filter(|(_, s)| s.reached()) {
-        let spent = *spend.spent.lock().unwrap_or_else(|e| e.into_inner());
-        closing.push(log.append(
-            "vendor_budget_reached",
-            &serde_json::json!({ "vendor": name, "spent": spent, "budget": spend.budget }),
-        ));
-    }
-    closing.push(log.append(kind, &serde_json::json!({ "cells_stored": stored, "cells_total": total })));
-    closing.push(log.checkpoint());
-    store.append_audit(&closing).await?;
-    store.set_run_status(&run_id, status).await?;
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-    Ok(RunSummary { run_id, status, stored_now, skipped, total, stage_requests })
+    first_error
 }
 
 /// Records a new run (its spec, suites, blind mapping and the `run_started`
