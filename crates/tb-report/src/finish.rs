@@ -59,7 +59,7 @@ impl Aggregate<'_> {
             grader_versions: spec
                 .criteria
                 .iter()
-                .filter_map(|c| tb_grade::by_name(&c.grader).map(|g| (c.grader.clone(), g.version())))
+                .filter_map(|c| tb_grade::of_kind(c.grader).map(|g| (c.grader.to_string(), g.version())))
                 .collect(),
             signing: run
                 .public_key
@@ -76,7 +76,7 @@ impl Aggregate<'_> {
                 .criteria
                 .iter()
                 .filter_map(|c| {
-                    tb_grade::by_name(&c.grader).and_then(|g| g.validation()).map(|v| (c.grader.clone(), v))
+                    tb_grade::of_kind(c.grader).and_then(|g| g.validation()).map(|v| (c.grader.to_string(), v))
                 })
                 .collect(),
             judges: judges_info(spec),
@@ -254,7 +254,7 @@ impl Valuation<'_> {
             evaluator_scores,
             pending,
             sla,
-            rule: tb_spec::rules_of(&c.grader).first().map(|d| c.rule.clone().unwrap_or_else(|| d.to_string())),
+            rule: c.grader.rules().first().map(|d| c.rule.clone().unwrap_or_else(|| d.to_string())),
             other_rules: t
                 .by_rule
                 .iter()
@@ -264,7 +264,7 @@ impl Valuation<'_> {
                     value: if t.n == 0 { 0.0 } else { *correct as f64 / t.n as f64 },
                 })
                 .collect(),
-            calls_in_text: (c.grader == "tool_call").then_some(t.calls_in_text),
+            calls_in_text: (c.grader == tb_spec::GraderKind::ToolCall).then_some(t.calls_in_text),
             accuracy_all_cells,
             accuracy_answered,
         }

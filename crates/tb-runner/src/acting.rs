@@ -2,6 +2,7 @@
 //! the models an agent episode talks to (a chat vendor, a black-box platform).
 
 use super::*;
+use tb_spec::GraderKind;
 
 /// Graders that act when a cell is answered (see `tb_grade::Grader::acts_at_run_time`):
 /// for each suite, the criteria whose grader must run now.
@@ -24,7 +25,7 @@ impl Acting {
         let mut by_suite: HashMap<String, Vec<_>> = HashMap::new();
         for c in &spec.criteria {
             // A refusal criterion that names a judge asks it, instead of the patterns deciding.
-            if tb_grade::by_name(&c.grader).is_some_and(|g| g.acts_at_run_time()) || c.judge.is_some() {
+            if c.grader.acts_at_run_time() || c.judge.is_some() {
                 by_suite.entry(c.suite.clone()).or_default().push(c.clone());
             }
         }
@@ -51,7 +52,7 @@ impl Acting {
             None
         };
         let mut agent_suites: HashMap<String, Vec<String>> = HashMap::new();
-        for c in spec.criteria.iter().filter(|c| c.grader == tb_spec::AGENT || c.grader == tb_spec::AGENT_SAFETY) {
+        for c in spec.criteria.iter().filter(|c| matches!(c.grader, GraderKind::Agent | GraderKind::AgentSafety)) {
             agent_suites.entry(c.suite.clone()).or_default().push(c.id.clone());
         }
         let agent_resources = tb_agent::Resources {
@@ -133,18 +134,18 @@ impl Acting {
         let (Some(acting), Outcome::Answered(answer)) = (self.by_suite.get(suite), outcome) else { return None };
         let mut verdicts = serde_json::Map::new();
         for criterion in acting {
-            let verdict = match (criterion.grader.as_str(), &self.sandbox) {
-                ("code", Some(sandbox)) => {
+            let verdict = match (criterion.grader, &self.sandbox) {
+                (GraderKind::Code, Some(sandbox)) => {
                     let (sandbox, text, case) = (sandbox.clone(), answer.text.clone(), case.clone());
                     tokio::task::spawn_blocking(move || tb_grade::code::execute(&sandbox, &text, &case.gold))
                         .await
                         .map(|v| tb_grade::code::verdict_json(&v))
                         .unwrap_or_else(|e| serde_json::json!({ "outcome": "sandbox_error", "detail": e.to_string() }))
                 }
-                ("judge", _) | ("refusal", _) => self.judge(criterion, case, &answer.text).await,
+                (GraderKind::Judge | GraderKind::Refusal, _) => self.judge(criterion, case, &answer.text).await,
                 // A second opinion, only on what the rules leave undecided.
-                ("choice" | "numeric", _) => {
-                    let Some(grader) = tb_grade::by_name(&criterion.grader) else { continue };
+                (kind, _) if kind.reads_an_answer() => {
+                    let Some(grader) = tb_grade::of_kind(kind) else { continue };
                     let grade = grader.grade(&tb_grade::Response::text(&answer.text), &case.gold);
                     if !grade.note.as_deref().is_some_and(tb_grade::is_undecided) {
                         continue;
@@ -165,7 +166,7 @@ impl Acting {
         let Some((client, model)) = self.judges.get(&id) else {
             return serde_json::json!({ "judge": id, "error": "unknown_judge" });
         };
-        let (rubric, reference) = if criterion.grader == "refusal" {
+        let (rubric, reference) = if criterion.grader == GraderKind::Refusal {
             (tb_grade::refusal::JUDGE_RUBRIC, None)
         } else {
             let rubric = case
@@ -203,7 +204,7 @@ impl Acting {
         let Some((client, model)) = self.judges.get(&id) else {
             return serde_json::json!({ "judge": id, "error": "unknown_judge", "second_opinion": true });
         };
-        let kind = if criterion.grader == "numeric" {
+        let kind = if criterion.grader == GraderKind::Numeric {
             tb_grade::second_opinion::Kind::Numeric
         } else {
             let multi = case.gold.data.get("multi").and_then(|m| m.as_bool()).unwrap_or(case.gold.answer.len() > 1);

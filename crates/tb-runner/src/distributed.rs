@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tb_audit::{Chain, Checkpoint, Keypair, MerkleAccumulator};
 use tb_core::{Case, CellKey};
-use tb_spec::Spec;
+use tb_spec::{GraderKind, Spec};
 use tb_store::queue::{Lease, QueuedCell, WorkerRecord};
 use tb_store::{RunStatus, Store, now_rfc3339};
 use tb_vendor::{Generation, VendorClient};
@@ -40,12 +40,14 @@ fn now_us() -> i64 {
 
 /// The capability a suite's cells need.
 fn capability(spec: &Spec, suite: &str) -> &'static str {
-    let graders: Vec<&str> = spec.criteria.iter().filter(|c| c.suite == suite).map(|c| c.grader.as_str()).collect();
-    if graders.iter().any(|g| *g == tb_spec::AGENT || *g == tb_spec::AGENT_SAFETY) {
+    let graders: Vec<GraderKind> = spec.criteria.iter().filter(|c| c.suite == suite).map(|c| c.grader).collect();
+    if graders.iter().any(|g| matches!(g, GraderKind::Agent | GraderKind::AgentSafety)) {
         "agent"
-    } else if graders.contains(&"code") {
+    } else if graders.contains(&GraderKind::Code) {
         "code"
-    } else if spec.criteria.iter().any(|c| c.suite == suite && c.judge.is_some()) || graders.contains(&"judge") {
+    } else if spec.criteria.iter().any(|c| c.suite == suite && c.judge.is_some())
+        || graders.contains(&GraderKind::Judge)
+    {
         "judge"
     } else {
         "chat"
