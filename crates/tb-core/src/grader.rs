@@ -133,4 +133,13 @@ mod tests {
         }
         assert_eq!(GraderKind::parse("choices"), None);
     }
+
+    #[test]
+    fn capabilities_parse_by_name_and_name_the_known_ones_otherwise() {
+        for c in crate::Capability::ALL {
+            assert_eq!(c.name().parse::<crate::Capability>(), Ok(c));
+        }
+        let err = "gpu".parse::<crate::Capability>().unwrap_err();
+        assert_eq!(err, "unknown capability \"gpu\"; capabilities: chat, code, agent, judge");
+    }
 }

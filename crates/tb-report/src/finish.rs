@@ -6,6 +6,8 @@ use super::*;
 
 use tb_spec::{Gate, VendorSpec};
 
+use crate::model::GateStatus;
+
 impl Aggregate<'_> {
     /// The report of everything counted, for `run` with the committee's inputs.
     pub fn finish(
@@ -246,8 +248,8 @@ impl Valuation<'_> {
             second_opinions: t.second_opinions,
             overrides: t.overrides,
             detector,
-            gate_passed: gate_status.map(|s| s == "passed"),
-            gate_status: gate_status.map(str::to_string),
+            gate_passed: gate_status.map(|s| s == GateStatus::Passed),
+            gate_status,
             outcomes: t.outcomes,
             clustered,
             agreement,
@@ -383,17 +385,17 @@ impl Valuation<'_> {
 
 /// A gate's status: `insufficient_evidence` while pending or short of its
 /// minimum cases, else `passed` or `failed` on the point or the bounds.
-fn judge_gate(g: &Gate, value: f64, (blo, bhi): (f64, f64), cases: u64, pending: bool) -> &'static str {
+fn judge_gate(g: &Gate, value: f64, (blo, bhi): (f64, f64), cases: u64, pending: bool) -> GateStatus {
     let (for_min, for_max) = match g.basis {
         GateBasis::Point => (value, value),
         GateBasis::Bound => (blo, bhi),
     };
     if pending || g.min_samples.is_some_and(|m| cases < m) {
-        "insufficient_evidence"
+        GateStatus::InsufficientEvidence
     } else if g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m) {
-        "passed"
+        GateStatus::Passed
     } else {
-        "failed"
+        GateStatus::Failed
     }
 }
 
