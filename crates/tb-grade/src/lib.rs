@@ -8,6 +8,7 @@
 //!
 //! Graders know nothing of vendors, storage or scoring.
 
+pub mod act;
 pub mod agent;
 pub mod choice;
 pub mod code;
@@ -20,6 +21,7 @@ pub mod refusal;
 pub mod second_opinion;
 pub mod tool_call;
 
+pub use act::{Act, ActInput, Action};
 pub use tb_core::GraderKind;
 use tb_core::{Gold, Grade};
 
@@ -54,7 +56,9 @@ pub const NOTE_AMBIGUOUS: &str = "ambiguous";
 /// The vendor call failed, so there was nothing to grade.
 pub const NOTE_VENDOR_ERROR: &str = "vendor_error";
 
-pub trait Grader: Send + Sync {
+/// A grader of answers; [`Act`] is what it asks the runner to do when a
+/// cell is answered.
+pub trait Grader: Act + Send + Sync {
     fn grade(&self, response: &Response, gold: &Gold) -> Grade;
     /// Bumped whenever a change could alter any grade; recorded in every
     /// report, so `verify` can tell a regrade with another grader from tampering.
