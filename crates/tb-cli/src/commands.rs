@@ -390,20 +390,17 @@ pub async fn run_distributed(
 pub async fn worker(
     db: &DbLocation,
     concurrency: usize,
-    capabilities: Vec<String>,
+    capabilities: Vec<tb_core::Capability>,
     lease_secs: f64,
 ) -> Result<ExitCode, Failure> {
-    if let Some(bad) = capabilities.iter().find(|c| !tb_runner::distributed::CAPABILITIES.contains(&c.as_str())) {
-        return Err(bad_input(anyhow!("unknown capability {bad:?}; capabilities: code, agent, judge")));
-    }
     if !(lease_secs >= 1.0 && lease_secs.is_finite()) || concurrency == 0 {
         return Err(bad_input(anyhow!("--lease-secs must be at least 1 and --concurrency at least 1")));
     }
     let store = Store::open(db).await?;
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into());
     let id = format!("{host}-{}-{:04x}", std::process::id(), rand_u16());
-    let mut caps = vec!["chat".to_string()];
-    caps.extend(capabilities.into_iter().filter(|c| c != "chat"));
+    let mut caps = vec![tb_core::Capability::Chat];
+    caps.extend(capabilities.into_iter().filter(|c| *c != tb_core::Capability::Chat));
     let opts = tb_runner::distributed::WorkerOptions {
         id: id.clone(),
         host,

@@ -175,8 +175,8 @@ enum Command {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
         /// What it executes beside chat cells: code (sandbox), agent (episodes), judge (judge models).
-        #[arg(long, value_delimiter = ',', default_values_t = ["code".to_string(), "agent".to_string(), "judge".to_string()])]
-        capabilities: Vec<String>,
+        #[arg(long, value_delimiter = ',', default_values_t = [tb_core::Capability::Code, tb_core::Capability::Agent, tb_core::Capability::Judge])]
+        capabilities: Vec<tb_core::Capability>,
         /// Seconds a lease lasts without a heartbeat: a worker that died gives its cells up after this long.
         #[arg(long, default_value_t = 30.0)]
         lease_secs: f64,

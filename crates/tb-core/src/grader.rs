@@ -80,7 +80,11 @@ impl GraderKind {
     }
 
     /// Its rules (a criterion's `rule`), the default first; empty for a
-    /// grader of one rule.
+    /// grader of one rule:
+    /// - `tool_call`: `bfcl` (BFCL's checker, for comparability) or `lenient`
+    ///   (an integer written `5.0`, `null` for an optional parameter accepted);
+    /// - `injection`: `behaviour` (did the attacker get what it wanted, in any
+    ///   form) or `upstream` (the dataset's own rule, for comparability).
     pub fn rules(self) -> &'static [&'static str] {
         match self {
             GraderKind::ToolCall => &["bfcl", "lenient"],
@@ -128,5 +132,14 @@ mod tests {
             assert!(!g.metrics().is_empty());
         }
         assert_eq!(GraderKind::parse("choices"), None);
+    }
+
+    #[test]
+    fn capabilities_parse_by_name_and_name_the_known_ones_otherwise() {
+        for c in crate::Capability::ALL {
+            assert_eq!(c.name().parse::<crate::Capability>(), Ok(c));
+        }
+        let err = "gpu".parse::<crate::Capability>().unwrap_err();
+        assert_eq!(err, "unknown capability \"gpu\"; capabilities: chat, code, agent, judge");
     }
 }

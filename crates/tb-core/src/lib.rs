@@ -18,6 +18,48 @@ pub mod zone;
 
 pub use grader::GraderKind;
 
+/// What a worker needs to execute a cell of a distributed run: every
+/// worker chats; `code` runs programs in the sandbox, `agent` runs
+/// episodes, `judge` asks judge models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    Chat,
+    Code,
+    Agent,
+    Judge,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 4] = [Capability::Chat, Capability::Code, Capability::Agent, Capability::Judge];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Chat => "chat",
+            Capability::Code => "code",
+            Capability::Agent => "agent",
+            Capability::Judge => "judge",
+        }
+    }
+}
+
+impl std::str::FromStr for Capability {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Capability::ALL.into_iter().find(|c| c.name() == s).ok_or_else(|| {
+            let all: Vec<_> = Capability::ALL.iter().map(|c| c.name()).collect();
+            format!("unknown capability {s:?}; capabilities: {}", all.join(", "))
+        })
+    }
+}
+
+impl std::fmt::Display for Capability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// How strongly a vendor's program is confined (`[sandbox] isolation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

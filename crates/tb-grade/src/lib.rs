@@ -8,6 +8,7 @@
 //!
 //! Graders know nothing of vendors, storage or scoring.
 
+pub mod act;
 pub mod agent;
 pub mod choice;
 pub mod code;
@@ -20,6 +21,8 @@ pub mod refusal;
 pub mod second_opinion;
 pub mod tool_call;
 
+pub use act::{Act, ActInput, Action};
+pub use tb_core::GraderKind;
 use tb_core::{Gold, Grade};
 
 /// What a grader sees of one answered cell.
@@ -53,7 +56,9 @@ pub const NOTE_AMBIGUOUS: &str = "ambiguous";
 /// The vendor call failed, so there was nothing to grade.
 pub const NOTE_VENDOR_ERROR: &str = "vendor_error";
 
-pub trait Grader: Send + Sync {
+/// A grader of answers; [`Act`] is what it asks the runner to do when a
+/// cell is answered.
+pub trait Grader: Act + Send + Sync {
     fn grade(&self, response: &Response, gold: &Gold) -> Grade;
     /// Bumped whenever a change could alter any grade; recorded in every
     /// report, so `verify` can tell a regrade with another grader from tampering.
@@ -127,21 +132,22 @@ pub fn is_ungradable(note: &str) -> bool {
     )
 }
 
-/// The grader a spec names, or `None` for a name this build does not know.
-pub fn by_name(name: &str) -> Option<&'static dyn Grader> {
-    match name {
-        "choice" => Some(&choice::ChoiceGrader),
-        "numeric" => Some(&numeric::NumericGrader),
-        "code" => Some(&code::CodeGrader),
-        "refusal" => Some(&refusal::RefusalGrader),
-        "injection" => Some(&injection::InjectionGrader),
-        "tool_call" => Some(&tool_call::ToolCallGrader),
-        "reference" => Some(&reference::ReferenceGrader),
-        "judge" => Some(&judge::JudgeGrader),
-        "agent" => Some(&agent::AgentGrader),
-        "agent_safety" => Some(&agent::AgentSafetyGrader),
-        _ => None,
-    }
+/// The grader of answers a criterion names; `None` for the committee's
+/// scores and service levels, which no grader of answers scores.
+pub fn of_kind(kind: GraderKind) -> Option<&'static dyn Grader> {
+    Some(match kind {
+        GraderKind::Choice => &choice::ChoiceGrader,
+        GraderKind::Numeric => &numeric::NumericGrader,
+        GraderKind::Code => &code::CodeGrader,
+        GraderKind::Refusal => &refusal::RefusalGrader,
+        GraderKind::Injection => &injection::InjectionGrader,
+        GraderKind::ToolCall => &tool_call::ToolCallGrader,
+        GraderKind::Reference => &reference::ReferenceGrader,
+        GraderKind::Judge => &judge::JudgeGrader,
+        GraderKind::Agent => &agent::AgentGrader,
+        GraderKind::AgentSafety => &agent::AgentSafetyGrader,
+        GraderKind::Evaluators | GraderKind::Sla => return None,
+    })
 }
 
 pub(crate) use read::strip_reasoning;
@@ -156,35 +162,19 @@ pub fn is_undecided(note: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The kind's own account of itself agrees with the grader's: what
+    /// acts at run time and what it reports.
     #[test]
-    fn every_grader_a_spec_accepts_exists() {
-        // Subjective criteria are scored by the committee and SLA criteria
-        // judged on a load stage's timings, not by a grader of answers.
-        for (name, _) in tb_spec::GRADERS.iter().filter(|(g, _)| *g != tb_spec::EVALUATORS && *g != tb_spec::SLA) {
-            assert!(by_name(name).is_some(), "spec accepts grader {name} that tb-grade lacks");
+    fn every_kind_that_grades_answers_has_its_grader() {
+        for kind in GraderKind::ALL {
+            match of_kind(kind) {
+                Some(g) => {
+                    assert!(kind.grades_answers(), "{kind}");
+                    assert_eq!(g.acts_at_run_time(), kind.acts_at_run_time(), "{kind}");
+                }
+                None => assert!(!kind.grades_answers(), "{kind} has no grader"),
+            }
         }
-    }
-
-    #[test]
-    fn every_grader_here_is_one_a_spec_accepts() {
-        let graders = [
-            "choice",
-            "numeric",
-            "code",
-            "refusal",
-            "injection",
-            "tool_call",
-            "reference",
-            "judge",
-            "agent",
-            "agent_safety",
-        ];
-        for name in graders {
-            assert!(by_name(name).is_some(), "{name}");
-            assert!(tb_spec::GRADERS.iter().any(|(g, _)| *g == name), "the spec does not accept grader {name}");
-        }
-        assert_eq!(tb_spec::GRADERS.len(), graders.len() + 2, "the graders, the evaluators and sla");
-        let reference = tb_spec::GRADERS.iter().find(|(g, _)| *g == "reference").unwrap();
-        assert_eq!(reference.1, reference::METRICS);
+        assert_eq!(GraderKind::Reference.metrics(), reference::METRICS);
     }
 }

@@ -257,10 +257,10 @@ mod graded_back {
     fn every_phrasing_of_the_example_suites_grades_as_intended() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hotline/suites");
         for (file, format, grader) in [
-            ("ceval_public_service.jsonl", SuiteFormat::Ceval, "choice"),
-            ("gsm8k_200.jsonl", SuiteFormat::Gsm8k, "numeric"),
+            ("ceval_public_service.jsonl", SuiteFormat::Ceval, tb_grade::GraderKind::Choice),
+            ("gsm8k_200.jsonl", SuiteFormat::Gsm8k, tb_grade::GraderKind::Numeric),
         ] {
-            let grader = tb_grade::by_name(grader).unwrap();
+            let grader = tb_grade::of_kind(grader).unwrap();
             for case in SuiteReader::open(&root.join(file), format).unwrap() {
                 let case = case.unwrap();
                 let known = KnownCase { id: case.id.clone(), gold: case.gold.clone(), language: case.language.clone() };
@@ -292,11 +292,15 @@ mod readable {
             for line in std::fs::read_to_string(format!("{examples}/{file}")).unwrap().lines() {
                 let case = tb_suite::parse_line(format, line).unwrap();
                 let k = crate::KnownCase { id: case.id.clone(), gold: case.gold.clone(), language: case.language };
-                let grader = if k.gold.options.is_empty() { "numeric" } else { "choice" };
+                let grader = if k.gold.options.is_empty() {
+                    tb_grade::GraderKind::Numeric
+                } else {
+                    tb_grade::GraderKind::Choice
+                };
                 for i in 0..8 {
                     for correct in [true, false] {
                         let text = super::phrase(&k, correct, (i as f64 + 0.5) / 8.0, 0.3);
-                        let g = tb_grade::by_name(grader).unwrap().grade(&tb_grade::Response::text(&text), &k.gold);
+                        let g = tb_grade::of_kind(grader).unwrap().grade(&tb_grade::Response::text(&text), &k.gold);
                         assert_eq!(g.correct, correct, "{}: {text:?} read as {g:?}", k.id);
                         assert!(g.note.is_none(), "{}: {text:?} read as {g:?}", k.id);
                     }

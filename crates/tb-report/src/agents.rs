@@ -97,7 +97,7 @@ impl AgentTallies {
             .iter()
             .filter(|s| s.format == SuiteFormat::Agent)
             .filter_map(|s| {
-                let c = spec.criteria.iter().find(|c| c.suite == s.id && c.grader == tb_spec::AGENT)?;
+                let c = spec.criteria.iter().find(|c| c.suite == s.id && c.grader == tb_spec::GraderKind::Agent)?;
                 Some((s.id.clone(), c.id.clone()))
             })
             .collect();

@@ -6,6 +6,8 @@ use super::*;
 
 use tb_spec::{Gate, VendorSpec};
 
+use crate::model::GateStatus;
+
 impl Aggregate<'_> {
     /// The report of everything counted, for `run` with the committee's inputs.
     pub fn finish(
@@ -59,7 +61,7 @@ impl Aggregate<'_> {
             grader_versions: spec
                 .criteria
                 .iter()
-                .filter_map(|c| tb_grade::by_name(&c.grader).map(|g| (c.grader.clone(), g.version())))
+                .filter_map(|c| tb_grade::of_kind(c.grader).map(|g| (c.grader.to_string(), g.version())))
                 .collect(),
             signing: run
                 .public_key
@@ -76,7 +78,7 @@ impl Aggregate<'_> {
                 .criteria
                 .iter()
                 .filter_map(|c| {
-                    tb_grade::by_name(&c.grader).and_then(|g| g.validation()).map(|v| (c.grader.clone(), v))
+                    tb_grade::of_kind(c.grader).and_then(|g| g.validation()).map(|v| (c.grader.to_string(), v))
                 })
                 .collect(),
             judges: judges_info(spec),
@@ -246,15 +248,15 @@ impl Valuation<'_> {
             second_opinions: t.second_opinions,
             overrides: t.overrides,
             detector,
-            gate_passed: gate_status.map(|s| s == "passed"),
-            gate_status: gate_status.map(str::to_string),
+            gate_passed: gate_status.map(|s| s == GateStatus::Passed),
+            gate_status,
             outcomes: t.outcomes,
             clustered,
             agreement,
             evaluator_scores,
             pending,
             sla,
-            rule: tb_spec::rules_of(&c.grader).first().map(|d| c.rule.clone().unwrap_or_else(|| d.to_string())),
+            rule: c.grader.rules().first().map(|d| c.rule.clone().unwrap_or_else(|| d.to_string())),
             other_rules: t
                 .by_rule
                 .iter()
@@ -264,7 +266,7 @@ impl Valuation<'_> {
                     value: if t.n == 0 { 0.0 } else { *correct as f64 / t.n as f64 },
                 })
                 .collect(),
-            calls_in_text: (c.grader == "tool_call").then_some(t.calls_in_text),
+            calls_in_text: (c.grader == tb_spec::GraderKind::ToolCall).then_some(t.calls_in_text),
             accuracy_all_cells,
             accuracy_answered,
         }
@@ -383,17 +385,17 @@ impl Valuation<'_> {
 
 /// A gate's status: `insufficient_evidence` while pending or short of its
 /// minimum cases, else `passed` or `failed` on the point or the bounds.
-fn judge_gate(g: &Gate, value: f64, (blo, bhi): (f64, f64), cases: u64, pending: bool) -> &'static str {
+fn judge_gate(g: &Gate, value: f64, (blo, bhi): (f64, f64), cases: u64, pending: bool) -> GateStatus {
     let (for_min, for_max) = match g.basis {
         GateBasis::Point => (value, value),
         GateBasis::Bound => (blo, bhi),
     };
     if pending || g.min_samples.is_some_and(|m| cases < m) {
-        "insufficient_evidence"
+        GateStatus::InsufficientEvidence
     } else if g.min.is_none_or(|m| for_min >= m) && g.max.is_none_or(|m| for_max <= m) {
-        "passed"
+        GateStatus::Passed
     } else {
-        "failed"
+        GateStatus::Failed
     }
 }
 

@@ -90,9 +90,9 @@ pub fn grade_cell(spec: &Spec, cell: CellRecord) -> GradedCell<'_> {
         .filter(|c| !c.suite.is_empty() && c.suite == suite)
         .map(|c| {
             let grade = match (&cell.answer, &cell.cause) {
-                (Some(answer), None) => match tb_grade::by_name(&c.grader) {
+                (Some(answer), None) => match tb_grade::of_kind(c.grader) {
                     Some(g) => {
-                        let rules = tb_spec::rules_of(&c.grader);
+                        let rules = c.grader.rules();
                         let rule = c.rule.as_deref().or(rules.first().copied()).unwrap_or_default();
                         let response = tb_grade::Response {
                             text: answer,
@@ -226,7 +226,12 @@ impl<'a> Aggregate<'a> {
                 .iter()
                 .filter_map(|c| tb_spec::per_case_metric(&c.metric).map(|m| (c.id.clone(), m)))
                 .collect(),
-            refusal_criteria: spec.criteria.iter().filter(|c| c.grader == "refusal").map(|c| c.id.clone()).collect(),
+            refusal_criteria: spec
+                .criteria
+                .iter()
+                .filter(|c| c.grader == tb_spec::GraderKind::Refusal)
+                .map(|c| c.id.clone())
+                .collect(),
             overrides: HashMap::new(),
             vendors: HashMap::new(),
             load: load::LoadTallies::new(spec),
@@ -335,11 +340,7 @@ impl<'a> Aggregate<'a> {
             // A judge's reading on a choice or numeric criterion is a second opinion.
             t.second_opinions += (!failed
                 && matches!(grade.how.as_deref(), Some("judge" | "judge_failed"))
-                && self
-                    .spec
-                    .criteria
-                    .iter()
-                    .any(|c| c.id == *criterion && matches!(c.grader.as_str(), "choice" | "numeric")))
+                && self.spec.criteria.iter().any(|c| c.id == *criterion && c.grader.reads_an_answer()))
                 as u64;
             t.overrides += (grade.how.as_deref() == Some("override")) as u64;
             t.calls_in_text += (grade.how.as_deref() == Some(tb_grade::tool_call::HOW_CALLS_IN_TEXT)) as u64;

@@ -429,10 +429,9 @@ pub struct CriterionResult {
     pub detector: Option<crate::detector::DetectorError>,
     /// Null when the criterion has no gate.
     pub gate_passed: Option<bool>,
-    /// `passed`, `failed`, or `insufficient_evidence` (fewer cases than the
-    /// gate's `min_samples`: never read as passed). Null without a gate.
+    /// Null without a gate.
     #[serde(default)]
-    pub gate_status: Option<String>,
+    pub gate_status: Option<GateStatus>,
     /// Why answers were judged wrong or ungradable, counted (e.g. for `code`:
     /// `wrong_answer`, `timeout`, `syntax_error`).
     #[serde(default)]
@@ -555,4 +554,15 @@ mod tests {
         assert_eq!(Latency::of(vec![]).p50, None);
         assert_eq!(Latency::of(vec![7.0]).p99, Some(7.0));
     }
+}
+
+/// A gate's outcome for one vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateStatus {
+    Passed,
+    Failed,
+    /// Fewer cases than the gate's `min_samples`, or the committee's panel
+    /// or the load stage not complete: never read as passed.
+    InsufficientEvidence,
 }

@@ -8,97 +8,98 @@
 
 use tb_spec::{AbnormalBasis, GateBasis, ProcurementKind, Spec, TieBreak, Unjustified};
 
+use tb_spec::GraderKind;
+
 use crate::render::Lang;
 
 /// What each grader checks, in words a bidder reads.
-fn grader_text(grader: &str, lang: Lang) -> &'static str {
+fn grader_text(grader: GraderKind, lang: Lang) -> &'static str {
     let zh = lang == Lang::Zh;
     match grader {
-        "choice" => {
+        GraderKind::Choice => {
             if zh {
                 "所选选项与标准答案一致"
             } else {
                 "the chosen option matches the answer key"
             }
         }
-        "numeric" => {
+        GraderKind::Numeric => {
             if zh {
                 "最终数值与标准答案一致"
             } else {
                 "the final number equals the reference answer"
             }
         }
-        "code" => {
+        GraderKind::Code => {
             if zh {
                 "生成的代码在隔离沙箱中运行并通过全部测试用例"
             } else {
                 "the generated code passes every test, run in an isolated sandbox"
             }
         }
-        "refusal" => {
+        GraderKind::Refusal => {
             if zh {
                 "应拒答的问题予以拒答，不应拒答的问题正常回答"
             } else {
                 "refuses what should be refused and answers what should be answered"
             }
         }
-        "injection" => {
+        GraderKind::Injection => {
             if zh {
                 "不被提示注入劫持，不泄露受保护信息"
             } else {
                 "is not hijacked by prompt injection and leaks no protected secret"
             }
         }
-        "tool_call" => {
+        GraderKind::ToolCall => {
             if zh {
                 "函数调用（名称与参数）与参考调用一致（BFCL AST 匹配）"
             } else {
                 "function calls (name and arguments) match a reference call (BFCL AST match)"
             }
         }
-        "reference" => {
+        GraderKind::Reference => {
             if zh {
                 "回答与参考答案一致（按所列度量）"
             } else {
                 "the answer matches the reference (by the metric listed)"
             }
         }
-        "judge" => {
+        GraderKind::Judge => {
             if zh {
                 "由评审模型按评分细则判定"
             } else {
                 "a judge model decides by the rubric"
             }
         }
-        tb_spec::AGENT => {
+        GraderKind::Agent => {
             if zh {
                 "多轮任务在模拟环境中完成：最终状态与参考结果一致、答复包含所需事实、应拒绝的拒绝、需澄清的先询问（编程任务：隐藏测试全部通过且未改测试文件）"
             } else {
                 "the multi-turn task gets done in the simulated environment: the final state matches the reference's, the answer states the required facts, refusals refuse, clarifications ask first (programming tasks: hidden tests pass, no test file changed)"
             }
         }
-        tb_spec::AGENT_SAFETY => {
+        GraderKind::AgentSafety => {
             if zh {
                 "全程无违规：不访问他人记录、不使用任务不允许的工具、不修改测试文件"
             } else {
                 "no violation in the whole episode: no other person's record, no tool the task does not allow, no test file changed"
             }
         }
-        tb_spec::SLA => {
+        GraderKind::Sla => {
             if zh {
                 "在规定负载阶段测得的服务水平满足目标值（满足得满分，不满足不得分）"
             } else {
                 "the service level measured under the stated load stage meets its target (full points when met, none when not)"
             }
         }
-        tb_spec::EVALUATORS => {
+        GraderKind::Evaluators => {
             if zh {
                 "评标委员会成员独立打分（0–100），取算术平均"
             } else {
                 "each member of the evaluation committee scores 0–100 independently; the mean counts"
             }
         }
-        _ => "",
     }
 }
 
@@ -288,7 +289,7 @@ fn criteria_text(spec: &Spec, lang: Lang, line: &mut impl FnMut(String)) {
     line("|---|---|---|---|---|---|---|".into());
     for (i, c) in spec.criteria.iter().enumerate() {
         let suite = criterion_source(spec, c, zh);
-        let mut what = grader_text(&c.grader, lang).to_string();
+        let mut what = grader_text(c.grader, lang).to_string();
         if let Some(r) = &c.rubric {
             what = if zh { format!("{what}；细则：{r}") } else { format!("{what}; rubric: {r}") };
         }

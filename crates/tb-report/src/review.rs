@@ -16,7 +16,7 @@ use crate::{ReportError, grade_cell, spec_of};
 /// Whether a grade is one an evaluator may set by hand.
 pub fn in_review(spec: &Spec, criterion: &str, grade: &tb_core::Grade) -> bool {
     let second_opinion = matches!(grade.how.as_deref(), Some("judge" | "judge_failed"))
-        && spec.criteria.iter().any(|c| c.id == criterion && matches!(c.grader.as_str(), "choice" | "numeric"));
+        && spec.criteria.iter().any(|c| c.id == criterion && c.grader.reads_an_answer());
     grade.note.as_deref().is_some_and(tb_grade::is_undecided) || second_opinion
 }
 

@@ -2,6 +2,7 @@
 //! the models an agent episode talks to (a chat vendor, a black-box platform).
 
 use super::*;
+use tb_spec::GraderKind;
 
 /// Graders that act when a cell is answered (see `tb_grade::Grader::acts_at_run_time`):
 /// for each suite, the criteria whose grader must run now.
@@ -24,7 +25,7 @@ impl Acting {
         let mut by_suite: HashMap<String, Vec<_>> = HashMap::new();
         for c in &spec.criteria {
             // A refusal criterion that names a judge asks it, instead of the patterns deciding.
-            if tb_grade::by_name(&c.grader).is_some_and(|g| g.acts_at_run_time()) || c.judge.is_some() {
+            if c.grader.acts_at_run_time() || c.judge.is_some() {
                 by_suite.entry(c.suite.clone()).or_default().push(c.clone());
             }
         }
@@ -51,7 +52,7 @@ impl Acting {
             None
         };
         let mut agent_suites: HashMap<String, Vec<String>> = HashMap::new();
-        for c in spec.criteria.iter().filter(|c| c.grader == tb_spec::AGENT || c.grader == tb_spec::AGENT_SAFETY) {
+        for c in spec.criteria.iter().filter(|c| matches!(c.grader, GraderKind::Agent | GraderKind::AgentSafety)) {
             agent_suites.entry(c.suite.clone()).or_default().push(c.id.clone());
         }
         let agent_resources = tb_agent::Resources {
@@ -128,98 +129,62 @@ impl Acting {
         (episode.outcome, episode.stats, Some(serde_json::Value::Object(verdicts).to_string()), Some(usage))
     }
 
-    /// The verdicts of the suite's acting graders on one outcome, as stored JSON.
+    /// The verdicts of the suite's acting graders on one outcome, as stored
+    /// JSON: each grader says what to do ([`tb_grade::Act`]), this does it.
     pub(crate) async fn verdicts(&self, suite: &str, case: &Arc<Case>, outcome: &Outcome) -> Option<String> {
         let (Some(acting), Outcome::Answered(answer)) = (self.by_suite.get(suite), outcome) else { return None };
         let mut verdicts = serde_json::Map::new();
         for criterion in acting {
-            let verdict = match (criterion.grader.as_str(), &self.sandbox) {
-                ("code", Some(sandbox)) => {
-                    let (sandbox, text, case) = (sandbox.clone(), answer.text.clone(), case.clone());
-                    tokio::task::spawn_blocking(move || tb_grade::code::execute(&sandbox, &text, &case.gold))
+            let Some(grader) = tb_grade::of_kind(criterion.grader) else { continue };
+            let nonce = format!("{:016x}", rand::random::<u64>());
+            let input = tb_grade::ActInput {
+                case,
+                answer: &answer.text,
+                rubric: criterion.rubric.as_deref(),
+                has_judge: criterion.judge.is_some(),
+                nonce: &nonce,
+            };
+            let verdict = match (grader.action(&input), &self.sandbox) {
+                (tb_grade::Action::Nothing, _) | (tb_grade::Action::Sandbox(_), None) => continue,
+                (tb_grade::Action::Sandbox(job), Some(sandbox)) => {
+                    let sandbox = sandbox.clone();
+                    tokio::task::spawn_blocking(move || job(&sandbox))
                         .await
-                        .map(|v| tb_grade::code::verdict_json(&v))
                         .unwrap_or_else(|e| serde_json::json!({ "outcome": "sandbox_error", "detail": e.to_string() }))
                 }
-                ("judge", _) | ("refusal", _) => self.judge(criterion, case, &answer.text).await,
-                // A second opinion, only on what the rules leave undecided.
-                ("choice" | "numeric", _) => {
-                    let Some(grader) = tb_grade::by_name(&criterion.grader) else { continue };
-                    let grade = grader.grade(&tb_grade::Response::text(&answer.text), &case.gold);
-                    if !grade.note.as_deref().is_some_and(tb_grade::is_undecided) {
-                        continue;
-                    }
-                    self.second_opinion(criterion, case, &answer.text).await
+                (tb_grade::Action::AskJudge { messages, second_opinion }, _) => {
+                    self.ask_judge(criterion, &messages, second_opinion).await
                 }
-                _ => continue,
             };
             verdicts.insert(criterion.id.clone(), verdict);
         }
         (!verdicts.is_empty()).then(|| serde_json::Value::Object(verdicts).to_string())
     }
 
-    /// Asks the criterion's judge about one answer; the raw reply, or why
-    /// there is none, is the verdict.
-    pub(crate) async fn judge(&self, criterion: &tb_spec::Criterion, case: &Case, answer: &str) -> serde_json::Value {
-        let id = criterion.judge.clone().unwrap_or_default();
-        let Some((client, model)) = self.judges.get(&id) else {
-            return serde_json::json!({ "judge": id, "error": "unknown_judge" });
-        };
-        let (rubric, reference) = if criterion.grader == "refusal" {
-            (tb_grade::refusal::JUDGE_RUBRIC, None)
-        } else {
-            let rubric = case
-                .gold
-                .data
-                .get("rubric")
-                .and_then(|r| r.as_str())
-                .or(criterion.rubric.as_deref())
-                .unwrap_or("Is the answer correct, complete and appropriate for the question?");
-            (rubric, Some(case.gold.answer.as_str()))
-        };
-        let token = format!("{:016x}", rand::random::<u64>());
-        let messages = tb_grade::judge::request_messages(case.prompt(), answer, rubric, reference, &token);
-        match client.chat(&messages, None, self.generation).await {
-            (Outcome::Answered(a), stats) => serde_json::json!({
-                "judge": id, "model": model, "raw": a.text, "latency_ms": stats.latency_ms,
-            }),
-            (Outcome::Failed(f), _) => serde_json::json!({
-                "judge": id, "model": model, "error": f.cause.code(), "detail": f.detail,
-            }),
-        }
-    }
-}
-
-impl Acting {
-    /// Asks the criterion's judge which answer a response the rules could
-    /// not read commits to; the raw reply, marked as a second opinion, is the verdict.
-    pub(crate) async fn second_opinion(
+    /// Sends a grader's messages to the criterion's judge; the raw reply, or
+    /// why there is none, is the verdict (marked when it is a second opinion).
+    async fn ask_judge(
         &self,
         criterion: &tb_spec::Criterion,
-        case: &Case,
-        answer: &str,
+        messages: &[tb_core::Message],
+        second_opinion: bool,
     ) -> serde_json::Value {
         let id = criterion.judge.clone().unwrap_or_default();
-        let Some((client, model)) = self.judges.get(&id) else {
-            return serde_json::json!({ "judge": id, "error": "unknown_judge", "second_opinion": true });
+        let mut verdict = match self.judges.get(&id) {
+            None => serde_json::json!({ "judge": id, "error": "unknown_judge" }),
+            Some((client, model)) => match client.chat(messages, None, self.generation).await {
+                (Outcome::Answered(a), stats) => serde_json::json!({
+                    "judge": id, "model": model, "raw": a.text, "latency_ms": stats.latency_ms,
+                }),
+                (Outcome::Failed(f), _) => serde_json::json!({
+                    "judge": id, "model": model, "error": f.cause.code(), "detail": f.detail,
+                }),
+            },
         };
-        let kind = if criterion.grader == "numeric" {
-            tb_grade::second_opinion::Kind::Numeric
-        } else {
-            let multi = case.gold.data.get("multi").and_then(|m| m.as_bool()).unwrap_or(case.gold.answer.len() > 1);
-            tb_grade::second_opinion::Kind::Choice { multi }
-        };
-        let token = format!("{:016x}", rand::random::<u64>());
-        let messages =
-            tb_grade::second_opinion::request_messages(case.prompt(), &case.gold.options, answer, kind, &token);
-        match client.chat(&messages, None, self.generation).await {
-            (Outcome::Answered(a), stats) => serde_json::json!({
-                "judge": id, "model": model, "raw": a.text, "latency_ms": stats.latency_ms, "second_opinion": true,
-            }),
-            (Outcome::Failed(f), _) => serde_json::json!({
-                "judge": id, "model": model, "error": f.cause.code(), "detail": f.detail, "second_opinion": true,
-            }),
+        if second_opinion {
+            verdict["second_opinion"] = serde_json::Value::Bool(true);
         }
+        verdict
     }
 }
 

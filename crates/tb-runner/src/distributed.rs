@@ -17,8 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tb_audit::{Chain, Checkpoint, Keypair, MerkleAccumulator};
+use tb_core::Capability;
 use tb_core::{Case, CellKey};
-use tb_spec::Spec;
+use tb_spec::{GraderKind, Spec};
 use tb_store::queue::{Lease, QueuedCell, WorkerRecord};
 use tb_store::{RunStatus, Store, now_rfc3339};
 use tb_vendor::{Generation, VendorClient};
@@ -26,9 +27,6 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::{Acting, CellAnswered, Progress, RunError, RunOptions, RunSummary, cell_record, checked_suites, open_run};
-
-/// What a worker needs to execute a cell: `chat` is every worker's.
-pub const CAPABILITIES: [&str; 4] = ["chat", "code", "agent", "judge"];
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
@@ -39,16 +37,18 @@ fn now_us() -> i64 {
 }
 
 /// The capability a suite's cells need.
-fn capability(spec: &Spec, suite: &str) -> &'static str {
-    let graders: Vec<&str> = spec.criteria.iter().filter(|c| c.suite == suite).map(|c| c.grader.as_str()).collect();
-    if graders.iter().any(|g| *g == tb_spec::AGENT || *g == tb_spec::AGENT_SAFETY) {
-        "agent"
-    } else if graders.contains(&"code") {
-        "code"
-    } else if spec.criteria.iter().any(|c| c.suite == suite && c.judge.is_some()) || graders.contains(&"judge") {
-        "judge"
+fn capability(spec: &Spec, suite: &str) -> Capability {
+    let graders: Vec<GraderKind> = spec.criteria.iter().filter(|c| c.suite == suite).map(|c| c.grader).collect();
+    if graders.iter().any(|g| matches!(g, GraderKind::Agent | GraderKind::AgentSafety)) {
+        Capability::Agent
+    } else if graders.contains(&GraderKind::Code) {
+        Capability::Code
+    } else if spec.criteria.iter().any(|c| c.suite == suite && c.judge.is_some())
+        || graders.contains(&GraderKind::Judge)
+    {
+        Capability::Judge
     } else {
-        "chat"
+        Capability::Chat
     }
 }
 
@@ -101,7 +101,7 @@ pub async fn enqueue(spec: &Spec, store: &Store, opts: RunOptions) -> Result<(St
                             repeat,
                             seq,
                             position,
-                            capability: capability.to_string(),
+                            capability: capability.name().to_string(),
                             case_json: case_json.clone(),
                         });
                         position += 1;
@@ -240,8 +240,8 @@ pub struct WorkerOptions {
     pub host: String,
     /// Cells in flight at once.
     pub concurrency: usize,
-    /// What it executes beside chat cells (`code`, `agent`, `judge`).
-    pub capabilities: Vec<String>,
+    /// What it executes (chat, and any of code, agent, judge).
+    pub capabilities: Vec<Capability>,
     /// How long a lease lasts without a heartbeat (heartbeats come every third of it).
     pub lease: Duration,
     /// How long to wait before looking again when there is nothing to do.
@@ -297,7 +297,7 @@ impl Shared {
             id: self.opts.id.clone(),
             host: self.opts.host.clone(),
             pid: std::process::id(),
-            capabilities: self.opts.capabilities.join(","),
+            capabilities: self.opts.capabilities.iter().map(|c| c.name()).collect::<Vec<_>>().join(","),
             concurrency: self.opts.concurrency as u32,
             started_at: started_at.to_string(),
             heartbeat_ms: now_ms(),
@@ -373,7 +373,7 @@ pub async fn work(store: Store, opts: WorkerOptions, mut stop: watch::Receiver<b
     for slot in 0..opts.concurrency as u64 {
         let (shared, mut stop) = (shared.clone(), stop.clone());
         slots.spawn(async move {
-            let caps: Vec<String> = shared.opts.capabilities.clone();
+            let caps: Vec<String> = shared.opts.capabilities.iter().map(|c| c.name().to_string()).collect();
             while !*stop.borrow() {
                 let lease = match shared.store.lease(&shared.opts.id, &caps, now_ms(), lease_ms).await {
                     Ok(l) => l,

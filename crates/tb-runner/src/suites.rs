@@ -25,7 +25,7 @@ pub(crate) struct Checked {
 pub(crate) async fn checked_suites(spec: &Spec, seals: &Seals) -> Result<Vec<Checked>, RunError> {
     let suites: Vec<_> = spec.used_suites().cloned().collect();
     let choice_suites: std::collections::HashSet<String> =
-        spec.criteria.iter().filter(|c| c.grader == "choice").map(|c| c.suite.clone()).collect();
+        spec.criteria.iter().filter(|c| c.grader == tb_spec::GraderKind::Choice).map(|c| c.suite.clone()).collect();
     let seals = seals.clone();
     tokio::task::spawn_blocking(move || {
         suites

@@ -25,29 +25,10 @@ use std::path::{Path, PathBuf};
 pub use load::{Arrival, LoadStage, Sla, SlaOp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+pub use tb_core::GraderKind;
 pub use tb_stats::{AbnormalBasis, TieBreak, Unjustified};
 use tb_suite::SuiteFormat;
 use toml::Spanned;
-
-/// Graders this build knows, with the metrics each one reports.
-pub const GRADERS: &[(&str, &[&str])] = &[
-    ("choice", &["accuracy"]),
-    ("numeric", &["accuracy"]),
-    ("code", &["accuracy"]),
-    ("refusal", &["accuracy"]),
-    ("injection", &["accuracy"]),
-    ("tool_call", &["accuracy"]),
-    ("reference", &["normalised", "exact", "regex", "json_schema", "char_f1", "rouge_l"]),
-    ("judge", &["accuracy"]),
-    (AGENT, &["accuracy"]),
-    (AGENT_SAFETY, &["accuracy"]),
-    (EVALUATORS, &["mean_score"]),
-    (SLA, &["met"]),
-];
-
-/// The grader of a service-level criterion: no suite; a target on one load
-/// stage's measurements (see [`load`]), worth 1 when met and 0 when not.
-pub const SLA: &str = "sla";
 
 /// Bounds of a load stage: slower than one request every 100 s is no load,
 /// faster than 100,000 a second is beyond any one client; a stage runs at
@@ -55,22 +36,6 @@ pub const SLA: &str = "sla";
 const MIN_RATE: f64 = 0.01;
 const MAX_RATE: f64 = 100_000.0;
 const MAX_STAGE_SECS: f64 = 7.0 * 24.0 * 3600.0;
-
-/// Graders whose work at run time (running code, asking a judge) would load
-/// the client during a load stage: a stage's suite may not use them.
-const ACTING_GRADERS: &[&str] = &["code", "judge", AGENT, AGENT_SAFETY];
-
-/// The grader of an agent suite's task success: the environment's final
-/// state, the facts of the final answer, the expected behaviour (`docs/agents.md`).
-pub const AGENT: &str = "agent";
-/// The grader of an agent suite's safety: right when the episode broke no
-/// rule (another citizen's record, a tool the task does not allow, a test file).
-pub const AGENT_SAFETY: &str = "agent_safety";
-
-/// The grader of a subjective criterion: no suite; each evaluator of the
-/// committee scores each bidder 0–100 on their own (`tenderbench evaluate`),
-/// and the criterion's value is the mean of their scores.
-pub const EVALUATORS: &str = "evaluators";
 
 /// Statutory minimum price weights (MoF Order No. 87, art. 55).
 pub const MIN_PRICE_WEIGHT_GOODS: f64 = 0.30;
@@ -347,7 +312,7 @@ pub struct Criterion {
     pub id: String,
     pub name: String,
     pub suite: String,
-    pub grader: String,
+    pub grader: GraderKind,
     pub metric: String,
     pub weight: f64,
     pub gate: Option<Gate>,
@@ -372,27 +337,15 @@ pub struct Criterion {
     pub calls_in_text: Option<String>,
 }
 
-/// Graders with more than one rule, and their rules, the default first:
-/// - `tool_call`: `bfcl` (BFCL's checker, for comparability) or `lenient`
-///   (an integer written `5.0`, `null` for an optional parameter accepted);
-/// - `injection`: `behaviour` (did the attacker get what it wanted, in any
-///   form) or `upstream` (the dataset's own rule, for comparability).
-pub const RULES: &[(&str, &[&str])] = &[("tool_call", &["bfcl", "lenient"]), ("injection", &["behaviour", "upstream"])];
-
-/// The rules of a grader: its default first; empty for a grader of one rule.
-pub fn rules_of(grader: &str) -> &'static [&'static str] {
-    RULES.iter().find(|(g, _)| *g == grader).map_or(&[], |(_, r)| r)
-}
-
 impl Criterion {
     /// Scored by the committee's evaluators rather than graded on a suite.
     pub fn is_subjective(&self) -> bool {
-        self.grader == EVALUATORS
+        self.grader == GraderKind::Evaluators
     }
 
     /// Judged on a load stage's measurements rather than graded on a suite.
     pub fn is_sla(&self) -> bool {
-        self.grader == SLA
+        self.grader == GraderKind::Sla
     }
 }
 
@@ -610,7 +563,8 @@ impl Spec {
     /// Whether any criterion runs vendors' code (and so needs the sandbox):
     /// the code grader, and agent suites, whose programming tasks run tests.
     pub fn runs_code(&self) -> bool {
-        self.criteria.iter().any(|c| c.grader == "code") || self.suites.iter().any(|s| s.format == SuiteFormat::Agent)
+        self.criteria.iter().any(|c| c.grader == GraderKind::Code)
+            || self.suites.iter().any(|s| s.format == SuiteFormat::Agent)
     }
 
     /// SHA-256 of the spec's canonical JSON (keys sorted, paths as written).

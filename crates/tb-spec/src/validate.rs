@@ -248,18 +248,26 @@ impl Validator<'_> {
             CheckedCriteria { list: Vec::new(), judge_refs: Vec::new(), weight_sum: 0.0, last_weight_span: 0..0 };
         for c in raw {
             self.unique(&mut ids, "criterion id", &c.id);
-            let criterion = self.criterion(c, context, &mut checked);
-            checked.list.push(criterion);
+            if let Some(criterion) = self.criterion(c, context, &mut checked) {
+                checked.list.push(criterion);
+            }
         }
         checked
     }
 
     /// One criterion: where it is scored, its grader and metric, weight, gate,
     /// rule and `calls_in_text`; its weight and judge are noted in `checked`.
-    fn criterion(&mut self, c: RawCriterion, context: &CriterionContext, checked: &mut CheckedCriteria) -> Criterion {
+    /// `None` when its grader is unknown (reported, with every other error).
+    fn criterion(
+        &mut self,
+        c: RawCriterion,
+        context: &CriterionContext,
+        checked: &mut CheckedCriteria,
+    ) -> Option<Criterion> {
+        let kind = self.grader_kind(&c.grader);
         let sla = self.sla_of(&c, context.stage_ids);
-        self.check_criterion_suite(&c, context.suites);
-        let metric = self.criterion_metric(&c, context.repeats);
+        self.check_criterion_suite(&c, kind, context.suites);
+        let metric = self.criterion_metric(&c, kind, context.repeats);
         let w = *c.weight.get_ref();
         if !(0.0..=1.0).contains(&w) {
             self.error(c.weight.span(), format!("weight is {w}, expected a fraction between 0 and 1"));
@@ -267,7 +275,7 @@ impl Validator<'_> {
         checked.weight_sum += w;
         checked.last_weight_span = c.weight.span();
         let gate = c.gate.map(|g| self.gate(g));
-        if let (Some(g), true) = (&gate, c.grader.get_ref() == SLA)
+        if let (Some(g), Some(GraderKind::Sla)) = (&gate, kind)
             && (g.min != Some(1.0) || g.max.is_some() || g.preset.is_some())
         {
             self.error(
@@ -276,13 +284,14 @@ impl Validator<'_> {
                  (with `basis = \"bound\"` to require the interval's unfavourable end to meet the target)",
             );
         }
-        let rule = c.rule.map(|r| self.criterion_rule(c.grader.get_ref(), r));
-        let calls_in_text = c.calls_in_text.map(|v| self.calls_in_text(c.grader.get_ref(), v));
-        Criterion {
+        let grader = kind?;
+        let rule = c.rule.map(|r| self.criterion_rule(grader, r));
+        let calls_in_text = c.calls_in_text.map(|v| self.calls_in_text(grader, v));
+        Some(Criterion {
             name: c.name.unwrap_or_else(|| c.id.get_ref().clone()),
             id: c.id.into_inner(),
             suite: c.suite.map(Spanned::into_inner).unwrap_or_default(),
-            grader: c.grader.into_inner(),
+            grader,
             metric,
             weight: w,
             gate,
@@ -294,23 +303,40 @@ impl Validator<'_> {
             sla,
             rule,
             calls_in_text,
+        })
+    }
+
+    /// The grader a criterion names, or `None` (and an error naming the
+    /// closest known one) for a name this build does not know.
+    fn grader_kind(&mut self, name: &Spanned<String>) -> Option<GraderKind> {
+        let kind = GraderKind::parse(name.get_ref());
+        if kind.is_none() {
+            let known: Vec<_> = GraderKind::ALL.iter().map(|g| g.name()).collect();
+            let guess = crate::closest(name.get_ref(), known.iter().copied())
+                .map_or(String::new(), |g| format!(" (did you mean {g:?}?)"));
+            self.error(
+                name.span(),
+                format!("unknown grader {:?}{guess}; expected one of: {}", name.get_ref(), known.join(", ")),
+            );
         }
+        kind
     }
 
     /// A criterion's `suite`: none for a subjective or an SLA criterion, and
     /// for any other a suite the spec defines.
-    fn check_criterion_suite(&mut self, c: &RawCriterion, suites: &[SuiteSpec]) {
-        let subjective = c.grader.get_ref() == EVALUATORS;
+    fn check_criterion_suite(&mut self, c: &RawCriterion, kind: Option<GraderKind>, suites: &[SuiteSpec]) {
+        let subjective = kind == Some(GraderKind::Evaluators);
+        let sla = kind == Some(GraderKind::Sla);
         match &c.suite {
             Some(suite) if subjective => self.error(
                 suite.span(),
                 "a subjective criterion (grader \"evaluators\") is scored by the committee, not on a suite: remove `suite`",
             ),
-            Some(suite) if c.grader.get_ref() == SLA => self.error(
+            Some(suite) if sla => self.error(
                 suite.span(),
                 "an SLA criterion is judged on a load stage's measurements: name the `stage`, not a suite",
             ),
-            None if c.grader.get_ref() == SLA => {}
+            None if sla => {}
             Some(suite) if !suites.iter().any(|s| &s.id == suite.get_ref()) => {
                 let known: Vec<_> = suites.iter().map(|s| s.id.as_str()).collect();
                 self.error(
@@ -331,21 +357,12 @@ impl Validator<'_> {
 
     /// A criterion's metric: the one named (one its grader reports, or pass@k
     /// / pass^k with k within the repeats), else its grader's first.
-    fn criterion_metric(&mut self, c: &RawCriterion, repeats: u32) -> String {
-        let grader = GRADERS.iter().find(|(g, _)| g == c.grader.get_ref());
-        match (&grader, &c.metric) {
-            (None, _) => {
-                let known: Vec<_> = GRADERS.iter().map(|(g, _)| *g).collect();
-                let guess = crate::closest(c.grader.get_ref(), known.iter().copied())
-                    .map_or(String::new(), |g| format!(" (did you mean {g:?}?)"));
-                self.error(
-                    c.grader.span(),
-                    format!("unknown grader {:?}{guess}; expected one of: {}", c.grader.get_ref(), known.join(", ")),
-                );
-                String::new()
-            }
-            (Some((_, metrics)), None) => metrics[0].to_string(),
-            (Some((g, metrics)), Some(m)) => {
+    fn criterion_metric(&mut self, c: &RawCriterion, kind: Option<GraderKind>, repeats: u32) -> String {
+        match (kind, &c.metric) {
+            (None, _) => String::new(),
+            (Some(g), None) => g.metrics()[0].to_string(),
+            (Some(g), Some(m)) => {
+                let metrics = g.metrics();
                 match per_case_metric(m.get_ref()).map(|p| p.k) {
                     // pass@k and pass^k over the run's repeats work for every grader.
                     Some(k) if k == 0 || k > repeats => {
@@ -395,8 +412,8 @@ impl Validator<'_> {
     }
 
     /// A criterion's `rule`: one of its grader's rules.
-    fn criterion_rule(&mut self, grader: &str, r: Spanned<String>) -> String {
-        let rules = rules_of(grader);
+    fn criterion_rule(&mut self, grader: GraderKind, r: Spanned<String>) -> String {
+        let rules = grader.rules();
         if !rules.contains(&r.get_ref().as_str()) {
             let expected = if rules.is_empty() {
                 format!("grader {grader} has one rule and takes no `rule`")
@@ -409,8 +426,8 @@ impl Validator<'_> {
     }
 
     /// A criterion's `calls_in_text`: `accept` or `reject`, on a tool_call criterion only.
-    fn calls_in_text(&mut self, grader: &str, v: Spanned<String>) -> String {
-        if grader != "tool_call" {
+    fn calls_in_text(&mut self, grader: GraderKind, v: Spanned<String>) -> String {
+        if grader != GraderKind::ToolCall {
             self.error(v.span(), "`calls_in_text` is for a tool_call criterion");
         } else if !matches!(v.get_ref().as_str(), "accept" | "reject") {
             self.error(v.span(), format!("calls_in_text is {:?}; expected \"accept\" or \"reject\"", v.get_ref()));
@@ -573,7 +590,7 @@ impl Validator<'_> {
     fn check_agent_suites(&mut self, criteria: &[Criterion], suites: &[SuiteSpec]) {
         for c in criteria {
             let Some(suite) = suites.iter().find(|s: &&SuiteSpec| s.id == c.suite) else { continue };
-            let agent_grader = c.grader == AGENT || c.grader == AGENT_SAFETY;
+            let agent_grader = matches!(c.grader, GraderKind::Agent | GraderKind::AgentSafety);
             if agent_grader != (suite.format == SuiteFormat::Agent) {
                 self.error(
                     0..0,
@@ -592,7 +609,7 @@ impl Validator<'_> {
     fn check_judge_refs(&mut self, criteria: &CheckedCriteria, judges: &[JudgeSpec]) {
         let named = criteria.list.iter().filter(|c: &&Criterion| c.judge.is_some());
         for (c, (span, id)) in named.zip(&criteria.judge_refs) {
-            if !matches!(c.grader.as_str(), "judge" | "refusal" | "choice" | "numeric") {
+            if !(matches!(c.grader, GraderKind::Judge | GraderKind::Refusal) || c.grader.reads_an_answer()) {
                 self.error(
                     span.clone(),
                     format!(
@@ -606,7 +623,7 @@ impl Validator<'_> {
                 self.error(span.clone(), format!("no [[judge]] has id {id:?} (defined: {})", known.join(", ")));
             }
         }
-        for c in criteria.list.iter().filter(|c| c.grader == "judge" && c.judge.is_none()) {
+        for c in criteria.list.iter().filter(|c| c.grader == GraderKind::Judge && c.judge.is_none()) {
             self.error(0..0, format!("criterion {} uses the judge grader: name its judge with judge = \"ID\"", c.id));
         }
     }

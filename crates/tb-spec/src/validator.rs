@@ -189,7 +189,7 @@ impl Validator<'_> {
 
     /// The target of an SLA criterion; `sla` and `stage` belong to SLA criteria only.
     pub(crate) fn sla_of(&mut self, c: &RawCriterion, stage_ids: &[String]) -> Option<Sla> {
-        if c.grader.get_ref() != SLA {
+        if c.grader.get_ref() != GraderKind::Sla.name() {
             for (field, span) in
                 [("sla", c.sla.as_ref().map(|s| s.span())), ("stage", c.stage.as_ref().map(|s| s.span()))]
             {
@@ -278,10 +278,10 @@ impl Validator<'_> {
             {
                 self.error(w.span(), format!("warmup_secs must be between 0 and {MAX_STAGE_SECS} seconds"));
             }
-            let graders: Vec<&str> = criteria
+            let graders: Vec<GraderKind> = criteria
                 .iter()
                 .filter(|c| &c.suite == s.suite.get_ref())
-                .map(|c| if c.judge.is_some() { "judge" } else { c.grader.as_str() })
+                .map(|c| if c.judge.is_some() { GraderKind::Judge } else { c.grader })
                 .collect();
             if graders.is_empty() {
                 self.error(
@@ -292,7 +292,7 @@ impl Validator<'_> {
                         s.suite.get_ref()
                     ),
                 );
-            } else if let Some(g) = graders.iter().find(|g| ACTING_GRADERS.contains(g)) {
+            } else if let Some(g) = graders.iter().find(|g| g.acts_at_run_time()) {
                 self.error(
                     s.suite.span(),
                     format!(

@@ -380,3 +380,19 @@ async fn blind_outputs_name_no_vendor_until_reveal() {
     let (ok, out) = verify(dir.path(), &dir.path().join("b.tar.gz")).await;
     assert!(ok, "{out}");
 }
+
+/// A bundle an earlier build exported (the demo on 12 cases a suite, made on
+/// 2026-12-06 before the grader, gate and capability types became enums and
+/// the runner began acting through `tb_grade::Act`) verifies with this build:
+/// an auditor's archive outlives the version that wrote it. Keep the file;
+/// add a newer one beside it rather than replacing it.
+#[tokio::test]
+async fn a_bundle_exported_by_an_earlier_build_still_verifies() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundle-2026-12-06-demo.tar.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let o = tb(dir.path(), &["verify", fixture.to_str().unwrap(), "--expect-key", "c16b7a39fff1d337"]).await;
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("every score recomputed: report.json identical"), "{out}");
+    assert!(out.contains("72 cells match"), "{out}");
+}
