@@ -124,67 +124,119 @@ pub fn read(answer: &str) -> Reading {
     if numbers.is_empty() {
         return Reading::Undecided;
     }
+    let reader = Reader { text: &text, numbers: &numbers };
 
     // 1. Statements of the result.
-    let mut stated: Vec<(usize, Number)> = Vec::new();
-    for m in STATED.find_iter(&text) {
-        if crate::choice::tentative(&text, m.start()) {
-            continue;
-        }
-        let sentence_end = sentence_end(&text, m.end());
-        let in_sentence: Vec<&Number> =
-            numbers.iter().filter(|n| n.start >= m.end() && n.end <= sentence_end).collect();
-        // "Answer: it could be 84.8 … or 85": no result committed to.
-        if in_sentence.len() >= 2
-            && (ALTERNATIVES.is_match(&text[m.end()..sentence_end]) || HEDGED.is_match(&text[m.end()..sentence_end]))
-        {
-            // "The answer is 9 if …, or 6 if …": several results, none chosen.
-            return Reading::Ambiguous(in_sentence.iter().map(|n| n.value).collect());
-        }
-        let picked = match in_sentence.as_slice() {
-            [] => continue,
-            [one] => Some(**one),
-            several if m.as_str().contains(BOXED) || m.as_str() == "####" => Some(*several[0]),
-            several => result_of(&text, several, true),
-        };
-        if let Some(n) = picked {
-            stated.push((m.start(), n));
-        }
-    }
-    // An answer that opens with the number alone ("Forty-eight. The baker…", "42").
+    let mut stated = match reader.statements() {
+        Ok(stated) => stated,
+        Err(ambiguous) => return ambiguous,
+    };
     if stated.is_empty()
-        && let Some(first) = numbers.first()
-        && text[..first.start].trim().is_empty()
+        && let Some(opening) = reader.opening_number()
     {
-        let end = sentence_end(&text, first.end);
+        stated.push(opening);
+    }
+    if stated.is_empty()
+        && let Some(total) = reader.total_line()
+    {
+        stated.push(total);
+    }
+    if !stated.is_empty() {
+        return reader.agreed(&stated);
+    }
+
+    // 2. The concluding sentence's result.
+    reader.concluding(answer)
+}
+
+/// An answer being read: its plain text and every number in it, which all
+/// the reading steps share.
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    text: &'a str,
+    numbers: &'a [Number],
+}
+
+impl Reader<'_> {
+    /// The results the answer states ("The answer is 18", `\boxed{18}`, "答：…"),
+    /// each with where its statement starts; `Err` with the reading when a
+    /// statement names several results and chooses none.
+    fn statements(self) -> Result<Vec<(usize, Number)>, Reading> {
+        let Reader { text, numbers } = self;
+        let mut stated: Vec<(usize, Number)> = Vec::new();
+        for m in STATED.find_iter(text) {
+            if crate::choice::tentative(text, m.start()) {
+                continue;
+            }
+            let sentence_end = sentence_end(text, m.end());
+            let in_sentence: Vec<&Number> =
+                numbers.iter().filter(|n| n.start >= m.end() && n.end <= sentence_end).collect();
+            // "Answer: it could be 84.8 … or 85": no result committed to.
+            if in_sentence.len() >= 2
+                && (ALTERNATIVES.is_match(&text[m.end()..sentence_end])
+                    || HEDGED.is_match(&text[m.end()..sentence_end]))
+            {
+                // "The answer is 9 if …, or 6 if …": several results, none chosen.
+                return Err(Reading::Ambiguous(in_sentence.iter().map(|n| n.value).collect()));
+            }
+            let picked = match in_sentence.as_slice() {
+                [] => continue,
+                [one] => Some(**one),
+                several if m.as_str().contains(BOXED) || m.as_str() == "####" => Some(*several[0]),
+                several => result_of(text, several, true),
+            };
+            if let Some(n) = picked {
+                stated.push((m.start(), n));
+            }
+        }
+        Ok(stated)
+    }
+
+    /// The number an answer opens with, alone ("Forty-eight. The baker…", "42"),
+    /// unless it numbers a list.
+    fn opening_number(self) -> Option<(usize, Number)> {
+        let Reader { text, numbers } = self;
+        let first = numbers.first().filter(|first| text[..first.start].trim().is_empty())?;
+        let end = sentence_end(text, first.end);
         let rest = text[first.end..end].trim().trim_end_matches(['.', '!', '。']);
         // "1. Convert …", "2) …", "3、…": a list's numbering, not an answer.
         let after = &text[first.end..];
         let numbering = text[first.start..first.end].chars().all(|c| c.is_ascii_digit())
             && after.starts_with(['.', ')', '、', ':'])
             && !after[1..].split('\n').next().unwrap_or("").trim().is_empty();
-        if !numbering && rest.split_whitespace().count() <= 2 && !rest.chars().any(|c| c.is_ascii_digit()) {
-            stated.push((first.start, *first));
-        }
+        (!numbering && rest.split_whitespace().count() <= 2 && !rest.chars().any(|c| c.is_ascii_digit()))
+            .then_some((first.start, *first))
     }
-    if stated.is_empty()
-        && !truncated(&text)
-        && let Some(m) = TOTAL_LINE.find_iter(&text).last()
-    {
+
+    /// The last number of the answer's last total line ("合计：…元"), when
+    /// nothing after it but a supposition or a check states a number.
+    fn total_line(self) -> Option<(usize, Number)> {
+        let Reader { text, numbers } = self;
+        if truncated(text) {
+            return None;
+        }
+        let m = TOTAL_LINE.find_iter(text).last()?;
         // A total line is the result only when nothing after it but a
         // supposition or a check states a number ("如果付100元，应找回17.5元").
         let line_end = text[m.end()..].find('\n').map_or(text.len(), |i| m.end() + i);
-        let later_results = sentences(&text).into_iter().any(|(s, e)| {
+        let later_results = sentences(text).into_iter().any(|(s, e)| {
             s >= line_end
                 && numbers.iter().any(|n| n.start >= s && n.end <= e)
                 && !CONDITIONAL.is_match(&text[s..e])
                 && !VERIFICATION.is_match(&text[s..e])
         });
-        if !later_results && let Some(n) = numbers.iter().rev().find(|n| n.start >= m.end() && n.end <= line_end) {
-            stated.push((m.start(), *n));
+        if later_results {
+            return None;
         }
+        let n = numbers.iter().rev().find(|n| n.start >= m.end() && n.end <= line_end)?;
+        Some((m.start(), *n))
     }
-    if let Some(first) = stated.first() {
+
+    /// The result the statements agree on, a later one replacing an earlier
+    /// only after a correction ("Wait, I made a mistake"); ambiguous otherwise.
+    fn agreed(self, stated: &[(usize, Number)]) -> Reading {
+        let text = self.text;
+        let Some(first) = stated.first() else { return Reading::Undecided };
         let how = |s: &str| if s.contains(BOXED) { "boxed" } else { "stated" };
         let mut current = first.1;
         let mut how_read = how(&text[first.0..first.1.start]);
@@ -207,57 +259,62 @@ pub fn read(answer: &str) -> Reading {
             }
             prev_end = prev_end.max(n.end);
         }
-        return if conflict {
+        if conflict {
             Reading::Ambiguous(seen)
         } else {
             Reading::Stated { value: current, percent: current.percent, how: how_read }
-        };
+        }
     }
 
-    // 2. The concluding sentence's result, unless the answer says there is
-    // none or stops mid-sentence.
-    if NO_RESULT.is_match(&text) || truncated(&text) {
-        return Reading::Undecided;
-    }
-    let body = before_verification(&text);
-    let with_numbers: Vec<(usize, usize)> = sentences(body)
-        .into_iter()
-        .filter(|(s, e)| {
+    /// The result of the answer's concluding sentence (or, lacking one, of a
+    /// number set in bold or of its last sentence), unless the answer says
+    /// there is none or stops mid-sentence.
+    fn concluding(self, answer: &str) -> Reading {
+        let Reader { text, numbers } = self;
+        if NO_RESULT.is_match(text) || truncated(text) {
+            return Reading::Undecided;
+        }
+        let body = before_verification(text);
+        let with_numbers: Vec<(usize, usize)> = sentences(body)
+            .into_iter()
+            .filter(|(s, e)| {
+                let sentence = &body[*s..*e];
+                // A conversion factor alone ("1 km = 1000 m") is no result; one followed by a computation is.
+                let definition = DEFINITION.find(sentence).is_some_and(|m| !sentence[m.end()..].contains('='));
+                numbers.iter().any(|n| n.start >= *s && n.end <= *e) && !definition && !REMARK.is_match(sentence)
+            })
+            .collect();
+        let Some(&(_, last_end)) = with_numbers.last() else { return Reading::Undecided };
+        // The last paragraph with numbers; in it, its last concluding sentence
+        // ("Together, they raised $592.50.") or else its last sentence.
+        let paragraph_start = body[..last_end].rfind("\n\n").map_or(0, |i| i + 2);
+        let in_paragraph: Vec<(usize, usize)> =
+            with_numbers.into_iter().filter(|(s, _)| *s >= paragraph_start).collect();
+        let concluding = in_paragraph.iter().rev().find(|(s, e)| CONCLUDING.is_match(&body[*s..*e]));
+        // With no concluding sentence, a number the answer set in bold is its
+        // result ("= **311600 元** ✅", then a remark "相当于每台便宜了164元").
+        if concluding.is_none()
+            && let Some(n) = emphasised(answer)
+        {
+            return Reading::Stated { value: n, percent: n.percent, how: "bold" };
+        }
+        // A closing range or supposition ("It varies between 363,300 and 405,500 km")
+        // gives way to the sentence before it; alone, it commits to nothing.
+        let hedges = |(s, e): &(usize, usize)| {
             let sentence = &body[*s..*e];
-            // A conversion factor alone ("1 km = 1000 m") is no result; one followed by a computation is.
-            let definition = DEFINITION.find(sentence).is_some_and(|m| !sentence[m.end()..].contains('='));
-            numbers.iter().any(|n| n.start >= *s && n.end <= *e) && !definition && !REMARK.is_match(sentence)
-        })
-        .collect();
-    let Some(&(_, last_end)) = with_numbers.last() else { return Reading::Undecided };
-    // The last paragraph with numbers; in it, its last concluding sentence
-    // ("Together, they raised $592.50.") or else its last sentence.
-    let paragraph_start = body[..last_end].rfind("\n\n").map_or(0, |i| i + 2);
-    let in_paragraph: Vec<(usize, usize)> = with_numbers.into_iter().filter(|(s, _)| *s >= paragraph_start).collect();
-    let concluding = in_paragraph.iter().rev().find(|(s, e)| CONCLUDING.is_match(&body[*s..*e]));
-    // With no concluding sentence, a number the answer set in bold is its
-    // result ("= **311600 元** ✅", then a remark "相当于每台便宜了164元").
-    if concluding.is_none()
-        && let Some(n) = emphasised(answer)
-    {
-        return Reading::Stated { value: n, percent: n.percent, how: "bold" };
-    }
-    // A closing range or supposition ("It varies between 363,300 and 405,500 km")
-    // gives way to the sentence before it; alone, it commits to nothing.
-    let hedges = |(s, e): &(usize, usize)| {
-        let sentence = &body[*s..*e];
-        CONDITIONAL.is_match(sentence) || ALTERNATIVES.is_match(sentence) || HEDGED.is_match(sentence)
-    };
-    let chosen = concluding.or_else(|| in_paragraph.iter().rev().find(|s| !hedges(s)));
-    let Some(&(start, end)) = chosen.filter(|s| !hedges(s)) else { return Reading::Undecided };
-    let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
-    match result_of(&text, &in_sentence, false) {
-        Some(n) => Reading::Stated {
-            value: n,
-            percent: n.percent,
-            how: if concluding.is_some() { "concluding_sentence" } else { "last_sentence" },
-        },
-        None => Reading::Undecided,
+            CONDITIONAL.is_match(sentence) || ALTERNATIVES.is_match(sentence) || HEDGED.is_match(sentence)
+        };
+        let chosen = concluding.or_else(|| in_paragraph.iter().rev().find(|s| !hedges(s)));
+        let Some(&(start, end)) = chosen.filter(|s| !hedges(s)) else { return Reading::Undecided };
+        let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
+        match result_of(text, &in_sentence, false) {
+            Some(n) => Reading::Stated {
+                value: n,
+                percent: n.percent,
+                how: if concluding.is_some() { "concluding_sentence" } else { "last_sentence" },
+            },
+            None => Reading::Undecided,
+        }
     }
 }
 

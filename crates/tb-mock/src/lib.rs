@@ -380,39 +380,18 @@ fn error_response(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"error": {"message": message, "type": "mock_error"}}))).into_response()
 }
 
+/// The chat completions endpoint: finds the case a request is about, serves
+/// it under the profile's load model, faults and timings, and answers it.
 async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, body: Bytes) -> Response {
     let arrived = tokio::time::Instant::now();
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let req: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
+    let req = match ChatRequest::read(&headers, &body) {
+        Ok(req) => req,
         Err(e) => return error_response(StatusCode::BAD_REQUEST, &format!("request is not JSON: {e}")),
     };
-    let stream = req["stream"].as_bool().unwrap_or(false);
-    let prompt = req["messages"]
-        .as_array()
-        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or("")
-        .to_string();
-    let messages = req["messages"].as_array().cloned().unwrap_or_default();
-    // An agent's conversation goes on past its task's prompt: the task is
-    // found by the first user message.
-    let known = s.cases.get(&prompt).cloned().or_else(|| {
-        let first = messages.iter().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str())?;
-        s.cases.get(first).filter(|k| agent::is_task(&k.gold.data)).cloned()
-    });
+    let known = s.known_case(&req);
     let case_id = known.as_ref().map_or("?".to_string(), |k| k.id.clone());
-    let request_no = {
-        let mut c = s.counters.lock().expect("counter lock");
-        c.last_authorization = authorization;
-        let n = c.requests.entry(case_id.clone()).or_insert(0);
-        *n += 1;
-        *n - 1
-    };
-    let seed = s.seed.to_le_bytes();
-    let draw = |what: &str, n: u64| {
-        unit(&[&seed, s.profile.name.as_bytes(), case_id.as_bytes(), what.as_bytes(), &n.to_le_bytes()])
-    };
+    let request_no = s.count_request(&case_id, req.authorization.clone());
+    let draws = Draws { seed: s.seed.to_le_bytes(), profile: &s.profile.name, case_id: &case_id };
 
     let (in_flight, concurrent) = InFlight::enter(&s);
     let load = s.profile.load;
@@ -425,113 +404,241 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
     }
     // Timings count from when the request is served: after a stall it fell in.
     let arrived = s.served_from(arrived);
-    // Processor sharing: past its capacity the vendor serves everyone slower.
-    let slowdown = load.capacity.map_or(1.0, |c| (concurrent as f64 / c.max(1) as f64).max(1.0));
-    let fault =
-        s.profile.fault.filter(|f| (!f.first_request_only || request_no == 0) && draw("fault", request_no) < f.rate);
-    let pacing = s.profile.pacing.map(|p| Pacing { itl_ms: p.itl_ms * slowdown, ..p });
-    let ttft = s.profile.ttft_ms.sample(draw("ttft", request_no)) * slowdown;
-    let latency = match pacing {
-        Some(p) => ttft + p.itl_ms * p.chunks.saturating_sub(1) as f64,
-        None => s.profile.latency_ms.sample(draw("latency", request_no)) * slowdown,
-    };
-    let ttft = ttft.min(latency);
-    if let Some(kind) = fault.map(|f| f.kind)
-        && let Some(response) = faults::respond(kind, stream, ttft).await
+    let timing = s.timing(&draws, request_no, concurrent);
+    let fault = timing.fault.map(|f| f.kind);
+    if let Some(kind) = fault
+        && let Some(response) = faults::respond(kind, req.stream, timing.ttft).await
     {
         return response;
     }
 
-    let answer_no = {
-        let mut c = s.counters.lock().expect("counter lock");
-        let n = c.answers.entry(case_id.clone()).or_insert(0);
-        *n += 1;
-        *n - 1
-    };
+    let answer_no = s.count_answer(&case_id);
     let accuracy = match load.degrade_above {
         Some(limit) if concurrent > limit => load.degraded_accuracy,
         _ => s.profile.accuracy,
     };
-    let correct = draw("correct", answer_no) < accuracy;
-    let answer = match (&known, tasks::judge(&messages)) {
-        (_, Some(verdict)) => tasks::MockAnswer::text(verdict),
-        (Some(k), None) if agent::is_task(&k.gold.data) => {
-            let policy = agent::Policy::of_profile(&s.profile.name).unwrap_or_else(|| {
-                // Other profiles play a whole episode right or partly, as their accuracy draws:
-                // one draw per episode, counted at its first turn.
-                let first_turn = !messages.iter().any(|m| m["role"] == "assistant");
-                let episode = {
-                    let mut c = s.counters.lock().expect("counter lock");
-                    let n = c.episodes.entry(case_id.clone()).or_insert(0);
-                    if first_turn {
-                        *n += 1;
-                    }
-                    n.saturating_sub(1)
-                };
-                if draw("episode", episode) < accuracy { agent::Policy::Correct } else { agent::Policy::Partial }
-            });
-            agent::turn(&k.gold.data, policy, &messages)
+    let chat = Chat { s: &s, req: &req, draws: &draws };
+    let answer = chat.answer(known.as_ref(), answer_no, accuracy);
+    let usage = token_usage(&req.prompt, &answer.text, timing.pacing);
+    let id = format!("chatcmpl-mock-{request_no}");
+    if !req.stream {
+        sleep_until_precisely(arrived + Duration::from_secs_f64(timing.latency / 1000.0)).await;
+        return completion(&s.model, &id, &answer, usage, fault);
+    }
+    let plan = answer::stream_plan(&id, &s.model, &answer, usage, timing.ttft, timing.latency, timing.pacing, fault);
+    streamed(plan, arrived, in_flight, fault)
+}
+
+/// What a chat request asks, read from its headers and JSON body.
+struct ChatRequest {
+    /// The `Authorization` header, as sent.
+    authorization: Option<String>,
+    stream: bool,
+    /// The last user message.
+    prompt: String,
+    messages: Vec<Value>,
+}
+
+impl ChatRequest {
+    /// Reads a chat request; `Err` when its body is not JSON.
+    fn read(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Self, serde_json::Error> {
+        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let req: Value = serde_json::from_slice(body)?;
+        let stream = req["stream"].as_bool().unwrap_or(false);
+        let prompt = req["messages"]
+            .as_array()
+            .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or("")
+            .to_string();
+        let messages = req["messages"].as_array().cloned().unwrap_or_default();
+        Ok(ChatRequest { authorization, stream, prompt, messages })
+    }
+}
+
+/// The hashed draws of one case's requests: seed, profile and case fix
+/// them, so a rehearsal gives the same answers every time.
+struct Draws<'a> {
+    seed: [u8; 8],
+    profile: &'a str,
+    case_id: &'a str,
+}
+
+impl Draws<'_> {
+    /// A uniform draw in [0, 1) for `what` at request or answer number `n`.
+    fn draw(&self, what: &str, n: u64) -> f64 {
+        unit(&[&self.seed, self.profile.as_bytes(), self.case_id.as_bytes(), what.as_bytes(), &n.to_le_bytes()])
+    }
+}
+
+/// How a served request is answered in time: its fault, if one is drawn,
+/// its pacing, and its time to first token and latency (ms), slowed by load.
+struct ChatTiming {
+    fault: Option<Fault>,
+    pacing: Option<Pacing>,
+    ttft: f64,
+    latency: f64,
+}
+
+impl MockState {
+    /// The case a chat request is about: the one of its prompt, or for an
+    /// agent's conversation, which goes on past its task's prompt, the task
+    /// of its first user message.
+    fn known_case(&self, req: &ChatRequest) -> Option<KnownCase> {
+        self.cases.get(&req.prompt).cloned().or_else(|| {
+            let first = req.messages.iter().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str())?;
+            self.cases.get(first).filter(|k| agent::is_task(&k.gold.data)).cloned()
+        })
+    }
+
+    /// Counts a chat request for `case_id` (keeping its `Authorization`) and
+    /// returns its number among that case's requests, from 0.
+    fn count_request(&self, case_id: &str, authorization: Option<String>) -> u64 {
+        let mut c = self.counters.lock().expect("counter lock");
+        c.last_authorization = authorization;
+        let n = c.requests.entry(case_id.to_string()).or_insert(0);
+        *n += 1;
+        *n - 1
+    }
+
+    /// Counts an answer served for `case_id` and returns its repeat number, from 0.
+    fn count_answer(&self, case_id: &str) -> u64 {
+        let mut c = self.counters.lock().expect("counter lock");
+        let n = c.answers.entry(case_id.to_string()).or_insert(0);
+        *n += 1;
+        *n - 1
+    }
+
+    /// The number of the agent episode a turn belongs to, from 0; an
+    /// episode's first turn begins a new one.
+    fn count_episode(&self, case_id: &str, first_turn: bool) -> u64 {
+        let mut c = self.counters.lock().expect("counter lock");
+        let n = c.episodes.entry(case_id.to_string()).or_insert(0);
+        if first_turn {
+            *n += 1;
         }
-        (Some(k), None) => tasks::answer(k, correct, draw("phrasing", answer_no)).unwrap_or_else(|| {
-            let text = answer::phrase(k, correct, draw("phrasing", answer_no), draw("wrong", answer_no));
-            // The hedging profile leaves a third of its answers undecided between two.
-            let hedged = (s.profile.name == "hedging" && draw("hedge", answer_no) < 1.0 / 3.0)
-                .then(|| answer::hedge(k, correct, draw("wrong", answer_no)))
-                .flatten();
-            tasks::MockAnswer::text(hedged.unwrap_or(text))
-        }),
-        (None, None) => tasks::MockAnswer::text("我无法回答这个问题。I cannot answer this question."),
-    };
-    let text = answer.text.clone();
-    let tool_calls = answer.tool_calls.clone();
+        n.saturating_sub(1)
+    }
+
+    /// Draws request `request_no`'s fault and timings; with `concurrent`
+    /// requests past its capacity, the vendor serves everyone slower
+    /// (processor sharing).
+    fn timing(&self, draws: &Draws, request_no: u64, concurrent: u32) -> ChatTiming {
+        let slowdown = self.profile.load.capacity.map_or(1.0, |c| (concurrent as f64 / c.max(1) as f64).max(1.0));
+        let fault = self
+            .profile
+            .fault
+            .filter(|f| (!f.first_request_only || request_no == 0) && draws.draw("fault", request_no) < f.rate);
+        let pacing = self.profile.pacing.map(|p| Pacing { itl_ms: p.itl_ms * slowdown, ..p });
+        let ttft = self.profile.ttft_ms.sample(draws.draw("ttft", request_no)) * slowdown;
+        let latency = match pacing {
+            Some(p) => ttft + p.itl_ms * p.chunks.saturating_sub(1) as f64,
+            None => self.profile.latency_ms.sample(draws.draw("latency", request_no)) * slowdown,
+        };
+        ChatTiming { fault, pacing, ttft: ttft.min(latency), latency }
+    }
+}
+
+/// One chat request being answered: what choosing its answer needs.
+struct Chat<'a> {
+    s: &'a MockState,
+    req: &'a ChatRequest,
+    draws: &'a Draws<'a>,
+}
+
+impl Chat<'_> {
+    /// What the vendor says: a judge's verdict when asked for one, an agent's
+    /// next turn, the case's answer (right with probability `accuracy`), or a
+    /// refusal to a prompt of no known case.
+    fn answer(&self, known: Option<&KnownCase>, answer_no: u64, accuracy: f64) -> tasks::MockAnswer {
+        let draw = |what: &str, n: u64| self.draws.draw(what, n);
+        let correct = draw("correct", answer_no) < accuracy;
+        match (known, tasks::judge(&self.req.messages)) {
+            (_, Some(verdict)) => tasks::MockAnswer::text(verdict),
+            (Some(k), None) if agent::is_task(&k.gold.data) => {
+                let policy =
+                    agent::Policy::of_profile(&self.s.profile.name).unwrap_or_else(|| self.episode_policy(accuracy));
+                agent::turn(&k.gold.data, policy, &self.req.messages)
+            }
+            (Some(k), None) => tasks::answer(k, correct, draw("phrasing", answer_no)).unwrap_or_else(|| {
+                let text = answer::phrase(k, correct, draw("phrasing", answer_no), draw("wrong", answer_no));
+                // The hedging profile leaves a third of its answers undecided between two.
+                let hedged = (self.s.profile.name == "hedging" && draw("hedge", answer_no) < 1.0 / 3.0)
+                    .then(|| answer::hedge(k, correct, draw("wrong", answer_no)))
+                    .flatten();
+                tasks::MockAnswer::text(hedged.unwrap_or(text))
+            }),
+            (None, None) => tasks::MockAnswer::text("我无法回答这个问题。I cannot answer this question."),
+        }
+    }
+
+    /// How a profile with no agent policy of its own plays an episode: whole
+    /// and right or partly, as its accuracy draws, one draw per episode,
+    /// counted at its first turn.
+    fn episode_policy(&self, accuracy: f64) -> agent::Policy {
+        let first_turn = !self.req.messages.iter().any(|m| m["role"] == "assistant");
+        let episode = self.s.count_episode(self.draws.case_id, first_turn);
+        if self.draws.draw("episode", episode) < accuracy { agent::Policy::Correct } else { agent::Policy::Partial }
+    }
+}
+
+/// The token counts a completion reports: about two characters a token, or
+/// one token a chunk when the profile paces its stream.
+fn token_usage(prompt: &str, text: &str, pacing: Option<Pacing>) -> Value {
     let prompt_tokens = prompt.chars().count() as u64 / 2 + 1;
     let completion_tokens = pacing.map_or(text.chars().count() as u64 / 2 + 1, |p| p.chunks as u64);
-    let usage = json!({
+    json!({
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
-    });
-    let id = format!("chatcmpl-mock-{request_no}");
-    if !stream {
-        sleep_until_precisely(arrived + Duration::from_secs_f64(latency / 1000.0)).await;
-        let kind = fault.map(|f| f.kind);
-        if let Some(r) = faults::respond_json(kind, &text) {
-            return r;
-        }
-        let mut message = json!({"role": "assistant", "content": text});
-        let mut finish = "stop";
-        if let Some(calls) = &tool_calls {
-            message["content"] = Value::Null;
-            message["tool_calls"] = Value::Array(
-                calls
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (name, args))| {
-                        json!({"id": format!("call_{i}"), "type": "function", "function": {"name": name, "arguments": args}})
-                    })
-                    .collect(),
-            );
-            finish = "tool_calls";
-        }
-        let body = json!({
-            "id": id, "object": "chat.completion", "model": s.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": usage,
-        });
-        return axum::Json(body).into_response();
+    })
+}
+
+/// A whole (non-streamed) chat completion: the answer's text or tool calls,
+/// or the body of a fault that breaks it.
+fn completion(model: &str, id: &str, answer: &tasks::MockAnswer, usage: Value, fault: Option<FaultKind>) -> Response {
+    if let Some(r) = faults::respond_json(fault, &answer.text) {
+        return r;
     }
-    let plan = answer::stream_plan(&id, &s.model, &answer, usage, ttft, latency, pacing, fault.map(|f| f.kind));
+    let mut message = json!({"role": "assistant", "content": answer.text});
+    let mut finish = "stop";
+    if let Some(calls) = &answer.tool_calls {
+        message["content"] = Value::Null;
+        message["tool_calls"] = Value::Array(
+            calls
+                .iter()
+                .enumerate()
+                .map(|(i, (name, args))| {
+                    json!({"id": format!("call_{i}"), "type": "function", "function": {"name": name, "arguments": args}})
+                })
+                .collect(),
+        );
+        finish = "tool_calls";
+    }
+    let body = json!({
+        "id": id, "object": "chat.completion", "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": usage,
+    });
+    axum::Json(body).into_response()
+}
+
+/// A streamed chat completion: each piece of `plan` sent at its offset from
+/// `arrived`, under the content type a fault may get wrong.
+fn streamed(
+    plan: Vec<(Duration, Bytes)>,
+    arrived: tokio::time::Instant,
+    in_flight: InFlight,
+    fault: Option<FaultKind>,
+) -> Response {
     // The guard travels with the body: the request is in flight until its last byte.
     let body = futures_util::stream::unfold((plan.into_iter(), in_flight), move |(mut it, guard)| async move {
         let (at, bytes) = it.next()?;
         sleep_until_precisely(arrived + at).await;
         Some((Ok::<Bytes, std::io::Error>(bytes), (it, guard)))
     });
-    let content_type = if matches!(fault.map(|f| f.kind), Some(FaultKind::WrongContentType)) {
-        "text/html"
-    } else {
-        "text/event-stream"
-    };
+    let content_type =
+        if matches!(fault, Some(FaultKind::WrongContentType)) { "text/html" } else { "text/event-stream" };
     Response::builder()
         .header(header::CONTENT_TYPE, content_type)
         .header(header::CACHE_CONTROL, "no-cache")

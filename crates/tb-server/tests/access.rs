@@ -4,6 +4,7 @@
 //! names before reveal.
 
 #![allow(clippy::disallowed_methods, reason = "tests drive the server over HTTP as its clients do")]
+#![allow(clippy::too_many_lines, reason = "end-to-end scenarios read top to bottom")]
 
 mod support;
 

@@ -12,17 +12,18 @@
 // The one crate that builds HTTP clients (clippy.toml forbids it elsewhere).
 #![allow(clippy::disallowed_methods)]
 
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant, SystemTime};
 
-use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 pub mod egress;
+mod sse;
 mod tool_calls;
 
-use tb_core::{AgentApi, Answer, CallStats, Failure, FailureCause, Message, Outcome, Timing, TokenSource, Usage};
+use sse::{parse_sse, read_stream};
+use tb_core::{AgentApi, Answer, CallStats, Failure, FailureCause, Message, Outcome, Timing, Usage};
 use tool_calls::ToolCalls;
 
 /// The largest response body read; a larger one is a `response_too_large` outcome.
@@ -555,211 +556,6 @@ fn parse_agent_json(body: &[u8], agent: &AgentApi) -> Result<Answer, ParseFailur
         },
     }
 }
-
-async fn read_stream(
-    resp: reqwest::Response,
-    sent: Instant,
-    agent: Option<&AgentApi>,
-) -> Result<Success, AttemptError> {
-    // The exact bytes received are the evidence; the parser sees the same bytes.
-    // The byte cap applies before SSE parsing: a line that never ends would
-    // otherwise grow the parser's buffer without bound.
-    let raw = Arc::new(Mutex::new(Vec::new()));
-    let tap = raw.clone();
-    let mut line_len = 0usize;
-    let bytes = resp.bytes_stream().map(move |chunk| {
-        let c = chunk.map_err(StreamError::Transport)?;
-        let mut raw = tap.lock().expect("evidence buffer");
-        if raw.len() + c.len() > MAX_BODY_BYTES {
-            return Err(StreamError::TooLarge);
-        }
-        // The SSE parser rescans an unfinished line as bytes arrive: a line
-        // that never ends would cost quadratic time before the total cap.
-        line_len = match c.iter().rposition(|b| *b == b'\n') {
-            Some(i) => c.len() - i - 1,
-            None => line_len + c.len(),
-        };
-        if line_len > MAX_SSE_LINE_BYTES {
-            return Err(StreamError::TooLarge);
-        }
-        raw.extend_from_slice(&c);
-        Ok(c)
-    });
-    let parsed = parse_sse(Box::pin(bytes), Some(sent), agent).await;
-    let raw = std::mem::take(&mut *raw.lock().expect("evidence buffer"));
-    match parsed {
-        Ok((answer, timing, ended)) => Ok(Success { answer, timing, raw, ended }),
-        Err(f) => Err(f.with_raw(raw)),
-    }
-}
-
-/// The answer in an SSE stream of chat completion chunks, when each content
-/// chunk arrived (milliseconds after `sent`) when `sent` is given, and when
-/// the answer was complete.
-///
-/// For an agent platform, each event's JSON carries a piece of the answer at
-/// its answer path, and the stream ends when the platform closes it (or at `[DONE]`).
-async fn parse_sse<S, E>(
-    bytes: S,
-    sent: Option<Instant>,
-    agent: Option<&AgentApi>,
-) -> Result<(Answer, Option<Timing>, Instant), ParseFailure>
-where
-    S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
-    E: std::error::Error,
-{
-    let mut events = bytes.eventsource();
-    let mut text = String::new();
-    let mut chunks_ms = Vec::new();
-    let mut finish_reason = None;
-    let mut usage = None;
-    let mut done = false;
-    let mut body_bytes = 0usize;
-    let mut saw_choice = false;
-    let mut tool_calls = ToolCalls::default();
-    while let Some(event) = events.next().await {
-        let event = match event {
-            Ok(e) => e,
-            Err(eventsource_stream::EventStreamError::Transport(e)) => {
-                if e.to_string() == TOO_LARGE {
-                    return Err(ParseFailure {
-                        cause: FailureCause::ResponseTooLarge,
-                        detail: format!(
-                            "stream exceeds {MAX_BODY_BYTES} bytes, or one of its lines {MAX_SSE_LINE_BYTES} bytes"
-                        ),
-                        retryable: false,
-                    });
-                }
-                return Err(ParseFailure {
-                    cause: FailureCause::Connection,
-                    detail: format!("stream broke off: {}", error_chain(&e)),
-                    retryable: true,
-                });
-            }
-            Err(e) => return Err(ParseFailure::invalid(format!("malformed event stream: {e}"))),
-        };
-        body_bytes += event.data.len();
-        if body_bytes > MAX_BODY_BYTES {
-            return Err(ParseFailure {
-                cause: FailureCause::ResponseTooLarge,
-                detail: format!("stream exceeds {MAX_BODY_BYTES} bytes"),
-                retryable: false,
-            });
-        }
-        let data = event.data.trim();
-        if data == "[DONE]" {
-            done = true;
-            break;
-        }
-        if data.is_empty() {
-            continue;
-        }
-        let v: Value =
-            serde_json::from_str(data).map_err(|e| ParseFailure::invalid(format!("stream chunk is not JSON: {e}")))?;
-        if let Some(msg) = vendor_error_message(&v) {
-            return Err(ParseFailure::invalid(format!("vendor reported an error mid-stream: {msg}")));
-        }
-        if let Some(agent) = agent {
-            if v["event"] == "error" {
-                let msg = v["message"].as_str().unwrap_or("an error event");
-                return Err(ParseFailure::invalid(format!("the agent platform reported an error mid-stream: {msg}")));
-            }
-            if let Some(piece) = json_path(&v, &agent.answer_path).and_then(Value::as_str)
-                && !piece.is_empty()
-            {
-                saw_choice = true;
-                text.push_str(piece);
-                if let Some(sent) = sent {
-                    chunks_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
-                }
-            }
-            if let Some(u) = usage_of(&v) {
-                usage = Some(u);
-            }
-            continue;
-        }
-        saw_choice |= v["choices"][0].is_object();
-        let delta = &v["choices"][0]["delta"];
-        let mut carried = false;
-        for field in ["content", "reasoning_content"] {
-            if let Some(piece) = delta[field].as_str()
-                && !piece.is_empty()
-            {
-                carried = true;
-                if field == "content" {
-                    text.push_str(piece);
-                }
-            }
-        }
-        let called = tool_calls.add_delta(delta);
-        if let Some(sent) = sent
-            && (carried || called)
-        {
-            chunks_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
-        }
-        if let Some(reason) = v["choices"][0]["finish_reason"].as_str() {
-            finish_reason = Some(reason.to_string());
-        }
-        if let Some(u) = usage_of(&v) {
-            usage = Some(u);
-        }
-    }
-    let ended = Instant::now();
-    if done {
-        // Read the body to its end (the chunked encoding's last chunk follows
-        // [DONE] at once), so the connection goes back to the pool. Dropped
-        // early, it would be closed, and the next request would pay a new
-        // connection (and a TLS handshake) inside its TTFT. A vendor that
-        // keeps sending after [DONE] gets a moment, then the connection is dropped.
-        let _ = tokio::time::timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = events.next().await {} }).await;
-    }
-    if let Some(agent) = agent {
-        if !saw_choice {
-            return Err(ParseFailure::invalid(format!("the stream held no answer text at {}", agent.answer_path)));
-        }
-        finish_reason = Some("stop".into());
-    } else if !saw_choice {
-        return Err(ParseFailure::invalid("the stream held no chat completion chunk (no choices)".into()));
-    }
-    if !done && finish_reason.is_none() {
-        return Err(ParseFailure {
-            cause: FailureCause::TruncatedStream,
-            detail: "stream ended without [DONE] or a finish_reason".into(),
-            retryable: false,
-        });
-    }
-    let timing = sent.map(|_| {
-        let (output_tokens, token_source) = match usage {
-            Some(u) if u.completion_tokens > 0 => (u.completion_tokens, TokenSource::Usage),
-            _ => (chunks_ms.len() as u64, TokenSource::StreamChunks),
-        };
-        Timing { chunks_ms, output_tokens, token_source: Some(token_source), load: None }
-    });
-    Ok((Answer { text, tool_calls: tool_calls.finish(), finish_reason, usage }, timing, ended))
-}
-
-const TOO_LARGE: &str = "response body exceeds the size cap";
-
-/// How long the rest of a stream after `[DONE]` is read before the connection is given up.
-const DRAIN_AFTER_DONE: Duration = Duration::from_millis(100);
-
-/// Why the byte stream under an SSE parse ended early.
-#[derive(Debug)]
-enum StreamError {
-    Transport(reqwest::Error),
-    TooLarge,
-}
-
-impl std::fmt::Display for StreamError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StreamError::Transport(e) => write!(f, "{}", error_chain(e)),
-            StreamError::TooLarge => f.write_str(TOO_LARGE),
-        }
-    }
-}
-
-impl std::error::Error for StreamError {}
 
 /// Re-reads a recorded response body (an SSE stream or a JSON completion) the
 /// way a live call would have, without any network: what `verify` uses to
