@@ -12,6 +12,7 @@
 //! [`render_markdown`].
 
 mod agents;
+pub mod catalog;
 pub mod chart;
 pub mod committee;
 pub mod detector;
