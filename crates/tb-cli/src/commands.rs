@@ -575,10 +575,9 @@ async fn evaluation_report(
         }
         _ => (tb_dossier::docx::render(&dossier)?, "docx"),
     };
-    let name = match lang {
-        LangArg::Zh => format!("{run_id}-评标报告.{ext}"),
-        LangArg::En => format!("{run_id}-evaluation-report.{ext}"),
-    };
+    // The file is named by the catalog's term, spaces made hyphens.
+    let title = tb_report::present::term("evaluation_report", lang.lang()).replace(' ', "-");
+    let name = format!("{run_id}-{title}.{ext}");
     let path = out.unwrap_or_else(|| PathBuf::from(name));
     std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("wrote {}", path.display());
