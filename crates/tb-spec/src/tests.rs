@@ -91,6 +91,8 @@ fn bad_specs_name_line_column_and_cause() {
             "\"numerc\"",
             "unknown grader \"numerc\" (did you mean \"numeric\"?); expected one of: choice, numeric",
         ),
+        // Found after the criteria are built, still pointed at the grader.
+        ("grader = \"numeric\"", "grader = \"judge\"", "\"judge\"", "uses the judge grader: name its judge"),
         ("path = \"suite.jsonl\"", "path = \"missing.jsonl\"", "\"missing", "missing.jsonl does not exist"),
         (
             "id = \"math\"",

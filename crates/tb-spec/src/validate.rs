@@ -16,6 +16,9 @@ struct CriterionContext<'a> {
 /// The criteria, checked one by one, with what the checks across them need.
 struct CheckedCriteria {
     list: Vec<Criterion>,
+    /// Where each criterion of `list` names its grader, for errors found
+    /// after the criteria are built.
+    grader_spans: Vec<Range<usize>>,
     /// Where each criterion naming a judge names it, in the order of those criteria.
     judge_refs: Vec<(Range<usize>, String)>,
     weight_sum: f64,
@@ -41,7 +44,7 @@ impl Validator<'_> {
         let vendors = self.vendors(raw.vendors);
         let sandbox = self.sandbox(raw.sandbox);
         let agent = self.agent(raw.agent);
-        self.check_agent_suites(&criteria.list, &suites);
+        self.check_agent_suites(&criteria, &suites);
 
         let judges = self.judges(raw.judges, &vendors);
         self.check_judge_refs(&criteria, &judges);
@@ -244,12 +247,19 @@ impl Validator<'_> {
     /// Every `[[criterion]]`, its id unique, with the running sum of the weights.
     fn criteria(&mut self, raw: Vec<RawCriterion>, context: &CriterionContext) -> CheckedCriteria {
         let mut ids = HashSet::new();
-        let mut checked =
-            CheckedCriteria { list: Vec::new(), judge_refs: Vec::new(), weight_sum: 0.0, last_weight_span: 0..0 };
+        let mut checked = CheckedCriteria {
+            list: Vec::new(),
+            grader_spans: Vec::new(),
+            judge_refs: Vec::new(),
+            weight_sum: 0.0,
+            last_weight_span: 0..0,
+        };
         for c in raw {
             self.unique(&mut ids, "criterion id", &c.id);
+            let grader_span = c.grader.span();
             if let Some(criterion) = self.criterion(c, context, &mut checked) {
                 checked.list.push(criterion);
+                checked.grader_spans.push(grader_span);
             }
         }
         checked
@@ -587,13 +597,13 @@ impl Validator<'_> {
     }
 
     /// The agent graders grade agent suites, and nothing else grades them.
-    fn check_agent_suites(&mut self, criteria: &[Criterion], suites: &[SuiteSpec]) {
-        for c in criteria {
+    fn check_agent_suites(&mut self, criteria: &CheckedCriteria, suites: &[SuiteSpec]) {
+        for (c, span) in criteria.list.iter().zip(&criteria.grader_spans) {
             let Some(suite) = suites.iter().find(|s: &&SuiteSpec| s.id == c.suite) else { continue };
             let agent_grader = matches!(c.grader, GraderKind::Agent | GraderKind::AgentSafety);
             if agent_grader != (suite.format == SuiteFormat::Agent) {
                 self.error(
-                    0..0,
+                    span.clone(),
                     format!(
                         "criterion {}: the agent and agent_safety graders grade agent suites (format = \"agent\") and \
                          nothing else grades them; suite {} has format {} and the criterion's grader is {}",
@@ -623,8 +633,12 @@ impl Validator<'_> {
                 self.error(span.clone(), format!("no [[judge]] has id {id:?} (defined: {})", known.join(", ")));
             }
         }
-        for c in criteria.list.iter().filter(|c| c.grader == GraderKind::Judge && c.judge.is_none()) {
-            self.error(0..0, format!("criterion {} uses the judge grader: name its judge with judge = \"ID\"", c.id));
+        let judge_graders = criteria.list.iter().zip(&criteria.grader_spans);
+        for (c, span) in judge_graders.filter(|(c, _)| c.grader == GraderKind::Judge && c.judge.is_none()) {
+            self.error(
+                span.clone(),
+                format!("criterion {} uses the judge grader: name its judge with judge = \"ID\"", c.id),
+            );
         }
     }
 }
