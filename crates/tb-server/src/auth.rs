@@ -17,8 +17,9 @@ use crate::App;
 use crate::error::{ApiError, ApiResult};
 
 /// The five roles (PRODUCT.md): what each may do is decided in `access`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(description = "An account's role; each endpoint says which roles may call it.")]
 pub enum Role {
     Admin,
     Buyer,

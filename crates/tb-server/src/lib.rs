@@ -107,11 +107,14 @@ impl App {
     }
 
     pub fn router(&self) -> Router {
+        // Two tables, nothing else: what is served is what they list.
         let mut router = Router::new();
         for e in endpoints::ENDPOINTS {
             router = router.route(e.path, (e.handler)());
         }
-        router = pages::routes(router);
+        for (path, handler) in pages::PAGES {
+            router = router.route(path, handler());
+        }
         router
             .layer(axum::middleware::from_fn(security_headers))
             .layer(axum::middleware::from_fn_with_state(self.clone(), observe))

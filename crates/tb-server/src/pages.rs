@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
+use axum::extract::FromRequestParts;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Router, extract::FromRequestParts};
+use axum::routing::{MethodRouter, get};
 use minijinja::Environment;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -380,22 +380,26 @@ fn login_redirect(path: &str) -> Response {
     Redirect::to(&format!("/login?next={}", urlencode(path))).into_response()
 }
 
-pub fn routes(router: Router<App>) -> Router<App> {
-    router
-        .route("/", get(|| async { Redirect::to("/tenders") }))
-        .route("/login", get(login_page).post(login_submit))
-        .route("/admin", get(admin_page))
-        .route("/workers", get(workers_page))
-        .route("/tenders", get(tenders_page))
-        .route("/tenders/{tender}", get(tender_page))
-        .route("/runs/{run}", get(run_page))
-        .route("/runs/{run}/results", get(results_page))
-        .route("/runs/{run}/cells", get(cells_page))
-        .route("/runs/{run}/cases/{suite}/{case}", get(case_page))
-        .route("/runs/{run}/score", get(score_page))
-        .route("/runs/{run}/review", get(review_page))
-        .route("/runs/{run}/audit", get(audit_page))
-}
+/// A page's path and its handlers.
+pub type Page = (&'static str, fn() -> MethodRouter<App>);
+
+/// The dashboard's pages (HTML for browsers, outside `/api/`): with
+/// [`crate::endpoints::ENDPOINTS`], every route the router serves.
+pub const PAGES: &[Page] = &[
+    ("/", || get(|| async { Redirect::to("/tenders") })),
+    ("/login", || get(login_page).post(login_submit)),
+    ("/admin", || get(admin_page)),
+    ("/workers", || get(workers_page)),
+    ("/tenders", || get(tenders_page)),
+    ("/tenders/{tender}", || get(tender_page)),
+    ("/runs/{run}", || get(run_page)),
+    ("/runs/{run}/results", || get(results_page)),
+    ("/runs/{run}/cells", || get(cells_page)),
+    ("/runs/{run}/cases/{suite}/{case}", || get(case_page)),
+    ("/runs/{run}/score", || get(score_page)),
+    ("/runs/{run}/review", || get(review_page)),
+    ("/runs/{run}/audit", || get(audit_page)),
+];
 
 async fn login_page(State(app): State<App>, page: PageContext, Query(q): Query<QueryMap>) -> Response {
     let next = q.get("next").filter(|n| local_path(n)).cloned().unwrap_or("/tenders".into());
@@ -614,7 +618,8 @@ async fn case_page(
     };
     match api::case(&app, &caller, &id, &suite, &case_id).await {
         Ok((_, case)) => {
-            let prompt: Vec<Value> = case["prompt"]
+            let prompt: Vec<Value> = case
+                .prompt
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
@@ -669,7 +674,7 @@ async fn review_page(State(app): State<App>, page: PageContext, Path(id): Path<S
     let grading = caller.require(&[Role::Evaluator]).is_ok();
     match api::review(State(app.clone()), caller, Path(id.clone())).await {
         Ok(axum::Json(queue)) => {
-            page.render(&app, "review.html", json!({ "run_id": id, "items": queue["items"], "grading": grading }))
+            page.render(&app, "review.html", json!({ "run_id": id, "items": queue.items, "grading": grading }))
         }
         Err(e) => page.error(&app, e),
     }

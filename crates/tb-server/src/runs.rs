@@ -18,35 +18,48 @@ use tokio::sync::{oneshot, watch};
 use crate::error::{ApiError, ApiResult};
 
 /// How a run was started: kept with it (`tender_runs.options_json`) so that a resume rebuilds it alike.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct StartOptions {
     /// Rehearse against simulated vendors (profiles in spec order, cycling).
     #[serde(default)]
     pub simulated: bool,
+    /// The simulated vendors' profiles (`tenderbench mock-vendor --profile`), in spec order, cycling.
     #[serde(default)]
     pub profiles: Vec<String>,
 }
 
-/// A vendor's progress as the run page shows it.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+/// A vendor's progress as the run page shows it. (Fields in alphabetical
+/// order, as the API has always answered them.)
+#[derive(Debug, Clone, Default, serde::Serialize, schemars::JsonSchema)]
 pub struct VendorProgress {
-    pub vendor: String,
-    pub total: u64,
+    /// Its cells stored so far.
     pub done: u64,
+    /// Of those, the failed calls.
     pub failed: u64,
+    /// Whether all its cells are stored.
     pub finished: bool,
+    /// Its cells in all.
+    pub total: u64,
+    /// The vendor as the run shows it (its code while blind).
+    pub vendor: String,
 }
 
 /// A run's progress: live while the server runs it, from the store otherwise.
-#[derive(Debug, Clone, serde::Serialize)]
+/// (Fields in alphabetical order, as the API has always answered them.)
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct ProgressSnapshot {
-    pub run_id: String,
-    pub status: String,
-    pub vendors: Vec<VendorProgress>,
+    /// Cells stored.
     pub done: u64,
-    pub total: u64,
     /// Percent of cells stored, 0–100.
     pub percent: f64,
+    /// The run's id.
+    pub run_id: String,
+    /// `running`, `interrupted` or `finished`.
+    pub status: String,
+    /// Cells in all.
+    pub total: u64,
+    /// Per vendor.
+    pub vendors: Vec<VendorProgress>,
 }
 
 #[derive(Default)]

@@ -4,34 +4,97 @@
 
 use super::*;
 
+/// One answer (a cell: vendor × case × repeat) as the transcript browser shows it.
+#[derive(Serialize, JsonSchema)]
+pub struct CellView {
+    /// The answer's text (null when the call failed).
+    pub answer: Option<String>,
+    /// Calls made for it (retries included).
+    pub attempts: u32,
+    /// The case.
+    pub case_id: String,
+    /// Why the call failed (null when it was answered).
+    pub cause: Option<String>,
+    /// Output tokens, as the vendor reported or as counted.
+    pub completion_tokens: Option<u64>,
+    /// The failure's details (null while the run is blind).
+    pub detail: Option<String>,
+    /// The gold answer as `results.csv` shows it: the answer, else the expected behaviour.
+    pub gold: String,
+    /// The grade on each criterion that reads the case's suite, by criterion id.
+    pub grades: BTreeMap<String, GradeView>,
+    /// End-to-end latency (ms).
+    pub latency_ms: f64,
+    /// Input tokens.
+    pub prompt_tokens: Option<u64>,
+    /// Which sample of the case.
+    pub repeat: u32,
+    /// The raw request body (one case, for those who may read evidence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<Option<String>>,
+    /// SHA-256 of the request body in the evidence store (null while the run is blind).
+    pub request_sha256: Option<String>,
+    /// The raw response body (one case, for those who may read evidence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<Option<String>>,
+    /// SHA-256 of the response body (null while the run is blind).
+    pub response_sha256: Option<String>,
+    /// The case's suite.
+    pub suite: String,
+    /// Time to the first token (ms), for a streamed answer.
+    pub ttft_ms: Option<f64>,
+    /// The vendor as shown (its code while blind).
+    pub vendor: String,
+}
+
+/// A grade of one answer on one criterion.
+#[derive(Serialize, JsonSchema)]
+pub struct GradeView {
+    /// Whether the answer is right.
+    pub correct: bool,
+    /// What the grader read from the answer (an option label, a number).
+    pub extracted: Option<String>,
+    /// How it read it (`stated`, `boxed`, `option_text`, …).
+    pub how: Option<String>,
+    /// Why the answer was not gradable, when it was not (`undecided`, `ambiguous`, …), or who graded it.
+    pub note: Option<String>,
+}
+
 /// One cell as the transcript browser shows it. While a run is blind, the
 /// panel gets no failure details and no body hashes (a body names its model,
 /// so a guessed one could be hashed and compared).
-pub fn cell_json(view: &RunView, cell: CellRecord) -> serde_json::Value {
+pub fn cell_json(view: &RunView, cell: CellRecord) -> CellView {
     let vendor = view.shown(&cell.vendor);
     let graded = tb_report::grade_cell(&view.spec, cell);
-    let grades: serde_json::Map<String, serde_json::Value> = graded
+    let grades = graded
         .grades
-        .iter()
+        .into_iter()
         .map(|(c, g)| {
-            (
-                c.to_string(),
-                serde_json::json!({"correct": g.correct, "extracted": g.extracted, "note": g.note, "how": g.how}),
-            )
+            (c.to_string(), GradeView { correct: g.correct, extracted: g.extracted, how: g.how, note: g.note })
         })
         .collect();
     let c = graded.cell;
-    serde_json::json!({
-        "gold": graded.gold,
-        "vendor": vendor, "suite": c.suite, "case_id": c.case_id, "repeat": c.repeat,
-        "answer": c.answer, "cause": c.cause,
-        "detail": if view.codes.is_empty() { c.detail } else { None },
-        "latency_ms": c.latency_ms, "ttft_ms": c.ttft_ms, "attempts": c.attempts,
-        "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens,
-        "grades": grades,
-        "request_sha256": if view.codes.is_empty() { Some(c.request_sha256) } else { None },
-        "response_sha256": if view.codes.is_empty() { Some(c.response_sha256) } else { None },
-    })
+    let open = view.codes.is_empty();
+    CellView {
+        answer: c.answer,
+        attempts: c.attempts,
+        case_id: c.case_id,
+        cause: c.cause,
+        completion_tokens: c.completion_tokens,
+        detail: if open { c.detail } else { None },
+        gold: graded.gold,
+        grades,
+        latency_ms: c.latency_ms,
+        prompt_tokens: c.prompt_tokens,
+        repeat: c.repeat,
+        request_body: None,
+        request_sha256: open.then_some(c.request_sha256),
+        response_body: None,
+        response_sha256: open.then_some(c.response_sha256),
+        suite: c.suite,
+        ttft_ms: c.ttft_ms,
+        vendor,
+    }
 }
 
 /// The review filters of the transcripts: what a committee looks for.
@@ -41,23 +104,23 @@ pub const CELL_FILTERS: [&str; 4] = ["wrong", "undecided", "failed", "flagged"];
 /// `wrong` (answered, graded wrong on some criterion), `undecided` (the rules
 /// read no committed answer), `failed` (the call failed), `flagged` (a grade
 /// carries a note: read by a judge, graded by hand, a sandbox violation, …).
-pub fn cell_matches(cell: &serde_json::Value, filter: &str) -> bool {
-    let grades = || cell["grades"].as_object().into_iter().flat_map(|g| g.values());
-    let failed = !cell["cause"].is_null();
+pub fn cell_matches(cell: &CellView, filter: &str) -> bool {
+    let failed = cell.cause.is_some();
+    let mut grades = cell.grades.values();
     match filter {
         "failed" => failed,
-        "wrong" => !failed && grades().any(|g| g["correct"] == false),
+        "wrong" => !failed && grades.any(|g| !g.correct),
         "undecided" => {
-            grades().any(|g| matches!(g["note"].as_str(), Some(tb_grade::NOTE_UNDECIDED | tb_grade::NOTE_AMBIGUOUS)))
+            grades.any(|g| matches!(g.note.as_deref(), Some(tb_grade::NOTE_UNDECIDED | tb_grade::NOTE_AMBIGUOUS)))
         }
-        "flagged" => grades().any(|g| !g["note"].is_null()),
+        "flagged" => grades.any(|g| g.note.is_some()),
         _ => true,
     }
 }
 
 /// The page of cells the query asks for and, for the review filters, how
 /// many cells (under the vendor, suite and search filters) each one finds.
-pub async fn cells(app: &App, caller: &Caller, id: &str, q: &QueryMap) -> ApiResult<(RunView, Vec<serde_json::Value>)> {
+pub async fn cells(app: &App, caller: &Caller, id: &str, q: &QueryMap) -> ApiResult<(RunView, Vec<CellView>)> {
     let (view, page, _) = cells_counted(app, caller, id, q, false).await?;
     Ok((view, page))
 }
@@ -68,7 +131,7 @@ pub async fn cells_counted(
     id: &str,
     q: &QueryMap,
     count: bool,
-) -> ApiResult<(RunView, Vec<serde_json::Value>, BTreeMap<&'static str, u64>)> {
+) -> ApiResult<(RunView, Vec<CellView>, BTreeMap<&'static str, u64>)> {
     let view = run_view(app, caller, id).await?;
     // A vendor is named as the run shows it (its code while blind): a guessed name finds nothing.
     let vendor = match q.get("vendor").filter(|v| !v.is_empty()) {
@@ -153,19 +216,26 @@ pub async fn get_cells(
     caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<QueryMap>,
-) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(serde_json::Value::Array(cells(&app, &caller, &id, &q).await?.1)))
+) -> ApiResult<Json<Vec<CellView>>> {
+    Ok(Json(cells(&app, &caller, &id, &q).await?.1))
+}
+
+/// One case, side by side across the vendors the caller may see.
+#[derive(Serialize, JsonSchema)]
+pub struct CaseView {
+    /// Each vendor's answer (with the raw bodies, for those who may read evidence).
+    pub answers: Vec<CellView>,
+    /// The case.
+    pub case_id: String,
+    /// What was sent: the chat messages (an agent case: its turns), as the first vendor's request held them.
+    pub prompt: serde_json::Value,
+    /// The case's suite.
+    pub suite: String,
 }
 
 /// One case, every vendor the caller may see, side by side: the prompt, each answer and its grades,
 /// and (for those who may read evidence) the raw bodies.
-pub async fn case(
-    app: &App,
-    caller: &Caller,
-    id: &str,
-    suite: &str,
-    case_id: &str,
-) -> ApiResult<(RunView, serde_json::Value)> {
+pub async fn case(app: &App, caller: &Caller, id: &str, suite: &str, case_id: &str) -> ApiResult<(RunView, CaseView)> {
     let view = run_view(app, caller, id).await?;
     if !access::readable_suite(caller, &view.spec, suite) {
         return Err(ApiError::new("sealed", "a sealed suite's cases stay hidden from vendors"));
@@ -194,22 +264,23 @@ pub async fn case(
         let mut j = cell_json(&view, c);
         if evidence {
             let text = |b: Option<Vec<u8>>| b.map(|b| String::from_utf8_lossy(&b).into_owned());
-            j["request_body"] = text(app.store.evidence(&req).await?).into();
-            j["response_body"] = text(app.store.evidence(&resp).await?).into();
+            j.request_body = Some(text(app.store.evidence(&req).await?));
+            j.response_body = Some(text(app.store.evidence(&resp).await?));
         }
         answers.push(j);
     }
     if !view.codes.is_empty() {
         // Not by name (the store's order): by the panel's drawn order.
-        answers.sort_by_cached_key(|a| view.panel_key(a["vendor"].as_str().unwrap_or("")));
+        answers.sort_by_cached_key(|a| view.panel_key(&a.vendor));
     }
-    Ok((view, serde_json::json!({ "suite": suite, "case_id": case_id, "prompt": prompt, "answers": answers })))
+    let case = CaseView { answers, case_id: case_id.to_string(), prompt, suite: suite.to_string() };
+    Ok((view, case))
 }
 
 pub async fn get_case(
     State(app): State<App>,
     caller: Caller,
     Path((id, suite, case_id)): Path<(String, String, String)>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<CaseView>> {
     Ok(Json(case(&app, &caller, &id, &suite, &case_id).await?.1))
 }

@@ -4,16 +4,29 @@
 
 use super::*;
 
-#[derive(Deserialize)]
+/// An evaluator's score of one bidder on a subjective criterion.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(transform = |s: &mut schemars::Schema| list_required(s, "score"))]
+#[schemars(example = serde_json::json!({"criterion": "plan", "vendor": "V-3", "score": 80, "note": "a clear staffing plan"}))]
 pub struct NewScore {
+    /// A criterion graded by `evaluators`.
     pub criterion: String,
     /// The vendor as shown (its code while blind).
     pub vendor: String,
-    /// Absent or null: refused, never read as 0.
+    /// 0–100. Absent or null: refused (`bad_request`), never read as 0.
     #[serde(default)]
+    #[schemars(required, range(min = 0, max = 100))]
     pub score: Option<f64>,
+    /// The evaluator's reasons.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// A committee input recorded (and the report signed again).
+#[derive(Serialize, JsonSchema)]
+pub struct Recorded {
+    /// True.
+    pub recorded: bool,
 }
 
 /// Appends a committee input to a finished run's audit log, then signs the
@@ -40,7 +53,7 @@ pub async fn score(
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<NewScore>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<Recorded>)> {
     caller.require(&[Role::Evaluator])?;
     let view = run_view(&app, &caller, &id).await?;
     let c =
@@ -70,14 +83,18 @@ pub async fn score(
     };
     record(&app, &view.run.id, tb_report::committee::EVALUATOR_SCORE, &entry).await?;
     tracing::info!(run = %id, evaluator = %caller.name, criterion = %body.criterion, "evaluator score recorded");
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
+    Ok((StatusCode::CREATED, Json(Recorded { recorded: true })))
 }
 
-#[derive(Deserialize)]
+/// The committee's decision on a bidder's written justification of an abnormally low price.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(example = serde_json::json!({"vendor": "V-3", "accepted": true, "note": "costs explained in writing"}))]
 pub struct NewJustification {
     /// The vendor as shown (its code while blind).
     pub vendor: String,
+    /// Whether the justification is accepted (if not, the bid is invalid).
     pub accepted: bool,
+    /// The committee's reasons.
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -88,7 +105,7 @@ pub async fn justify(
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<NewJustification>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<Recorded>)> {
     caller.require(&[Role::Evaluator])?;
     let view = run_view(&app, &caller, &id).await?;
     if view.run.blind_mapping.is_some() && view.run.blind_revealed {
@@ -98,42 +115,139 @@ pub async fn justify(
     let entry = tb_report::committee::PriceJustification { vendor, accepted: body.accepted, note: body.note };
     record(&app, &view.run.id, tb_report::committee::PRICE_JUSTIFICATION, &entry).await?;
     tracing::info!(run = %id, evaluator = %caller.name, accepted = body.accepted, "price justification recorded");
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
+    Ok((StatusCode::CREATED, Json(Recorded { recorded: true })))
 }
 
 /// The review queue of a run: every answer the rules could not read, with the
 /// grade an evaluator gave it, if any; vendors as the caller may see them.
-pub async fn review(
-    State(app): State<App>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+pub async fn review(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<ReviewQueue>> {
     caller.require(&[Role::Buyer, Role::Evaluator, Role::Auditor])?;
     let view = run_view(&app, &caller, &id).await?;
     let items = tb_report::review::queue(&app.store, &view.run.id).await?;
-    let shown: Vec<serde_json::Value> = items
-        .into_iter()
-        .map(|mut i| {
-            i.vendor = view.shown(&i.vendor);
-            if let Some(g) = i.graded.as_mut() {
-                g.vendor = view.shown(&g.vendor);
-            }
-            serde_json::to_value(&i).unwrap_or_default()
-        })
-        .collect();
-    Ok(Json(serde_json::json!({ "run_id": view.run.id, "items": shown })))
+    let shown = items.into_iter().map(|i| ReviewItemView::shown(i, &view)).collect();
+    Ok(Json(ReviewQueue { items: shown, run_id: view.run.id }))
 }
 
-#[derive(Deserialize)]
+/// A run's review queue.
+#[derive(Serialize, JsonSchema)]
+pub struct ReviewQueue {
+    /// The answers in review, in cell order.
+    pub items: Vec<ReviewItemView>,
+    /// The run's id.
+    pub run_id: String,
+}
+
+/// One answer the rules could not read (or a judge read), and the grade an evaluator gave it.
+#[derive(Serialize, JsonSchema)]
+pub struct ReviewItemView {
+    /// The answer.
+    pub answer: String,
+    /// The case.
+    pub case_id: String,
+    /// The criterion that graded it.
+    pub criterion: String,
+    /// The candidates an ambiguous answer named, or what the judge read.
+    pub extracted: Option<String>,
+    /// The gold answer.
+    pub gold: String,
+    /// The evaluator's grade, once given.
+    pub graded: Option<HandGrade>,
+    /// What the rules (or the judge) made of it: `undecided`, `ambiguous`, `judge`.
+    pub reading: String,
+    /// Which sample of the case.
+    pub repeat: u32,
+    /// The case's suite.
+    pub suite: String,
+    /// The vendor as shown (its code while blind).
+    pub vendor: String,
+}
+
+/// An evaluator's grade of one answer by hand.
+#[derive(Serialize, JsonSchema)]
+pub struct HandGrade {
+    /// The case.
+    pub case_id: String,
+    /// The grade.
+    pub correct: bool,
+    /// The criterion.
+    pub criterion: String,
+    /// The evaluator's account.
+    pub evaluator: String,
+    /// What the answer committed to, as the evaluator reads it.
+    pub reason: String,
+    /// Which sample of the case.
+    pub repeat: u32,
+    /// The case's suite.
+    pub suite: String,
+    /// The vendor as shown (its code while blind).
+    pub vendor: String,
+}
+
+impl ReviewItemView {
+    /// An item with its vendors as the run shows them.
+    fn shown(item: tb_report::review::ReviewItem, view: &RunView) -> ReviewItemView {
+        // Every field named: a field added to the item is a compile error here, not a silent omission.
+        let tb_report::review::ReviewItem {
+            criterion,
+            vendor,
+            suite,
+            case_id,
+            repeat,
+            answer,
+            reading,
+            extracted,
+            gold,
+            graded,
+        } = item;
+        let graded = graded.map(|g| {
+            let tb_report::committee::GradeOverride {
+                evaluator,
+                criterion,
+                vendor,
+                suite,
+                case_id,
+                repeat,
+                correct,
+                reason,
+            } = g;
+            HandGrade { case_id, correct, criterion, evaluator, reason, repeat, suite, vendor: view.shown(&vendor) }
+        });
+        ReviewItemView {
+            answer,
+            case_id,
+            criterion,
+            extracted,
+            gold,
+            graded,
+            reading,
+            repeat,
+            suite,
+            vendor: view.shown(&vendor),
+        }
+    }
+}
+
+/// An evaluator's grade of one answer in the review queue.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(example = serde_json::json!({
+    "criterion": "knowledge", "vendor": "V-3", "suite": "policy-knowledge", "case_id": "q17",
+    "correct": true, "reason": "commits to B in its last line",
+}))]
 pub struct NewOverride {
+    /// The criterion that graded the answer.
     pub criterion: String,
     /// The vendor as shown (its code while blind).
     pub vendor: String,
+    /// The case's suite.
     pub suite: String,
+    /// The case.
     pub case_id: String,
+    /// Which sample of the case (default 0).
     #[serde(default)]
     pub repeat: u32,
+    /// The grade.
     pub correct: bool,
+    /// What the answer committed to, as the evaluator reads it (not empty).
     pub reason: String,
 }
 
@@ -143,7 +257,7 @@ pub async fn override_grade(
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<NewOverride>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<Recorded>)> {
     caller.require(&[Role::Evaluator])?;
     let view = run_view(&app, &caller, &id).await?;
     if view.run.blind_mapping.is_some() && view.run.blind_revealed {
@@ -181,7 +295,7 @@ pub async fn override_grade(
     };
     record(&app, &view.run.id, tb_report::committee::GRADE_OVERRIDE, &entry).await?;
     tracing::info!(run = %id, evaluator = %caller.name, criterion = %body.criterion, "grade by hand recorded");
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "recorded": true }))))
+    Ok((StatusCode::CREATED, Json(Recorded { recorded: true })))
 }
 
 /// After a committee input: the report is signed again, its signature chained after the input.
@@ -195,7 +309,10 @@ async fn resign(app: &App, run_id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+/// The buyer's reveal of a blind run's mapping.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(transform = |s: &mut schemars::Schema| list_required(s, "confirm"))]
+#[schemars(example = serde_json::json!({"confirm": true}))]
 pub struct Reveal {
     /// Must be true: after the reveal no evaluator can score, and it cannot be undone.
     #[serde(default)]
@@ -234,7 +351,7 @@ pub async fn reveal(
     caller: Caller,
     Path(id): Path<String>,
     body: Option<Json<Reveal>>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Mapping>> {
     caller.require(&[Role::Buyer])?;
     let view = run_view(&app, &caller, &id).await?;
     if view.run.blind_mapping.is_none() || view.run.blind_revealed {
@@ -263,5 +380,5 @@ pub async fn reveal(
     let payload = serde_json::json!({ "mapping": mapping, "commitment": tb_audit::sha256_hex(sealed.as_bytes()) });
     record(&app, &id, "mapping_revealed", &payload).await?;
     tracing::info!(run = %id, by = %caller.name, "mapping revealed");
-    Ok(Json(serde_json::json!({ "revealed": true, "codes": mapping["codes"] })))
+    Ok(Json(Mapping { codes: mapping["codes"].clone(), revealed: true }))
 }

@@ -2,29 +2,56 @@
 
 use super::*;
 
-#[derive(Deserialize)]
+/// A new tender: a spec and its suite files, or the built-in example.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(example = serde_json::json!({"example": "hotline"}))]
+#[schemars(example = serde_json::json!({
+    "spec_toml": "[tender]\nid = \"T-1\"\n…",
+    "files": {"suites/ceval.jsonl": "{\"id\": \"q1\", …}\n"},
+}))]
 pub struct NewTender {
-    /// The spec (TOML); absent with `example`.
+    /// The tender spec (TOML); absent with `example`.
     #[serde(default)]
     pub spec_toml: Option<String>,
-    /// The spec's files (suites) by path relative to the spec.
+    /// The spec's files (its suites), by path relative to the spec: `{path: text}`.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
-    /// `hotline`: the built-in example tender.
+    /// `hotline`: the built-in example tender instead of a spec.
     #[serde(default)]
     pub example: Option<String>,
 }
 
-pub async fn list_tenders(State(app): State<App>, caller: Caller) -> ApiResult<Json<serde_json::Value>> {
+/// A tender in the list.
+#[derive(Serialize, JsonSchema)]
+pub struct TenderSummary {
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// The buyer's account that created it.
+    pub created_by: String,
+    /// The tender's id (its spec's `[tender] id`).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+}
+
+/// A tender created.
+#[derive(Serialize, JsonSchema)]
+pub struct TenderCreated {
+    /// The tender's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+}
+
+pub async fn list_tenders(State(app): State<App>, caller: Caller) -> ApiResult<Json<Vec<TenderSummary>>> {
     caller.require(&[Role::Buyer, Role::Evaluator, Role::Vendor, Role::Auditor])?;
-    let tenders: Vec<serde_json::Value> = app
-        .store
-        .tenders()
-        .await?
-        .into_iter()
-        .map(|t| serde_json::json!({"id": t.id, "title": t.title, "created_by": t.created_by, "created_at": t.created_at}))
-        .collect();
-    Ok(Json(serde_json::Value::Array(tenders)))
+    let tenders = app.store.tenders().await?.into_iter().map(|t| TenderSummary {
+        created_at: t.created_at,
+        created_by: t.created_by,
+        id: t.id,
+        title: t.title,
+    });
+    Ok(Json(tenders.collect()))
 }
 
 /// Files one tender may hold (its suites and their data): far more than any
@@ -36,7 +63,7 @@ pub async fn create_tender(
     State(app): State<App>,
     caller: Caller,
     Json(body): Json<NewTender>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<TenderCreated>)> {
     caller.require(&[Role::Buyer])?;
     let (spec_toml, files): (String, Vec<(String, Vec<u8>)>) = match (&body.example, body.spec_toml) {
         (Some(e), None) if e == "hotline" => {
@@ -102,7 +129,7 @@ pub async fn create_tender(
         return Err(ApiError::conflict(format!("tender {} exists already", record.id)));
     }
     tracing::info!(by = %caller.name, tender = %crate::logs::escaped(&record.id), "tender created");
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": record.id, "title": record.title }))))
+    Ok((StatusCode::CREATED, Json(TenderCreated { id: record.id, title: record.title })))
 }
 
 /// The environment variables a spec may name for API keys: only those with
@@ -143,30 +170,127 @@ pub async fn tender_spec(app: &App, id: &str) -> ApiResult<(TenderRecord, tb_spe
     Ok((tender, spec))
 }
 
-pub async fn tender_view(app: &App, caller: &Caller, id: &str) -> ApiResult<serde_json::Value> {
+/// A tender as the caller may see it.
+#[derive(Serialize, JsonSchema)]
+pub struct TenderView {
+    /// The buyer (the procuring body).
+    pub buyer: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// The buyer's account that created it.
+    pub created_by: String,
+    /// What is evaluated.
+    pub criteria: Vec<CriterionView>,
+    /// Whether a suite is public for vendors' practice runs.
+    pub has_practice: bool,
+    /// The tender's id.
+    pub id: String,
+    /// `goods` or `services`: what the procurement buys (it bounds the price weight).
+    #[schemars(with = "String", extend("enum" = ["goods", "services"]))]
+    pub kind: tb_spec::ProcurementKind,
+    /// The weight of the price score in the total, 0–1.
+    pub price_weight: f64,
+    /// Its runs the caller may see (a vendor: official runs and its own practice runs; the panel: official runs).
+    pub runs: Vec<TenderRunView>,
+    /// Its suites: a sealed one shows only its commitment.
+    pub suites: Vec<SuiteView>,
+    /// Its title.
+    pub title: String,
+    /// Its bidders (a vendor: itself only; the panel: none, it scores blind).
+    pub vendors: Vec<BidderView>,
+}
+
+/// A criterion of a tender.
+#[derive(Serialize, JsonSchema)]
+pub struct CriterionView {
+    /// The minimum (or maximum) the criterion must reach for the bid to stand, if any:
+    /// `{min, max, basis, min_samples, preset}`.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub gate: Option<serde_json::Value>,
+    /// What grades its answers.
+    #[schemars(schema_with = "grader_kinds")]
+    pub grader: tb_core::GraderKind,
+    /// The criterion's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The suite it is measured on (empty for a subjective criterion).
+    pub suite: String,
+    /// Its weight in the technical score.
+    pub weight: f64,
+}
+
+/// The graders by name (tb-core knows no schemas).
+fn grader_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = tb_core::GraderKind::ALL.iter().map(|g| g.name()).collect();
+    schemars::json_schema!({"type": "string", "enum": names})
+}
+
+/// A suite of a tender.
+#[derive(Serialize, JsonSchema)]
+pub struct SuiteView {
+    /// A sealed suite's published commitment (SHA-256 over a salt and its content).
+    pub commitment: Option<String>,
+    /// Its file format (`native`, `ceval`, `gsm8k`, …).
+    pub format: String,
+    /// The suite's id.
+    pub id: String,
+    /// Whether vendors may read it and run practice runs on it.
+    pub practice: bool,
+    /// Whether it is sealed (hidden until revealed).
+    pub sealed: bool,
+}
+
+/// A bidder of a tender: its registration where it has registered, else the spec's.
+#[derive(Serialize, JsonSchema)]
+pub struct BidderView {
+    /// The bid (yuan).
+    pub bid_price: f64,
+    /// The model it offers.
+    pub model: String,
+    /// The bidder's name.
+    pub name: String,
+    /// Whether it has registered its endpoint, model and price.
+    pub registered: bool,
+}
+
+/// A run of a tender.
+#[derive(Serialize, JsonSchema)]
+pub struct TenderRunView {
+    /// When it was started (RFC 3339).
+    pub created_at: String,
+    /// `official` or `practice`.
+    pub kind: String,
+    /// The run's id.
+    pub run_id: String,
+    /// The vendor of a practice run (null for an official run).
+    pub vendor: Option<String>,
+}
+
+pub async fn tender_view(app: &App, caller: &Caller, id: &str) -> ApiResult<TenderView> {
     caller.require(&[Role::Buyer, Role::Evaluator, Role::Vendor, Role::Auditor])?;
     let (tender, spec) = tender_spec(app, id).await?;
     let registrations = app.store.registrations(id).await?;
-    let mut vendors: Vec<serde_json::Value> = spec
+    let mut vendors: Vec<BidderView> = spec
         .vendors
         .iter()
         .map(|v| {
             let reg = registrations.iter().find(|r| r.vendor == v.name);
-            serde_json::json!({
-                "name": v.name,
-                "model": reg.map_or(v.model.as_str(), |r| r.model.as_str()),
-                "bid_price": reg.map_or(v.bid_price, |r| r.bid_price),
-                "registered": reg.is_some(),
-            })
+            BidderView {
+                bid_price: reg.map_or(v.bid_price, |r| r.bid_price),
+                model: reg.map_or(v.model.as_str(), |r| r.model.as_str()).to_string(),
+                name: v.name.clone(),
+                registered: reg.is_some(),
+            }
         })
         .collect();
     match caller.role {
-        Role::Vendor => vendors.retain(|v| v["name"].as_str() == caller.vendor.as_deref()),
+        Role::Vendor => vendors.retain(|v| Some(v.name.as_str()) == caller.vendor.as_deref()),
         // The panel scores blind: it learns who bid only at reveal.
         Role::Evaluator => vendors.clear(),
         _ => {}
     }
-    let runs: Vec<serde_json::Value> = app
+    let runs = app
         .store
         .tender_runs(id)
         .await?
@@ -176,43 +300,48 @@ pub async fn tender_view(app: &App, caller: &Caller, id: &str) -> ApiResult<serd
             Role::Evaluator => r.kind == "official",
             _ => true,
         })
-        .map(
-            |r| serde_json::json!({"run_id": r.run_id, "kind": r.kind, "vendor": r.vendor, "created_at": r.created_at}),
-        )
+        .map(|r| TenderRunView { created_at: r.created_at, kind: r.kind, run_id: r.run_id, vendor: r.vendor })
         .collect();
-    let suites: Vec<serde_json::Value> = spec
+    let suites = spec
         .suites
         .iter()
-        .map(|s| {
-            serde_json::json!({
-                "id": s.id, "format": s.format.to_string(), "sealed": s.commitment.is_some(),
-                "commitment": s.commitment, "practice": s.practice,
-            })
+        .map(|s| SuiteView {
+            commitment: s.commitment.clone(),
+            format: s.format.to_string(),
+            id: s.id.clone(),
+            practice: s.practice,
+            sealed: s.commitment.is_some(),
         })
         .collect();
-    let criteria: Vec<serde_json::Value> = spec
+    let criteria = spec
         .criteria
         .iter()
-        .map(|c| {
-            serde_json::json!({
-                "id": c.id, "name": c.name, "suite": c.suite, "grader": c.grader, "weight": c.weight,
-                "gate": c.gate.as_ref().map(|g| serde_json::to_value(g).unwrap_or_default()),
-            })
+        .map(|c| CriterionView {
+            gate: c.gate.as_ref().map(|g| serde_json::to_value(g).unwrap_or_default()),
+            grader: c.grader,
+            id: c.id.clone(),
+            name: c.name.clone(),
+            suite: c.suite.clone(),
+            weight: c.weight,
         })
         .collect();
-    Ok(serde_json::json!({
-        "id": tender.id, "title": tender.title, "buyer": spec.tender.buyer, "kind": spec.tender.kind,
-        "price_weight": spec.tender.price_weight, "created_by": tender.created_by, "created_at": tender.created_at,
-        "criteria": criteria, "suites": suites, "vendors": vendors, "runs": runs,
-        "has_practice": spec.suites.iter().any(|s| s.practice),
-    }))
+    Ok(TenderView {
+        buyer: spec.tender.buyer.clone(),
+        created_at: tender.created_at,
+        created_by: tender.created_by,
+        criteria,
+        has_practice: spec.suites.iter().any(|s| s.practice),
+        id: tender.id,
+        kind: spec.tender.kind,
+        price_weight: spec.tender.price_weight,
+        runs,
+        suites,
+        title: tender.title,
+        vendors,
+    })
 }
 
-pub async fn get_tender(
-    State(app): State<App>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+pub async fn get_tender(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<TenderView>> {
     Ok(Json(tender_view(&app, &caller, &id).await?))
 }
 
@@ -234,11 +363,41 @@ pub async fn get_suite(
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")], content).into_response())
 }
 
-#[derive(Deserialize)]
+/// A bidder's registration for a tender.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(example = serde_json::json!({"base_url": "https://llm.bidder-a.example.com/v1", "model": "a-2", "bid_price": 990000}))]
 pub struct NewRegistration {
+    /// The OpenAI-compatible base URL runs call (public addresses only, at most 500 characters).
     pub base_url: String,
+    /// The model name.
     pub model: String,
+    /// The bid (yuan): a positive number.
     pub bid_price: f64,
+}
+
+/// A bidder's registration: the endpoint, model and price its runs use.
+#[derive(Serialize, JsonSchema)]
+pub struct RegistrationView {
+    /// The tender's id.
+    pub tender_id: String,
+    /// The bidder's name.
+    pub vendor: String,
+    /// The OpenAI-compatible base URL.
+    pub base_url: String,
+    /// The model name.
+    pub model: String,
+    /// The bid (yuan).
+    pub bid_price: f64,
+    /// When it was registered (RFC 3339).
+    pub created_at: String,
+}
+
+impl From<Registration> for RegistrationView {
+    fn from(reg: Registration) -> RegistrationView {
+        // Every field named: a field added to the record is a compile error here, not a silent omission.
+        let Registration { tender_id, vendor, base_url, model, bid_price, created_at } = reg;
+        RegistrationView { tender_id, vendor, base_url, model, bid_price, created_at }
+    }
 }
 
 pub async fn register(
@@ -246,7 +405,7 @@ pub async fn register(
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<NewRegistration>,
-) -> ApiResult<(StatusCode, Json<Registration>)> {
+) -> ApiResult<(StatusCode, Json<RegistrationView>)> {
     caller.require(&[Role::Vendor])?;
     let vendor = caller.vendor.clone().unwrap_or_default();
     let (_, spec) = tender_spec(&app, &id).await?;
@@ -285,5 +444,5 @@ pub async fn register(
     };
     app.store.register(&reg).await?;
     tracing::info!(tender = %crate::logs::escaped(&reg.tender_id), vendor = %crate::logs::escaped(&reg.vendor), "vendor registered");
-    Ok((StatusCode::CREATED, Json(reg)))
+    Ok((StatusCode::CREATED, Json(reg.into())))
 }
