@@ -19,7 +19,7 @@ use std::time::Instant;
 use tb_report::Report;
 use tb_spec::Spec;
 use tb_store::RunRecord;
-use tb_store::server::TenderRun;
+use tb_store::server::{RunKind, TenderRun};
 
 use crate::App;
 use crate::auth::{Caller, Role};
@@ -82,9 +82,9 @@ pub async fn run_view(app: &App, caller: &Caller, run_id: &str) -> ApiResult<Run
             let vendor = caller.vendor.as_deref().unwrap_or("");
             let Some(tr) = &tender_run else { return Err(ApiError::not_found("run")) };
             let listed = spec.vendors.iter().any(|v| v.name == vendor);
-            let allowed = match tr.kind.as_str() {
-                "practice" => tr.vendor.as_deref() == Some(vendor),
-                _ => listed,
+            let allowed = match tr.kind {
+                RunKind::Practice => tr.vendor.as_deref() == Some(vendor),
+                RunKind::Official => listed,
             };
             if !allowed || !listed {
                 return Err(ApiError::not_found("run"));
@@ -93,7 +93,7 @@ pub async fn run_view(app: &App, caller: &Caller, run_id: &str) -> ApiResult<Run
             own = Some((vendor.to_string(), shown));
         }
         // The panel sees the tender's official runs only: practice and command-line runs are not blind.
-        Role::Evaluator if tender_run.as_ref().is_none_or(|t| t.kind != "official") => {
+        Role::Evaluator if tender_run.as_ref().is_none_or(|t| t.kind != RunKind::Official) => {
             return Err(ApiError::not_found("run"));
         }
         _ => {}

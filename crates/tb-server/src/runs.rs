@@ -319,7 +319,7 @@ impl Runs {
         self.metrics.run_started();
         self.active.lock().expect("runs lock").insert(run_id.clone(), Active { cancel: cancel_tx, live, task });
         let _ = go_tx.send(());
-        tracing::info!(run = %run_id, tender = %tender_run.tender_id, kind = %tender_run.kind, resumed, "run started");
+        tracing::info!(run = %run_id, tender = %tender_run.tender_id, kind = tender_run.kind.as_str(), resumed, "run started");
         Ok(run_id)
     }
 

@@ -758,7 +758,7 @@ mod tests {
         let tr = TenderRun {
             run_id: "r1".into(),
             tender_id: "T".into(),
-            kind: "practice".into(),
+            kind: RunKind::Practice,
             vendor: Some("Bidder A".into()),
             started_by: "vera".into(),
             options_json: "{}".into(),

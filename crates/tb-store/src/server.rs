@@ -45,13 +45,37 @@ pub struct Registration {
     pub created_at: String,
 }
 
-/// A run started from the server: the tender it belongs to, `official` or
-/// `practice` (one vendor, the public suites), and how it was started.
+/// What a run started from the server is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    /// The tender's run that decides: every registered bidder, blind.
+    Official,
+    /// One bidder's rehearsal on the public suites.
+    Practice,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Official => "official",
+            RunKind::Practice => "practice",
+        }
+    }
+
+    /// The kind a stored name means.
+    pub fn parse(name: &str) -> Option<RunKind> {
+        [RunKind::Official, RunKind::Practice].into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// A run started from the server: the tender it belongs to, its kind, and
+/// how it was started.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TenderRun {
     pub run_id: String,
     pub tender_id: String,
-    pub kind: String,
+    pub kind: RunKind,
     pub vendor: Option<String>,
     pub started_by: String,
     pub options_json: String,
@@ -326,7 +350,11 @@ macro_rules! server_queries {
                 Ok(TenderRun {
                     run_id: row.try_get("run_id").map_err(get)?,
                     tender_id: row.try_get("tender_id").map_err(get)?,
-                    kind: row.try_get("kind").map_err(get)?,
+                    kind: {
+                        let name: String = row.try_get("kind").map_err(get)?;
+                        RunKind::parse(&name)
+                            .ok_or_else(|| StoreError::Corrupt(format!("tender run row: unknown kind {name:?}")))?
+                    },
                     vendor: row.try_get("vendor").map_err(get)?,
                     started_by: row.try_get("started_by").map_err(get)?,
                     options_json: row.try_get("options_json").map_err(get)?,
@@ -341,7 +369,7 @@ macro_rules! server_queries {
                 )
                 .bind(&r.run_id)
                 .bind(&r.tender_id)
-                .bind(&r.kind)
+                .bind(r.kind.as_str())
                 .bind(&r.vendor)
                 .bind(&r.started_by)
                 .bind(&r.options_json)

@@ -2,6 +2,7 @@
 //! events), stopping and resuming it, and its results as the caller may see them.
 
 use super::*;
+use tb_store::server::RunKind;
 
 /// A run to start: the buyer's official run, or a vendor's practice run.
 #[derive(Deserialize, Default, JsonSchema)]
@@ -55,7 +56,7 @@ pub async fn start_run(
                 .tender_runs(&id)
                 .await?
                 .iter()
-                .filter(|r| r.kind == "practice" && r.vendor.as_deref() == Some(vendor.as_str()))
+                .filter(|r| r.kind == RunKind::Practice && r.vendor.as_deref() == Some(vendor.as_str()))
                 .filter(|r| r.created_at.as_str() >= since.as_str())
                 .count();
             if recent >= PRACTICE_RUNS_PER_HOUR {
@@ -66,7 +67,7 @@ pub async fn start_run(
                 e.retry_after = Some(600);
                 return Err(e);
             }
-            "practice"
+            RunKind::Practice
         }
         (Role::Vendor, false) => {
             return Err(ApiError::forbidden("vendors start practice runs only (`practice: true`)"));
@@ -75,14 +76,14 @@ pub async fn start_run(
         _ => {
             // The panel scores blind: every official run seals its name ↔ code mapping.
             spec.run.blind = true;
-            "official"
+            RunKind::Official
         }
     };
     let tender_run = TenderRun {
         run_id: String::new(),
         tender_id: tender.id.clone(),
-        kind: kind.to_string(),
-        vendor: (kind == "practice").then(|| caller.vendor.clone().unwrap_or_default()),
+        kind,
+        vendor: (kind == RunKind::Practice).then(|| caller.vendor.clone().unwrap_or_default()),
         started_by: caller.name.clone(),
         options_json: String::new(),
         created_at: tb_store::now_rfc3339(),

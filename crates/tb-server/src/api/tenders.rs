@@ -1,6 +1,7 @@
 //! Tenders: upload, the view each role has of one, its suites, and bidders' registrations.
 
 use super::*;
+use tb_store::server::RunKind;
 
 /// A new tender: a spec and its suite files, or the built-in example.
 #[derive(Deserialize, JsonSchema)]
@@ -296,11 +297,16 @@ pub async fn tender_view(app: &App, caller: &Caller, id: &str) -> ApiResult<Tend
         .await?
         .into_iter()
         .filter(|r| match caller.role {
-            Role::Vendor => r.kind == "official" || r.vendor.as_deref() == caller.vendor.as_deref(),
-            Role::Evaluator => r.kind == "official",
+            Role::Vendor => r.kind == RunKind::Official || r.vendor.as_deref() == caller.vendor.as_deref(),
+            Role::Evaluator => r.kind == RunKind::Official,
             _ => true,
         })
-        .map(|r| TenderRunView { created_at: r.created_at, kind: r.kind, run_id: r.run_id, vendor: r.vendor })
+        .map(|r| TenderRunView {
+            created_at: r.created_at,
+            kind: r.kind.as_str().into(),
+            run_id: r.run_id,
+            vendor: r.vendor,
+        })
         .collect();
     let suites = spec
         .suites
