@@ -25,7 +25,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tb-agent", &["tb-core", "tb-sandbox"]),
     ("tb-suite", &["tb-core", "tb-agent"]),
     ("tb-spec", &["tb-core", "tb-suite", "tb-stats"]),
-    ("tb-mock", &["tb-core", "tb-spec", "tb-suite", "tb-grade"]),
+    ("tb-mock", &["tb-core", "tb-spec", "tb-suite", "tb-grade", "tb-vendor"]),
     ("tb-report", &["tb-core", "tb-audit", "tb-spec", "tb-suite", "tb-grade", "tb-stats", "tb-store"]),
     (
         "tb-runner",

@@ -7,6 +7,8 @@
 
 use serde_json::{Value, json};
 
+use crate::wire::RequestMessage;
+
 use crate::tasks::MockAnswer;
 
 /// How the simulated agent behaves.
@@ -51,8 +53,8 @@ pub fn is_task(data: &Value) -> bool {
 }
 
 /// The next turn of `policy` in the conversation `messages`.
-pub fn turn(data: &Value, policy: Policy, messages: &[Value]) -> MockAnswer {
-    let done = messages.iter().filter(|m| m["role"] == "assistant").count();
+pub fn turn(data: &Value, policy: Policy, messages: &[RequestMessage]) -> MockAnswer {
+    let done = messages.iter().filter(|m| m.role == "assistant").count();
     let zh = data["language"] == "zh";
     let reference: Vec<&Value> = data["reference"].as_array().map(|r| r.iter().collect()).unwrap_or_default();
     let first_call = reference.iter().find_map(|s| s["calls"].as_array().and_then(|c| c.first()));

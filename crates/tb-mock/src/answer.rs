@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use serde_json::{Value, json};
-
 use crate::KnownCase;
 use crate::profile::{FaultKind, Pacing};
 use crate::tasks::MockAnswer;
+use crate::wire;
+use bytes::Bytes;
 
 /// An answer to `case`, right or wrong, in one of several real-world phrasings
 /// chosen by `style` (a uniform draw); `wrong` picks which wrong answer.
@@ -103,8 +102,9 @@ fn group_thousands(n: &str) -> String {
     format!("{sign}{out}{}", frac.map_or(String::new(), |f| format!(".{f}")))
 }
 
-fn sse(v: &Value) -> Bytes {
-    Bytes::from(format!("data: {v}\n\n"))
+fn sse(chunk: &wire::ChatChunk) -> Bytes {
+    let json = serde_json::to_string(chunk).expect("a chunk always serializes");
+    Bytes::from(format!("data: {json}\n\n"))
 }
 
 /// The SSE events of a streamed answer, each with its time (offset from the
@@ -116,16 +116,23 @@ pub fn stream_plan(
     id: &str,
     model: &str,
     answer: &MockAnswer,
-    usage: Value,
+    usage: wire::Usage,
     ttft_ms: f64,
     latency_ms: f64,
     pacing: Option<Pacing>,
     fault: Option<FaultKind>,
 ) -> Vec<(Duration, Bytes)> {
-    let chunk = |delta: Value, finish: Value| {
-        json!({"id": id, "object": "chat.completion.chunk", "model": model,
-               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    let chunk = |delta: wire::Delta, finish: Option<&str>| {
+        let choice = wire::ChunkChoice { delta, finish_reason: finish.map(Into::into), index: Some(0), usage: None };
+        sse(&wire::ChatChunk {
+            choices: vec![choice],
+            id: Some(id.into()),
+            model: Some(model.into()),
+            object: Some("chat.completion.chunk".into()),
+            ..Default::default()
+        })
     };
+    let text_delta = |content: &str| wire::Delta { content: Some(content.to_string().into()), ..Default::default() };
     let (text, tool_calls) = (answer.text.as_str(), answer.tool_calls.as_deref());
     let mut chars: Vec<char> = text.chars().collect();
     let (pieces, gap_ms): (Vec<String>, f64) = match pacing {
@@ -148,22 +155,23 @@ pub fn stream_plan(
     };
     let gap = Duration::from_secs_f64(gap_ms.max(0.0) / 1000.0);
     let ttft = Duration::from_secs_f64(ttft_ms / 1000.0);
-    let mut plan = vec![(Duration::ZERO, sse(&chunk(json!({"role": "assistant", "content": ""}), Value::Null)))];
+    let first = wire::Delta { role: Some("assistant".into()), ..text_delta("") };
+    let mut plan = vec![(Duration::ZERO, chunk(first, None))];
     for (i, p) in pieces.iter().enumerate() {
-        plan.push((ttft + gap * i as u32, sse(&chunk(json!({"content": p}), Value::Null))));
+        plan.push((ttft + gap * i as u32, chunk(text_delta(p), None)));
     }
     let mut end = ttft + gap * pieces.len().saturating_sub(pacing.is_some() as usize) as u32;
     // Function calls stream as OpenAI does: the name first, then the arguments in pieces.
     for (i, (name, args)) in tool_calls.unwrap_or(&[]).iter().enumerate() {
-        let head = json!({"tool_calls": [{"index": i, "id": format!("call_{i}"), "type": "function",
-                                          "function": {"name": name, "arguments": ""}}]});
-        plan.push((end, sse(&chunk(head, Value::Null))));
+        let head = crate::tool_call(i, name, "", Some(i as u64));
+        plan.push((end, chunk(wire::Delta { tool_calls: Some(vec![head]), ..Default::default() }, None)));
         let chars: Vec<char> = args.chars().collect();
         for piece in chars.chunks(chars.len().div_ceil(2).max(1)) {
             let piece: String = piece.iter().collect();
-            let delta = json!({"tool_calls": [{"index": i, "function": {"arguments": piece}}]});
+            let function = wire::FunctionCall { arguments: Some(piece.into()), name: None };
+            let call = wire::ToolCall { function, index: Some(i as u64), ..Default::default() };
             end += gap / 4;
-            plan.push((end, sse(&chunk(delta, Value::Null))));
+            plan.push((end, chunk(wire::Delta { tool_calls: Some(vec![call]), ..Default::default() }, None)));
         }
     }
     let finish = if tool_calls.is_some() { "tool_calls" } else { "stop" };
@@ -198,11 +206,16 @@ pub fn stream_plan(
             plan.push((end, Bytes::from_static(b"data: {\"result\": \"ok\", \"value\": 18}\n\n")));
             plan.push((end, Bytes::from_static(b"data: [DONE]\n\n")));
         }
-        Some(FaultKind::NoDone) => plan.push((end, sse(&chunk(json!({}), json!(finish))))),
+        Some(FaultKind::NoDone) => plan.push((end, chunk(wire::Delta::default(), Some(finish)))),
         _ => {
-            plan.push((end, sse(&chunk(json!({}), json!(finish)))));
-            let mut last = json!({"id": id, "object": "chat.completion.chunk", "model": model, "choices": []});
-            last["usage"] = usage;
+            plan.push((end, chunk(wire::Delta::default(), Some(finish))));
+            let last = wire::ChatChunk {
+                id: Some(id.into()),
+                model: Some(model.into()),
+                object: Some("chat.completion.chunk".into()),
+                usage: Some(usage),
+                ..Default::default()
+            };
             plan.push((end, sse(&last)));
             plan.push((end, Bytes::from_static(b"data: [DONE]\n\n")));
         }
@@ -214,6 +227,32 @@ pub fn stream_plan(
 mod tests {
     use super::*;
     use tb_core::{Choice, Gold};
+
+    /// The events are byte for byte what the mock wrote before the wire
+    /// types (a `json!` value, sorted keys): recorded rehearsals stay valid.
+    #[test]
+    fn stream_events_keep_their_bytes() {
+        let answer = MockAnswer { text: "hi".into(), tool_calls: Some(vec![("f".into(), "{}".into())]) };
+        let usage = wire::Usage { completion_tokens: Some(2), prompt_tokens: Some(3), total_tokens: Some(5) };
+        let plan = stream_plan("c-1", "m", &answer, usage, 0.0, 0.0, None, None);
+        let text: String = plan.iter().map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect();
+        let head = r#"{"choices":[{"delta":"#;
+        let tail = r#""id":"c-1","model":"m","object":"chat.completion.chunk"}"#;
+        let expected = [
+            r#"{"content":"","role":"assistant"},"finish_reason":null,"index":0}],"#,
+            r#"{"content":"h"},"finish_reason":null,"index":0}],"#,
+            r#"{"content":"i"},"finish_reason":null,"index":0}],"#,
+            r#"{"tool_calls":[{"function":{"arguments":"","name":"f"},"id":"call_0","index":0,"type":"function"}]},"finish_reason":null,"index":0}],"#,
+            r#"{"tool_calls":[{"function":{"arguments":"{"},"index":0}]},"finish_reason":null,"index":0}],"#,
+            r#"{"tool_calls":[{"function":{"arguments":"}"},"index":0}]},"finish_reason":null,"index":0}],"#,
+            r#"{},"finish_reason":"tool_calls","index":0}],"#,
+        ]
+        .map(|e| format!("data: {head}{e}{tail}\n\n"))
+        .concat()
+            + r#"data: {"choices":[],"id":"c-1","model":"m","object":"chat.completion.chunk","usage":{"completion_tokens":2,"prompt_tokens":3,"total_tokens":5}}"#
+            + "\n\ndata: [DONE]\n\n";
+        assert_eq!(text, expected);
+    }
 
     #[test]
     fn thousands() {

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use crate::error_response;
 use crate::profile::FaultKind;
+use crate::{error_response, wire};
 
 fn streamed(content_type: &'static str, body: Body) -> Response {
     Response::builder().header(header::CONTENT_TYPE, content_type).body(body).expect("static headers are valid")
@@ -114,8 +114,11 @@ pub fn respond_json(kind: Option<FaultKind>, text: &str) -> Option<Response> {
             "application/json",
         )),
         FaultKind::WrongContentType => {
-            let body = serde_json::json!({"choices": [{"message": {"content": text}, "finish_reason": "stop"}]});
-            Some(json(body.to_string().into_bytes(), "text/html"))
+            let message =
+                wire::ResponseMessage { content: Some(wire::Content::Text(text.into())), ..Default::default() };
+            let choice = wire::Choice { finish_reason: Some("stop".into()), message, ..Default::default() };
+            let body = wire::ChatCompletion { choices: vec![choice], ..Default::default() };
+            Some(json(serde_json::to_vec(&body).expect("a completion always serializes"), "text/html"))
         }
         _ => None,
     }

@@ -17,6 +17,9 @@ pub mod profile;
 pub mod simulate;
 pub mod tasks;
 mod timer;
+/// The chat-completions wire format: the client's own types, so the
+/// simulator writes exactly what the client reads.
+use tb_vendor::wire;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -377,7 +380,8 @@ async fn call_tool(tools_url: &str, name: &str, arguments: String) -> Result<Val
 }
 
 fn error_response(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({"error": {"message": message, "type": "mock_error"}}))).into_response()
+    let error = wire::ApiError { message: message.into(), kind: "mock_error".into() };
+    (status, axum::Json(wire::ErrorResponse { error })).into_response()
 }
 
 /// The chat completions endpoint: finds the case a request is about, serves
@@ -419,7 +423,7 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
     };
     let chat = Chat { s: &s, req: &req, draws: &draws };
     let answer = chat.answer(known.as_ref(), answer_no, accuracy);
-    let usage = token_usage(&req.prompt, &answer.text, timing.pacing);
+    let usage = token_usage(req.prompt(), &answer.text, timing.pacing);
     let id = format!("chatcmpl-mock-{request_no}");
     if !req.stream {
         sleep_until_precisely(arrived + Duration::from_secs_f64(timing.latency / 1000.0)).await;
@@ -430,29 +434,25 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
 }
 
 /// What a chat request asks, read from its headers and JSON body.
-struct ChatRequest {
+struct ChatRequest<'a> {
     /// The `Authorization` header, as sent.
     authorization: Option<String>,
     stream: bool,
-    /// The last user message.
-    prompt: String,
-    messages: Vec<Value>,
+    messages: Vec<wire::RequestMessage<'a>>,
 }
 
-impl ChatRequest {
-    /// Reads a chat request; `Err` when its body is not JSON.
-    fn read(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Self, serde_json::Error> {
+impl<'a> ChatRequest<'a> {
+    /// Reads a chat request (as leniently as the client reads answers);
+    /// `Err` when its body is not JSON.
+    fn read(headers: &axum::http::HeaderMap, body: &'a [u8]) -> Result<Self, serde_json::Error> {
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let req: Value = serde_json::from_slice(body)?;
-        let stream = req["stream"].as_bool().unwrap_or(false);
-        let prompt = req["messages"]
-            .as_array()
-            .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
-            .and_then(|m| m["content"].as_str())
-            .unwrap_or("")
-            .to_string();
-        let messages = req["messages"].as_array().cloned().unwrap_or_default();
-        Ok(ChatRequest { authorization, stream, prompt, messages })
+        let req = serde_json::from_slice::<wire::Lenient<wire::ChatRequest>>(body)?.0.unwrap_or_default();
+        Ok(ChatRequest { authorization, stream: req.stream, messages: req.messages })
+    }
+
+    /// The last user message.
+    fn prompt(&self) -> &str {
+        self.messages.iter().rev().find(|m| m.role == "user").map_or("", |m| &m.content)
     }
 }
 
@@ -485,8 +485,8 @@ impl MockState {
     /// agent's conversation, which goes on past its task's prompt, the task
     /// of its first user message.
     fn known_case(&self, req: &ChatRequest) -> Option<KnownCase> {
-        self.cases.get(&req.prompt).cloned().or_else(|| {
-            let first = req.messages.iter().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str())?;
+        self.cases.get(req.prompt()).cloned().or_else(|| {
+            let first = &req.messages.iter().find(|m| m.role == "user")?.content;
             self.cases.get(first).filter(|k| agent::is_task(&k.gold.data)).cloned()
         })
     }
@@ -542,7 +542,7 @@ impl MockState {
 /// One chat request being answered: what choosing its answer needs.
 struct Chat<'a> {
     s: &'a MockState,
-    req: &'a ChatRequest,
+    req: &'a ChatRequest<'a>,
     draws: &'a Draws<'a>,
 }
 
@@ -576,7 +576,7 @@ impl Chat<'_> {
     /// and right or partly, as its accuracy draws, one draw per episode,
     /// counted at its first turn.
     fn episode_policy(&self, accuracy: f64) -> agent::Policy {
-        let first_turn = !self.req.messages.iter().any(|m| m["role"] == "assistant");
+        let first_turn = !self.req.messages.iter().any(|m| m.role == "assistant");
         let episode = self.s.count_episode(self.draws.case_id, first_turn);
         if self.draws.draw("episode", episode) < accuracy { agent::Policy::Correct } else { agent::Policy::Partial }
     }
@@ -584,42 +584,58 @@ impl Chat<'_> {
 
 /// The token counts a completion reports: about two characters a token, or
 /// one token a chunk when the profile paces its stream.
-fn token_usage(prompt: &str, text: &str, pacing: Option<Pacing>) -> Value {
+fn token_usage(prompt: &str, text: &str, pacing: Option<Pacing>) -> wire::Usage {
     let prompt_tokens = prompt.chars().count() as u64 / 2 + 1;
     let completion_tokens = pacing.map_or(text.chars().count() as u64 / 2 + 1, |p| p.chunks as u64);
-    json!({
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    })
+    wire::Usage {
+        completion_tokens: Some(completion_tokens),
+        prompt_tokens: Some(prompt_tokens),
+        total_tokens: Some(prompt_tokens + completion_tokens),
+    }
+}
+
+/// Function call `i` as OpenAI writes it (`call_{i}`), whole or its first piece.
+fn tool_call<'a>(i: usize, name: &'a str, arguments: &'a str, index: Option<u64>) -> wire::ToolCall<'a> {
+    wire::ToolCall {
+        function: wire::FunctionCall { arguments: Some(arguments.into()), name: Some(name.into()) },
+        id: Some(format!("call_{i}").into()),
+        index,
+        kind: Some("function".into()),
+    }
 }
 
 /// A whole (non-streamed) chat completion: the answer's text or tool calls,
 /// or the body of a fault that breaks it.
-fn completion(model: &str, id: &str, answer: &tasks::MockAnswer, usage: Value, fault: Option<FaultKind>) -> Response {
+fn completion(
+    model: &str,
+    id: &str,
+    answer: &tasks::MockAnswer,
+    usage: wire::Usage,
+    fault: Option<FaultKind>,
+) -> Response {
     if let Some(r) = faults::respond_json(fault, &answer.text) {
         return r;
     }
-    let mut message = json!({"role": "assistant", "content": answer.text});
+    let mut message = wire::ResponseMessage {
+        content: Some(wire::Content::Text(answer.text.as_str().into())),
+        role: Some("assistant".into()),
+        ..Default::default()
+    };
     let mut finish = "stop";
     if let Some(calls) = &answer.tool_calls {
-        message["content"] = Value::Null;
-        message["tool_calls"] = Value::Array(
-            calls
-                .iter()
-                .enumerate()
-                .map(|(i, (name, args))| {
-                    json!({"id": format!("call_{i}"), "type": "function", "function": {"name": name, "arguments": args}})
-                })
-                .collect(),
-        );
+        message.content = None;
+        message.tool_calls =
+            Some(calls.iter().enumerate().map(|(i, (name, args))| tool_call(i, name, args, None)).collect());
         finish = "tool_calls";
     }
-    let body = json!({
-        "id": id, "object": "chat.completion", "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-        "usage": usage,
-    });
+    let body = wire::ChatCompletion {
+        choices: vec![wire::Choice { finish_reason: Some(finish.into()), index: Some(0), message, usage: None }],
+        id: Some(id.into()),
+        model: Some(model.into()),
+        object: Some("chat.completion".into()),
+        usage: Some(usage),
+        ..Default::default()
+    };
     axum::Json(body).into_response()
 }
 

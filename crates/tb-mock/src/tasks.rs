@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::KnownCase;
+use crate::wire::RequestMessage;
 
 /// What the mock says: text, and function calls when it makes any.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,12 +160,12 @@ fn tool_calls(data: &Value, expect: &str, correct: bool) -> MockAnswer {
 
 /// When a request is a judge's (tenderbench's judge prompt), the mock judges:
 /// an answer that contains the reference answer passes.
-pub fn judge(messages: &[Value]) -> Option<String> {
-    let system = messages.first()?.get("content")?.as_str()?;
+pub fn judge(messages: &[RequestMessage]) -> Option<String> {
+    let system = &*messages.first()?.content;
     if system.starts_with("You read answers for a public procurement evaluation") {
         // Asked for a second opinion: the simulated judge takes the last option
         // letter or number the response writes (a stand-in, said so in reports).
-        let user = messages.get(1)?.get("content")?.as_str()?;
+        let user = &*messages.get(1)?.content;
         let response = user.split(">>>\n").nth(1).and_then(|a| a.split("\n<<<END-RESPONSE").next()).unwrap_or("");
         let numeric = system.contains("the final number");
         let answer = if numeric {
@@ -180,7 +181,7 @@ pub fn judge(messages: &[Value]) -> Option<String> {
     if !system.contains("You are an impartial grader") {
         return None;
     }
-    let user = messages.get(1)?.get("content")?.as_str()?;
+    let user = &*messages.get(1)?.content;
     let answer = user.split(">>>\n").nth(1).and_then(|a| a.split("\n<<<END-ANSWER").next()).unwrap_or("");
     if user.contains("Decide whether the answer REFUSES") {
         // Asked whether an answer refused: the mock judges with tenderbench's own patterns.

@@ -17,10 +17,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 pub mod egress;
 mod sse;
 mod tool_calls;
+pub mod wire;
 
 use sse::{parse_sse, read_stream};
 use tb_core::{AgentApi, Answer, CallStats, Failure, FailureCause, Message, Outcome, Timing, Usage};
@@ -259,22 +260,25 @@ impl VendorClient {
         &self.ep
     }
 
-    fn request_body(&self, messages: &[Message], tools: Option<&Value>, g: Generation) -> Value {
+    /// The request: the endpoint's model, its temperature range (a provider
+    /// preset's) and whether it is asked for streamed usage.
+    fn request_body<'a>(
+        &'a self,
+        messages: &'a [Message],
+        tools: Option<&'a Value>,
+        g: Generation,
+    ) -> wire::ChatRequest<'a> {
         let (lo, hi) = self.ep.temperature_range;
-        let mut body = json!({
-            "model": self.ep.model,
-            "messages": messages,
-            "temperature": g.temperature.clamp(lo, hi),
-            "max_tokens": g.max_tokens,
-            "stream": self.ep.stream,
-        });
-        if self.ep.stream && self.ep.stream_usage {
-            body["stream_options"] = json!({ "include_usage": true });
+        wire::ChatRequest {
+            max_tokens: Some(g.max_tokens),
+            messages: messages.iter().map(wire::RequestMessage::from).collect(),
+            model: self.ep.model.as_str().into(),
+            stream: self.ep.stream,
+            stream_options: (self.ep.stream && self.ep.stream_usage)
+                .then_some(wire::StreamOptions { include_usage: true }),
+            temperature: Some(g.temperature.clamp(lo, hi)),
+            tools: tools.map(std::borrow::Cow::Borrowed),
         }
-        if let Some(tools) = tools {
-            body["tools"] = tools.clone();
-        }
-        body
     }
 
     /// Sends one chat completion with retries, offering `tools` when given.
@@ -491,6 +495,7 @@ async fn read_capped(resp: reqwest::Response) -> Result<Vec<u8>, AttemptError> {
     Ok(body)
 }
 
+/// The usage in an agent platform's JSON (where chat completions put it).
 fn usage_of(v: &Value) -> Option<Usage> {
     let u =
         v.get("usage").filter(|u| u.is_object()).or_else(|| v["choices"][0].get("usage").filter(|u| u.is_object()))?;
@@ -500,9 +505,9 @@ fn usage_of(v: &Value) -> Option<Usage> {
     })
 }
 
+/// The error an agent platform's JSON reports (where chat completions put it).
 fn vendor_error_message(v: &Value) -> Option<String> {
-    let e = v.get("error")?;
-    Some(e["message"].as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
+    v.get("error").map(wire::error_message)
 }
 
 async fn read_json(resp: reqwest::Response, agent: Option<&AgentApi>) -> Result<Success, AttemptError> {
@@ -519,26 +524,35 @@ async fn read_json(resp: reqwest::Response, agent: Option<&AgentApi>) -> Result<
 
 /// The answer in a non-streamed chat completion body.
 fn parse_json(body: &[u8]) -> Result<Answer, ParseFailure> {
-    let v: Value =
-        serde_json::from_slice(body).map_err(|e| ParseFailure::invalid(format!("response is not JSON: {e}")))?;
-    if let Some(msg) = vendor_error_message(&v) {
-        return Err(ParseFailure::invalid(format!("vendor reported an error: {msg}")));
+    let completion = wire::ChatCompletion::from_json(body)
+        .map_err(|e| ParseFailure::invalid(format!("response is not JSON: {e}")))?;
+    if let Some(error) = &completion.error {
+        return Err(ParseFailure::invalid(format!("vendor reported an error: {}", wire::error_message(error))));
     }
-    let choice = &v["choices"][0];
-    if !choice.is_object() {
+    let Some(choice) = completion.choices.first() else {
         return Err(ParseFailure::invalid("response has no choices[0]".into()));
-    }
-    let text = match &choice["message"]["content"] {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => return Err(ParseFailure::invalid(format!("choices[0].message.content is not text: {other}"))),
     };
-    let tool_calls = ToolCalls::of_message(&choice["message"]);
+    let text = match &choice.message.content {
+        Some(wire::Content::Text(s)) => s.to_string(),
+        None => String::new(),
+        Some(wire::Content::Other(other)) => {
+            return Err(ParseFailure::invalid(format!("choices[0].message.content is not text: {other}")));
+        }
+    };
     Ok(Answer {
         text,
-        tool_calls,
-        finish_reason: choice["finish_reason"].as_str().map(str::to_string),
-        usage: usage_of(&v),
+        tool_calls: ToolCalls::of_message(&choice.message),
+        finish_reason: choice.finish_reason.as_deref().map(str::to_string),
+        usage: usage_in(completion.usage, choice.usage),
+    })
+}
+
+/// The usage a completion or chunk reports: at its top, else in its first
+/// choice (where Kimi puts it); a count that is not one reads as 0.
+fn usage_in(top: Option<wire::Usage>, in_choice: Option<wire::Usage>) -> Option<Usage> {
+    top.or(in_choice).map(|u| Usage {
+        prompt_tokens: u.prompt_tokens.unwrap_or(0),
+        completion_tokens: u.completion_tokens.unwrap_or(0),
     })
 }
 
@@ -578,6 +592,63 @@ pub async fn replay(body: &[u8], stream: bool, agent: Option<&AgentApi>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The body as earlier builds wrote it (a `json!` value: sorted keys).
+    fn body_before(ep: &Endpoint, messages: &[Message], tools: Option<&Value>, g: Generation) -> String {
+        let (lo, hi) = ep.temperature_range;
+        let mut body = json!({
+            "model": ep.model,
+            "messages": messages,
+            "temperature": g.temperature.clamp(lo, hi),
+            "max_tokens": g.max_tokens,
+            "stream": ep.stream,
+        });
+        if ep.stream && ep.stream_usage {
+            body["stream_options"] = json!({ "include_usage": true });
+        }
+        if let Some(tools) = tools {
+            body["tools"] = tools.clone();
+        }
+        serde_json::to_string(&body).unwrap()
+    }
+
+    #[test]
+    fn request_bodies_are_byte_for_byte_what_earlier_builds_sent() {
+        let mut call = Message::assistant("");
+        call.tool_calls =
+            Some(json!([{ "id": "c1", "type": "function", "function": { "name": "f", "arguments": "{}" } }]));
+        let mut result = Message::new("tool", "{\"ok\": true}\n\u{1}\"引号\"");
+        result.tool_call_id = Some("c1".into());
+        let messages = [Message::system("你是助手"), Message::user("say \"hi\"\n"), call, result];
+        let tools = json!([{ "type": "function", "function": { "name": "f", "parameters": { "type": "object", "b": 1, "a": [] } } }]);
+        for (stream, stream_usage, range, temperature, with_tools) in [
+            (true, true, (0.0, 2.0), 0.7, true),
+            (true, false, (0.01, 0.99), 0.0, false),
+            (false, true, (0.0, 1.0), 1.5, true),
+            (false, false, (0.0, 2.0), 1.0, false),
+        ] {
+            let ep = Endpoint {
+                vendor: "v".into(),
+                base_url: "http://127.0.0.1:9/v1".into(),
+                model: "m-\"1\"".into(),
+                api_key: None,
+                stream,
+                stream_usage,
+                temperature_range: range,
+                timeout: Duration::from_secs(1),
+                retry: RetryPolicy::default(),
+                agent: None,
+            };
+            let client = VendorClient::new(ep.clone(), 1).unwrap();
+            let g = Generation { temperature, max_tokens: 512 };
+            let tools = with_tools.then_some(&tools);
+            let now = serde_json::to_string(&client.request_body(&messages, tools, g)).unwrap();
+            assert_eq!(now, body_before(&ep, &messages, tools, g));
+            let read: wire::ChatRequest = serde_json::from_str(&now).unwrap();
+            assert_eq!(read, client.request_body(&messages, tools, g), "a request reads back as it was written");
+        }
+    }
 
     #[test]
     fn retry_after_forms() {

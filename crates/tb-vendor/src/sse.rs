@@ -12,8 +12,8 @@ use tb_core::{AgentApi, Answer, FailureCause, Timing, TokenSource, Usage};
 
 use crate::tool_calls::ToolCalls;
 use crate::{
-    AttemptError, MAX_BODY_BYTES, MAX_SSE_LINE_BYTES, ParseFailure, Success, error_chain, json_path, usage_of,
-    vendor_error_message,
+    AttemptError, MAX_BODY_BYTES, MAX_SSE_LINE_BYTES, ParseFailure, Success, error_chain, json_path, usage_in,
+    usage_of, vendor_error_message, wire,
 };
 
 /// Reads a streamed response under the size caps, keeping every byte received as evidence.
@@ -91,14 +91,23 @@ where
         if data.is_empty() {
             continue;
         }
-        let v: Value =
-            serde_json::from_str(data).map_err(|e| ParseFailure::invalid(format!("stream chunk is not JSON: {e}")))?;
-        if let Some(msg) = vendor_error_message(&v) {
-            return Err(ParseFailure::invalid(format!("vendor reported an error mid-stream: {msg}")));
-        }
+        let not_json = |e: serde_json::Error| ParseFailure::invalid(format!("stream chunk is not JSON: {e}"));
+        let error = |msg: String| ParseFailure::invalid(format!("vendor reported an error mid-stream: {msg}"));
         match agent {
-            Some(agent) => streamed.take_platform_event(&v, agent)?,
-            None => streamed.take_chunk(&v),
+            Some(agent) => {
+                let v: Value = serde_json::from_str(data).map_err(not_json)?;
+                if let Some(msg) = vendor_error_message(&v) {
+                    return Err(error(msg));
+                }
+                streamed.take_platform_event(&v, agent)?;
+            }
+            None => {
+                let chunk = wire::ChatChunk::from_json(data).map_err(not_json)?;
+                if let Some(e) = &chunk.error {
+                    return Err(error(wire::error_message(e)));
+                }
+                streamed.take_chunk(&chunk);
+            }
         }
     }
     let ended = Instant::now();
@@ -188,28 +197,25 @@ impl StreamedAnswer {
 
     /// Takes one chat completion chunk: its content (reasoning content counts
     /// as an arrival, not as text), tool call pieces, finish reason and usage.
-    fn take_chunk(&mut self, v: &Value) {
-        self.saw_choice |= v["choices"][0].is_object();
-        let delta = &v["choices"][0]["delta"];
-        let mut carried = false;
-        for field in ["content", "reasoning_content"] {
-            if let Some(piece) = delta[field].as_str()
-                && !piece.is_empty()
-            {
-                carried = true;
-                if field == "content" {
-                    self.text.push_str(piece);
-                }
+    fn take_chunk(&mut self, chunk: &wire::ChatChunk) {
+        let choice = chunk.choices.first();
+        if let Some(choice) = choice {
+            self.saw_choice = true;
+            let delta = &choice.delta;
+            let content = delta.content.as_deref().filter(|p| !p.is_empty());
+            let reasoning = delta.reasoning_content.as_deref().is_some_and(|p| !p.is_empty());
+            if let Some(piece) = content {
+                self.text.push_str(piece);
+            }
+            let called = self.tool_calls.add_delta(delta);
+            if content.is_some() || reasoning || called {
+                self.arrived();
+            }
+            if let Some(reason) = &choice.finish_reason {
+                self.finish_reason = Some(reason.to_string());
             }
         }
-        let called = self.tool_calls.add_delta(delta);
-        if carried || called {
-            self.arrived();
-        }
-        if let Some(reason) = v["choices"][0]["finish_reason"].as_str() {
-            self.finish_reason = Some(reason.to_string());
-        }
-        if let Some(u) = usage_of(v) {
+        if let Some(u) = usage_in(chunk.usage, choice.and_then(|c| c.usage)) {
             self.usage = Some(u);
         }
     }

@@ -25,6 +25,8 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use crate::wire::{Delta, FunctionCall, ResponseMessage};
+
 #[derive(Default)]
 pub(crate) struct ToolCalls {
     /// (name, arguments text) of each call, in the order calls began.
@@ -40,16 +42,16 @@ pub(crate) struct ToolCalls {
 
 impl ToolCalls {
     /// The calls of a non-streamed message: `tool_calls`, else the legacy `function_call`.
-    pub(crate) fn of_message(message: &Value) -> Option<Value> {
+    pub(crate) fn of_message(message: &ResponseMessage) -> Option<Value> {
         let mut acc = ToolCalls::default();
-        if let Some(calls) = message["tool_calls"].as_array() {
-            for call in calls {
-                acc.begin();
-                acc.add(call);
-            }
+        for call in message.tool_calls.iter().flatten() {
+            acc.begin();
+            acc.add(&call.function, call.id.as_deref(), call.index);
         }
-        if acc.calls.is_empty() && message["function_call"].is_object() {
-            acc.add_legacy(&message["function_call"]);
+        if acc.calls.is_empty()
+            && let Some(function) = &message.function_call
+        {
+            acc.add(function, None, None);
         }
         acc.finish()
     }
@@ -59,45 +61,34 @@ impl ToolCalls {
         self.last = None;
     }
 
-    /// One stream delta's calls: `delta.tool_calls` and the legacy `delta.function_call`.
-    pub(crate) fn add_delta(&mut self, delta: &Value) -> bool {
+    /// One stream delta's calls: `delta.tool_calls` and the legacy
+    /// `delta.function_call` (one call at a time, no id, no index).
+    pub(crate) fn add_delta(&mut self, delta: &Delta) -> bool {
         let mut carried = false;
-        if let Some(calls) = delta["tool_calls"].as_array() {
+        if let Some(calls) = &delta.tool_calls {
             for call in calls {
-                self.add(call);
+                self.add(&call.function, call.id.as_deref(), call.index);
             }
             carried = true;
         }
-        if delta["function_call"].is_object() {
-            self.add_legacy(&delta["function_call"]);
+        if let Some(function) = &delta.function_call {
+            self.add(function, None, None);
             carried = true;
         }
         carried
     }
 
-    /// A legacy `function_call`: one call at a time, no id, no index.
-    fn add_legacy(&mut self, function: &Value) {
-        self.add(&json!({ "function": function }));
-    }
-
     /// One piece of a call: `{index?, id?, function: {name?, arguments?}}`.
-    fn add(&mut self, call: &Value) {
-        let function = &call["function"];
-        let name = function["name"].as_str().filter(|n| !n.is_empty());
-        let fragment = match &function["arguments"] {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            // Some vendors send the arguments as an object rather than JSON text.
-            other => other.to_string(),
-        };
-        let id = call["id"].as_str().filter(|i| !i.is_empty());
-        let index = call["index"].as_u64();
+    fn add(&mut self, function: &FunctionCall, id: Option<&str>, index: Option<u64>) {
+        let name = function.name.as_deref().filter(|n| !n.is_empty());
+        let fragment = function.arguments.as_deref().unwrap_or("");
+        let id = id.filter(|i| !i.is_empty());
         let known = id
             .and_then(|id| self.by_id.get(id).copied())
             .or_else(|| if id.is_some() { None } else { index.and_then(|i| self.by_index.get(&i).copied()) })
             .or(if id.is_none() && index.is_none() { self.last } else { None });
         let at = match known {
-            Some(at) if !self.starts_another(at, name, &fragment) => at,
+            Some(at) if !self.starts_another(at, name, fragment) => at,
             _ => {
                 self.calls.push(Default::default());
                 if fragment.trim().is_empty() && id.is_none() && known.is_some() {
@@ -121,7 +112,7 @@ impl ToolCalls {
                 written_name.push_str(name);
             }
         }
-        arguments.push_str(&fragment);
+        arguments.push_str(fragment);
         if !fragment.trim().is_empty() {
             self.tentative.retain(|t| *t != at);
         }
@@ -159,13 +150,20 @@ impl ToolCalls {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     fn streamed(deltas: &[Value]) -> Value {
         let mut acc = ToolCalls::default();
         for d in deltas {
-            acc.add_delta(d);
+            acc.add_delta(&crate::wire::Lenient::<Delta>::deserialize(d).unwrap().0.unwrap_or_default());
         }
         acc.finish().unwrap_or(Value::Null)
+    }
+
+    fn of_message(message: &Value) -> Option<Value> {
+        ToolCalls::of_message(
+            &crate::wire::Lenient::<ResponseMessage>::deserialize(message).unwrap().0.unwrap_or_default(),
+        )
     }
 
     fn calls(v: &Value) -> Vec<(String, Value)> {
@@ -305,10 +303,8 @@ mod tests {
 
     #[test]
     fn the_legacy_function_call() {
-        let v = ToolCalls::of_message(
-            &json!({ "content": null, "function_call": { "name": "f", "arguments": "{\"x\": 1}" } }),
-        )
-        .unwrap();
+        let v = of_message(&json!({ "content": null, "function_call": { "name": "f", "arguments": "{\"x\": 1}" } }))
+            .unwrap();
         assert_eq!(calls(&v), vec![("f".into(), json!({"x": 1}))]);
         let v = streamed(&[
             json!({ "function_call": { "name": "f", "arguments": "" } }),
@@ -320,12 +316,12 @@ mod tests {
 
     #[test]
     fn whole_calls_in_a_message_with_object_arguments() {
-        let v = ToolCalls::of_message(&json!({ "tool_calls": [
+        let v = of_message(&json!({ "tool_calls": [
             { "id": "a", "function": { "name": "f", "arguments": { "x": 1 } } },
             { "id": "b", "function": { "name": "f", "arguments": "{\"x\": 2}" } }
         ] }))
         .unwrap();
         assert_eq!(calls(&v), vec![("f".into(), json!({"x": 1})), ("f".into(), json!({"x": 2}))]);
-        assert!(ToolCalls::of_message(&json!({ "content": "hi", "tool_calls": [] })).is_none());
+        assert!(of_message(&json!({ "content": "hi", "tool_calls": [] })).is_none());
     }
 }
