@@ -25,6 +25,7 @@ async fn assert_old_rows_readable(store: &Store) {
     assert_eq!(audit.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["run_started", "run_finished"]);
     let runs = store.tender_runs("T-OLD").await.unwrap();
     assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].kind, tb_store::server::RunKind::Official);
     assert_eq!(store.user("buyer").await.unwrap().map(|u| u.role), Some("admin".into()));
 }
 
