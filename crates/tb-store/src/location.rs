@@ -35,19 +35,24 @@ impl FromStr for DbLocation {
         if s.trim().is_empty() {
             return Err("an empty store location: give an SQLite file or a postgres:// URL".into());
         }
-        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            return Ok(DbLocation::Postgres(s.to_string()));
+        // A URL's scheme is case-insensitive (RFC 3986); a file name with
+        // "://" in it would be a strange file, and is read as a URL.
+        let url = s.split_once("://").filter(|(scheme, _)| {
+            !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+        if let Some((scheme, rest)) = url {
+            return match scheme.to_ascii_lowercase().as_str() {
+                "postgres" | "postgresql" => Ok(DbLocation::Postgres(s.to_string())),
+                "sqlite" => Ok(DbLocation::Sqlite(PathBuf::from(rest))),
+                _ => Err(format!(
+                    "{scheme}:// is not a store tenderbench can open: give an SQLite file or a postgres:// URL"
+                )),
+            };
         }
-        if let Some(rest) = s.strip_prefix("sqlite://") {
-            return Ok(DbLocation::Sqlite(PathBuf::from(rest)));
-        }
-        if let Some((scheme, _)) = s.split_once("://")
-            && !scheme.is_empty()
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        {
-            return Err(format!(
-                "{scheme}:// is not a store tenderbench can open: give an SQLite file or a postgres:// URL"
-            ));
+        let lower = s.to_ascii_lowercase();
+        if ["postgres:", "postgresql:"].iter().any(|p| lower.starts_with(p)) {
+            // Not echoed: it may hold a password.
+            return Err("the store location is not a PostgreSQL URL: write postgres://user@host:5432/db".into());
         }
         Ok(DbLocation::Sqlite(PathBuf::from(s)))
     }
@@ -123,6 +128,11 @@ mod tests {
         assert_eq!("out/t.db".parse(), Ok(DbLocation::Sqlite("out/t.db".into())));
         assert_eq!("sqlite://out/t.db".parse(), Ok(DbLocation::Sqlite("out/t.db".into())));
         assert!("postgresql://u@h/db".parse::<DbLocation>().unwrap().is_postgres());
+        assert!("Postgres://u@h/db".parse::<DbLocation>().unwrap().is_postgres(), "schemes are case-insensitive");
+        assert_eq!("SQLITE:///tmp/t.db".parse(), Ok(DbLocation::Sqlite("/tmp/t.db".into())));
+        // A mistyped URL is not quietly a file in a folder named "postgres:".
+        assert!("postgres:/u@h/db".parse::<DbLocation>().unwrap_err().contains("postgres://"));
+        assert!("postgresql:u@h/db".parse::<DbLocation>().is_err());
         assert!("mysql://u@h/db".parse::<DbLocation>().unwrap_err().contains("mysql://"));
         assert!("".parse::<DbLocation>().is_err());
         // A Windows-style or odd file name is still a file.

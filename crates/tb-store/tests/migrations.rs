@@ -103,3 +103,36 @@ async fn an_unversioned_postgres_store_is_upgraded_in_place() {
     b.close().await;
     db.drop().await;
 }
+
+/// A store from before the cells' `tool_calls`, `verdicts` and `timing`
+/// columns existed gains them, keeping its rows.
+#[tokio::test]
+async fn a_store_older_than_the_cell_columns_gains_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("older.db");
+    {
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::raw_sql(SQLITE_STORE).execute(&pool).await.unwrap();
+        for column in ["tool_calls", "verdicts", "timing"] {
+            let drop = format!("ALTER TABLE cells DROP COLUMN {column}");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = Store::open(&path).await.unwrap();
+    assert_old_rows_readable(&store).await;
+}
+
+/// Processes that open a new SQLite file at once all succeed, and the
+/// schema is applied once (SQLite has no advisory lock; see `migrate_sqlite`).
+#[tokio::test]
+async fn concurrent_opens_of_a_new_sqlite_store_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("race.db");
+    let opens = (0..6).map(|_| Store::open(&path));
+    for store in futures_util::future::join_all(opens).await {
+        let store = store.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), tb_store::latest_schema_version());
+    }
+}
