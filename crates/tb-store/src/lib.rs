@@ -276,17 +276,37 @@ pub mod queue;
 pub mod server;
 
 /// Brings an SQLite store to this build's schema. SQLite has no advisory
-/// lock: when two processes open a new file at once, the second may find the
-/// first's migration recorded after it looked, so one failed attempt is
-/// retried once it can see what the first applied.
+/// lock, so the whole step runs inside one `BEGIN IMMEDIATE` transaction: it
+/// takes the database's write lock before reading which migrations are
+/// applied, and processes opening one new file at once wait for it (up to
+/// the busy timeout) and then find the schema done. The migrator's own
+/// per-migration transactions nest inside as savepoints.
 async fn migrate_sqlite(pool: &SqlitePool) -> std::result::Result<(), sqlx::migrate::MigrateError> {
-    migrations::adopt_unversioned_sqlite(pool).await?;
-    let migrator = migrations::migrator(Dialect::Sqlite);
-    match migrator.run(pool).await {
-        Err(sqlx::migrate::MigrateError::Execute(_) | sqlx::migrate::MigrateError::ExecuteMigration(..)) => {
-            migrator.run(pool).await
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    migrations::adopt_unversioned_sqlite(&mut tx).await?;
+    migrations::migrator(Dialect::Sqlite).run_direct(None, &mut *tx, false).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Connects a pool to an SQLite file. The first connection to a new file
+/// switches it to WAL, which needs the file to itself: SQLite answers
+/// `SQLITE_BUSY` at once, without waiting out the busy timeout, when another
+/// process is switching it at the same moment. That one answer is retried
+/// for up to ten seconds, like the busy timeout; every other error is not.
+async fn connect_sqlite(opts: SqliteConnectOptions) -> std::result::Result<SqlitePool, sqlx::Error> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone()).await {
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("5") && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            done => return done,
         }
-        done => done,
     }
 }
 
@@ -313,11 +333,7 @@ impl Store {
             // pread calls were the largest system cost of a run).
             .pragma("cache_size", "-32768")
             .pragma("wal_autocheckpoint", "8192");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await
-            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
+        let pool = connect_sqlite(opts).await.map_err(|source| StoreError::Open { path: shown.clone(), source })?;
         migrate_sqlite(&pool).await.map_err(|source| StoreError::Migrate { path: shown, source })?;
         Ok(Store { backend: Backend::Sqlite(pool) })
     }

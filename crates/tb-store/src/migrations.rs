@@ -61,9 +61,9 @@ pub fn latest_version() -> i64 {
 /// Adds the columns early versions introduced to a store made before the
 /// schema was versioned and before those columns existed (the baseline's
 /// `CREATE TABLE IF NOT EXISTS` leaves an existing table as it is).
-pub(crate) async fn adopt_unversioned_sqlite(pool: &sqlx::SqlitePool) -> Result<(), sqlx::Error> {
+pub(crate) async fn adopt_unversioned_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
     let columns: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM pragma_table_info('cells')").fetch_all(pool).await?;
+        sqlx::query_scalar("SELECT name FROM pragma_table_info('cells')").fetch_all(&mut *conn).await?;
     if columns.is_empty() {
         return Ok(()); // a new store: the baseline creates the table whole
     }
@@ -73,7 +73,7 @@ pub(crate) async fn adopt_unversioned_sqlite(pool: &sqlx::SqlitePool) -> Result<
         ("timing", "ALTER TABLE cells ADD COLUMN timing TEXT"),
     ] {
         if !columns.iter().any(|c| c == column) {
-            sqlx::raw_sql(add).execute(pool).await?;
+            sqlx::raw_sql(add).execute(&mut *conn).await?;
         }
     }
     Ok(())

@@ -126,13 +126,20 @@ async fn a_store_older_than_the_cell_columns_gains_them() {
 
 /// Processes that open a new SQLite file at once all succeed, and the
 /// schema is applied once (SQLite has no advisory lock; see `migrate_sqlite`).
-#[tokio::test]
+/// Repeated on fresh files with more openers than migrations, on several
+/// threads: a single retry used to pass here and fail in CI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_opens_of_a_new_sqlite_store_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("race.db");
-    let opens = (0..6).map(|_| Store::open(&path));
-    for store in futures_util::future::join_all(opens).await {
-        let store = store.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), tb_store::latest_schema_version());
+    for round in 0..8 {
+        let path = dir.path().join(format!("race-{round}.db"));
+        let opens = (0..12).map(|_| {
+            let path = path.clone();
+            tokio::spawn(async move { Store::open(&path).await })
+        });
+        for store in futures_util::future::join_all(opens).await {
+            let store = store.unwrap().unwrap();
+            assert_eq!(store.schema_version().await.unwrap(), tb_store::latest_schema_version());
+        }
     }
 }
