@@ -171,6 +171,10 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         };
         statements.push(Statement { start: at, end: at + 1, labels, conflict, how: "leading_label" });
     }
+    // Labels being ruled out ("B、D两项都可以排除") are not what was chosen.
+    let ruled_out: Vec<std::ops::Range<usize>> = LISTED_RULED_OUT.find_iter(&text).map(|m| m.range()).collect();
+    let inside_ruled_out = |at: usize| ruled_out.iter().any(|r| r.contains(&at));
+    statements.retain(|s| !inside_ruled_out(s.start));
     statements.sort_by_key(|s| s.start);
     hedged |= statements.is_empty() && HEDGE.is_match(&text);
     if let Some(reading) = ctx.resolve(&statements) {
@@ -183,7 +187,7 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         .filter_map(|c| {
             let m = c.get(1).expect("group");
             let l = ctx.label(m.as_str())?;
-            (!tentative(&text, m.start())).then(|| Statement {
+            (!tentative(&text, m.start()) && !inside_ruled_out(m.start())).then(|| Statement {
                 start: m.start(),
                 end: m.end(),
                 labels: [l].into(),
@@ -200,11 +204,17 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     if let Some(reading) = ctx.alone() {
         return reading;
     }
+    if let Some(reading) = ctx.complement() {
+        return reading;
+    }
     if !multi && let Some(l) = ctx.eliminated() {
         return Reading::Chosen { labels: l.to_string(), how: "eliminated" };
     }
     if let Some(reading) = ctx.label_lines() {
         return reading;
+    }
+    if let Some(l) = ctx.concluding_predicate() {
+        return Reading::Chosen { labels: l.to_string(), how: "concluded" };
     }
     // An answer that hedged ("It could be A, B or C") committed to nothing the
     // weaker readings below could find.
@@ -223,6 +233,12 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         return ctx.finish(bracketed, "bracketed", false);
     }
     Reading::Undecided
+}
+
+/// A line that opens by ruling labels out ("B、D两项都可以排除", "A and C are
+/// wrong"): the labels it names were not chosen.
+fn opens_ruling_out(line: &str) -> bool {
+    LISTED_RULED_OUT.find(line).is_some_and(|m| line[..m.start()].trim().is_empty())
 }
 
 fn single_char(s: &str) -> Option<char> {
@@ -401,8 +417,10 @@ impl Context<'_> {
                 }
             }
             // An option's text in brackets after its label ("A（HTTP）、C（FTP）") is not a separator's end.
+            // A bracketed label ("(A), (C) and (D)") is the next label, not such a text.
             if let Some(inner) = sep.strip_prefix('(')
                 && let Some(close) = inner.find(')').filter(|i| *i <= 40)
+                && self.label(&inner[..close]).is_none()
             {
                 let after = &inner[close + 1..];
                 let skipped = after.trim_start_matches([' ', ',', '、', '，', '/', '&', '+', ';']);
@@ -515,14 +533,62 @@ impl Context<'_> {
         if !ELIMINATION.is_match(self.text) {
             return None;
         }
-        let ruled_out: BTreeSet<char> = self
+        let mut ruled_out: BTreeSet<char> = self
             .text
             .lines()
             .filter(|l| RULED_OUT.is_match(l))
             .filter_map(|l| self.line_shape(l.trim_start_matches(['-', '*', ' ']).trim_start()).map(|(c, _)| c))
             .collect();
+        ruled_out.extend(self.listed_labels(&LISTED_RULED_OUT));
         let left: Vec<char> = self.labels.iter().copied().filter(|l| !ruled_out.contains(l)).collect();
         (left.len() == 1 && ruled_out.len() + 1 == self.labels.len()).then(|| left[0])
+    }
+
+    /// The labels every match of `pattern` lists in its first matching group
+    /// (only labels this question has).
+    fn listed_labels(&self, pattern: &regex::Regex) -> BTreeSet<char> {
+        pattern
+            .captures_iter(self.text)
+            .filter(|c| !tentative(self.text, c.get(0).map_or(0, |m| m.start())))
+            .filter_map(|c| c.get(1).or(c.get(2)))
+            .flat_map(|g| g.as_str().chars().filter(char::is_ascii_alphabetic).collect::<Vec<_>>())
+            .filter_map(|c| self.label(&c.to_string()))
+            .collect()
+    }
+
+    /// The label a last line ends on as its subject's predicate, unless the
+    /// line is tentative ("…might be C").
+    fn concluding_predicate(&self) -> Option<char> {
+        let trimmed = self.text.trim_end();
+        let start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        // Options that are letters themselves: "…is D" may name a text, not a label.
+        if self.options.iter().any(|o| single_char(&o.text).is_some_and(|c| c.is_ascii_alphabetic())) {
+            return None;
+        }
+        let c = CONCLUDING_PREDICATE.captures(&trimmed[start..])?;
+        let m = c.get(1)?;
+        if tentative(self.text, start + m.start()) {
+            return None;
+        }
+        let l = m.as_str();
+        // A lowercase letter only where the options are lowercase ("is a." is an article).
+        (l.chars().all(|c| c.is_ascii_uppercase()) || self.options.iter().any(|o| o.label == l))
+            .then(|| self.label(l))
+            .flatten()
+    }
+
+    /// A multiple-answer question answered by its complement ("本题除C以外的
+    /// 选项都正确", "All options except B are correct").
+    fn complement(&self) -> Option<Reading> {
+        if !self.multi {
+            return None;
+        }
+        let excluded = self.listed_labels(&COMPLEMENT_CLAIMED);
+        if excluded.is_empty() {
+            return None;
+        }
+        let set: BTreeSet<char> = self.labels.iter().copied().filter(|l| !excluded.contains(l)).collect();
+        Some(self.finish(set, "complement", false))
     }
 
     /// A first sentence that is nothing but an answer: labels ("Option two.",
@@ -560,6 +626,9 @@ impl Context<'_> {
         let t = self.text.trim().trim_end_matches(['.', '。', '!', '！']);
         let first_line = t.lines().next()?;
         if t.lines().filter(|l| !l.trim().is_empty()).count() > 1 {
+            return None;
+        }
+        if opens_ruling_out(first_line) {
             return None;
         }
         let (set, _, after) = self.parse_labels(skip_filler(first_line))?;
@@ -690,6 +759,9 @@ impl Context<'_> {
         let first_start = self.text.len() - self.text.trim_start().len();
         let first = self.text[first_start..].lines().next()?;
         let (label, shape) = self.line_shape(first)?;
+        if opens_ruling_out(first) {
+            return None;
+        }
         // "A sorting algorithm…", "A = modus ponens": an article or an equation, not a label.
         let marked =
             shape.contains(['.', '、', ')', ']', '】', ':', '(', '[', '【']) || first.trim().chars().count() <= 3;
@@ -826,6 +898,29 @@ mod tests {
         let letters = options(&["B", "C", "D", "E"]);
         assert_eq!(extract("The answer is (C).", &letters).as_deref(), Some("C"));
         assert!(matches!(read("The answer is C", &letters, false), Reading::Ambiguous(_)));
+    }
+
+    /// Answers that commit by ruling out, by the complement, or by a last
+    /// line whose predicate is a label.
+    #[test]
+    fn elimination_complement_and_concluding_predicates() {
+        let o = opts();
+        let ruled = "B、D两项都可以排除，A也不对，剩下的只有一个，就选它。";
+        assert_eq!(read(ruled, &o, false), Reading::Chosen { labels: "C".into(), how: "eliminated" });
+        let ruled = "We can rule out A, C and D straight away, which leaves one option.";
+        assert_eq!(read(ruled, &o, false), Reading::Chosen { labels: "B".into(), how: "eliminated" });
+        let complement = "逐项看过，本题除B以外的选项都正确。";
+        assert_eq!(read(complement, &o, true), Reading::Chosen { labels: "ACD".into(), how: "complement" });
+        let complement = "Having checked each one: all of the options except D are correct.";
+        assert_eq!(read(complement, &o, true), Reading::Chosen { labels: "ABC".into(), how: "complement" });
+        let listed = "Checking each policy in turn.\n\n**Answer: (A), (B) and (D)**";
+        assert_eq!(read(listed, &o, true), Reading::Chosen { labels: "ABD".into(), how: "stated" });
+        let concluded =
+            "| Option | Verdict |\n|---|---|\n| A | yes |\n| C | no |\n\nThe one that does not fit is **C**.";
+        assert_eq!(read(concluded, &o, false), Reading::Chosen { labels: "C".into(), how: "concluded" });
+        assert_eq!(read("比较之后，最可能的也许是 C", &o, false), Reading::Undecided);
+        let letters = options(&["B", "C", "D", "E"]);
+        assert_ne!(extract("Counting on from C, the next letter is D.", &letters).as_deref(), Some("D"));
     }
 
     #[test]

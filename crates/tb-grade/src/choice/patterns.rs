@@ -89,6 +89,37 @@ pub(super) static ELIMINATION: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Several options ruled out in one breath ("A、B、D都可以排除", "we can rule
+/// out A, B and D", "A and C are wrong"): group 1 or 2 holds the labels.
+pub(super) static LISTED_RULED_OUT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?-u:\b)(?:rule\s+out|eliminate|cross\s+(?:off|out))\s+(?:options?\s+)?([A-F](?:\s*(?:,|and|&|,\s*and)\s*[A-F])*)(?-u:\b)
+      | (?:^|[^A-Za-z])(?:options?\s+|选项)?([A-F](?:\s*(?:[、,，/和与及]|and)\s*[A-F])*)(?:\s*(?:[两二三四五]?项|选项|options?))?\s*
+        (?:都|均|也|就|皆|\s+(?:are|is|can\s+be|can\s+all\s+be|are\s+all))?\s*(?:可以|能|可)?(?:直接)?(?:被)?
+        (?:排除|不对|错误|不正确|不符合|ruled\s+out|eliminated|wrong|incorrect)",
+    )
+    .expect("valid regex")
+});
+
+/// "All except C are correct" without a marker, for multiple-answer
+/// questions ("本题除C以外的选项都正确"): group 1 or 2 holds the labels left out.
+pub(super) static COMPLEMENT_CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        除了?\s*(?:选项)?([A-F](?:\s*[、,，和与及]\s*[A-F])*)\s*(?:项|选项)?\s*(?:以外|之外|外)?\s*(?:的)?\s*(?:选项|其他|其余|其它)?(?:选项)?\s*(?:都|均|全|全部)(?:是|为)?(?:正确|对|符合|属于|入选|应选|选|是)
+      | (?-u:\b)(?:all|every)\s+(?:of\s+the\s+)?(?:options?|answers?|choices?|statements?)?\s*(?:except|but|other\s+than)\s+(?:option\s+)?([A-F](?:\s*(?:,|and)\s*[A-F])*)\s+(?:are|is|apply|applies)\s+(?:correct|right|true|valid)",
+    )
+    .expect("valid regex")
+});
+
+/// A last line that ends by naming a label as what its subject is ("The
+/// function the kidneys do NOT perform is **B**.", "不属于的是 **C**。").
+pub(super) static CONCLUDING_PREDICATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:(?-u:\b)(?:is|was|would\s+be|must\s+be)|的是|就是|当属|为)\s*[:：]?\s*(?:\*\*|__)?\s*[(（]?([A-Fa-f])[)）]?\s*(?:\*\*|__)?\s*[.。!！]?\s*$")
+        .expect("valid regex")
+});
+
 /// A line that rules its option out.
 pub(super) static RULED_OUT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
