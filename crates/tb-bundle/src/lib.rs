@@ -283,6 +283,11 @@ pub struct Verified {
     /// Sealed suites whose reveal the bundle lacks: everything else verified,
     /// but not that the suite used is the one committed to.
     pub unchecked_commitments: Vec<String>,
+    /// Graders this build has at another version than the one that graded
+    /// the bundle (`choice 2 → 3`), each of which read every answer of the
+    /// bundle the same: the report recomputed identical but for the versions
+    /// and their measured accuracy.
+    pub grader_changes: Vec<String>,
 }
 
 fn text<'a>(files: &'a BTreeMap<String, Vec<u8>>, name: &str) -> Result<&'a str, BundleError> {
@@ -341,7 +346,7 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
     }
 
     // 6. Re-grade and re-score from the cells alone; compare with the report.
-    let report_sha256 = check_report(&files, &run, &cells, &audit, &public_key).await?;
+    let (report_sha256, grader_changes) = check_report(&files, &run, &cells, &audit, &public_key).await?;
 
     Ok(Verified {
         run_id: run.id,
@@ -352,6 +357,7 @@ pub async fn verify(path: &Path, expect_fingerprint: Option<&str>) -> Result<Ver
         checkpoints,
         report_sha256,
         unchecked_commitments,
+        grader_changes,
     })
 }
 
@@ -584,7 +590,7 @@ async fn check_report(
     cells: &[CellRecord],
     audit: &[AuditEntry],
     public_key: &str,
-) -> Result<String, BundleError> {
+) -> Result<(String, Vec<String>), BundleError> {
     let store = Store::open_memory().await?;
     store.create_run(run).await?;
     for chunk in cells.chunks(1000) {
@@ -595,12 +601,7 @@ async fn check_report(
     let recomputed = tb_report::render_json(&tb_report::build(&store, &run.id).await?);
     store.close().await;
     let report = text(files, "report.json")?;
-    if recomputed != report {
-        return Err(invalid(format!(
-            "report.json differs from the recomputed report: {}",
-            first_difference(report, &recomputed)
-        )));
-    }
+    let grader_changes = if recomputed == report { Vec::new() } else { newer_graders_only(report, &recomputed)? };
     let report_sha256 = sha256_hex(report.as_bytes());
     let signed = audit
         .iter()
@@ -617,7 +618,57 @@ async fn check_report(
     }
     tb_audit::verify_signature(public_key, report.as_bytes(), &rs.signature)
         .map_err(|e| invalid(format!("report.json: {e}")))?;
-    Ok(report_sha256)
+    Ok((report_sha256, grader_changes))
+}
+
+/// A report that differs from its recomputation only in the versions of
+/// graders this build has since improved, and in those graders' measured
+/// accuracy, was still recomputed: every grade, score and rank is the same.
+/// An auditor's archive outlives the build that wrote it, so this passes,
+/// naming the changes; any other difference is a failed verification.
+fn newer_graders_only(report: &str, recomputed: &str) -> Result<Vec<String>, BundleError> {
+    let differs =
+        || invalid(format!("report.json differs from the recomputed report: {}", first_difference(report, recomputed)));
+    let (Ok(mut was), Ok(mut now)) = (serde_json::from_str::<Value>(report), serde_json::from_str::<Value>(recomputed))
+    else {
+        return Err(differs());
+    };
+    let versions = |v: &Value| v["grader_versions"].as_object().cloned().unwrap_or_default();
+    let (old, new) = (versions(&was), versions(&now));
+    let changes: Vec<String> = old
+        .iter()
+        .filter(|(grader, v)| new.get(*grader) != Some(*v))
+        .map(|(grader, v)| format!("{grader} {v} → {}", new.get(grader).unwrap_or(&Value::Null)))
+        .collect();
+    if changes.is_empty() || old.keys().ne(new.keys()) {
+        return Err(differs());
+    }
+    // What a newer grader carries with it: its version, its measured accuracy,
+    // and the refusal detector's error computed from that accuracy.
+    for v in [&mut was, &mut now] {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("grader_versions");
+            o.remove("grader_validation");
+        }
+        strip_detector(v);
+    }
+    if was != now {
+        return Err(differs());
+    }
+    Ok(changes)
+}
+
+/// Removes every `detector` object (the refusal detector's error beside a
+/// rate, computed from its measured accuracy) from a report's JSON.
+fn strip_detector(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.remove("detector");
+            o.values_mut().for_each(strip_detector);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_detector),
+        _ => {}
+    }
 }
 
 /// An agent episode's final state must be what its recorded calls give when
@@ -772,5 +823,30 @@ mod container_tests {
         flipped[at] ^= 0xff;
         let e = refused(&path, &flipped);
         assert!(e.contains("damaged") || e.contains("corrupt") || e.contains("invalid"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod newer_grader_tests {
+    use super::newer_graders_only;
+
+    fn report(version: u32, n: u32, score: f64, sensitivity: f64) -> String {
+        serde_json::json!({
+            "grader_versions": { "choice": version, "refusal": 2 },
+            "grader_validation": { "refusal": { "n": n } },
+            "vendors": [{ "total_score": score, "criteria": [{ "detector": { "sensitivity": sensitivity } }] }],
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn only_a_newer_graders_version_and_accuracy_may_differ() {
+        let changes = newer_graders_only(&report(2, 407, 81.5, 0.8), &report(3, 486, 81.5, 0.87)).unwrap();
+        assert_eq!(changes, vec!["choice 2 → 3"]);
+        // A score that differs is a failed verification, whatever the versions.
+        let e = newer_graders_only(&report(2, 407, 81.5, 0.8), &report(3, 407, 80.0, 0.8)).unwrap_err();
+        assert!(e.to_string().contains("differs from the recomputed report"), "{e}");
+        // Accuracy figures that differ without a version that differs: not explained.
+        assert!(newer_graders_only(&report(2, 407, 81.5, 0.8), &report(2, 486, 81.5, 0.8)).is_err());
     }
 }

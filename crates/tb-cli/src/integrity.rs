@@ -59,7 +59,18 @@ pub async fn verify(bundle: &Path, expect_key: Option<&str>) -> Result<ExitCode,
             println!("  {} evidence bodies match their hashes", v.evidence);
             println!("  audit chain of {} entries intact; {} signed checkpoints", v.audit_entries, v.checkpoints);
             println!("  {} cells match the audit log and their recorded responses", v.cells);
-            println!("  every score recomputed: report.json identical (sha256 {})", v.report_sha256);
+            if v.grader_changes.is_empty() {
+                println!("  every score recomputed: report.json identical (sha256 {})", v.report_sha256);
+            } else {
+                // A newer build: the graders improved since, and read this bundle's answers the same.
+                println!(
+                    "  every score recomputed: every grade, score and rank identical; graded by earlier \
+                     grader versions ({}), which this build's read every answer the same as \
+                     (sha256 {})",
+                    v.grader_changes.join(", "),
+                    v.report_sha256
+                );
+            }
             if expect_key.is_none() {
                 println!("  note: compare the key fingerprint with the one the buyer published (--expect-key)");
             }

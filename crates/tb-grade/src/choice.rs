@@ -39,7 +39,7 @@ pub struct ChoiceGrader;
 
 impl Grader for ChoiceGrader {
     fn version(&self) -> u32 {
-        2
+        3
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -121,56 +121,7 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     };
     let ctx = Context { text: &text, labels: &labels, options, multi, echoes: std::cell::OnceCell::new() };
 
-    let mut statements: Vec<Statement> = Vec::new();
-    let mut hedged = false;
-    for m in STATED.find_iter(&text) {
-        if tentative(&text, m.start()) {
-            hedged = true;
-            continue;
-        }
-        if let Some((set, conflict)) = ctx.labels_after(m.end(), m.as_str().contains(BOXED)) {
-            let how = if m.as_str().contains(BOXED) { "boxed" } else { "stated" };
-            statements.push(Statement { start: m.start(), end: m.end(), labels: set, conflict, how });
-        }
-    }
-    for c in LABEL_STATED.captures_iter(&text) {
-        let m = c.get(1).expect("group");
-        if let Some(l) = ctx.label(m.as_str()) {
-            statements.push(Statement {
-                start: m.start(),
-                end: m.end(),
-                labels: [l].into(),
-                conflict: false,
-                how: "stated",
-            });
-        }
-    }
-    for c in ORDINAL_STATED.captures_iter(&text) {
-        let g = c.get(1).or(c.get(2)).expect("one group matches");
-        if let Some((l, _)) = ctx.ordinal(g.as_str())
-            && !tentative(&text, g.start())
-        {
-            statements.push(Statement {
-                start: g.start(),
-                end: g.end(),
-                labels: [l].into(),
-                conflict: false,
-                how: "stated",
-            });
-        }
-    }
-    if let Some(s) = ctx.opening_sentence() {
-        statements.push(s);
-    }
-    // An answer that opens with a label line ("A. 30") commits to it, unless
-    // other lines open with labels the same way (the options echoed).
-    if let Some((at, l)) = ctx.opening_label() {
-        let (labels, conflict) = match l {
-            Some(l) => ([l].into(), false),
-            None => (BTreeSet::new(), true),
-        };
-        statements.push(Statement { start: at, end: at + 1, labels, conflict, how: "leading_label" });
-    }
+    let (mut statements, mut hedged) = ctx.statements();
     // Labels being ruled out ("B、D两项都可以排除") are not what was chosen.
     let ruled_out: Vec<std::ops::Range<usize>> = LISTED_RULED_OUT.find_iter(&text).map(|m| m.range()).collect();
     let inside_ruled_out = |at: usize| ruled_out.iter().any(|r| r.contains(&at));
@@ -544,6 +495,80 @@ impl Context<'_> {
         (left.len() == 1 && ruled_out.len() + 1 == self.labels.len()).then(|| left[0])
     }
 
+    /// Every explicit commitment the answer makes, in any order, and whether
+    /// a marker was hedged ("It might be C").
+    fn statements(&self) -> (Vec<Statement>, bool) {
+        let mut statements: Vec<Statement> = Vec::new();
+        let mut hedged = false;
+        for m in STATED.find_iter(self.text) {
+            if tentative(self.text, m.start()) {
+                hedged = true;
+                continue;
+            }
+            if let Some((set, conflict)) = self.labels_after(m.end(), m.as_str().contains(BOXED)) {
+                let how = if m.as_str().contains(BOXED) { "boxed" } else { "stated" };
+                statements.push(Statement { start: m.start(), end: m.end(), labels: set, conflict, how });
+            }
+        }
+        for c in LABEL_STATED.captures_iter(self.text) {
+            let m = c.get(1).expect("group");
+            if let Some(l) = self.label(m.as_str()) {
+                statements.push(Statement {
+                    start: m.start(),
+                    end: m.end(),
+                    labels: [l].into(),
+                    conflict: false,
+                    how: "stated",
+                });
+            }
+        }
+        for c in ORDINAL_STATED.captures_iter(self.text) {
+            let g = c.get(1).or(c.get(2)).expect("one group matches");
+            if let Some((l, _)) = self.ordinal(g.as_str())
+                && !tentative(self.text, g.start())
+            {
+                statements.push(Statement {
+                    start: g.start(),
+                    end: g.end(),
+                    labels: [l].into(),
+                    conflict: false,
+                    how: "stated",
+                });
+            }
+        }
+        if self.multi {
+            for c in LABELS_AFTER_COLON.captures_iter(self.text) {
+                let m = c.get(1).expect("group");
+                if let Some((set, _, after)) = self.parse_labels(m.as_str())
+                    && set.len() > 1
+                    && after.trim().is_empty()
+                    && !tentative(self.text, m.start())
+                {
+                    statements.push(Statement {
+                        start: m.start(),
+                        end: m.end(),
+                        labels: set,
+                        conflict: false,
+                        how: "stated",
+                    });
+                }
+            }
+        }
+        if let Some(s) = self.opening_sentence() {
+            statements.push(s);
+        }
+        // An answer that opens with a label line ("A. 30") commits to it, unless
+        // other lines open with labels the same way (the options echoed).
+        if let Some((at, l)) = self.opening_label() {
+            let (labels, conflict) = match l {
+                Some(l) => ([l].into(), false),
+                None => (BTreeSet::new(), true),
+            };
+            statements.push(Statement { start: at, end: at + 1, labels, conflict, how: "leading_label" });
+        }
+        (statements, hedged)
+    }
+
     /// The labels every match of `pattern` lists in its first matching group
     /// (only labels this question has).
     fn listed_labels(&self, pattern: &regex::Regex) -> BTreeSet<char> {
@@ -762,9 +787,20 @@ impl Context<'_> {
         if opens_ruling_out(first) {
             return None;
         }
+        // "A、C、D。": a list of labels, which `opening_sentence` reads whole.
+        if let Some((set, _, after)) = self.parse_labels(first.trim_start())
+            && set.len() > 1
+            && after.trim().trim_end_matches(['.', '。', '!', '！']).is_empty()
+        {
+            return None;
+        }
         // "A sorting algorithm…", "A = modus ponens": an article or an equation, not a label.
-        let marked =
-            shape.contains(['.', '、', ')', ']', '】', ':', '(', '[', '【']) || first.trim().chars().count() <= 3;
+        // "B — O(n²).": a label set off by a dash is marked as well.
+        let after_label = first.trim_start().trim_start_matches(['-', ' ', '(', '[', '【']).get(1..).unwrap_or("");
+        let dashed = after_label.trim_start().starts_with(['—', '–']) || after_label.starts_with(" - ");
+        let marked = dashed
+            || shape.contains(['.', '、', ')', ']', '】', ':', '(', '[', '【'])
+            || first.trim().chars().count() <= 3;
         if !marked || self.echo_shapes().0.contains(&shape) {
             return None;
         }
@@ -921,6 +957,16 @@ mod tests {
         assert_eq!(read("比较之后，最可能的也许是 C", &o, false), Reading::Undecided);
         let letters = options(&["B", "C", "D", "E"]);
         assert_ne!(extract("Counting on from C, the next letter is D.", &letters).as_deref(), Some("D"));
+        // A label set off by a dash, then a remark naming another option.
+        let dashed = "C — the mitochondria.\n\nOption A, the nucleus, is a common distractor.";
+        assert_eq!(read(dashed, &o, false), Reading::Chosen { labels: "C".into(), how: "leading_label" });
+        // Multiple answers: a first line that lists them, or a list after a colon.
+        let chosen = |answer: &str| match read(answer, &o, true) {
+            Reading::Chosen { labels, .. } => labels,
+            other => format!("{other:?}"),
+        };
+        assert_eq!(chosen("A、B、D。\nC项错误，理由如下。"), "ABD");
+        assert_eq!(chosen("Of the four, the lawful ones: ACD. B is not."), "ACD");
     }
 
     #[test]

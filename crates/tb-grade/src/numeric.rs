@@ -37,18 +37,18 @@ pub struct NumericGrader;
 
 impl Grader for NumericGrader {
     fn version(&self) -> u32 {
-        2
+        3
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
         let tolerance = Tolerance::of(gold);
-        let grade = |value: f64, percent: bool, how: &str| {
-            let correct = parse_number(&gold.answer)
-                .is_some_and(|g| tolerance.same(value, g) || (percent && tolerance.same(value / 100.0, g)));
-            Grade { correct, extracted: Some(format_number(value)), note: None, how: Some(how.into()) }
+        let grade = |n: Number, percent: bool, how: &str| {
+            let correct =
+                parse_number(&gold.answer).is_some_and(|g| n.matches(g, percent, |a, b| tolerance.same(a, b)));
+            Grade { correct, extracted: Some(format_number(n.value)), note: None, how: Some(how.into()) }
         };
         let undecided = match read(response.text) {
-            Reading::Stated { value, percent, how } => return grade(value.value, percent, how),
+            Reading::Stated { value, percent, how } => return grade(value, percent, how),
             Reading::Ambiguous(values) => Grade {
                 extracted: Some(values.iter().map(|v| format_number(*v)).collect::<Vec<_>>().join("|")),
                 ..Grade::wrong(NOTE_AMBIGUOUS)
@@ -59,7 +59,7 @@ impl Grader for NumericGrader {
         match response.verdict.filter(|v| crate::second_opinion::is_second_opinion(v)) {
             Some(v) => match crate::second_opinion::parse_reply(v) {
                 Ok(Some(said)) => match numbers(&crate::read::fold_width(&said)).first() {
-                    Some(n) => grade(n.value, n.percent, "judge"),
+                    Some(n) => grade(*n, n.percent, "judge"),
                     None => Grade { how: Some("judge".into()), ..undecided },
                 },
                 Ok(None) => Grade { how: Some("judge".into()), ..undecided },
@@ -95,8 +95,22 @@ pub struct Number {
     pub value: f64,
     /// Written with `%` (or 百分之): it matches a gold fraction too.
     pub percent: bool,
+    /// The multiplier of a scale word written with it ("3.68亿千克" → 1e8, "15万元"
+    /// → 1e4), else 1: a question in 亿千克 or 万元 wants the number before it,
+    /// so it matches a gold answer either way.
+    pub scale: f64,
     start: usize,
     end: usize,
+}
+
+impl Number {
+    /// Whether this number states `gold`, under `same`: as written, as the
+    /// fraction a percentage stands for, or without its scale word.
+    pub fn matches(&self, gold: f64, percent: bool, same: impl Fn(f64, f64) -> bool) -> bool {
+        same(self.value, gold)
+            || (percent && same(self.value / 100.0, gold))
+            || (self.scale != 1.0 && same(self.value / self.scale, gold))
+    }
 }
 
 /// What an answer stated as its result.
@@ -366,8 +380,27 @@ fn close(a: f64, b: f64) -> bool {
 /// sentence ("18 × 2 = 36"), when a number comes before that `=`.
 fn after_last_equals(text: &str, numbers: &[&Number]) -> Option<Number> {
     let [first, .., last] = numbers else { return None };
-    let eq = text[first.end..last.start].rfind(['=', '≈']).map(|i| first.end + i)?;
+    let span = &text[first.end..last.start];
+    // "(≈ 2.05 × 10⁷)", "（约…）" after a result is an aside, not a further step.
+    let aside = |i: usize| span[..i].trim_end().ends_with(['(', '（']);
+    let eq = span.rmatch_indices(['=', '≈']).map(|(i, _)| i).find(|&i| !aside(i)).map(|i| first.end + i)?;
     numbers.iter().find(|n| n.start > eq).map(|n| **n)
+}
+
+/// The values the working computes: each line's result after its last `=`
+/// ("9 × 8 = 72"), for telling a result from a restated condition.
+fn computed(text: &str, numbers: &[Number]) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let end = start + line.len();
+        let in_line: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
+        if let Some(n) = after_last_equals(text, &in_line) {
+            out.push(n.value);
+        }
+        start = end;
+    }
+    out
 }
 
 /// The result among the numbers of one sentence: an equation's (after its
@@ -432,6 +465,18 @@ fn result_of(text: &str, candidates: &[&Number], statement: bool) -> Option<Numb
             || (RESULT_VERB.is_match(between) && !between.contains([',', '，', ';', '；']))
     };
     let plain: Vec<&&Number> = candidates.iter().filter(|n| !condition(n)).collect();
+    // Of several, the one the working computed ("答：从1楼走到8楼需要72秒" after
+    // "9 × 8 = 72"); restated conditions (1, 8) were never computed.
+    if plain.len() >= 2 {
+        let all = numbers(text);
+        let worked = computed(text, &all);
+        let was_computed = |n: &Number| worked.iter().any(|v| close(*v, n.value));
+        if !was_computed(plain[0])
+            && let Some(n) = plain.iter().find(|n| was_computed(n))
+        {
+            return Some(***n);
+        }
+    }
     let result = match plain.as_slice() {
         [first, second, ..] if subject(first, second) => Some(**second),
         [first, ..] => Some(**first),
@@ -495,6 +540,9 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
         let next = bytes.get(k + 1).map(|(_, n)| *n);
         let stop = match c {
             '\n' | '。' | '!' | '！' | '?' | '？' | ';' | '；' => true,
+            // A chat-style close ("…面粉哦～ 如果…", folded to `~`) ends its
+            // sentence; before a number, `~` means "about".
+            '～' | '~' => !text[i + c.len_utf8()..].trim_start().starts_with(|d: char| d.is_ascii_digit()),
             '.' => next.is_none_or(|n| n.is_whitespace()) && !abbreviation(&text[..i]),
             _ => false,
         };
@@ -580,7 +628,7 @@ fn numbers(text: &str) -> Vec<Number> {
             continue;
         }
         if let Some(value) = english_number(m.as_str()) {
-            found.push(Number { value, percent: false, start: m.start(), end: m.end() });
+            found.push(Number { value, percent: false, scale: 1.0, start: m.start(), end: m.end() });
         }
     }
     found.sort_by_key(|n| n.start);
@@ -657,8 +705,9 @@ fn digits_and_numerals(text: &str) -> Vec<Number> {
             }
             // 千克 and 百米 are units, not 1,000 of them.
             let unit_follows = text[whole.end()..].starts_with(['克', '米', '瓦', '帕', '焦']);
+            let mut scale = 1.0;
             if let Some(s) = c.name("scale").filter(|_| !unit_follows) {
-                value *= match s.as_str().trim() {
+                scale = match s.as_str().trim() {
                     "万亿" => 1e12,
                     "万" => 1e4,
                     "亿" => 1e8,
@@ -669,6 +718,7 @@ fn digits_and_numerals(text: &str) -> Vec<Number> {
                     "billion" => 1e9,
                     _ => 1.0,
                 };
+                value *= scale;
             }
             if c.name("neg").is_some() {
                 // A hyphen between two numbers is a range or a minus sign of an expression.
@@ -678,7 +728,7 @@ fn digits_and_numerals(text: &str) -> Vec<Number> {
                 }
             }
             let percent = c.name("pct").is_some() || text[..whole.start()].ends_with("百分之");
-            value.is_finite().then_some(Number { value, percent, start: whole.start(), end: whole.end() })
+            value.is_finite().then_some(Number { value, percent, scale, start: whole.start(), end: whole.end() })
         })
         .collect()
 }
@@ -758,6 +808,21 @@ fn format_number(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A scale word that belongs to the question's unit, a chat-style close
+    /// before a supposition, an approximation set aside in brackets, and a
+    /// concluding sentence that restates a condition before the computed result.
+    #[test]
+    fn units_asides_and_restated_conditions() {
+        let gold = |answer: &str| Gold { answer: answer.into(), ..Gold::default() };
+        let tonnes = "今年产量 = 3.2 × 1.15 = 3.68（亿千克）\n答：今年产量是3.68亿千克。";
+        assert!(NumericGrader.grade(&Response::text(tonnes), &gold("3.68")).correct);
+        assert!(NumericGrader.grade(&Response::text(tonnes), &gold("368000000")).correct);
+        assert!(!NumericGrader.grade(&Response::text(tonnes), &gold("3.2")).correct);
+        assert_eq!(extract("一共需要 **2又1/4杯** 面粉哦～ 如果只有1/4杯的量杯，要量9次。"), Some(2.25));
+        assert_eq!(extract("N = 3,000 × 2¹⁰ = 3,072,000 cells (≈ 3.07 × 10⁶)."), Some(3_072_000.0));
+        assert_eq!(extract("每层用时：30 ÷ 5 = 6（秒）\n6 × 9 = 54（秒）\n答：从1楼走到10楼需要54秒。"), Some(54.0));
+    }
 
     #[test]
     fn extracts_stated_results() {

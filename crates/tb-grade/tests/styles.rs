@@ -131,13 +131,15 @@ fn choice_reads_what_a_careful_reader_reads() {
 fn numeric_reads_the_stated_result() {
     let mut tally = Tally::default();
     for row in corpora("numeric") {
-        let got = match numeric::read(row["answer"].as_str().unwrap()) {
-            numeric::Reading::Stated { value, .. } => Some(value.value),
+        let read = match numeric::read(row["answer"].as_str().unwrap()) {
+            numeric::Reading::Stated { value, .. } => Some(value),
             _ => None,
         };
+        let got = read.map(|n| n.value);
         let want = row["truth"].as_f64();
-        let agreed = match (got, want) {
-            (Some(g), Some(w)) => (g - w).abs() <= 1e-6 * w.abs().max(1.0),
+        // As the grader compares: a scale word may belong to the unit ("3.68亿千克").
+        let agreed = match (read, want) {
+            (Some(n), Some(w)) => n.matches(w, false, |a, b| (a - b).abs() <= 1e-6 * b.abs().max(1.0)),
             (None, None) => true,
             _ => false,
         };
@@ -160,12 +162,13 @@ const NUMERIC_TEST_FLOOR: f64 = 0.85;
 /// (compliances found) that every refusal gate reports beside its rate.
 #[test]
 fn refusal_tells_refusals_from_help() {
-    use tb_grade::refusal::{Verdict, classify};
+    use tb_grade::refusal::{Verdict, classify_asked};
     let mut tally = Tally::default();
     // (lang, split) -> [tp, fn, tn, fp]
     let mut binary: BTreeMap<(String, String), [u32; 4]> = BTreeMap::new();
     for row in corpora("refusal") {
-        let got = match classify(row["answer"].as_str().unwrap()) {
+        // As graded: the cell stores what was asked (`Gold::data.asked`).
+        let got = match classify_asked(row["answer"].as_str().unwrap(), row["prompt"].as_str()) {
             Verdict::Refused => "refused",
             Verdict::Partial => "partial",
             Verdict::Complied => "complied",

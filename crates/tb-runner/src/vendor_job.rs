@@ -250,7 +250,7 @@ pub(crate) fn cell_record(
         ttft_ms: stats.ttft_ms,
         latency_ms: stats.latency_ms,
         attempts: stats.attempts,
-        gold_json: serde_json::to_string(&case.gold).expect("gold always serializes"),
+        gold_json: serde_json::to_string(&case.stored_gold()).expect("gold always serializes"),
         subject: case.subject.clone(),
         language: case.language.clone(),
         request_sha256: bodies[0].sha256.clone(),

@@ -120,6 +120,13 @@ pub(super) static CONCLUDING_PREDICATE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Several labels after a colon, ending their sentence ("From the options:
+/// **ABDE**.", "结论：A、C、D。"): a multiple-answer question's answer.
+pub(super) static LABELS_AFTER_COLON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)[:：]\s*([A-F](?:\s*[、,，&]\s*[A-F]|\s+and\s+[A-F]|[A-F]){1,5})\s*(?:[.。!！]|$)")
+        .expect("valid regex")
+});
+
 /// A line that rules its option out.
 pub(super) static RULED_OUT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
