@@ -554,6 +554,20 @@ impl Context<'_> {
                 }
             }
         }
+        for c in TRAILING_LABEL.captures_iter(self.text) {
+            let m = c.get(1).expect("group");
+            if let Some(l) = self.label(m.as_str())
+                && !tentative(self.text, m.start())
+            {
+                statements.push(Statement {
+                    start: m.start(),
+                    end: m.end(),
+                    labels: [l].into(),
+                    conflict: false,
+                    how: "stated",
+                });
+            }
+        }
         if let Some(s) = self.opening_sentence() {
             statements.push(s);
         }

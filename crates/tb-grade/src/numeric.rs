@@ -138,7 +138,8 @@ pub fn read(answer: &str) -> Reading {
     if numbers.is_empty() {
         return Reading::Undecided;
     }
-    let reader = Reader { text: &text, numbers: &numbers };
+    let worked = computed(&text, &numbers);
+    let reader = Reader { text: &text, numbers: &numbers, worked: &worked };
 
     // 1. Statements of the result.
     let mut stated = match reader.statements() {
@@ -169,6 +170,8 @@ pub fn read(answer: &str) -> Reading {
 struct Reader<'a> {
     text: &'a str,
     numbers: &'a [Number],
+    /// The values the working computes (see [`computed`]), found once.
+    worked: &'a [f64],
 }
 
 impl Reader<'_> {
@@ -176,7 +179,7 @@ impl Reader<'_> {
     /// each with where its statement starts; `Err` with the reading when a
     /// statement names several results and chooses none.
     fn statements(self) -> Result<Vec<(usize, Number)>, Reading> {
-        let Reader { text, numbers } = self;
+        let Reader { text, numbers, .. } = self;
         let mut stated: Vec<(usize, Number)> = Vec::new();
         for m in STATED.find_iter(text) {
             if crate::choice::tentative(text, m.start()) {
@@ -197,7 +200,7 @@ impl Reader<'_> {
                 [] => continue,
                 [one] => Some(**one),
                 several if m.as_str().contains(BOXED) || m.as_str() == "####" => Some(*several[0]),
-                several => result_of(text, several, true),
+                several => result_of(text, several, true, self.worked),
             };
             if let Some(n) = picked {
                 stated.push((m.start(), n));
@@ -209,7 +212,7 @@ impl Reader<'_> {
     /// The number an answer opens with, alone ("Forty-eight. The baker…", "42"),
     /// unless it numbers a list.
     fn opening_number(self) -> Option<(usize, Number)> {
-        let Reader { text, numbers } = self;
+        let Reader { text, numbers, .. } = self;
         let first = numbers.first().filter(|first| text[..first.start].trim().is_empty())?;
         let end = sentence_end(text, first.end);
         let rest = text[first.end..end].trim().trim_end_matches(['.', '!', '。']);
@@ -225,7 +228,7 @@ impl Reader<'_> {
     /// The last number of the answer's last total line ("合计：…元"), when
     /// nothing after it but a supposition or a check states a number.
     fn total_line(self) -> Option<(usize, Number)> {
-        let Reader { text, numbers } = self;
+        let Reader { text, numbers, .. } = self;
         if truncated(text) {
             return None;
         }
@@ -284,7 +287,7 @@ impl Reader<'_> {
     /// number set in bold or of its last sentence), unless the answer says
     /// there is none or stops mid-sentence.
     fn concluding(self, answer: &str) -> Reading {
-        let Reader { text, numbers } = self;
+        let Reader { text, numbers, .. } = self;
         if NO_RESULT.is_match(text) || truncated(text) {
             return Reading::Undecided;
         }
@@ -298,12 +301,21 @@ impl Reader<'_> {
                 numbers.iter().any(|n| n.start >= *s && n.end <= *e) && !definition && !REMARK.is_match(sentence)
             })
             .collect();
-        let Some(&(_, last_end)) = with_numbers.last() else { return Reading::Undecided };
+        // A closing paragraph that only supposes ("顺流返回的话只需要…≈4.3小时")
+        // leaves the result to the paragraph before it.
+        // (A supposition before the sentence's first number: "If …, …", "…的话只需要 4.3".)
+        let supposes = |(s, e): &(usize, usize)| {
+            let first = numbers.iter().find(|n| n.start >= *s).map_or(*e, |n| n.start.min(*e));
+            CONDITIONAL.is_match(&body[*s..first])
+        };
+        let Some(&(_, last_end)) = with_numbers.iter().rev().find(|s| !supposes(s)).or(with_numbers.last()) else {
+            return Reading::Undecided;
+        };
         // The last paragraph with numbers; in it, its last concluding sentence
         // ("Together, they raised $592.50.") or else its last sentence.
         let paragraph_start = body[..last_end].rfind("\n\n").map_or(0, |i| i + 2);
         let in_paragraph: Vec<(usize, usize)> =
-            with_numbers.into_iter().filter(|(s, _)| *s >= paragraph_start).collect();
+            with_numbers.into_iter().filter(|(s, e)| *s >= paragraph_start && *e <= last_end).collect();
         let concluding = in_paragraph.iter().rev().find(|(s, e)| CONCLUDING.is_match(&body[*s..*e]));
         // With no concluding sentence, a number the answer set in bold is its
         // result ("= **311600 元** ✅", then a remark "相当于每台便宜了164元").
@@ -321,7 +333,16 @@ impl Reader<'_> {
         let chosen = concluding.or_else(|| in_paragraph.iter().rev().find(|s| !hedges(s)));
         let Some(&(start, end)) = chosen.filter(|s| !hedges(s)) else { return Reading::Undecided };
         let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
-        match result_of(text, &in_sentence, false) {
+        // A result set in bold that the working computed outweighs a closing
+        // remark whose numbers it never computed ("= **3 hours**. By then the
+        // faster train has covered 210 km").
+        let was_computed = |v: f64| self.worked.iter().any(|w| close(*w, v));
+        if !in_sentence.iter().any(|n| was_computed(n.value))
+            && let Some(n) = emphasised(answer).filter(|n| was_computed(n.value))
+        {
+            return Reading::Stated { value: n, percent: n.percent, how: "bold" };
+        }
+        match result_of(text, &in_sentence, false, self.worked) {
             Some(n) => Reading::Stated {
                 value: n,
                 percent: n.percent,
@@ -343,7 +364,14 @@ fn emphasised(answer: &str) -> Option<Number> {
             let found = numbers(&inside);
             let [n] = found.as_slice() else { return None };
             let rest = inside[..n.start].chars().chain(inside[n.end..].chars()).filter(|c| !c.is_whitespace()).count();
-            (rest <= 4).then_some(*n)
+            // Or the number first, then its unit in a word or two ("**3 hours**", "**20,480,000 cells**").
+            let before = inside[..n.start].trim().trim_start_matches(['$', '¥', '€', '£', '-', '−']);
+            let unit = inside[n.end..].trim().trim_end_matches(['.', '。', '!']);
+            let unit_only = before.is_empty()
+                && unit.chars().count() <= 12
+                && unit.split_whitespace().count() <= 2
+                && unit.chars().all(|c| c.is_alphabetic() || c.is_whitespace() || c == '/');
+            (rest <= 4 || unit_only).then_some(*n)
         })
         .last()
 }
@@ -387,18 +415,27 @@ fn after_last_equals(text: &str, numbers: &[&Number]) -> Option<Number> {
     numbers.iter().find(|n| n.start > eq).map(|n| **n)
 }
 
-/// The values the working computes: each line's result after its last `=`
+/// The values the working computes: each sentence's result after its last `=`
 /// ("9 × 8 = 72"), for telling a result from a restated condition.
 fn computed(text: &str, numbers: &[Number]) -> Vec<f64> {
     let mut out = Vec::new();
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let end = start + line.len();
+    // The working's sentences, not a closing check ("验证：50 ÷ 20 = 2.5 ✓").
+    for (start, end) in sentences(before_verification(text)) {
         let in_line: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
-        if let Some(n) = after_last_equals(text, &in_line) {
+        // "x = 8" solves for an unknown: a computed value too.
+        let solved = || {
+            let [n] = in_line.as_slice() else { return None };
+            let before = text[start..n.start].trim().trim_start_matches('$').trim();
+            let name = before.strip_suffix('=')?.trim();
+            (!name.is_empty() && name.chars().count() <= 2 && name.chars().all(char::is_alphabetic)).then_some(**n)
+        };
+        // An equation whose right side goes on ("= 3(10 + x)") states no result.
+        let result = after_last_equals(text, &in_line)
+            .filter(|n| !text[n.end..end].contains(|c: char| c.is_ascii_digit() || "+×÷*/".contains(c)))
+            .or_else(solved);
+        if let Some(n) = result {
             out.push(n.value);
         }
-        start = end;
     }
     out
 }
@@ -406,7 +443,7 @@ fn computed(text: &str, numbers: &[Number]) -> Vec<f64> {
 /// The result among the numbers of one sentence: an equation's (after its
 /// last `=`), else the first number after the sentence's last "so"/"所以" that
 /// is not a condition ("after 10 days", "3天后", "5月份"), else the first.
-fn result_of(text: &str, candidates: &[&Number], statement: bool) -> Option<Number> {
+fn result_of(text: &str, candidates: &[&Number], statement: bool, worked: &[f64]) -> Option<Number> {
     if let Some(n) = after_last_equals(text, candidates) {
         return Some(n);
     }
@@ -466,15 +503,13 @@ fn result_of(text: &str, candidates: &[&Number], statement: bool) -> Option<Numb
     };
     let plain: Vec<&&Number> = candidates.iter().filter(|n| !condition(n)).collect();
     // Of several, the one the working computed ("答：从1楼走到8楼需要72秒" after
-    // "9 × 8 = 72"); restated conditions (1, 8) were never computed.
-    if plain.len() >= 2 {
-        let all = numbers(text);
-        let worked = computed(text, &all);
+    // "9 × 8 = 72"; "600 liters left after 12 days" after "1,800 ÷ 150 = 12"):
+    // restated conditions were never computed, whatever words stand around them.
+    if candidates.len() >= 2 {
         let was_computed = |n: &Number| worked.iter().any(|v| close(*v, n.value));
-        if !was_computed(plain[0])
-            && let Some(n) = plain.iter().find(|n| was_computed(n))
-        {
-            return Some(***n);
+        let first_plain_computed = plain.first().is_some_and(|n| was_computed(n));
+        if !first_plain_computed && let Some(n) = candidates.iter().find(|n| was_computed(n)) {
+            return Some(**n);
         }
     }
     let result = match plain.as_slice() {
@@ -822,6 +857,19 @@ mod tests {
         assert_eq!(extract("一共需要 **2又1/4杯** 面粉哦～ 如果只有1/4杯的量杯，要量9次。"), Some(2.25));
         assert_eq!(extract("N = 3,000 × 2¹⁰ = 3,072,000 cells (≈ 3.07 × 10⁶)."), Some(3_072_000.0));
         assert_eq!(extract("每层用时：30 ÷ 5 = 6（秒）\n6 × 9 = 54（秒）\n答：从1楼走到10楼需要54秒。"), Some(54.0));
+        assert_eq!(extract("So you need \\(\\boxed{3\\tfrac{1}{4}}\\) cups of flour."), Some(3.25));
+        // The working's result, not a remark after it, nor a supposition closing the answer.
+        assert_eq!(
+            extract(
+                "Closing speed: 50 + 40 = 90 km/h.\n\n270 ÷ 90 = **3 hours**\n\nBy then one train has gone 150 km."
+            ),
+            Some(3.0)
+        );
+        assert_eq!(
+            extract("速度：20 − 4 = 16（千米/时）\n时间：96 ÷ 16 = 6（小时）\n\n顺流的话只要 96 ÷ 24 = 4 小时。"),
+            Some(6.0)
+        );
+        assert_eq!(extract("2x + 5 = 17\nx = 6\n答：6年后他的年龄是弟弟的2倍。"), Some(6.0));
     }
 
     #[test]

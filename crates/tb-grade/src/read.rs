@@ -146,6 +146,10 @@ fn unlatex(text: &str) -> String {
                 if let Some((num, after_num)) = braced(after)
                     && let Some((den, after_den)) = braced(after_num)
                 {
+                    // "2\tfrac{1}{2}": a mixed number, "2 1/2", not 21/2.
+                    if out.ends_with(|c: char| c.is_ascii_digit()) {
+                        out.push(' ');
+                    }
                     out.push_str(&unlatex(num));
                     out.push('/');
                     out.push_str(&unlatex(den));

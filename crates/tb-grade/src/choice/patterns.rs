@@ -13,6 +13,7 @@ pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | 正确答案 | 最终答案 | 参考答案 | 标准答案 | 最佳答案 | 本题答案 | 答案 | 正确选项 | 正确的选项 | 最佳选项
       | 正确的答案 | 正确的一?[项个]?(?:应该?)?(?:是|为) | 符合题意的(?:选项)?(?:是|为|有) | 最终选择 | 最终选 | 故本题选 | 本题应选
       | 本题选 | 题选 | 应当?选择? | 应该选择? | 结论 | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
+      | 正解 | 即选项 | 即选 | (?-u:\b)final\s*[:：] | (?-u:\b)final\s+pick(?-u:\b)
       | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
       | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
       | (?:(?-u:\b)the\s+|(?-u:\b)my\s+|(?-u:\b)our\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
@@ -124,6 +125,14 @@ pub(super) static CONCLUDING_PREDICATE: LazyLock<Regex> = LazyLock::new(|| {
 /// **ABDE**.", "结论：A、C、D。"): a multiple-answer question's answer.
 pub(super) static LABELS_AFTER_COLON: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)[:：]\s*([A-F](?:\s*[、,，&]\s*[A-F]|\s+and\s+[A-F]|[A-F]){1,5})\s*(?:[.。!！]|$)")
+        .expect("valid regex")
+});
+
+/// A line or sentence that ends on a label after a dash or an arrow
+/// ("Marbury v. Madison (1803) — option B.", "It prints 4 → B."): the
+/// answer, named last.
+pub(super) static TRAILING_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)(?:\s[—–]\s*|→\s*|=>\s*)(?:选项|(?i:option)\s+)?[(（]?([A-F])[)）]?\s*[.。!！]?\s*$")
         .expect("valid regex")
 });
 

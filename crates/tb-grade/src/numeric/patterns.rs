@@ -65,15 +65,18 @@ pub(super) static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
       | (?-u:\b)ambiguous(?-u:\b) | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
       | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少条件 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
       | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | can(?:no|')?t\s+(?:estimate|tell|say|work\s+out)
-      | (?-u:\b)don'?t\s+know\s+which | tell\s+me\s+(?:the|which|what) | need\s+more\s+information | before\s+I\s+can\s+tell
-      | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于",
+      | can(?:no|')?t\s+give\s+(?:a|an|the|you\s+a)\s+(?:number|figure|result|answer|exact) |
+      (?-u:\b)don'?t\s+know\s+which | tell\s+me\s+(?:the|which|what) | need\s+more\s+information | before\s+I\s+can\s+tell
+      | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于
+      | 你(?:可以)?(?:先)?(?:按|照)?(?:这个|上面的?)?(?:思路|步骤|方法)?(?:自己)?(?:算一算|试着算|算算看|动手算) | 试着自己(?:算|做|解)
+      | (?-u:\b)(?:try|have\s+a\s+go\s+at)\s+(?:solving|calculating|working)\s+(?:it|this|that)\s+(?:out\s+)?yourself",
     )
     .expect("valid regex")
 });
 
 /// A sentence that gives a result only under a supposition.
 pub(super) static CONDITIONAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:if|assuming|suppose|supposing)(?-u:\b)|(?-u:\b)for\s+example(?-u:\b)|(?-u:\b)e\.g\.|如果|假如|假设|例如|比如")
+    Regex::new(r"(?i)(?-u:\b)(?:if|assuming|suppose|supposing)(?-u:\b)|(?-u:\b)for\s+example(?-u:\b)|(?-u:\b)e\.g\.|如果|假如|假设|例如|比如|的话")
         .expect("valid regex")
 });
 
@@ -130,7 +133,8 @@ pub(super) static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A closing aside ("提醒：…", "Note: …", "PS"), not the result.
 pub(super) static REMARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:-\s*)?(?:提醒|温馨提示|注意|注：|备注|note|tip|ps|p\.s\.|fun\s+fact)\s*[:：,]")
+    // A whole sentence in brackets is an aside too ("(The last trip carries just 22 cars.)").
+    Regex::new(r"(?i)^\s*(?:-\s*)?(?:(?:提醒|温馨提示|注意|注：|备注|note|tip|ps|p\.s\.|fun\s+fact)\s*[:：,]|[(（])")
         .expect("valid regex")
 });
 
