@@ -111,6 +111,13 @@ struct Statement {
     how: &'static str,
 }
 
+impl Statement {
+    /// Labels stated at `at` as the answer.
+    fn stated(at: std::ops::Range<usize>, labels: BTreeSet<char>) -> Self {
+        Statement { start: at.start, end: at.end, labels, conflict: false, how: "stated" }
+    }
+}
+
 /// What an answer committed to, among `options` (A–D when the case lists none).
 pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     let text = plain(answer);
@@ -510,16 +517,16 @@ impl Context<'_> {
                 statements.push(Statement { start: m.start(), end: m.end(), labels: set, conflict, how });
             }
         }
-        for c in LABEL_STATED.captures_iter(self.text) {
-            let m = c.get(1).expect("group");
-            if let Some(l) = self.label(m.as_str()) {
-                statements.push(Statement {
-                    start: m.start(),
-                    end: m.end(),
-                    labels: [l].into(),
-                    conflict: false,
-                    how: "stated",
-                });
+        // A label stated as the answer ("B is correct"), or named last after a
+        // dash or an arrow ("… — option B."): one label each.
+        for (pattern, may_hedge) in [(&*LABEL_STATED, false), (&*TRAILING_LABEL, true)] {
+            for c in pattern.captures_iter(self.text) {
+                let m = c.get(1).expect("group");
+                if let Some(l) = self.label(m.as_str())
+                    && !(may_hedge && tentative(self.text, m.start()))
+                {
+                    statements.push(Statement::stated(m.range(), [l].into()));
+                }
             }
         }
         for c in ORDINAL_STATED.captures_iter(self.text) {
@@ -527,13 +534,7 @@ impl Context<'_> {
             if let Some((l, _)) = self.ordinal(g.as_str())
                 && !tentative(self.text, g.start())
             {
-                statements.push(Statement {
-                    start: g.start(),
-                    end: g.end(),
-                    labels: [l].into(),
-                    conflict: false,
-                    how: "stated",
-                });
+                statements.push(Statement::stated(g.range(), [l].into()));
             }
         }
         if self.multi {
@@ -544,28 +545,8 @@ impl Context<'_> {
                     && after.trim().is_empty()
                     && !tentative(self.text, m.start())
                 {
-                    statements.push(Statement {
-                        start: m.start(),
-                        end: m.end(),
-                        labels: set,
-                        conflict: false,
-                        how: "stated",
-                    });
+                    statements.push(Statement::stated(m.range(), set));
                 }
-            }
-        }
-        for c in TRAILING_LABEL.captures_iter(self.text) {
-            let m = c.get(1).expect("group");
-            if let Some(l) = self.label(m.as_str())
-                && !tentative(self.text, m.start())
-            {
-                statements.push(Statement {
-                    start: m.start(),
-                    end: m.end(),
-                    labels: [l].into(),
-                    conflict: false,
-                    how: "stated",
-                });
             }
         }
         if let Some(s) = self.opening_sentence() {
