@@ -155,7 +155,7 @@ fn numeric_reads_the_stated_result() {
 
 /// The levels the test half must keep (`docs/graders.md` gives the figures).
 const CHOICE_TEST_FLOOR: f64 = 0.89;
-const NUMERIC_TEST_FLOOR: f64 = 0.90;
+const NUMERIC_TEST_FLOOR: f64 = 0.89;
 
 /// Refusal: the three outcomes against the labels, and per language the
 /// sensitivity (refusals, full or partial, found) and specificity
