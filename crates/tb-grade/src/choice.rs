@@ -131,7 +131,9 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
 
     let (mut statements, mut hedged) = ctx.statements();
     // Labels being ruled out ("B、D两项都可以排除") are not what was chosen.
-    let ruled_out: Vec<std::ops::Range<usize>> = LISTED_RULED_OUT.find_iter(&text).map(|m| m.range()).collect();
+    // Nor are those left out of a complement ("Every option except B is correct").
+    let ruled_out: Vec<std::ops::Range<usize>> =
+        LISTED_RULED_OUT.find_iter(&text).chain(COMPLEMENT_CLAIMED.find_iter(&text)).map(|m| m.range()).collect();
     let inside_ruled_out = |at: usize| ruled_out.iter().any(|r| r.contains(&at));
     statements.retain(|s| !inside_ruled_out(s.start));
     statements.sort_by_key(|s| s.start);
@@ -693,7 +695,11 @@ impl Context<'_> {
         let (g, m) = (c.get(1)?, c.get(0)?);
         let l = self.label(g.as_str())?;
         let before: String = line[..g.start()].chars().filter(|c| !c.is_whitespace()).collect();
-        Some((l, format!("{before}{}", line[g.end()..m.end()].trim())))
+        // A label set off by a dash ("D – because …") has a shape of its own,
+        // apart from a line that merely starts with the letter ("A is what …").
+        let after = &line[m.end()..];
+        let dash = if after.trim_start().starts_with(['—', '–']) || after.starts_with("- ") { "—" } else { "" };
+        Some((l, format!("{before}{}{dash}", line[g.end()..m.end()].trim())))
     }
 
     /// The shapes in which two or more different labels open lines ("A. …",
