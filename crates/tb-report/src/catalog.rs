@@ -7,10 +7,17 @@
 //! `render_load.rs`, `agents.rs`), one value per language, which the
 //! compiler keeps complete.
 //!
+//! The rules chapter's sentences ([`RULES`]) are templates whose named
+//! placeholders [`fill`] fills, so each language orders a sentence's values
+//! its own way; the tests hold both languages of a template to the same
+//! placeholders.
+//!
 //! Every table is in [`TABLES`], and a table is a key's namespace (the
 //! dashboard's short column heading `bid_price` is "报价", the glossary's term
 //! "投标报价"); the test below holds each to the rules: a key once in its
 //! table, Chinese text in Chinese, English text not.
+
+use std::fmt::Write as _;
 
 use tb_core::GraderKind;
 
@@ -130,6 +137,158 @@ pub const GRADERS: &[(&str, &str, &str)] = &[
         "evaluators",
         "评标委员会成员独立打分（0–100），取算术平均",
         "each member of the evaluation committee scores 0–100 independently; the mean counts",
+    ),
+];
+
+/// The sentences and headings of the rules chapter (`publish.rs`), as
+/// templates: `{name}` is a value [`fill`] puts in (a number formatted in
+/// Rust, a spec's name, another sentence). Templates rather than whole
+/// sentences per case, so the two languages can order the values as each
+/// reads best. No text here holds a literal brace.
+pub const RULES: &[(&str, &str, &str)] = &[
+    // The heading.
+    ("title", "# {title} 技术要求与评分办法", "# {title}: technical requirements and scoring rules"),
+    (
+        "tender",
+        "项目编号：{id}；采购人：{buyer}；采购类别：{kind}。",
+        "Tender {id}; buyer: {buyer}; procurement of {kind}.",
+    ),
+    // 1. The evaluation method.
+    ("method_heading", "## 一、评标方法", "## 1. Evaluation method"),
+    (
+        "method",
+        "采用综合评分法（《政府采购货物和服务招标投标管理办法》财政部令第 87 号第五十五条）。总分 100 分：技术分占 {technical}，价格分占 {price}。总分 =（1 − 价格权重）× 技术得分 + 价格权重 × 价格得分，技术得分与价格得分均为百分制。",
+        "The comprehensive scoring method (MoF Order No. 87, art. 55). Of 100 points, {technical} are technical and {price} price. Total = (1 − price weight) × technical score + price weight × price score; both scores are out of 100.",
+    ),
+    // 2. The technical criteria.
+    ("criteria_heading", "## 二、技术评分因素", "## 2. Technical criteria"),
+    (
+        "criteria_columns",
+        "| 序号 | 评分因素 | 考察内容 | 测评集 | 度量 | 技术分内权重 | 分值（总分 100） |",
+        "| No. | Criterion | What it measures | Test suite | Metric | Weight in technical | Points (of 100) |",
+    ),
+    ("rubric", "{what}；细则：{rubric}", "{what}; rubric: {rubric}"),
+    ("source_committee", "评标委员会评审", "committee"),
+    ("source_stage", "负载阶段 {stage}：{rule}", "load stage {stage}: {rule}"),
+    ("source_sealed", "{suite}（密封）", "{suite} (sealed)"),
+    (
+        "metric_pass_at",
+        "pass@{k}：每题 {k} 次采样中至少一次正确的概率（无偏估计）",
+        "pass@{k}: chance that at least one of {k} samples is right (unbiased)",
+    ),
+    (
+        "metric_pass_all",
+        "pass^{k}：每题 {k} 次采样全部正确的概率（一致性）",
+        "pass^{k}: chance that all {k} samples are right (consistency)",
+    ),
+    ("metric_accuracy", "正确率", "accuracy"),
+    ("metric_mean_score", "平均分 ÷ 100", "mean score ÷ 100"),
+    ("metric_met", "满足为 1，不满足为 0", "1 when met, 0 when not"),
+    (
+        "criteria_scoring",
+        "每项客观因素的得分 = 该项度量值（0–1）× 分值；重复采样 {repeats} 次，温度 {temperature}，每次回答最多 {max_tokens} 个词元。主观因素由评标委员会成员独立打分后取算术平均。",
+        "An objective criterion scores its metric (0–1) × its points; each case is sampled {repeats} time(s) at temperature {temperature}, at most {max_tokens} tokens an answer. A subjective criterion is scored by each committee member on their own, and the mean counts.",
+    ),
+    // 2, continued: the load stages.
+    (
+        "stages_intro",
+        "负载阶段（服务水平在规定负载下测量，每个请求均为评分题目）：",
+        "Load stages (service levels are measured under the stated load; every request is a graded case):",
+    ),
+    ("arrival_concurrency", "保持 {n} 个并发请求（闭环）", "{n} requests in flight (closed loop)"),
+    ("arrival_rate", "按每秒 {rate} 个请求的泊松到达发送（开环）", "Poisson arrivals at {rate} requests/s (open loop)"),
+    (
+        "stage_end_either",
+        "{seconds} 秒或 {cases} 个请求，先到为准",
+        "{seconds} s or {cases} requests, whichever comes first",
+    ),
+    ("stage_end_seconds", "{seconds} 秒", "{seconds} s"),
+    ("stage_end_cases", "{cases} 个请求", "{cases} requests"),
+    (
+        "stage",
+        "- {stage}：题库 {suite}，{load}，{end}，预热 {warmup} 秒（预热期不计）",
+        "- {stage}: suite {suite}, {load}, {end}, after {warmup} s of warm-up (not measured)",
+    ),
+    (
+        "stages_measurement",
+        "请求不重试；时延统计得到回答的请求（失败计入可用性），分位数取最近秩；端到端时延自请求应发出时刻起算，首字时延（TTFT）、字间时延（ITL）、每字时延（TPOT）自实际发出起算；可用性 = 得到回答的请求 ÷ 全部测量请求；有效吞吐 = 每秒评分正确且满足该阶段全部单请求时延目标的回答数。",
+        "Requests are not retried. Timings are of answered requests (failures count against availability); latency quantiles are nearest-rank; end-to-end latency counts from when a request was due, time to first token (TTFT), inter-token latency (ITL) and time per output token (TPOT) from when it was sent; availability = answered ÷ measured requests; goodput = answers per second graded right and within every per-request latency target of the stage.",
+    ),
+    // 2, continued: agent tasks.
+    (
+        "agent_budget",
+        "智能体任务为多轮对话：系统提供环境工具并执行每次调用，模拟用户按任务事实回答提问；每个任务最多 {turns} 轮、{seconds} 秒、{tokens} 个词元，超出即结束并按当时结果评分。格式错误的工具调用作为错误返回并计数，不中断任务。",
+        "Agent tasks are multi-turn episodes: the environment's tools are offered and every call executed, and a simulated user answers questions from the task's facts; each task gets at most {turns} turns, {seconds} s and {tokens} tokens, after which it ends and is graded as it stands. Malformed tool calls are returned as errors and counted; they do not end the task.",
+    ),
+    // 3. The gates.
+    ("gates_heading", "## 三、实质性要求（门槛）", "## 3. Pass/fail requirements (gates)"),
+    ("gates_none", "无。", "None."),
+    (
+        "gates_columns",
+        "| 评分因素 | 门槛 | 判定依据 | 最少样本数 | 依据标准 |",
+        "| Criterion | Threshold | Judged on | Minimum cases | Standard |",
+    ),
+    ("gate_point", "点估计", "point estimate"),
+    ("gate_bound", "95% 置信区间中对投标人最不利的一端", "the 95% interval bound least favourable to the bidder"),
+    (
+        "gates_missed",
+        "未达到任一门槛的投标为无效投标，不计价格分、不参与排名、不作为评标基准价。测评样本少于最少样本数的，判定为“证据不足”，不视为通过。",
+        "A bid that misses any gate is invalid: no price score, no rank, and it does not set the benchmark price. Fewer cases than the minimum read \"insufficient evidence\", never \"passed\".",
+    ),
+    // 4. The price score.
+    ("price_heading", "## 四、价格分", "## 4. Price score"),
+    (
+        "price_score",
+        "价格得分 =（评标基准价 ÷ 投标报价）× 100，评标基准价为满足招标文件要求且价格最低的有效投标报价。价格分 = 价格得分 × {price}。不因报价最高或最低而剔除任何投标。",
+        "Price score = (benchmark ÷ bid price) × 100, where the benchmark is the lowest price among the valid bids. Price points = price score × {price}. No bid is discarded for being the highest or the lowest.",
+    ),
+    ("abnormal_basis_others", "其他有效投标报价的算术平均值", "the mean of the other valid bids"),
+    ("abnormal_basis_all", "全部有效投标报价的算术平均值", "the mean of all valid bids"),
+    (
+        "unjustified_flag",
+        "评标委员会记录其书面说明及审查结论。",
+        "The committee records the justification and its decision.",
+    ),
+    (
+        "unjustified_invalid",
+        "不能提供书面说明或说明未被评标委员会接受的，其投标无效。",
+        "A bid whose justification is missing or not accepted by the committee is invalid.",
+    ),
+    (
+        "abnormally_low",
+        "异常低价：投标报价低于{basis}的 {below} 以上的，投标人应当在评标现场合理时间内提供书面说明，必要时提交相关证明材料。{consequence}",
+        "Abnormally low bids: a bid more than {below} below {basis} must be justified in writing, with evidence where needed. {consequence}",
+    ),
+    // 5. Ranking and ties.
+    ("ranking_heading", "## 五、排序与并列", "## 5. Ranking and ties"),
+    ("tie_tied", "得分且投标报价相同的，名次并列。", "Bids equal in both share the rank."),
+    (
+        "tie_lot",
+        "得分且投标报价相同的，以抽签方式确定名次：抽签由测评开始时生成并记入审计日志的随机种子决定，种子记录于评审报告，任何人可复现。",
+        "Bids equal in both are placed by lot, drawn from a random seed made and committed to the audit log when the run starts; the seed is recorded in the report, so anyone can redraw it.",
+    ),
+    (
+        "ranking",
+        "按总分由高到低排序；总分相同的，按投标报价由低到高排序；{tie} 各项得分保留 {decimals} 位小数后比较。",
+        "Bids rank by total, highest first; equal totals rank by the lower price. {tie} Scores are rounded to {decimals} decimals before they are compared.",
+    ),
+    (
+        "statistics",
+        "统计说明：报告对每两家投标人在相同测评题上的差异作配对检验（二分类度量用精确 McNemar 检验，总分用配对自助法，Holm 多重比较校正），校正后 p 值不小于 {significance} 的差异标注为“统计上无显著差异”。该标注供评标委员会参考，不改变上述排序规则。",
+        "Statistics: the report compares every two bidders on the cases both answered (exact McNemar for pass/fail metrics, a paired bootstrap for the total, Holm-adjusted across pairs) and marks differences with an adjusted p-value of {significance} or more as not statistically significant. The mark informs the committee; it does not change the ranking rule above.",
+    ),
+    // 6. Sealed suites.
+    ("sealed_heading", "## 六、密封测评集承诺值", "## 6. Sealed test suites"),
+    (
+        "sealed_intro",
+        "以下测评集在评审结束前不公开；其 SHA-256 承诺值现予公布，评审结束后公布盐值，任何人可核对所用测评集即为所承诺者（`tenderbench verify-seal`）。",
+        "These suites stay unpublished until scoring is final; their SHA-256 commitments are published now, and the salt afterwards, so anyone can check that the suite used is the one committed to (`tenderbench verify-seal`).",
+    ),
+    // The closing line.
+    (
+        "generated",
+        "（本章由 tenderbench 依据招标文件生成；评审报告将载明本章文本的 SHA-256。）",
+        "(Generated by tenderbench from the tender spec; the evaluation report will state this chapter's SHA-256.)",
     ),
 ];
 
@@ -342,7 +501,8 @@ pub const DASHBOARD: &[(&str, &str, &str)] = &[
 pub type Table = &'static [(&'static str, &'static str, &'static str)];
 
 /// Every table of the catalog, by name.
-pub const TABLES: &[(&str, Table)] = &[("glossary", GLOSSARY), ("graders", GRADERS), ("dashboard", DASHBOARD)];
+pub const TABLES: &[(&str, Table)] =
+    &[("glossary", GLOSSARY), ("graders", GRADERS), ("rules", RULES), ("dashboard", DASHBOARD)];
 
 fn pick(entry: &(&'static str, &'static str, &'static str), lang: Lang) -> &'static str {
     if lang == Lang::Zh { entry.1 } else { entry.2 }
@@ -364,6 +524,62 @@ pub fn in_language(
     lang: Lang,
 ) -> Vec<(&'static str, &'static str)> {
     table.iter().map(|e| (e.0, pick(e, lang))).collect()
+}
+
+/// A value for a template's `{name}`: `("stage", &stage.id)`.
+pub type Arg<'a> = (&'a str, &'a dyn std::fmt::Display);
+
+/// A sentence of the rules chapter in `lang`: the template [`RULES`] holds
+/// under `key`, each `{name}` replaced by the value `args` gives it (values
+/// are put in as they are, never read as templates themselves).
+///
+/// # Panics
+///
+/// On an unknown key, a placeholder without a value or a value without a
+/// placeholder. Keys and names are literals in the code, so each is a bug,
+/// and a published tender document with a hole in it is worse than a
+/// panic; the chapter's tests render every branch in both languages.
+pub fn fill(key: &str, lang: Lang, args: &[Arg<'_>]) -> String {
+    let entry = RULES.iter().find(|e| e.0 == key).unwrap_or_else(|| panic!("no rules.{key} in the catalog"));
+    let pieces = pieces(pick(entry, lang)).unwrap_or_else(|e| panic!("rules.{key} ({lang:?}): {e}"));
+    let mut used = vec![false; args.len()];
+    let mut out = String::new();
+    for (text, name) in pieces {
+        out.push_str(text);
+        let Some(name) = name else { continue };
+        let i = args
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("rules.{key} ({lang:?}): no value for {{{name}}}"));
+        used[i] = true;
+        let _ = write!(out, "{}", args[i].1);
+    }
+    if let Some(i) = used.iter().position(|u| !u) {
+        panic!("rules.{key} ({lang:?}): no {{{}}} to put a value in", args[i].0);
+    }
+    out
+}
+
+/// A template cut at its placeholders: each piece is the text up to a
+/// `{name}` and the name, the last the text after the last one (no name).
+/// A brace that does not make a placeholder is an error: the texts hold no
+/// literal brace, so a stray one is a typo.
+fn pieces(template: &str) -> Result<Vec<(&str, Option<&str>)>, String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        let after = &rest[open + 1..];
+        let close = after.find('}').filter(|_| rest[open..].starts_with('{'));
+        let name = close.map(|c| &after[..c]);
+        let Some(name) = name.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        else {
+            return Err(format!("a stray brace in {template:?}"));
+        };
+        out.push((&rest[..open], Some(name)));
+        rest = &after[name.len() + 1..];
+    }
+    out.push((rest, None));
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -412,5 +628,52 @@ mod tests {
             assert_ne!(term(k, crate::Lang::Zh), k);
         }
         assert_eq!(term("no-such-code", crate::Lang::En), "no-such-code");
+    }
+
+    #[test]
+    fn every_rules_template_has_the_same_placeholders_in_both_languages() {
+        for (key, zh, en) in RULES {
+            let names = |text| -> std::collections::BTreeSet<&str> {
+                pieces(text).unwrap_or_else(|e| panic!("rules.{key}: {e}")).into_iter().filter_map(|p| p.1).collect()
+            };
+            assert_eq!(names(zh), names(en), "rules.{key}");
+        }
+    }
+
+    #[test]
+    fn fill_puts_each_value_in_as_it_is() {
+        let stage = fill("source_stage", Lang::En, &[("rule", &"{rule}"), ("stage", &"peak")]);
+        assert_eq!(stage, "load stage peak: {rule}");
+        assert_eq!(
+            fill("metric_pass_at", Lang::Zh, &[("k", &3)]),
+            "pass@3：每题 3 次采样中至少一次正确的概率（无偏估计）"
+        );
+        assert_eq!(fill("gates_none", Lang::Zh, &[]), "无。");
+    }
+
+    #[test]
+    fn a_stray_brace_is_not_a_placeholder() {
+        for text in ["a { b", "a } b", "{}", "{a b}", "{a", "a}", "{{a}}"] {
+            assert!(pieces(text).is_err(), "{text:?}");
+        }
+        assert_eq!(pieces("x{a}y{b_2}").unwrap(), [("x", Some("a")), ("y", Some("b_2")), ("", None)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "no rules.no_such_key in the catalog")]
+    fn an_unknown_key_panics() {
+        fill("no_such_key", Lang::En, &[]);
+    }
+
+    #[test]
+    #[should_panic(expected = "rules.source_stage (En): no value for {rule}")]
+    fn a_placeholder_without_a_value_panics() {
+        fill("source_stage", Lang::En, &[("stage", &"peak")]);
+    }
+
+    #[test]
+    #[should_panic(expected = "rules.gates_none (Zh): no {stage} to put a value in")]
+    fn a_value_without_a_placeholder_panics() {
+        fill("gates_none", Lang::Zh, &[("stage", &"peak")]);
     }
 }
