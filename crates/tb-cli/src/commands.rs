@@ -398,7 +398,7 @@ pub async fn worker(
     }
     let store = Store::open(db).await?;
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into());
-    let id = format!("{host}-{}-{:04x}", std::process::id(), rand_u16());
+    let id = format!("{host}-{}-{:04x}", std::process::id(), rand::random::<u16>());
     let mut caps = vec![tb_core::Capability::Chat];
     caps.extend(capabilities.into_iter().filter(|c| *c != tb_core::Capability::Chat));
     let opts = tb_runner::distributed::WorkerOptions {
@@ -424,10 +424,6 @@ pub async fn worker(
     eprintln!("worker {id}: {done} cells stored");
     store.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-fn rand_u16() -> u16 {
-    (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos()) & 0xffff) as u16
 }
 
 pub async fn check(spec_path: &Path) -> Result<ExitCode, Failure> {

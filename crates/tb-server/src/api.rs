@@ -343,7 +343,7 @@ pub async fn healthz(State(app): State<App>) -> Response {
 
 pub async fn metrics(State(app): State<App>) -> Response {
     let active = app.runs.active_count();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(active)).into_response()
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], app.metrics.render(active)).into_response()
 }
 
 pub async fn openapi() -> Json<serde_json::Value> {

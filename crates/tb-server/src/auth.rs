@@ -145,16 +145,16 @@ pub fn cookie_value<'h>(parts: &'h Parts, name: &str) -> Option<&'h str> {
     cookie_in(&parts.headers, name)
 }
 
-/// A cookie's value from a request's `Cookie` headers.
+/// A cookie's value from a request's `Cookie` headers (parsed by the `cookie` crate; a malformed pair is skipped).
 pub fn cookie_in<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .and_then(|c| c.value_raw())
 }
 
 /// Authenticates a request by bearer token or session cookie; None when it carries neither.
@@ -191,16 +191,12 @@ impl FromRequestParts<App> for Caller {
             && is_write(&parts.method)
         {
             let given = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-            if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), expected.as_bytes())) {
                 return Err(ApiError::new("csrf", "a write from the browser needs the session's X-CSRF-Token header"));
             }
         }
         Ok(caller)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Failed logins allowed per account and per client address within [`LoginLimiter::WINDOW`].
@@ -289,6 +285,17 @@ mod tests {
         assert!(verify_password("correct horse battery", Some(&h)));
         assert!(!verify_password("wrong", Some(&h)));
         assert!(!verify_password("not a password", None), "no account never verifies");
+    }
+
+    #[test]
+    fn a_cookie_is_found_among_others_and_across_headers() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append(header::COOKIE, "theme=dark; garbage; tb_lang=en".parse().unwrap());
+        headers.append(header::COOKIE, format!("{SESSION_COOKIE}=abc123").parse().unwrap());
+        assert_eq!(cookie_in(&headers, "tb_lang"), Some("en"));
+        assert_eq!(cookie_in(&headers, SESSION_COOKIE), Some("abc123"));
+        assert_eq!(cookie_in(&headers, "lang"), None, "a name is matched whole");
+        assert_eq!(cookie_in(&axum::http::HeaderMap::new(), SESSION_COOKIE), None);
     }
 
     #[test]

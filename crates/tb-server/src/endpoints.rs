@@ -104,7 +104,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         roles: "public",
         request: None,
         status: 200,
-        response: Answer::Media(&["text/plain"], "Prometheus text exposition format 0.0.4"),
+        response: Answer::Media(&["application/openmetrics-text"], "OpenMetrics 1.0 text (Prometheus reads it)"),
         handler: || get(api::metrics),
     },
     Endpoint {

@@ -1,133 +1,128 @@
-//! `/metrics` in the Prometheus text format: runs, stored cells (their
-//! rate is `rate(tenderbench_cells_stored_total[1m])`), vendor failures by
-//! cause, vendor latency and HTTP request durations as histograms.
+//! `/metrics` in the OpenMetrics text format (Prometheus reads it), written
+//! by the `prometheus-client` crate: runs, stored cells (their rate is
+//! `rate(tenderbench_cells_stored_total[1m])`), vendor failures by cause,
+//! vendor latency and HTTP request durations as histograms.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::{Family, MetricConstructor};
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+
+/// The response's content type.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Bucket bounds in seconds, for vendor calls and HTTP requests alike.
 const BUCKETS: [f64; 12] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
-}
+#[derive(Clone, Copy)]
+struct Buckets;
 
-impl Histogram {
-    fn observe(&mut self, secs: f64) {
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if secs <= *bound {
-                self.counts[i] += 1;
-            }
-        }
-        self.count += 1;
-        self.sum += secs;
-    }
-
-    fn write(&self, out: &mut String, name: &str, labels: &str) {
-        let sep = if labels.is_empty() { "" } else { "," };
-        for (bound, n) in BUCKETS.iter().zip(self.counts) {
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {n}");
-        }
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
-        let braces = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
-        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+impl MetricConstructor<Histogram> for Buckets {
+    fn new_metric(&self) -> Histogram {
+        Histogram::new(BUCKETS)
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabel {
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CauseLabel {
+    cause: String,
+}
+
+/// A route's pattern (not its path, which would be unbounded), method and status.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: u16,
+}
+
 pub struct Metrics {
-    runs_started: AtomicU64,
-    runs_ended: Mutex<BTreeMap<String, u64>>,
-    cells: AtomicU64,
-    vendor_errors: Mutex<BTreeMap<String, u64>>,
-    vendor_latency: Mutex<Histogram>,
-    http: Mutex<BTreeMap<(String, String, u16), Histogram>>,
-    login_failures: AtomicU64,
+    registry: Registry,
+    runs_started: Counter,
+    runs_ended: Family<StatusLabel, Counter>,
+    runs_active: Gauge,
+    cells: Counter,
+    vendor_errors: Family<CauseLabel, Counter>,
+    vendor_latency: Histogram,
+    http: Family<RequestLabels, Histogram, Buckets>,
+    login_failures: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut m = Metrics {
+            registry: Registry::with_prefix("tenderbench"),
+            runs_started: Counter::default(),
+            runs_ended: Family::default(),
+            runs_active: Gauge::default(),
+            cells: Counter::default(),
+            vendor_errors: Family::default(),
+            vendor_latency: Histogram::new(BUCKETS),
+            http: Family::new_with_constructor(Buckets),
+            login_failures: Counter::default(),
+        };
+        let r = &mut m.registry;
+        r.register("runs_started", "Runs started or resumed by this server", m.runs_started.clone());
+        r.register("runs_ended", "Runs that ended, by status", m.runs_ended.clone());
+        r.register("runs_active", "Runs in progress", m.runs_active.clone());
+        r.register("cells_stored", "Cells stored by this server's runs", m.cells.clone());
+        r.register("vendor_errors", "Cells that failed, by cause", m.vendor_errors.clone());
+        r.register_with_unit(
+            "vendor_latency",
+            "End-to-end latency of stored cells",
+            Unit::Seconds,
+            m.vendor_latency.clone(),
+        );
+        r.register("login_failures", "Failed logins", m.login_failures.clone());
+        r.register_with_unit(
+            "http_request_duration",
+            "HTTP requests by route, method and status",
+            Unit::Seconds,
+            m.http.clone(),
+        );
+        m
+    }
 }
 
 impl Metrics {
     pub fn run_started(&self) {
-        self.runs_started.fetch_add(1, Ordering::Relaxed);
+        self.runs_started.inc();
     }
 
     pub fn run_ended(&self, status: &str) {
-        *self.runs_ended.lock().expect("metrics lock").entry(status.to_string()).or_default() += 1;
+        self.runs_ended.get_or_create(&StatusLabel { status: status.to_string() }).inc();
     }
 
     pub fn cell(&self, latency_ms: f64, cause: Option<&str>) {
-        self.cells.fetch_add(1, Ordering::Relaxed);
-        self.vendor_latency.lock().expect("metrics lock").observe(latency_ms / 1000.0);
+        self.cells.inc();
+        self.vendor_latency.observe(latency_ms / 1000.0);
         if let Some(cause) = cause {
-            *self.vendor_errors.lock().expect("metrics lock").entry(cause.to_string()).or_default() += 1;
+            self.vendor_errors.get_or_create(&CauseLabel { cause: cause.to_string() }).inc();
         }
     }
 
     pub fn login_failed(&self) {
-        self.login_failures.fetch_add(1, Ordering::Relaxed);
+        self.login_failures.inc();
     }
 
-    /// One HTTP request: the route's pattern (not its path, which would be unbounded), method, status.
+    /// One HTTP request: the route's pattern, method, status and duration.
     pub fn request(&self, route: &str, method: &str, status: u16, secs: f64) {
-        self.http
-            .lock()
-            .expect("metrics lock")
-            .entry((route.to_string(), method.to_string(), status))
-            .or_default()
-            .observe(secs);
+        let labels = RequestLabels { route: route.to_string(), method: method.to_string(), status };
+        self.http.get_or_create(&labels).observe(secs);
     }
 
     pub fn render(&self, active_runs: usize) -> String {
+        self.runs_active.set(i64::try_from(active_runs).unwrap_or(i64::MAX));
         let mut out = String::new();
-        let mut counter = |name: &str, help: &str, kind: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        };
-        counter("tenderbench_runs_started_total", "Runs started or resumed by this server.", "counter");
-        let _ = writeln!(out, "tenderbench_runs_started_total {}", self.runs_started.load(Ordering::Relaxed));
-        let _ = writeln!(
-            out,
-            "# HELP tenderbench_runs_ended_total Runs that ended, by status.\n# TYPE tenderbench_runs_ended_total counter"
-        );
-        for (status, n) in self.runs_ended.lock().expect("metrics lock").iter() {
-            let _ = writeln!(out, "tenderbench_runs_ended_total{{status=\"{status}\"}} {n}");
-        }
-        let _ = writeln!(out, "# HELP tenderbench_runs_active Runs in progress.\n# TYPE tenderbench_runs_active gauge");
-        let _ = writeln!(out, "tenderbench_runs_active {active_runs}");
-        let _ = writeln!(
-            out,
-            "# HELP tenderbench_cells_stored_total Cells stored by this server's runs.\n# TYPE tenderbench_cells_stored_total counter"
-        );
-        let _ = writeln!(out, "tenderbench_cells_stored_total {}", self.cells.load(Ordering::Relaxed));
-        let _ = writeln!(
-            out,
-            "# HELP tenderbench_vendor_errors_total Cells that failed, by cause.\n# TYPE tenderbench_vendor_errors_total counter"
-        );
-        for (cause, n) in self.vendor_errors.lock().expect("metrics lock").iter() {
-            let _ = writeln!(out, "tenderbench_vendor_errors_total{{cause=\"{cause}\"}} {n}");
-        }
-        let _ = writeln!(
-            out,
-            "# HELP tenderbench_vendor_latency_seconds End-to-end latency of stored cells.\n# TYPE tenderbench_vendor_latency_seconds histogram"
-        );
-        self.vendor_latency.lock().expect("metrics lock").write(&mut out, "tenderbench_vendor_latency_seconds", "");
-        let _ = writeln!(
-            out,
-            "# HELP tenderbench_login_failures_total Failed logins.\n# TYPE tenderbench_login_failures_total counter"
-        );
-        let _ = writeln!(out, "tenderbench_login_failures_total {}", self.login_failures.load(Ordering::Relaxed));
-        let _ = writeln!(
-            out,
-            "# HELP tenderbench_http_request_duration_seconds HTTP requests by route, method and status.\n# TYPE tenderbench_http_request_duration_seconds histogram"
-        );
-        for ((route, method, status), h) in self.http.lock().expect("metrics lock").iter() {
-            let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
-            h.write(&mut out, "tenderbench_http_request_duration_seconds", &labels);
-        }
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
 }
@@ -141,12 +136,21 @@ mod tests {
         let m = Metrics::default();
         m.cell(7.0, None);
         m.cell(300.0, Some("timeout"));
+        m.request("/api/runs/{id}", "GET", 200, 0.02);
         let text = m.render(1);
-        assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.005\"} 0"));
-        assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.01\"} 1"));
-        assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.5\"} 2"));
-        assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"+Inf\"} 2"));
-        assert!(text.contains("tenderbench_vendor_errors_total{cause=\"timeout\"} 1"));
-        assert!(text.contains("tenderbench_cells_stored_total 2"));
+        assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.005\"} 0"), "{text}");
+        assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.01\"} 1"), "{text}");
+        assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.5\"} 2"), "{text}");
+        assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"+Inf\"} 2"), "{text}");
+        assert!(text.contains("tenderbench_vendor_errors_total{cause=\"timeout\"} 1"), "{text}");
+        assert!(text.contains("tenderbench_cells_stored_total 2"), "{text}");
+        assert!(text.contains("tenderbench_runs_active 1"), "{text}");
+        assert!(
+            text.contains(
+                "tenderbench_http_request_duration_seconds_count{route=\"/api/runs/{id}\",method=\"GET\",status=\"200\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }
