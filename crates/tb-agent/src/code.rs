@@ -12,20 +12,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tb_sandbox::{Sandbox, Termination};
 
-use crate::env::{Effect, Environment, Rejection, function, str_arg};
+use crate::env::{Effect, Environment, Rejection, str_arg};
+pub use tb_task::code::{Lang, system_prompt, tools};
 
 /// Largest file the agent may write, and most files in a repository.
 const MAX_FILE_BYTES: usize = 256 * 1024;
 const MAX_FILES: usize = 200;
 /// The tail of a test run's output returned to the agent.
 const OUTPUT_TAIL: usize = 4000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    Python,
-    Rust,
-}
 
 /// How a test run ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,40 +193,6 @@ impl Environment for Repo {
 
     fn state(&self) -> Value {
         json!({ "files": self.files })
-    }
-
-    fn as_repo(&self) -> Option<&Repo> {
-        Some(self)
-    }
-}
-
-pub fn tools() -> Value {
-    let path = json!({ "type": "string", "description": "A path relative to the repository root" });
-    Value::Array(vec![
-        function("list_files", "Lists the repository's files.", json!({}), &[]),
-        function("read_file", "Returns a file's content.", json!({ "path": path }), &["path"]),
-        function(
-            "write_file",
-            "Replaces (or creates) a file with the given content. Test files may not be changed.",
-            json!({ "path": path, "content": { "type": "string", "description": "The whole new content" } }),
-            &["path", "content"],
-        ),
-        function(
-            "run_tests",
-            "Runs the repository's tests and returns whether they passed, with their output.",
-            json!({}),
-            &[],
-        ),
-    ])
-}
-
-pub fn system_prompt(zh: bool) -> String {
-    if zh {
-        "你是一名编程助手，在一个代码仓库中工作。使用工具查看文件、修改代码并运行测试。不得修改测试文件。完成后用一句话说明你的修改。".into()
-    } else {
-        "You are a programming assistant working in a code repository. Use the tools to read files, change the code and \
-         run the tests. Never change the test files. When done, say in one sentence what you changed."
-            .into()
     }
 }
 

@@ -576,12 +576,17 @@ async fn finish(task: &Task, env: Box<dyn Environment>, expected: Result<Value, 
 /// The test-machinery findings recorded as violations, at most.
 const MAX_MACHINERY_VIOLATIONS: usize = 5;
 
+/// The code environment's repository; None for any other environment.
+fn as_repo(env: &dyn Environment) -> Option<&Repo> {
+    (env as &dyn std::any::Any).downcast_ref::<Repo>()
+}
+
 fn repo_tests_modified(env: &dyn Environment) -> bool {
-    env.as_repo().is_some_and(Repo::tests_modified)
+    as_repo(env).is_some_and(Repo::tests_modified)
 }
 
 fn rerun(env: &dyn Environment, hidden: &BTreeMap<String, String>) -> Option<Result<TestRun, String>> {
-    env.as_repo().map(|r| r.run_tests_with(hidden))
+    as_repo(env).map(|r| r.run_tests_with(hidden))
 }
 
 /// Re-executes a recorded gov episode offline: every call the transcript

@@ -22,8 +22,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tb-vendor", &["tb-core"]),
     ("tb-store", &["tb-core", "tb-audit"]),
     ("tb-grade", &["tb-core", "tb-sandbox"]),
-    ("tb-agent", &["tb-core", "tb-sandbox"]),
-    ("tb-suite", &["tb-core", "tb-agent"]),
+    ("tb-task", &["tb-core"]),
+    ("tb-agent", &["tb-core", "tb-task", "tb-sandbox"]),
+    ("tb-suite", &["tb-core", "tb-task"]),
     ("tb-spec", &["tb-core", "tb-suite", "tb-stats"]),
     ("tb-mock", &["tb-core", "tb-spec", "tb-suite", "tb-grade", "tb-vendor"]),
     ("tb-report", &["tb-core", "tb-audit", "tb-spec", "tb-suite", "tb-grade", "tb-stats", "tb-store"]),
@@ -71,8 +72,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// Stacks a crate low in the layering must not pull in, even indirectly.
 const HEAVY: &[&str] = &["axum", "hyper", "sqlx", "reqwest", "tokio"];
-/// The crates that must stay free of them: the domain, the statistics, the audit chain.
-const LIGHT: &[&str] = &["tb-core", "tb-audit", "tb-stats"];
+/// The crates that must stay free of them: the domain, the statistics, the
+/// audit chain, and what parsing a spec needs (the spec, the suite reader,
+/// the agent task model), so that checking a tender spec starts no runtime.
+const LIGHT: &[&str] = &["tb-core", "tb-audit", "tb-stats", "tb-task", "tb-suite", "tb-spec"];
 
 struct Metadata {
     /// Workspace crate → its normal dependencies' names.

@@ -328,7 +328,7 @@ fn parse_case(format: SuiteFormat, v: Value) -> Result<Case, String> {
         SuiteFormat::TensorTrustHijacking => adapters::tensor_trust(v, false),
         SuiteFormat::TensorTrustExtraction => adapters::tensor_trust(v, true),
         SuiteFormat::Csv | SuiteFormat::Xlsx => Err("a table suite is read after conversion to JSONL".into()),
-        SuiteFormat::Agent => tb_agent::Task::parse(v).map(|t| t.to_case()),
+        SuiteFormat::Agent => tb_task::Task::parse(v).map(|t| t.to_case()),
     }
 }
 

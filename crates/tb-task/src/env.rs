@@ -49,8 +49,9 @@ impl Effect {
 }
 
 /// A simulated environment. Deterministic: the same calls in the same order
-/// always give the same results and the same state.
-pub trait Environment: Send {
+/// always give the same results and the same state. `Any`, so that the loop
+/// can reach the code environment's repository for its final test run.
+pub trait Environment: Send + std::any::Any {
     /// The tools, in OpenAI's `tools` shape. The loop checks names and
     /// required arguments against these before calling [`Environment::call`].
     fn tools(&self) -> Value;
@@ -58,10 +59,6 @@ pub trait Environment: Send {
     fn call(&mut self, name: &str, args: &Map<String, Value>) -> Result<Effect, Rejection>;
     /// The state grading compares, as canonical JSON (objects with sorted keys).
     fn state(&self) -> Value;
-    /// The repository, for the code environment's final test run.
-    fn as_repo(&self) -> Option<&crate::code::Repo> {
-        None
-    }
 }
 
 /// One function of a `tools` array.
