@@ -10,8 +10,11 @@
 //!   abnormally-low-bid flag.
 //! - [`inference`]: exact McNemar, Holm, percentile and BCa bootstrap.
 //! - [`pass_at_k`]: the unbiased pass@k estimator.
+//! - [`monitoring`]: after the award: the acceptance test (non-inferiority)
+//!   and the monitoring alarm (a CUSUM calibrated to the contract's false-alarm rate).
 
 pub mod inference;
+pub mod monitoring;
 pub mod quantile;
 
 use serde::{Deserialize, Serialize};
