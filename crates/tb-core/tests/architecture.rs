@@ -26,6 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("tb-agent", &["tb-core", "tb-task", "tb-sandbox"]),
     ("tb-suite", &["tb-core", "tb-task"]),
     ("tb-spec", &["tb-core", "tb-suite", "tb-stats"]),
+    ("tb-contract", &["tb-stats"]),
     ("tb-mock", &["tb-core", "tb-spec", "tb-suite", "tb-grade", "tb-vendor"]),
     ("tb-report", &["tb-core", "tb-audit", "tb-spec", "tb-suite", "tb-grade", "tb-stats", "tb-store"]),
     (
