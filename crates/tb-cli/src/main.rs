@@ -38,6 +38,7 @@ fn stdout_failed(e: std::io::Error) -> ! {
 
 mod commands;
 mod committee;
+mod contract;
 mod demo;
 mod integrity;
 mod plan;
@@ -392,6 +393,9 @@ enum Command {
     /// Accounts of the server.
     #[command(subcommand)]
     User(UserCommand),
+    /// After the award: the contract against the signed POC baseline (docs/contracts.md).
+    #[command(subcommand)]
+    Contract(ContractCommand),
     /// Serve a simulated OpenAI-compatible vendor.
     MockVendor {
         #[arg(long, default_value_t = 8000)]
@@ -418,6 +422,57 @@ enum Command {
         /// Override the profile's latency: fixed milliseconds.
         #[arg(long)]
         latency_ms: Option<f64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContractCommand {
+    /// Write a contract file from the awarded bidder's signed POC report (default terms to edit).
+    Init {
+        /// The POC run's signed report.json (its report.json.sig beside it).
+        #[arg(long)]
+        report: PathBuf,
+        /// The awarded bidder, by its name in the POC.
+        #[arg(long)]
+        vendor: String,
+        /// The contract's number.
+        #[arg(long)]
+        id: String,
+        /// First day of the contract period (YYYY-MM-DD).
+        #[arg(long)]
+        start: String,
+        /// Last day of the contract period (YYYY-MM-DD).
+        #[arg(long)]
+        end: String,
+        /// The monthly fee (元), which service credits are a share of.
+        #[arg(long)]
+        monthly_fee: Option<f64>,
+        /// Where to write the contract.
+        #[arg(short, long, default_value = "contract.toml")]
+        out: PathBuf,
+    },
+    /// Check a contract file: its terms, the calibrated alarms and how soon each catches its change.
+    Check { contract: PathBuf },
+    /// The acceptance test (验收): a signed acceptance run judged against the POC, criterion by criterion.
+    Accept {
+        contract: PathBuf,
+        /// The acceptance run's signed report.json.
+        #[arg(long)]
+        report: PathBuf,
+        /// Sign acceptance.json with this key (acceptance.json.sig).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        #[arg(short, long, default_value = "acceptance.json")]
+        out: PathBuf,
+    },
+    /// Replay the probe records (JSON lines): alarms, the time line, the months' service levels and credits.
+    Monitor {
+        contract: PathBuf,
+        /// The probe records, one JSON object a line.
+        #[arg(long)]
+        probes: PathBuf,
+        #[arg(short, long, default_value = "monitor.json")]
+        out: PathBuf,
     },
 }
 
@@ -573,6 +628,16 @@ fn main() -> ExitCode {
                 commands::user_add(name, role, vendor, &db).await
             }
             Command::User(UserCommand::List { db }) => commands::user_list(&db).await,
+            Command::Contract(ContractCommand::Init { report, vendor, id, start, end, monthly_fee, out }) => {
+                contract::init(contract::InitArgs { report, vendor, id, start, end, monthly_fee, out })
+            }
+            Command::Contract(ContractCommand::Check { contract }) => contract::check(&contract),
+            Command::Contract(ContractCommand::Accept { contract, report, key, out }) => {
+                contract::accept(&contract, &report, key.as_deref(), &out)
+            }
+            Command::Contract(ContractCommand::Monitor { contract, probes, out }) => {
+                contract::monitor(&contract, &probes, &out)
+            }
             Command::MockVendor { port, host, profile, spec, suite, format, seed, accuracy, latency_ms } => {
                 commands::mock_vendor(port, &host, &profile, spec, suite, &format, seed, accuracy, latency_ms).await
             }

@@ -54,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "tb-cli",
         &[
+            "tb-contract",
             "tb-stats",
             "tb-core",
             "tb-spec",

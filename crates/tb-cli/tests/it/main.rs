@@ -9,6 +9,7 @@
 mod agents;
 mod browser;
 mod check;
+mod contract;
 mod demo;
 mod dossier;
 mod error_paths;

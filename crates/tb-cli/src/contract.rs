@@ -1,0 +1,251 @@
+//! `tenderbench contract …`: the contract after the award (docs/contracts.md).
+//! Every command reads files (the contract, signed reports, probe records)
+//! and writes files; the figures are `tb-contract`'s.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tb_audit::Keypair;
+use tb_contract::Contract;
+use tb_contract::monitor::{self, Probe};
+use tb_contract::terms::{Baseline, BaselineCriterion, Header};
+use tb_report::Report;
+
+use crate::{Failure, bad_input};
+
+/// A report.json whose signature (report.json.sig beside it) checks against
+/// the public key it names: (the report, its SHA-256, the key's fingerprint).
+fn signed_report(path: &Path) -> Result<(Report, String, String), Failure> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let report: Report = serde_json::from_str(&text)
+        .map_err(|e| bad_input(anyhow::anyhow!("{} is not a tenderbench report.json: {e}", path.display())))?;
+    let sig_path = PathBuf::from(format!("{}.sig", path.display()));
+    let Some(signing) = &report.signing else {
+        return Err(bad_input(anyhow::anyhow!(
+            "{} is not signed: a contract's baseline and its acceptance run are signed runs (`tenderbench keygen`, then run)",
+            path.display()
+        )));
+    };
+    let signature = std::fs::read_to_string(&sig_path)
+        .map_err(|e| bad_input(anyhow::anyhow!("cannot read the signature {}: {e}", sig_path.display())))?;
+    tb_audit::verify_signature(&signing.public_key, text.as_bytes(), signature.trim()).map_err(|e| {
+        bad_input(anyhow::anyhow!("{}: the signature does not match this report ({e})", path.display()))
+    })?;
+    if report.status != "finished" {
+        return Err(bad_input(anyhow::anyhow!(
+            "{}: run {} is {}, not finished",
+            path.display(),
+            report.run_id,
+            report.status
+        )));
+    }
+    let fingerprint = tb_audit::fingerprint(&signing.public_key);
+    Ok((report, tb_audit::sha256_hex(text.as_bytes()), fingerprint))
+}
+
+/// (criterion, right, cases) of each objective, per-case criterion.
+type Rates = Vec<(String, u64, u64)>;
+
+/// The vendor's objective, per-case criteria and its p95 latency.
+fn measured(report: &Report, vendor: &str) -> Result<(Rates, Option<f64>), Failure> {
+    let v = report.vendors.iter().find(|v| v.name == vendor).ok_or_else(|| {
+        let names: Vec<&str> = report.vendors.iter().map(|v| v.name.as_str()).collect();
+        bad_input(anyhow::anyhow!("run {} has no bidder {vendor:?} (it has {})", report.run_id, names.join(", ")))
+    })?;
+    let criteria = v
+        .criteria
+        .iter()
+        .filter(|c| c.metric == "accuracy" && c.n > 0)
+        .map(|c| (c.id.clone(), c.correct, c.n))
+        .collect();
+    Ok((criteria, v.latency_ms.p95))
+}
+
+pub struct InitArgs {
+    pub report: PathBuf,
+    pub vendor: String,
+    pub id: String,
+    pub start: String,
+    pub end: String,
+    pub monthly_fee: Option<f64>,
+    pub out: PathBuf,
+}
+
+/// `contract init`: a contract file from the awarded bidder's signed POC report, default terms.
+pub fn init(a: InitArgs) -> Result<ExitCode, Failure> {
+    let (report, sha, key) = signed_report(&a.report)?;
+    let (criteria, p95) = measured(&report, &a.vendor)?;
+    if criteria.is_empty() {
+        return Err(bad_input(anyhow::anyhow!(
+            "{} measured no objective criterion of {}: nothing to accept or monitor",
+            a.report.display(),
+            a.vendor
+        )));
+    }
+    let latency_p95_ms = p95.ok_or_else(|| bad_input(anyhow::anyhow!("{} answered no request", a.vendor)))?;
+    let contract = Contract {
+        contract: Header {
+            id: a.id,
+            title: report.tender.title.clone(),
+            vendor: a.vendor,
+            start: a.start,
+            end: a.end,
+            monthly_fee: a.monthly_fee,
+        },
+        baseline: Baseline {
+            run: report.run_id.clone(),
+            report_sha256: sha,
+            key_fingerprint: key,
+            latency_p95_ms,
+            criteria: criteria.into_iter().map(|(id, correct, n)| BaselineCriterion { id, correct, n }).collect(),
+        },
+        acceptance: Default::default(),
+        monitoring: Default::default(),
+        service_levels: Default::default(),
+        credits: vec![],
+    };
+    let text = format!(
+        "# Contract after tender {} — written by `tenderbench contract init` from run {}.\n\
+         # Edit the terms ([acceptance], [monitoring], [service_levels], [[credit]]), not the baseline.\n\n{}",
+        report.tender.id,
+        report.run_id,
+        contract.to_toml()
+    );
+    // Check what we wrote the way every later command reads it.
+    Contract::parse(&text, &a.out.display().to_string()).map_err(|e| bad_input(anyhow::anyhow!(e)))?;
+    std::fs::write(&a.out, text).with_context(|| format!("cannot write {}", a.out.display()))?;
+    println!(
+        "contract {}: written, baseline run {} ({} criteria)",
+        a.out.display(),
+        report.run_id,
+        contract.baseline.criteria.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load(path: &Path) -> Result<Contract, Failure> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Contract::parse(&text, &path.display().to_string()).map_err(|e| bad_input(anyhow::anyhow!(e)))
+}
+
+/// `contract check`: the terms read, the alarms calibrated, what each would catch and when.
+pub fn check(path: &Path) -> Result<ExitCode, Failure> {
+    let c = load(path)?;
+    let t = monitor::thresholds(&c).map_err(|e| bad_input(anyhow::anyhow!(e)))?;
+    let m = &c.monitoring;
+    let horizon = c.probes_in_period();
+    println!(
+        "contract {}: valid; {} probes of {} cases per criterion, every {} day(s), {} to {}",
+        c.contract.id, horizon, m.cases, m.every_days, c.contract.start, c.contract.end
+    );
+    for b in &c.baseline.criteria {
+        let cal = &t.quality[&b.id];
+        let chart = tb_stats::monitoring::BernoulliCusum { p0: b.rate(), p1: b.rate() - m.tolerated_drop, h: cal.h };
+        let (median, p95) = chart.detection_probes(chart.p1, m.cases, horizon, 1000, m.seed);
+        println!(
+            "  quality {}: POC {:.1}%, alarm tuned to {:.1}%; threshold {:.3}, false alarms over the period {:.1}% (target {:.1}%); a drop to {:.1}% is caught after {} probes (median), {} (95%)",
+            b.id,
+            b.rate() * 100.0,
+            chart.p1 * 100.0,
+            cal.h,
+            cal.false_alarm_rate * 100.0,
+            m.false_alarm * 100.0,
+            chart.p1 * 100.0,
+            probes_text(median),
+            probes_text(p95),
+        );
+    }
+    println!(
+        "  latency: POC p95 {:.0} ms; alarm tuned to {:.0}% of requests slower; threshold {:.3}, false alarms {:.1}%",
+        c.baseline.latency_p95_ms,
+        m.latency_exceedance * 100.0,
+        t.latency.h,
+        t.latency.false_alarm_rate * 100.0
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn probes_text(p: Option<u32>) -> String {
+    p.map_or_else(|| "never, within the period".into(), |p| p.to_string())
+}
+
+/// `contract accept`: the acceptance test on a signed acceptance run's report.
+pub fn accept(path: &Path, report_path: &Path, key: Option<&Path>, out: &Path) -> Result<ExitCode, Failure> {
+    let c = load(path)?;
+    let (report, sha, _) = signed_report(report_path)?;
+    if report.run_id == c.baseline.run {
+        return Err(bad_input(anyhow::anyhow!("the acceptance run must be a new run, not the POC baseline itself")));
+    }
+    let (delivered, _) = measured(&report, &c.contract.vendor)?;
+    let mut result = tb_contract::acceptance::accept(&c, &report.run_id, &delivered);
+    result.run = format!("{} (report sha256 {sha})", report.run_id);
+    let json = serde_json::to_string_pretty(&result).context("acceptance report")? + "\n";
+    std::fs::write(out, &json).with_context(|| format!("cannot write {}", out.display()))?;
+    if let Some(key) = key {
+        let key = Keypair::load(key).map_err(bad_input)?;
+        let sig_path = PathBuf::from(format!("{}.sig", out.display()));
+        std::fs::write(&sig_path, key.sign(json.as_bytes()) + "\n")
+            .with_context(|| format!("cannot write {}", sig_path.display()))?;
+    }
+    println!("acceptance of {} ({}): {}", c.contract.id, c.contract.vendor, decision_text(result.decision));
+    for cr in &result.criteria {
+        println!(
+            "  {}: {} of {} delivered vs {} of {} at the POC: {} — {}",
+            cr.id,
+            cr.delivered_correct,
+            cr.delivered_n,
+            cr.baseline_correct,
+            cr.baseline_n,
+            decision_text(cr.test.decision),
+            cr.reason
+        );
+    }
+    println!("written: {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn decision_text(d: tb_stats::monitoring::Acceptance) -> &'static str {
+    match d {
+        tb_stats::monitoring::Acceptance::Passed => "passed (验收合格)",
+        tb_stats::monitoring::Acceptance::Failed => "failed (验收不合格)",
+        tb_stats::monitoring::Acceptance::InsufficientEvidence => "insufficient evidence (证据不足)",
+    }
+}
+
+/// `contract monitor`: the probe records replayed — alarms, the time line, the months and their credits.
+pub fn monitor(path: &Path, probes_path: &Path, out: &Path) -> Result<ExitCode, Failure> {
+    let c = load(path)?;
+    let text =
+        std::fs::read_to_string(probes_path).with_context(|| format!("cannot read {}", probes_path.display()))?;
+    let mut probes: Vec<Probe> = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let p: Probe = serde_json::from_str(line)
+            .map_err(|e| bad_input(anyhow::anyhow!("{}:{}: not a probe record: {e}", probes_path.display(), i + 1)))?;
+        probes.push(p);
+    }
+    let baseline = probes.first().and_then(|p| p.fingerprint.clone());
+    let t = monitor::thresholds(&c).map_err(|e| bad_input(anyhow::anyhow!(e)))?;
+    // The first probe's fingerprint is the reference when the POC's is not on record.
+    let trace = monitor::replay(&c, &t, baseline.as_ref(), &probes);
+    let months = tb_contract::sla::months(&c, &probes, &trace.alarms);
+    let doc = serde_json::json!({ "contract": c.contract.id, "trace": trace, "months": months });
+    std::fs::write(out, serde_json::to_string_pretty(&doc).context("monitor report")? + "\n")
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!("contract {}: {} probes, {} alarms", c.contract.id, probes.len(), trace.alarms.len());
+    for a in &trace.alarms {
+        println!("  alarm {} (probe {}): {:?}: {}", a.day, a.probe + 1, a.kind, a.detail);
+    }
+    for m in &months {
+        println!(
+            "  {}: {} probes, availability {}, breaches [{}], credit {:.1}%",
+            m.month,
+            m.probes,
+            m.availability.map_or("—".into(), |a| format!("{:.2}%", a * 100.0)),
+            m.breaches.iter().map(|b| b.name()).collect::<Vec<_>>().join(", "),
+            m.credit_percent
+        );
+    }
+    println!("written: {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
