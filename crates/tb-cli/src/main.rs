@@ -39,6 +39,7 @@ fn stdout_failed(e: std::io::Error) -> ! {
 mod commands;
 mod committee;
 mod contract;
+mod contract_probe;
 mod demo;
 mod integrity;
 mod plan;
@@ -465,6 +466,29 @@ enum ContractCommand {
         #[arg(short, long, default_value = "acceptance.json")]
         out: PathBuf,
     },
+    /// One monitoring probe: a signed run of the contract's criteria on a fresh rotated draw from the
+    /// POC's suites, and the served model's fingerprint; the record is appended to --probes and new alarms printed.
+    Probe {
+        contract: PathBuf,
+        /// The POC's tender spec (the bidder's endpoint, the suites that are the pools).
+        #[arg(long)]
+        spec: PathBuf,
+        /// The probe records (JSON lines), appended to.
+        #[arg(long, default_value = "probes.jsonl")]
+        probes: PathBuf,
+        /// The probe's day (YYYY-MM-DD): the month it is accounted in.
+        #[arg(long)]
+        day: String,
+        /// The store: an SQLite file, or a PostgreSQL database (`postgres://user@host:5432/db`).
+        #[arg(long, default_value = "tenderbench.db")]
+        db: DbLocation,
+        /// Where the probe runs' reports go.
+        #[arg(long, default_value = "contract-probes")]
+        out: PathBuf,
+        /// The buyer's signing key: every probe is a signed run.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
     /// Replay the probe records (JSON lines): alarms, the time line, the months' service levels and credits.
     Monitor {
         contract: PathBuf,
@@ -634,6 +658,9 @@ fn main() -> ExitCode {
             Command::Contract(ContractCommand::Check { contract }) => contract::check(&contract),
             Command::Contract(ContractCommand::Accept { contract, report, key, out }) => {
                 contract::accept(&contract, &report, key.as_deref(), &out)
+            }
+            Command::Contract(ContractCommand::Probe { contract, spec, probes, day, db, out, key }) => {
+                contract_probe::probe(contract_probe::ProbeArgs { contract, spec, probes, day, db, out, key }).await
             }
             Command::Contract(ContractCommand::Monitor { contract, probes, out }) => {
                 contract::monitor(&contract, &probes, &out)

@@ -9,6 +9,7 @@
 //! - [`monitor`]: the probes in order, the alarms they raise (quality and
 //!   latency CUSUMs calibrated to the contract's false-alarm rate, a change
 //!   of the served model's fingerprint).
+//! - [`draw`]: which pool cases each probe asks, rotated.
 //! - [`fingerprint`]: what identifies a served model, and what moved.
 //! - [`sla`]: a month's service levels from its probes, breaches and credits.
 //!
@@ -17,6 +18,7 @@
 //! lets `verify` recompute them.
 
 pub mod acceptance;
+pub mod draw;
 pub mod fingerprint;
 pub mod monitor;
 pub mod sla;

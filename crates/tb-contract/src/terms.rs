@@ -110,6 +110,12 @@ pub struct MonitoringPlan {
     pub answers_exact_match: f64,
     /// Simulated contracts the alarm thresholds are calibrated on.
     pub simulations: u32,
+    /// The fixed prompts of the model fingerprint (their token counts and
+    /// temperature-0 answers). The built-in ones are public; a buyer who
+    /// writes its own and keeps them out of the vendor's sight makes the
+    /// fingerprint harder to game.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fingerprint_prompts: Vec<String>,
     /// The calibration's seed, so anyone recomputes the same thresholds.
     pub seed: u64,
 }
@@ -124,6 +130,7 @@ impl Default for MonitoringPlan {
             latency_exceedance: 0.20,
             answers_exact_match: 0.5,
             simulations: 4000,
+            fingerprint_prompts: vec![],
             seed: 20_270_101,
         }
     }

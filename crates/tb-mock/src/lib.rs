@@ -40,7 +40,7 @@ use sha2::{Digest, Sha256};
 use tb_core::{Case, Gold};
 use tokio::net::TcpListener;
 
-pub use profile::{Fault, FaultKind, LoadModel, Pacing, Profile};
+pub use profile::{Fault, FaultKind, LoadModel, Pacing, Profile, Range};
 
 /// What the mock knows about one case: enough to answer it right or wrong.
 #[derive(Debug, Clone)]
@@ -423,7 +423,7 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
     };
     let chat = Chat { s: &s, req: &req, draws: &draws };
     let answer = chat.answer(known.as_ref(), answer_no, accuracy);
-    let usage = token_usage(req.prompt(), &answer.text, timing.pacing);
+    let usage = token_usage(req.prompt(), &answer.text, timing.pacing, s.profile.chars_per_token);
     let id = format!("chatcmpl-mock-{request_no}");
     if !req.stream {
         sleep_until_precisely(arrived + Duration::from_secs_f64(timing.latency / 1000.0)).await;
@@ -582,10 +582,11 @@ impl Chat<'_> {
     }
 }
 
-/// The token counts a completion reports: about two characters a token, or
-/// one token a chunk when the profile paces its stream.
-fn token_usage(prompt: &str, text: &str, pacing: Option<Pacing>) -> wire::Usage {
-    let prompt_tokens = prompt.chars().count() as u64 / 2 + 1;
+/// The token counts a completion reports: the prompt at the profile's
+/// characters a token (two), the answer at two, or one token a chunk when
+/// the profile paces its stream.
+fn token_usage(prompt: &str, text: &str, pacing: Option<Pacing>, chars_per_token: u64) -> wire::Usage {
+    let prompt_tokens = prompt.chars().count() as u64 / chars_per_token.max(1) + 1;
     let completion_tokens = pacing.map_or(text.chars().count() as u64 / 2 + 1, |p| p.chunks as u64);
     wire::Usage {
         completion_tokens: Some(completion_tokens),

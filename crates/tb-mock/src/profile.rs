@@ -145,6 +145,9 @@ pub struct Profile {
     /// evenly between the TTFT and the latency.
     pub pacing: Option<Pacing>,
     pub load: LoadModel,
+    /// The simulated tokenizer: characters per prompt token (2 for every
+    /// profile; a contract test sets another to swap the tokenizer).
+    pub chars_per_token: u64,
 }
 
 const fn fault(kind: FaultKind, rate: f64, first_request_only: bool) -> Option<Fault> {
@@ -307,11 +310,21 @@ impl Profile {
                 fault: Some(Fault { kind, rate: 1.0, first_request_only: false }),
                 pacing: None,
                 load: LoadModel::default(),
+                chars_per_token: 2,
             });
         }
         PROFILES.iter().find(|r| r.0 == name).map(|r| {
             let (pacing, load) = load_extras(r.0);
-            Profile { name: r.0.to_string(), accuracy: r.1, latency_ms: r.2, ttft_ms: r.3, fault: r.4, pacing, load }
+            Profile {
+                name: r.0.to_string(),
+                accuracy: r.1,
+                latency_ms: r.2,
+                ttft_ms: r.3,
+                fault: r.4,
+                pacing,
+                load,
+                chars_per_token: 2,
+            }
         })
     }
 

@@ -2,6 +2,8 @@
 //! its check, the acceptance test on a second signed run, and the monitoring
 //! of probe records with its alarms and monthly credits.
 
+use tb_mock::Profile;
+
 use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,4 +116,103 @@ async fn a_contract_from_a_signed_poc_is_checked_accepted_and_monitored() {
     let o = tb(d, &["contract", "monitor", "contract.toml", "--probes", "bad.jsonl"]).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.jsonl:1: not a probe record"), "{}", stderr(&o));
+}
+
+/// The three changes, through real probes over loopback: the awarded
+/// bidder's service behind the same name becomes another model (another
+/// tokenizer, same accuracy), then slower (3× latency), then worse (the weak
+/// profile). Each is an alarm at its first probe; the steady probes raise none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_numeric_suite(&d.join("pool.jsonl"), "q", 200);
+    let index = index_of(&[(&d.join("pool.jsonl"), tb_suite::SuiteFormat::Jsonl)]);
+    let spec = |url: &str| {
+        spec_head(0.3)
+            + "[[suite]]\nid = \"pool\"\npath = \"pool.jsonl\"\nformat = \"jsonl\"\n\n"
+            + "[[criterion]]\nid = \"arith\"\nname = \"arithmetic\"\nsuite = \"pool\"\ngrader = \"numeric\"\nmetric = \"accuracy\"\nweight = 1.0\n\n"
+            + &vendor_toml("V", url, "m", 100.0, "concurrency = 8\nstream = false")
+    };
+    let (_strong, url) = mock(profile("strong"), 1, index.clone()).await;
+    std::fs::write(d.join("poc.toml"), spec(&url)).unwrap();
+    let o = tb(d, &["keygen"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(d, &["run", "poc.toml", "--key", "tenderbench.key", "--out", "poc"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let poc = run_dir(&d.join("poc")).join("report.json");
+    let o = tb(
+        d,
+        &[
+            "contract",
+            "init",
+            "--report",
+            poc.to_str().unwrap(),
+            "--vendor",
+            "V",
+            "--id",
+            "C-2",
+            "--start",
+            "2027-01-01",
+            "--end",
+            "2027-12-31",
+        ],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let probe = |spec_file: &'static str, day: &'static str| async move {
+        let o = tb(
+            d,
+            &["contract", "probe", "contract.toml", "--spec", spec_file, "--day", day, "--key", "tenderbench.key"],
+        )
+        .await;
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    for day in ["2027-01-01", "2027-01-02"] {
+        let out = probe("poc.toml", day).await;
+        assert!(out.contains("no alarm"), "{out}");
+    }
+    // Another model behind the same name: another tokenizer, the same accuracy.
+    let (_swapped, url) = mock(Profile { chars_per_token: 3, ..profile("strong") }, 2, index.clone()).await;
+    std::fs::write(d.join("swapped.toml"), spec(&url)).unwrap();
+    let out = probe("swapped.toml", "2027-01-03").await;
+    assert!(out.contains("ALARM ModelChanged") && out.contains("tokenizer"), "{out}");
+    // Three times slower.
+    let slow = profile("strong");
+    let slow = Profile {
+        latency_ms: tb_mock::Range { min: slow.latency_ms.min * 3.0, max: slow.latency_ms.max * 3.0 },
+        ..slow
+    };
+    let (_slow, url) = mock(slow, 3, index.clone()).await;
+    std::fs::write(d.join("slow.toml"), spec(&url)).unwrap();
+    let out = probe("slow.toml", "2027-01-04").await;
+    assert!(out.contains("ALARM Latency"), "{out}");
+    // Much worse answers.
+    let (_weak, url) = mock(profile("weak"), 4, index.clone()).await;
+    std::fs::write(d.join("weak.toml"), spec(&url)).unwrap();
+    let out = probe("weak.toml", "2027-01-05").await;
+    assert!(out.contains("ALARM Quality"), "{out}");
+
+    // Every probe is a signed run of 20 fresh cases, recorded with its fingerprint.
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(d.join("probes.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 5);
+    let mut seen = std::collections::HashSet::new();
+    for r in &records {
+        assert_eq!(r["quality"][0]["n"], 20, "{r}");
+        let run = r["run"].as_str().unwrap();
+        let report = d.join("contract-probes").join(run).join("report.json");
+        assert!(report.exists() && d.join("contract-probes").join(run).join("report.json.sig").exists());
+        let cases = read_json(&report)["suites"][0]["sha256"].as_str().unwrap().to_string();
+        assert!(seen.insert(cases), "each probe draws other cases");
+        assert!(r["fingerprint"]["prompt_tokens"].as_array().unwrap().iter().all(|t| t.is_u64()), "{r}");
+    }
+    let o = tb(d, &["contract", "monitor", "contract.toml", "--probes", "probes.jsonl"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("2027-01: 5 probes"), "{}", stdout(&o));
 }

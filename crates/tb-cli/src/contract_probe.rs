@@ -1,0 +1,241 @@
+//! `tenderbench contract probe`: one monitoring probe of the awarded
+//! bidder's service. A signed run of the POC's criteria on a fresh rotated
+//! draw from the POC's suites (the sealed pools), then the model's
+//! fingerprint; the probe record is appended to the probe file and every
+//! record replayed, so a new alarm is printed the moment it is raised.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tb_contract::Contract;
+use tb_contract::fingerprint::Fingerprint;
+use tb_contract::monitor::{self, Probe, ProbeCriterion};
+use tb_core::{Message, Outcome};
+use tb_runner::RunOptions;
+use tb_store::{DbLocation, RunStatus, Store};
+use tb_vendor::Generation;
+use tokio::sync::watch;
+
+use crate::progress::TermProgress;
+use crate::{Failure, LangArg, bad_input, commands};
+
+/// The built-in fingerprint prompts: strings whose token counts differ
+/// between tokenizers (Chinese, English, digits, code, punctuation), each
+/// with a short answer that a model gives the same way at temperature 0.
+pub const FINGERPRINT_PROMPTS: &[&str] = &[
+    "用一个词回答：中华人民共和国的首都是哪座城市？",
+    "Answer with one number only: what is 17 multiplied by 23?",
+    "只回答选项字母：水在标准大气压下的沸点是 A.90℃ B.100℃ C.110℃ D.120℃",
+    "Reply with the single word that completes: def add(a, b): return a ___ b",
+    "把下面的数字写成阿拉伯数字，只写数字：一千二百三十四",
+    "Spell the word 'procurement' backwards, letters only.",
+];
+
+pub struct ProbeArgs {
+    pub contract: PathBuf,
+    pub spec: PathBuf,
+    pub probes: PathBuf,
+    pub day: String,
+    pub db: DbLocation,
+    pub out: PathBuf,
+    pub key: Option<PathBuf>,
+}
+
+fn fail(text: String) -> Failure {
+    bad_input(anyhow::anyhow!(text))
+}
+
+pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
+    let text = std::fs::read_to_string(&a.contract).with_context(|| format!("cannot read {}", a.contract.display()))?;
+    let contract = Contract::parse(&text, &a.contract.display().to_string()).map_err(fail)?;
+    tb_contract::terms::parse_date(&a.day).map_err(fail)?;
+    let earlier = read_probes(&a.probes)?;
+    let number = earlier.len() as u64;
+    let mut spec = commands::load_spec(&a.spec)?;
+    narrow(&mut spec, &contract, number, &a.out.join(format!("probe-{}-suites", number + 1)))?;
+    let key = match &a.key {
+        Some(path) => Some(Arc::new(tb_audit::Keypair::load(path).map_err(bad_input)?)),
+        None => return Err(fail("a probe is a signed run: give --key (the buyer's signing key)".into())),
+    };
+    let store = Store::open(&a.db).await?;
+    let opts = RunOptions {
+        resume: None,
+        simulated: false,
+        key: key.clone(),
+        egress: None,
+        seals: tb_runner::Seals { files: vec![], required: false },
+        journal: Some(a.out.join("journal")),
+    };
+    let (_cancel_tx, cancel_rx) = watch::channel(false);
+    let summary = tb_runner::run(&spec, &store, opts, Arc::new(TermProgress::new()), cancel_rx)
+        .await
+        .map_err(|e| if e.is_bad_input() { bad_input(e) } else { e.into() })?;
+    if summary.status != RunStatus::Finished {
+        store.close().await;
+        return Err(fail(format!("probe run {} did not finish", summary.run_id)));
+    }
+    let dir = a.out.join(&summary.run_id);
+    let report = commands::write_outputs(&store, &summary.run_id, &dir, LangArg::Zh, key.as_deref(), None).await?;
+    store.close().await;
+    let vendor = &spec.vendors[0];
+    let fingerprint = take_fingerprint(vendor, &contract).await;
+    let record = record(&report, &contract, &a.day, &dir.join("results.csv"), fingerprint)?;
+    append(&a.probes, &record)?;
+    let mut probes = earlier;
+    probes.push(record);
+    let thresholds = monitor::thresholds(&contract).map_err(fail)?;
+    let reference = probes[0].fingerprint.clone();
+    let trace = monitor::replay(&contract, &thresholds, reference.as_ref(), &probes);
+    println!("probe {} of {} ({}): run {}", number + 1, contract.contract.id, a.day, summary.run_id);
+    for q in &probes[probes.len() - 1].quality {
+        println!("  {}: {} of {} right", q.id, q.correct, q.n);
+    }
+    let new: Vec<_> = trace.alarms.iter().filter(|al| al.probe == probes.len() - 1).collect();
+    for al in &new {
+        println!("  ALARM {:?}: {}", al.kind, al.detail);
+    }
+    if new.is_empty() {
+        println!("  no alarm");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_probes(path: &Path) -> Result<Vec<Probe>, Failure> {
+    if !path.exists() {
+        return Ok(vec![]);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| fail(format!("{}:{}: not a probe record: {e}", path.display(), i + 1)))
+        })
+        .collect()
+}
+
+fn append(path: &Path, record: &Probe) -> Result<(), Failure> {
+    use std::io::Write;
+    let line = serde_json::to_string(record).context("probe record")? + "\n";
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    f.write_all(line.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The POC spec cut down to a probe: the awarded bidder alone, the
+/// contract's criteria, each suite a fresh rotated draw of `cases`.
+fn narrow(spec: &mut tb_spec::Spec, contract: &Contract, number: u64, dir: &Path) -> Result<(), Failure> {
+    let vendor =
+        spec.vendors.iter().find(|v| v.name == contract.contract.vendor).cloned().ok_or_else(|| {
+            fail(format!("the spec has no bidder {:?}, the contract's vendor", contract.contract.vendor))
+        })?;
+    spec.vendors = vec![vendor];
+    spec.criteria.retain(|c| contract.baseline.criteria.iter().any(|b| b.id == c.id));
+    if let Some(b) = contract.baseline.criteria.iter().find(|b| !spec.criteria.iter().any(|c| c.id == b.id)) {
+        return Err(fail(format!("the spec has no criterion {:?} of the contract's baseline", b.id)));
+    }
+    spec.stages.clear();
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let used: Vec<String> = spec.used_suites().map(|s| s.id.clone()).collect();
+    for s in spec.suites.iter_mut().filter(|s| used.contains(&s.id)) {
+        let (path, format) = s.readable().map_err(bad_input)?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let picked = tb_contract::draw::draw(
+            lines.len(),
+            contract.monitoring.cases as usize,
+            number,
+            contract.monitoring.seed,
+            &s.id,
+        );
+        let subset: String = picked.iter().map(|i| format!("{}\n", lines[*i])).collect();
+        let copy = dir.join(format!("{}.jsonl", s.id));
+        std::fs::write(&copy, subset).with_context(|| format!("cannot write {}", copy.display()))?;
+        s.resolved = copy;
+        s.format = format;
+        s.columns.clear();
+        // The draw is a part of the sealed pool: its seal covers the whole file, checked at the POC.
+        s.commitment = None;
+    }
+    Ok(())
+}
+
+/// The probe record from the probe run's report and its results.csv.
+fn record(
+    report: &tb_report::Report,
+    contract: &Contract,
+    day: &str,
+    results: &Path,
+    fingerprint: Option<Fingerprint>,
+) -> Result<Probe, Failure> {
+    let v = &report.vendors[0];
+    let quality = contract
+        .baseline
+        .criteria
+        .iter()
+        .filter_map(|b| v.criteria.iter().find(|c| c.id == b.id))
+        .map(|c| ProbeCriterion { id: c.id.clone(), correct: c.correct, n: c.n })
+        .collect();
+    let mut latencies_ms = Vec::new();
+    let mut reader = csv::Reader::from_path(results).with_context(|| format!("cannot read {}", results.display()))?;
+    let headers = reader.headers().context("results.csv header")?.clone();
+    let column = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == name);
+    let (Some(status), Some(latency)) = (column("status"), column("latency_ms")) else {
+        return Err(fail(format!("{} lacks the status or latency_ms column", results.display())));
+    };
+    for row in reader.records() {
+        let row = row.context("results.csv row")?;
+        if row.get(status) == Some("answered")
+            && let Some(ms) = row.get(latency).and_then(|l| l.parse::<f64>().ok())
+        {
+            latencies_ms.push(ms);
+        }
+    }
+    Ok(Probe {
+        day: day.to_string(),
+        run: Some(report.run_id.clone()),
+        quality,
+        sent: v.cells,
+        answered: v.cells - v.errors,
+        latencies_ms,
+        fingerprint,
+    })
+}
+
+/// The served model's fingerprint: each fixed prompt once at temperature 0,
+/// not streamed (so the whole response, with its `model` and
+/// `system_fingerprint` fields, is read). None when the vendor answers none.
+async fn take_fingerprint(vendor: &tb_spec::VendorSpec, contract: &Contract) -> Option<Fingerprint> {
+    let spec = tb_spec::VendorSpec { stream: false, max_retries: 1, ..vendor.clone() };
+    let client = tb_runner::vendor_client(&spec).ok()?;
+    let own = &contract.monitoring.fingerprint_prompts;
+    let prompts: Vec<&str> =
+        if own.is_empty() { FINGERPRINT_PROMPTS.to_vec() } else { own.iter().map(String::as_str).collect() };
+    let mut f = Fingerprint::default();
+    for prompt in prompts {
+        let g = Generation { temperature: 0.0, max_tokens: 16 };
+        let (outcome, stats) = client.chat(&[Message::user(prompt.to_string())], None, g).await;
+        let body = tb_vendor::wire::ChatCompletion::from_json(&stats.response).ok();
+        if let Some(b) = &body {
+            f.model = f.model.or(b.model.as_deref().map(str::to_string));
+            f.system_fingerprint = f.system_fingerprint.or(b.system_fingerprint.as_deref().map(str::to_string));
+        }
+        match outcome {
+            Outcome::Answered(answer) => {
+                f.prompt_tokens.push(answer.usage.as_ref().map(|u| u.prompt_tokens));
+                f.answers.push(answer.text);
+            }
+            Outcome::Failed(_) => {
+                f.prompt_tokens.push(None);
+                f.answers.push(String::new());
+            }
+        }
+    }
+    f.prompt_tokens.iter().any(Option::is_some).then_some(f)
+}
