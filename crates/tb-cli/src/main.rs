@@ -40,6 +40,7 @@ mod commands;
 mod committee;
 mod contract;
 mod contract_probe;
+mod contract_report;
 mod demo;
 mod integrity;
 mod plan;
@@ -489,6 +490,35 @@ enum ContractCommand {
         #[arg(long)]
         key: Option<PathBuf>,
     },
+    /// The signed monthly performance report (履约报告), JSON and HTML, from the probe records and their signed runs.
+    Report {
+        contract: PathBuf,
+        #[arg(long, default_value = "probes.jsonl")]
+        probes: PathBuf,
+        /// The month (YYYY-MM).
+        #[arg(long)]
+        month: String,
+        /// Where the probe runs' reports are (`contract probe --out`).
+        #[arg(long, default_value = "contract-probes")]
+        runs: PathBuf,
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
+        /// The buyer's signing key.
+        #[arg(long, default_value = "tenderbench.key")]
+        key: PathBuf,
+        #[arg(short, long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Recompute a performance report from the contract, the probe records and the probes' signed reports.
+    Verify {
+        report: PathBuf,
+        #[arg(long)]
+        contract: PathBuf,
+        #[arg(long, default_value = "probes.jsonl")]
+        probes: PathBuf,
+        #[arg(long, default_value = "contract-probes")]
+        runs: PathBuf,
+    },
     /// Replay the probe records (JSON lines): alarms, the time line, the months' service levels and credits.
     Monitor {
         contract: PathBuf,
@@ -661,6 +691,12 @@ fn main() -> ExitCode {
             }
             Command::Contract(ContractCommand::Probe { contract, spec, probes, day, db, out, key }) => {
                 contract_probe::probe(contract_probe::ProbeArgs { contract, spec, probes, day, db, out, key }).await
+            }
+            Command::Contract(ContractCommand::Report { contract, probes, month, runs, lang, key, out }) => {
+                contract_report::report(contract_report::ReportArgs { contract, probes, month, runs, lang, key, out })
+            }
+            Command::Contract(ContractCommand::Verify { report, contract, probes, runs }) => {
+                contract_report::verify(&report, &contract, &probes, &runs)
             }
             Command::Contract(ContractCommand::Monitor { contract, probes, out }) => {
                 contract::monitor(&contract, &probes, &out)

@@ -12,6 +12,7 @@
 //! - [`draw`]: which pool cases each probe asks, rotated.
 //! - [`fingerprint`]: what identifies a served model, and what moved.
 //! - [`sla`]: a month's service levels from its probes, breaches and credits.
+//! - [`performance`]: the monthly performance report (履约报告) and its evidence.
 //!
 //! Nothing here does IO or reads the clock: the same contract and probes
 //! always give the same alarms and the same monthly figures, which is what
@@ -21,6 +22,7 @@ pub mod acceptance;
 pub mod draw;
 pub mod fingerprint;
 pub mod monitor;
+pub mod performance;
 pub mod sla;
 pub mod terms;
 

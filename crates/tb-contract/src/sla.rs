@@ -77,8 +77,14 @@ fn account(contract: &Contract, month: String, probes: &[&Probe], alarms: &[Alar
     if alarms > 0 {
         breaches.push(Level::Alarm);
     }
-    let credit_percent: f64 =
-        contract.credits.iter().filter(|c| breaches.contains(&c.level)).map(|c| c.percent).sum::<f64>().min(100.0);
+    // Folded from +0.0: an empty f64 sum is -0.0, which a report would print as such.
+    let credit_percent: f64 = contract
+        .credits
+        .iter()
+        .filter(|c| breaches.contains(&c.level))
+        .map(|c| c.percent)
+        .fold(0.0, |sum, p| sum + p)
+        .min(100.0);
     let credit_amount = contract.contract.monthly_fee.map(|fee| tb_stats::round_to(fee * credit_percent / 100.0, 2));
     Month {
         month,

@@ -497,12 +497,49 @@ pub const DASHBOARD: &[(&str, &str, &str)] = &[
     ("no_workers", "没有工作进程（只有 PostgreSQL 存储才有）。", "No workers (they need a PostgreSQL store)."),
 ];
 
+/// The monthly performance report (履约报告) of a contract (`tenderbench contract report`).
+pub const PERFORMANCE: &[(&str, &str, &str)] = &[
+    ("title", "履约报告", "Performance report"),
+    ("contract", "合同编号", "Contract"),
+    ("vendor", "供应商", "Supplier"),
+    ("month", "报告月份", "Month"),
+    ("probes", "抽测次数", "Probes"),
+    ("requests", "抽测请求（已回答 / 已发送）", "Probe requests (answered / sent)"),
+    ("availability", "可用性", "Availability"),
+    ("latency_p95", "95 分位时延", "p95 latency"),
+    ("quality", "质量", "Quality"),
+    ("alarm", "报警", "Alarm"),
+    ("criterion", "评分因素", "Criterion"),
+    ("rate", "正确率（正确 / 题数）", "Rate (right / cases)"),
+    ("breaches", "未达标项", "Levels breached"),
+    ("none", "无", "None"),
+    ("credit", "服务费扣减", "Service credit"),
+    ("alarms", "报警记录", "Alarms"),
+    ("evidence", "证据", "Evidence"),
+    ("contract_sha256", "合同文件 SHA-256", "Contract file SHA-256"),
+    ("baseline", "基线（POC 签名报告）", "Baseline (signed POC report)"),
+    ("day", "日期", "Day"),
+    ("run", "抽测运行", "Probe run"),
+    ("report_sha256", "签名报告 SHA-256", "Signed report SHA-256"),
+    ("signed_by", "签名密钥指纹", "Signing key fingerprint"),
+    (
+        "verify_hint",
+        "复核：tenderbench contract verify 由合同文件与各次抽测的签名报告重新计算本报告",
+        "To recompute: tenderbench contract verify rebuilds this report from the contract file and the probes' signed reports",
+    ),
+];
+
 /// One table: (key, zh-CN, en).
 pub type Table = &'static [(&'static str, &'static str, &'static str)];
 
 /// Every table of the catalog, by name.
-pub const TABLES: &[(&str, Table)] =
-    &[("glossary", GLOSSARY), ("graders", GRADERS), ("rules", RULES), ("dashboard", DASHBOARD)];
+pub const TABLES: &[(&str, Table)] = &[
+    ("glossary", GLOSSARY),
+    ("graders", GRADERS),
+    ("rules", RULES),
+    ("dashboard", DASHBOARD),
+    ("performance", PERFORMANCE),
+];
 
 fn pick(entry: &(&'static str, &'static str, &'static str), lang: Lang) -> &'static str {
     if lang == Lang::Zh { entry.1 } else { entry.2 }

@@ -215,4 +215,50 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     let o = tb(d, &["contract", "monitor", "contract.toml", "--probes", "probes.jsonl"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("2027-01: 5 probes"), "{}", stdout(&o));
+
+    // The signed monthly performance report, and its recomputation from the files.
+    for lang in ["zh", "en"] {
+        let out = format!("perf-{lang}");
+        let o = tb(d, &["contract", "report", "contract.toml", "--month", "2027-01", "--lang", lang, "-o", &out]).await;
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let html = std::fs::read_to_string(d.join("perf-zh/performance-2027-01.html")).unwrap();
+    assert!(html.contains("履约报告") && html.contains("报警"), "{html}");
+    let html = std::fs::read_to_string(d.join("perf-en/performance-2027-01.html")).unwrap();
+    assert!(html.contains("Performance report") && html.contains("Levels breached"), "{html}");
+    let perf = read_json(&d.join("perf-en/performance-2027-01.json"));
+    assert_eq!(perf["probes"].as_array().unwrap().len(), 5);
+    assert_eq!(perf["alarms"].as_array().unwrap().len(), records_alarms(&d.join("probes.jsonl")));
+    let verify = |report: &'static str| async move {
+        tb(d, &["contract", "verify", report, "--contract", "contract.toml", "--probes", "probes.jsonl"]).await
+    };
+    let o = verify("perf-en/performance-2027-01.json").await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("5 probe reports checked, figures recomputed identically"), "{}", stdout(&o));
+    // A probe record edited after the fact no longer matches its signed run.
+    let probes = std::fs::read_to_string(d.join("probes.jsonl")).unwrap();
+    let edited = probes.replacen("\"n\":20", "\"n\":21", 1);
+    std::fs::write(d.join("probes.jsonl"), &edited).unwrap();
+    let o = verify("perf-en/performance-2027-01.json").await;
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("its signed report does not"), "{}", stderr(&o));
+    std::fs::write(d.join("probes.jsonl"), &probes).unwrap();
+    // A performance report edited after signing is refused.
+    let text = std::fs::read_to_string(d.join("perf-en/performance-2027-01.json")).unwrap();
+    assert!(text.contains("\"credit_percent\": 0.0"), "{text}");
+    std::fs::write(
+        d.join("perf-en/performance-2027-01.json"),
+        text.replacen("\"credit_percent\": 0.0", "\"credit_percent\": 1.0", 1),
+    )
+    .unwrap();
+    let o = verify("perf-en/performance-2027-01.json").await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("signature does not match"), "{}", stderr(&o));
+}
+
+/// The alarms `contract monitor` finds in the probe records.
+fn records_alarms(probes: &std::path::Path) -> usize {
+    let dir = probes.parent().unwrap();
+    let m = read_json(&dir.join("monitor.json"));
+    m["trace"]["alarms"].as_array().unwrap().len()
 }
