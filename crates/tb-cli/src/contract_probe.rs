@@ -41,6 +41,7 @@ pub struct ProbeArgs {
     pub db: DbLocation,
     pub out: PathBuf,
     pub key: Option<PathBuf>,
+    pub webhook: Option<String>,
 }
 
 fn fail(text: String) -> Failure {
@@ -99,7 +100,32 @@ pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
     if new.is_empty() {
         println!("  no alarm");
     }
+    if let Some(url) = &a.webhook {
+        for al in &new {
+            let payload = alarm_payload(&contract, al, &summary.run_id);
+            if let Err(e) = tb_vendor::webhook::post_json(url, &payload, std::time::Duration::from_secs(10)).await {
+                eprintln!("error: the probe is recorded, but the alarm did not reach the webhook: {e}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The webhook's body for one alarm (documented in docs/contracts.md).
+pub fn alarm_payload(contract: &Contract, alarm: &monitor::Alarm, run: &str) -> serde_json::Value {
+    serde_json::json!({
+        "event": "contract_alarm",
+        "contract": contract.contract.id,
+        "vendor": contract.contract.vendor,
+        "kind": alarm.kind,
+        "criterion": alarm.criterion,
+        "day": alarm.day,
+        "probe": alarm.probe + 1,
+        "run": run,
+        "detail": alarm.detail,
+        "baseline_report_sha256": contract.baseline.report_sha256,
+    })
 }
 
 fn read_probes(path: &Path) -> Result<Vec<Probe>, Failure> {

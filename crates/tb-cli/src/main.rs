@@ -489,6 +489,9 @@ enum ContractCommand {
         /// The buyer's signing key: every probe is a signed run.
         #[arg(long)]
         key: Option<PathBuf>,
+        /// POST each new alarm as JSON to this URL (docs/contracts.md, "Alerts").
+        #[arg(long)]
+        webhook: Option<String>,
     },
     /// The signed monthly performance report (履约报告), JSON and HTML, from the probe records and their signed runs.
     Report {
@@ -689,8 +692,9 @@ fn main() -> ExitCode {
             Command::Contract(ContractCommand::Accept { contract, report, key, out }) => {
                 contract::accept(&contract, &report, key.as_deref(), &out)
             }
-            Command::Contract(ContractCommand::Probe { contract, spec, probes, day, db, out, key }) => {
-                contract_probe::probe(contract_probe::ProbeArgs { contract, spec, probes, day, db, out, key }).await
+            Command::Contract(ContractCommand::Probe { contract, spec, probes, day, db, out, key, webhook }) => {
+                let args = contract_probe::ProbeArgs { contract, spec, probes, day, db, out, key, webhook };
+                contract_probe::probe(args).await
             }
             Command::Contract(ContractCommand::Report { contract, probes, month, runs, lang, key, out }) => {
                 contract_report::report(contract_report::ReportArgs { contract, probes, month, runs, lang, key, out })

@@ -21,6 +21,7 @@ use serde_json::Value;
 pub mod egress;
 mod sse;
 mod tool_calls;
+pub mod webhook;
 pub mod wire;
 
 use sse::{parse_sse, read_stream};

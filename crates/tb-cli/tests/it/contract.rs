@@ -189,11 +189,58 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     std::fs::write(d.join("slow.toml"), spec(&url)).unwrap();
     let out = probe("slow.toml", "2027-01-04").await;
     assert!(out.contains("ALARM Latency"), "{out}");
-    // Much worse answers.
+    // Much worse answers, and the alarm posted to the buyer's webhook.
     let (_weak, url) = mock(profile("weak"), 4, index.clone()).await;
     std::fs::write(d.join("weak.toml"), spec(&url)).unwrap();
-    let out = probe("weak.toml", "2027-01-05").await;
-    assert!(out.contains("ALARM Quality"), "{out}");
+    let (hook, received) = webhook().await;
+    let o = tb(
+        d,
+        &[
+            "contract",
+            "probe",
+            "contract.toml",
+            "--spec",
+            "weak.toml",
+            "--day",
+            "2027-01-05",
+            "--key",
+            "tenderbench.key",
+            "--webhook",
+            &hook,
+        ],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ALARM Quality"), "{}", stdout(&o));
+    let posted = received.lock().unwrap().clone();
+    let quality: Vec<&serde_json::Value> = posted.iter().filter(|p| p["kind"] == "quality").collect();
+    assert_eq!(quality.len(), 1, "{posted:?}");
+    let q = quality[0];
+    assert_eq!(
+        (q["event"].as_str(), q["contract"].as_str(), q["criterion"].as_str()),
+        (Some("contract_alarm"), Some("C-2"), Some("arith"))
+    );
+    assert_eq!((q["day"].as_str(), q["probe"].as_u64()), (Some("2027-01-05"), Some(5)));
+    // A webhook that cannot be reached: the probe is kept, the command says so and fails.
+    let o = tb(
+        d,
+        &[
+            "contract",
+            "probe",
+            "contract.toml",
+            "--spec",
+            "weak.toml",
+            "--day",
+            "2027-01-06",
+            "--key",
+            "tenderbench.key",
+            "--webhook",
+            "http://127.0.0.1:9/hook",
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("the probe is recorded"), "{}", stderr(&o));
 
     // Every probe is a signed run of 20 fresh cases, recorded with its fingerprint.
     let records: Vec<serde_json::Value> = std::fs::read_to_string(d.join("probes.jsonl"))
@@ -201,7 +248,7 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(records.len(), 5);
+    assert_eq!(records.len(), 6);
     let mut seen = std::collections::HashSet::new();
     for r in &records {
         assert_eq!(r["quality"][0]["n"], 20, "{r}");
@@ -214,7 +261,7 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     }
     let o = tb(d, &["contract", "monitor", "contract.toml", "--probes", "probes.jsonl"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("2027-01: 5 probes"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("2027-01: 6 probes"), "{}", stdout(&o));
 
     // The signed monthly performance report, and its recomputation from the files.
     for lang in ["zh", "en"] {
@@ -227,14 +274,14 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     let html = std::fs::read_to_string(d.join("perf-en/performance-2027-01.html")).unwrap();
     assert!(html.contains("Performance report") && html.contains("Levels breached"), "{html}");
     let perf = read_json(&d.join("perf-en/performance-2027-01.json"));
-    assert_eq!(perf["probes"].as_array().unwrap().len(), 5);
+    assert_eq!(perf["probes"].as_array().unwrap().len(), 6);
     assert_eq!(perf["alarms"].as_array().unwrap().len(), records_alarms(&d.join("probes.jsonl")));
     let verify = |report: &'static str| async move {
         tb(d, &["contract", "verify", report, "--contract", "contract.toml", "--probes", "probes.jsonl"]).await
     };
     let o = verify("perf-en/performance-2027-01.json").await;
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("5 probe reports checked, figures recomputed identically"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("6 probe reports checked, figures recomputed identically"), "{}", stdout(&o));
     // A probe record edited after the fact no longer matches its signed run.
     let probes = std::fs::read_to_string(d.join("probes.jsonl")).unwrap();
     let edited = probes.replacen("\"n\":20", "\"n\":21", 1);
@@ -261,4 +308,26 @@ fn records_alarms(probes: &std::path::Path) -> usize {
     let dir = probes.parent().unwrap();
     let m = read_json(&dir.join("monitor.json"));
     m["trace"]["alarms"].as_array().unwrap().len()
+}
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>;
+
+/// A webhook receiver on loopback: its URL and what it was sent.
+async fn webhook() -> (String, Received) {
+    let received: Received = Default::default();
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: String| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().push(serde_json::from_str(&body).unwrap());
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, received)
 }
