@@ -242,7 +242,16 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stderr(&o).contains("the probe is recorded"), "{}", stderr(&o));
 
-    // Every probe is a signed run of 20 fresh cases, recorded with its fingerprint.
+    probe_records_are_signed_runs_of_fresh_draws(d);
+    let o = tb(d, &["contract", "monitor", "contract.toml", "--probes", "probes.jsonl"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("2027-01: 6 probes"), "{}", stdout(&o));
+
+    performance_report_is_signed_and_recomputed(d).await;
+}
+
+/// Every probe is a signed run of 20 fresh cases, recorded with its fingerprint.
+fn probe_records_are_signed_runs_of_fresh_draws(d: &std::path::Path) {
     let records: Vec<serde_json::Value> = std::fs::read_to_string(d.join("probes.jsonl"))
         .unwrap()
         .lines()
@@ -259,11 +268,10 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
         assert!(seen.insert(cases), "each probe draws other cases");
         assert!(r["fingerprint"]["prompt_tokens"].as_array().unwrap().iter().all(|t| t.is_u64()), "{r}");
     }
-    let o = tb(d, &["contract", "monitor", "contract.toml", "--probes", "probes.jsonl"]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("2027-01: 6 probes"), "{}", stdout(&o));
+}
 
-    // The signed monthly performance report, and its recomputation from the files.
+/// The signed monthly performance report, and its recomputation from the files.
+async fn performance_report_is_signed_and_recomputed(d: &std::path::Path) {
     for lang in ["zh", "en"] {
         let out = format!("perf-{lang}");
         let o = tb(d, &["contract", "report", "contract.toml", "--month", "2027-01", "--lang", lang, "-o", &out]).await;
