@@ -12,7 +12,7 @@ use tb_contract::monitor::{self, Probe};
 use tb_contract::terms::{Baseline, BaselineCriterion, Header};
 use tb_report::Report;
 
-use crate::{Failure, bad_input};
+use crate::{ContractCommand, Failure, bad_input};
 
 /// A report.json whose signature (report.json.sig beside it) checks against
 /// the public key it names: (the report, its SHA-256, the key's fingerprint).
@@ -248,4 +248,35 @@ pub fn monitor(path: &Path, probes_path: &Path, out: &Path) -> Result<ExitCode, 
     }
     println!("written: {}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one `contract` subcommand.
+pub async fn dispatch(command: ContractCommand) -> Result<ExitCode, Failure> {
+    match command {
+        ContractCommand::Init { report, vendor, id, start, end, monthly_fee, out } => {
+            init(InitArgs { report, vendor, id, start, end, monthly_fee, out })
+        }
+        ContractCommand::Check { contract } => check(&contract),
+        ContractCommand::Accept { contract, report, key, out } => accept(&contract, &report, key.as_deref(), &out),
+        ContractCommand::Probe { contract, spec, probes, day, db, out, key, webhook, distributed } => {
+            let args =
+                crate::contract_probe::ProbeArgs { contract, spec, probes, day, db, out, key, webhook, distributed };
+            crate::contract_probe::probe(args).await
+        }
+        ContractCommand::Report { contract, probes, month, runs, lang, key, out } => {
+            crate::contract_report::report(crate::contract_report::ReportArgs {
+                contract,
+                probes,
+                month,
+                runs,
+                lang,
+                key,
+                out,
+            })
+        }
+        ContractCommand::Verify { report, contract, probes, runs } => {
+            crate::contract_report::verify(&report, &contract, &probes, &runs)
+        }
+        ContractCommand::Monitor { contract, probes, out } => monitor(&contract, &probes, &out),
+    }
 }

@@ -42,6 +42,8 @@ pub struct ProbeArgs {
     pub out: PathBuf,
     pub key: Option<PathBuf>,
     pub webhook: Option<String>,
+    /// Queue the probe's cells for `tenderbench worker`s (PostgreSQL) instead of sending them here.
+    pub distributed: bool,
 }
 
 fn fail(text: String) -> Failure {
@@ -61,24 +63,16 @@ pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
         None => return Err(fail("a probe is a signed run: give --key (the buyer's signing key)".into())),
     };
     let store = Store::open(&a.db).await?;
-    let opts = RunOptions {
-        resume: None,
-        simulated: false,
-        key: key.clone(),
-        egress: None,
-        seals: tb_runner::Seals { files: vec![], required: false },
-        journal: Some(a.out.join("journal")),
+    let run_id = run_probe(&spec, &store, key.clone(), a.distributed, &a.out).await;
+    let run_id = match run_id {
+        Ok(id) => id,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
     };
-    let (_cancel_tx, cancel_rx) = watch::channel(false);
-    let summary = tb_runner::run(&spec, &store, opts, Arc::new(TermProgress::new()), cancel_rx)
-        .await
-        .map_err(|e| if e.is_bad_input() { bad_input(e) } else { e.into() })?;
-    if summary.status != RunStatus::Finished {
-        store.close().await;
-        return Err(fail(format!("probe run {} did not finish", summary.run_id)));
-    }
-    let dir = a.out.join(&summary.run_id);
-    let report = commands::write_outputs(&store, &summary.run_id, &dir, LangArg::Zh, key.as_deref(), None).await?;
+    let dir = a.out.join(&run_id);
+    let report = commands::write_outputs(&store, &run_id, &dir, LangArg::Zh, key.as_deref(), None).await?;
     store.close().await;
     let vendor = &spec.vendors[0];
     let fingerprint = take_fingerprint(vendor, &contract).await;
@@ -89,7 +83,7 @@ pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
     let thresholds = monitor::thresholds(&contract).map_err(fail)?;
     let reference = probes[0].fingerprint.clone();
     let trace = monitor::replay(&contract, &thresholds, reference.as_ref(), &probes);
-    println!("probe {} of {} ({}): run {}", number + 1, contract.contract.id, a.day, summary.run_id);
+    println!("probe {} of {} ({}): run {}", number + 1, contract.contract.id, a.day, run_id);
     for q in &probes[probes.len() - 1].quality {
         println!("  {}: {} of {} right", q.id, q.correct, q.n);
     }
@@ -102,7 +96,7 @@ pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
     }
     if let Some(url) = &a.webhook {
         for al in &new {
-            let payload = alarm_payload(&contract, al, &summary.run_id);
+            let payload = alarm_payload(&contract, al, &run_id);
             if let Err(e) = tb_vendor::webhook::post_json(url, &payload, std::time::Duration::from_secs(10)).await {
                 eprintln!("error: the probe is recorded, but the alarm did not reach the webhook: {e}");
                 return Ok(ExitCode::FAILURE);
@@ -126,6 +120,36 @@ pub fn alarm_payload(contract: &Contract, alarm: &monitor::Alarm, run: &str) -> 
         "detail": alarm.detail,
         "baseline_report_sha256": contract.baseline.report_sha256,
     })
+}
+
+/// Runs the probe's spec here, or queues its cells for the workers
+/// (`--distributed`, PostgreSQL) and follows it; the finished run's id.
+async fn run_probe(
+    spec: &tb_spec::Spec,
+    store: &Store,
+    key: Option<Arc<tb_audit::Keypair>>,
+    distributed: bool,
+    out: &Path,
+) -> Result<String, Failure> {
+    let bad = |e: tb_runner::RunError| if e.is_bad_input() { bad_input(e) } else { Failure::from(e) };
+    // Workers store their cells themselves: the queue, not a journal, bounds what a kill loses.
+    let journal = (!distributed).then(|| out.join("journal"));
+    let seals = tb_runner::Seals { files: vec![], required: false };
+    let opts = RunOptions { resume: None, simulated: false, key: key.clone(), egress: None, seals, journal };
+    let (_cancel_tx, cancel_rx) = watch::channel(false);
+    let summary = if distributed {
+        let (run_id, total) = tb_runner::distributed::enqueue(spec, store, opts).await.map_err(bad)?;
+        eprintln!("{total} cells of probe run {run_id} queued for workers");
+        tb_runner::distributed::follow(spec, store, &run_id, key, Arc::new(TermProgress::new()), cancel_rx)
+            .await
+            .map_err(bad)?
+    } else {
+        tb_runner::run(spec, store, opts, Arc::new(TermProgress::new()), cancel_rx).await.map_err(bad)?
+    };
+    if summary.status != RunStatus::Finished {
+        return Err(fail(format!("probe run {} did not finish", summary.run_id)));
+    }
+    Ok(summary.run_id)
 }
 
 fn read_probes(path: &Path) -> Result<Vec<Probe>, Failure> {

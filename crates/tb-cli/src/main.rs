@@ -428,7 +428,7 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum ContractCommand {
+pub enum ContractCommand {
     /// Write a contract file from the awarded bidder's signed POC report (default terms to edit).
     Init {
         /// The POC run's signed report.json (its report.json.sig beside it).
@@ -492,6 +492,9 @@ enum ContractCommand {
         /// POST each new alarm as JSON to this URL (docs/contracts.md, "Alerts").
         #[arg(long)]
         webhook: Option<String>,
+        /// Queue the probe's cells for `tenderbench worker`s on the PostgreSQL store.
+        #[arg(long)]
+        distributed: bool,
     },
     /// The signed monthly performance report (履约报告), JSON and HTML, from the probe records and their signed runs.
     Report {
@@ -685,26 +688,7 @@ fn main() -> ExitCode {
                 commands::user_add(name, role, vendor, &db).await
             }
             Command::User(UserCommand::List { db }) => commands::user_list(&db).await,
-            Command::Contract(ContractCommand::Init { report, vendor, id, start, end, monthly_fee, out }) => {
-                contract::init(contract::InitArgs { report, vendor, id, start, end, monthly_fee, out })
-            }
-            Command::Contract(ContractCommand::Check { contract }) => contract::check(&contract),
-            Command::Contract(ContractCommand::Accept { contract, report, key, out }) => {
-                contract::accept(&contract, &report, key.as_deref(), &out)
-            }
-            Command::Contract(ContractCommand::Probe { contract, spec, probes, day, db, out, key, webhook }) => {
-                let args = contract_probe::ProbeArgs { contract, spec, probes, day, db, out, key, webhook };
-                contract_probe::probe(args).await
-            }
-            Command::Contract(ContractCommand::Report { contract, probes, month, runs, lang, key, out }) => {
-                contract_report::report(contract_report::ReportArgs { contract, probes, month, runs, lang, key, out })
-            }
-            Command::Contract(ContractCommand::Verify { report, contract, probes, runs }) => {
-                contract_report::verify(&report, &contract, &probes, &runs)
-            }
-            Command::Contract(ContractCommand::Monitor { contract, probes, out }) => {
-                contract::monitor(&contract, &probes, &out)
-            }
+            Command::Contract(command) => contract::dispatch(command).await,
             Command::MockVendor { port, host, profile, spec, suite, format, seed, accuracy, latency_ms } => {
                 commands::mock_vendor(port, &host, &profile, spec, suite, &format, seed, accuracy, latency_ms).await
             }

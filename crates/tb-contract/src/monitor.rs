@@ -2,9 +2,9 @@
 //!
 //! - **Quality**, per criterion: a Bernoulli CUSUM of the probe cases (right
 //!   or wrong) from the POC's rate `p0` towards `p0 − tolerated_drop`.
-//! - **Latency**: a Bernoulli CUSUM of "slower than the POC's p95", which is
-//!   true of 5% of requests when nothing changed, towards the contract's
-//!   `latency_exceedance`.
+//! - **Latency**: a Bernoulli CUSUM of "slower than the POC's p95 times
+//!   `latency_margin`", which is true of at most 5% of requests when nothing
+//!   changed, towards the contract's `latency_exceedance`.
 //! - **Model change**: the probe's fingerprint against the POC's
 //!   ([`crate::fingerprint`]); certain, so no threshold.
 //!
@@ -148,7 +148,7 @@ pub fn replay(contract: &Contract, thresholds: &Thresholds, baseline: Option<&Fi
         })
         .collect();
     let latency = latency_chart(contract, thresholds.latency.h);
-    let reference = contract.baseline.latency_p95_ms;
+    let reference = contract.baseline.latency_p95_ms * contract.monitoring.latency_margin;
     let (mut latency_s, mut points, mut alarms) = (0.0, Vec::new(), Vec::new());
     for (i, probe) in probes.iter().enumerate() {
         let mut alarm = |kind, criterion: Option<&str>, detail: String| {
@@ -193,7 +193,7 @@ pub fn replay(contract: &Contract, thresholds: &Thresholds, baseline: Option<&Fi
                 AlarmKind::Latency,
                 None,
                 format!(
-                    "{:.0}% of requests slower than the POC's p95 of {reference:.0} ms (5% when nothing changed; CUSUM {latency_s:.2} ≥ {:.2})",
+                    "{:.0}% of requests slower than {reference:.0} ms, the POC's p95 with its margin (at most 5% when nothing changed; CUSUM {latency_s:.2} ≥ {:.2})",
                     slow_share * 100.0,
                     latency.h
                 ),

@@ -102,9 +102,16 @@ pub struct MonitoringPlan {
     pub false_alarm: f64,
     /// The drop of a criterion's rate below the POC's the quality alarm is tuned to catch.
     pub tolerated_drop: f64,
-    /// The share of requests slower than the POC's p95 the latency alarm is
-    /// tuned to catch (0.05 when nothing changed).
+    /// The share of requests slower than the POC's p95 (times
+    /// `latency_margin`) the latency alarm is tuned to catch (at most 0.05
+    /// when nothing changed).
     pub latency_exceedance: f64,
+    /// How much slower than the POC's p95 a request may be before it counts
+    /// as slow: room for the network and load between the POC and a probe.
+    /// Above 1, the no-change share of slow requests is under 5%, so the
+    /// alarm's false-alarm rate is under the contract's.
+    #[serde(default = "default_latency_margin")]
+    pub latency_margin: f64,
     /// The share of the fixed temperature-0 probes that must be answered
     /// word for word as at the POC; fewer is reported as a model change.
     pub answers_exact_match: f64,
@@ -128,12 +135,17 @@ impl Default for MonitoringPlan {
             false_alarm: 0.05,
             tolerated_drop: 0.07,
             latency_exceedance: 0.20,
+            latency_margin: default_latency_margin(),
             answers_exact_match: 0.5,
             simulations: 4000,
             fingerprint_prompts: vec![],
             seed: 20_270_101,
         }
     }
+}
+
+fn default_latency_margin() -> f64 {
+    1.25
 }
 
 /// The monthly service levels the credits are earned against.
@@ -277,6 +289,9 @@ impl Contract {
                 m.latency_exceedance
             ));
         }
+        if !(m.latency_margin >= 1.0 && m.latency_margin.is_finite()) {
+            return Err(format!("`monitoring.latency_margin` must be at least 1, not {}", m.latency_margin));
+        }
         if m.every_days == 0 || m.cases == 0 || m.simulations < 100 {
             return Err("`monitoring`: every_days and cases at least 1, simulations at least 100".into());
         }
@@ -342,6 +357,7 @@ cases = 20
 false_alarm = 0.05
 tolerated_drop = 0.07
 latency_exceedance = 0.2
+latency_margin = 1.25
 answers_exact_match = 0.5
 simulations = 2000
 seed = 7

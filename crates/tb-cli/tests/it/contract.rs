@@ -339,3 +339,90 @@ async fn webhook() -> (String, Received) {
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, received)
 }
+
+/// The contract on PostgreSQL, its probes executed by two `tenderbench
+/// worker`s: the POC, the contract, steady probes without an alarm, a worse
+/// service whose alarm reaches the webhook, the month's performance report
+/// and its verification. Needs the PostgreSQL of TENDERBENCH_POSTGRES_URL
+/// (CI's); skipped elsewhere, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_on_postgres_probed_by_two_workers_alarms_and_reports() {
+    let Some(schema) = tb_store::postgres::Schema::fresh().await else { return };
+    let db = schema.url.clone();
+    let (dir, index) = numeric_suite_dir(200);
+    let d = dir.path();
+    let (_strong, strong) = mock(profile("strong"), 1, index.clone()).await;
+    let (_weak, weak) = mock(profile("weak"), 2, index.clone()).await;
+    std::fs::write(d.join("poc.toml"), numeric_spec(&vendor_toml("V", &strong, "m", 100.0, "concurrency = 8")))
+        .unwrap();
+    std::fs::write(d.join("weak.toml"), numeric_spec(&vendor_toml("V", &weak, "m", 100.0, "concurrency = 8"))).unwrap();
+    assert!(tb(d, &["keygen"]).await.status.success());
+    let _workers: Vec<crate::workers::Worker> = (0..2).map(|n| crate::workers::worker(d, &db, n)).collect();
+    let o = tb(d, &["run", "poc.toml", "--db", &db, "--distributed", "--key", "tenderbench.key", "--out", "poc"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let poc = run_dir(&d.join("poc")).join("report.json");
+    let o = tb(
+        d,
+        &[
+            "contract",
+            "init",
+            "--report",
+            poc.to_str().unwrap(),
+            "--vendor",
+            "V",
+            "--id",
+            "C-PG",
+            "--start",
+            "2027-03-01",
+            "--end",
+            "2028-02-29",
+        ],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (hook, received) = webhook().await;
+    for (spec, day, alarm) in
+        [("poc.toml", "2027-03-01", false), ("poc.toml", "2027-03-02", false), ("weak.toml", "2027-03-03", true)]
+    {
+        let args = [
+            "contract",
+            "probe",
+            "contract.toml",
+            "--spec",
+            spec,
+            "--day",
+            day,
+            "--db",
+            &db,
+            "--distributed",
+            "--key",
+            "tenderbench.key",
+            "--webhook",
+            &hook,
+        ];
+        let o = tb(d, &args).await;
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("queued for workers"), "{}", stderr(&o));
+        assert_eq!(stdout(&o).contains("ALARM Quality"), alarm, "{}", stdout(&o));
+    }
+    // The worse service is another model too (the simulated vendor names it), and a little slower
+    // (up to 100 ms instead of 90): every alarm of that probe is posted, none of the steady ones.
+    let posted = received.lock().unwrap().clone();
+    let kinds: Vec<&str> = posted.iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"quality") && kinds.contains(&"model_changed"), "{posted:?}");
+    assert!(posted.iter().all(|p| p["day"] == "2027-03-03" && p["probe"] == 3), "{posted:?}");
+    let model = posted.iter().find(|p| p["kind"] == "model_changed").unwrap();
+    assert!(model["detail"].as_str().unwrap().contains("model: mock-strong → mock-weak"), "{model}");
+    // Every probe's cells were stored by the workers, in PostgreSQL.
+    let store = tb_store::Store::connect_postgres(&db).await.unwrap();
+    let workers = store.workers().await.unwrap();
+    assert!(workers.iter().map(|w| w.done).sum::<u64>() >= 200 + 3 * 20, "{workers:?}");
+    store.close().await;
+    let o = tb(d, &["contract", "report", "contract.toml", "--month", "2027-03", "-o", "reports"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("breaches [alarm]"), "{}", stdout(&o));
+    let o = tb(d, &["contract", "verify", "reports/performance-2027-03.json", "--contract", "contract.toml"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("3 probe reports checked"), "{}", stdout(&o));
+    schema.drop().await;
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 
-struct Worker(Child);
+pub struct Worker(pub Child);
 
 impl Drop for Worker {
     fn drop(&mut self) {
@@ -19,7 +19,7 @@ impl Drop for Worker {
     }
 }
 
-fn worker(dir: &std::path::Path, db: &str, n: usize) -> Worker {
+pub fn worker(dir: &std::path::Path, db: &str, n: usize) -> Worker {
     let log = std::fs::File::create(dir.join(format!("worker-{n}.log"))).unwrap();
     Worker(
         bin()
