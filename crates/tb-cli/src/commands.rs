@@ -135,6 +135,30 @@ async fn finish(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Replaces every suite the criteria use by a copy in `dir` of the lines
+/// `choose(suite id, line count)` picks (0-based, non-empty lines, in the
+/// suite's own format). The copy no longer matches a sealed suite's
+/// commitment, which is dropped: the caller checked the whole file, or does
+/// not need to.
+pub fn subset_suites(spec: &mut Spec, dir: &Path, choose: impl Fn(&str, usize) -> Vec<usize>) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let used: Vec<String> = spec.used_suites().map(|s| s.id.clone()).collect();
+    for s in spec.suites.iter_mut().filter(|s| used.contains(&s.id)) {
+        let (path, format) = s.readable().map_err(bad_input)?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let subset: String =
+            choose(&s.id, lines.len()).iter().filter_map(|i| lines.get(*i)).map(|l| format!("{l}\n")).collect();
+        let copy = dir.join(format!("{}.jsonl", s.id));
+        std::fs::write(&copy, subset).with_context(|| format!("cannot write {}", copy.display()))?;
+        s.resolved = copy;
+        s.format = format;
+        s.columns.clear();
+        s.commitment = None;
+    }
+    Ok(())
+}
+
 /// Writes results.csv, report.json and report.html into `dir`, in one pass
 /// over the cells; with a key, signs report.json (report.json.sig) and records
 /// the signature in the audit log.

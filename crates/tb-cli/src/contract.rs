@@ -124,6 +124,22 @@ pub fn init(a: InitArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The probe records of a probe file (one JSON object a line); a file not yet written has none.
+pub fn read_probes(path: &Path) -> Result<Vec<Probe>, Failure> {
+    if !path.exists() {
+        return Ok(vec![]);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| bad_input(anyhow::anyhow!("{}:{}: not a probe record: {e}", path.display(), i + 1)))
+        })
+        .collect()
+}
+
 fn load(path: &Path) -> Result<Contract, Failure> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Contract::parse(&text, &path.display().to_string()).map_err(|e| bad_input(anyhow::anyhow!(e)))
@@ -216,14 +232,10 @@ fn decision_text(d: tb_stats::monitoring::Acceptance) -> &'static str {
 /// `contract monitor`: the probe records replayed — alarms, the time line, the months and their credits.
 pub fn monitor(path: &Path, probes_path: &Path, out: &Path) -> Result<ExitCode, Failure> {
     let c = load(path)?;
-    let text =
-        std::fs::read_to_string(probes_path).with_context(|| format!("cannot read {}", probes_path.display()))?;
-    let mut probes: Vec<Probe> = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let p: Probe = serde_json::from_str(line)
-            .map_err(|e| bad_input(anyhow::anyhow!("{}:{}: not a probe record: {e}", probes_path.display(), i + 1)))?;
-        probes.push(p);
+    if !probes_path.exists() {
+        return Err(bad_input(anyhow::anyhow!("{}: no probe records", probes_path.display())));
     }
+    let probes = read_probes(probes_path)?;
     let baseline = probes.first().and_then(|p| p.fingerprint.clone());
     let t = monitor::thresholds(&c).map_err(|e| bad_input(anyhow::anyhow!(e)))?;
     // The first probe's fingerprint is the reference when the POC's is not on record.

@@ -54,7 +54,7 @@ pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
     let text = std::fs::read_to_string(&a.contract).with_context(|| format!("cannot read {}", a.contract.display()))?;
     let contract = Contract::parse(&text, &a.contract.display().to_string()).map_err(fail)?;
     tb_contract::terms::parse_date(&a.day).map_err(fail)?;
-    let earlier = read_probes(&a.probes)?;
+    let earlier = crate::contract::read_probes(&a.probes)?;
     let number = earlier.len() as u64;
     let mut spec = commands::load_spec(&a.spec)?;
     narrow(&mut spec, &contract, number, &a.out.join(format!("probe-{}-suites", number + 1)))?;
@@ -152,20 +152,6 @@ async fn run_probe(
     Ok(summary.run_id)
 }
 
-fn read_probes(path: &Path) -> Result<Vec<Probe>, Failure> {
-    if !path.exists() {
-        return Ok(vec![]);
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| fail(format!("{}:{}: not a probe record: {e}", path.display(), i + 1)))
-        })
-        .collect()
-}
-
 fn append(path: &Path, record: &Probe) -> Result<(), Failure> {
     use std::io::Write;
     let line = serde_json::to_string(record).context("probe record")? + "\n";
@@ -191,29 +177,9 @@ fn narrow(spec: &mut tb_spec::Spec, contract: &Contract, number: u64, dir: &Path
         return Err(fail(format!("the spec has no criterion {:?} of the contract's baseline", b.id)));
     }
     spec.stages.clear();
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let used: Vec<String> = spec.used_suites().map(|s| s.id.clone()).collect();
-    for s in spec.suites.iter_mut().filter(|s| used.contains(&s.id)) {
-        let (path, format) = s.readable().map_err(bad_input)?;
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let picked = tb_contract::draw::draw(
-            lines.len(),
-            contract.monitoring.cases as usize,
-            number,
-            contract.monitoring.seed,
-            &s.id,
-        );
-        let subset: String = picked.iter().map(|i| format!("{}\n", lines[*i])).collect();
-        let copy = dir.join(format!("{}.jsonl", s.id));
-        std::fs::write(&copy, subset).with_context(|| format!("cannot write {}", copy.display()))?;
-        s.resolved = copy;
-        s.format = format;
-        s.columns.clear();
-        // The draw is a part of the sealed pool: its seal covers the whole file, checked at the POC.
-        s.commitment = None;
-    }
-    Ok(())
+    // The draw is a part of the sealed pool, whose seal covered the whole file at the POC.
+    let (cases, seed) = (contract.monitoring.cases as usize, contract.monitoring.seed);
+    commands::subset_suites(spec, dir, |id, lines| tb_contract::draw::draw(lines, cases, number, seed, id))
 }
 
 /// The probe record from the probe run's report and its results.csv.

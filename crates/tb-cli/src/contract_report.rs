@@ -38,17 +38,6 @@ fn read(path: &Path) -> Result<String, Failure> {
     Ok(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?)
 }
 
-fn probes_of(path: &Path) -> Result<Vec<Probe>, Failure> {
-    read(path)?
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| fail(format!("{}:{}: not a probe record: {e}", path.display(), i + 1)))
-        })
-        .collect()
-}
-
 /// A probe's signed run report, checked: its signature, and that it says
 /// what the probe record says (each criterion's right answers and cases, the
 /// requests, the p95 latency). Returns its SHA-256.
@@ -99,7 +88,10 @@ pub struct ReportArgs {
 fn compute(contract_path: &Path, probes: &Path, runs: &Path, month: &str) -> Result<PerformanceReport, Failure> {
     let text = read(contract_path)?;
     let contract = Contract::parse(&text, &contract_path.display().to_string()).map_err(fail)?;
-    let probes = probes_of(probes)?;
+    if !probes.exists() {
+        return Err(fail(format!("{}: no probe records", probes.display())));
+    }
+    let probes = crate::contract::read_probes(probes)?;
     let evidence = |p: &Probe| checked_probe_report(runs, p);
     performance(&contract, &tb_audit::sha256_hex(text.as_bytes()), &probes, &evidence, month).map_err(fail)
 }

@@ -140,21 +140,8 @@ pub async fn demo(
 
 /// Points every used suite at a copy of its first `n` cases (tables converted first).
 fn first_cases(spec: &mut tb_spec::Spec, n: usize, dir: &Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let used: Vec<String> = spec.used_suites().map(|s| s.id.clone()).collect();
-    for s in spec.suites.iter_mut().filter(|s| used.contains(&s.id)) {
-        let (path, format) = s.readable().map_err(crate::bad_input)?;
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let head: String = text.lines().filter(|l| !l.trim().is_empty()).take(n).map(|l| format!("{l}\n")).collect();
-        let copy = dir.join(format!("{}.jsonl", s.id));
-        std::fs::write(&copy, head).with_context(|| format!("cannot write {}", copy.display()))?;
-        s.resolved = copy;
-        s.format = format;
-        s.columns.clear();
-        // A sealed suite's copy no longer matches its commitment; a rehearsal does not check it.
-        s.commitment = None;
-    }
-    Ok(())
+    // A sealed suite's copy no longer matches its commitment; a rehearsal does not check it.
+    crate::commands::subset_suites(spec, dir, |_, lines| (0..n.min(lines)).collect())
 }
 
 /// Adds the local model as one more vendor, after checking that it answers.
