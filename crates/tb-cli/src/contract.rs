@@ -275,7 +275,7 @@ pub async fn dispatch(command: ContractCommand) -> Result<ExitCode, Failure> {
                 crate::contract_probe::ProbeArgs { contract, spec, probes, day, db, out, key, webhook, distributed };
             crate::contract_probe::probe(args).await
         }
-        ContractCommand::Report { contract, probes, month, runs, lang, key, out } => {
+        ContractCommand::Report { contract, probes, month, runs, lang, key, out, docx, pdf } => {
             crate::contract_report::report(crate::contract_report::ReportArgs {
                 contract,
                 probes,
@@ -284,6 +284,8 @@ pub async fn dispatch(command: ContractCommand) -> Result<ExitCode, Failure> {
                 lang,
                 key,
                 out,
+                docx,
+                pdf,
             })
         }
         ContractCommand::Verify { report, contract, probes, runs } => {

@@ -83,6 +83,9 @@ pub struct ReportArgs {
     pub lang: LangArg,
     pub key: PathBuf,
     pub out: PathBuf,
+    /// Also as DOCX and PDF, by the evaluation report's route (tb-dossier).
+    pub docx: bool,
+    pub pdf: bool,
 }
 
 fn compute(contract_path: &Path, probes: &Path, runs: &Path, month: &str) -> Result<PerformanceReport, Failure> {
@@ -112,6 +115,20 @@ pub fn report(a: ReportArgs) -> Result<ExitCode, Failure> {
     write("json", &json)?;
     write("json.sig", &(key.sign(json.as_bytes()) + "\n"))?;
     write("html", &html(&signed, a.lang.lang()))?;
+    if a.docx || a.pdf {
+        let doc = document(&signed, a.lang.lang());
+        let write_bytes = |ext: &str, bytes: Vec<u8>| {
+            let path = base.with_extension(ext);
+            std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        };
+        if a.docx {
+            write_bytes("docx", tb_dossier::docx::render(&doc)?)?;
+        }
+        if a.pdf {
+            let font = tb_dossier::pdf::find_font(&doc.text()).map_err(bad_input)?;
+            write_bytes("pdf", tb_dossier::pdf::render(&doc, &font)?)?;
+        }
+    }
     let f = &signed.report.figures;
     println!(
         "performance report {} {}: {} probes, breaches [{}], credit {:.1}%; written {}.json (signed) and .html",
@@ -160,6 +177,63 @@ pub fn verify(path: &Path, contract: &Path, probes: &Path, runs: &Path) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
+/// The report as the evaluation report's document model, for DOCX and PDF.
+fn document(s: &SignedPerformance, lang: Lang) -> tb_dossier::Dossier {
+    use tb_dossier::Block;
+    let t = |key: &'static str| label(key, lang).to_string();
+    let r = &s.report;
+    let f = &r.figures;
+    let pct = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{:.2}%", x * 100.0));
+    let mut rows = vec![
+        vec![t("contract"), r.contract.clone()],
+        vec![t("vendor"), r.vendor.clone()],
+        vec![t("month"), r.month.clone()],
+        vec![t("probes"), f.probes.to_string()],
+        vec![t("requests"), format!("{} / {}", f.answered, f.sent)],
+        vec![t("availability"), pct(f.availability)],
+        vec![t("latency_p95"), f.latency_p95_ms.map_or("—".into(), |l| format!("{l:.0} ms"))],
+    ];
+    for (id, (k, n)) in &f.quality {
+        let rate = if *n == 0 { None } else { Some(*k as f64 / *n as f64) };
+        rows.push(vec![t("quality"), format!("{id}: {} ({k} / {n})", pct(rate))]);
+    }
+    let breaches: Vec<String> = f.breaches.iter().map(|b| t(b.name())).collect();
+    rows.push(vec![t("breaches"), if breaches.is_empty() { t("none") } else { breaches.join("、") }]);
+    rows.push(vec![t("credit"), credit_text(f, lang)]);
+    let mut blocks = vec![
+        Block::Title(t("title")),
+        Block::Subtitle(r.title.clone()),
+        Block::Table { header: vec![String::new(), String::new()], rows },
+    ];
+    blocks.push(Block::Heading(t("alarms")));
+    if r.alarms.is_empty() {
+        blocks.push(Block::Paragraph(t("none")));
+    }
+    blocks.extend(r.alarms.iter().map(|a| Block::Paragraph(format!("{} — {}", a.day, a.detail))));
+    blocks.push(Block::Heading(t("evidence")));
+    blocks.push(Block::Table {
+        header: vec![String::new(), String::new()],
+        rows: vec![
+            vec![t("contract_sha256"), r.contract_sha256.clone()],
+            vec![t("baseline"), format!("{} {}", r.baseline_run, r.baseline_report_sha256)],
+            vec![t("signed_by"), s.signing.fingerprint.clone()],
+        ],
+    });
+    blocks.push(Block::Table {
+        header: vec![t("day"), t("run"), t("report_sha256")],
+        rows: r.probes.iter().map(|p| vec![p.day.clone(), p.run.clone(), p.report_sha256.clone()]).collect(),
+    });
+    blocks.push(Block::Paragraph(t("verify_hint")));
+    tb_dossier::Dossier { lang, title: format!("{} {} {}", t("title"), r.contract, r.month), blocks }
+}
+
+fn credit_text(f: &tb_contract::sla::Month, lang: Lang) -> String {
+    match f.credit_amount {
+        Some(amount) => format!("{:.1}% ({})", f.credit_percent, tb_report::present::money(amount, lang)),
+        None => format!("{:.1}%", f.credit_percent),
+    }
+}
+
 /// A label of the performance report from the catalog.
 fn label(key: &'static str, lang: Lang) -> &'static str {
     tb_report::catalog::PERFORMANCE
@@ -188,11 +262,7 @@ fn html(s: &SignedPerformance, lang: Lang) -> String {
     }
     let breaches: Vec<&str> = f.breaches.iter().map(|b| t(b.name())).collect();
     rows.push((t("breaches"), if breaches.is_empty() { t("none").to_string() } else { breaches.join("、") }));
-    let credit = match f.credit_amount {
-        Some(amount) => format!("{:.1}% ({})", f.credit_percent, tb_report::present::money(amount, lang)),
-        None => format!("{:.1}%", f.credit_percent),
-    };
-    rows.push((t("credit"), credit));
+    rows.push((t("credit"), credit_text(f, lang)));
     let table = |rows: &[(&str, String)]| -> String {
         rows.iter().map(|(k, v)| format!("<tr><th>{}</th><td>{v}</td></tr>\n", escape(k))).collect()
     };

@@ -514,6 +514,12 @@ pub enum ContractCommand {
         key: PathBuf,
         #[arg(short, long, default_value = ".")]
         out: PathBuf,
+        /// Also as an editable Word document.
+        #[arg(long)]
+        docx: bool,
+        /// Also as a PDF (needs a font with Chinese characters, as the 评标报告 does).
+        #[arg(long)]
+        pdf: bool,
     },
     /// Recompute a performance report from the contract, the probe records and the probes' signed reports.
     Verify {

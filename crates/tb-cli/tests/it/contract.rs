@@ -274,9 +274,24 @@ fn probe_records_are_signed_runs_of_fresh_draws(d: &std::path::Path) {
 async fn performance_report_is_signed_and_recomputed(d: &std::path::Path) {
     for lang in ["zh", "en"] {
         let out = format!("perf-{lang}");
-        let o = tb(d, &["contract", "report", "contract.toml", "--month", "2027-01", "--lang", lang, "-o", &out]).await;
+        let args = [
+            "contract",
+            "report",
+            "contract.toml",
+            "--month",
+            "2027-01",
+            "--lang",
+            lang,
+            "-o",
+            &out,
+            "--docx",
+            "--pdf",
+        ];
+        let o = tb(d, &args).await;
         assert!(o.status.success(), "{}", stderr(&o));
     }
+    document_reads(&d.join("perf-zh/performance-2027-01"), "履约报告");
+    document_reads(&d.join("perf-en/performance-2027-01"), "Performance report");
     let html = std::fs::read_to_string(d.join("perf-zh/performance-2027-01.html")).unwrap();
     assert!(html.contains("履约报告") && html.contains("报警"), "{html}");
     let html = std::fs::read_to_string(d.join("perf-en/performance-2027-01.html")).unwrap();
@@ -425,4 +440,23 @@ async fn a_contract_on_postgres_probed_by_two_workers_alarms_and_reports() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("3 probe reports checked"), "{}", stdout(&o));
     schema.drop().await;
+}
+
+/// The performance report's DOCX and PDF, read by real readers (python-docx,
+/// pdftotext) where installed; CI requires them.
+fn document_reads(base: &std::path::Path, title: &str) {
+    use std::process::Command;
+    if crate::dossier::tool("python3", &["-c", "import docx"]) {
+        let script = "import sys, docx\nd = docx.Document(sys.argv[1])\n\
+            print('\\n'.join([p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells]))";
+        let o = Command::new("python3").args(["-c", script]).arg(base.with_extension("docx")).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains(title) && text.contains("2027-01"), "{text}");
+    }
+    if crate::dossier::tool("pdftotext", &["-v"]) {
+        let o = Command::new("pdftotext").arg(base.with_extension("pdf")).arg("-").output().unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains(title), "{text}");
+    }
 }

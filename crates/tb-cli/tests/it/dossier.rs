@@ -11,7 +11,7 @@ use std::process::Command;
 use crate::scoring::{GOODS_SCORES, worked_example};
 use crate::support::*;
 
-fn tool(name: &str, probe: &[&str]) -> bool {
+pub fn tool(name: &str, probe: &[&str]) -> bool {
     let there = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success());
     if !there {
         assert!(std::env::var_os("TENDERBENCH_REQUIRE_DOC_TOOLS").is_none(), "{name} is required here");
