@@ -272,6 +272,7 @@ macro_rules! on_backend {
 }
 
 // After `on_backend!`, which they use.
+pub mod contracts;
 pub mod queue;
 pub mod server;
 
@@ -712,7 +713,27 @@ mod tests {
         assert_eq!(store.audit_hashes("r1").await.unwrap(), ["h0", "h1", "h2", "h3"]);
         assert_eq!(store.integrity_check().await.unwrap(), "ok");
         server_tables(&store).await;
+        contract_tables(&store).await;
         store.close().await;
+    }
+
+    /// Contracts and their probe records, numbered in order.
+    async fn contract_tables(store: &Store) {
+        let c = contracts::ContractRecord {
+            id: "C-1".into(),
+            vendor: "Bidder A".into(),
+            toml: "[contract]".into(),
+            created_by: "alice".into(),
+            created_at: now_rfc3339(),
+        };
+        assert!(store.create_contract(&c).await.unwrap());
+        assert!(!store.create_contract(&c).await.unwrap(), "a contract id is taken once");
+        assert_eq!(store.contract("C-1").await.unwrap().unwrap(), c);
+        assert!(store.contract("C-2").await.unwrap().is_none());
+        assert_eq!(store.add_contract_probe("C-1", "2027-01-01", "{\"a\":1}").await.unwrap(), 1);
+        assert_eq!(store.add_contract_probe("C-1", "2027-01-02", "{\"a\":2}").await.unwrap(), 2);
+        assert_eq!(store.contract_probes("C-1").await.unwrap(), ["{\"a\":1}", "{\"a\":2}"]);
+        assert_eq!(store.contracts().await.unwrap().len(), 1);
     }
 
     /// The multi-user server's tables, on a store that holds run `r1`.

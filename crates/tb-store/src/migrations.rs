@@ -28,6 +28,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_tender_runs_by_tender.sql"),
         include_str!("../migrations/postgres/0002_tender_runs_by_tender.sql"),
     ),
+    (
+        3,
+        "contracts",
+        include_str!("../migrations/sqlite/0003_contracts.sql"),
+        include_str!("../migrations/postgres/0003_contracts.sql"),
+    ),
 ];
 
 /// Which backend's text of each migration to apply.
