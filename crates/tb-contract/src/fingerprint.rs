@@ -18,7 +18,8 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The served model's fingerprint at one probe.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Fingerprint {
     /// `usage.prompt_tokens` for each fixed probe string, in order (None: not reported).
     pub prompt_tokens: Vec<Option<u64>>,

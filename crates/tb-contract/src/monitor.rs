@@ -26,7 +26,16 @@ use crate::fingerprint::{self, Fingerprint};
 pub const P95_EXCEEDANCE: f64 = 0.05;
 
 /// One probe: a small run on a fresh draw from the sealed pools.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(example = serde_json::json!({
+    "day": "2027-03-14",
+    "run": "20270314-020000-ab12",
+    "quality": [{"id": "knowledge", "correct": 19, "n": 20}],
+    "sent": 20,
+    "answered": 20,
+    "latencies_ms": [812.5, 640.0, 1020.3],
+    "fingerprint": {"prompt_tokens": [21, 17], "answers": ["北京", "391"], "model": "glm-4"},
+}))]
 pub struct Probe {
     /// The day it ran (YYYY-MM-DD).
     pub day: String,
@@ -44,7 +53,8 @@ pub struct Probe {
     pub fingerprint: Option<Fingerprint>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A criterion's right answers in one probe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProbeCriterion {
     pub id: String,
     pub correct: u64,

@@ -74,7 +74,7 @@ impl BaselineCriterion {
 
 /// The acceptance test (验收) at delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct AcceptanceTerms {
     /// How much worse than the POC the delivered rate may be (0.05 = five points).
     pub margin: f64,
@@ -92,7 +92,7 @@ impl Default for AcceptanceTerms {
 
 /// How the service is watched between acceptance and the end of the contract.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct MonitoringPlan {
     /// Days between probes.
     pub every_days: u32,
@@ -150,7 +150,7 @@ fn default_latency_margin() -> f64 {
 
 /// The monthly service levels the credits are earned against.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServiceLevels {
     /// Answered ÷ sent probe requests in a month.
     pub availability: f64,
@@ -385,6 +385,13 @@ percent = 10
     }
 
     #[test]
+    fn a_table_with_some_terms_takes_the_others_by_default() {
+        let text = EXAMPLE.replace("every_days = 1\ncases = 20\n", "");
+        let c = Contract::parse(&text, "c.toml").unwrap();
+        assert_eq!((c.monitoring.every_days, c.monitoring.cases, c.monitoring.seed), (1, 20, 7));
+    }
+
+    #[test]
     fn bad_terms_are_refused_with_the_key_named() {
         for (from, to, says) in [
             ("end = \"2027-12-31\"", "end = \"2026-12-31\"", "ends"),
@@ -394,6 +401,7 @@ percent = 10
             ("latency_exceedance = 0.2", "latency_exceedance = 0.05", "latency_exceedance"),
             ("quality_floor = 0.85\n", "", "needs that level"),
             ("seed = 7", "seed = 7\nwhen = 3", "unknown field `when`"),
+            ("every_days = 1\n", "every_days = 0\n", "every_days and cases at least 1"),
             ("start = \"2027-01-01\"", "start = \"2027-13-01\"", "not a date"),
         ] {
             let text = EXAMPLE.replace(from, to);

@@ -38,6 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "tb-server",
         &[
+            "tb-contract",
             "tb-core",
             "tb-spec",
             "tb-store",

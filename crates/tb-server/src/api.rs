@@ -31,12 +31,14 @@ use crate::{App, QueryMap};
 
 mod cells;
 mod committee;
+mod contracts;
 mod evidence;
 mod runs;
 mod tenders;
 
 pub use cells::*;
 pub use committee::*;
+pub use contracts::*;
 pub use evidence::*;
 pub use runs::*;
 pub use tenders::*;
@@ -343,7 +345,25 @@ pub async fn healthz(State(app): State<App>) -> Response {
 
 pub async fn metrics(State(app): State<App>) -> Response {
     let active = app.runs.active_count();
-    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], app.metrics.render(active)).into_response()
+    let contracts = contract_metrics(&app).await;
+    if let Err(e) = &contracts {
+        // The server's own series still go out; the log says why the contracts' did not.
+        tracing::warn!(error = %e.message, "contract metrics");
+    }
+    let registry = contracts.ok().map(|c| c.registry());
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], app.metrics.render(active, registry.as_ref()))
+        .into_response()
+}
+
+async fn contract_metrics(app: &App) -> ApiResult<crate::metrics::ContractMetrics> {
+    let m = crate::metrics::ContractMetrics::default();
+    for record in app.store.contracts().await? {
+        let contract = tb_contract::Contract::parse(&record.toml, &record.id).map_err(ApiError::internal)?;
+        let probes = contracts::probes_of(app, &record.id).await?;
+        let trace = contracts::figures(app, &contract, &probes).await?;
+        m.add(&contract, &trace);
+    }
+    Ok(m)
 }
 
 pub async fn openapi() -> Json<serde_json::Value> {

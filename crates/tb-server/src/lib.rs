@@ -54,6 +54,8 @@ pub struct Inner {
     pub committee: tokio::sync::Mutex<()>,
     /// Bounds the argon2 verifications running at once (each costs tens of milliseconds of a core).
     pub password_checks: tokio::sync::Semaphore,
+    /// Contracts' calibrated alarm thresholds, by contract file (the calibration simulates thousands of contracts).
+    pub contract_thresholds: std::sync::Mutex<std::collections::HashMap<String, tb_contract::monitor::Thresholds>>,
 }
 
 impl std::ops::Deref for App {
@@ -103,6 +105,7 @@ impl App {
             templates: pages::Templates::new()?,
             committee: tokio::sync::Mutex::new(()),
             password_checks: tokio::sync::Semaphore::new(2),
+            contract_thresholds: Default::default(),
         })))
     }
 

@@ -118,12 +118,86 @@ impl Metrics {
         self.http.get_or_create(&labels).observe(secs);
     }
 
-    pub fn render(&self, active_runs: usize) -> String {
+    /// The exposition: this server's metrics, then `extra` (series computed
+    /// for this scrape, such as the contracts'), then the end marker.
+    pub fn render(&self, active_runs: usize, extra: Option<&Registry>) -> String {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
         self.runs_active.set(i64::try_from(active_runs).unwrap_or(i64::MAX));
         let mut out = String::new();
         // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        let _ = encode_registry(&mut out, &self.registry);
+        if let Some(extra) = extra {
+            let _ = encode_registry(&mut out, extra);
+        }
+        let _ = encode_eof(&mut out);
         out
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ContractLabel {
+    contract: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ContractSeries {
+    contract: String,
+    /// A criterion, a chart (`quality:<criterion>`, `latency`) or an alarm kind.
+    series: String,
+}
+
+type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+/// The contracts' series of one scrape (docs/contracts.md): probes, alarms
+/// by kind, each criterion's latest and baseline rate, and each chart's
+/// statistic as a share of its threshold (an alarm at 1).
+#[derive(Default)]
+pub struct ContractMetrics {
+    probes: Family<ContractLabel, Gauge>,
+    alarms: Family<ContractSeries, Gauge>,
+    rate: Family<ContractSeries, FloatGauge>,
+    baseline_rate: Family<ContractSeries, FloatGauge>,
+    alarm_level: Family<ContractSeries, FloatGauge>,
+}
+
+impl ContractMetrics {
+    pub fn add(&self, contract: &tb_contract::Contract, trace: &tb_contract::monitor::Trace) {
+        let id = contract.contract.id.clone();
+        let series = |s: &str| ContractSeries { contract: id.clone(), series: s.to_string() };
+        self.probes.get_or_create(&ContractLabel { contract: id.clone() }).set(trace.points.len() as i64);
+        for kind in ["quality", "latency", "model_changed"] {
+            let n = trace
+                .alarms
+                .iter()
+                .filter(|a| serde_json::to_value(a.kind).ok().as_ref().and_then(|v| v.as_str()) == Some(kind))
+                .count();
+            self.alarms.get_or_create(&series(kind)).set(n as i64);
+        }
+        for b in &contract.baseline.criteria {
+            self.baseline_rate.get_or_create(&series(&b.id)).set(b.rate());
+            let h = trace.thresholds.quality.get(&b.id).map_or(f64::INFINITY, |c| c.h);
+            if let Some((rate, s)) = trace.points.last().and_then(|p| p.quality.get(&b.id)) {
+                self.rate.get_or_create(&series(&b.id)).set(*rate);
+                self.alarm_level.get_or_create(&series(&format!("quality:{}", b.id))).set(s / h);
+            }
+        }
+        if let Some(p) = trace.points.last() {
+            self.alarm_level.get_or_create(&series("latency")).set(p.latency_statistic / trace.thresholds.latency.h);
+        }
+    }
+
+    pub fn registry(&self) -> Registry {
+        let mut r = Registry::with_prefix("tenderbench_contract");
+        r.register("probes", "Probe records of the contract", self.probes.clone());
+        r.register("alarms", "Alarms the contract's probes raised, by kind", self.alarms.clone());
+        r.register("rate", "Each criterion's rate in the latest probe", self.rate.clone());
+        r.register("baseline_rate", "Each criterion's rate at the POC", self.baseline_rate.clone());
+        r.register(
+            "alarm_level",
+            "Each chart's CUSUM statistic as a share of its threshold after the latest probe (an alarm at 1)",
+            self.alarm_level.clone(),
+        );
+        r
     }
 }
 
@@ -137,7 +211,7 @@ mod tests {
         m.cell(7.0, None);
         m.cell(300.0, Some("timeout"));
         m.request("/api/runs/{id}", "GET", 200, 0.02);
-        let text = m.render(1);
+        let text = m.render(1, None);
         assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.005\"} 0"), "{text}");
         assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.01\"} 1"), "{text}");
         assert!(text.contains("tenderbench_vendor_latency_seconds_bucket{le=\"0.5\"} 2"), "{text}");

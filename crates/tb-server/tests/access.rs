@@ -166,8 +166,37 @@ fn matrix() -> Vec<Row> {
             ..row("post", "/api/runs/{run}/reveal", "/api/runs/{R}/reveal", [403, 200, 403, 403, 403, 401])
         },
         row("get", "/api/runs/{run}/mapping", "/api/runs/{R}/mapping", [403, 200, 200, 403, 200, 401]),
+        Row {
+            body: Some(|| json!({"toml": contract_toml("C-M", "Bidder B")})),
+            ..row("post", "/api/contracts", "/api/contracts", [403, 201, 403, 403, 403, 401])
+        },
+        row("get", "/api/contracts", "/api/contracts", [403, 200, 200, 200, 200, 401]),
+        // Bidder B's contract: Bidder A's account does not find it.
+        row("get", "/api/contracts/{contract}", "/api/contracts/C-B", [403, 200, 200, 404, 200, 401]),
+        Row {
+            body: Some(|| {
+                json!({"day": "2027-01-02", "quality": [{"id": "knowledge", "correct": 18, "n": 20}],
+                       "sent": 20, "answered": 20, "latencies_ms": [50.0]})
+            }),
+            ..row(
+                "post",
+                "/api/contracts/{contract}/probes",
+                "/api/contracts/C-B/probes",
+                [403, 201, 403, 403, 403, 401],
+            )
+        },
         row("post", "/api/logout", "/api/logout", [204, 204, 204, 204, 204, 401]),
     ]
+}
+
+/// A contract file for `vendor` (docs/contracts.md).
+fn contract_toml(id: &str, vendor: &str) -> String {
+    format!(
+        "[contract]\nid = \"{id}\"\ntitle = \"热线合同\"\nvendor = \"{vendor}\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\n\n\
+         [baseline]\nrun = \"r-poc\"\nreport_sha256 = \"{}\"\nkey_fingerprint = \"0123456789abcdef\"\nlatency_p95_ms = 80.0\n\n\
+         [[baseline.criterion]]\nid = \"knowledge\"\ncorrect = 92\nn = 100\n\n[monitoring]\nsimulations = 200\n",
+        "a".repeat(64)
+    )
 }
 
 fn rand_suffix() -> String {
@@ -205,6 +234,12 @@ async fn every_role_at_every_endpoint() {
     let practice = serde_json::from_str::<Value>(&body).unwrap()["run_id"].as_str().unwrap().to_string();
     assert_eq!(server.wait_run(&buyer, &official).await["status"], "finished");
     assert_eq!(server.wait_run(&buyer, &practice).await["status"], "finished");
+
+    // Bidder B's contract, for the contract rows.
+    let (s, body) = server
+        .call(Some(&buyer), "post", "/api/contracts", Some(json!({"toml": contract_toml("C-B", "Bidder B")})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
 
     // Bidder B's code, and one case both answered.
     let results = server.json(&buyer, &format!("/api/runs/{official}/results")).await;

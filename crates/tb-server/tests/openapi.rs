@@ -294,6 +294,7 @@ async fn every_json_answer_matches_its_schema() {
     c.ask(&server, eva, "get", "/api/runs/{run}/mapping", &format!("/api/runs/{r}/mapping"), None).await;
     c.ask(&server, buyer, "post", "/api/runs/{run}/resume", &format!("/api/runs/{r}/resume"), None).await;
     c.ask(&server, buyer, "post", "/api/runs/{run}/cancel", &format!("/api/runs/{r}/cancel"), None).await;
+    contracts(&server, &mut c, buyer, va, vb).await;
     c.ask(&server, buyer, "post", "/api/logout", "/api/logout", None).await;
     assert!(c.wrong.is_empty(), "{}", c.wrong.join("\n"));
     // Every operation that answers JSON was asked (but resume, whose answer is startRun's
@@ -338,4 +339,51 @@ async fn the_workers_answer_as_the_schema_says() {
     assert!(c.wrong.is_empty(), "{}", c.wrong.join("\n"));
     server.task.abort();
     schema.drop().await;
+}
+
+/// A contract after the award (docs/contracts.md): stored by the buyer,
+/// probes appended, the time line, alarms and months read back; Bidder B sees
+/// its contract, Bidder A does not; /metrics carries its series.
+async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Option<&str>, vb: Option<&str>) {
+    let toml = format!(
+        "[contract]\nid = \"C-1\"\ntitle = \"热线合同\"\nvendor = \"Bidder B\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\n\n\
+         [baseline]\nrun = \"r-poc\"\nreport_sha256 = \"{}\"\nkey_fingerprint = \"0123456789abcdef\"\nlatency_p95_ms = 80.0\n\n\
+         [[baseline.criterion]]\nid = \"knowledge\"\ncorrect = 92\nn = 100\n\n[monitoring]\nsimulations = 500\n",
+        "a".repeat(64)
+    );
+    let made = c.ask(server, buyer, "post", "/api/contracts", "/api/contracts", Some(json!({ "toml": toml }))).await;
+    assert_eq!((made["id"].as_str(), made["vendor"].as_str()), (Some("C-1"), Some("Bidder B")), "{made}");
+    let (status, body) = server.call(buyer, "post", "/api/contracts", Some(json!({ "toml": toml }))).await;
+    assert_eq!(status.as_u16(), 409, "{body}");
+    let (status, body) = server.call(buyer, "post", "/api/contracts", Some(json!({ "toml": "[contract]" }))).await;
+    assert_eq!(status.as_u16(), 400, "{body}");
+    let mut raised = Vec::new();
+    for (day, correct) in [("2027-01-01", 19), ("2027-01-02", 18), ("2027-01-03", 6), ("2027-01-04", 5)] {
+        let probe = json!({"day": day, "quality": [{"id": "knowledge", "correct": correct, "n": 20}],
+                           "sent": 20, "answered": 20, "latencies_ms": [40.0, 50.0, 60.0]});
+        let path = "/api/contracts/{contract}/probes";
+        let stored = c.ask(server, buyer, "post", path, "/api/contracts/C-1/probes", Some(probe)).await;
+        raised.extend(stored["alarms"].as_array().cloned().unwrap_or_default());
+    }
+    assert!(raised.iter().any(|a| a["kind"] == "quality" && a["criterion"] == "knowledge"), "{raised:?}");
+    let view = c.ask(server, vb, "get", "/api/contracts/{contract}", "/api/contracts/C-1", None).await;
+    assert_eq!(view["points"].as_array().unwrap().len(), 4, "{view}");
+    assert_eq!(view["months"][0]["breaches"], json!(["alarm"]), "{view}");
+    assert_eq!(view["baseline"][0]["rate"], 0.92);
+    let listed = c.ask(server, vb, "get", "/api/contracts", "/api/contracts", None).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let listed = c.ask(server, va, "get", "/api/contracts", "/api/contracts", None).await;
+    assert_eq!(listed, json!([]), "another bidder's contract is not listed");
+    let (status, _) = server.call(va, "get", "/api/contracts/C-1", None).await;
+    assert_eq!(status.as_u16(), 404);
+    let metrics = raw(server, "get", "/metrics").await.1;
+    assert!(metrics.contains("tenderbench_contract_probes{contract=\"C-1\"} 4"), "{metrics}");
+    // Each of the two bad probes alarms: the chart starts again after an alarm.
+    assert_eq!(view["alarms"].as_array().unwrap().len(), 2, "{view}");
+    assert!(metrics.contains("tenderbench_contract_alarms{contract=\"C-1\",series=\"quality\"} 2"), "{metrics}");
+    assert!(
+        metrics.contains("tenderbench_contract_baseline_rate{contract=\"C-1\",series=\"knowledge\"} 0.92"),
+        "{metrics}"
+    );
+    assert!(metrics.ends_with("# EOF\n"), "{metrics}");
 }

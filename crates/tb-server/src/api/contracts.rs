@@ -1,0 +1,305 @@
+//! Contracts after the award (docs/contracts.md): the buyer stores a
+//! contract file and appends probe records; every role that sees tenders
+//! sees the contracts, a vendor only its own. The figures (time line,
+//! alarms, months) are recomputed from the stored file and records by
+//! `tb-contract` on every read: nothing derived is stored.
+
+use super::*;
+use tb_contract::Contract;
+use tb_contract::monitor::{self, Probe};
+use tb_store::contracts::ContractRecord;
+
+/// A contract to store: its file as `tenderbench contract init` wrote it (and the buyer edited).
+#[derive(Deserialize, JsonSchema)]
+#[schemars(example = serde_json::json!({"toml": "[contract]\nid = \"HZ-C-1\"\n…"}))]
+pub struct NewContract {
+    /// The contract file (TOML).
+    pub toml: String,
+}
+
+/// A contract in the list, or just stored. (Fields in alphabetical order, as every answer's keys.)
+#[derive(Serialize, JsonSchema)]
+pub struct ContractSummary {
+    /// Alarms its probes raised.
+    pub alarms: usize,
+    /// The last day of the contract period (YYYY-MM-DD).
+    pub end: String,
+    pub id: String,
+    /// Probe records stored.
+    pub probes: usize,
+    /// The first day of the contract period.
+    pub start: String,
+    pub title: String,
+    /// The awarded bidder.
+    pub vendor: String,
+}
+
+/// One chart's value after a probe.
+#[derive(Serialize, JsonSchema)]
+pub struct ChartPoint {
+    /// The CUSUM statistic after the probe; the chart alarms at its threshold.
+    pub statistic: f64,
+    /// The criterion's rate in the probe (quality charts) or the share of slow requests (latency).
+    pub value: f64,
+}
+
+/// A probe on the time line.
+#[derive(Serialize, JsonSchema)]
+pub struct ProbePoint {
+    /// Each chart (`quality:<criterion>`, `latency`): its value and statistic.
+    pub charts: BTreeMap<String, ChartPoint>,
+    pub day: String,
+    /// The probe's number, from 1.
+    pub probe: usize,
+    /// The signed run it was.
+    pub run: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ContractAlarm {
+    pub criterion: Option<String>,
+    pub day: String,
+    pub detail: String,
+    /// `quality`, `latency` or `model_changed`.
+    pub kind: String,
+    /// The probe that raised it, from 1.
+    pub probe: usize,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ContractMonth {
+    pub availability: Option<f64>,
+    /// The levels breached: `availability`, `latency_p95`, `quality`, `alarm`.
+    pub breaches: Vec<String>,
+    /// The share of the monthly fee credited.
+    pub credit_percent: f64,
+    pub latency_p95_ms: Option<f64>,
+    /// YYYY-MM.
+    pub month: String,
+    pub probes: usize,
+}
+
+/// A criterion's POC figure: the baseline band is its rate.
+#[derive(Serialize, JsonSchema)]
+pub struct BaselineRate {
+    pub correct: u64,
+    pub criterion: String,
+    pub n: u64,
+    pub rate: f64,
+}
+
+/// One contract with its figures, recomputed from its file and probe records.
+#[derive(Serialize, JsonSchema)]
+pub struct ContractView {
+    pub alarms: Vec<ContractAlarm>,
+    pub baseline: Vec<BaselineRate>,
+    pub baseline_report_sha256: String,
+    pub baseline_run: String,
+    pub end: String,
+    pub id: String,
+    /// The bidder's p95 latency at the POC, ms.
+    pub latency_p95_ms: f64,
+    pub months: Vec<ContractMonth>,
+    pub points: Vec<ProbePoint>,
+    pub probes: usize,
+    pub start: String,
+    /// Each chart's calibrated threshold.
+    pub thresholds: BTreeMap<String, f64>,
+    pub title: String,
+    /// The contract file, as stored.
+    pub toml: String,
+    pub vendor: String,
+}
+
+/// A probe record stored: its number and the alarms it raised.
+#[derive(Serialize, JsonSchema)]
+pub struct ProbeStored {
+    pub alarms: Vec<ContractAlarm>,
+    pub probe: usize,
+}
+
+fn parse(record: &ContractRecord) -> ApiResult<Contract> {
+    Contract::parse(&record.toml, &record.id).map_err(|e| ApiError::internal(format!("stored contract: {e}")))
+}
+
+/// A contract the caller may see: every contract for the roles that see
+/// tenders, a vendor's own only (another's is not found, not forbidden).
+async fn visible(app: &App, caller: &Caller, id: &str) -> ApiResult<ContractRecord> {
+    caller.require(&[Role::Buyer, Role::Evaluator, Role::Vendor, Role::Auditor])?;
+    let record = app.store.contract(id).await?;
+    record
+        .filter(|c| caller.role != Role::Vendor || caller.vendor.as_deref() == Some(c.vendor.as_str()))
+        .ok_or_else(|| ApiError::new("not_found", format!("no contract {id:?}")))
+}
+
+pub async fn probes_of(app: &App, id: &str) -> ApiResult<Vec<Probe>> {
+    let rows = app.store.contract_probes(id).await?;
+    rows.iter()
+        .map(|r| serde_json::from_str(r).map_err(|e| ApiError::internal(format!("stored probe of {id}: {e}"))))
+        .collect()
+}
+
+/// The contract's figures: the thresholds (calibrated once per contract file, then cached) and the replay.
+pub async fn figures(app: &App, contract: &Contract, probes: &[Probe]) -> ApiResult<monitor::Trace> {
+    let key = contract.to_toml();
+    let cached = app.contract_thresholds.lock().expect("threshold cache").get(&key).cloned();
+    let thresholds = match cached {
+        Some(t) => t,
+        None => {
+            let c = contract.clone();
+            let t = tokio::task::spawn_blocking(move || monitor::thresholds(&c))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?
+                .map_err(ApiError::internal)?;
+            app.contract_thresholds.lock().expect("threshold cache").insert(key, t.clone());
+            t
+        }
+    };
+    let reference = probes.first().and_then(|p| p.fingerprint.clone());
+    Ok(monitor::replay(contract, &thresholds, reference.as_ref(), probes))
+}
+
+fn alarm_view(a: &monitor::Alarm) -> ContractAlarm {
+    let kind = serde_json::to_value(a.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    ContractAlarm {
+        probe: a.probe + 1,
+        day: a.day.clone(),
+        kind,
+        criterion: a.criterion.clone(),
+        detail: a.detail.clone(),
+    }
+}
+
+fn summary(c: &Contract, probes: usize, alarms: usize) -> ContractSummary {
+    ContractSummary {
+        alarms,
+        end: c.contract.end.clone(),
+        id: c.contract.id.clone(),
+        probes,
+        start: c.contract.start.clone(),
+        title: c.contract.title.clone(),
+        vendor: c.contract.vendor.clone(),
+    }
+}
+
+pub async fn list_contracts(State(app): State<App>, caller: Caller) -> ApiResult<Json<Vec<ContractSummary>>> {
+    caller.require(&[Role::Buyer, Role::Evaluator, Role::Vendor, Role::Auditor])?;
+    let mut out = Vec::new();
+    for record in app.store.contracts().await? {
+        if caller.role == Role::Vendor && caller.vendor.as_deref() != Some(record.vendor.as_str()) {
+            continue;
+        }
+        let contract = parse(&record)?;
+        let probes = probes_of(&app, &record.id).await?;
+        let trace = figures(&app, &contract, &probes).await?;
+        out.push(summary(&contract, probes.len(), trace.alarms.len()));
+    }
+    Ok(Json(out))
+}
+
+pub async fn create_contract(
+    State(app): State<App>,
+    caller: Caller,
+    Json(body): Json<NewContract>,
+) -> ApiResult<(StatusCode, Json<ContractSummary>)> {
+    caller.require(&[Role::Buyer])?;
+    let contract = Contract::parse(&body.toml, "contract").map_err(ApiError::bad_request)?;
+    let record = ContractRecord {
+        id: contract.contract.id.clone(),
+        vendor: contract.contract.vendor.clone(),
+        toml: body.toml,
+        created_by: caller.name.clone(),
+        created_at: tb_store::now_rfc3339(),
+    };
+    if !app.store.create_contract(&record).await? {
+        return Err(ApiError::new("conflict", format!("contract {:?} exists already", record.id)));
+    }
+    Ok((StatusCode::CREATED, Json(summary(&contract, 0, 0))))
+}
+
+pub async fn get_contract(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ContractView>> {
+    let record = visible(&app, &caller, &id).await?;
+    let contract = parse(&record)?;
+    let probes = probes_of(&app, &id).await?;
+    let trace = figures(&app, &contract, &probes).await?;
+    Ok(Json(view(&contract, &record, &probes, &trace)))
+}
+
+fn view(contract: &Contract, record: &ContractRecord, probes: &[Probe], trace: &monitor::Trace) -> ContractView {
+    let months = tb_contract::sla::months(contract, probes, &trace.alarms);
+    let mut thresholds: BTreeMap<String, f64> =
+        trace.thresholds.quality.iter().map(|(id, c)| (format!("quality:{id}"), c.h)).collect();
+    thresholds.insert("latency".into(), trace.thresholds.latency.h);
+    let points = trace
+        .points
+        .iter()
+        .zip(probes)
+        .enumerate()
+        .map(|(i, (p, probe))| {
+            let mut charts: BTreeMap<String, ChartPoint> = p
+                .quality
+                .iter()
+                .map(|(id, (rate, s))| (format!("quality:{id}"), ChartPoint { statistic: *s, value: *rate }))
+                .collect();
+            charts.insert("latency".into(), ChartPoint { statistic: p.latency_statistic, value: p.slow_share });
+            ProbePoint { charts, day: p.day.clone(), probe: i + 1, run: probe.run.clone() }
+        })
+        .collect();
+    let ContractSummary { alarms: _, end, id, probes: count, start, title, vendor } =
+        summary(contract, probes.len(), trace.alarms.len());
+    ContractView {
+        alarms: trace.alarms.iter().map(alarm_view).collect(),
+        baseline: contract
+            .baseline
+            .criteria
+            .iter()
+            .map(|b| BaselineRate { correct: b.correct, criterion: b.id.clone(), n: b.n, rate: b.rate() })
+            .collect(),
+        baseline_report_sha256: contract.baseline.report_sha256.clone(),
+        baseline_run: contract.baseline.run.clone(),
+        end,
+        id,
+        latency_p95_ms: contract.baseline.latency_p95_ms,
+        months: months
+            .into_iter()
+            .map(|m| ContractMonth {
+                availability: m.availability,
+                breaches: m.breaches.iter().map(|b| b.name().to_string()).collect(),
+                credit_percent: m.credit_percent,
+                latency_p95_ms: m.latency_p95_ms,
+                month: m.month,
+                probes: m.probes,
+            })
+            .collect(),
+        points,
+        probes: count,
+        start,
+        thresholds,
+        title,
+        vendor,
+        toml: record.toml.clone(),
+    }
+}
+
+pub async fn add_probe(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(probe): Json<Probe>,
+) -> ApiResult<(StatusCode, Json<ProbeStored>)> {
+    caller.require(&[Role::Buyer])?;
+    let record = visible(&app, &caller, &id).await?;
+    let contract = parse(&record)?;
+    tb_contract::terms::parse_date(&probe.day).map_err(ApiError::bad_request)?;
+    let text = serde_json::to_string(&probe).map_err(|e| ApiError::internal(e.to_string()))?;
+    let number = app.store.add_contract_probe(&id, &probe.day, &text).await?;
+    let probes = probes_of(&app, &id).await?;
+    let trace = figures(&app, &contract, &probes).await?;
+    let index = usize::try_from(number).unwrap_or(usize::MAX).saturating_sub(1);
+    let alarms = trace.alarms.iter().filter(|a| a.probe == index).map(alarm_view).collect();
+    Ok((StatusCode::CREATED, Json(ProbeStored { alarms, probe: index + 1 })))
+}
