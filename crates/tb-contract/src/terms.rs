@@ -70,6 +70,11 @@ impl BaselineCriterion {
     pub fn rate(&self) -> f64 {
         if self.n == 0 { 0.0 } else { self.correct as f64 / self.n as f64 }
     }
+
+    /// The POC rate's 95% Wilson interval: the baseline band a time line draws.
+    pub fn band(&self) -> (f64, f64) {
+        tb_stats::wilson(self.correct, self.n, 0.95)
+    }
 }
 
 /// The acceptance test (验收) at delivery.

@@ -38,6 +38,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../templates/audit.html")),
     ("admin.html", include_str!("../templates/admin.html")),
     ("workers.html", include_str!("../templates/workers.html")),
+    ("contracts.html", include_str!("../templates/contracts.html")),
+    ("contract.html", include_str!("../templates/contract.html")),
 ];
 
 pub struct Templates {
@@ -187,6 +189,8 @@ pub const PAGES: &[Page] = &[
     ("/login", || get(login_page).post(login_submit)),
     ("/admin", || get(admin_page)),
     ("/workers", || get(workers_page)),
+    ("/contracts", || get(contracts_page)),
+    ("/contracts/{contract}", || get(contract_page)),
     ("/tenders", || get(tenders_page)),
     ("/tenders/{tender}", || get(tender_page)),
     ("/runs/{run}", || get(run_page)),
@@ -255,6 +259,71 @@ async fn workers_page(State(app): State<App>, page: PageContext) -> Response {
         Ok(list) => page.render(&app, "workers.html", json!({ "workers": list.0 })),
         Err(e) => page.error(&app, e),
     }
+}
+
+async fn contracts_page(State(app): State<App>, page: PageContext) -> Response {
+    let Some(caller) = page.caller.clone() else { return login_redirect("/contracts") };
+    match api::list_contracts(State(app.clone()), caller).await {
+        Ok(list) => page.render(&app, "contracts.html", json!({ "contracts": list.0 })),
+        Err(e) => page.error(&app, e),
+    }
+}
+
+async fn contract_page(State(app): State<App>, page: PageContext, Path(id): Path<String>) -> Response {
+    let Some(caller) = page.caller.clone() else { return login_redirect(&format!("/contracts/{}", urlencode(&id))) };
+    match api::get_contract(State(app.clone()), caller, Path(id)).await {
+        Ok(view) => {
+            let charts = contract_charts(&view.0, &app, &page);
+            page.render(&app, "contract.html", json!({ "c": view.0, "charts": charts }))
+        }
+        Err(e) => page.error(&app, e),
+    }
+}
+
+/// The time line's charts: each criterion's rate per probe against the
+/// POC's 95% interval (the band), and the share of slow requests against
+/// the 5% expected when nothing changed; alarms as dots.
+fn contract_charts(v: &api::ContractView, app: &App, page: &PageContext) -> Vec<Value> {
+    let t = if page.lang == Lang::En { &app.templates.en } else { &app.templates.zh };
+    let step = 12.0;
+    let width = (v.points.len().max(2) as f64 - 1.0) * step + 8.0;
+    let y = |share: f64| 110.0 - share.clamp(0.0, 1.0) * 100.0;
+    let chart = |name: String,
+                 key: &str,
+                 band: Option<(f64, f64)>,
+                 baseline: Option<f64>,
+                 kind: &str,
+                 criterion: Option<&str>| {
+        let points: Vec<String> = v
+            .points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.charts.get(key).map(|c| format!("{:.1},{:.1}", 4.0 + i as f64 * step, y(c.value))))
+            .collect();
+        let alarms: Vec<Value> = v
+            .alarms
+            .iter()
+            .filter(|a| a.kind == kind && a.criterion.as_deref() == criterion)
+            .filter_map(|a| {
+                let c = v.points.get(a.probe - 1)?.charts.get(key)?;
+                Some(json!({"x": 4.0 + (a.probe - 1) as f64 * step, "y": y(c.value), "day": a.day, "detail": a.detail}))
+            })
+            .collect();
+        let band = band.map(|(lo, hi)| json!({"top": y(hi), "height": (hi - lo) * 100.0}));
+        json!({"name": name, "width": width, "points": points.join(" "), "band": band, "baseline": baseline, "alarms": alarms})
+    };
+    let mut charts: Vec<Value> = v
+        .baseline
+        .iter()
+        .map(|b| {
+            let band = (b.band_low, b.band_high);
+            let key = format!("quality:{}", b.criterion);
+            chart(b.criterion.clone(), &key, Some(band), Some(b.rate), "quality", Some(&b.criterion))
+        })
+        .collect();
+    let name = t.get("latency_chart").copied().unwrap_or("latency").to_string();
+    charts.push(chart(name, "latency", Some((0.0, 0.05)), None, "latency", None));
+    charts
 }
 
 async fn tenders_page(State(app): State<App>, page: PageContext) -> Response {

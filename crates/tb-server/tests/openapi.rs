@@ -386,4 +386,14 @@ async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Op
         "{metrics}"
     );
     assert!(metrics.ends_with("# EOF\n"), "{metrics}");
+    // The dashboard's contract page: a time line per chart with the baseline band and the alarms as dots.
+    let (status, page) = server.call(vb, "get", "/contracts/C-1?lang=en", None).await;
+    assert_eq!(status.as_u16(), 200, "{page}");
+    assert_eq!(page.matches("<svg").count(), 2, "one chart per criterion and one for latency: {page}");
+    assert_eq!(page.matches("<circle").count(), 2, "{page}");
+    assert!(page.contains("Quality drop") && page.contains("Levels breached"), "{page}");
+    let (status, _) = server.call(va, "get", "/contracts/C-1", None).await;
+    assert_eq!(status.as_u16(), 404, "another bidder's contract page is not found");
+    let (status, list) = server.call(vb, "get", "/contracts", None).await;
+    assert!(status.is_success() && list.contains("/contracts/C-1"), "{list}");
 }

@@ -79,9 +79,11 @@ pub struct ContractMonth {
     pub probes: usize,
 }
 
-/// A criterion's POC figure: the baseline band is its rate.
+/// A criterion's POC figure and its band (the rate's 95% Wilson interval).
 #[derive(Serialize, JsonSchema)]
 pub struct BaselineRate {
+    pub band_high: f64,
+    pub band_low: f64,
     pub correct: u64,
     pub criterion: String,
     pub n: u64,
@@ -257,7 +259,17 @@ fn view(contract: &Contract, record: &ContractRecord, probes: &[Probe], trace: &
             .baseline
             .criteria
             .iter()
-            .map(|b| BaselineRate { correct: b.correct, criterion: b.id.clone(), n: b.n, rate: b.rate() })
+            .map(|b| {
+                let (band_low, band_high) = b.band();
+                BaselineRate {
+                    band_high,
+                    band_low,
+                    correct: b.correct,
+                    criterion: b.id.clone(),
+                    n: b.n,
+                    rate: b.rate(),
+                }
+            })
             .collect(),
         baseline_report_sha256: contract.baseline.report_sha256.clone(),
         baseline_run: contract.baseline.run.clone(),
