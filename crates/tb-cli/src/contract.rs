@@ -270,9 +270,20 @@ pub async fn dispatch(command: ContractCommand) -> Result<ExitCode, Failure> {
         }
         ContractCommand::Check { contract } => check(&contract),
         ContractCommand::Accept { contract, report, key, out } => accept(&contract, &report, key.as_deref(), &out),
-        ContractCommand::Probe { contract, spec, probes, day, db, out, key, webhook, distributed } => {
-            let args =
-                crate::contract_probe::ProbeArgs { contract, spec, probes, day, db, out, key, webhook, distributed };
+        ContractCommand::Probe { contract, spec, probes, day, db, out, key, webhook, distributed, server, token } => {
+            let args = crate::contract_probe::ProbeArgs {
+                contract,
+                spec,
+                probes,
+                day,
+                db,
+                out,
+                key,
+                webhook,
+                distributed,
+                server,
+                token,
+            };
             crate::contract_probe::probe(args).await
         }
         ContractCommand::Report { contract, probes, month, runs, lang, key, out, docx, pdf } => {

@@ -44,6 +44,9 @@ pub struct ProbeArgs {
     pub webhook: Option<String>,
     /// Queue the probe's cells for `tenderbench worker`s (PostgreSQL) instead of sending them here.
     pub distributed: bool,
+    /// A tenderbench server holding the contract: the record is appended there too.
+    pub server: Option<String>,
+    pub token: Option<String>,
 }
 
 fn fail(text: String) -> Failure {
@@ -97,10 +100,20 @@ pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
     if let Some(url) = &a.webhook {
         for al in &new {
             let payload = alarm_payload(&contract, al, &run_id);
-            if let Err(e) = tb_vendor::webhook::post_json(url, &payload, std::time::Duration::from_secs(10)).await {
+            if let Err(e) = tb_vendor::webhook::post_json(url, &payload, None, std::time::Duration::from_secs(10)).await
+            {
                 eprintln!("error: the probe is recorded, but the alarm did not reach the webhook: {e}");
                 return Ok(ExitCode::FAILURE);
             }
+        }
+    }
+    if let Some(server) = &a.server {
+        let url = format!("{}/api/contracts/{}/probes", server.trim_end_matches('/'), contract.contract.id);
+        let body = serde_json::to_value(probes.last()).context("probe record")?;
+        let sent = tb_vendor::webhook::post_json(&url, &body, a.token.as_deref(), std::time::Duration::from_secs(60));
+        if let Err(e) = sent.await {
+            eprintln!("error: the probe is recorded in {}, but the server did not take it: {e}", a.probes.display());
+            return Ok(ExitCode::FAILURE);
         }
     }
     Ok(ExitCode::SUCCESS)

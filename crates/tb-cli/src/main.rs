@@ -495,6 +495,12 @@ pub enum ContractCommand {
         /// Queue the probe's cells for `tenderbench worker`s on the PostgreSQL store.
         #[arg(long)]
         distributed: bool,
+        /// A tenderbench server holding the contract (`POST /api/contracts`): the record is appended there too.
+        #[arg(long)]
+        server: Option<String>,
+        /// The buyer's API token for --server.
+        #[arg(long, env = "TENDERBENCH_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
     /// The signed monthly performance report (履约报告), JSON and HTML, from the probe records and their signed runs.
     Report {

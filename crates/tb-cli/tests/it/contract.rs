@@ -395,6 +395,18 @@ async fn a_contract_on_postgres_probed_by_two_workers_alarms_and_reports() {
     )
     .await;
     assert!(o.status.success(), "{}", stderr(&o));
+    // The server holds the contract too: each probe is appended there, on the same PostgreSQL.
+    let o = tb_env(
+        d,
+        &["user", "add", "alice", "--role", "buyer", "--db", &db],
+        &[("TENDERBENCH_PASSWORD", crate::server::PASSWORD)],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let server = crate::server::serve(d, &db, crate::server::free_port()).await;
+    let token = crate::server::api_token(&server.url).await;
+    let toml = std::fs::read_to_string(d.join("contract.toml")).unwrap();
+    crate::server::post(&server.url, &token, "/api/contracts", serde_json::json!({ "toml": toml })).await;
     let (hook, received) = webhook().await;
     for (spec, day, alarm) in
         [("poc.toml", "2027-03-01", false), ("poc.toml", "2027-03-02", false), ("weak.toml", "2027-03-03", true)]
@@ -414,6 +426,10 @@ async fn a_contract_on_postgres_probed_by_two_workers_alarms_and_reports() {
             "tenderbench.key",
             "--webhook",
             &hook,
+            "--server",
+            &server.url,
+            "--token",
+            &token,
         ];
         let o = tb(d, &args).await;
         assert!(o.status.success(), "{}", stderr(&o));
@@ -428,6 +444,12 @@ async fn a_contract_on_postgres_probed_by_two_workers_alarms_and_reports() {
     assert!(posted.iter().all(|p| p["day"] == "2027-03-03" && p["probe"] == 3), "{posted:?}");
     let model = posted.iter().find(|p| p["kind"] == "model_changed").unwrap();
     assert!(model["detail"].as_str().unwrap().contains("model: mock-strong → mock-weak"), "{model}");
+    // The server's view: the three probes, the alarms, the month.
+    let view = crate::server::get(&server.url, &token, "/api/contracts/C-PG").await;
+    assert_eq!(view["points"].as_array().unwrap().len(), 3, "{view}");
+    assert!(view["alarms"].as_array().unwrap().iter().any(|a| a["kind"] == "quality" && a["probe"] == 3), "{view}");
+    assert!(view["months"][0]["breaches"].as_array().unwrap().contains(&serde_json::json!("alarm")), "{view}");
+    drop(server);
     // Every probe's cells were stored by the workers, in PostgreSQL.
     let store = tb_store::Store::connect_postgres(&db).await.unwrap();
     let workers = store.workers().await.unwrap();

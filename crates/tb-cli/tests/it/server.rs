@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 
 use crate::support::bin;
 
-const PASSWORD: &str = "password-123";
+pub const PASSWORD: &str = "password-123";
 
-struct Serve {
+pub struct Serve {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Serve {
@@ -26,11 +26,11 @@ impl Drop for Serve {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn serve(dir: &Path, db: &str, port: u16) -> Serve {
+pub async fn serve(dir: &Path, db: &str, port: u16) -> Serve {
     let child = bin()
         .current_dir(dir)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db", db, "--data-dir", "data"])
@@ -54,7 +54,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Logs in and makes an API token.
-async fn api_token(url: &str) -> String {
+pub async fn api_token(url: &str) -> String {
     let http = client();
     let r = http
         .post(format!("{url}/api/login"))
@@ -76,13 +76,13 @@ async fn api_token(url: &str) -> String {
     r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
 }
 
-async fn get(url: &str, token: &str, path: &str) -> Value {
+pub async fn get(url: &str, token: &str, path: &str) -> Value {
     let r = client().get(format!("{url}{path}")).bearer_auth(token).send().await.unwrap();
     assert!(r.status().is_success(), "GET {path}: {}", r.status());
     r.json().await.unwrap()
 }
 
-async fn post(url: &str, token: &str, path: &str, body: Value) -> Value {
+pub async fn post(url: &str, token: &str, path: &str, body: Value) -> Value {
     let r = client().post(format!("{url}{path}")).bearer_auth(token).json(&body).send().await.unwrap();
     assert!(r.status().is_success(), "POST {path}: {} {}", r.status(), r.text().await.unwrap_or_default());
     r.json().await.unwrap()
