@@ -99,7 +99,7 @@ pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
     }
     if let Some(url) = &a.webhook {
         for al in &new {
-            let payload = alarm_payload(&contract, al, &run_id);
+            let payload = monitor::alarm_payload(&contract, al, Some(&run_id));
             if let Err(e) = tb_vendor::webhook::post_json(url, &payload, None, std::time::Duration::from_secs(10)).await
             {
                 eprintln!("error: the probe is recorded, but the alarm did not reach the webhook: {e}");
@@ -117,22 +117,6 @@ pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The webhook's body for one alarm (documented in docs/contracts.md).
-pub fn alarm_payload(contract: &Contract, alarm: &monitor::Alarm, run: &str) -> serde_json::Value {
-    serde_json::json!({
-        "event": "contract_alarm",
-        "contract": contract.contract.id,
-        "vendor": contract.contract.vendor,
-        "kind": alarm.kind,
-        "criterion": alarm.criterion,
-        "day": alarm.day,
-        "probe": alarm.probe + 1,
-        "run": run,
-        "detail": alarm.detail,
-        "baseline_report_sha256": contract.baseline.report_sha256,
-    })
 }
 
 /// Runs the probe's spec here, or queues its cells for the workers

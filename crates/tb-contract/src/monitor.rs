@@ -124,6 +124,23 @@ pub struct Alarm {
     pub detail: String,
 }
 
+/// An alarm as a webhook receives it (docs/contracts.md, "Alerts"): the
+/// same body from `contract probe --webhook` and from the server.
+pub fn alarm_payload(contract: &Contract, alarm: &Alarm, run: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "event": "contract_alarm",
+        "contract": contract.contract.id,
+        "vendor": contract.contract.vendor,
+        "kind": alarm.kind,
+        "criterion": alarm.criterion,
+        "day": alarm.day,
+        "probe": alarm.probe + 1,
+        "run": run,
+        "detail": alarm.detail,
+        "baseline_report_sha256": contract.baseline.report_sha256,
+    })
+}
+
 /// Each chart's statistic after one probe, for the time line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbePoint {

@@ -42,6 +42,9 @@ pub struct Config {
     /// administrator's choice, applied to every run that runs code and shown
     /// on its report; a tender can never ask for it.
     pub sandbox_isolation: tb_core::Isolation,
+    /// Where a contract's alarms are POSTed when a probe record raises them
+    /// (docs/contracts.md, "Alerts"); the administrator's configuration only.
+    pub contract_webhook: Option<String>,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             allow_loopback_vendors: false,
             allow_networks: Vec::new(),
             sandbox_isolation: tb_core::Isolation::Bubblewrap,
+            contract_webhook: None,
         }
     }
 }
@@ -103,6 +107,9 @@ impl Config {
             config.sandbox_isolation = tb_core::Isolation::parse(&v).ok_or_else(|| {
                 anyhow::anyhow!("TENDERBENCH_SANDBOX_ISOLATION must be \"bubblewrap\" or \"rlimit_only\", not {v:?}")
             })?;
+        }
+        if let Some(v) = env("TENDERBENCH_CONTRACT_WEBHOOK") {
+            config.contract_webhook = Some(v);
         }
         if let Some(v) = env("TENDERBENCH_LOG_FORMAT") {
             config.log_format = v;

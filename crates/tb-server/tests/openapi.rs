@@ -341,16 +341,70 @@ async fn the_workers_answer_as_the_schema_says() {
     schema.drop().await;
 }
 
-/// A contract after the award (docs/contracts.md): stored by the buyer,
-/// probes appended, the time line, alarms and months read back; Bidder B sees
-/// its contract, Bidder A does not; /metrics carries its series.
-async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Option<&str>, vb: Option<&str>) {
-    let toml = format!(
+/// A probe record that raises an alarm: the server POSTs it to its contract
+/// webhook (the administrator's configuration), received here on loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_alarm_reaches_the_servers_webhook() {
+    let received: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
+    let store = received.clone();
+    let hook = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: String| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().push(serde_json::from_str(&body).unwrap());
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    let dir = tempfile::tempdir().unwrap();
+    let config = tb_server::config::Config {
+        listen: "127.0.0.1:0".into(),
+        db: dir.path().join("s.db").into(),
+        data_dir: dir.path().join("data"),
+        contract_webhook: Some(hook_url),
+        ..Default::default()
+    };
+    let server = start_with(config, dir).await;
+    let buyer = server.token("alice").await;
+    let (status, body) =
+        server.call(Some(&buyer), "post", "/api/contracts", Some(json!({ "toml": contract_file() }))).await;
+    assert_eq!(status.as_u16(), 201, "{body}");
+    for (day, correct) in [("2027-01-01", 19), ("2027-01-02", 4)] {
+        let probe = json!({"day": day, "run": format!("run-{day}"), "quality": [{"id": "knowledge", "correct": correct, "n": 20}],
+                           "sent": 20, "answered": 20, "latencies_ms": [40.0]});
+        let (status, body) = server.call(Some(&buyer), "post", "/api/contracts/C-1/probes", Some(probe)).await;
+        assert_eq!(status.as_u16(), 201, "{body}");
+    }
+    let posted = received.lock().unwrap().clone();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    let a = &posted[0];
+    assert_eq!(
+        (a["event"].as_str(), a["kind"].as_str(), a["probe"].as_u64()),
+        (Some("contract_alarm"), Some("quality"), Some(2))
+    );
+    assert_eq!((a["contract"].as_str(), a["run"].as_str()), (Some("C-1"), Some("run-2027-01-02")));
+    server.task.abort();
+}
+
+/// A contract file for Bidder B, POC at 92 of 100.
+fn contract_file() -> String {
+    format!(
         "[contract]\nid = \"C-1\"\ntitle = \"热线合同\"\nvendor = \"Bidder B\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\n\n\
          [baseline]\nrun = \"r-poc\"\nreport_sha256 = \"{}\"\nkey_fingerprint = \"0123456789abcdef\"\nlatency_p95_ms = 80.0\n\n\
          [[baseline.criterion]]\nid = \"knowledge\"\ncorrect = 92\nn = 100\n\n[monitoring]\nsimulations = 500\n",
         "a".repeat(64)
-    );
+    )
+}
+
+/// A contract after the award (docs/contracts.md): stored by the buyer,
+/// probes appended, the time line, alarms and months read back; Bidder B sees
+/// its contract, Bidder A does not; /metrics carries its series.
+async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Option<&str>, vb: Option<&str>) {
+    let toml = contract_file();
     let made = c.ask(server, buyer, "post", "/api/contracts", "/api/contracts", Some(json!({ "toml": toml }))).await;
     assert_eq!((made["id"].as_str(), made["vendor"].as_str()), (Some("C-1"), Some("Bidder B")), "{made}");
     let (status, body) = server.call(buyer, "post", "/api/contracts", Some(json!({ "toml": toml }))).await;

@@ -312,6 +312,22 @@ pub async fn add_probe(
     let probes = probes_of(&app, &id).await?;
     let trace = figures(&app, &contract, &probes).await?;
     let index = usize::try_from(number).unwrap_or(usize::MAX).saturating_sub(1);
-    let alarms = trace.alarms.iter().filter(|a| a.probe == index).map(alarm_view).collect();
+    let new: Vec<&monitor::Alarm> = trace.alarms.iter().filter(|a| a.probe == index).collect();
+    if let Some(url) = &app.config.contract_webhook {
+        notify(url, &contract, &new, probe.run.as_deref()).await;
+    }
+    let alarms = new.into_iter().map(alarm_view).collect();
     Ok((StatusCode::CREATED, Json(ProbeStored { alarms, probe: index + 1 })))
+}
+
+/// POSTs each alarm to the server's contract webhook, as `contract probe
+/// --webhook` does (the same payload). The record is stored whatever the
+/// webhook answers; a failure is logged for the operator.
+async fn notify(url: &str, contract: &Contract, alarms: &[&monitor::Alarm], run: Option<&str>) {
+    for a in alarms {
+        let payload = monitor::alarm_payload(contract, a, run);
+        if let Err(e) = tb_vendor::webhook::post_json(url, &payload, None, std::time::Duration::from_secs(10)).await {
+            tracing::warn!(contract = %contract.contract.id, error = %e, "the contract webhook did not take an alarm");
+        }
+    }
 }
