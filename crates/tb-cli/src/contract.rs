@@ -14,10 +14,15 @@ use tb_report::Report;
 
 use crate::{ContractCommand, Failure, bad_input};
 
+/// A file the user named: one that cannot be read is bad input (exit 2), with its path.
+pub fn read_input(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| bad_input(anyhow::anyhow!("cannot read {}: {e}", path.display())))
+}
+
 /// A report.json whose signature (report.json.sig beside it) checks against
 /// the public key it names: (the report, its SHA-256, the key's fingerprint).
 fn signed_report(path: &Path) -> Result<(Report, String, String), Failure> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_input(path)?;
     let report: Report = serde_json::from_str(&text)
         .map_err(|e| bad_input(anyhow::anyhow!("{} is not a tenderbench report.json: {e}", path.display())))?;
     let sig_path = PathBuf::from(format!("{}.sig", path.display()));
@@ -129,7 +134,7 @@ pub fn read_probes(path: &Path) -> Result<Vec<Probe>, Failure> {
     if !path.exists() {
         return Ok(vec![]);
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_input(path)?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -141,7 +146,7 @@ pub fn read_probes(path: &Path) -> Result<Vec<Probe>, Failure> {
 }
 
 fn load(path: &Path) -> Result<Contract, Failure> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_input(path)?;
     Contract::parse(&text, &path.display().to_string()).map_err(|e| bad_input(anyhow::anyhow!(e)))
 }
 

@@ -54,7 +54,7 @@ fn fail(text: String) -> Failure {
 }
 
 pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
-    let text = std::fs::read_to_string(&a.contract).with_context(|| format!("cannot read {}", a.contract.display()))?;
+    let text = crate::contract::read_input(&a.contract)?;
     let contract = Contract::parse(&text, &a.contract.display().to_string()).map_err(fail)?;
     tb_contract::terms::parse_date(&a.day).map_err(fail)?;
     let earlier = crate::contract::read_probes(&a.probes)?;

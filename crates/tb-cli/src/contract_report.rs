@@ -35,7 +35,7 @@ fn fail(text: String) -> Failure {
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
-    Ok(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?)
+    crate::contract::read_input(path)
 }
 
 /// A probe's signed run report, checked: its signature, and that it says
