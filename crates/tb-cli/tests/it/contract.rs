@@ -140,26 +140,7 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = tb(d, &["run", "poc.toml", "--key", "tenderbench.key", "--out", "poc"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
-    let poc = run_dir(&d.join("poc")).join("report.json");
-    let o = tb(
-        d,
-        &[
-            "contract",
-            "init",
-            "--report",
-            poc.to_str().unwrap(),
-            "--vendor",
-            "V",
-            "--id",
-            "C-2",
-            "--start",
-            "2027-01-01",
-            "--end",
-            "2027-12-31",
-        ],
-    )
-    .await;
-    assert!(o.status.success(), "{}", stderr(&o));
+    init_contract(d, "C-2", "2027-01-01", "2027-12-31").await;
 
     let probe = |spec_file: &'static str, day: &'static str| async move {
         let o = tb(
@@ -375,26 +356,7 @@ async fn a_contract_on_postgres_probed_by_two_workers_alarms_and_reports() {
     let _workers: Vec<crate::workers::Worker> = (0..2).map(|n| crate::workers::worker(d, &db, n)).collect();
     let o = tb(d, &["run", "poc.toml", "--db", &db, "--distributed", "--key", "tenderbench.key", "--out", "poc"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
-    let poc = run_dir(&d.join("poc")).join("report.json");
-    let o = tb(
-        d,
-        &[
-            "contract",
-            "init",
-            "--report",
-            poc.to_str().unwrap(),
-            "--vendor",
-            "V",
-            "--id",
-            "C-PG",
-            "--start",
-            "2027-03-01",
-            "--end",
-            "2028-02-29",
-        ],
-    )
-    .await;
-    assert!(o.status.success(), "{}", stderr(&o));
+    init_contract(d, "C-PG", "2027-03-01", "2028-02-29").await;
     // The server holds the contract too: each probe is appended there, on the same PostgreSQL.
     let o = tb_env(
         d,
@@ -481,4 +443,25 @@ fn document_reads(base: &std::path::Path, title: &str) {
         let text = String::from_utf8_lossy(&o.stdout);
         assert!(text.contains(title), "{text}");
     }
+}
+
+/// `contract init` from the signed POC report in `d/poc`, for bidder V.
+async fn init_contract(d: &std::path::Path, id: &str, start: &str, end: &str) {
+    let poc = run_dir(&d.join("poc")).join("report.json");
+    let args = [
+        "contract",
+        "init",
+        "--report",
+        poc.to_str().unwrap(),
+        "--vendor",
+        "V",
+        "--id",
+        id,
+        "--start",
+        start,
+        "--end",
+        end,
+    ];
+    let o = tb(d, &args).await;
+    assert!(o.status.success(), "{}", stderr(&o));
 }
