@@ -56,8 +56,8 @@ fn fail(text: String) -> Failure {
 pub async fn probe(a: ProbeArgs) -> Result<ExitCode, Failure> {
     let text = crate::contract::read_input(&a.contract)?;
     let contract = Contract::parse(&text, &a.contract.display().to_string()).map_err(fail)?;
-    tb_contract::terms::parse_date(&a.day).map_err(fail)?;
     let earlier = crate::contract::read_probes(&a.probes)?;
+    contract.check_probe_day(&a.day, earlier.last().map(|p| p.day.as_str())).map_err(fail)?;
     let number = earlier.len() as u64;
     let mut spec = commands::load_spec(&a.spec)?;
     narrow(&mut spec, &contract, number, &a.out.join(format!("probe-{}-suites", number + 1)))?;

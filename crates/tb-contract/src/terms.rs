@@ -226,6 +226,25 @@ impl Contract {
         (day(&self.contract.start), day(&self.contract.end))
     }
 
+    /// Whether a probe may be recorded on `day`, after the last one recorded
+    /// (`last`): within the contract period, and not before the last probe
+    /// (the charts run over the probes in order; months are by day).
+    pub fn check_probe_day(&self, day: &str, last: Option<&str>) -> Result<(), String> {
+        let date = parse_date(day)?;
+        let (start, end) = self.period();
+        if date < start || date > end {
+            return Err(format!("a probe on {day} is outside the contract period {start} to {end}"));
+        }
+        if let Some(last) = last.and_then(|l| parse_date(l).ok())
+            && date < last
+        {
+            return Err(format!(
+                "a probe on {day} comes after the one recorded on {last}: probes are recorded in order"
+            ));
+        }
+        Ok(())
+    }
+
     /// Probes over the contract period (the horizon the alarms are calibrated on).
     pub fn probes_in_period(&self) -> u32 {
         let (start, end) = self.period();
@@ -387,6 +406,17 @@ percent = 10
         assert_eq!(c.probes_in_period(), 365);
         assert_eq!(c.acceptance, AcceptanceTerms::default());
         assert_eq!(Contract::parse(&c.to_toml(), "again").unwrap(), c);
+    }
+
+    #[test]
+    fn a_probe_day_is_in_the_period_and_in_order() {
+        let c = Contract::parse(EXAMPLE, "c.toml").unwrap();
+        assert!(c.check_probe_day("2027-03-01", Some("2027-02-28")).is_ok());
+        assert!(c.check_probe_day("2027-03-01", Some("2027-03-01")).is_ok(), "two probes a day are allowed");
+        assert!(c.check_probe_day("2026-12-31", None).unwrap_err().contains("outside the contract period"));
+        assert!(c.check_probe_day("2028-01-01", None).unwrap_err().contains("outside the contract period"));
+        assert!(c.check_probe_day("2027-02-01", Some("2027-03-01")).unwrap_err().contains("in order"));
+        assert!(c.check_probe_day("2027-02-30", None).unwrap_err().contains("not a date"));
     }
 
     #[test]

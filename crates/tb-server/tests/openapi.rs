@@ -420,6 +420,12 @@ async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Op
         raised.extend(stored["alarms"].as_array().cloned().unwrap_or_default());
     }
     assert!(raised.iter().any(|a| a["kind"] == "quality" && a["criterion"] == "knowledge"), "{raised:?}");
+    // A probe before the last one, or outside the contract period, is refused and not stored.
+    for day in ["2027-01-02", "2028-01-05"] {
+        let probe = json!({"day": day, "quality": [], "sent": 0, "answered": 0, "latencies_ms": []});
+        let (status, body) = server.call(buyer, "post", "/api/contracts/C-1/probes", Some(probe)).await;
+        assert_eq!(status.as_u16(), 400, "{body}");
+    }
     let view = c.ask(server, vb, "get", "/api/contracts/{contract}", "/api/contracts/C-1", None).await;
     assert_eq!(view["points"].as_array().unwrap().len(), 4, "{view}");
     assert_eq!(view["months"][0]["breaches"], json!(["alarm"]), "{view}");

@@ -306,7 +306,8 @@ pub async fn add_probe(
     caller.require(&[Role::Buyer])?;
     let record = visible(&app, &caller, &id).await?;
     let contract = parse(&record)?;
-    tb_contract::terms::parse_date(&probe.day).map_err(ApiError::bad_request)?;
+    let earlier = probes_of(&app, &id).await?;
+    contract.check_probe_day(&probe.day, earlier.last().map(|p| p.day.as_str())).map_err(ApiError::bad_request)?;
     let text = serde_json::to_string(&probe).map_err(|e| ApiError::internal(e.to_string()))?;
     let number = app.store.add_contract_probe(&id, &probe.day, &text).await?;
     let probes = probes_of(&app, &id).await?;
