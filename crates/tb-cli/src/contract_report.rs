@@ -67,7 +67,7 @@ fn checked_probe_report(runs: &Path, probe: &Probe) -> Result<String, String> {
     }
     let mut sorted = probe.latencies_ms.clone();
     sorted.sort_by(f64::total_cmp);
-    let p95 = (!sorted.is_empty()).then(|| sorted[((0.95 * sorted.len() as f64).ceil() as usize).max(1) - 1]);
+    let p95 = (!sorted.is_empty()).then(|| tb_stats::quantile::nearest_rank(&sorted, 0.95));
     // results.csv, where the record's latencies come from, writes them to 0.1 ms.
     if p95.zip(v.latency_ms.p95).is_some_and(|(a, b)| (a - b).abs() > 0.05 + 1e-9) {
         return Err(format!("the probe of {}: its latencies differ from its signed report's p95", probe.day));
@@ -177,29 +177,37 @@ pub fn verify(path: &Path, contract: &Path, probes: &Path, runs: &Path) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
+/// The month's figures as (label, value) rows, in plain text: the one list
+/// both the HTML and the DOCX/PDF draw.
+fn summary_rows(r: &PerformanceReport, lang: Lang) -> Vec<(&'static str, String)> {
+    let t = |key: &'static str| label(key, lang);
+    let f = &r.figures;
+    let pct = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{:.2}%", x * 100.0));
+    let mut rows = vec![
+        (t("contract"), r.contract.clone()),
+        (t("vendor"), r.vendor.clone()),
+        (t("month"), r.month.clone()),
+        (t("probes"), f.probes.to_string()),
+        (t("requests"), format!("{} / {}", f.answered, f.sent)),
+        (t("availability"), pct(f.availability)),
+        (t("latency_p95"), f.latency_p95_ms.map_or("—".into(), |l| format!("{l:.0} ms"))),
+    ];
+    for (id, (k, n)) in &f.quality {
+        let rate = if *n == 0 { None } else { Some(*k as f64 / *n as f64) };
+        rows.push((t("quality"), format!("{id}: {} ({k} / {n})", pct(rate))));
+    }
+    let breaches: Vec<&str> = f.breaches.iter().map(|b| t(b.name())).collect();
+    rows.push((t("breaches"), if breaches.is_empty() { t("none").to_string() } else { breaches.join("、") }));
+    rows.push((t("credit"), credit_text(f, lang)));
+    rows
+}
+
 /// The report as the evaluation report's document model, for DOCX and PDF.
 fn document(s: &SignedPerformance, lang: Lang) -> tb_dossier::Dossier {
     use tb_dossier::Block;
     let t = |key: &'static str| label(key, lang).to_string();
     let r = &s.report;
-    let f = &r.figures;
-    let pct = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{:.2}%", x * 100.0));
-    let mut rows = vec![
-        vec![t("contract"), r.contract.clone()],
-        vec![t("vendor"), r.vendor.clone()],
-        vec![t("month"), r.month.clone()],
-        vec![t("probes"), f.probes.to_string()],
-        vec![t("requests"), format!("{} / {}", f.answered, f.sent)],
-        vec![t("availability"), pct(f.availability)],
-        vec![t("latency_p95"), f.latency_p95_ms.map_or("—".into(), |l| format!("{l:.0} ms"))],
-    ];
-    for (id, (k, n)) in &f.quality {
-        let rate = if *n == 0 { None } else { Some(*k as f64 / *n as f64) };
-        rows.push(vec![t("quality"), format!("{id}: {} ({k} / {n})", pct(rate))]);
-    }
-    let breaches: Vec<String> = f.breaches.iter().map(|b| t(b.name())).collect();
-    rows.push(vec![t("breaches"), if breaches.is_empty() { t("none") } else { breaches.join("、") }]);
-    rows.push(vec![t("credit"), credit_text(f, lang)]);
+    let rows = summary_rows(r, lang).into_iter().map(|(k, v)| vec![k.to_string(), v]).collect();
     let mut blocks = vec![
         Block::Title(t("title")),
         Block::Subtitle(r.title.clone()),
@@ -245,24 +253,7 @@ fn label(key: &'static str, lang: Lang) -> &'static str {
 fn html(s: &SignedPerformance, lang: Lang) -> String {
     let t = |key: &'static str| label(key, lang);
     let r = &s.report;
-    let f = &r.figures;
-    let pct = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{:.2}%", x * 100.0));
-    let mut rows = vec![
-        (t("contract"), escape(&r.contract)),
-        (t("vendor"), escape(&r.vendor)),
-        (t("month"), escape(&r.month)),
-        (t("probes"), f.probes.to_string()),
-        (t("requests"), format!("{} / {}", f.answered, f.sent)),
-        (t("availability"), pct(f.availability)),
-        (t("latency_p95"), f.latency_p95_ms.map_or("—".into(), |l| format!("{l:.0} ms"))),
-    ];
-    for (id, (k, n)) in &f.quality {
-        let rate = if *n == 0 { None } else { Some(*k as f64 / *n as f64) };
-        rows.push((t("quality"), format!("{}: {} ({k} / {n})", escape(id), pct(rate))));
-    }
-    let breaches: Vec<&str> = f.breaches.iter().map(|b| t(b.name())).collect();
-    rows.push((t("breaches"), if breaches.is_empty() { t("none").to_string() } else { breaches.join("、") }));
-    rows.push((t("credit"), credit_text(f, lang)));
+    let rows: Vec<(&str, String)> = summary_rows(r, lang).into_iter().map(|(k, v)| (k, escape(&v))).collect();
     let table = |rows: &[(&str, String)]| -> String {
         rows.iter().map(|(k, v)| format!("<tr><th>{}</th><td>{v}</td></tr>\n", escape(k))).collect()
     };

@@ -188,10 +188,11 @@ pub fn replay(contract: &Contract, thresholds: &Thresholds, baseline: Option<&Fi
             });
         };
         let mut quality = BTreeMap::new();
-        for q in &probe.quality {
+        // A criterion the probe did not ask (no case) is no evidence either way.
+        for q in probe.quality.iter().filter(|q| q.n > 0) {
             let Some((chart, s)) = charts.get_mut(q.id.as_str()) else { continue };
             *s = chart.update(*s, q.correct.min(q.n), q.n);
-            let rate = if q.n == 0 { f64::NAN } else { q.correct as f64 / q.n as f64 };
+            let rate = q.correct.min(q.n) as f64 / q.n as f64;
             quality.insert(q.id.clone(), (rate, *s));
             if *s >= chart.h {
                 alarm(

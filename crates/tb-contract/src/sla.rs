@@ -47,10 +47,7 @@ fn account(contract: &Contract, month: String, probes: &[&Probe], alarms: &[Alar
     let answered: u64 = probes.iter().map(|p| p.answered).sum();
     let mut latencies: Vec<f64> = probes.iter().flat_map(|p| p.latencies_ms.iter().copied()).collect();
     latencies.sort_by(f64::total_cmp);
-    let latency_p95_ms = (!latencies.is_empty()).then(|| {
-        let rank = ((0.95 * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
-        latencies[rank - 1]
-    });
+    let latency_p95_ms = (!latencies.is_empty()).then(|| tb_stats::quantile::nearest_rank(&latencies, 0.95));
     let mut quality: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for q in probes.iter().flat_map(|p| &p.quality) {
         let e = quality.entry(q.id.clone()).or_default();
