@@ -136,27 +136,17 @@ async fn finish(
 }
 
 /// Replaces every suite the criteria use by a copy in `dir` of the lines
-/// `choose(suite id, line count)` picks (0-based, non-empty lines, in the
-/// suite's own format). The copy no longer matches a sealed suite's
-/// commitment, which is dropped: the caller checked the whole file, or does
-/// not need to.
+/// `choose(suite id, line count)` picks (see [`tb_probe::subset_suites`]).
 pub fn subset_suites(spec: &mut Spec, dir: &Path, choose: impl Fn(&str, usize) -> Vec<usize>) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let used: Vec<String> = spec.used_suites().map(|s| s.id.clone()).collect();
-    for s in spec.suites.iter_mut().filter(|s| used.contains(&s.id)) {
-        let (path, format) = s.readable().map_err(bad_input)?;
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let subset: String =
-            choose(&s.id, lines.len()).iter().filter_map(|i| lines.get(*i)).map(|l| format!("{l}\n")).collect();
-        let copy = dir.join(format!("{}.jsonl", s.id));
-        std::fs::write(&copy, subset).with_context(|| format!("cannot write {}", copy.display()))?;
-        s.resolved = copy;
-        s.format = format;
-        s.columns.clear();
-        s.commitment = None;
+    tb_probe::subset_suites(spec, dir, choose).map_err(probe_failure)
+}
+
+/// A probe's error with its exit status: the contract and spec not fitting is the user's input.
+pub fn probe_failure(e: tb_probe::ProbeError) -> Failure {
+    match e {
+        tb_probe::ProbeError::Mismatch(_) => bad_input(e),
+        tb_probe::ProbeError::Io(e) => Failure::from(e),
     }
-    Ok(())
 }
 
 /// Writes results.csv, report.json and report.html into `dir`, in one pass
@@ -170,27 +160,7 @@ pub async fn write_outputs(
     key: Option<&Keypair>,
     replaces: Option<String>,
 ) -> Result<Report, Failure> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let csv_path = dir.join("results.csv");
-    let mut file = std::fs::File::create(&csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
-    file.write_all(tb_report::CSV_BOM).with_context(|| format!("cannot write {}", csv_path.display()))?;
-    let report = tb_report::write_csv(store, run_id, file, &csv_path.display().to_string()).await?;
-    let write = |name: &str, text: &str| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
-    };
-    let json = tb_report::render_json(&report);
-    write("report.json", &json)?;
-    write("report.html", &tb_report::render_html(&report, lang.lang())?)?;
-    let scores = dir.join("scores.csv");
-    let mut file = std::fs::File::create(&scores).with_context(|| format!("cannot write {}", scores.display()))?;
-    file.write_all(tb_report::CSV_BOM).with_context(|| format!("cannot write {}", scores.display()))?;
-    tb_report::write_score_csv(&report, file).with_context(|| format!("cannot write {}", scores.display()))?;
-    if let Some(key) = key {
-        let sig = tb_bundle::record_report_signature(store, run_id, key, &json, replaces).await?;
-        write("report.json.sig", &format!("{}\n", sig.signature))?;
-    }
-    Ok(report)
+    Ok(tb_bundle::write_run_outputs(store, run_id, dir, lang.lang(), key, replaces).await?)
 }
 
 fn pad(s: &str, width: usize) -> String {

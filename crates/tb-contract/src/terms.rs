@@ -245,6 +245,22 @@ impl Contract {
         Ok(())
     }
 
+    /// The day a scheduled probe is due on `today`, if one is: within the
+    /// period, on its first day or later, and `every_days` after the last
+    /// probe's day (a late probe is taken on the day it is late, never
+    /// backdated; the days missed are not made up).
+    pub fn due_probe(&self, last: Option<&str>, today: Date) -> Option<String> {
+        let (start, end) = self.period();
+        if today < start || today > end {
+            return None;
+        }
+        let every = time::Duration::days(i64::from(self.monitoring.every_days.max(1)));
+        match last.map(parse_date) {
+            Some(Ok(last)) if today < last + every => None,
+            _ => Some(today.to_string()),
+        }
+    }
+
     /// Probes over the contract period (the horizon the alarms are calibrated on).
     pub fn probes_in_period(&self) -> u32 {
         let (start, end) = self.period();
@@ -417,6 +433,25 @@ percent = 10
         assert!(c.check_probe_day("2028-01-01", None).unwrap_err().contains("outside the contract period"));
         assert!(c.check_probe_day("2027-02-01", Some("2027-03-01")).unwrap_err().contains("in order"));
         assert!(c.check_probe_day("2027-02-30", None).unwrap_err().contains("not a date"));
+    }
+
+    #[test]
+    fn a_scheduled_probe_is_due_every_so_many_days_within_the_period() {
+        let mut c = Contract::parse(EXAMPLE, "c.toml").unwrap();
+        let day = |s: &str| parse_date(s).unwrap();
+        assert_eq!(c.due_probe(None, day("2026-12-31")), None, "before the period");
+        assert_eq!(c.due_probe(None, day("2027-01-01")).as_deref(), Some("2027-01-01"));
+        assert_eq!(c.due_probe(Some("2027-01-01"), day("2027-01-01")), None, "once a day");
+        assert_eq!(c.due_probe(Some("2027-01-01"), day("2027-01-02")).as_deref(), Some("2027-01-02"));
+        assert_eq!(c.due_probe(Some("2027-12-30"), day("2028-01-01")), None, "after the period");
+        c.monitoring.every_days = 7;
+        assert_eq!(c.due_probe(Some("2027-03-01"), day("2027-03-07")), None);
+        assert_eq!(c.due_probe(Some("2027-03-01"), day("2027-03-08")).as_deref(), Some("2027-03-08"));
+        assert_eq!(
+            c.due_probe(Some("2027-03-01"), day("2027-04-30")).as_deref(),
+            Some("2027-04-30"),
+            "late, not backdated"
+        );
     }
 
     #[test]

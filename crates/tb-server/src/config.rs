@@ -45,6 +45,14 @@ pub struct Config {
     /// Where a contract's alarms are POSTed when a probe record raises them
     /// (docs/contracts.md, "Alerts"); the administrator's configuration only.
     pub contract_webhook: Option<String>,
+    /// Who runs the probes the server schedules (docs/contracts.md):
+    /// `server` (itself) or `workers` (`tenderbench worker`s; PostgreSQL).
+    pub contract_probes: crate::schedule::ProbeExecutor,
+    /// How long a contract day lasts for the scheduler: 86400 s, the UTC
+    /// date. Shorter only to rehearse a contract's monitoring in compressed
+    /// time against simulated vendors: the probes are then dated by days
+    /// counted from the server's start.
+    pub contract_day_secs: f64,
 }
 
 impl Default for Config {
@@ -63,6 +71,8 @@ impl Default for Config {
             allow_networks: Vec::new(),
             sandbox_isolation: tb_core::Isolation::Bubblewrap,
             contract_webhook: None,
+            contract_probes: crate::schedule::ProbeExecutor::Server,
+            contract_day_secs: 86_400.0,
         }
     }
 }
@@ -110,6 +120,20 @@ impl Config {
         }
         if let Some(v) = env("TENDERBENCH_CONTRACT_WEBHOOK") {
             config.contract_webhook = Some(v);
+        }
+        if let Some(v) = env("TENDERBENCH_CONTRACT_PROBES") {
+            config.contract_probes = match v.as_str() {
+                "server" => crate::schedule::ProbeExecutor::Server,
+                "workers" => crate::schedule::ProbeExecutor::Workers,
+                _ => anyhow::bail!("TENDERBENCH_CONTRACT_PROBES must be \"server\" or \"workers\", not {v:?}"),
+            };
+        }
+        if let Some(v) = env("TENDERBENCH_CONTRACT_DAY_SECS") {
+            config.contract_day_secs =
+                v.parse().map_err(|_| anyhow::anyhow!("TENDERBENCH_CONTRACT_DAY_SECS must be a number of seconds"))?;
+        }
+        if !(config.contract_day_secs >= 1.0 && config.contract_day_secs <= 86_400.0) {
+            anyhow::bail!("contract_day_secs must be from 1 to 86400, not {}", config.contract_day_secs);
         }
         if let Some(v) = env("TENDERBENCH_LOG_FORMAT") {
             config.log_format = v;

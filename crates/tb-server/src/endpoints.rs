@@ -520,6 +520,28 @@ pub const ENDPOINTS: &[Endpoint] = &[
         response: json::<api::ProbeStored>(),
         handler: || post(api::add_probe),
     },
+    Endpoint {
+        method: "get",
+        path: "/api/contracts/{contract}/probes",
+        operation: "getContractProbes",
+        summary: "The contract's probe records, as `contract report --probes` reads them",
+        roles: READERS,
+        request: None,
+        status: 200,
+        response: Answer::Media(&["application/x-ndjson"], "one probe record a line (JSON Lines), in order"),
+        handler: || get(api::probes_jsonl),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/contracts/{contract}/runs/{run}/{file}",
+        operation: "getContractProbeRunFile",
+        summary: "A scheduled probe run's signed `report.json` or its `report.json.sig`, as `contract report --runs` reads them",
+        roles: READERS,
+        request: None,
+        status: 200,
+        response: Answer::Media(&["application/json", "text/plain"], "the signed report, or its signature"),
+        handler: || get(api::probe_run_file),
+    },
 ];
 
 /// Schemas of request types (how they deserialise) and of response types

@@ -1,7 +1,8 @@
 //! `tenderbench serve`: the multi-user server. One process serves the JSON
 //! API (`api`, documented at `/api/openapi.json` from the same endpoint
 //! table that builds the router, `endpoints`), the dashboard (`pages`), and
-//! the runs it starts (`runs`), over the store `--db` names (SQLite or
+//! the runs it starts (`runs`) and the contracts' probes it schedules
+//! (`schedule`), over the store `--db` names (SQLite or
 //! PostgreSQL).
 //!
 //! Every access decision is made here, in the handler, from the caller's
@@ -18,6 +19,7 @@ pub mod logs;
 pub mod metrics;
 pub mod pages;
 pub mod runs;
+pub mod schedule;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -56,6 +58,8 @@ pub struct Inner {
     pub password_checks: tokio::sync::Semaphore,
     /// Contracts' calibrated alarm thresholds, by contract file (the calibration simulates thousands of contracts).
     pub contract_thresholds: std::sync::Mutex<std::collections::HashMap<String, tb_contract::monitor::Thresholds>>,
+    /// The contracts whose scheduled probe this process is running.
+    pub contract_probes: schedule::InFlight,
 }
 
 impl std::ops::Deref for App {
@@ -67,6 +71,11 @@ impl std::ops::Deref for App {
 
 impl App {
     pub async fn new(config: Config) -> anyhow::Result<App> {
+        if config.contract_probes == schedule::ProbeExecutor::Workers
+            && !matches!(config.db, tb_store::DbLocation::Postgres(_))
+        {
+            anyhow::bail!("contract_probes = \"workers\" queues probes in PostgreSQL: give a postgres:// store");
+        }
         let store = Store::open(&config.db).await?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", config.data_dir.display()))?;
@@ -106,6 +115,7 @@ impl App {
             committee: tokio::sync::Mutex::new(()),
             password_checks: tokio::sync::Semaphore::new(2),
             contract_thresholds: Default::default(),
+            contract_probes: Default::default(),
         })))
     }
 
@@ -172,6 +182,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, store = app.store.backend_name(), "serving");
     eprintln!("tenderbench serving on http://{address}/ (store: {})", app.store.backend_name());
+    tokio::spawn(schedule::run(app.clone()));
     let shutdown_app = app.clone();
     let stopping = async move {
         shutdown_signal().await;

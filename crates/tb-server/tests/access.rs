@@ -185,6 +185,14 @@ fn matrix() -> Vec<Row> {
                 [403, 201, 403, 403, 403, 401],
             )
         },
+        row("get", "/api/contracts/{contract}/probes", "/api/contracts/C-B/probes", [403, 200, 200, 404, 200, 401]),
+        // No run of C-B was probed by the server: found by no one, and Bidder A not even told that much.
+        row(
+            "get",
+            "/api/contracts/{contract}/runs/{run}/{file}",
+            "/api/contracts/C-B/runs/r-1/report.json",
+            [403, 404, 404, 404, 404, 401],
+        ),
         row("post", "/api/logout", "/api/logout", [204, 204, 204, 204, 204, 401]),
     ]
 }

@@ -12,6 +12,53 @@ pub struct ContractRecord {
     pub toml: String,
     pub created_by: String,
     pub created_at: String,
+    /// The tender on this server whose spec and suites are the contract's POC: the server then schedules the probes.
+    pub tender_id: Option<String>,
+}
+
+/// A probe the server scheduled, from the moment it was claimed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ContractProbeRun {
+    pub contract_id: String,
+    /// The contract day it probes (YYYY-MM-DD): one scheduled probe a day at most.
+    pub day: String,
+    /// Its run, once started.
+    pub run_id: Option<String>,
+    pub status: ProbeRunStatus,
+    /// Why it failed.
+    pub detail: Option<String>,
+    pub created_at: String,
+}
+
+/// Where a scheduled probe stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeRunStatus {
+    /// Claimed, or its run started and not yet recorded.
+    Running,
+    /// Its probe record is stored.
+    Recorded,
+    /// It could not run or be recorded (`detail` says why); the next due day probes again.
+    Failed,
+}
+
+impl ProbeRunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeRunStatus::Running => "running",
+            ProbeRunStatus::Recorded => "recorded",
+            ProbeRunStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<ProbeRunStatus> {
+        match s {
+            "running" => Ok(ProbeRunStatus::Running),
+            "recorded" => Ok(ProbeRunStatus::Recorded),
+            "failed" => Ok(ProbeRunStatus::Failed),
+            other => Err(StoreError::Corrupt(format!("probe run status {other:?}"))),
+        }
+    }
 }
 
 macro_rules! contract_queries {
@@ -31,19 +78,80 @@ macro_rules! contract_queries {
                     toml: row.try_get("toml").map_err(get)?,
                     created_by: row.try_get("created_by").map_err(get)?,
                     created_at: row.try_get("created_at").map_err(get)?,
+                    tender_id: row.try_get("tender_id").map_err(get)?,
                 })
+            }
+
+            fn probe_run_from_row(row: &$row) -> Result<ContractProbeRun> {
+                let get = |e| StoreError::Corrupt(format!("probe run row: {e}"));
+                let status: String = row.try_get("status").map_err(get)?;
+                Ok(ContractProbeRun {
+                    contract_id: row.try_get("contract_id").map_err(get)?,
+                    day: row.try_get("day").map_err(get)?,
+                    run_id: row.try_get("run_id").map_err(get)?,
+                    status: ProbeRunStatus::parse(&status)?,
+                    detail: row.try_get("detail").map_err(get)?,
+                    created_at: row.try_get("created_at").map_err(get)?,
+                })
+            }
+
+            pub async fn claim_contract_probe(pool: &Pool, id: &str, day: &str, at: &str) -> Result<bool> {
+                let r = sqlx::query(
+                    "INSERT INTO contract_probe_runs (contract_id, day, status, created_at) VALUES ($1, $2, 'running', $3) \
+                     ON CONFLICT (contract_id, day) DO NOTHING",
+                )
+                .bind(id)
+                .bind(day)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map_err(q("claim probe"))?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            pub async fn update_contract_probe(
+                pool: &Pool,
+                id: &str,
+                day: &str,
+                run_id: Option<&str>,
+                status: ProbeRunStatus,
+                detail: Option<&str>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "UPDATE contract_probe_runs SET run_id = COALESCE($3, run_id), status = $4, detail = $5 \
+                     WHERE contract_id = $1 AND day = $2",
+                )
+                .bind(id)
+                .bind(day)
+                .bind(run_id)
+                .bind(status.as_str())
+                .bind(detail)
+                .execute(pool)
+                .await
+                .map_err(q("update probe run"))?;
+                Ok(())
+            }
+
+            pub async fn contract_probe_runs(pool: &Pool, id: &str) -> Result<Vec<ContractProbeRun>> {
+                let rows = sqlx::query("SELECT * FROM contract_probe_runs WHERE contract_id = $1 ORDER BY day")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(q("read probe runs"))?;
+                rows.iter().map(probe_run_from_row).collect()
             }
 
             pub async fn create_contract(pool: &Pool, c: &ContractRecord) -> Result<bool> {
                 let r = sqlx::query(
-                    "INSERT INTO contracts (id, vendor, toml, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO contracts (id, vendor, toml, created_by, created_at, tender_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(&c.id)
                 .bind(&c.vendor)
                 .bind(&c.toml)
                 .bind(&c.created_by)
                 .bind(&c.created_at)
+                .bind(&c.tender_id)
                 .execute(pool)
                 .await
                 .map_err(q("create contract"))?;
@@ -143,5 +251,28 @@ impl Store {
     /// A contract's probe records (JSON), in order.
     pub async fn contract_probes(&self, id: &str) -> Result<Vec<String>> {
         on_contract_backend!(self, contract_probes(id))
+    }
+
+    /// Claims the scheduled probe of a contract's day; false when it was claimed before (by this server or another).
+    pub async fn claim_contract_probe(&self, id: &str, day: &str) -> Result<bool> {
+        let at = crate::now_rfc3339();
+        on_contract_backend!(self, claim_contract_probe(id, day, &at))
+    }
+
+    /// Records where a scheduled probe stands (its run once started, kept when `run_id` is None).
+    pub async fn update_contract_probe(
+        &self,
+        id: &str,
+        day: &str,
+        run_id: Option<&str>,
+        status: ProbeRunStatus,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        on_contract_backend!(self, update_contract_probe(id, day, run_id, status, detail))
+    }
+
+    /// A contract's scheduled probes, by day.
+    pub async fn contract_probe_runs(&self, id: &str) -> Result<Vec<ContractProbeRun>> {
+        on_contract_backend!(self, contract_probe_runs(id))
     }
 }

@@ -725,6 +725,7 @@ mod tests {
             toml: "[contract]".into(),
             created_by: "alice".into(),
             created_at: now_rfc3339(),
+            tender_id: Some("T".into()),
         };
         assert!(store.create_contract(&c).await.unwrap());
         assert!(!store.create_contract(&c).await.unwrap(), "a contract id is taken once");
@@ -734,6 +735,18 @@ mod tests {
         assert_eq!(store.add_contract_probe("C-1", "2027-01-02", "{\"a\":2}").await.unwrap(), 2);
         assert_eq!(store.contract_probes("C-1").await.unwrap(), ["{\"a\":1}", "{\"a\":2}"]);
         assert_eq!(store.contracts().await.unwrap().len(), 1);
+        // A scheduled probe is claimed once a day, and keeps its run once it has one.
+        use contracts::ProbeRunStatus::{Failed, Recorded, Running};
+        assert!(store.claim_contract_probe("C-1", "2027-01-03").await.unwrap());
+        assert!(!store.claim_contract_probe("C-1", "2027-01-03").await.unwrap(), "one scheduled probe a day");
+        store.update_contract_probe("C-1", "2027-01-03", Some("r9"), Running, None).await.unwrap();
+        store.update_contract_probe("C-1", "2027-01-03", None, Recorded, None).await.unwrap();
+        assert!(store.claim_contract_probe("C-1", "2027-01-04").await.unwrap());
+        store.update_contract_probe("C-1", "2027-01-04", None, Failed, Some("down")).await.unwrap();
+        let runs = store.contract_probe_runs("C-1").await.unwrap();
+        let seen: Vec<_> =
+            runs.iter().map(|r| (r.day.as_str(), r.run_id.as_deref(), r.status, r.detail.as_deref())).collect();
+        assert_eq!(seen, [("2027-01-03", Some("r9"), Recorded, None), ("2027-01-04", None, Failed, Some("down"))]);
     }
 
     /// The multi-user server's tables, on a store that holds run `r1`.

@@ -34,6 +34,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_contracts.sql"),
         include_str!("../migrations/postgres/0003_contracts.sql"),
     ),
+    (
+        4,
+        "contract schedules",
+        include_str!("../migrations/sqlite/0004_contract_schedules.sql"),
+        include_str!("../migrations/postgres/0004_contract_schedules.sql"),
+    ),
 ];
 
 /// Which backend's text of each migration to apply.

@@ -15,6 +15,10 @@ use tb_store::contracts::ContractRecord;
 pub struct NewContract {
     /// The contract file (TOML).
     pub toml: String,
+    /// A tender of this server whose spec and suites are the contract's POC:
+    /// the server then schedules the probes itself (docs/contracts.md).
+    #[serde(default)]
+    pub tender: Option<String>,
 }
 
 /// A contract in the list, or just stored. (Fields in alphabetical order, as every answer's keys.)
@@ -49,6 +53,8 @@ pub struct ProbePoint {
     /// Each chart (`quality:<criterion>`, `latency`): its value and statistic.
     pub charts: BTreeMap<String, ChartPoint>,
     pub day: String,
+    /// The served model's fingerprint at the probe, if it answered the fixed prompts.
+    pub fingerprint: Option<tb_contract::fingerprint::Fingerprint>,
     /// The probe's number, from 1.
     pub probe: usize,
     /// The signed run it was.
@@ -104,13 +110,28 @@ pub struct ContractView {
     pub months: Vec<ContractMonth>,
     pub points: Vec<ProbePoint>,
     pub probes: usize,
+    /// The probes the server scheduled, by day (none without a tender).
+    pub scheduled: Vec<ScheduledProbe>,
     pub start: String,
+    /// The tender on this server the scheduled probes draw from.
+    pub tender: Option<String>,
     /// Each chart's calibrated threshold.
     pub thresholds: BTreeMap<String, f64>,
     pub title: String,
     /// The contract file, as stored.
     pub toml: String,
     pub vendor: String,
+}
+
+/// A probe the server scheduled.
+#[derive(Serialize, JsonSchema)]
+pub struct ScheduledProbe {
+    pub day: String,
+    /// Why it failed.
+    pub detail: Option<String>,
+    pub run: Option<String>,
+    /// `running`, `recorded` or `failed` (retried on the next contract day).
+    pub status: String,
 }
 
 /// A probe record stored: its number and the alarms it raised.
@@ -120,7 +141,7 @@ pub struct ProbeStored {
     pub probe: usize,
 }
 
-fn parse(record: &ContractRecord) -> ApiResult<Contract> {
+pub(crate) fn parse_contract(record: &ContractRecord) -> ApiResult<Contract> {
     Contract::parse(&record.toml, &record.id).map_err(|e| ApiError::internal(format!("stored contract: {e}")))
 }
 
@@ -191,7 +212,7 @@ pub async fn list_contracts(State(app): State<App>, caller: Caller) -> ApiResult
         if caller.role == Role::Vendor && caller.vendor.as_deref() != Some(record.vendor.as_str()) {
             continue;
         }
-        let contract = parse(&record)?;
+        let contract = parse_contract(&record)?;
         let probes = probes_of(&app, &record.id).await?;
         let trace = figures(&app, &contract, &probes).await?;
         out.push(summary(&contract, probes.len(), trace.alarms.len()));
@@ -206,12 +227,20 @@ pub async fn create_contract(
 ) -> ApiResult<(StatusCode, Json<ContractSummary>)> {
     caller.require(&[Role::Buyer])?;
     let contract = Contract::parse(&body.toml, "contract").map_err(ApiError::bad_request)?;
+    if let Some(tender) = &body.tender {
+        // The first probe's draw, made now: a tender that cannot be probed is refused, not found out on the first day.
+        let (_, mut spec) = super::tenders::tender_spec(&app, tender).await?;
+        let dir = tempfile::tempdir().map_err(ApiError::internal)?;
+        tb_probe::narrow(&mut spec, &contract, 0, dir.path())
+            .map_err(|e| ApiError::bad_request(format!("tender {tender:?} cannot be probed: {e}")))?;
+    }
     let record = ContractRecord {
         id: contract.contract.id.clone(),
         vendor: contract.contract.vendor.clone(),
         toml: body.toml,
         created_by: caller.name.clone(),
         created_at: tb_store::now_rfc3339(),
+        tender_id: body.tender,
     };
     if !app.store.create_contract(&record).await? {
         return Err(ApiError::new("conflict", format!("contract {:?} exists already", record.id)));
@@ -225,13 +254,26 @@ pub async fn get_contract(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ContractView>> {
     let record = visible(&app, &caller, &id).await?;
-    let contract = parse(&record)?;
+    let contract = parse_contract(&record)?;
     let probes = probes_of(&app, &id).await?;
     let trace = figures(&app, &contract, &probes).await?;
-    Ok(Json(view(&contract, &record, &probes, &trace)))
+    let scheduled = app
+        .store
+        .contract_probe_runs(&id)
+        .await?
+        .into_iter()
+        .map(|r| ScheduledProbe { day: r.day, detail: r.detail, run: r.run_id, status: r.status.as_str().into() })
+        .collect();
+    Ok(Json(view(&contract, &record, &probes, &trace, scheduled)))
 }
 
-fn view(contract: &Contract, record: &ContractRecord, probes: &[Probe], trace: &monitor::Trace) -> ContractView {
+fn view(
+    contract: &Contract,
+    record: &ContractRecord,
+    probes: &[Probe],
+    trace: &monitor::Trace,
+    scheduled: Vec<ScheduledProbe>,
+) -> ContractView {
     let months = tb_contract::sla::months(contract, probes, &trace.alarms);
     let mut thresholds: BTreeMap<String, f64> =
         trace.thresholds.quality.iter().map(|(id, c)| (format!("quality:{id}"), c.h)).collect();
@@ -248,7 +290,13 @@ fn view(contract: &Contract, record: &ContractRecord, probes: &[Probe], trace: &
                 .map(|(id, (rate, s))| (format!("quality:{id}"), ChartPoint { statistic: *s, value: *rate }))
                 .collect();
             charts.insert("latency".into(), ChartPoint { statistic: p.latency_statistic, value: p.slow_share });
-            ProbePoint { charts, day: p.day.clone(), probe: i + 1, run: probe.run.clone() }
+            ProbePoint {
+                charts,
+                day: p.day.clone(),
+                fingerprint: probe.fingerprint.clone(),
+                probe: i + 1,
+                run: probe.run.clone(),
+            }
         })
         .collect();
     let ContractSummary { alarms: _, end, id, probes: count, start, title, vendor } =
@@ -289,7 +337,9 @@ fn view(contract: &Contract, record: &ContractRecord, probes: &[Probe], trace: &
             .collect(),
         points,
         probes: count,
+        scheduled,
         start,
+        tender: record.tender_id.clone(),
         thresholds,
         title,
         vendor,
@@ -305,20 +355,61 @@ pub async fn add_probe(
 ) -> ApiResult<(StatusCode, Json<ProbeStored>)> {
     caller.require(&[Role::Buyer])?;
     let record = visible(&app, &caller, &id).await?;
-    let contract = parse(&record)?;
-    let earlier = probes_of(&app, &id).await?;
+    let contract = parse_contract(&record)?;
+    Ok((StatusCode::CREATED, Json(store_probe(&app, &record, &contract, &probe).await?)))
+}
+
+/// Appends a probe record (in the period, in order), replays the contract
+/// and posts the alarms this probe raised to the contract webhook: the
+/// buyer's POSTed records and the scheduler's alike.
+pub async fn store_probe(
+    app: &App,
+    record: &ContractRecord,
+    contract: &Contract,
+    probe: &Probe,
+) -> ApiResult<ProbeStored> {
+    let id = &record.id;
+    let earlier = probes_of(app, id).await?;
     contract.check_probe_day(&probe.day, earlier.last().map(|p| p.day.as_str())).map_err(ApiError::bad_request)?;
-    let text = serde_json::to_string(&probe).map_err(|e| ApiError::internal(e.to_string()))?;
-    let number = app.store.add_contract_probe(&id, &probe.day, &text).await?;
-    let probes = probes_of(&app, &id).await?;
-    let trace = figures(&app, &contract, &probes).await?;
+    let text = serde_json::to_string(probe).map_err(|e| ApiError::internal(e.to_string()))?;
+    let number = app.store.add_contract_probe(id, &probe.day, &text).await?;
+    let probes = probes_of(app, id).await?;
+    let trace = figures(app, contract, &probes).await?;
     let index = usize::try_from(number).unwrap_or(usize::MAX).saturating_sub(1);
     let new: Vec<&monitor::Alarm> = trace.alarms.iter().filter(|a| a.probe == index).collect();
     if let Some(url) = &app.config.contract_webhook {
-        notify(url, &contract, &new, probe.run.as_deref()).await;
+        notify(url, contract, &new, probe.run.as_deref()).await;
     }
     let alarms = new.into_iter().map(alarm_view).collect();
-    Ok((StatusCode::CREATED, Json(ProbeStored { alarms, probe: index + 1 })))
+    Ok(ProbeStored { alarms, probe: index + 1 })
+}
+
+/// The contract's probe records as JSON lines, as `contract monitor`,
+/// `contract report` and `contract verify` read them (`--probes`).
+pub async fn probes_jsonl(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    visible(&app, &caller, &id).await?;
+    let body: String = app.store.contract_probes(&id).await?.into_iter().map(|r| r + "\n").collect();
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+/// A scheduled probe run's signed report (`report.json`) or its signature
+/// (`report.json.sig`), as `contract report --runs DIR` reads them from `DIR/RUN/`.
+pub async fn probe_run_file(
+    State(app): State<App>,
+    caller: Caller,
+    Path((id, run, file)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    visible(&app, &caller, &id).await?;
+    let known = probes_of(&app, &id).await?.iter().any(|p| p.run.as_deref() == Some(run.as_str()));
+    if !known || !matches!(file.as_str(), "report.json" | "report.json.sig") {
+        return Err(ApiError::new("not_found", format!("no {file} of a probe run {run:?} of contract {id:?}")));
+    }
+    let path = crate::schedule::probe_dir(&app, &id).join(&run).join(&file);
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::new("not_found", format!("run {run} was not probed by this server")))?;
+    let kind = if file.ends_with(".sig") { "text/plain; charset=utf-8" } else { "application/json" };
+    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
 }
 
 /// POSTs each alarm to the server's contract webhook, as `contract probe
