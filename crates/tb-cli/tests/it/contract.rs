@@ -336,28 +336,30 @@ async fn webhook() -> (String, Received) {
     (url, received)
 }
 
-/// The contract on PostgreSQL, its probes executed by two `tenderbench
-/// worker`s: the POC, the contract, steady probes without an alarm, a worse
-/// service whose alarm reaches the webhook, the month's performance report
-/// and its verification. Needs the PostgreSQL of TENDERBENCH_POSTGRES_URL
-/// (CI's); skipped elsewhere, saying so.
+/// The contract on PostgreSQL, probed by the server's own schedule and
+/// executed by two `tenderbench worker`s: the POC, the contract stored with
+/// its tender, steady probes without an alarm, a worse service (another
+/// model behind the same address) whose alarms reach the webhook, the
+/// month's performance report from the server's records and signed probe
+/// reports, and its verification. A contract day lasts three seconds
+/// (`TENDERBENCH_CONTRACT_DAY_SECS`). Needs the PostgreSQL of
+/// TENDERBENCH_POSTGRES_URL (CI's); skipped elsewhere, saying so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_contract_on_postgres_probed_by_two_workers_alarms_and_reports() {
+async fn a_contract_on_postgres_probed_on_schedule_by_two_workers_alarms_and_reports() {
     let Some(schema) = tb_store::postgres::Schema::fresh().await else { return };
     let db = schema.url.clone();
     let (dir, index) = numeric_suite_dir(200);
     let d = dir.path();
-    let (_strong, strong) = mock(profile("strong"), 1, index.clone()).await;
-    let (_weak, weak) = mock(profile("weak"), 2, index.clone()).await;
-    std::fs::write(d.join("poc.toml"), numeric_spec(&vendor_toml("V", &strong, "m", 100.0, "concurrency = 8")))
-        .unwrap();
-    std::fs::write(d.join("weak.toml"), numeric_spec(&vendor_toml("V", &weak, "m", 100.0, "concurrency = 8"))).unwrap();
+    let strong = tb_mock::MockVendor::new(profile("strong"), 1, index.clone());
+    let (url, serving) = strong.spawn_local().await.unwrap();
+    let spec = numeric_spec(&vendor_toml("V", &url, "m", 100.0, "concurrency = 8"));
+    std::fs::write(d.join("poc.toml"), &spec).unwrap();
     assert!(tb(d, &["keygen"]).await.status.success());
     let _workers: Vec<crate::workers::Worker> = (0..2).map(|n| crate::workers::worker(d, &db, n)).collect();
     let o = tb(d, &["run", "poc.toml", "--db", &db, "--distributed", "--key", "tenderbench.key", "--out", "poc"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
-    init_contract(d, "C-PG", "2027-03-01", "2028-02-29").await;
-    // The server holds the contract too: each probe is appended there, on the same PostgreSQL.
+    let today = time::OffsetDateTime::now_utc().date();
+    init_contract(d, "C-PG", &today.to_string(), &(today + time::Duration::days(364)).to_string()).await;
     let o = tb_env(
         d,
         &["user", "add", "alice", "--role", "buyer", "--db", &db],
@@ -365,65 +367,96 @@ async fn a_contract_on_postgres_probed_by_two_workers_alarms_and_reports() {
     )
     .await;
     assert!(o.status.success(), "{}", stderr(&o));
-    let server = crate::server::serve(d, &db, crate::server::free_port()).await;
-    let token = crate::server::api_token(&server.url).await;
-    let toml = std::fs::read_to_string(d.join("contract.toml")).unwrap();
-    crate::server::post(&server.url, &token, "/api/contracts", serde_json::json!({ "toml": toml })).await;
     let (hook, received) = webhook().await;
-    for (spec, day, alarm) in
-        [("poc.toml", "2027-03-01", false), ("poc.toml", "2027-03-02", false), ("weak.toml", "2027-03-03", true)]
-    {
-        let args = [
-            "contract",
-            "probe",
-            "contract.toml",
-            "--spec",
-            spec,
-            "--day",
-            day,
-            "--db",
-            &db,
-            "--distributed",
-            "--key",
-            "tenderbench.key",
-            "--webhook",
-            &hook,
-            "--server",
-            &server.url,
-            "--token",
-            &token,
-        ];
-        let o = tb(d, &args).await;
-        assert!(o.status.success(), "{}", stderr(&o));
-        assert!(stderr(&o).contains("queued for workers"), "{}", stderr(&o));
-        assert_eq!(stdout(&o).contains("ALARM Quality"), alarm, "{}", stdout(&o));
+    let env = [
+        ("TENDERBENCH_CONTRACT_PROBES", "workers"),
+        ("TENDERBENCH_CONTRACT_DAY_SECS", "3"),
+        ("TENDERBENCH_CONTRACT_WEBHOOK", hook.as_str()),
+        ("TENDERBENCH_ALLOW_LOOPBACK_VENDORS", "1"),
+    ];
+    let server = crate::server::serve_with(d, &db, crate::server::free_port(), &env).await;
+    let token = crate::server::api_token(&server.url).await;
+    let files = serde_json::json!({"s.jsonl": std::fs::read_to_string(d.join("s.jsonl")).unwrap()});
+    crate::server::post(&server.url, &token, "/api/tenders", serde_json::json!({"spec_toml": spec, "files": files}))
+        .await;
+    let toml = std::fs::read_to_string(d.join("contract.toml")).unwrap();
+    let tender = "T-TEST";
+    crate::server::post(&server.url, &token, "/api/contracts", serde_json::json!({"toml": toml, "tender": tender}))
+        .await;
+    let view = |min: usize, alarm: bool| {
+        let (url, token) = (server.url.clone(), token.clone());
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+            loop {
+                let v = crate::server::get(&url, &token, "/api/contracts/C-PG").await;
+                let alarmed = v["alarms"].as_array().is_some_and(|a| a.iter().any(|a| a["kind"] == "quality"));
+                let points = v["points"].as_array().unwrap().len();
+                // Each stored record's claim says recorded (the record is stored first, then its claim).
+                let recorded = v["scheduled"].as_array().unwrap().iter().filter(|s| s["status"] == "recorded").count();
+                if points >= min && alarmed == alarm && recorded >= points {
+                    return v;
+                }
+                assert!(std::time::Instant::now() < deadline, "the scheduled probes never came: {v}");
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+        }
+    };
+    view(2, false).await;
+    // Another model behind the bidder's address: the strong simulator stops, a weak one takes its port.
+    serving.abort();
+    let _ = serving.await;
+    let weak = tb_mock::MockVendor::new(profile("weak"), 2, index.clone());
+    let port: u16 = url.rsplit(':').next().unwrap().trim_end_matches("/v1").parse().unwrap();
+    let _weak = weak.spawn_on_port(port).await.unwrap();
+    let v = view(3, true).await;
+    scheduled_probes_alarm_once_each_day(&v, &received);
+    // The auditor's copy from the server: the probe records and each probe run's signed report.
+    let records = crate::server::get_bytes(&server.url, &token, "/api/contracts/C-PG/probes").await;
+    std::fs::write(d.join("probes.jsonl"), &records).unwrap();
+    for line in String::from_utf8(records).unwrap().lines() {
+        let run = serde_json::from_str::<serde_json::Value>(line).unwrap()["run"].as_str().unwrap().to_string();
+        std::fs::create_dir_all(d.join("contract-probes").join(&run)).unwrap();
+        for file in ["report.json", "report.json.sig"] {
+            let bytes =
+                crate::server::get_bytes(&server.url, &token, &format!("/api/contracts/C-PG/runs/{run}/{file}")).await;
+            std::fs::write(d.join("contract-probes").join(&run).join(file), bytes).unwrap();
+        }
     }
-    // The worse service is another model too (the simulated vendor names it), and a little slower
-    // (up to 100 ms instead of 90): every alarm of that probe is posted, none of the steady ones.
-    let posted = received.lock().unwrap().clone();
-    let kinds: Vec<&str> = posted.iter().map(|p| p["kind"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"quality") && kinds.contains(&"model_changed"), "{posted:?}");
-    assert!(posted.iter().all(|p| p["day"] == "2027-03-03" && p["probe"] == 3), "{posted:?}");
-    let model = posted.iter().find(|p| p["kind"] == "model_changed").unwrap();
-    assert!(model["detail"].as_str().unwrap().contains("model: mock-strong → mock-weak"), "{model}");
-    // The server's view: the three probes, the alarms, the month.
-    let view = crate::server::get(&server.url, &token, "/api/contracts/C-PG").await;
-    assert_eq!(view["points"].as_array().unwrap().len(), 3, "{view}");
-    assert!(view["alarms"].as_array().unwrap().iter().any(|a| a["kind"] == "quality" && a["probe"] == 3), "{view}");
-    assert!(view["months"][0]["breaches"].as_array().unwrap().contains(&serde_json::json!("alarm")), "{view}");
     drop(server);
-    // Every probe's cells were stored by the workers, in PostgreSQL.
+    let alarm = v["alarms"].as_array().unwrap().iter().find(|a| a["kind"] == "quality").unwrap();
+    let month = &alarm["day"].as_str().unwrap()[..7];
+    let o = tb(d, &["contract", "report", "contract.toml", "--month", month, "-o", "reports"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("breaches [alarm]"), "{}", stdout(&o));
+    let report = format!("reports/performance-{month}.json");
+    let o = tb(d, &["contract", "verify", &report, "--contract", "contract.toml"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("probe reports checked"), "{}", stdout(&o));
     let store = tb_store::Store::connect_postgres(&db).await.unwrap();
     let workers = store.workers().await.unwrap();
     assert!(workers.iter().map(|w| w.done).sum::<u64>() >= 200 + 3 * 20, "{workers:?}");
     store.close().await;
-    let o = tb(d, &["contract", "report", "contract.toml", "--month", "2027-03", "-o", "reports"]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("breaches [alarm]"), "{}", stdout(&o));
-    let o = tb(d, &["contract", "verify", "reports/performance-2027-03.json", "--contract", "contract.toml"]).await;
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("3 probe reports checked"), "{}", stdout(&o));
     schema.drop().await;
+}
+
+/// The scheduled probes: one a contract day, each recorded with its run;
+/// the steady ones raise nothing, the worse service's first probe raises the
+/// quality and model alarms, both posted to the webhook.
+fn scheduled_probes_alarm_once_each_day(view: &serde_json::Value, received: &Received) {
+    let scheduled = view["scheduled"].as_array().unwrap();
+    let days: Vec<&str> = scheduled.iter().map(|s| s["day"].as_str().unwrap()).collect();
+    assert!(days.windows(2).all(|w| w[0] < w[1]), "one probe a contract day, in order: {days:?}");
+    let recorded: Vec<_> = scheduled.iter().filter(|s| s["status"] == "recorded").collect();
+    assert!(recorded.len() >= 3 && recorded.iter().all(|s| s["run"].is_string()), "{view}");
+    let quality = view["alarms"].as_array().unwrap().iter().find(|a| a["kind"] == "quality").unwrap();
+    let probe = quality["probe"].as_u64().unwrap();
+    assert!(probe >= 3, "the steady probes raised no alarm: {view}");
+    let posted = received.lock().unwrap().clone();
+    let kinds: Vec<&str> = posted.iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"quality") && kinds.contains(&"model_changed"), "{posted:?}");
+    let model = posted.iter().find(|p| p["kind"] == "model_changed").unwrap();
+    assert!(model["detail"].as_str().unwrap().contains("model: mock-strong → mock-weak"), "{model}");
+    assert!(posted.iter().all(|p| p["probe"].as_u64().unwrap() >= 3 && p["run"].is_string()), "{posted:?}");
 }
 
 /// The performance report's DOCX and PDF, read by real readers (python-docx,

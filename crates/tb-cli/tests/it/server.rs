@@ -31,8 +31,14 @@ pub fn free_port() -> u16 {
 }
 
 pub async fn serve(dir: &Path, db: &str, port: u16) -> Serve {
+    serve_with(dir, db, port, &[]).await
+}
+
+/// `serve` with these environment variables (the server's configuration).
+pub async fn serve_with(dir: &Path, db: &str, port: u16, env: &[(&str, &str)]) -> Serve {
     let child = bin()
         .current_dir(dir)
+        .envs(env.iter().copied())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db", db, "--data-dir", "data"])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join(format!("serve-{}.log", Instant::now().elapsed().as_nanos()))).unwrap())
@@ -80,6 +86,12 @@ pub async fn get(url: &str, token: &str, path: &str) -> Value {
     let r = client().get(format!("{url}{path}")).bearer_auth(token).send().await.unwrap();
     assert!(r.status().is_success(), "GET {path}: {}", r.status());
     r.json().await.unwrap()
+}
+
+pub async fn get_bytes(url: &str, token: &str, path: &str) -> Vec<u8> {
+    let r = client().get(format!("{url}{path}")).bearer_auth(token).send().await.unwrap();
+    assert!(r.status().is_success(), "GET {path}: {}", r.status());
+    r.bytes().await.unwrap().to_vec()
 }
 
 pub async fn post(url: &str, token: &str, path: &str, body: Value) -> Value {
