@@ -22,49 +22,25 @@ pub fn read_input(path: &Path) -> Result<String, Failure> {
 /// A report.json whose signature (report.json.sig beside it) checks against
 /// the public key it names: (the report, its SHA-256, the key's fingerprint).
 fn signed_report(path: &Path) -> Result<(Report, String, String), Failure> {
-    let text = read_input(path)?;
-    let report: Report = serde_json::from_str(&text)
-        .map_err(|e| bad_input(anyhow::anyhow!("{} is not a tenderbench report.json: {e}", path.display())))?;
-    let sig_path = PathBuf::from(format!("{}.sig", path.display()));
-    let Some(signing) = &report.signing else {
-        return Err(bad_input(anyhow::anyhow!(
-            "{} is not signed: a contract's baseline and its acceptance run are signed runs (`tenderbench keygen`, then run)",
-            path.display()
-        )));
-    };
-    let signature = std::fs::read_to_string(&sig_path)
-        .map_err(|e| bad_input(anyhow::anyhow!("cannot read the signature {}: {e}", sig_path.display())))?;
-    tb_audit::verify_signature(&signing.public_key, text.as_bytes(), signature.trim()).map_err(|e| {
-        bad_input(anyhow::anyhow!("{}: the signature does not match this report ({e})", path.display()))
-    })?;
-    if report.status != "finished" {
-        return Err(bad_input(anyhow::anyhow!(
-            "{}: run {} is {}, not finished",
-            path.display(),
-            report.run_id,
-            report.status
-        )));
-    }
-    let fingerprint = tb_audit::fingerprint(&signing.public_key);
-    Ok((report, tb_audit::sha256_hex(text.as_bytes()), fingerprint))
+    let (text, signature) = read_signed(path)?;
+    tb_probe::signed_report(&text, &signature, &path.display().to_string()).map_err(|e| bad_input(anyhow::anyhow!(e)))
 }
 
-/// (criterion, right, cases) of each objective, per-case criterion.
-type Rates = Vec<(String, u64, u64)>;
+/// A report.json's text and its signature (report.json.sig beside it).
+fn read_signed(path: &Path) -> Result<(String, String), Failure> {
+    let text = read_input(path)?;
+    let sig_path = PathBuf::from(format!("{}.sig", path.display()));
+    let signature = match std::fs::read_to_string(&sig_path) {
+        Ok(s) => s,
+        // An unsigned report says so first: its missing signature file is the consequence.
+        Err(_) if !text.contains("\"signing\"") => String::new(),
+        Err(e) => return Err(bad_input(anyhow::anyhow!("cannot read the signature {}: {e}", sig_path.display()))),
+    };
+    Ok((text, signature))
+}
 
-/// The vendor's objective, per-case criteria and its p95 latency.
-fn measured(report: &Report, vendor: &str) -> Result<(Rates, Option<f64>), Failure> {
-    let v = report.vendors.iter().find(|v| v.name == vendor).ok_or_else(|| {
-        let names: Vec<&str> = report.vendors.iter().map(|v| v.name.as_str()).collect();
-        bad_input(anyhow::anyhow!("run {} has no bidder {vendor:?} (it has {})", report.run_id, names.join(", ")))
-    })?;
-    let criteria = v
-        .criteria
-        .iter()
-        .filter(|c| c.metric == "accuracy" && c.n > 0)
-        .map(|c| (c.id.clone(), c.correct, c.n))
-        .collect();
-    Ok((criteria, v.latency_ms.p95))
+fn measured(report: &Report, vendor: &str) -> Result<(tb_probe::Rates, Option<f64>), Failure> {
+    tb_probe::measured(report, vendor).map_err(|e| bad_input(anyhow::anyhow!(e)))
 }
 
 pub struct InitArgs {
@@ -194,13 +170,9 @@ fn probes_text(p: Option<u32>) -> String {
 /// `contract accept`: the acceptance test on a signed acceptance run's report.
 pub fn accept(path: &Path, report_path: &Path, key: Option<&Path>, out: &Path) -> Result<ExitCode, Failure> {
     let c = load(path)?;
-    let (report, sha, _) = signed_report(report_path)?;
-    if report.run_id == c.baseline.run {
-        return Err(bad_input(anyhow::anyhow!("the acceptance run must be a new run, not the POC baseline itself")));
-    }
-    let (delivered, _) = measured(&report, &c.contract.vendor)?;
-    let mut result = tb_contract::acceptance::accept(&c, &report.run_id, &delivered);
-    result.run = format!("{} (report sha256 {sha})", report.run_id);
+    let (text, signature) = read_signed(report_path)?;
+    let result = tb_probe::acceptance(&c, &text, &signature, &report_path.display().to_string())
+        .map_err(|e| bad_input(anyhow::anyhow!(e)))?;
     let json = serde_json::to_string_pretty(&result).context("acceptance report")? + "\n";
     std::fs::write(out, &json).with_context(|| format!("cannot write {}", out.display()))?;
     if let Some(key) = key {

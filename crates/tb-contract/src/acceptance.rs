@@ -3,7 +3,8 @@
 //! non-inferiority test against the POC (`tb_stats::monitoring`).
 
 use serde::{Deserialize, Serialize};
-use tb_stats::monitoring::{Acceptance, NonInferiority, non_inferiority};
+use tb_stats::monitoring::non_inferiority;
+pub use tb_stats::monitoring::{Acceptance, NonInferiority};
 
 use crate::Contract;
 

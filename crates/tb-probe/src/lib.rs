@@ -21,6 +21,63 @@ use tb_core::{Message, Outcome};
 use tb_spec::Spec;
 use tb_vendor::Generation;
 
+/// A signed report.json, checked: its text against its signature (the
+/// public key it names), and a finished run. The report, the SHA-256 of its
+/// text and the signing key's fingerprint. `name` names it in errors.
+pub fn signed_report(text: &str, signature: &str, name: &str) -> Result<(tb_report::Report, String, String), String> {
+    let report: tb_report::Report =
+        serde_json::from_str(text).map_err(|e| format!("{name} is not a tenderbench report.json: {e}"))?;
+    let Some(signing) = &report.signing else {
+        return Err(format!(
+            "{name} is not signed: a contract's baseline and its acceptance run are signed runs (`tenderbench keygen`, then run)"
+        ));
+    };
+    tb_audit::verify_signature(&signing.public_key, text.as_bytes(), signature.trim())
+        .map_err(|e| format!("{name}: the signature does not match this report ({e})"))?;
+    if report.status != "finished" {
+        return Err(format!("{name}: run {} is {}, not finished", report.run_id, report.status));
+    }
+    let fingerprint = tb_audit::fingerprint(&signing.public_key);
+    Ok((report, tb_audit::sha256_hex(text.as_bytes()), fingerprint))
+}
+
+/// (criterion, right, cases) of each objective, per-case criterion.
+pub type Rates = Vec<(String, u64, u64)>;
+
+/// The vendor's objective, per-case criteria and its p95 latency in a report.
+pub fn measured(report: &tb_report::Report, vendor: &str) -> Result<(Rates, Option<f64>), String> {
+    let v = report.vendors.iter().find(|v| v.name == vendor).ok_or_else(|| {
+        let names: Vec<&str> = report.vendors.iter().map(|v| v.name.as_str()).collect();
+        format!("run {} has no bidder {vendor:?} (it has {})", report.run_id, names.join(", "))
+    })?;
+    let criteria = v
+        .criteria
+        .iter()
+        .filter(|c| c.metric == "accuracy" && c.n > 0)
+        .map(|c| (c.id.clone(), c.correct, c.n))
+        .collect();
+    Ok((criteria, v.latency_ms.p95))
+}
+
+/// The acceptance test (验收) of a signed acceptance run's report against
+/// the contract's baseline: the report checked, the run a new one, each
+/// criterion judged (`tb_contract::acceptance`).
+pub fn acceptance(
+    contract: &Contract,
+    report_text: &str,
+    signature: &str,
+    name: &str,
+) -> Result<tb_contract::acceptance::AcceptanceReport, String> {
+    let (report, sha, _) = signed_report(report_text, signature, name)?;
+    if report.run_id == contract.baseline.run {
+        return Err("the acceptance run must be a new run, not the POC baseline itself".into());
+    }
+    let (delivered, _) = measured(&report, &contract.contract.vendor)?;
+    let mut result = tb_contract::acceptance::accept(contract, &report.run_id, &delivered);
+    result.run = format!("{} (report sha256 {sha})", report.run_id);
+    Ok(result)
+}
+
 /// The built-in fingerprint prompts: strings whose token counts differ
 /// between tokenizers (Chinese, English, digits, code, punctuation), each
 /// with a short answer that a model gives the same way at temperature 0.

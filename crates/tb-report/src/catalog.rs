@@ -531,6 +531,33 @@ pub const DASHBOARD: &[(&str, &str, &str)] = &[
     ("breach_quality", "质量", "quality"),
     ("breach_alarm", "报警", "alarm"),
     ("latency_chart", "慢请求占比", "Share of slow requests"),
+    ("acceptance", "验收", "Acceptance"),
+    ("acceptance_none", "尚未提交验收运行的签名报告。", "The acceptance run's signed report has not been stored yet."),
+    ("acceptance_run", "验收运行", "Acceptance run"),
+    ("acceptance_margin", "非劣效界值", "Non-inferiority margin"),
+    ("decision_passed", "合格", "passed"),
+    ("decision_failed", "不合格", "failed"),
+    ("decision_insufficient_evidence", "证据不足", "insufficient evidence"),
+    ("delivered", "交付", "Delivered"),
+    ("poc", "POC", "POC"),
+    ("fingerprints", "模型指纹", "Model fingerprints"),
+    (
+        "fingerprints_note",
+        "每次抽测时固定提示词的词元数、回答与接口返回的模型字段；与第一次抽测不同之处标红。",
+        "Each probe's token counts, answers and model fields for the fixed prompts; what differs from the first probe is marked.",
+    ),
+    ("prompt_tokens", "词元数", "Token counts"),
+    ("answers_same", "回答与第一次相同", "Answers as at the first probe"),
+    ("schedule", "定时抽测", "Scheduled probes"),
+    (
+        "schedule_note",
+        "服务器按合同的频次自动抽测，抽题来自本服务器上的招标项目：",
+        "The server probes on the contract's schedule, drawing from this server's tender:",
+    ),
+    ("schedule_none", "未设定定时抽测（抽测记录由买方提交）。", "No schedule: the buyer submits the probe records."),
+    ("probe_running", "进行中", "running"),
+    ("probe_recorded", "已记录", "recorded"),
+    ("probe_failed", "失败", "failed"),
 ];
 
 /// The monthly performance report (履约报告) of a contract (`tenderbench contract report`).

@@ -521,6 +521,17 @@ pub const ENDPOINTS: &[Endpoint] = &[
         handler: || post(api::add_probe),
     },
     Endpoint {
+        method: "post",
+        path: "/api/contracts/{contract}/acceptance",
+        operation: "addContractAcceptance",
+        summary: "Store the acceptance run's signed report; returns the acceptance test (验收) it gives",
+        roles: "buyer",
+        request: request::<api::NewAcceptance>(),
+        status: 201,
+        response: json::<api::AcceptanceView>(),
+        handler: || post(api::add_acceptance),
+    },
+    Endpoint {
         method: "get",
         path: "/api/contracts/{contract}/probes",
         operation: "getContractProbes",

@@ -185,6 +185,16 @@ fn matrix() -> Vec<Row> {
                 [403, 201, 403, 403, 403, 401],
             )
         },
+        Row {
+            // Not a signed report: the buyer is told why; no one else may store one.
+            body: Some(|| json!({"report": "{}", "signature": "00"})),
+            ..row(
+                "post",
+                "/api/contracts/{contract}/acceptance",
+                "/api/contracts/C-B/acceptance",
+                [403, 400, 403, 403, 403, 401],
+            )
+        },
         row("get", "/api/contracts/{contract}/probes", "/api/contracts/C-B/probes", [403, 200, 200, 404, 200, 401]),
         // No run of C-B was probed by the server: found by no one, and Bidder A not even told that much.
         row(

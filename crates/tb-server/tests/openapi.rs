@@ -294,7 +294,7 @@ async fn every_json_answer_matches_its_schema() {
     c.ask(&server, eva, "get", "/api/runs/{run}/mapping", &format!("/api/runs/{r}/mapping"), None).await;
     c.ask(&server, buyer, "post", "/api/runs/{run}/resume", &format!("/api/runs/{r}/resume"), None).await;
     c.ask(&server, buyer, "post", "/api/runs/{run}/cancel", &format!("/api/runs/{r}/cancel"), None).await;
-    contracts(&server, &mut c, buyer, va, vb).await;
+    contracts(&server, &mut c, &r, [buyer, va, vb]).await;
     c.ask(&server, buyer, "post", "/api/logout", "/api/logout", None).await;
     assert!(c.wrong.is_empty(), "{}", c.wrong.join("\n"));
     // Every operation that answers JSON was asked (but resume, whose answer is startRun's
@@ -400,10 +400,36 @@ fn contract_file() -> String {
     )
 }
 
+/// The acceptance run's signed report, stored with contract C-1: a report of
+/// Bidder B at 190 of 200 on `knowledge` (the POC's 92 of 100): the run's
+/// report so altered, signed by a key of the test's own; one whose bytes differ from the signature is refused.
+async fn acceptance(server: &Server, c: &mut Checker, buyer: Option<&str>, run: &str) {
+    let key = tb_audit::Keypair::generate();
+    let (_, text) = server.call(buyer, "get", &format!("/api/runs/{run}/report.json"), None).await;
+    let mut report: Value = serde_json::from_str(&text).unwrap();
+    report["signing"] = json!({"public_key": key.public_hex(), "fingerprint": key.fingerprint()});
+    let vendors = report["vendors"].as_array_mut().unwrap();
+    let b = vendors.iter_mut().find(|v| v["name"] == "Bidder B").expect("Bidder B, revealed");
+    let criterion = &mut b["criteria"][0];
+    for (field, value) in
+        [("id", json!("knowledge")), ("metric", json!("accuracy")), ("correct", json!(190)), ("n", json!(200))]
+    {
+        criterion[field] = value;
+    }
+    let text = serde_json::to_string_pretty(&report).unwrap();
+    let body = json!({"report": text, "signature": key.sign(text.as_bytes())});
+    let path = "/api/contracts/{contract}/acceptance";
+    let judged = c.ask(server, buyer, "post", path, "/api/contracts/C-1/acceptance", Some(body)).await;
+    assert_eq!(judged["criteria"][0]["delivered_correct"], 190, "{judged}");
+    let forged = json!({"report": text.replace("190", "199"), "signature": key.sign(text.as_bytes())});
+    let (status, body) = server.call(buyer, "post", "/api/contracts/C-1/acceptance", Some(forged)).await;
+    assert!(status.as_u16() == 400 && body.contains("signature does not match"), "{body}");
+}
+
 /// A contract after the award (docs/contracts.md): stored by the buyer,
 /// probes appended, the time line, alarms and months read back; Bidder B sees
 /// its contract, Bidder A does not; /metrics carries its series.
-async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Option<&str>, vb: Option<&str>) {
+async fn contracts(server: &Server, c: &mut Checker, run: &str, [buyer, va, vb]: [Option<&str>; 3]) {
     let toml = contract_file();
     let made = c.ask(server, buyer, "post", "/api/contracts", "/api/contracts", Some(json!({ "toml": toml }))).await;
     assert_eq!((made["id"].as_str(), made["vendor"].as_str()), (Some("C-1"), Some("Bidder B")), "{made}");
@@ -412,9 +438,12 @@ async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Op
     let (status, body) = server.call(buyer, "post", "/api/contracts", Some(json!({ "toml": "[contract]" }))).await;
     assert_eq!(status.as_u16(), 400, "{body}");
     let mut raised = Vec::new();
-    for (day, correct) in [("2027-01-01", 19), ("2027-01-02", 18), ("2027-01-03", 6), ("2027-01-04", 5)] {
+    for (day, correct, model) in
+        [("2027-01-01", 19, "m-1"), ("2027-01-02", 18, "m-1"), ("2027-01-03", 6, "m-2"), ("2027-01-04", 5, "m-2")]
+    {
+        let fingerprint = json!({"prompt_tokens": [12, 30], "answers": ["北京", "391"], "model": model});
         let probe = json!({"day": day, "quality": [{"id": "knowledge", "correct": correct, "n": 20}],
-                           "sent": 20, "answered": 20, "latencies_ms": [40.0, 50.0, 60.0]});
+                           "sent": 20, "answered": 20, "latencies_ms": [40.0, 50.0, 60.0], "fingerprint": fingerprint});
         let path = "/api/contracts/{contract}/probes";
         let stored = c.ask(server, buyer, "post", path, "/api/contracts/C-1/probes", Some(probe)).await;
         raised.extend(stored["alarms"].as_array().cloned().unwrap_or_default());
@@ -426,7 +455,15 @@ async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Op
         let (status, body) = server.call(buyer, "post", "/api/contracts/C-1/probes", Some(probe)).await;
         assert_eq!(status.as_u16(), 400, "{body}");
     }
+    acceptance(server, c, buyer, run).await;
+    let (status, lines) = server.call(vb, "get", "/api/contracts/C-1/probes", None).await;
+    assert_eq!(
+        (status.as_u16(), lines.lines().count()),
+        (200, 4),
+        "the records as contract report reads them: {lines}"
+    );
     let view = c.ask(server, vb, "get", "/api/contracts/{contract}", "/api/contracts/C-1", None).await;
+    assert_eq!(view["acceptance"]["decision"], "passed", "{view}");
     assert_eq!(view["points"].as_array().unwrap().len(), 4, "{view}");
     assert_eq!(view["months"][0]["breaches"], json!(["alarm"]), "{view}");
     assert_eq!(view["baseline"][0]["rate"], 0.92);
@@ -439,7 +476,8 @@ async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Op
     let metrics = raw(server, "get", "/metrics").await.1;
     assert!(metrics.contains("tenderbench_contract_probes{contract=\"C-1\"} 4"), "{metrics}");
     // Each of the two bad probes alarms: the chart starts again after an alarm.
-    assert_eq!(view["alarms"].as_array().unwrap().len(), 2, "{view}");
+    let quality = view["alarms"].as_array().unwrap().iter().filter(|a| a["kind"] == "quality").count();
+    assert_eq!(quality, 2, "{view}");
     assert!(metrics.contains("tenderbench_contract_alarms{contract=\"C-1\",series=\"quality\"} 2"), "{metrics}");
     assert!(
         metrics.contains("tenderbench_contract_baseline_rate{contract=\"C-1\",series=\"knowledge\"} 0.92"),
@@ -452,6 +490,9 @@ async fn contracts(server: &Server, c: &mut Checker, buyer: Option<&str>, va: Op
     assert_eq!(page.matches("<svg").count(), 2, "one chart per criterion and one for latency: {page}");
     assert_eq!(page.matches("<circle").count(), 2, "{page}");
     assert!(page.contains("Quality drop") && page.contains("Levels breached"), "{page}");
+    // The fingerprints, the model that changed marked; the acceptance with its decision.
+    assert!(page.contains("<td class=\"bad\">m-2</td>") && page.contains("<td>m-1</td>"), "{page}");
+    assert!(page.contains("id=\"acceptance-criteria\"") && page.contains(">passed</span>"), "{page}");
     let (status, _) = server.call(va, "get", "/contracts/C-1", None).await;
     assert_eq!(status.as_u16(), 404, "another bidder's contract page is not found");
     let (status, list) = server.call(vb, "get", "/contracts", None).await;

@@ -14,6 +14,8 @@ pub struct ContractRecord {
     pub created_at: String,
     /// The tender on this server whose spec and suites are the contract's POC: the server then schedules the probes.
     pub tender_id: Option<String>,
+    /// The acceptance run's signed report.json and its signature, as the buyer gave them.
+    pub acceptance: Option<(String, String)>,
 }
 
 /// A probe the server scheduled, from the moment it was claimed.
@@ -79,6 +81,10 @@ macro_rules! contract_queries {
                     created_by: row.try_get("created_by").map_err(get)?,
                     created_at: row.try_get("created_at").map_err(get)?,
                     tender_id: row.try_get("tender_id").map_err(get)?,
+                    acceptance: row
+                        .try_get::<Option<String>, _>("acceptance_report")
+                        .map_err(get)?
+                        .zip(row.try_get::<Option<String>, _>("acceptance_signature").map_err(get)?),
                 })
             }
 
@@ -93,6 +99,17 @@ macro_rules! contract_queries {
                     detail: row.try_get("detail").map_err(get)?,
                     created_at: row.try_get("created_at").map_err(get)?,
                 })
+            }
+
+            pub async fn set_contract_acceptance(pool: &Pool, id: &str, report: &str, signature: &str) -> Result<()> {
+                sqlx::query("UPDATE contracts SET acceptance_report = $2, acceptance_signature = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(report)
+                    .bind(signature)
+                    .execute(pool)
+                    .await
+                    .map_err(q("store acceptance"))?;
+                Ok(())
             }
 
             pub async fn claim_contract_probe(pool: &Pool, id: &str, day: &str, at: &str) -> Result<bool> {
@@ -251,6 +268,11 @@ impl Store {
     /// A contract's probe records (JSON), in order.
     pub async fn contract_probes(&self, id: &str) -> Result<Vec<String>> {
         on_contract_backend!(self, contract_probes(id))
+    }
+
+    /// Keeps the acceptance run's signed report and signature with a contract (a later one replaces it).
+    pub async fn set_contract_acceptance(&self, id: &str, report: &str, signature: &str) -> Result<()> {
+        on_contract_backend!(self, set_contract_acceptance(id, report, signature))
     }
 
     /// Claims the scheduled probe of a contract's day; false when it was claimed before (by this server or another).

@@ -726,6 +726,7 @@ mod tests {
             created_by: "alice".into(),
             created_at: now_rfc3339(),
             tender_id: Some("T".into()),
+            acceptance: None,
         };
         assert!(store.create_contract(&c).await.unwrap());
         assert!(!store.create_contract(&c).await.unwrap(), "a contract id is taken once");
@@ -735,6 +736,9 @@ mod tests {
         assert_eq!(store.add_contract_probe("C-1", "2027-01-02", "{\"a\":2}").await.unwrap(), 2);
         assert_eq!(store.contract_probes("C-1").await.unwrap(), ["{\"a\":1}", "{\"a\":2}"]);
         assert_eq!(store.contracts().await.unwrap().len(), 1);
+        store.set_contract_acceptance("C-1", "{\"run_id\":\"a\"}", "sig").await.unwrap();
+        let acceptance = store.contract("C-1").await.unwrap().unwrap().acceptance;
+        assert_eq!(acceptance, Some(("{\"run_id\":\"a\"}".into(), "sig".into())));
         // A scheduled probe is claimed once a day, and keeps its run once it has one.
         use contracts::ProbeRunStatus::{Failed, Recorded, Running};
         assert!(store.claim_contract_probe("C-1", "2027-01-03").await.unwrap());

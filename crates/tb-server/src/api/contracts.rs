@@ -47,6 +47,19 @@ pub struct ChartPoint {
     pub value: f64,
 }
 
+/// The served model's fingerprint at one probe (docs/contracts.md, "The fingerprint").
+#[derive(Serialize, JsonSchema)]
+pub struct FingerprintView {
+    /// The temperature-0 answers to the fixed prompts, in order.
+    pub answers: Vec<String>,
+    /// The `model` field of the answers, where the API gives it.
+    pub model: Option<String>,
+    /// `usage.prompt_tokens` for each fixed prompt, in order (null: not reported).
+    pub prompt_tokens: Vec<Option<u64>>,
+    /// The `system_fingerprint` field, where the API gives it.
+    pub system_fingerprint: Option<String>,
+}
+
 /// A probe on the time line.
 #[derive(Serialize, JsonSchema)]
 pub struct ProbePoint {
@@ -54,7 +67,7 @@ pub struct ProbePoint {
     pub charts: BTreeMap<String, ChartPoint>,
     pub day: String,
     /// The served model's fingerprint at the probe, if it answered the fixed prompts.
-    pub fingerprint: Option<tb_contract::fingerprint::Fingerprint>,
+    pub fingerprint: Option<FingerprintView>,
     /// The probe's number, from 1.
     pub probe: usize,
     /// The signed run it was.
@@ -99,6 +112,8 @@ pub struct BaselineRate {
 /// One contract with its figures, recomputed from its file and probe records.
 #[derive(Serialize, JsonSchema)]
 pub struct ContractView {
+    /// The acceptance test, once the buyer has stored the acceptance run's signed report.
+    pub acceptance: Option<AcceptanceView>,
     pub alarms: Vec<ContractAlarm>,
     pub baseline: Vec<BaselineRate>,
     pub baseline_report_sha256: String,
@@ -121,6 +136,95 @@ pub struct ContractView {
     /// The contract file, as stored.
     pub toml: String,
     pub vendor: String,
+}
+
+/// The acceptance run's signed report (`report.json`) and its signature
+/// (`report.json.sig`), as `tenderbench contract accept` reads them.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(example = serde_json::json!({"report": "{\n  \"tool\": \"tenderbench\", …}\n", "signature": "9f2c…"}))]
+pub struct NewAcceptance {
+    /// The acceptance run's report.json, byte for byte as signed.
+    pub report: String,
+    /// Its signature (report.json.sig).
+    pub signature: String,
+}
+
+/// The acceptance test (验收), judged from the stored signed report on every read.
+#[derive(Serialize, JsonSchema)]
+pub struct AcceptanceView {
+    /// The one-sided confidence of each decision.
+    pub confidence: f64,
+    pub criteria: Vec<AcceptanceCriterion>,
+    /// `passed`, `failed` or `insufficient_evidence`: failed when any criterion failed.
+    pub decision: String,
+    /// The non-inferiority margin, in rate points (0.05: five points).
+    pub margin: f64,
+    /// The acceptance run and its report's SHA-256.
+    pub run: String,
+}
+
+/// One criterion's non-inferiority decision.
+#[derive(Serialize, JsonSchema)]
+pub struct AcceptanceCriterion {
+    pub baseline_correct: u64,
+    pub baseline_n: u64,
+    pub criterion: String,
+    pub decision: String,
+    pub delivered_correct: u64,
+    pub delivered_n: u64,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// Farrington–Manning's score statistic at the margin.
+    pub z: f64,
+}
+
+fn decision_name(d: tb_contract::acceptance::Acceptance) -> String {
+    serde_json::to_value(d).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn acceptance_view(contract: &Contract, record: &ContractRecord) -> ApiResult<Option<AcceptanceView>> {
+    let Some((report, signature)) = &record.acceptance else { return Ok(None) };
+    let a = tb_probe::acceptance(contract, report, signature, "the stored acceptance report")
+        .map_err(|e| ApiError::internal(format!("stored acceptance of {}: {e}", record.id)))?;
+    Ok(Some(AcceptanceView {
+        confidence: a.confidence,
+        criteria: a
+            .criteria
+            .iter()
+            .map(|c| AcceptanceCriterion {
+                baseline_correct: c.baseline_correct,
+                baseline_n: c.baseline_n,
+                criterion: c.id.clone(),
+                decision: decision_name(c.test.decision),
+                delivered_correct: c.delivered_correct,
+                delivered_n: c.delivered_n,
+                reason: c.reason.clone(),
+                z: c.test.z,
+            })
+            .collect(),
+        decision: decision_name(a.decision),
+        margin: a.margin,
+        run: a.run,
+    }))
+}
+
+/// Stores the acceptance run's signed report with the contract (replacing an
+/// earlier one) once it is checked and judged; answers the judgement.
+pub async fn add_acceptance(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<NewAcceptance>,
+) -> ApiResult<(StatusCode, Json<AcceptanceView>)> {
+    caller.require(&[Role::Buyer])?;
+    let mut record = visible(&app, &caller, &id).await?;
+    let contract = parse_contract(&record)?;
+    tb_probe::acceptance(&contract, &body.report, &body.signature, "the acceptance report")
+        .map_err(ApiError::bad_request)?;
+    app.store.set_contract_acceptance(&id, &body.report, &body.signature).await?;
+    record.acceptance = Some((body.report, body.signature));
+    let view = acceptance_view(&contract, &record)?.ok_or_else(|| ApiError::internal("acceptance not kept"))?;
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// A probe the server scheduled.
@@ -241,6 +345,7 @@ pub async fn create_contract(
         created_by: caller.name.clone(),
         created_at: tb_store::now_rfc3339(),
         tender_id: body.tender,
+        acceptance: None,
     };
     if !app.store.create_contract(&record).await? {
         return Err(ApiError::new("conflict", format!("contract {:?} exists already", record.id)));
@@ -264,7 +369,9 @@ pub async fn get_contract(
         .into_iter()
         .map(|r| ScheduledProbe { day: r.day, detail: r.detail, run: r.run_id, status: r.status.as_str().into() })
         .collect();
-    Ok(Json(view(&contract, &record, &probes, &trace, scheduled)))
+    let mut view = view(&contract, &record, &probes, &trace, scheduled);
+    view.acceptance = acceptance_view(&contract, &record)?;
+    Ok(Json(view))
 }
 
 fn view(
@@ -293,7 +400,12 @@ fn view(
             ProbePoint {
                 charts,
                 day: p.day.clone(),
-                fingerprint: probe.fingerprint.clone(),
+                fingerprint: probe.fingerprint.clone().map(|f| FingerprintView {
+                    answers: f.answers,
+                    model: f.model,
+                    prompt_tokens: f.prompt_tokens,
+                    system_fingerprint: f.system_fingerprint,
+                }),
                 probe: i + 1,
                 run: probe.run.clone(),
             }
@@ -302,6 +414,7 @@ fn view(
     let ContractSummary { alarms: _, end, id, probes: count, start, title, vendor } =
         summary(contract, probes.len(), trace.alarms.len());
     ContractView {
+        acceptance: None,
         alarms: trace.alarms.iter().map(alarm_view).collect(),
         baseline: contract
             .baseline
