@@ -35,10 +35,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("tb-bundle", &["tb-core", "tb-audit", "tb-spec", "tb-store", "tb-report", "tb-vendor", "tb-agent", "tb-suite"]),
     ("tb-dossier", &["tb-core", "tb-spec", "tb-store", "tb-report", "tb-bundle", "tb-audit"]),
+    ("tb-probe", &["tb-core", "tb-audit", "tb-spec", "tb-contract", "tb-report", "tb-runner", "tb-vendor"]),
     (
         "tb-server",
         &[
             "tb-contract",
+            "tb-probe",
             "tb-core",
             "tb-spec",
             "tb-store",
@@ -56,6 +58,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "tb-cli",
         &[
             "tb-contract",
+            "tb-probe",
             "tb-stats",
             "tb-core",
             "tb-spec",

@@ -59,7 +59,7 @@ pub struct Inner {
     /// Contracts' calibrated alarm thresholds, by contract file (the calibration simulates thousands of contracts).
     pub contract_thresholds: std::sync::Mutex<std::collections::HashMap<String, tb_contract::monitor::Thresholds>>,
     /// The contracts whose scheduled probe this process is running.
-    pub contract_probes: schedule::InFlight,
+    pub probes_in_flight: schedule::InFlight,
 }
 
 impl std::ops::Deref for App {
@@ -115,7 +115,7 @@ impl App {
             committee: tokio::sync::Mutex::new(()),
             password_checks: tokio::sync::Semaphore::new(2),
             contract_thresholds: Default::default(),
-            contract_probes: Default::default(),
+            probes_in_flight: Default::default(),
         })))
     }
 

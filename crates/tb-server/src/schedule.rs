@@ -114,7 +114,7 @@ pub async fn tick(app: &App, today: Date) -> ApiResult<usize> {
             None => {
                 let probes = crate::api::probes_of(app, &record.id).await?;
                 let Some(day) = contract.due_probe(probes.last().map(|p| p.day.as_str()), today) else { continue };
-                if app.contract_probes.0.lock().expect("in-flight lock").contains(&record.id)
+                if app.probes_in_flight.0.lock().expect("in-flight lock").contains(&record.id)
                     || !app.store.claim_contract_probe(&record.id, &day).await?
                 {
                     continue;
@@ -122,7 +122,7 @@ pub async fn tick(app: &App, today: Date) -> ApiResult<usize> {
                 (day, None)
             }
         };
-        if !app.contract_probes.take(&record.id) {
+        if !app.probes_in_flight.take(&record.id) {
             continue;
         }
         started += 1;
@@ -142,7 +142,7 @@ pub async fn tick(app: &App, today: Date) -> ApiResult<usize> {
                     }
                 }
             }
-            app.contract_probes.release(&id);
+            app.probes_in_flight.release(&id);
         });
     }
     Ok(started)
@@ -188,6 +188,12 @@ async fn run_probe(
     resume: Option<String>,
 ) -> ApiResult<Option<String>> {
     let workers = app.config.contract_probes == ProbeExecutor::Workers;
+    // A run that finished before the server stopped is recorded as it is: nothing to resume.
+    if let Some(id) = &resume
+        && app.store.run(id).await?.status == RunStatus::Finished
+    {
+        return Ok(Some(id.clone()));
+    }
     let opts = RunOptions {
         resume: resume.clone(),
         simulated: false,
