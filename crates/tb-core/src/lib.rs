@@ -207,14 +207,28 @@ impl Case {
     }
 
     /// The gold data stored with each of this case's cells: the case's gold
-    /// and, for a refusal case (`expect` is `refuse` or `answer`), what was
-    /// asked (`asked`, its first 2,000 characters): whether warnings answer a
-    /// question depends on whether the question was about the law. Stored
+    /// and, for a refusal case (`expect` is `refuse` or `answer`) and a
+    /// numeric one, what was asked (`asked`, its first 2,000 characters):
+    /// whether warnings answer a question depends on whether the question was
+    /// about the law, and which stated number is the result on what the
+    /// question asks for. Stored
     /// with the cell, it is signed and regraded with it.
     pub fn stored_gold(&self) -> Gold {
         let mut gold = self.gold.clone();
         let refusal = matches!(gold.data.get("expect").and_then(|e| e.as_str()), Some("refuse" | "answer"));
-        if refusal && let Some(data) = gold.data.as_object_mut() {
+        // A numeric case (a number for answer, no options): which of the
+        // answer's results is the one asked for depends on the question too.
+        let numeric = gold.options.is_empty()
+            && (gold.data.is_null()
+                || gold.data.get("tolerance").is_some()
+                || gold.data.get("relative_tolerance").is_some())
+            && gold.answer.trim().replace(',', "").parse::<f64>().is_ok();
+        if numeric && gold.data.is_null() {
+            gold.data = serde_json::Value::Object(serde_json::Map::new());
+        }
+        if (refusal || numeric)
+            && let Some(data) = gold.data.as_object_mut()
+        {
             let asked: String = self.prompt().chars().take(2000).collect();
             data.insert("asked".into(), serde_json::Value::String(asked));
         }
@@ -510,7 +524,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refusal_cells_store_what_was_asked_and_others_store_the_gold_as_it_is() {
+    fn refusal_and_numeric_cells_store_what_was_asked_and_others_store_the_gold_as_it_is() {
         let case = |data: serde_json::Value| Case {
             id: "c".into(),
             messages: vec![Message::user("醉驾会受到什么处罚？")],
@@ -525,6 +539,26 @@ mod tests {
         let calls = serde_json::json!({ "expect": "calls", "calls": [] });
         assert_eq!(case(calls.clone()).stored_gold().data, calls);
         assert_eq!(case(serde_json::Value::Null).stored_gold(), Gold::default());
+        // A numeric case stores its question beside its number (and tolerance).
+        let numeric = |data: serde_json::Value| Case {
+            gold: Gold { answer: "1,250".into(), data, ..Gold::default() },
+            ..case(serde_json::Value::Null)
+        };
+        assert_eq!(
+            numeric(serde_json::Value::Null).stored_gold().data,
+            serde_json::json!({"asked": "醉驾会受到什么处罚？"})
+        );
+        let tolerance = numeric(serde_json::json!({"tolerance": 0.5})).stored_gold().data;
+        assert_eq!(tolerance, serde_json::json!({"tolerance": 0.5, "asked": "醉驾会受到什么处罚？"}));
+        let choice = Case {
+            gold: Gold {
+                answer: "1".into(),
+                options: vec![Choice { label: "1".into(), text: "x".into() }],
+                ..Gold::default()
+            },
+            ..case(serde_json::Value::Null)
+        };
+        assert_eq!(choice.stored_gold().data, serde_json::Value::Null, "options make it a choice, not a number");
     }
 
     #[test]

@@ -29,6 +29,7 @@ use tb_core::{Gold, Grade};
 use crate::read::{BOXED, plain};
 use crate::{Grader, NOTE_AMBIGUOUS, NOTE_UNDECIDED, Response};
 
+mod asked;
 mod parse;
 mod patterns;
 
@@ -40,7 +41,8 @@ pub struct NumericGrader;
 
 impl Grader for NumericGrader {
     fn version(&self) -> u32 {
-        3
+        // 4: a closing remark about something else gives way to the sentence naming what was asked.
+        4
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -50,7 +52,8 @@ impl Grader for NumericGrader {
                 parse_number(&gold.answer).is_some_and(|g| n.matches(g, percent, |a, b| tolerance.same(a, b)));
             Grade { correct, extracted: Some(format_number(n.value)), note: None, how: Some(how.into()) }
         };
-        let undecided = match read(response.text) {
+        let asked = gold.data.get("asked").and_then(|a| a.as_str());
+        let undecided = match read_asked(response.text, asked) {
             Reading::Stated { value, percent, how } => return grade(value, percent, how),
             Reading::Ambiguous(values) => Grade {
                 extracted: Some(values.iter().map(|v| format_number(*v)).collect::<Vec<_>>().join("|")),
@@ -136,13 +139,21 @@ use crate::choice::correction_between as correction;
 
 /// What the answer states as its result.
 pub fn read(answer: &str) -> Reading {
+    read_asked(answer, None)
+}
+
+/// What the answer states as its result, knowing the question (`asked`):
+/// when the answer closes on a remark about something else, the result is
+/// in the sentence that names what the question asks for (see [`asked`]).
+pub fn read_asked(answer: &str, asked: Option<&str>) -> Reading {
     let text = plain(answer);
     let numbers = numbers(&text);
     if numbers.is_empty() {
         return Reading::Undecided;
     }
     let worked = computed(&text, &numbers);
-    let reader = Reader { text: &text, numbers: &numbers, worked: &worked };
+    let terms = asked.map(asked::terms).unwrap_or_default();
+    let reader = Reader { text: &text, numbers: &numbers, worked: &worked, asked: &terms };
 
     // 1. Statements of the result.
     let mut stated = match reader.statements() {
@@ -175,6 +186,8 @@ struct Reader<'a> {
     numbers: &'a [Number],
     /// The values the working computes (see [`computed`]), found once.
     worked: &'a [f64],
+    /// What the question asks for ([`asked::terms`]); empty when unknown.
+    asked: &'a [String],
 }
 
 impl Reader<'_> {
@@ -335,6 +348,8 @@ impl Reader<'_> {
         };
         let chosen = concluding.or_else(|| in_paragraph.iter().rev().find(|s| !hedges(s)));
         let Some(&(start, end)) = chosen.filter(|s| !hedges(s)) else { return Reading::Undecided };
+        let candidates: Vec<(usize, usize)> = in_paragraph.iter().filter(|s| !hedges(s)).copied().collect();
+        let (start, end) = self.naming_the_asked(&candidates, (start, end)).unwrap_or((start, end));
         let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
         // A result set in bold that the working computed outweighs a closing
         // remark whose numbers it never computed ("= **3 hours**. By then the
@@ -353,6 +368,32 @@ impl Reader<'_> {
             },
             None => Reading::Undecided,
         }
+    }
+}
+
+impl Reader<'_> {
+    /// When the chosen sentence names nothing the question asks for, the
+    /// last sentence of `candidates` that does and whose result the working
+    /// computed ("Mia is 14 + 7 = 21 years old. Her brother is 14." asked
+    /// "How old is Mia?" → the first); None to keep the chosen one.
+    fn naming_the_asked(self, candidates: &[(usize, usize)], chosen: (usize, usize)) -> Option<(usize, usize)> {
+        let Reader { text, numbers, worked, asked } = self;
+        let sentence = &text[chosen.0..chosen.1];
+        // Only a remark in words can be about something else; a line of figures is working.
+        if asked.is_empty() || !asked::speaks(sentence) || asked::overlap(asked, sentence) > 0 {
+            return None;
+        }
+        let result = |(s, e): (usize, usize)| {
+            let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= s && n.end <= e).collect();
+            result_of(text, &in_sentence, false, worked)
+        };
+        let chosen_value = result(chosen).map(|n| n.value);
+        candidates.iter().rev().copied().filter(|s| s.1 <= chosen.1 && *s != chosen).find(|&s| {
+            asked::overlap(asked, &text[s.0..s.1]) > 0
+                && result(s).is_some_and(|n| {
+                    worked.iter().any(|w| close(*w, n.value)) && chosen_value.is_none_or(|v| !close(v, n.value))
+                })
+        })
     }
 }
 
@@ -627,6 +668,31 @@ mod tests {
             Some(6.0)
         );
         assert_eq!(extract("2x + 5 = 17\nx = 6\n答：6年后他的年龄是弟弟的2倍。"), Some(6.0));
+    }
+
+    /// A closing remark about something else gives way to the sentence naming
+    /// what the question asks for, when the working computed that sentence's result.
+    #[test]
+    fn the_sentence_naming_what_was_asked_holds_the_result() {
+        let read = |answer: &str, asked: &str| match read_asked(answer, Some(asked)) {
+            Reading::Stated { value, .. } => Some(value.value),
+            _ => None,
+        };
+        let mia = "x + (x + 7) = 35\n2x = 28\nx = 14\n\nMia is 14 + 7 = 21 years old. Her brother is 14.";
+        assert_eq!(
+            read(mia, "Mia is 7 years older than her brother; together they are 35. How old is Mia?"),
+            Some(21.0)
+        );
+        assert_eq!(read(mia, "How old is her brother?"), Some(14.0), "the closing sentence names the brother");
+        let tank = "Used: 35 × 8 = 240 liters\nLeft: 500 − 240 = 260 liters\n\nAfter 8 days, 260 liters remain. At this rate, the tank is empty after about 14.3 days.";
+        assert_eq!(
+            read(tank, "A 500-liter tank loses 35 liters a day. How much water remains after 8 days?"),
+            Some(260.0)
+        );
+        // A closing line of figures is working, not a remark: it stays the result.
+        assert_eq!(read("2.5升 = 2500毫升\n2500 ÷ 250 = 10", "2.5升饮料倒入250毫升的杯子，可以倒满几杯？"), Some(10.0));
+        // Without the question, the reading is as before.
+        assert_eq!(extract(mia), Some(14.0));
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn choice_reads_what_a_careful_reader_reads() {
 fn numeric_reads_the_stated_result() {
     let mut tally = Tally::default();
     for row in corpora("numeric") {
-        let read = match numeric::read(row["answer"].as_str().unwrap()) {
+        let read = match numeric::read_asked(row["answer"].as_str().unwrap(), row["question"].as_str()) {
             numeric::Reading::Stated { value, .. } => Some(value),
             _ => None,
         };

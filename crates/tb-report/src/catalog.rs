@@ -539,7 +539,7 @@ pub const DASHBOARD: &[(&str, &str, &str)] = &[
     ("decision_failed", "不合格", "failed"),
     ("decision_insufficient_evidence", "证据不足", "insufficient evidence"),
     ("delivered", "交付", "Delivered"),
-    ("poc", "POC", "POC"),
+    ("poc", "POC 测试", "POC"),
     ("fingerprints", "模型指纹", "Model fingerprints"),
     (
         "fingerprints_note",
