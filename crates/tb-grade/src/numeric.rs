@@ -304,7 +304,7 @@ impl Reader<'_> {
     /// there is none or stops mid-sentence.
     fn concluding(self, answer: &str) -> Reading {
         let Reader { text, numbers, .. } = self;
-        if NO_RESULT.is_match(text) || truncated(text) {
+        if truncated(text) || self.says_no_result(answer) {
             return Reading::Undecided;
         }
         let body = before_verification(text);
@@ -372,6 +372,20 @@ impl Reader<'_> {
 }
 
 impl Reader<'_> {
+    /// Whether the answer says it has no single result. A dependence named
+    /// only in a closing aside after every number ("…, depending on its
+    /// policy") is of something else, when a result is set in bold before it.
+    fn says_no_result(self, answer: &str) -> bool {
+        let Reader { text, numbers, .. } = self;
+        let after_numbers = numbers.last().map_or(0, |last| {
+            sentences(text).into_iter().map(|(_, e)| e).find(|&e| e >= last.end).unwrap_or(text.len())
+        });
+        NO_RESULT.find_iter(text).any(|m| {
+            let aside = m.start() >= after_numbers && DEPENDENCE.is_match(m.as_str()) && emphasised(answer).is_some();
+            !aside
+        })
+    }
+
     /// When the chosen sentence names nothing the question asks for, the
     /// last sentence of `candidates` that does and whose result the working
     /// computed ("Mia is 14 + 7 = 21 years old. Her brother is 14." asked
@@ -427,7 +441,8 @@ static BOLD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*\*([^*\n]{1,60})\
 fn before_verification(text: &str) -> &str {
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
-        if VERIFICATION.is_match(line) && text[..pos].chars().any(|c| c.is_ascii_digit()) {
+        let confirms = CONFIRMATION.is_match(line.trim_end()) && line.contains(['=', '＝']);
+        if (VERIFICATION.is_match(line) || confirms) && text[..pos].chars().any(|c| c.is_ascii_digit()) {
             return &text[..pos];
         }
         pos += line.len();
@@ -693,6 +708,30 @@ mod tests {
         assert_eq!(read("2.5升 = 2500毫升\n2500 ÷ 250 = 10", "2.5升饮料倒入250毫升的杯子，可以倒满几杯？"), Some(10.0));
         // Without the question, the reading is as before.
         assert_eq!(extract(mia), Some(14.0));
+    }
+
+    /// Working that opens with a bracket, a closing line that confirms the
+    /// working, and a dependence named only in an aside after the result.
+    #[test]
+    fn brackets_confirmations_and_asides() {
+        assert_eq!(extract("两人合作可取平均值：\n\n(8 + 12) ÷ 2 = **10 小时**"), Some(10.0));
+        assert_eq!(extract("(8 + 12) ÷ 2 = 10 小时"), Some(10.0));
+        assert_eq!(extract("(The last trip carries just 22 cars.)"), None, "a whole sentence in brackets is an aside");
+        let check =
+            "孙子：55 ÷ (6 − 1) = 11（岁）\n爷爷：11 × 6 = 66（岁）\n孙子今年11岁，爷爷66岁，66 − 11 = 55，没问题～";
+        assert_eq!(
+            read_asked(check, Some("孙子今年几岁？")),
+            read_asked("孙子：55 ÷ (6 − 1) = 11（岁）\n爷爷：11 × 6 = 66（岁）", Some("孙子今年几岁？"))
+        );
+        assert_eq!(
+            extract("Left: 120 − 135 = **−$15**\n\nHe'd likely also pay a fee, depending on his bank."),
+            Some(-15.0)
+        );
+        assert_eq!(
+            extract("Left: 120 − 135 = −$15\n\nThe exact figure depends on the bank."),
+            None,
+            "no result committed to"
+        );
     }
 
     #[test]

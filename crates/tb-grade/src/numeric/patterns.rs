@@ -134,7 +134,10 @@ pub(super) static CONDITION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// A closing aside ("提醒：…", "Note: …", "PS"), not the result.
 pub(super) static REMARK: LazyLock<Regex> = LazyLock::new(|| {
     // A whole sentence in brackets is an aside too ("(The last trip carries just 22 cars.)").
-    Regex::new(r"(?i)^\s*(?:-\s*)?(?:(?:提醒|温馨提示|注意|注：|备注|note|tip|ps|p\.s\.|fun\s+fact)\s*[:：,]|[(（])")
+    // A bracket that closes before the sentence goes on ("(8 + 12) ÷ 2 = 10") opens a formula, not an aside.
+    Regex::new(
+        r"(?i)^\s*(?:-\s*)?(?:(?:提醒|温馨提示|注意|注：|备注|note|tip|ps|p\.s\.|fun\s+fact)\s*[:：,]|[(（][^)）]*(?:[)）][\s.。!！]*)?$)",
+    )
         .expect("valid regex")
 });
 
@@ -144,8 +147,9 @@ pub(super) static YEAR_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A conversion factor ("1 km = 1000 m", "1升 = 1000立方厘米"): a definition, not a result.
+/// A unit word follows the 1; a bracket does not ("(6 − 1) = 11" is working).
 pub(super) static DEFINITION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\d.])1\s*[^\d\s=]{1,8}\s*=\s*[\d.,]+\s*[^\d\s=]").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d.])1\s*\p{L}[^\d\s=]{0,7}\s*=\s*[\d.,]+\s*[^\d\s=]").expect("valid regex"));
 
 /// Words after a number that make it a condition ("3天后", "10 days later").
 pub(super) static CONDITION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
@@ -161,6 +165,18 @@ pub(super) static CONDITION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Sentences that check a result already given ("Check: 18 - 3 = 15 ✓").
+/// A closing line that confirms the working ("66 − 11 = 55，没问题～", "…, which checks out."): a check, not the result.
+pub(super) static CONFIRMATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:没问题|符合题意|符合条件|checks?\s+out|is\s+(?:indeed\s+)?correct|that'?s\s+right)[\s～~!！。.✓✔✅]*$",
+    )
+    .expect("valid regex")
+});
+
+/// A dependence a closing aside speaks of ("…face a fee, depending on its policy"): of something else, not the result.
+pub(super) static DEPENDENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)depending\s+on|(?-u:\b)depends\s+on|取决于").expect("valid regex"));
+
 pub(super) static VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)^\s*(?:-\s*)?(?:let'?s\s+)?(?:check|verify|verification|double-check|sanity\s+check|验证|检验|验算|检查)",
