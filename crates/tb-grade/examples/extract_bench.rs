@@ -76,8 +76,11 @@ fn main() {
         .iter()
         .map(|r| (r["answer"].as_str().unwrap_or("").to_string(), options(r), r["multi"] == true))
         .collect();
-    let numbers: Vec<String> =
-        corpus("numeric").iter().map(|r| r["answer"].as_str().unwrap_or("").to_string()).collect();
+    // Each numeric answer with its question, as a cell stores it (`asked`).
+    let numbers: Vec<(String, String)> = corpus("numeric")
+        .iter()
+        .map(|r| (r["answer"].as_str().unwrap_or("").to_string(), r["question"].as_str().unwrap_or("").to_string()))
+        .collect();
     let refusals: Vec<String> =
         corpus("refusal").iter().map(|r| r["answer"].as_str().unwrap_or("").to_string()).collect();
     // Warm the compiled patterns first.
@@ -88,10 +91,14 @@ fn main() {
         std::hint::black_box(choice::read(a, o, *multi));
     });
     println!("  choice   {:4} answers: mean {m:6.1} µs, p99 {p:6.1} µs", choices.len());
-    let (m, p) = time(&numbers, 10, |a| {
+    let (m, p) = time(&numbers, 10, |(a, _)| {
         std::hint::black_box(numeric::read(a));
     });
-    println!("  numeric  {:4} answers: mean {m:6.1} µs, p99 {p:6.1} µs", numbers.len());
+    println!("  numeric  {:4} answers: mean {m:6.1} µs, p99 {p:6.1} µs (without the question)", numbers.len());
+    let (m, p) = time(&numbers, 10, |(a, q)| {
+        std::hint::black_box(numeric::read_asked(a, Some(q)));
+    });
+    println!("  numeric  {:4} answers: mean {m:6.1} µs, p99 {p:6.1} µs (with it, as cells are read)", numbers.len());
     let (m, p) = time(&refusals, 10, |a| {
         std::hint::black_box(refusal::classify(a));
     });

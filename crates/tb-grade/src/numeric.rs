@@ -32,6 +32,7 @@ use crate::{Grader, NOTE_AMBIGUOUS, NOTE_UNDECIDED, Response};
 mod asked;
 mod parse;
 mod patterns;
+mod restated;
 
 pub use parse::{chinese_numeral, parse_number};
 use parse::{format_number, numbers};
@@ -359,6 +360,13 @@ impl Reader<'_> {
             && let Some(n) = emphasised(answer).filter(|n| was_computed(n.value))
         {
             return Reading::Stated { value: n, percent: n.percent, how: "bold" };
+        }
+        // A sentence that only restates the computed result in other units ("That's 4 hours and 45 minutes").
+        if let Some(w) = restated::restated(text, &in_sentence, self.worked, self.asked) {
+            let n = numbers.iter().rev().find(|n| close(n.value, w)).copied();
+            if let Some(n) = n {
+                return Reading::Stated { value: n, percent: n.percent, how: "restated" };
+            }
         }
         match result_of(text, &in_sentence, false, self.worked) {
             Some(n) => Reading::Stated {

@@ -111,7 +111,8 @@ pub fn terms(question: &str) -> Vec<String> {
                 let lower = w.to_lowercase();
                 // "after 8 days", "5 apples each": a condition's unit, not what is asked.
                 let condition = std::mem::take(&mut after_number);
-                if !condition && lower.chars().count() >= 3 && !STOP.contains(&lower.as_str()) {
+                // Two letters are enough for a unit ("km", "kg").
+                if !condition && lower.chars().count() >= 2 && !STOP.contains(&lower.as_str()) {
                     out.push(stem(&lower));
                 }
             }

@@ -1,0 +1,94 @@
+//! A concluding sentence that only restates the computed result in other
+//! units: mixed units ("4.75 hours" then "That's 4 hours and 45 minutes"),
+//! or rounded in a larger or smaller unit ("1,515 meters" then "about 1.5 km
+//! away"). The result is the value the working computed, unless the
+//! question asks in the restatement's unit.
+
+use super::{Number, close};
+
+/// (larger unit, smaller unit, how many smaller make one larger), as answers write them.
+const MIXED: &[(&[&str], &[&str], f64)] = &[
+    (&["hour", "hours", "hr", "hrs", "h", "小时", "时"], &["minute", "minutes", "min", "mins", "分钟", "分"], 60.0),
+    (&["minute", "minutes", "min", "mins", "分钟", "分"], &["second", "seconds", "sec", "secs", "s", "秒"], 60.0),
+    (&["foot", "feet", "ft"], &["inch", "inches", "in"], 12.0),
+    (&["元", "块"], &["角", "毛"], 10.0),
+    (&["pound", "pounds", "lb", "lbs"], &["ounce", "ounces", "oz"], 16.0),
+];
+
+/// Words that round a figure ("about 1.5 km", "约1.5千米").
+const ROUNDING: &[&str] =
+    &["about", "approximately", "roughly", "around", "nearly", "almost", "~", "≈", "约", "大约", "大概", "将近", "近"];
+
+/// Factors between units a restatement rounds into (km and m, hours and minutes, kg and g, …).
+const FACTORS: &[f64] = &[1000.0, 100.0, 60.0, 3600.0, 10.0, 1e6];
+
+/// The computed result a concluding sentence restates, if it only restates one.
+pub(super) fn restated(text: &str, in_sentence: &[&Number], worked: &[f64], asked: &[String]) -> Option<f64> {
+    if in_sentence.iter().any(|n| worked.iter().any(|w| close(*w, n.value))) {
+        return None;
+    }
+    mixed(text, in_sentence, worked).or_else(|| rounded(text, in_sentence, worked, asked))
+}
+
+/// The word right after a number ("4 hours" → "hours", "45分钟" → "分钟").
+fn unit_after(text: &str, n: &Number) -> String {
+    let rest = text[n.end..].trim_start();
+    let han: String = rest.chars().take_while(|c| ('\u{4E00}'..='\u{9FFF}').contains(c)).take(2).collect();
+    if !han.is_empty() {
+        return han;
+    }
+    rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_lowercase()
+}
+
+fn is_unit(word: &str, units: &[&str]) -> bool {
+    units.iter().any(|u| word == *u || (word.chars().count() > 1 && word.starts_with(u) && u.chars().count() > 1))
+}
+
+/// "4 hours and 45 minutes" of a computed 4.75 (hours) or 285 (minutes).
+fn mixed(text: &str, in_sentence: &[&Number], worked: &[f64]) -> Option<f64> {
+    in_sentence.windows(2).find_map(|pair| {
+        let (big, small) = (pair[0], pair[1]);
+        let (u1, u2) = (unit_after(text, big), unit_after(text, small));
+        MIXED.iter().find(|(b, s, _)| is_unit(&u1, b) && is_unit(&u2, s)).and_then(|&(_, _, r)| {
+            let (larger, smaller) = (big.value + small.value / r, big.value * r + small.value);
+            worked.iter().rev().copied().find(|w| close(*w, larger) || close(*w, smaller))
+        })
+    })
+}
+
+/// "about 1.5 km" of a computed 1,515 (meters), unless the question asks in km.
+fn rounded(text: &str, in_sentence: &[&Number], worked: &[f64], asked: &[String]) -> Option<f64> {
+    let [n] = in_sentence else { return None };
+    let before: String = text[..n.start].chars().rev().take(16).collect::<Vec<_>>().into_iter().rev().collect();
+    let before = before.to_lowercase();
+    if !ROUNDING.iter().any(|r| before.trim_end().ends_with(r)) {
+        return None;
+    }
+    let unit = unit_after(text, n);
+    if unit.is_empty() || asked.iter().any(|a| *a == unit || unit.starts_with(a.as_str())) {
+        return None;
+    }
+    // The restatement rounds to the digits it shows: within half a unit of its last place, and 5% besides.
+    let near = |v: f64| (v - n.value).abs() <= (n.value.abs() * 0.05).max(0.05);
+    worked.iter().rev().copied().find(|w| FACTORS.iter().any(|f| near(w / f) || near(w * f)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mixed_and_rounded_restatements_give_way_to_the_computed_value() {
+        let read = |answer: &str| crate::numeric::read_asked(answer, Some("How long does the trip take?"));
+        let value = |r: crate::numeric::Reading| match r {
+            crate::numeric::Reading::Stated { value, .. } => Some(value.value),
+            _ => None,
+        };
+        assert_eq!(value(read("Time = 285 ÷ 60 = 4.75 hours\n\nThat's 4 hours and 45 minutes.")), Some(4.75));
+        assert_eq!(value(read("用时：285 ÷ 60 = 4.75（小时）\n\n也就是4小时45分钟。")), Some(4.75));
+        let far = "Distance = 343 × 5 = 1,515 meters. So the lightning was about 1.5 km away.";
+        assert_eq!(value(crate::numeric::read_asked(far, Some("How far away was the lightning?"))), Some(1515.0));
+        // Asked in the restatement's unit, the rounded figure is the answer it gives.
+        assert_eq!(value(crate::numeric::read_asked(far, Some("How many km away was the lightning?"))), Some(1.5));
+        // A closing figure the working never computed and that restates nothing stays the result.
+        assert_eq!(value(read("Each leg takes 2 hours.\n\nSo the whole trip is 6 hours.")), Some(6.0));
+    }
+}
