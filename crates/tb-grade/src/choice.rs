@@ -40,7 +40,8 @@ pub struct ChoiceGrader;
 
 impl Grader for ChoiceGrader {
     fn version(&self) -> u32 {
-        3
+        // 4: a letter after "option"/"选项" is the label; list numbering and a fence's language tag are no answer.
+        4
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -196,6 +197,14 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     Reading::Undecided
 }
 
+/// Whether a marker ends by naming the option as such ("That's option",
+/// "即选项", "选", "choice"): the letter after it is a label, whatever the options' texts.
+fn names_an_option(before: &str) -> bool {
+    let tail: String = before.trim_end().chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail = tail.to_lowercase();
+    ["option", "options", "choice", "选项", "选"].iter().any(|w| tail.ends_with(w))
+}
+
 /// A line that opens by ruling labels out ("B、D两项都可以排除", "A and C are
 /// wrong"): the labels it names were not chosen.
 fn opens_ruling_out(line: &str) -> bool {
@@ -303,7 +312,9 @@ impl Context<'_> {
                     conflict = true;
                 }
                 // A bare letter that is also another option's text: which did it mean?
+                // After "option"/"选项" it is the label ("That's option C", "即选项B").
                 if !formatted
+                    && !names_an_option(&self.text[..at])
                     && let Some(other) = self.option_named(&l.to_string(), true)
                     && other != l
                 {
@@ -565,6 +576,14 @@ impl Context<'_> {
         let end = rest.find(['\n', '。', '!', '?', '—', ':']).unwrap_or(rest.len());
         let end = rest[..end].find(". ").map_or(end, |i| i + 1);
         let sentence = rest[..end].trim().trim_end_matches(['.', ',', ';']);
+        // "1. HCl is a strong acid…": a list's numbering, not an option whose text is "1".
+        let numbering = rest[..end].trim_end().ends_with('.')
+            && !sentence.is_empty()
+            && sentence.chars().all(|c| c.is_ascii_digit())
+            && !rest[end..].split('\n').next().unwrap_or("").trim().is_empty();
+        if numbering {
+            return None;
+        }
         // A first line opening with a label is read by `opening_label`, which knows echoes.
         if sentence.is_empty() || sentence.chars().count() > 40 || self.line_shape(rest).is_some() {
             return None;
@@ -851,6 +870,14 @@ mod tests {
         let letters = options(&["B", "C", "D", "E"]);
         assert_eq!(extract("The answer is (C).", &letters).as_deref(), Some("C"));
         assert!(matches!(read("The answer is C", &letters, false), Reading::Ambiguous(_)));
+        // Named as an option, the letter is the label whatever the options' texts.
+        assert_eq!(extract("十进制12是十六进制的“C”，即选项B。", &letters).as_deref(), Some("B"));
+        assert_eq!(extract("Vitamin D is made in the skin. That's option C.", &letters).as_deref(), Some("C"));
+        // A numbered list's "1." is no option whose text is "1"; a fence's language tag no label.
+        let ph = options(&["1", "2", "7", "12"]);
+        assert_eq!(extract("1. HCl dissociates completely.\n2. pH = 2.\n\nAnswer: B", &ph).as_deref(), Some("B"));
+        let code = "```c\nint x = 7 / 2 * 2;\n```\n\n整数除法得 3，再乘 2 得 6。\n\n正解：B";
+        assert_eq!(extract(code, &options(&["7", "6", "7.0", "8"])).as_deref(), Some("B"));
     }
 
     /// Answers that commit by ruling out, by the complement, or by a last

@@ -235,6 +235,16 @@ fn unmarkdown(text: &str) -> String {
                 break;
             }
         }
+        // A code fence says nothing, nor its language tag ("```c" is no label C).
+        if let Some(tag) = l.strip_prefix("```").or_else(|| l.strip_prefix("~~~")) {
+            let tag = tag.trim_start_matches(['`', '~']).trim();
+            if tag.is_empty()
+                || (tag.len() <= 12 && tag.chars().all(|c| c.is_ascii_alphanumeric() || "+#-_.".contains(c)))
+            {
+                out.push('\n');
+                continue;
+            }
+        }
         // A table's rule line (|---|:--:|) or a horizontal rule says nothing.
         if !l.is_empty() && l.chars().all(|c| matches!(c, '-' | '|' | ':' | ' ' | '=' | '*' | '_')) && l.len() >= 3 {
             out.push('\n');
