@@ -165,6 +165,12 @@ async fn probe(
         .map_err(|e| ApiError::new("invalid_spec", e.to_string()))?;
     spec.sandbox.isolation = app.runs.sandbox_isolation;
     let Some(run_id) = run_probe(app, &record.id, day, &spec, resume).await? else { return Ok(None) };
+    // Another server that picked up the same claim may have recorded this run already: once is enough.
+    let earlier = crate::api::probes_of(app, &record.id).await?;
+    if let Some(at) = earlier.iter().position(|p| p.run.as_deref() == Some(run_id.as_str())) {
+        app.store.update_contract_probe(&record.id, day, Some(&run_id), ProbeRunStatus::Recorded, None).await?;
+        return Ok(Some(at + 1));
+    }
     let out = dir.join(&run_id);
     let report = tb_bundle::write_run_outputs(&app.store, &run_id, &out, tb_report::Lang::Zh, Some(&app.key), None)
         .await
