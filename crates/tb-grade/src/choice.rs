@@ -314,7 +314,7 @@ impl Context<'_> {
                 // A bare letter that is also another option's text: which did it mean?
                 // After "option"/"选项" it is the label ("That's option C", "即选项B").
                 if !formatted
-                    && !names_an_option(&self.text[..at])
+                    && !names_an_option(&self.text[..self.text.len() - rest.len()])
                     && let Some(other) = self.option_named(&l.to_string(), true)
                     && other != l
                 {
@@ -876,6 +876,11 @@ mod tests {
         // A numbered list's "1." is no option whose text is "1"; a fence's language tag no label.
         let ph = options(&["1", "2", "7", "12"]);
         assert_eq!(extract("1. HCl dissociates completely.\n2. pH = 2.\n\nAnswer: B", &ph).as_deref(), Some("B"));
+        assert_eq!(extract("The hex digit for 13 is D, so the answer is Option C.", &letters).as_deref(), Some("C"));
+        assert_eq!(extract("对应的字母是“E”，应选选项D。", &letters).as_deref(), Some("D"));
+        assert_eq!(extract("2. Compute the pH: 2.\n\nFinal answer: B", &ph).as_deref(), Some("B"));
+        let py = "```python\nprint(7 // 2 * 2)\n```\n\nOutput is 6.\n\nAnswer: B";
+        assert_eq!(extract(py, &options(&["7", "6", "7.0", "8"])).as_deref(), Some("B"));
         let code = "```c\nint x = 7 / 2 * 2;\n```\n\n整数除法得 3，再乘 2 得 6。\n\n正解：B";
         assert_eq!(extract(code, &options(&["7", "6", "7.0", "8"])).as_deref(), Some("B"));
     }

@@ -716,6 +716,16 @@ mod tests {
         assert_eq!(read("2.5升 = 2500毫升\n2500 ÷ 250 = 10", "2.5升饮料倒入250毫升的杯子，可以倒满几杯？"), Some(10.0));
         // Without the question, the reading is as before.
         assert_eq!(extract(mia), Some(14.0));
+        // More of the class, written apart from the corpus.
+        let zh = "甲：15 × 4 = 60（个）\n乙：60 − 18 = 42（个）\n\n乙做了42个零件。甲比乙多做18个。";
+        assert_eq!(read(zh, "甲做了60个零件，比乙多做18个。乙做了多少个零件？"), Some(42.0));
+        let bus = "Seats taken: 48 − 13 + 9 = 44\n\nThere are 44 passengers on the bus now. The driver has made 3 stops so far.";
+        assert_eq!(
+            read(bus, "A bus has 48 passengers. 13 get off and 9 get on. How many passengers are on the bus now?"),
+            Some(44.0)
+        );
+        let cost = "Total: 3 × 12 + 5 = 41 dollars\n\nShe spends $41 in total. That leaves her budget with some room.";
+        assert_eq!(read(cost, "How much does she spend in total?"), Some(41.0));
     }
 
     /// Working that opens with a bracket, a closing line that confirms the
@@ -740,6 +750,9 @@ mod tests {
             None,
             "no result committed to"
         );
+        let checks = "Rate: 84 ÷ 7 = 12 per hour\nIn 5 hours: 12 × 5 = 60\nBack-check: 60 ÷ 5 = 12, which checks out.";
+        assert_eq!(extract(checks), Some(60.0));
+        assert_eq!(extract("(120 − 30) ÷ 3 = 30 元\n每人付30元。"), Some(30.0));
     }
 
     #[test]

@@ -174,23 +174,7 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     let (_weak, url) = mock(profile("weak"), 4, index.clone()).await;
     std::fs::write(d.join("weak.toml"), spec(&url)).unwrap();
     let (hook, received) = webhook().await;
-    let o = tb(
-        d,
-        &[
-            "contract",
-            "probe",
-            "contract.toml",
-            "--spec",
-            "weak.toml",
-            "--day",
-            "2027-01-05",
-            "--key",
-            "tenderbench.key",
-            "--webhook",
-            &hook,
-        ],
-    )
-    .await;
+    let o = probe_to_webhook(d, "2027-01-05", &hook).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("ALARM Quality"), "{}", stdout(&o));
     let posted = received.lock().unwrap().clone();
@@ -203,23 +187,7 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     );
     assert_eq!((q["day"].as_str(), q["probe"].as_u64()), (Some("2027-01-05"), Some(5)));
     // A webhook that cannot be reached: the probe is kept, the command says so and fails.
-    let o = tb(
-        d,
-        &[
-            "contract",
-            "probe",
-            "contract.toml",
-            "--spec",
-            "weak.toml",
-            "--day",
-            "2027-01-06",
-            "--key",
-            "tenderbench.key",
-            "--webhook",
-            "http://127.0.0.1:9/hook",
-        ],
-    )
-    .await;
+    let o = probe_to_webhook(d, "2027-01-06", "http://127.0.0.1:9/hook").await;
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stderr(&o).contains("the probe is recorded"), "{}", stderr(&o));
 
@@ -229,6 +197,12 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     assert!(stdout(&o).contains("2027-01: 6 probes"), "{}", stdout(&o));
 
     performance_report_is_signed_and_recomputed(d).await;
+}
+
+/// `contract probe` of the weak service on `day`, posting its alarms to `hook`.
+async fn probe_to_webhook(d: &std::path::Path, day: &str, hook: &str) -> std::process::Output {
+    let args = ["contract", "probe", "contract.toml", "--spec", "weak.toml", "--day", day, "--key", "tenderbench.key"];
+    tb(d, &[&args[..], &["--webhook", hook]].concat()).await
 }
 
 /// Every probe is a signed run of 20 fresh cases, recorded with its fingerprint.

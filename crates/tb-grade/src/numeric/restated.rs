@@ -88,6 +88,10 @@ mod tests {
         assert_eq!(value(crate::numeric::read_asked(far, Some("How far away was the lightning?"))), Some(1515.0));
         // Asked in the restatement's unit, the rounded figure is the answer it gives.
         assert_eq!(value(crate::numeric::read_asked(far, Some("How many km away was the lightning?"))), Some(1.5));
+        assert_eq!(value(read("150 ÷ 60 = 2.5 minutes\n\nSo it takes 2 minutes 30 seconds.")), Some(2.5));
+        assert_eq!(value(read("总价：12.4 × 3 = 37.2（元）\n\n一共37元2角。")), Some(37.2));
+        let km = "路程 = 80 × 2.5 = 200 千米\n也就是大约 200000 米。";
+        assert_eq!(value(crate::numeric::read_asked(km, Some("两地相距多少千米？"))), Some(200.0));
         // A closing figure the working never computed and that restates nothing stays the result.
         assert_eq!(value(read("Each leg takes 2 hours.\n\nSo the whole trip is 6 hours.")), Some(6.0));
     }
