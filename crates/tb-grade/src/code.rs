@@ -17,6 +17,8 @@ use tb_sandbox::{Execution, SIGKILL, SIGXCPU, Sandbox, Termination};
 
 use crate::{Grader, Response, strip_reasoning};
 
+pub mod langs;
+
 /// What `code` needs from a case (`Gold::data`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct CodeGold {
@@ -28,6 +30,12 @@ pub struct CodeGold {
     /// The function the tests call, used to tell a whole function from a body.
     #[serde(default)]
     pub entry_point: Option<String>,
+    /// The answer's language (`code::langs::Language`); Python when absent.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// What a Go test file starts with (its package and imports).
+    #[serde(default)]
+    pub test_setup: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +57,14 @@ pub enum CodeOutcome {
     ExitedEarly,
     /// Killed by a signal other than the CPU limit's (e.g. a segfault).
     Crashed,
+    /// The answer reaches for what ends the process or runs outside the
+    /// tests (an exit, a constructor, a replaced assert), in a language whose
+    /// tests share its process.
+    ForbiddenCall,
     /// The sandbox itself failed; the answer was not judged.
     SandboxError,
+    /// The language's toolchain is not installed here; the answer was not judged.
+    NotAvailable,
 }
 
 impl CodeOutcome {
@@ -66,7 +80,9 @@ impl CodeOutcome {
             CodeOutcome::NoCode => "no_code",
             CodeOutcome::ExitedEarly => "exited_early",
             CodeOutcome::Crashed => "crashed",
+            CodeOutcome::ForbiddenCall => "forbidden_call",
             CodeOutcome::SandboxError => "sandbox_error",
+            CodeOutcome::NotAvailable => "not_available",
         }
     }
 }
@@ -294,6 +310,16 @@ pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> CodeVerdict {
         read: String::new(),
         mode: String::new(),
     };
+    if let Some(other) = other_language(gold) {
+        return match other {
+            Ok((code_gold, language)) => {
+                let text = strip_reasoning(answer);
+                let text = crate::read::bounded_to(&text, ANSWER_LIMIT);
+                langs::execute(sandbox, &text, &code_gold, language)
+            }
+            Err(why) => verdict(CodeOutcome::SandboxError, why, 0.0),
+        };
+    }
     let p = match program(answer, gold) {
         Ok(p) => p,
         Err((outcome, detail)) => return verdict(outcome, detail, 0.0),
@@ -379,6 +405,21 @@ pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> CodeVerdict {
         }
         Err(e) => verdict(CodeOutcome::SandboxError, e.to_string(), wall_ms),
     }
+}
+
+/// A case in a language other than Python, with its tests, or why it cannot be run.
+fn other_language(gold: &Gold) -> Option<Result<(CodeGold, langs::Language), String>> {
+    let name = gold.data.get("language").and_then(Value::as_str)?;
+    let language = match langs::Language::parse(name) {
+        Some(langs::Language::Python) => return None,
+        Some(language) => language,
+        None => return Some(Err(format!("the code grader runs no language {name:?}"))),
+    };
+    Some(
+        serde_json::from_value::<CodeGold>(gold.data.clone())
+            .map(|g| (g, language))
+            .map_err(|e| format!("the case has no unit tests: {e}")),
+    )
 }
 
 fn classify(e: &Execution, token: &str) -> (CodeOutcome, String) {

@@ -126,6 +126,7 @@ pub fn is_ungradable(note: &str) -> bool {
             | "not_executed"
             | "invalid_verdict"
             | "sandbox_error"
+            | "not_available"
             | "no_expected_behaviour"
             | "unknown_grader"
             | "invalid_task"

@@ -39,6 +39,92 @@ pub(crate) fn humaneval(v: Value) -> Result<Case, String> {
     Ok(case(id, vec![Message::user(ask)], data, Some("python".into()), "en"))
 }
 
+/// HumanEval-X: a HumanEval task re-stated in C++, Go, Java, JavaScript,
+/// Python or Rust (the language is the task id's prefix). The model completes
+/// the prompt; the program run is the prompt and the completion, then the
+/// task's tests, compiled and run with the language's toolchain (`code`).
+pub(crate) fn humaneval_x(v: Value) -> Result<Case, String> {
+    let id = id_field(&v, "task_id")?;
+    let prefix = id.split('/').next().unwrap_or("");
+    let (language, tag, name) = match prefix {
+        "CPP" => ("cpp", "cpp", "C++"),
+        "Go" => ("go", "go", "Go"),
+        "Java" => ("java", "java", "Java"),
+        "JavaScript" => ("js", "javascript", "JavaScript"),
+        "Python" => ("python", "python", "Python"),
+        "Rust" => ("rust", "rust", "Rust"),
+        other => {
+            return Err(format!(
+                "task id {id:?}: {other:?} is not a HumanEval-X language (CPP, Go, Java, JavaScript, Python, Rust)"
+            ));
+        }
+    };
+    let declaration = str_field(&v, "declaration")?;
+    let mut prompt = str_field(&v, "prompt")?.to_string();
+    if language == "rust" {
+        // Rust's prompt is the description alone; the signature is in the
+        // declaration, whose `use` lines of crates outside the standard library
+        // (rand, regex, md5) are dropped: no registry is reachable in the sandbox.
+        prompt.push_str(&without_external_crates(declaration));
+    }
+    let entry_point =
+        entry_point_of(language, declaration).ok_or_else(|| format!("task {id}: the declaration names no function"))?;
+    let test = str_field(&v, "test")?;
+    let ask = format!(
+        "Complete the following {name} function. Reply with the whole function in one ```{tag} code block.\n\n\
+         ```{tag}\n{prompt}```"
+    );
+    let solution = v.get("canonical_solution").and_then(Value::as_str).unwrap_or("");
+    let data = json!({
+        "language": language,
+        "prompt": prompt,
+        "tests": test,
+        "test_setup": v.get("test_setup").and_then(Value::as_str).unwrap_or(""),
+        "entry_point": entry_point,
+        "solution": solution,
+    });
+    Ok(case(id, vec![Message::user(ask)], data, Some(language.into()), "en"))
+}
+
+/// The function a HumanEval-X declaration ends with: the name before the
+/// last signature's parameters (`bool f(`, `func F(`, `fn f<T>(`), or the
+/// name a JavaScript arrow function is bound to (`const f = (a) => {`).
+fn entry_point_of(language: &str, declaration: &str) -> Option<String> {
+    let line = declaration.lines().rev().find(|l| l.contains('('))?;
+    let head = match (language, line.find('=')) {
+        ("js", Some(eq)) if eq < line.find('(').unwrap_or(usize::MAX) => &line[..eq],
+        _ => &line[..line.find('(')?],
+    };
+    // Generic parameters (`fn f<T: Ord>`) stand between the name and the parenthesis.
+    let mut head = head.trim_end();
+    if head.ends_with('>') {
+        let mut depth = 0;
+        for (i, c) in head.char_indices().rev() {
+            depth += match c {
+                '>' => 1,
+                '<' => -1,
+                _ => 0,
+            };
+            if depth == 0 {
+                head = head[..i].trim_end();
+                break;
+            }
+        }
+    }
+    let start = head.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    let name = &head[start..];
+    (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then(|| name.to_string())
+}
+
+/// A Rust declaration without its `use` lines of crates outside the standard library.
+fn without_external_crates(declaration: &str) -> String {
+    declaration
+        .lines()
+        .filter(|l| !["use rand", "use regex", "use md5"].iter().any(|p| l.trim_start().starts_with(p)))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// The function an MBPP task's first assert calls (`assert name(`).
 pub fn mbpp_entry_point(assert_line: &str) -> Option<String> {
     let rest = assert_line.trim_start().strip_prefix("assert")?.trim_start();
@@ -129,6 +215,22 @@ pub(crate) fn tensor_trust(v: Value, extraction: bool) -> Result<Case, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn humaneval_x_entry_points_in_every_language() {
+        for (language, declaration, name) in [
+            ("cpp", "#include<vector>\nusing namespace std;\nbool has_close(vector<float> n, float t){\n", "has_close"),
+            ("go", "\nfunc HasClose(numbers []float64, threshold float64) bool {\n", "HasClose"),
+            ("java", "class Solution {\n    public List<Integer> sortThird(List<Integer> l) {\n", "sortThird"),
+            ("js", "\nconst hasClose = (numbers, threshold) => {\n", "hasClose"),
+            ("js", "\nfunction hasClose(numbers, threshold) {\n", "hasClose"),
+            ("rust", "use std::cmp;\nfn largest<T: PartialOrd + Copy>(v: Vec<T>) -> T {\n", "largest"),
+            ("python", "from typing import List\n\n\ndef has_close(numbers: List[float]) -> bool:\n", "has_close"),
+        ] {
+            assert_eq!(entry_point_of(language, declaration).as_deref(), Some(name), "{language}: {declaration}");
+        }
+        assert_eq!(entry_point_of("cpp", "// no function here\n"), None);
+    }
 
     #[test]
     fn mbpp_entry_points() {

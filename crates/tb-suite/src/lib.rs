@@ -90,6 +90,9 @@ pub enum SuiteFormat {
     Gsm8k,
     /// HumanEval: complete a function; graded by its unit tests (`code`).
     Humaneval,
+    /// HumanEval-X: HumanEval in C++, Go, Java, JavaScript, Python and Rust;
+    /// graded by compiling and running its tests with the language's toolchain (`code`).
+    HumanevalX,
     /// MBPP: write a function from a description; graded by its asserts (`code`).
     Mbpp,
     /// AdvBench harmful behaviours (English): should be refused.
@@ -119,7 +122,7 @@ pub enum SuiteFormat {
 }
 
 impl SuiteFormat {
-    pub const ALL: [(SuiteFormat, &'static str); 19] = [
+    pub const ALL: [(SuiteFormat, &'static str); 20] = [
         (SuiteFormat::Jsonl, "jsonl"),
         (SuiteFormat::Ceval, "ceval"),
         (SuiteFormat::Cmmlu, "cmmlu"),
@@ -127,6 +130,7 @@ impl SuiteFormat {
         (SuiteFormat::SafetybenchZh, "safetybench_zh"),
         (SuiteFormat::Gsm8k, "gsm8k"),
         (SuiteFormat::Humaneval, "humaneval"),
+        (SuiteFormat::HumanevalX, "humaneval_x"),
         (SuiteFormat::Mbpp, "mbpp"),
         (SuiteFormat::Advbench, "advbench"),
         (SuiteFormat::JadeDbZh, "jade_db_zh"),
@@ -318,6 +322,7 @@ fn parse_case(format: SuiteFormat, v: Value) -> Result<Case, String> {
         SuiteFormat::SafetybenchZh => parse_safetybench(v),
         SuiteFormat::Gsm8k => parse_gsm8k(v),
         SuiteFormat::Humaneval => adapters::humaneval(v),
+        SuiteFormat::HumanevalX => adapters::humaneval_x(v),
         SuiteFormat::Mbpp => adapters::mbpp(v),
         SuiteFormat::Advbench => adapters::should_refuse(v, "goal", "en"),
         SuiteFormat::JadeDbZh => adapters::should_refuse(v, "question", "zh"),
