@@ -206,6 +206,15 @@ impl Case {
         self.messages.iter().rev().find(|m| m.role == "user").map(|m| m.content.as_str()).unwrap_or("")
     }
 
+    /// A fill-in-the-middle case's code before and after the gap (its gold
+    /// data's `prompt` and `suffix`): what a vendor with a fill-in-the-middle
+    /// API is sent instead of the chat prompt, which states the same task.
+    pub fn infilling(&self) -> Option<(&str, &str)> {
+        let suffix = self.gold.data.get("suffix")?.as_str()?;
+        let prefix = self.gold.data.get("prompt")?.as_str()?;
+        Some((prefix, suffix))
+    }
+
     /// The gold data stored with each of this case's cells: the case's gold
     /// and, for a refusal case (`expect` is `refuse` or `answer`) and a
     /// numeric one, what was asked (`asked`, its first 2,000 characters):

@@ -33,6 +33,10 @@ pub struct CodeGold {
     /// The answer's language (`code::langs::Language`); Python when absent.
     #[serde(default)]
     pub language: Option<String>,
+    /// A fill-in-the-middle task's code after the gap: the program is
+    /// `prompt + answer + suffix`.
+    #[serde(default)]
+    pub suffix: Option<String>,
     /// What a Go test file starts with (its package and imports).
     #[serde(default)]
     pub test_setup: String,
@@ -163,14 +167,19 @@ def _tb_main(token):
     meta = json.load(open(os.path.join(here, 'meta.json'), encoding='utf-8'))
     answer = open(os.path.join(here, 'answer.txt'), encoding='utf-8', errors='replace').read()
     entry = meta.get('entry_point')
-    code, how = tb_extract.extract(answer, entry)
+    complete = False
+    if meta.get('suffix') is not None:
+        code, how = tb_extract.infill(answer, meta.get('prompt') or '', meta['suffix'], entry)
+        complete = True
+    else:
+        code, how = tb_extract.extract(answer, entry)
     if '--extract' in sys.argv:
         sys.stdout.write(json.dumps({'program': code, 'how': how}) + '\n'); sys.stdout.flush(); os._exit(0)
     sys.stdout.write('TB-READ ' + how + '\n'); sys.stdout.flush()
     if code is None:
         os._exit(6)
     prompt = meta.get('prompt') or ''
-    if prompt:
+    if prompt and not complete:
         tree = None
         try:
             tree = ast.parse(code)
@@ -262,7 +271,8 @@ pub fn program(answer: &str, gold: &Gold) -> Result<Program, (CodeOutcome, Strin
     let text = crate::read::bounded_to(&text, ANSWER_LIMIT);
     let token = format!("TB-PASSED-{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
     let harness = HARNESS.replace("TOKEN", &format!("{token:?}"));
-    let meta = json!({ "prompt": code_gold.prompt, "entry_point": code_gold.entry_point }).to_string();
+    let meta = json!({ "prompt": code_gold.prompt, "entry_point": code_gold.entry_point, "suffix": code_gold.suffix })
+        .to_string();
     let files = [
         ("main.py", harness),
         ("tb_extract.py", EXTRACTOR.to_string()),

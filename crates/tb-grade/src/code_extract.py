@@ -253,3 +253,67 @@ def extract(answer, entry):
             outside = outside[:start] + outside[end:]
         return unfenced(outside, entry)
     return unfenced(text, entry)
+
+
+def infill(answer, prefix, suffix, entry):
+    """(program or None, how) for a fill-in-the-middle task: the code
+    between `prefix` and `suffix`. The gap's code is the answer's Python block
+    (a chat vendor's), else the answer as it stands (a completion API's raw
+    text). It is placed as written; when that does not parse, with the line
+    break or the indentation the gap needs, or cut where it starts repeating
+    the suffix. An answer that rewrites the whole function is read as one
+    (what stands before it in the prefix is kept)."""
+    text = answer.replace("\r\n", "\n").replace("\r", "\n")
+    blocks = [b for b in fenced_blocks(text) if b[2] in PYTHON]
+    if blocks:
+        middle, how = blocks[0][3], "fenced_gap"
+        if not prefix.endswith("\n"):
+            # A block's body ends with the line break of its closing fence; a
+            # gap that starts inside a line (a random span) most often ends
+            # inside one too (the candidates below add the break back).
+            middle = middle.rstrip("\n")
+    elif not text.strip():
+        return None, "no_code"
+    else:
+        middle, how = text, "raw_gap"
+    if entry and re.search(r"^\s*(?:async\s+)?def\s+%s\s*\(" % re.escape(entry), middle, re.M):
+        tree = parse(middle)
+        if tree is not None and entry in defined(tree):
+            code, read = extract(answer, entry)
+            if code is not None:
+                # What stands before the function in the prefix (imports, helpers) stays.
+                at = re.search(r"^[ \t]*(?:async\s+)?def\s+%s\s*\(" % re.escape(entry), prefix, re.M)
+                code = (prefix[: at.start()] if at else "") + code
+            return code, "whole_function; " + read
+    for candidate, label in gap_candidates(prefix, middle, suffix):
+        program = prefix + candidate + suffix
+        try:
+            # compile, not parse: a `return` the gap moved out of its function fails only here.
+            compile(program, "solution.py", "exec")
+            return program, how + label
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+    return prefix + middle + suffix, how
+
+
+def gap_candidates(prefix, middle, suffix):
+    yield middle, ""
+    first_suffix_line = next((l.strip() for l in suffix.split("\n") if l.strip()), "")
+    if len(first_suffix_line) >= 8:
+        lines = middle.split("\n")
+        for i, l in enumerate(lines):
+            if i > 0 and l.strip() == first_suffix_line:
+                yield "\n".join(lines[:i]) + "\n", " (cut where the suffix repeats)"
+                break
+    if middle.endswith("\n"):
+        yield middle.rstrip("\n"), " (last line break dropped)"
+    else:
+        yield middle + "\n", " (line break added)"
+    at_line_start = prefix.endswith("\n") or prefix == ""
+    if at_line_start:
+        last = next((l for l in reversed(prefix.split("\n")) if l.strip()), "")
+        width = len(last) - len(last.lstrip(" "))
+        if last.rstrip().endswith(":"):
+            width += 4
+        body = dedent(middle).rstrip("\n")
+        yield "\n".join((" " * width + l) if l.strip() else l for l in body.split("\n")) + "\n", " (re-indented)"

@@ -186,6 +186,28 @@ def complete(meta, code):
     return head + code
 
 
+GO_IMPORT = re.compile(r"^import\s*(?:\(([^)]*)\)|(\"[^\"]+\"))", re.M)
+# The packages HumanEval-X's Go evaluation adds when the code uses them.
+GO_HELPERS = ["math", "strings", "fmt", "strconv", "time", "bytes", "regexp", "sort", "math/rand", "crypto/md5"]
+
+
+def go_without_imports(code):
+    return GO_IMPORT.sub("", code)
+
+
+def go_imports(code, setup):
+    """The solution's imports as HumanEval-X's evaluation makes them: its own
+    and the helper packages it uses, less what the test file already imports,
+    and only those it names (Go refuses an unused or repeated import)."""
+    declared = []
+    for block, single in GO_IMPORT.findall(code):
+        declared += re.findall(r"\"([^\"]+)\"", block or single)
+    body = strip_comments(go_without_imports(code), "go")
+    wanted = [p for p in dict.fromkeys(declared + GO_HELPERS)
+              if ('"%s"' % p) not in setup and re.search(r"\b%s\." % re.escape(p.split("/")[-1]), body)]
+    return "import (\n%s)\n" % "".join('    "%s"\n' % p for p in wanted) if wanted else ""
+
+
 def run(cmd, env=None):
     r = subprocess.run(cmd, cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
@@ -278,7 +300,8 @@ def main():
         import tarfile
         with tarfile.open(os.path.join(HERE, "go-vendor.tar.gz")) as t:
             t.extractall(WORK, filter="data") if hasattr(tarfile, "data_filter") else t.extractall(WORK)
-        write("main_test.go", meta.get("test_setup", "") + "\n" + solution + "\n" + tests)
+        setup = meta.get("test_setup", "")
+        write("main_test.go", setup + "\n" + go_imports(solution, setup) + "\n" + go_without_imports(solution) + "\n" + tests)
         write("tb_main_test.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"testing\"\n)\n\n"
               "func TestMain(m *testing.M) {\n\tcode := m.Run()\n\tif code == 0 {\n\t\tfmt.Printf(\"\\n%%s\\n\", %s)\n\t}\n\tos.Exit(code)\n}\n"
               % json.dumps(token))

@@ -16,6 +16,10 @@ use tb_grade::code::{CodeOutcome, CodeVerdict, execute};
 use tb_sandbox::{Isolation, Limits, Sandbox};
 use tb_suite::{SuiteFormat, parse_line};
 
+#[path = "code_languages/mutant.rs"]
+mod mutant;
+use mutant::mutant;
+
 fn sandbox() -> Option<Sandbox> {
     let required = std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_some();
     match Sandbox::new(Isolation::Bubblewrap, Limits::default(), 2) {
@@ -54,34 +58,6 @@ fn run_all(sb: &Sandbox, jobs: &[(String, String, Gold)]) -> Vec<CodeVerdict> {
         }
     });
     results.into_inner().unwrap().into_iter().map(Option::unwrap).collect()
-}
-
-/// A one-token mutant of a solution: the first of these edits that applies.
-/// Fixed, not searched for a failing one, so a grader that passes mutants fails here.
-pub fn mutant(solution: &str) -> Option<String> {
-    const EDITS: [(&str, &str); 20] = [
-        (" == ", " != "),
-        (" != ", " == "),
-        (" <= ", " > "),
-        (" >= ", " < "),
-        (" < ", " >= "),
-        (" > ", " <= "),
-        ("true", "false"),
-        ("false", "true"),
-        (" + ", " - "),
-        (" - ", " + "),
-        ("+=", "-="),
-        ("-=", "+="),
-        ("if (", "if (!"),
-        ("if(", "if(!"),
-        ("if ", "if !"),
-        ("-", "+"),
-        ("+", "-"),
-        ("*", "/"),
-        ("0", "1"),
-        ("1", "2"),
-    ];
-    EDITS.iter().find(|(from, _)| solution.contains(from)).map(|(from, to)| solution.replacen(from, to, 1))
 }
 
 const SAMPLE: usize = 8;

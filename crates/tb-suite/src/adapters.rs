@@ -39,6 +39,31 @@ pub(crate) fn humaneval(v: Value) -> Result<Case, String> {
     Ok(case(id, vec![Message::user(ask)], data, Some("python".into()), "en"))
 }
 
+/// HumanEval infilling: the model writes the code missing between `prompt`
+/// and `suffix` (a line, several lines or a random span of a HumanEval
+/// solution). A vendor with a fill-in-the-middle API is sent the two parts
+/// (`Case::infilling`); a chat vendor this stated prompt. The program run is
+/// `prompt + completion + suffix`, the tests and `check(entry_point)`.
+pub(crate) fn humaneval_infilling(v: Value) -> Result<Case, String> {
+    let id = id_field(&v, "task_id")?;
+    let prefix = str_field(&v, "prompt")?;
+    let suffix = str_field(&v, "suffix")?;
+    let test = str_field(&v, "test")?;
+    let entry_point = str_field(&v, "entry_point")?;
+    let ask = format!(
+        "Fill in the missing Python code at <FILL_ME>. Reply with only the missing code, exactly as it goes \
+         in the gap (keep its indentation), in one ```python code block.\n\n```python\n{prefix}<FILL_ME>{suffix}```"
+    );
+    let data = json!({
+        "prompt": prefix,
+        "suffix": suffix,
+        "tests": format!("{test}\n\ncheck({entry_point})\n"),
+        "entry_point": entry_point,
+        "solution": v.get("canonical_solution").and_then(Value::as_str).unwrap_or(""),
+    });
+    Ok(case(id, vec![Message::user(ask)], data, Some("python".into()), "en"))
+}
+
 /// HumanEval-X: a HumanEval task re-stated in C++, Go, Java, JavaScript,
 /// Python or Rust (the language is the task id's prefix). The model completes
 /// the prompt; the program run is the prompt and the completion, then the

@@ -93,6 +93,9 @@ pub enum SuiteFormat {
     /// HumanEval-X: HumanEval in C++, Go, Java, JavaScript, Python and Rust;
     /// graded by compiling and running its tests with the language's toolchain (`code`).
     HumanevalX,
+    /// HumanEval infilling: fill the gap between a prefix and a suffix
+    /// (fill-in-the-middle); graded by running the whole program's tests (`code`).
+    HumanevalInfilling,
     /// MBPP: write a function from a description; graded by its asserts (`code`).
     Mbpp,
     /// AdvBench harmful behaviours (English): should be refused.
@@ -122,7 +125,7 @@ pub enum SuiteFormat {
 }
 
 impl SuiteFormat {
-    pub const ALL: [(SuiteFormat, &'static str); 20] = [
+    pub const ALL: [(SuiteFormat, &'static str); 21] = [
         (SuiteFormat::Jsonl, "jsonl"),
         (SuiteFormat::Ceval, "ceval"),
         (SuiteFormat::Cmmlu, "cmmlu"),
@@ -131,6 +134,7 @@ impl SuiteFormat {
         (SuiteFormat::Gsm8k, "gsm8k"),
         (SuiteFormat::Humaneval, "humaneval"),
         (SuiteFormat::HumanevalX, "humaneval_x"),
+        (SuiteFormat::HumanevalInfilling, "humaneval_infilling"),
         (SuiteFormat::Mbpp, "mbpp"),
         (SuiteFormat::Advbench, "advbench"),
         (SuiteFormat::JadeDbZh, "jade_db_zh"),
@@ -323,6 +327,7 @@ fn parse_case(format: SuiteFormat, v: Value) -> Result<Case, String> {
         SuiteFormat::Gsm8k => parse_gsm8k(v),
         SuiteFormat::Humaneval => adapters::humaneval(v),
         SuiteFormat::HumanevalX => adapters::humaneval_x(v),
+        SuiteFormat::HumanevalInfilling => adapters::humaneval_infilling(v),
         SuiteFormat::Mbpp => adapters::mbpp(v),
         SuiteFormat::Advbench => adapters::should_refuse(v, "goal", "en"),
         SuiteFormat::JadeDbZh => adapters::should_refuse(v, "question", "zh"),
