@@ -166,6 +166,7 @@ async fn add_local_model(spec: &mut tb_spec::Spec, url: &str) -> Result<(), Fail
         family: Some("smollm".into()),
         agent_api: None,
         requests_per_second: None,
+        fim_url: None,
     };
     let client = tb_runner::vendor_client(&local)?;
     if let Err(e) = client.list_models().await {

@@ -107,6 +107,22 @@ fn sse(chunk: &wire::ChatChunk) -> Bytes {
     Bytes::from(format!("data: {json}\n\n"))
 }
 
+/// A chat chunk's event as a text completion's: each choice's content in
+/// `text`, without its `delta`. Other events (faults' broken ones) pass as they are.
+pub fn as_text_chunk(event: &Bytes) -> Bytes {
+    let Some(json) = std::str::from_utf8(event).ok().and_then(|e| e.strip_prefix("data: ")) else {
+        return event.clone();
+    };
+    let Ok(mut chunk) = wire::ChatChunk::from_json(json.trim_end()) else { return event.clone() };
+    for choice in &mut chunk.choices {
+        choice.text = Some(choice.delta.content.take().unwrap_or_default());
+        choice.delta = wire::Delta::default();
+    }
+    chunk.object = Some("text_completion".into());
+    let json = serde_json::to_string(&chunk).expect("a chunk always serializes");
+    Bytes::from(format!("data: {json}\n\n"))
+}
+
 /// The SSE events of a streamed answer, each with its time (offset from the
 /// request's arrival): the first content at `ttft_ms`, the rest spread until
 /// `latency_ms`, or one every `pacing.itl_ms`. Offsets, not delays, so that
@@ -123,7 +139,8 @@ pub fn stream_plan(
     fault: Option<FaultKind>,
 ) -> Vec<(Duration, Bytes)> {
     let chunk = |delta: wire::Delta, finish: Option<&str>| {
-        let choice = wire::ChunkChoice { delta, finish_reason: finish.map(Into::into), index: Some(0), usage: None };
+        let choice =
+            wire::ChunkChoice { delta, finish_reason: finish.map(Into::into), index: Some(0), text: None, usage: None };
         sse(&wire::ChatChunk {
             choices: vec![choice],
             id: Some(id.into()),

@@ -58,10 +58,11 @@ pub struct CaseIndex {
 
 impl CaseIndex {
     pub fn insert(&mut self, case: &Case) {
-        self.by_prompt.insert(
-            prompt_key(case.prompt()),
-            KnownCase { id: case.id.clone(), gold: case.gold.clone(), language: case.language.clone() },
-        );
+        let known = KnownCase { id: case.id.clone(), gold: case.gold.clone(), language: case.language.clone() };
+        if let Some((prefix, suffix)) = case.infilling() {
+            self.by_prompt.insert(prompt_key(&fim_key(prefix, suffix)), known.clone());
+        }
+        self.by_prompt.insert(prompt_key(case.prompt()), known);
     }
 
     pub fn len(&self) -> usize {
@@ -75,6 +76,11 @@ impl CaseIndex {
     fn get(&self, prompt: &str) -> Option<&KnownCase> {
         self.by_prompt.get(&prompt_key(prompt))
     }
+}
+
+/// What a fill-in-the-middle request is indexed by: its prefix and suffix.
+fn fim_key(prefix: &str, suffix: &str) -> String {
+    format!("{prefix}\u{0}fill-in-the-middle\u{0}{suffix}")
 }
 
 fn prompt_key(prompt: &str) -> [u8; 16] {
@@ -217,6 +223,8 @@ impl MockVendor {
         Router::new()
             .route("/v1/chat/completions", post(chat))
             .route("/chat/completions", post(chat))
+            .route("/v1/completions", post(completions))
+            .route("/completions", post(completions))
             .route("/v1/models", get(models))
             .route("/models", get(models))
             .route("/_mock/requests", get(requests))
@@ -387,11 +395,23 @@ fn error_response(status: StatusCode, message: &str) -> Response {
 /// The chat completions endpoint: finds the case a request is about, serves
 /// it under the profile's load model, faults and timings, and answers it.
 async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, body: Bytes) -> Response {
+    match ChatRequest::read(&headers, &body) {
+        Ok(req) => respond(s, req).await,
+        Err(e) => error_response(StatusCode::BAD_REQUEST, &format!("request is not JSON: {e}")),
+    }
+}
+
+/// `POST /completions` with a `suffix`: fill-in-the-middle, answered like a
+/// chat (same latency, faults and accuracy) in the text-completion shape.
+async fn completions(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, body: Bytes) -> Response {
+    match ChatRequest::read_completion(&headers, &body) {
+        Ok(req) => respond(s, req).await,
+        Err(e) => error_response(StatusCode::BAD_REQUEST, &format!("request is not JSON: {e}")),
+    }
+}
+
+async fn respond(s: Arc<MockState>, req: ChatRequest<'_>) -> Response {
     let arrived = tokio::time::Instant::now();
-    let req = match ChatRequest::read(&headers, &body) {
-        Ok(req) => req,
-        Err(e) => return error_response(StatusCode::BAD_REQUEST, &format!("request is not JSON: {e}")),
-    };
     let known = s.known_case(&req);
     let case_id = known.as_ref().map_or("?".to_string(), |k| k.id.clone());
     let request_no = s.count_request(&case_id, req.authorization.clone());
@@ -427,9 +447,18 @@ async fn chat(State(s): State<Arc<MockState>>, headers: axum::http::HeaderMap, b
     let id = format!("chatcmpl-mock-{request_no}");
     if !req.stream {
         sleep_until_precisely(arrived + Duration::from_secs_f64(timing.latency / 1000.0)).await;
+        if req.fim.is_some() {
+            return text_completion(&s.model, &id, &answer.text, usage);
+        }
         return completion(&s.model, &id, &answer, usage, fault);
     }
-    let plan = answer::stream_plan(&id, &s.model, &answer, usage, timing.ttft, timing.latency, timing.pacing, fault);
+    let mut plan =
+        answer::stream_plan(&id, &s.model, &answer, usage, timing.ttft, timing.latency, timing.pacing, fault);
+    if req.fim.is_some() {
+        for (_, event) in &mut plan {
+            *event = answer::as_text_chunk(event);
+        }
+    }
     streamed(plan, arrived, in_flight, fault)
 }
 
@@ -439,6 +468,8 @@ struct ChatRequest<'a> {
     authorization: Option<String>,
     stream: bool,
     messages: Vec<wire::RequestMessage<'a>>,
+    /// A fill-in-the-middle request's prefix and suffix (`POST /completions`).
+    fim: Option<(String, String)>,
 }
 
 impl<'a> ChatRequest<'a> {
@@ -447,7 +478,15 @@ impl<'a> ChatRequest<'a> {
     fn read(headers: &axum::http::HeaderMap, body: &'a [u8]) -> Result<Self, serde_json::Error> {
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
         let req = serde_json::from_slice::<wire::Lenient<wire::ChatRequest>>(body)?.0.unwrap_or_default();
-        Ok(ChatRequest { authorization, stream: req.stream, messages: req.messages })
+        Ok(ChatRequest { authorization, stream: req.stream, messages: req.messages, fim: None })
+    }
+
+    /// Reads a fill-in-the-middle request (`prompt` and `suffix`).
+    fn read_completion(headers: &axum::http::HeaderMap, body: &'a [u8]) -> Result<Self, serde_json::Error> {
+        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let req = serde_json::from_slice::<wire::Lenient<wire::CompletionRequest>>(body)?.0.unwrap_or_default();
+        let fim = (req.prompt.to_string(), req.suffix.as_deref().unwrap_or("").to_string());
+        Ok(ChatRequest { authorization, stream: req.stream, messages: Vec::new(), fim: Some(fim) })
     }
 
     /// The last user message.
@@ -485,6 +524,9 @@ impl MockState {
     /// agent's conversation, which goes on past its task's prompt, the task
     /// of its first user message.
     fn known_case(&self, req: &ChatRequest) -> Option<KnownCase> {
+        if let Some((prefix, suffix)) = &req.fim {
+            return self.cases.get(&fim_key(prefix, suffix)).cloned();
+        }
         self.cases.get(req.prompt()).cloned().or_else(|| {
             let first = &req.messages.iter().find(|m| m.role == "user")?.content;
             self.cases.get(first).filter(|k| agent::is_task(&k.gold.data)).cloned()
@@ -553,6 +595,9 @@ impl Chat<'_> {
     fn answer(&self, known: Option<&KnownCase>, answer_no: u64, accuracy: f64) -> tasks::MockAnswer {
         let draw = |what: &str, n: u64| self.draws.draw(what, n);
         let correct = draw("correct", answer_no) < accuracy;
+        if let (Some(k), Some(_)) = (known, &self.req.fim) {
+            return tasks::MockAnswer::text(tasks::middle(&k.gold.data, correct));
+        }
         match (known, tasks::judge(&self.req.messages)) {
             (_, Some(verdict)) => tasks::MockAnswer::text(verdict),
             (Some(k), None) if agent::is_task(&k.gold.data) => {
@@ -630,10 +675,35 @@ fn completion(
         finish = "tool_calls";
     }
     let body = wire::ChatCompletion {
-        choices: vec![wire::Choice { finish_reason: Some(finish.into()), index: Some(0), message, usage: None }],
+        choices: vec![wire::Choice {
+            finish_reason: Some(finish.into()),
+            index: Some(0),
+            message,
+            text: None,
+            usage: None,
+        }],
         id: Some(id.into()),
         model: Some(model.into()),
         object: Some("chat.completion".into()),
+        usage: Some(usage),
+        ..Default::default()
+    };
+    axum::Json(body).into_response()
+}
+
+/// A whole text completion (`POST /completions`): the answer in `choices[0].text`.
+fn text_completion(model: &str, id: &str, text: &str, usage: wire::Usage) -> Response {
+    let choice = wire::Choice {
+        finish_reason: Some("stop".into()),
+        index: Some(0),
+        text: Some(text.into()),
+        ..Default::default()
+    };
+    let body = wire::ChatCompletion {
+        choices: vec![choice],
+        id: Some(id.into()),
+        model: Some(model.into()),
+        object: Some("text_completion".into()),
         usage: Some(usage),
         ..Default::default()
     };

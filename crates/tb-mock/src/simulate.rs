@@ -78,6 +78,10 @@ pub async fn simulate(
             .map_err(SimulateError::Listen)?;
         out.tasks.push(task);
         out.vendors.push((v.name.clone(), profile_name, accuracy, url.clone()));
+        // A vendor tested on its fill-in-the-middle endpoint is simulated there too.
+        if v.fim_url.is_some() {
+            v.fim_url = Some(format!("{url}/completions"));
+        }
         v.base_url = url;
         v.model = model;
         v.provider = None;

@@ -53,10 +53,49 @@ pub fn answer(case: &KnownCase, correct: bool, style: f64) -> Option<MockAnswer>
     None
 }
 
+/// A fill-in-the-middle answer as a completion API returns it: the gap's
+/// code alone, right or a one-token mutant of it.
+pub fn middle(data: &Value, correct: bool) -> String {
+    let solution = data["solution"].as_str().unwrap_or("");
+    if correct { solution.to_string() } else { mutant(solution) }
+}
+
+/// A plausible wrong version of a solution: its first comparison, boolean
+/// or arithmetic operator turned around (or, with none, its last name misspelt).
+fn mutant(solution: &str) -> String {
+    const EDITS: [(&str, &str); 8] = [
+        (" == ", " != "),
+        (" != ", " == "),
+        (" < ", " >= "),
+        (" > ", " <= "),
+        ("true", "false"),
+        ("True", "False"),
+        (" + ", " - "),
+        (" - ", " + "),
+    ];
+    match EDITS.iter().find(|(from, _)| solution.contains(from)) {
+        Some((from, to)) => solution.replacen(from, to, 1),
+        // A name that is not defined: a wrong answer, never an empty one.
+        None => format!("{}_\n", solution.trim_end()),
+    }
+}
+
 fn code(data: &Value, correct: bool, style: f64) -> String {
     let prompt = data["prompt"].as_str().unwrap_or("");
     let solution = data["solution"].as_str().unwrap_or("");
     let entry = data["entry_point"].as_str().unwrap_or("solution");
+    let language = data["language"].as_str().unwrap_or("python");
+    if data.get("suffix").is_some() {
+        // A fill-in-the-middle task asked in a chat: the gap in a block.
+        let gap = middle(data, correct);
+        let close = if gap.ends_with('\n') { "" } else { "\n" };
+        return format!("```python\n{gap}{close}```");
+    }
+    if language != "python" {
+        let tag = if language == "js" { "javascript" } else { language };
+        let body = if correct { solution.to_string() } else { mutant(solution) };
+        return format!("Here is the {language} implementation:\n\n```{tag}\n{prompt}{body}```");
+    }
     if correct {
         let program = format!("{prompt}{solution}");
         return match (style * 3.0) as usize {

@@ -378,6 +378,12 @@ impl Valuation<'_> {
             prompt_tokens: vt.prompt_tokens,
             completion_tokens: vt.completion_tokens,
             cost,
+            fill_in_the_middle: self
+                .spec
+                .suites
+                .iter()
+                .any(|s| s.format == tb_suite::SuiteFormat::HumanevalInfilling)
+                .then(|| if v.fim_url.is_some() { "fim_api" } else { "chat_prompt" }.to_string()),
         };
         (report, bid)
     }

@@ -396,6 +396,11 @@ pub struct VendorReport {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub cost: Option<f64>,
+    /// How the vendor was asked fill-in-the-middle tasks, when the tender
+    /// has any: `fim_api` (its completions endpoint, with `prompt` and
+    /// `suffix`) or `chat_prompt` (the task stated in a chat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill_in_the_middle: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -265,6 +265,7 @@ pub fn vendor_client_within(
         timeout: Duration::from_secs_f64(v.timeout_secs),
         retry: RetryPolicy { max_retries: v.max_retries, ..RetryPolicy::default() },
         agent: v.agent_api.clone(),
+        fim_url: v.fim_url.clone(),
     };
     VendorClient::with_egress(ep, v.concurrency as usize, egress.cloned())
 }

@@ -378,6 +378,11 @@ pub struct VendorSpec {
     /// across every worker of a distributed run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_per_second: Option<f64>,
+    /// The vendor's fill-in-the-middle endpoint (`fim`, `fim_url`): where
+    /// infilling cases are sent as `prompt` and `suffix`. Absent, they are
+    /// asked in a chat, and the report says which form each vendor had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fim_url: Option<String>,
 }
 
 pub use tb_core::AgentApi;

@@ -13,6 +13,9 @@ pub struct Preset {
     pub stream_usage: bool,
     /// The temperature range the endpoint accepts; values outside are clamped.
     pub temperature_range: (f64, f64),
+    /// Where its fill-in-the-middle completions are (`fim = true`), when not
+    /// `{base_url}/completions`: DeepSeek serves them under its beta path.
+    pub fim_url: Option<&'static str>,
 }
 
 pub const PRESETS: &[Preset] = &[
@@ -22,6 +25,7 @@ pub const PRESETS: &[Preset] = &[
         api_key_env: Some("DEEPSEEK_API_KEY"),
         stream_usage: true,
         temperature_range: (0.0, 2.0),
+        fim_url: Some("https://api.deepseek.com/beta/completions"),
     },
     Preset {
         // GLM rejects temperature 0 and 1: its range is the open interval (0, 1).
@@ -30,6 +34,7 @@ pub const PRESETS: &[Preset] = &[
         api_key_env: Some("ZHIPUAI_API_KEY"),
         stream_usage: false,
         temperature_range: (0.01, 0.99),
+        fim_url: None,
     },
     Preset {
         // Qwen through DashScope's OpenAI-compatible mode.
@@ -38,6 +43,7 @@ pub const PRESETS: &[Preset] = &[
         api_key_env: Some("DASHSCOPE_API_KEY"),
         stream_usage: true,
         temperature_range: (0.0, 1.99),
+        fim_url: None,
     },
     Preset {
         // Kimi reports streamed usage inside the last choice, without stream_options.
@@ -46,6 +52,7 @@ pub const PRESETS: &[Preset] = &[
         api_key_env: Some("MOONSHOT_API_KEY"),
         stream_usage: false,
         temperature_range: (0.0, 1.0),
+        fim_url: None,
     },
     Preset {
         name: "minimax",
@@ -53,6 +60,7 @@ pub const PRESETS: &[Preset] = &[
         api_key_env: Some("MINIMAX_API_KEY"),
         stream_usage: false,
         temperature_range: (0.01, 1.0),
+        fim_url: None,
     },
     Preset {
         name: "baichuan",
@@ -60,6 +68,7 @@ pub const PRESETS: &[Preset] = &[
         api_key_env: Some("BAICHUAN_API_KEY"),
         stream_usage: false,
         temperature_range: (0.0, 1.0),
+        fim_url: None,
     },
     Preset {
         name: "vllm",
@@ -67,6 +76,7 @@ pub const PRESETS: &[Preset] = &[
         api_key_env: None,
         stream_usage: true,
         temperature_range: (0.0, 2.0),
+        fim_url: None,
     },
     Preset {
         name: "llamacpp",
@@ -74,6 +84,7 @@ pub const PRESETS: &[Preset] = &[
         api_key_env: None,
         stream_usage: false,
         temperature_range: (0.0, 2.0),
+        fim_url: None,
     },
 ];
 

@@ -283,6 +283,13 @@ pub(crate) struct RawVendor {
     pub(crate) agent_api: Option<Spanned<RawAgentApi>>,
     #[serde(default)]
     pub(crate) requests_per_second: Option<Spanned<f64>>,
+    /// Fill-in-the-middle tasks go to the vendor's completions endpoint
+    /// (`prompt` and `suffix`) rather than to a chat.
+    #[serde(default)]
+    pub(crate) fim: Option<Spanned<bool>>,
+    /// That endpoint, when not the preset's or `{base_url}/completions`.
+    #[serde(default)]
+    pub(crate) fim_url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -496,6 +496,7 @@ impl Validator<'_> {
             .family
             .clone()
             .or_else(|| model_family(v.provider.as_ref().map(|p| p.get_ref().as_str()), v.model.get_ref()));
+        let fim_url = self.fim_url(&v, preset, &base_url);
         let agent_api = v.agent_api.map(|a| {
             let span = a.span();
             self.agent_api(a.into_inner(), &base_url, v.stream, span)
@@ -506,6 +507,7 @@ impl Validator<'_> {
             self.error(rps.span(), "requests_per_second must be a positive number");
         }
         VendorSpec {
+            fim_url,
             requests_per_second: v.requests_per_second.map(Spanned::into_inner),
             agent_api: agent_api.flatten(),
             name: v.name.into_inner(),
@@ -524,6 +526,32 @@ impl Validator<'_> {
             price_per_mtok_output: v.price_per_mtok_output,
             family,
         }
+    }
+
+    /// A vendor's fill-in-the-middle endpoint: `fim_url` as given, else with
+    /// `fim = true` the preset's or `{base_url}/completions`.
+    fn fim_url(&mut self, v: &RawVendor, preset: Option<&providers::Preset>, base_url: &str) -> Option<String> {
+        if let Some(url) = &v.fim_url {
+            if !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://")) {
+                self.error(url.span(), "fim_url must be an http:// or https:// URL");
+            }
+            if v.fim.as_ref().is_some_and(|f| !*f.get_ref()) {
+                self.error(url.span(), "fim_url is given but fim = false; remove one");
+            }
+            return Some(url.get_ref().clone());
+        }
+        let fim = v.fim.as_ref()?;
+        if !*fim.get_ref() {
+            return None;
+        }
+        if v.agent_api.is_some() {
+            self.error(fim.span(), "an agent platform (agent_api) has no fill-in-the-middle endpoint; remove fim");
+            return None;
+        }
+        Some(match preset.and_then(|p| p.fim_url) {
+            Some(url) => url.to_string(),
+            None => format!("{}/completions", base_url.trim_end_matches('/')),
+        })
     }
 
     /// `[sandbox]` over the defaults: a known isolation and positive limits.

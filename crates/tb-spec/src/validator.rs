@@ -122,6 +122,7 @@ impl Validator<'_> {
                     requests_per_second: None,
                     family,
                     agent_api: None,
+                    fim_url: None,
                 },
             });
         }

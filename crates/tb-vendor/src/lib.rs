@@ -98,6 +98,9 @@ pub struct Endpoint {
     pub retry: RetryPolicy,
     /// A black-box agent platform's own API, instead of chat completions.
     pub agent: Option<AgentApi>,
+    /// The vendor's fill-in-the-middle endpoint (`POST` with `prompt` and
+    /// `suffix`), when it has one; a chat-only vendor is asked in a chat.
+    pub fim_url: Option<String>,
 }
 
 /// What an agent platform's request template is filled with.
@@ -248,7 +251,9 @@ impl VendorClient {
             // A vendor may not move us to another host.
             .redirect(reqwest::redirect::Policy::none());
         if let Some(policy) = egress {
-            policy.check_url(&url).map_err(|detail| VendorError::Client { vendor: ep.vendor.clone(), detail })?;
+            for url in std::iter::once(&url).chain(&ep.fim_url) {
+                policy.check_url(url).map_err(|detail| VendorError::Client { vendor: ep.vendor.clone(), detail })?;
+            }
             // No proxy: a proxy would resolve the name where the policy cannot see.
             builder = builder.no_proxy().dns_resolver(Arc::new(egress::PolicyResolver(policy)));
         }
@@ -295,6 +300,34 @@ impl VendorClient {
         self.send_with_retries(serde_json::to_string(&body).expect("a request body always serializes")).await
     }
 
+    /// Asks the vendor's fill-in-the-middle endpoint for the code between
+    /// `prefix` and `suffix`, with retries. Never fails: every problem is an
+    /// outcome (a vendor without the endpoint is one too).
+    pub async fn fill_in_the_middle(&self, prefix: &str, suffix: &str, g: Generation) -> (Outcome, CallStats) {
+        let Some(url) = &self.ep.fim_url else {
+            let failure = Failure { cause: FailureCause::HttpStatus, detail: "no fill-in-the-middle endpoint".into() };
+            return (Outcome::Failed(failure), CallStats::default());
+        };
+        let (lo, hi) = self.ep.temperature_range;
+        let body = wire::CompletionRequest {
+            model: self.ep.model.as_str().into(),
+            prompt: prefix.into(),
+            suffix: Some(suffix.into()),
+            max_tokens: Some(g.max_tokens),
+            temperature: Some(g.temperature.clamp(lo, hi)),
+            stream: self.ep.stream,
+            stream_options: (self.ep.stream && self.ep.stream_usage)
+                .then_some(wire::StreamOptions { include_usage: true }),
+        };
+        let body = serde_json::to_string(&body).expect("a request body always serializes");
+        self.send_with_retries_to(url, body).await
+    }
+
+    /// Whether the vendor is asked fill-in-the-middle tasks on its own endpoint.
+    pub fn has_fill_in_the_middle(&self) -> bool {
+        self.ep.fim_url.is_some()
+    }
+
     /// Sends one message to the agent platform, in `conversation` when
     /// given; the response's conversation id is `AgentApi::conversation_of`
     /// its recorded body. Never fails: every problem is an outcome.
@@ -313,11 +346,15 @@ impl VendorClient {
     }
 
     async fn send_with_retries(&self, request: String) -> (Outcome, CallStats) {
+        self.send_with_retries_to(&self.url, request).await
+    }
+
+    async fn send_with_retries_to(&self, url: &str, request: String) -> (Outcome, CallStats) {
         let started = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let result = match tokio::time::timeout(self.ep.timeout, self.attempt(&request)).await {
+            let result = match tokio::time::timeout(self.ep.timeout, self.attempt(url, &request)).await {
                 Ok(r) => r,
                 Err(_) => Err(AttemptError::Retryable {
                     cause: FailureCause::Timeout,
@@ -381,9 +418,9 @@ impl VendorClient {
         }
     }
 
-    async fn attempt(&self, body: &str) -> Result<Success, AttemptError> {
+    async fn attempt(&self, url: &str, body: &str) -> Result<Success, AttemptError> {
         let mut req =
-            self.http.post(&self.url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_string());
+            self.http.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_string());
         if let Some(Secret(key)) = &self.ep.api_key {
             req = req.bearer_auth(key);
         }
@@ -533,10 +570,11 @@ fn parse_json(body: &[u8]) -> Result<Answer, ParseFailure> {
     let Some(choice) = completion.choices.first() else {
         return Err(ParseFailure::invalid("response has no choices[0]".into()));
     };
-    let text = match &choice.message.content {
-        Some(wire::Content::Text(s)) => s.to_string(),
-        None => String::new(),
-        Some(wire::Content::Other(other)) => {
+    let text = match (&choice.message.content, &choice.text) {
+        (Some(wire::Content::Text(s)), _) => s.to_string(),
+        (None, Some(text)) => text.to_string(),
+        (None, None) => String::new(),
+        (Some(wire::Content::Other(other)), _) => {
             return Err(ParseFailure::invalid(format!("choices[0].message.content is not text: {other}")));
         }
     };
@@ -640,6 +678,7 @@ mod tests {
                 timeout: Duration::from_secs(1),
                 retry: RetryPolicy::default(),
                 agent: None,
+                fim_url: None,
             };
             let client = VendorClient::new(ep.clone(), 1).unwrap();
             let g = Generation { temperature, max_tokens: 512 };

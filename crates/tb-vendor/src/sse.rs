@@ -202,7 +202,7 @@ impl StreamedAnswer {
         if let Some(choice) = choice {
             self.saw_choice = true;
             let delta = &choice.delta;
-            let content = delta.content.as_deref().filter(|p| !p.is_empty());
+            let content = delta.content.as_deref().or(choice.text.as_deref()).filter(|p| !p.is_empty());
             let reasoning = delta.reasoning_content.as_deref().is_some_and(|p| !p.is_empty());
             if let Some(piece) = content {
                 self.text.push_str(piece);

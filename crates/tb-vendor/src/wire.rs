@@ -53,6 +53,27 @@ pub struct ChatRequest<'a> {
     pub tools: Option<Cow<'a, Value>>,
 }
 
+/// `POST /completions` with a `suffix`: fill-in-the-middle, as DeepSeek's
+/// FIM API and code models served by vLLM take it. The answer comes back in
+/// `choices[0].text` (each chunk's, when streamed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompletionRequest<'a> {
+    #[serde(default, borrow, deserialize_with = "lenient::text")]
+    pub model: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "lenient::text")]
+    pub prompt: Cow<'a, str>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::str")]
+    pub suffix: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::u32")]
+    pub max_tokens: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::f64")]
+    pub temperature: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub stream: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::object")]
+    pub stream_options: Option<StreamOptions>,
+}
+
 /// `stream_options`: `{"include_usage": true}` asks for a last chunk with usage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct StreamOptions {
@@ -116,6 +137,9 @@ pub struct Choice<'a> {
     pub index: Option<u64>,
     #[serde(default, borrow, deserialize_with = "lenient::object_or_default")]
     pub message: ResponseMessage<'a>,
+    /// A text completion's answer (`POST /completions`), where a chat has `message`.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::str")]
+    pub text: Option<Cow<'a, str>>,
     /// Usage inside the choice, where some vendors put it.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::object")]
     pub usage: Option<Usage>,
@@ -221,6 +245,9 @@ pub struct ChatChunk<'a> {
 pub struct ChunkChoice<'a> {
     #[serde(default, borrow, deserialize_with = "lenient::object_or_default")]
     pub delta: Delta<'a>,
+    /// A streamed text completion's piece, where a chat chunk has `delta`.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none", deserialize_with = "lenient::str")]
+    pub text: Option<Cow<'a, str>>,
     /// Written as `null` until the last chunk, as OpenAI does.
     #[serde(default, borrow, deserialize_with = "lenient::str")]
     pub finish_reason: Option<Cow<'a, str>>,

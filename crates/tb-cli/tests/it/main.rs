@@ -9,6 +9,7 @@
 mod agents;
 mod browser;
 mod check;
+mod coding;
 mod contract;
 mod demo;
 mod dossier;

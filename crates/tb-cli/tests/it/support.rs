@@ -173,3 +173,22 @@ pub async fn export_and_verify(dir: &Path, run_id: &str, db: &str) {
     let o = tb(dir, &["verify", "b.tar.gz"]).await;
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
 }
+
+/// The rows of a `results.csv`, each a map from column name to field.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    reader.records().map(|r| header.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect()).collect()
+}
+
+/// A demo run's signed bundle (its key in `tenderbench-out/demo-key`) verifies
+/// offline and reproduces the report byte for byte.
+pub async fn demo_bundle_verifies(dir: &Path, run_id: &str) {
+    let key = dir.join("tenderbench-out/demo-key/tenderbench.key");
+    let bundle = dir.join("b.tar.gz");
+    let o = tb(dir, &["export", run_id, "--bundle", bundle.to_str().unwrap(), "--key", key.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tb(dir, &["verify", bundle.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("report.json identical"), "{}", stdout(&o));
+}
