@@ -13,10 +13,11 @@ async fn the_coding_assistant_example_asks_fim_and_chat_vendors_and_verifies() {
     if !sandbox_available() {
         return;
     }
-    for language in tb_grade::code::langs::Language::ALL {
-        if let Err(why) = tb_grade::code::langs::toolchain(language) {
-            assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "{why}");
-            eprintln!("SKIPPED: {why}");
+    // The toolchains the sandbox runs the answers with (tb-grade's `code::langs` finds them there).
+    for program in ["g++", "go", "javac", "java", "node"] {
+        if !Path::new("/usr/bin").join(program).exists() {
+            assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "{program} is not installed");
+            eprintln!("SKIPPED: {program} is not installed (the coding example needs every toolchain)");
             return;
         }
     }
