@@ -72,7 +72,9 @@ impl GraderKind {
     /// The metrics it reports; the first is its default.
     pub fn metrics(self) -> &'static [&'static str] {
         match self {
-            GraderKind::Reference => &["normalised", "exact", "regex", "json_schema", "char_f1", "rouge_l"],
+            GraderKind::Reference => {
+                &["normalised", "exact", "code_exact", "regex", "json_schema", "char_f1", "rouge_l"]
+            }
             GraderKind::Evaluators => &["mean_score"],
             GraderKind::Sla => &["met"],
             _ => &["accuracy"],

@@ -5,6 +5,10 @@
 //!   dropping whitespace and punctuation (zh and en); `data.aliases` lists
 //!   other accepted answers;
 //! - `exact`: equal after trimming;
+//! - `code_exact`: a code completion's exact match (line-completion
+//!   benchmarks' measure): the answer's first fenced block, else the answer,
+//!   equal to the reference with runs of whitespace made one space — every
+//!   token and operator counts;
 //! - `regex`: the reference (or `data.pattern`) matches somewhere in the answer;
 //! - `json_schema`: the answer (or its fenced JSON block) is JSON valid against
 //!   `data.schema`;
@@ -25,7 +29,7 @@ use crate::{Grader, Response, strip_reasoning};
 
 pub struct ReferenceGrader;
 
-pub const METRICS: &[&str] = &["normalised", "exact", "regex", "json_schema", "char_f1", "rouge_l"];
+pub const METRICS: &[&str] = &["normalised", "exact", "code_exact", "regex", "json_schema", "char_f1", "rouge_l"];
 
 impl Grader for ReferenceGrader {
     fn version(&self) -> u32 {
@@ -40,6 +44,7 @@ impl Grader for ReferenceGrader {
         let pass = |correct: bool| Grade::judged(correct);
         match response.metric {
             "exact" => pass(answer == reference),
+            "code_exact" => pass(collapse_space(code_in(answer)) == collapse_space(reference)),
             "regex" => {
                 let pattern = gold.data.get("pattern").and_then(Value::as_str).unwrap_or(reference);
                 match Regex::new(pattern) {
@@ -92,6 +97,19 @@ pub fn normalise(text: &str) -> String {
 
 fn is_cjk_punctuation(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0x2018..=0x201F | 0x2026 | 0x00B7)
+}
+
+/// An answer's code: its first fenced block's body, else the whole answer.
+fn code_in(answer: &str) -> &str {
+    let Some(open) = answer.find("```") else { return answer };
+    let body = &answer[open + 3..];
+    let Some(newline) = body.find('\n') else { return answer };
+    let body = &body[newline + 1..];
+    body.find("```").map_or(body, |close| &body[..close])
+}
+
+fn collapse_space(code: &str) -> String {
+    code.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The JSON value an answer holds: the whole answer, else its first fenced block.
@@ -188,6 +206,18 @@ mod tests {
     fn grade(metric: &str, answer: &str, reference: &str, data: Value) -> Grade {
         let gold = Gold { answer: reference.into(), data, ..Gold::default() };
         ReferenceGrader.grade(&Response { metric, ..Response::text(answer) }, &gold)
+    }
+
+    #[test]
+    fn code_exact_counts_every_token_but_not_the_layout() {
+        let reference = "    for idx, elem in enumerate(numbers):\n";
+        assert!(grade("code_exact", "for idx, elem in enumerate(numbers):", reference, Value::Null).correct);
+        assert!(
+            grade("code_exact", "```python\n    for idx,  elem in enumerate(numbers):\n```", reference, Value::Null)
+                .correct
+        );
+        assert!(!grade("code_exact", "for idx, elem in enumerate(number):", reference, Value::Null).correct);
+        assert!(!grade("code_exact", "if a < b:", "if a > b:", Value::Null).correct, "an operator is a token");
     }
 
     #[test]

@@ -210,6 +210,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "- {stage}: suite {suite}, {load}, {end}, after {warmup} s of warm-up (not measured)",
     ),
     (
+        "stage_max_tokens",
+        "  每个回答至多 {tokens} 个词元（短补全，如编辑器在输入时所请求）；填空（FIM）题发往投标人的补全接口（有则用之）",
+        "  each answer is capped at {tokens} tokens (short completions, as an editor asks while the developer types); fill-in-the-middle cases go to the bidder's completions endpoint where it has one",
+    ),
+    (
         "stages_measurement",
         "请求不重试；时延统计得到回答的请求（失败计入可用性），分位数取最近秩；端到端时延自请求应发出时刻起算，首字时延（TTFT）、字间时延（ITL）、每字时延（TPOT）自实际发出起算；可用性 = 得到回答的请求 ÷ 全部测量请求；有效吞吐 = 每秒评分正确且满足该阶段全部单请求时延目标的回答数。",
         "Requests are not retried. Timings are of answered requests (failures count against availability); latency quantiles are nearest-rank; end-to-end latency counts from when a request was due, time to first token (TTFT), inter-token latency (ITL) and time per output token (TPOT) from when it was sent; availability = answered ÷ measured requests; goodput = answers per second graded right and within every per-request latency target of the stage.",

@@ -63,6 +63,9 @@ fn stages_text(spec: &Spec, lang: Lang, line: &mut impl FnMut(String)) {
             lang,
             &[("stage", &s.id), ("suite", &s.suite), ("load", &load), ("end", &end), ("warmup", &s.warmup_secs)],
         ));
+        if let Some(tokens) = s.max_tokens {
+            line(fill("stage_max_tokens", lang, &[("tokens", &tokens)]));
+        }
     }
     line(String::new());
     line(fill("stages_measurement", lang, &[]));
@@ -424,6 +427,7 @@ bid_price = 100
                 duration_secs,
                 cases,
                 warmup_secs: 5.0,
+                max_tokens: None,
             };
             s.stages.push(stage);
             variants.push(s);

@@ -741,7 +741,15 @@ mod budget_tests {
         cases: Option<u64>,
         warmup_secs: f64,
     ) -> tb_spec::LoadStage {
-        tb_spec::LoadStage { id: "s".into(), suite: "q".into(), arrival, duration_secs, cases, warmup_secs }
+        tb_spec::LoadStage {
+            id: "s".into(),
+            suite: "q".into(),
+            arrival,
+            duration_secs,
+            cases,
+            warmup_secs,
+            max_tokens: None,
+        }
     }
 
     #[test]

@@ -106,7 +106,10 @@ pub(crate) async fn run_stages_on(
                 suite_name: tb_core::load_suite(&stage.id, attempt),
                 suite: (suite.path.clone(), suite.format, suite.lines.clone()),
                 order_seed: ctx.order_seed.to_string(),
-                generation: Generation { temperature: spec.run.temperature, max_tokens: spec.run.max_tokens },
+                generation: Generation {
+                    temperature: spec.run.temperature,
+                    max_tokens: stage.max_tokens.unwrap_or(spec.run.max_tokens),
+                },
                 client: client.clone(),
                 cells: ctx.cells.clone(),
                 cancel: cancel.clone(),

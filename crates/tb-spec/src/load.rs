@@ -35,6 +35,10 @@ pub struct LoadStage {
     /// Requests sent after the warm-up.
     pub cases: Option<u64>,
     pub warmup_secs: f64,
+    /// The stage's own cap on each answer, below `[run] max_tokens`: short
+    /// completions, as an editor asks for while the developer types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
 }
 
 /// Which way a target bounds its metric.

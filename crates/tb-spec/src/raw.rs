@@ -59,6 +59,8 @@ pub(crate) struct RawStage {
     pub(crate) cases: Option<Spanned<u64>>,
     #[serde(default)]
     pub(crate) warmup_secs: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(crate) max_tokens: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

@@ -305,7 +305,13 @@ impl Validator<'_> {
                     ),
                 );
             }
+            if let Some(m) = &s.max_tokens
+                && *m.get_ref() == 0
+            {
+                self.error(m.span(), "max_tokens must be at least 1");
+            }
             out.push(LoadStage {
+                max_tokens: s.max_tokens.map(Spanned::into_inner),
                 id: s.id.into_inner(),
                 suite: s.suite.into_inner(),
                 arrival,

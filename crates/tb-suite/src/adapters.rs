@@ -61,7 +61,11 @@ pub(crate) fn humaneval_infilling(v: Value) -> Result<Case, String> {
         "entry_point": entry_point,
         "solution": v.get("canonical_solution").and_then(Value::as_str).unwrap_or(""),
     });
-    Ok(case(id, vec![Message::user(ask)], data, Some("python".into()), "en"))
+    let mut case = case(id, vec![Message::user(ask)], data, Some("python".into()), "en");
+    // The reference gap, for exact-match line completion (`reference`): a
+    // measure that runs no code, so a load stage may grade its answers.
+    case.gold.answer = v.get("canonical_solution").and_then(Value::as_str).unwrap_or("").to_string();
+    Ok(case)
 }
 
 /// HumanEval-X: a HumanEval task re-stated in C++, Go, Java, JavaScript,

@@ -353,7 +353,6 @@ async fn undecided_answers_get_a_second_opinion_that_verify_replays() {
     demo_bundle_verifies(dir.path(), report["run_id"].as_str().unwrap()).await;
 }
 
-
 /// The review queue: answers the rules leave undecided are listed, an
 /// evaluator grades one by hand with a reason (an audit entry), the report
 /// applies and lists it, a decided answer cannot be overridden, and the
