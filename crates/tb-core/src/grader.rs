@@ -12,6 +12,9 @@ pub enum GraderKind {
     Choice,
     Numeric,
     Code,
+    /// The share of answers whose code a static analyser finds no weakness
+    /// in (the insecure rate's complement), each finding with its CWE.
+    SecureCode,
     Refusal,
     Injection,
     ToolCall,
@@ -31,10 +34,11 @@ pub enum GraderKind {
 }
 
 impl GraderKind {
-    pub const ALL: [GraderKind; 12] = [
+    pub const ALL: [GraderKind; 13] = [
         GraderKind::Choice,
         GraderKind::Numeric,
         GraderKind::Code,
+        GraderKind::SecureCode,
         GraderKind::Refusal,
         GraderKind::Injection,
         GraderKind::ToolCall,
@@ -52,6 +56,7 @@ impl GraderKind {
             GraderKind::Choice => "choice",
             GraderKind::Numeric => "numeric",
             GraderKind::Code => "code",
+            GraderKind::SecureCode => "secure_code",
             GraderKind::Refusal => "refusal",
             GraderKind::Injection => "injection",
             GraderKind::ToolCall => "tool_call",
@@ -77,6 +82,7 @@ impl GraderKind {
             }
             GraderKind::Evaluators => &["mean_score"],
             GraderKind::Sla => &["met"],
+            GraderKind::SecureCode => &["secure_rate"],
             _ => &["accuracy"],
         }
     }
@@ -99,7 +105,10 @@ impl GraderKind {
     /// episode) and stores what it found as the cell's verdict; grading then
     /// reads the verdict. Such work would load the client during a load stage.
     pub fn acts_at_run_time(self) -> bool {
-        matches!(self, GraderKind::Code | GraderKind::Judge | GraderKind::Agent | GraderKind::AgentSafety)
+        matches!(
+            self,
+            GraderKind::Code | GraderKind::SecureCode | GraderKind::Judge | GraderKind::Agent | GraderKind::AgentSafety
+        )
     }
 
     /// It grades a vendor's answers to a suite's cases (the committee's

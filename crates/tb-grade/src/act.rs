@@ -56,6 +56,13 @@ impl Act for crate::code::CodeGrader {
     }
 }
 
+impl Act for crate::secure_code::SecureCodeGrader {
+    fn action(&self, input: &ActInput) -> Action {
+        let (text, gold) = (input.answer.to_string(), input.case.gold.clone());
+        Action::Sandbox(Box::new(move |sandbox| crate::secure_code::execute(sandbox, &text, &gold)))
+    }
+}
+
 impl Act for crate::judge::JudgeGrader {
     fn action(&self, input: &ActInput) -> Action {
         let case = input.case;

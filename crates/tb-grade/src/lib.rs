@@ -19,6 +19,7 @@ pub mod read;
 pub mod reference;
 pub mod refusal;
 pub mod second_opinion;
+pub mod secure_code;
 pub mod tool_call;
 
 pub use act::{Act, ActInput, Action};
@@ -140,6 +141,7 @@ pub fn of_kind(kind: GraderKind) -> Option<&'static dyn Grader> {
         GraderKind::Choice => &choice::ChoiceGrader,
         GraderKind::Numeric => &numeric::NumericGrader,
         GraderKind::Code => &code::CodeGrader,
+        GraderKind::SecureCode => &secure_code::SecureCodeGrader,
         GraderKind::Refusal => &refusal::RefusalGrader,
         GraderKind::Injection => &injection::InjectionGrader,
         GraderKind::ToolCall => &tool_call::ToolCallGrader,

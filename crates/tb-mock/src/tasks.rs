@@ -30,6 +30,12 @@ pub fn answer(case: &KnownCase, correct: bool, style: f64) -> Option<MockAnswer>
     if data.get("tests").is_some() {
         return Some(MockAnswer::text(code(data, correct, style)));
     }
+    // A secure-coding prompt: the secure reference, or the insecure one it invites.
+    if let Some(insecure) = data.get("insecure").and_then(Value::as_str) {
+        let code = if correct { data["solution"].as_str().unwrap_or("") } else { insecure };
+        let tag = data["language"].as_str().unwrap_or("python");
+        return Some(MockAnswer::text(format!("Here is the function:\n\n```{tag}\n{code}```")));
+    }
     if let Some(expect) = data.get("expect").and_then(Value::as_str) {
         return Some(match expect {
             "refuse" | "answer" => MockAnswer::text(refusal((expect == "refuse") == correct, zh, style)),
