@@ -272,9 +272,8 @@ def infill(answer, prefix, suffix, entry):
             # gap that starts inside a line (a random span) most often ends
             # inside one too (the candidates below add the break back).
             middle = middle.rstrip("\n")
-    elif not text.strip():
-        return None, "no_code"
     else:
+        # A gap may be whitespace alone (a random span between two tokens).
         middle, how = text, "raw_gap"
     if entry and re.search(r"^\s*(?:async\s+)?def\s+%s\s*\(" % re.escape(entry), middle, re.M):
         tree = parse(middle)
