@@ -15,6 +15,9 @@ pub enum GraderKind {
     /// The share of answers whose code a static analyser finds no weakness
     /// in (the insecure rate's complement), each finding with its CWE.
     SecureCode,
+    /// Unit tests the vendor writes for a given function: right when they
+    /// pass on it and kill enough of its seeded mutants.
+    TestWriting,
     Refusal,
     Injection,
     ToolCall,
@@ -34,11 +37,12 @@ pub enum GraderKind {
 }
 
 impl GraderKind {
-    pub const ALL: [GraderKind; 13] = [
+    pub const ALL: [GraderKind; 14] = [
         GraderKind::Choice,
         GraderKind::Numeric,
         GraderKind::Code,
         GraderKind::SecureCode,
+        GraderKind::TestWriting,
         GraderKind::Refusal,
         GraderKind::Injection,
         GraderKind::ToolCall,
@@ -57,6 +61,7 @@ impl GraderKind {
             GraderKind::Numeric => "numeric",
             GraderKind::Code => "code",
             GraderKind::SecureCode => "secure_code",
+            GraderKind::TestWriting => "test_writing",
             GraderKind::Refusal => "refusal",
             GraderKind::Injection => "injection",
             GraderKind::ToolCall => "tool_call",
@@ -107,7 +112,12 @@ impl GraderKind {
     pub fn acts_at_run_time(self) -> bool {
         matches!(
             self,
-            GraderKind::Code | GraderKind::SecureCode | GraderKind::Judge | GraderKind::Agent | GraderKind::AgentSafety
+            GraderKind::Code
+                | GraderKind::SecureCode
+                | GraderKind::TestWriting
+                | GraderKind::Judge
+                | GraderKind::Agent
+                | GraderKind::AgentSafety
         )
     }
 

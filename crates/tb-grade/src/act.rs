@@ -63,6 +63,13 @@ impl Act for crate::secure_code::SecureCodeGrader {
     }
 }
 
+impl Act for crate::test_writing::TestWritingGrader {
+    fn action(&self, input: &ActInput) -> Action {
+        let (text, gold) = (input.answer.to_string(), input.case.gold.clone());
+        Action::Sandbox(Box::new(move |sandbox| crate::test_writing::execute(sandbox, &text, &gold)))
+    }
+}
+
 impl Act for crate::judge::JudgeGrader {
     fn action(&self, input: &ActInput) -> Action {
         let case = input.case;

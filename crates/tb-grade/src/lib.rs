@@ -20,6 +20,7 @@ pub mod reference;
 pub mod refusal;
 pub mod second_opinion;
 pub mod secure_code;
+pub mod test_writing;
 pub mod tool_call;
 
 pub use act::{Act, ActInput, Action};
@@ -142,6 +143,7 @@ pub fn of_kind(kind: GraderKind) -> Option<&'static dyn Grader> {
         GraderKind::Numeric => &numeric::NumericGrader,
         GraderKind::Code => &code::CodeGrader,
         GraderKind::SecureCode => &secure_code::SecureCodeGrader,
+        GraderKind::TestWriting => &test_writing::TestWritingGrader,
         GraderKind::Refusal => &refusal::RefusalGrader,
         GraderKind::Injection => &injection::InjectionGrader,
         GraderKind::ToolCall => &tool_call::ToolCallGrader,

@@ -30,6 +30,12 @@ pub fn answer(case: &KnownCase, correct: bool, style: f64) -> Option<MockAnswer>
     if data.get("tests").is_some() {
         return Some(MockAnswer::text(code(data, correct, style)));
     }
+    // Tests to write: the dataset's own (they kill every listed mutant), or a smoke test.
+    if data.get("mutants").is_some() {
+        let tests =
+            if correct { data["solution"].as_str().unwrap_or("") } else { "def test_smoke():\n    assert True\n" };
+        return Some(MockAnswer::text(format!("Here are the tests:\n\n```python\n{tests}```")));
+    }
     // A secure-coding prompt: the secure reference, or the insecure one it invites.
     if let Some(insecure) = data.get("insecure").and_then(Value::as_str) {
         let code = if correct { data["solution"].as_str().unwrap_or("") } else { insecure };

@@ -39,7 +39,10 @@ async fn the_coding_assistant_example_asks_fim_and_chat_vendors_and_verifies() {
     // How each answer was read shows the form it came in: the raw gap from
     // a completions endpoint, a fenced block from a chat.
     let rows = csv_rows(&run.join("results.csv"));
-    let fim_rows: Vec<_> = rows.iter().filter(|r| r["suite"].starts_with("fim-") && r["correct"] == "true").collect();
+    let graded_fim = |r: &&std::collections::HashMap<String, String>| {
+        (r["suite"] == "fim-single-line" || r["suite"] == "fim-multi-line") && r["correct"] == "true"
+    };
+    let fim_rows: Vec<_> = rows.iter().filter(graded_fim).collect();
     for r in &fim_rows {
         let raw = r["read_as"].starts_with("raw_gap");
         assert_eq!(raw, r["vendor"] != "Bidder C", "{} {}: {}", r["vendor"], r["case_id"], r["read_as"]);
@@ -47,5 +50,19 @@ async fn the_coding_assistant_example_asks_fim_and_chat_vendors_and_verifies() {
     assert!(fim_rows.iter().any(|r| r["vendor"] == "Bidder C"), "the chat-only bidder passed no FIM case");
     // The compiled languages' verdicts say the tests shared the answer's process.
     assert!(rows.iter().any(|r| r["suite"] == "java" && r["read_as"].contains("single_process")));
+    // Insecure answers name the weakness the analyser found; weak tests their mutation score.
+    let insecure: Vec<_> = rows.iter().filter(|r| r["suite"] == "secure-coding" && r["correct"] == "false").collect();
+    assert!(!insecure.is_empty(), "the weak simulated bidders wrote no insecure code");
+    for r in &insecure {
+        assert!(r["notes"].starts_with("insecure: CWE-"), "{} {}: {}", r["vendor"], r["case_id"], r["notes"]);
+    }
+    let tests: Vec<_> = rows.iter().filter(|r| r["suite"] == "test-writing").collect();
+    assert!(tests.iter().all(|r| r["extracted"].ends_with("mutants killed")), "{:?}", tests.first());
+    // The typing stage measured each bidder's short completions.
+    let typing = &report["stages"][0];
+    assert_eq!(typing["id"], "typing");
+    for v in typing["vendors"].as_array().unwrap() {
+        assert_eq!(v["requests"], 48, "{}", v["name"]);
+    }
     demo_bundle_verifies(dir.path(), report["run_id"].as_str().unwrap()).await;
 }
