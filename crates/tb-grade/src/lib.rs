@@ -12,6 +12,7 @@ pub mod act;
 pub mod agent;
 pub mod choice;
 pub mod code;
+mod driver;
 pub mod injection;
 pub mod judge;
 pub mod numeric;

@@ -16,9 +16,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tb_core::{Gold, Grade};
-use tb_sandbox::{Sandbox, Termination};
+use tb_sandbox::Sandbox;
 
-use crate::{Grader, Response, strip_reasoning};
+use crate::{Grader, Response};
 
 /// Where `.ci/run` installs bandit (`pip install --target`): under `/usr`,
 /// which the sandbox sees read-only.
@@ -40,8 +40,8 @@ pub struct Finding {
 }
 
 /// The stored verdict: `secure`, `insecure` (with findings), `no_code`,
-/// `unparsable` (the analyser could not read the code), `not_available`
-/// or `sandbox_error`.
+/// `unparsable` (the analyser could not read the code), `not_available`,
+/// `timeout` or `sandbox_error`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecureVerdict {
     pub outcome: String,
@@ -109,25 +109,8 @@ pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> Value {
         };
         return verdict("not_available", how);
     }
-    let text = strip_reasoning(answer);
-    let text = crate::read::bounded_to(&text, 256 * 1024);
-    let meta = json!({ "language": language, "bandit": BANDIT_DIR }).to_string();
-    let files: [(&str, &[u8]); 3] =
-        [("main.py", DRIVER.as_bytes()), ("meta.json", meta.as_bytes()), ("answer.txt", text.as_bytes())];
-    let run = match sandbox.run_python(&files, "main.py") {
-        Ok(run) => run,
-        Err(e) => return verdict("sandbox_error", e.to_string()),
-    };
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let said =
-        stdout.lines().rev().find_map(|l| l.strip_prefix("TB-SECURE ")).and_then(|s| serde_json::from_str(s).ok());
-    match said {
-        Some(v) if run.termination == Termination::Exited(0) => v,
-        _ => {
-            let stderr: String = String::from_utf8_lossy(&run.stderr).chars().rev().take(500).collect();
-            verdict("sandbox_error", format!("{:?}: {}", run.termination, stderr.chars().rev().collect::<String>()))
-        }
-    }
+    let meta = json!({ "language": language, "bandit": BANDIT_DIR });
+    crate::driver::verdict(sandbox, DRIVER, &meta, answer, "TB-SECURE ")
 }
 
 #[cfg(test)]

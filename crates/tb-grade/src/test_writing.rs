@@ -11,15 +11,15 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tb_core::{Gold, Grade};
-use tb_sandbox::{Sandbox, Termination};
+use tb_sandbox::Sandbox;
 
-use crate::{Grader, Response, strip_reasoning};
+use crate::{Grader, Response};
 
 const DRIVER: &str = include_str!("test_writing.py");
 
 /// The stored verdict: `scored` (with the killed mutants' indices),
 /// `fails_on_reference`, `no_code`, `no_tests`, `syntax_error`,
-/// `forbidden_call` or `sandbox_error`.
+/// `forbidden_call`, `timeout` or `sandbox_error`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MutationVerdict {
     pub outcome: String,
@@ -67,28 +67,8 @@ pub fn execute(sandbox: &Sandbox, answer: &str, gold: &Gold) -> Value {
     let (Some(module), Some(mutants)) = (gold.data.get("module"), gold.data.get("mutants")) else {
         return verdict("sandbox_error", "the case gives no function (`module`) or no `mutants`".into());
     };
-    let text = strip_reasoning(answer);
-    let text = crate::read::bounded_to(&text, 256 * 1024);
-    let meta = json!({ "module": module, "mutants": mutants }).to_string();
-    let files: [(&str, &[u8]); 3] =
-        [("main.py", DRIVER.as_bytes()), ("meta.json", meta.as_bytes()), ("answer.txt", text.as_bytes())];
-    let run = match sandbox.run_python(&files, "main.py") {
-        Ok(run) => run,
-        Err(e) => return verdict("sandbox_error", e.to_string()),
-    };
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let said =
-        stdout.lines().rev().find_map(|l| l.strip_prefix("TB-MUTATION ")).and_then(|s| serde_json::from_str(s).ok());
-    match (said, run.termination) {
-        (Some(v), Termination::Exited(0)) => v,
-        (_, Termination::WallTimeout) => {
-            verdict("timeout", "the tests did not finish within the sandbox's wall clock".into())
-        }
-        (_, t) => {
-            let stderr: String = String::from_utf8_lossy(&run.stderr).chars().take(500).collect();
-            verdict("sandbox_error", format!("{t:?}: {stderr}"))
-        }
-    }
+    let meta = json!({ "module": module, "mutants": mutants });
+    crate::driver::verdict(sandbox, DRIVER, &meta, answer, "TB-MUTATION ")
 }
 
 #[cfg(test)]

@@ -5,24 +5,13 @@
 //! CI (TENDERBENCH_REQUIRE_SHARED / TENDERBENCH_REQUIRE_SANDBOX).
 
 mod common;
-use common::shared;
+use common::{sandbox, shared};
 use std::path::Path;
 
 use serde_json::Value;
 use tb_grade::code::{CodeOutcome, CodeVerdict, execute};
 use tb_sandbox::{Isolation, Limits, Sandbox};
 use tb_suite::{SuiteFormat, parse_line};
-
-fn sandbox() -> Option<Sandbox> {
-    match Sandbox::new(Isolation::Bubblewrap, Limits::default(), 2) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "sandbox required: {e}");
-            eprintln!("SKIPPED: {e}");
-            None
-        }
-    }
-}
 
 /// (case id, answer, raw line) for every line of a dataset.
 fn items(path: &Path, answer_of: impl Fn(&Value) -> String) -> Vec<(String, String, String)> {

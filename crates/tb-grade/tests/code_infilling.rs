@@ -6,26 +6,14 @@
 //! Needs ../shared and bubblewrap (required in CI).
 
 mod common;
-use common::shared;
+use common::{sandbox, shared};
 
 use serde_json::Value;
 use tb_grade::code::{CodeOutcome, execute};
-use tb_sandbox::{Isolation, Limits, Sandbox};
 use tb_suite::{SuiteFormat, parse_line};
 
 #[path = "code_languages/mutant.rs"]
 mod mutant;
-
-fn sandbox() -> Option<Sandbox> {
-    match Sandbox::new(Isolation::Bubblewrap, Limits::default(), 2) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "sandbox required: {e}");
-            eprintln!("SKIPPED: {e}");
-            None
-        }
-    }
-}
 
 /// Every 97th line: spread over the tasks, a few dozen cases in all.
 const STRIDE: usize = 97;

@@ -13,32 +13,24 @@ use serde_json::{Value, json};
 use tb_core::Gold;
 use tb_grade::code::langs::{Language, toolchain};
 use tb_grade::code::{CodeOutcome, CodeVerdict, execute};
-use tb_sandbox::{Isolation, Limits, Sandbox};
+use tb_sandbox::Sandbox;
 use tb_suite::{SuiteFormat, parse_line};
 
 #[path = "code_languages/mutant.rs"]
 mod mutant;
 use mutant::mutant;
 
+/// The sandbox, with every language's toolchain found (required in CI).
 fn sandbox() -> Option<Sandbox> {
-    let required = std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_some();
-    match Sandbox::new(Isolation::Bubblewrap, Limits::default(), 2) {
-        Ok(s) => {
-            for language in Language::ALL {
-                if let Err(why) = toolchain(language) {
-                    assert!(!required, "{why}");
-                    eprintln!("SKIPPED: {why}");
-                    return None;
-                }
-            }
-            Some(s)
-        }
-        Err(e) => {
-            assert!(!required, "sandbox required: {e}");
-            eprintln!("SKIPPED: {e}");
-            None
+    let sandbox = common::sandbox()?;
+    for language in Language::ALL {
+        if let Err(why) = toolchain(language) {
+            assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "{why}");
+            eprintln!("SKIPPED: {why}");
+            return None;
         }
     }
+    Some(sandbox)
 }
 
 /// Runs every (label, answer, gold) on two threads; the verdicts in order.

@@ -8,25 +8,21 @@
 use serde_json::{Value, json};
 use tb_core::Gold;
 use tb_grade::secure_code::{SecureVerdict, execute};
-use tb_sandbox::{Isolation, Limits, Sandbox};
+use tb_sandbox::Sandbox;
 
+mod common;
+
+/// The sandbox, with both analysers installed (required in CI).
 fn sandbox() -> Option<Sandbox> {
-    let required = std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_some();
+    let sandbox = common::sandbox()?;
     let analysers = std::path::Path::new(tb_grade::secure_code::BANDIT_DIR).join("bandit").is_dir()
         && std::path::Path::new("/usr/bin/flawfinder").is_file();
-    match Sandbox::new(Isolation::Bubblewrap, Limits::default(), 2) {
-        Ok(s) if analysers => Some(s),
-        Ok(_) => {
-            assert!(!required, "bandit or flawfinder is not installed");
-            eprintln!("SKIPPED: bandit or flawfinder is not installed");
-            None
-        }
-        Err(e) => {
-            assert!(!required, "sandbox required: {e}");
-            eprintln!("SKIPPED: {e}");
-            None
-        }
+    if !analysers {
+        assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "bandit or flawfinder is not installed");
+        eprintln!("SKIPPED: bandit or flawfinder is not installed");
+        return None;
     }
+    Some(sandbox)
 }
 
 #[test]

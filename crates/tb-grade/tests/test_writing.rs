@@ -6,18 +6,10 @@
 use serde_json::{Value, json};
 use tb_core::Gold;
 use tb_grade::test_writing::execute;
-use tb_sandbox::{Isolation, Limits, Sandbox};
+use tb_sandbox::Sandbox;
 
-fn sandbox() -> Option<Sandbox> {
-    match Sandbox::new(Isolation::Bubblewrap, Limits::default(), 1) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            assert!(std::env::var_os("TENDERBENCH_REQUIRE_SANDBOX").is_none(), "sandbox required: {e}");
-            eprintln!("SKIPPED: {e}");
-            None
-        }
-    }
-}
+mod common;
+use common::sandbox;
 
 const CLAMP: &str =
     "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return hi\n    return x\n";
