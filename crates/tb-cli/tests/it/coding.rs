@@ -29,6 +29,9 @@ async fn the_coding_assistant_example_asks_fim_and_chat_vendors_and_verifies() {
     let report = read_json(&run.join("report.json"));
     let forms: Vec<_> = report["vendors"].as_array().unwrap().iter().map(|v| v["fill_in_the_middle"].clone()).collect();
     assert_eq!(forms, ["fim_api", "fim_api", "chat_prompt"], "the spec gives Bidders A and B a FIM endpoint");
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert_eq!(html.matches("fill-in-the-middle: its completions endpoint").count(), 2);
+    assert_eq!(html.matches("fill-in-the-middle: asked in a chat").count(), 1);
     // The strong simulated bidder answers (nearly) everything right, in every language.
     let strong = &report["vendors"][0];
     for c in strong["criteria"].as_array().unwrap() {
