@@ -28,6 +28,8 @@ except Exception:
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(os.getcwd(), "work")
 OUTPUT_TAIL = 600
+# Where `.ci/run` installs the npm packages HumanEval-X's JavaScript tasks use.
+NODE_MODULES = "/usr/local/lib/tenderbench-node/node_modules"
 # Each toolchain's programs, resolved on the host (the sandbox has no /etc/alternatives).
 TOOLS = {}
 
@@ -293,7 +295,9 @@ def main():
         rc, out, err = run([TOOLS["node"], "--check", "main.js"])
         if rc:
             verdict("syntax_error", err or out, how)
-        rc, out, err = run([TOOLS["node"], "--max-old-space-size=256", "--stack-size=4000", "main.js"])
+        # The npm packages HumanEval-X's JavaScript tasks require (js-md5), where installed.
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "NODE_PATH": NODE_MODULES}
+        rc, out, err = run([TOOLS["node"], "--max-old-space-size=256", "--stack-size=4000", "main.js"], env)
         ran(rc, out, err, token, lambda rc, t: "AssertionError" in t, how)
     elif language == "go":
         write("go.mod", GO_MOD)
