@@ -27,6 +27,9 @@
 #![allow(clippy::disallowed_methods)]
 
 pub mod cgroup;
+mod rust_crates;
+
+pub use rust_crates::{RustCrates, rust_crates};
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;

@@ -92,9 +92,9 @@ pub(crate) fn humaneval_x(v: Value) -> Result<Case, String> {
     let mut prompt = str_field(&v, "prompt")?.to_string();
     if language == "rust" {
         // Rust's prompt is the description alone; the signature is in the
-        // declaration, whose `use` lines of crates outside the standard library
-        // (rand, regex, md5) are dropped: no registry is reachable in the sandbox.
-        prompt.push_str(&without_external_crates(declaration));
+        // declaration (with its `use` lines of rand, regex and md5, which
+        // the code grader links where built).
+        prompt.push_str(declaration);
     }
     let entry_point =
         entry_point_of(language, declaration).ok_or_else(|| format!("task {id}: the declaration names no function"))?;
@@ -143,15 +143,6 @@ fn entry_point_of(language: &str, declaration: &str) -> Option<String> {
     let start = head.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
     let name = &head[start..];
     (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then(|| name.to_string())
-}
-
-/// A Rust declaration without its `use` lines of crates outside the standard library.
-fn without_external_crates(declaration: &str) -> String {
-    declaration
-        .lines()
-        .filter(|l| !["use rand", "use regex", "use md5"].iter().any(|p| l.trim_start().starts_with(p)))
-        .map(|l| format!("{l}\n"))
-        .collect()
 }
 
 /// The function an MBPP task's first assert calls (`assert name(`).

@@ -113,6 +113,19 @@ fn find_toolchain(language: Language) -> Result<Toolchain, String> {
             tools.insert("rustc", sysroot.join("bin/rustc"));
             tools.insert("linker", under_usr("cc").ok_or_else(|| missing("a C linker (cc)"))?);
             read_only.push(sysroot);
+            // Without them, the driver drops the tasks' `use` lines of these crates.
+            if let Some(crates) = tb_sandbox::rust_crates() {
+                tools.insert("rust_deps", crates.deps.clone());
+                for (name, rlib) in crates.externs {
+                    let key: &'static str = match name.as_str() {
+                        "rand" => "crate:rand",
+                        "regex" => "crate:regex",
+                        _ => "crate:md5",
+                    };
+                    tools.insert(key, rlib);
+                }
+                read_only.push(crates.deps.clone());
+            }
             &[]
         }
     };
