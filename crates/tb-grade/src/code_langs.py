@@ -80,13 +80,13 @@ MACHINERY = {
     "js": [
         (r"\bprocess\s*(?:\.\s*|\[\s*['\"])(?:exit|abort|kill|reallyExit|on|once|emit|stdout|_rawDebug|binding)\b", "ends or hooks the process"),
         (r"\bconsole\s*(?:\.\s*|\[\s*['\"])assert\b\s*['\"]?\]?\s*=(?!=)", "replaces console.assert"),
-        (r"\b(?:child_process|worker_threads|vm|cluster)\b", "starts a process, a thread or a context"),
+        (r"\brequire\s*\(\s*['\"](?:node:)?(?:child_process|worker_threads|vm|cluster|inspector)['\"]", "starts a process, a thread or a context"),
         (r"\brequire\s*\(\s*['\"]assert['\"]\s*\)\s*\.\s*\w+\s*=(?!=)", "replaces an assert"),
         (r"\bdefineProperty\s*\(\s*(?:console|process|globalThis|global)\b", "redefines a global"),
     ],
     "go": [
         (r"\bos\s*\.\s*(?:Exit|Stdout|Stderr)\b", "ends the process or replaces its output"),
-        (r"\b(?:syscall|unsafe|runtime|os/exec|os/signal|plugin)\b", "reaches below the language"),
+        (r"\"(?:syscall|unsafe|runtime|os/exec|os/signal|plugin)\"|\b(?:syscall|unsafe|runtime)\s*\.", "reaches below the language"),
         (r"\bfunc\s+(?:init|TestMain)\s*\(", "runs before the tests"),
         (r"\blog\s*\.\s*Fatal", "ends the process"),
     ],
