@@ -732,3 +732,49 @@ fn streamed(
         .body(Body::from_stream(body))
         .expect("static headers are valid")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tb_vendor::{Endpoint, Generation, RetryPolicy, VendorClient};
+
+    /// The client's fill-in-the-middle request against the simulator, over a
+    /// real socket: the gap comes back in `choices[].text`, whole and streamed,
+    /// and a chat-only client gets no FIM answer at all.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn fill_in_the_middle_round_trips_whole_and_streamed() {
+        let line = r#"{"task_id": "SingleLineInfilling/HumanEval/0/L0", "entry_point": "f", "prompt": "def f(x):\n", "suffix": "    return y\n", "canonical_solution": "    y = x + 1\n", "test": "def check(c):\n    assert c(1) == 2\n"}"#;
+        let case = tb_suite::parse_line(tb_suite::SuiteFormat::HumanevalInfilling, line).unwrap();
+        let mut index = CaseIndex::default();
+        index.insert(&case);
+        let profile = Profile { accuracy: 1.0, ..Profile::named("strong").unwrap() };
+        let (url, _task) = MockVendor::new(profile, 7, Arc::new(index)).spawn_on_port(0).await.unwrap();
+        let (prefix, suffix) = case.infilling().unwrap();
+        for stream in [false, true] {
+            let ep = Endpoint {
+                vendor: "v".into(),
+                base_url: url.clone(),
+                model: "m".into(),
+                api_key: None,
+                stream,
+                stream_usage: true,
+                temperature_range: (0.0, 2.0),
+                timeout: Duration::from_secs(10),
+                retry: RetryPolicy::default(),
+                agent: None,
+                fim_url: Some(format!("{url}/completions")),
+            };
+            let client = VendorClient::new(ep.clone(), 2).unwrap();
+            let g = Generation { temperature: 0.0, max_tokens: 64 };
+            let (outcome, stats) = client.fill_in_the_middle(prefix, suffix, g).await;
+            match outcome {
+                tb_core::Outcome::Answered(a) => assert_eq!(a.text, "    y = x + 1\n", "stream {stream}"),
+                tb_core::Outcome::Failed(f) => panic!("stream {stream}: {f:?}"),
+            }
+            let sent: Value = serde_json::from_str(&stats.request).unwrap();
+            assert_eq!((sent["prompt"].as_str(), sent["suffix"].as_str()), (Some(prefix), Some(suffix)));
+            let chat_only = VendorClient::new(Endpoint { fim_url: None, ..ep }, 1).unwrap();
+            assert!(!chat_only.has_fill_in_the_middle());
+        }
+    }
+}
