@@ -121,6 +121,11 @@ impl GraderKind {
         )
     }
 
+    /// It runs the answer's code (or tests it wrote) in the sandbox.
+    pub fn runs_in_sandbox(self) -> bool {
+        matches!(self, GraderKind::Code | GraderKind::SecureCode | GraderKind::TestWriting)
+    }
+
     /// It grades a vendor's answers to a suite's cases (the committee's
     /// scores and service levels do not).
     pub fn grades_answers(self) -> bool {

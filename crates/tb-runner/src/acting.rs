@@ -82,12 +82,7 @@ impl Acting {
         g: Generation,
     ) -> (Outcome, tb_core::CallStats, Option<String>, Option<tb_core::Usage>) {
         let Some(criteria) = self.agent_suites.get(suite) else {
-            // A fill-in-the-middle case goes to the vendor's FIM endpoint when it
-            // has one; to a chat-only vendor, its stated chat prompt.
-            let (outcome, stats) = match case.infilling().filter(|_| client.has_fill_in_the_middle()) {
-                Some((prefix, suffix)) => client.fill_in_the_middle(prefix, suffix, g).await,
-                None => client.chat(&case.messages, case.tools.as_ref(), g).await,
-            };
+            let (outcome, stats) = client.ask(case, g).await;
             let verdicts = self.verdicts(suite, case, &outcome).await;
             let usage = match &outcome {
                 Outcome::Answered(a) => a.usage,

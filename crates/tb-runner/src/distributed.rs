@@ -41,7 +41,7 @@ fn capability(spec: &Spec, suite: &str) -> Capability {
     let graders: Vec<GraderKind> = spec.criteria.iter().filter(|c| c.suite == suite).map(|c| c.grader).collect();
     if graders.iter().any(|g| matches!(g, GraderKind::Agent | GraderKind::AgentSafety)) {
         Capability::Agent
-    } else if graders.iter().any(|g| matches!(g, GraderKind::Code | GraderKind::SecureCode | GraderKind::TestWriting)) {
+    } else if graders.iter().any(|g| g.runs_in_sandbox()) {
         Capability::Code
     } else if spec.criteria.iter().any(|c| c.suite == suite && c.judge.is_some())
         || graders.contains(&GraderKind::Judge)

@@ -298,11 +298,8 @@ impl StageRequest {
     /// Sends the request, hands its cell to the writer, then frees its slot (a second later after a 429).
     async fn send(self) {
         let lag_ms = self.due.elapsed().as_secs_f64() * 1000.0;
-        // A fill-in-the-middle case goes to the vendor's FIM endpoint, as in the run.
-        let (outcome, stats) = match self.case.infilling().filter(|_| self.client.has_fill_in_the_middle()) {
-            Some((prefix, suffix)) => self.client.fill_in_the_middle(prefix, suffix, self.generation).await,
-            None => self.client.chat(&self.case.messages, self.case.tools.as_ref(), self.generation).await,
-        };
+        // As in the run: a fill-in-the-middle case on the vendor's FIM endpoint.
+        let (outcome, stats) = self.client.ask(&self.case, self.generation).await;
         // From due to the answer's end (not to the end of reading what follows [DONE]).
         let latency_ms = lag_ms + stats.latency_ms;
         if let (Some(spend), Outcome::Answered(a)) = (&self.spend, &outcome) {

@@ -566,11 +566,10 @@ impl Spec {
     }
 
     /// Whether any criterion runs vendors' code (and so needs the sandbox):
-    /// the code grader, and agent suites, whose programming tasks run tests.
+    /// the graders that run code or tests, and agent suites, whose
+    /// programming tasks run tests.
     pub fn runs_code(&self) -> bool {
-        self.criteria
-            .iter()
-            .any(|c| matches!(c.grader, GraderKind::Code | GraderKind::SecureCode | GraderKind::TestWriting))
+        self.criteria.iter().any(|c| c.grader.runs_in_sandbox())
             || self.suites.iter().any(|s| s.format == SuiteFormat::Agent)
     }
 

@@ -323,6 +323,16 @@ impl VendorClient {
         self.send_with_retries_to(url, body).await
     }
 
+    /// Asks one case: a fill-in-the-middle case on the vendor's FIM endpoint
+    /// when it has one, every other case (and that one, for a chat-only
+    /// vendor, in its stated form) as a chat. Never fails.
+    pub async fn ask(&self, case: &tb_core::Case, g: Generation) -> (Outcome, CallStats) {
+        match case.infilling().filter(|_| self.has_fill_in_the_middle()) {
+            Some((prefix, suffix)) => self.fill_in_the_middle(prefix, suffix, g).await,
+            None => self.chat(&case.messages, case.tools.as_ref(), g).await,
+        }
+    }
+
     /// Whether the vendor is asked fill-in-the-middle tasks on its own endpoint.
     pub fn has_fill_in_the_middle(&self) -> bool {
         self.ep.fim_url.is_some()
