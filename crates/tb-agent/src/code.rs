@@ -5,11 +5,12 @@
 //! the host's disk outside the sandbox's own temporary directory.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use tb_sandbox::host::{java_config_dirs, junit5_jar, program_under_usr};
 use tb_sandbox::{Sandbox, Termination};
 
 use crate::env::{Effect, Environment, Rejection, str_arg};
@@ -85,20 +86,13 @@ impl Repo {
     pub fn run_tests_with(&self, extra: &BTreeMap<String, String>) -> Result<TestRun, String> {
         let mut files: Vec<(String, Vec<u8>)> =
             self.files.iter().chain(extra).map(|(p, c)| (format!("repo/{p}"), c.clone().into_bytes())).collect();
-        let driver = match (self.lang, &self.rust_sysroot) {
-            (Lang::Python, _) => PYTHON_DRIVER.to_string(),
-            (Lang::Rust, Some(sysroot)) => RUST_DRIVER
-                .replace("@RUSTC@", &sysroot.join("bin/rustc").to_string_lossy())
-                .replace("@LINKER@", &linker().to_string_lossy()),
-            (Lang::Rust, None) => {
-                return Err("a Rust task needs a Rust toolchain (rustc) on this machine".into());
-            }
-        };
-        files.push(("run_tests.py".into(), driver.into_bytes()));
-        files.push(("unit_child.py".into(), UNIT_CHILD.as_bytes().to_vec()));
+        let driver = test_driver(self.lang, self.rust_sysroot.as_deref())?;
+        files.push(("run_tests.py".into(), driver.script.into_bytes()));
+        if self.lang == Lang::Python {
+            files.push(("unit_child.py".into(), UNIT_CHILD.as_bytes().to_vec()));
+        }
         let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
-        let read_only: Vec<PathBuf> = self.rust_sysroot.iter().cloned().collect();
-        match self.sandbox.run_python_with(&refs, "run_tests.py", &read_only) {
+        match self.sandbox.run_python_with(&refs, "run_tests.py", &driver.read_only) {
             Ok(run) => {
                 let mut output = String::from_utf8_lossy(&run.stdout).into_owned();
                 output.push_str(&String::from_utf8_lossy(&run.stderr));
@@ -148,10 +142,49 @@ impl Repo {
     }
 }
 
-/// The C compiler rustc links with, resolved here: `/usr/bin/cc` is a link
-/// through `/etc/alternatives`, and the sandbox has no `/etc`.
-fn linker() -> PathBuf {
-    std::fs::canonicalize("/usr/bin/cc").unwrap_or_else(|_| PathBuf::from("/usr/bin/cc"))
+/// A language's test driver, with the host paths it names filled in, and
+/// the host directories the sandbox must show it.
+pub struct TestDriver {
+    script: String,
+    read_only: Vec<PathBuf>,
+}
+
+/// The test driver for `lang` on this machine, or what is missing: the
+/// machine's fault, never the agent's, so episodes check it before they start.
+pub fn test_driver(lang: Lang, rust_sysroot: Option<&Path>) -> Result<TestDriver, String> {
+    let missing = |what: &str, debian: &str| format!("a {lang:?} task needs {what} on this machine (Debian: {debian})");
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    match lang {
+        Lang::Python => Ok(TestDriver { script: PYTHON_DRIVER.into(), read_only: Vec::new() }),
+        Lang::Rust => {
+            let sysroot = rust_sysroot.ok_or_else(|| missing("a Rust toolchain (rustc)", "rustc"))?;
+            // `/usr/bin/cc` is a link through `/etc/alternatives`, and the sandbox has no `/etc`.
+            let linker = program_under_usr("cc").ok_or_else(|| missing("a C linker (cc)", "gcc"))?;
+            Ok(TestDriver {
+                script: RUST_DRIVER
+                    .replace("@RUSTC@", &path(&sysroot.join("bin/rustc")))
+                    .replace("@LINKER@", &path(&linker)),
+                read_only: vec![sysroot.to_path_buf()],
+            })
+        }
+        Lang::Java => {
+            let jdk = "openjdk-17-jdk-headless";
+            let javac = program_under_usr("javac").ok_or_else(|| missing("javac", jdk))?;
+            let java = program_under_usr("java").ok_or_else(|| missing("java", jdk))?;
+            let junit = junit5_jar().ok_or_else(|| missing("JUnit 5", "junit5"))?;
+            Ok(TestDriver {
+                script: JAVA_DRIVER
+                    .replace("@JAVAC@", &path(&javac))
+                    .replace("@JAVA@", &path(&java))
+                    .replace("@JUNIT@", &path(&junit)),
+                read_only: java_config_dirs(),
+            })
+        }
+        Lang::JavaScript => {
+            let node = program_under_usr("node").ok_or_else(|| missing("Node.js (node)", "nodejs"))?;
+            Ok(TestDriver { script: JS_DRIVER.replace("@NODE@", &path(&node)), read_only: Vec::new() })
+        }
+    }
 }
 
 fn is_under_tests(path: &str) -> bool {
@@ -203,6 +236,14 @@ const UNIT_CHILD: &str = include_str!("harness/unit_child.py");
 
 /// Compiles and runs a Rust repository's tests so that its code cannot fake a pass.
 const RUST_DRIVER: &str = include_str!("harness/rust_tests.py");
+
+/// Compiles a Java repository and runs its JUnit 5 tests under a launcher
+/// its code cannot reach.
+const JAVA_DRIVER: &str = include_str!("harness/java_tests.py");
+
+/// Runs a JavaScript repository's `node:test` tests, reported by the
+/// runner's own process.
+const JS_DRIVER: &str = include_str!("harness/js_tests.py");
 
 /// What the test driver's last line (`TB-RESULT {json}`) says. Only the
 /// driver writes it: it never runs the repository's code itself, and the

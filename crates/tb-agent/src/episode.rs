@@ -56,9 +56,7 @@ pub fn environment(task: &Task, resources: &Resources) -> Result<Box<dyn Environ
         EnvKind::Code => {
             let sandbox = resources.sandbox.clone().ok_or("code tasks need the sandbox")?;
             let lang = task.lang.unwrap_or(Lang::Python);
-            if lang == Lang::Rust && resources.rust_sysroot.is_none() {
-                return Err("a Rust task needs a Rust toolchain (rustc) on this machine".into());
-            }
+            crate::code::test_driver(lang, resources.rust_sysroot.as_deref())?;
             Ok(Box::new(Repo::new(task.repo.clone(), &task.test_files, lang, sandbox, resources.rust_sysroot.clone())))
         }
     }

@@ -27,6 +27,7 @@
 #![allow(clippy::disallowed_methods)]
 
 pub mod cgroup;
+pub mod host;
 mod rust_crates;
 
 pub use rust_crates::{RustCrates, rust_crates};

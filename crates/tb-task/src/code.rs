@@ -12,6 +12,11 @@ use crate::env::function;
 pub enum Lang {
     Python,
     Rust,
+    /// JUnit 5 tests under `tests/`, sources under `src/`.
+    Java,
+    /// `node:test` tests (`tests/**/*.test.js`), CommonJS sources under `src/`.
+    #[serde(rename = "javascript", alias = "js")]
+    JavaScript,
 }
 
 pub fn tools() -> Value {

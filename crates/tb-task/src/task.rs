@@ -187,7 +187,7 @@ impl Task {
             }
             EnvKind::Code => {
                 if self.lang.is_none() {
-                    return Err("a code task needs `lang` (python or rust)".into());
+                    return Err("a code task needs `lang` (python, rust, java or javascript)".into());
                 }
                 if self.repo.is_empty() {
                     return Err("a code task needs `repo`".into());

@@ -15,10 +15,11 @@
 //! silent pass or skip.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::json;
+use tb_sandbox::host::program_under_usr;
 use tb_sandbox::{Sandbox, Termination};
 
 use super::{CodeGold, CodeOutcome, CodeVerdict, SINGLE_PROCESS};
@@ -111,7 +112,7 @@ fn find_toolchain(language: Language) -> Result<Toolchain, String> {
         Language::Rust => {
             let sysroot = Sandbox::rust_sysroot().ok_or_else(|| missing("rustc"))?;
             tools.insert("rustc", sysroot.join("bin/rustc"));
-            tools.insert("linker", under_usr("cc").ok_or_else(|| missing("a C linker (cc)"))?);
+            tools.insert("linker", program_under_usr("cc").ok_or_else(|| missing("a C linker (cc)"))?);
             read_only.push(sysroot);
             // Without them, the driver drops the tasks' `use` lines of these crates.
             if let Some(crates) = tb_sandbox::rust_crates() {
@@ -130,25 +131,12 @@ fn find_toolchain(language: Language) -> Result<Toolchain, String> {
         }
     };
     for program in programs {
-        tools.insert(*program, under_usr(program).ok_or_else(|| missing(&format!("`{program}`")))?);
+        tools.insert(*program, program_under_usr(program).ok_or_else(|| missing(&format!("`{program}`")))?);
     }
     if language == Language::Java {
-        // The JDK's configuration files are links into /etc/java-<version>.
-        let etc = std::fs::read_dir("/etc").map_err(|e| e.to_string())?;
-        read_only.extend(
-            etc.flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("java-"))
-                .map(|e| e.path())
-                .filter(|p| p.is_dir()),
-        );
+        read_only.extend(tb_sandbox::host::java_config_dirs());
     }
     Ok(Toolchain { tools, read_only })
-}
-
-/// `/usr/bin/<program>` with its links resolved, when it ends under `/usr`.
-fn under_usr(program: &str) -> Option<PathBuf> {
-    let path = std::fs::canonicalize(Path::new("/usr/bin").join(program)).ok()?;
-    (path.starts_with("/usr") && path.is_file()).then_some(path)
 }
 
 /// The driver that compiles and runs an answer in the sandbox.
