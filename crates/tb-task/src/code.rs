@@ -48,3 +48,19 @@ pub fn system_prompt(zh: bool) -> String {
             .into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn languages_read_as_the_suite_names_them() {
+        let read = |s: &str| serde_json::from_str::<Lang>(&format!("\"{s}\"")).ok();
+        assert_eq!(read("java"), Some(Lang::Java));
+        assert_eq!(read("javascript"), Some(Lang::JavaScript));
+        assert_eq!(read("js"), Some(Lang::JavaScript));
+        assert_eq!(read("rust"), Some(Lang::Rust));
+        assert_eq!(read("java_script"), None);
+        assert_eq!(serde_json::to_string(&Lang::JavaScript).unwrap(), "\"javascript\"");
+    }
+}

@@ -1,7 +1,8 @@
 //! The coding-assistant example end to end: fill-in-the-middle tasks sent to
 //! two bidders' completions endpoints (prefix and suffix) and stated in a chat
 //! for the third, code in six languages compiled and run in the sandbox, and
-//! the signed bundle reproducing every grade offline. Needs bubblewrap and
+//! repository tasks in Java and JavaScript fixed by an agent, and the signed
+//! bundle reproducing every grade offline. Needs bubblewrap and
 //! the toolchains (required in CI).
 
 use std::path::Path;
@@ -61,6 +62,15 @@ async fn the_coding_assistant_example_asks_fim_and_chat_vendors_and_verifies() {
     }
     let tests: Vec<_> = rows.iter().filter(|r| r["suite"] == "test-writing").collect();
     assert!(tests.iter().all(|r| r["extracted"].ends_with("mutants killed")), "{:?}", tests.first());
+    // Repository tasks: the strong bidder's agent fixed Java and JavaScript code bases, graded by hidden tests.
+    let fixed: Vec<&str> = rows
+        .iter()
+        // One cell, two criteria: `repo-tasks;repo-safety`.
+        .filter(|r| r["suite"] == "repo-tasks" && r["vendor"] == "Bidder A" && r["correct"] == "true;true")
+        .map(|r| r["case_id"].as_str())
+        .collect();
+    assert!(fixed.iter().any(|c| c.starts_with("code-java-")), "{fixed:?}");
+    assert!(fixed.iter().any(|c| c.starts_with("code-js-")), "{fixed:?}");
     // The typing stage measured each bidder's short completions.
     let typing = &report["stages"][0];
     assert_eq!(typing["id"], "typing");
