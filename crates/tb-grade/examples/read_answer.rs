@@ -45,6 +45,9 @@ fn main() {
             println!("----- choice: {:?}", tb_grade::choice::read(answer, &options, row["multi"] == true));
         } else if file.starts_with("numeric") {
             println!("----- numeric: {:?}", tb_grade::numeric::read(answer));
+        } else if file.starts_with("refusal") {
+            let verdict = tb_grade::refusal::classify_asked(answer, row["prompt"].as_str());
+            println!("----- refusal: {verdict:?} (label {})", row["label"]);
         }
     }
 }
