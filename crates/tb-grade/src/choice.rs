@@ -40,8 +40,9 @@ pub struct ChoiceGrader;
 
 impl Grader for ChoiceGrader {
     fn version(&self) -> u32 {
-        // 4: a letter after "option"/"选项" is the label; list numbering and a fence's language tag are no answer.
-        4
+        // 5: a second answer offered beside the first ("ABC or ABCD") and labels
+        // claimed right together ("both A and D are correct") are read as such.
+        5
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -158,8 +159,14 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
             })
         })
         .collect();
-    if !claims.is_empty() {
-        let all: BTreeSet<char> = claims.iter().flat_map(|s| s.labels.iter().copied()).collect();
+    let together = CLAIMED_TOGETHER.captures_iter(&text).filter_map(|c| {
+        let m = c.get(1).expect("group");
+        let (labels, _, _) = ctx.parse_labels(m.as_str())?;
+        (labels.len() > 1 && !tentative(&text, m.start()) && !inside_ruled_out(m.start())).then_some(labels)
+    });
+    let together: BTreeSet<char> = together.flatten().collect();
+    if !claims.is_empty() || !together.is_empty() {
+        let all: BTreeSet<char> = claims.iter().flat_map(|s| s.labels.iter().copied()).chain(together).collect();
         return ctx.finish(all, "claimed", false);
     }
 
@@ -301,6 +308,13 @@ impl Context<'_> {
             return Some((self.labels.iter().copied().filter(|l| !excluded.contains(l)).collect(), false));
         }
         if let Some((set, formatted, after)) = self.parse_labels(rest) {
+            // Another answer offered beside this one: both, in conflict.
+            if let Some(m) = ALTERNATIVE_ANSWER.find(after)
+                && let Some((other, _, _)) = self.parse_labels(&after[m.end()..])
+                && other != set
+            {
+                return Some((set.union(&other).copied().collect(), true));
+            }
             let mut conflict = false;
             if set.len() == 1 {
                 let l = *set.iter().next().expect("one");
@@ -916,6 +930,26 @@ mod tests {
         };
         assert_eq!(chosen("A、B、D。\nC项错误，理由如下。"), "ABD");
         assert_eq!(chosen("Of the four, the lawful ones: ACD. B is not."), "ACD");
+    }
+
+    /// Two answers offered side by side, or several claimed right on a
+    /// one-answer question, commit to none of them.
+    #[test]
+    fn answers_offered_together_are_ambiguous() {
+        let o = options(&["a", "b", "c", "d"]);
+        for answer in [
+            "So the answer is ABC or ABCD, depending on how your course defines it.",
+            "综上，答案为AB或ABD。",
+            "答案：ABC（若按宽泛理解，也可以选 ABCD）。",
+        ] {
+            assert!(matches!(read(answer, &o, true), Reading::Ambiguous(_)), "{answer:?}");
+        }
+        let single = "The SI unit is the pascal. So both **A** and **D** are correct, since 1 Pa = 1 N/m². Bar is not.";
+        assert_eq!(read(single, &o, false), Reading::Ambiguous(vec!["A".into(), "D".into()]));
+        assert_eq!(
+            read("Looking at each: A and C are both correct.", &o, true),
+            Reading::Chosen { labels: "AC".into(), how: "claimed" }
+        );
     }
 
     #[test]

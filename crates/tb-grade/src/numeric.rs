@@ -42,8 +42,8 @@ pub struct NumericGrader;
 
 impl Grader for NumericGrader {
     fn version(&self) -> u32 {
-        // 4: a closing remark about something else gives way to the sentence naming what was asked.
-        4
+        // 5: a concluding sentence that gives a range ("综合来看，…8到10天") is undecided.
+        5
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -347,6 +347,10 @@ impl Reader<'_> {
             let sentence = &body[*s..*e];
             CONDITIONAL.is_match(sentence) || ALTERNATIVES.is_match(sentence) || HEDGED.is_match(sentence)
         };
+        // A concluding sentence that is itself a range ("综上，大约需要8到10天") commits to no one number.
+        if concluding.is_some_and(hedges) {
+            return Reading::Undecided;
+        }
         let chosen = concluding.or_else(|| in_paragraph.iter().rev().find(|s| !hedges(s)));
         let Some(&(start, end)) = chosen.filter(|s| !hedges(s)) else { return Reading::Undecided };
         let candidates: Vec<(usize, usize)> = in_paragraph.iter().filter(|s| !hedges(s)).copied().collect();
@@ -792,6 +796,10 @@ mod tests {
     #[test]
     fn undecided_rather_than_guessed() {
         assert_eq!(read("no idea"), Reading::Undecided);
+        // A concluding range commits to no one number, whatever came before it.
+        let range =
+            "每天实际上升 3 − 2 = 1 米。最后一天白天爬3米就能到井口。\n综合来看，蜗牛大约需要8到10天才能爬出井口。";
+        assert_eq!(read(range), Reading::Undecided);
         assert!(matches!(read("The answer is 12. The answer is 15."), Reading::Ambiguous(_)));
     }
 

@@ -393,9 +393,9 @@ async fn a_bundle_exported_by_an_earlier_build_still_verifies() {
     let o = tb(dir.path(), &["verify", fixture.to_str().unwrap(), "--expect-key", "c16b7a39fff1d337"]).await;
     assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
-    // Graders improved since that build (choice and numeric version 4 read
+    // Graders improved since that build (choice and numeric version 5 read
     // its answers the same): verified, with the versions named.
     assert!(out.contains("every score recomputed: every grade, score and rank identical"), "{out}");
-    assert!(out.contains("choice 2 → 4") && out.contains("numeric 2 → 4"), "{out}");
+    assert!(out.contains("choice 2 → 5") && out.contains("numeric 2 → 5"), "{out}");
     assert!(out.contains("72 cells match"), "{out}");
 }

@@ -56,6 +56,19 @@ pub(super) static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Several labels claimed right together: "both A and D are correct",
+/// "A、D 都正确", "A and C are both true".
+pub(super) static CLAIMED_TOGETHER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?:^|[^A-Za-z]) (?:both\s+)?
+        ( [(\[【]?[A-Za-z][)\]】]? (?: \s*(?:,|、|，|and|&|和|与|及)\s* [(\[【]?[A-Za-z][)\]】]? )+ )
+        \s* (?:项|选项|两项|options)? \s* (?:are|were|都|均|皆)\s*(?:both\s+|all\s+)?
+        (?:correct|right|true|正确|是正确的|对|是对的|符合题意)",
+    )
+    .expect("valid regex")
+});
+
 /// A table row or list line that opens with a label and ends with a check
 /// mark ("| B | Fifth | … | ✅ |"): a claim that the option is right.
 pub(super) static CHECKED_ROW: LazyLock<Regex> = LazyLock::new(|| {
@@ -166,6 +179,18 @@ pub(super) static TENTATIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)
         (?-u:\b)(?:might|may|could|possibly|perhaps|maybe|if|unless|not\s+sure|tempting|initially|at\s+first)(?-u:\b)
       | 可能 | 也许 | 或许 | 似乎 | 如果 | 假如 | 若 | 乍看 | 初步 | 不确定 | 不能确定 | 无法确定 | 容易误选 | 误选",
+    )
+    .expect("valid regex")
+});
+
+/// After a stated answer, another one offered beside it ("ABC or ABCD",
+/// "AB或ABD", "ABCE（若按…理解，也可以选 ABCDE）"): two answers, not one.
+pub(super) static ALTERNATIVE_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        ^[^。\n.!?！？]{0,40}?
+        (?:或者?|还是|也可以?选|也可(?:以)?是|也可能是|也(?:可以)?算对?|(?-u:\b)or(?:\s+(?:possibly|maybe|perhaps|even))?(?-u:\b)|(?-u:\b)could\s+also\s+be(?-u:\b))
+        \s*(?:选项?|option\s+)?",
     )
     .expect("valid regex")
 });

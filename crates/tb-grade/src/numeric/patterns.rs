@@ -116,7 +116,7 @@ pub(super) static CONCLUDING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
         ^\s*(?:so|thus|therefore|hence|in\s+total|altogether|together|overall|in\s+conclusion|this\s+means|that\s+means|finally|in\s+all)(?-u:\b)
-      | ^\s*(?:所以|因此|因而|综上|故|总共|一共|最终|最后|总计|合计|即)",
+      | ^\s*(?:所以|因此|因而|综上|综合来看|总的来说|总之|故|总共|一共|最终|最后|总计|合计|即)",
     )
     .expect("valid regex")
 });
