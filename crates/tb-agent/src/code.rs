@@ -88,8 +88,9 @@ impl Repo {
             self.files.iter().chain(extra).map(|(p, c)| (format!("repo/{p}"), c.clone().into_bytes())).collect();
         let driver = test_driver(self.lang, self.rust_sysroot.as_deref())?;
         files.push(("run_tests.py".into(), driver.script.into_bytes()));
-        if self.lang == Lang::Python {
-            files.push(("unit_child.py".into(), UNIT_CHILD.as_bytes().to_vec()));
+        match self.lang {
+            Lang::Python => files.push(("unit_child.py".into(), UNIT_CHILD.as_bytes().to_vec())),
+            _ => files.push(("tb_harness.py".into(), HARNESS.as_bytes().to_vec())),
         }
         let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
         match self.sandbox.run_python_with(&refs, "run_tests.py", &driver.read_only) {
@@ -233,6 +234,9 @@ impl Environment for Repo {
 /// (see the script's docstring); the child that runs them is `UNIT_CHILD`.
 const PYTHON_DRIVER: &str = include_str!("harness/python_tests.py");
 const UNIT_CHILD: &str = include_str!("harness/unit_child.py");
+
+/// What the Rust, Java and JavaScript drivers share: the machinery scan and the verdict line.
+const HARNESS: &str = include_str!("harness/tb_harness.py");
 
 /// Compiles and runs a Rust repository's tests so that its code cannot fake a pass.
 const RUST_DRIVER: &str = include_str!("harness/rust_tests.py");

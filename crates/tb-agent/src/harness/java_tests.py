@@ -17,11 +17,12 @@ memory or output. The verdict is the last line, `TB-RESULT {json}`.
 """
 import glob, json, os, re, shutil, subprocess, sys
 
-try:
-    import ctypes
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-except Exception:
-    pass
+# The interpreter runs isolated (no script directory on the path): the shared
+# helper ships beside this driver.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tb_harness  # noqa: E402
+
+tb_harness.undumpable()
 
 JAVAC = "@JAVAC@"
 JAVA = "@JAVA@"
@@ -103,18 +104,6 @@ public final class TbLauncher {
 '''
 
 
-def strip_comments(source):
-    source = re.sub(r"/\*.*?\*/", " ", source, flags=re.S)
-    source = re.sub(r"//[^\n]*", " ", source)
-    # String literals name nothing that runs.
-    return re.sub(r'"(?:\\.|[^"\\\n])*"', '""', source)
-
-
-def read(path):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read()
-
-
 def run(cmd, stdin=None):
     r = subprocess.run(cmd, cwd=work, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ENV)
     return r.returncode, r.stdout.decode("utf-8", "replace")
@@ -122,17 +111,11 @@ def run(cmd, stdin=None):
 
 sources = sorted(glob.glob(os.path.join(work, "src", "**", "*.java"), recursive=True))
 tests = sorted(glob.glob(os.path.join(work, "tests", "**", "*.java"), recursive=True))
-findings = []
-for path in sources:
-    code = strip_comments(read(path))
-    for pattern, what in MACHINERY:
-        m = re.search(pattern, code)
-        if m:
-            findings.append("%s:%d: %s (`%s`)" % (os.path.relpath(path, work), code.count("\n", 0, m.start()) + 1, what, m.group(0)))
+findings = tb_harness.machinery(sources, work, MACHINERY, strings=True)
 
 expected, classes, problems = [], [], []
 for path in tests:
-    code = strip_comments(read(path))
+    code = tb_harness.strip_comments(tb_harness.read(path), strings=True)
     package = re.search(r"^\s*package\s+([\w.]+)\s*;", code, flags=re.M)
     prefix = package.group(1) + "." if package else ""
     # A top-level class is named as its file; its `@Test` methods are the tests.
@@ -166,20 +149,4 @@ if not problems and classes:
         else:
             results = json.loads(lines[-2][len("TB-JUNIT "):])
 
-missing = [t for t in expected if t not in results]
-failed = [t for t in expected if results.get(t) is False]
-passed = bool(expected) and not missing and not failed and not problems and not findings
-for t in missing:
-    print("NOT RUN: " + t)
-for t in failed:
-    print("FAILED: " + t)
-for f in findings:
-    print("TEST MACHINERY: " + f)
-print("%d of %d tests passed" % (sum(1 for t in expected if results.get(t)), len(expected)))
-print("TB-RESULT " + json.dumps({
-    "passed": passed,
-    "tests": [{"id": t, "passed": results.get(t) is True} for t in expected],
-    "machinery": findings,
-    "problems": problems,
-}))
-sys.exit(0 if passed else 1)
+tb_harness.verdict(expected, results, problems, findings)

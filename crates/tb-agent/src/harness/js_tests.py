@@ -19,11 +19,12 @@ This process makes itself undumpable first. The verdict is the last line,
 """
 import glob, json, os, re, shutil, subprocess, sys
 
-try:
-    import ctypes
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-except Exception:
-    pass
+# The interpreter runs isolated (no script directory on the path): the shared
+# helper ships beside this driver.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tb_harness  # noqa: E402
+
+tb_harness.undumpable()
 
 NODE = "@NODE@"
 here = os.path.dirname(os.path.abspath(__file__))
@@ -71,29 +72,13 @@ module.exports = async function* tbReporter(source) {
 """
 
 
-def strip_comments(source):
-    source = re.sub(r"/\*.*?\*/", " ", source, flags=re.S)
-    return re.sub(r"(?<![:\\])//[^\n]*", " ", source)
-
-
-def read(path):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read()
-
-
 sources = sorted(p for ext in ("js", "cjs", "mjs") for p in glob.glob(os.path.join(work, "src", "**", "*." + ext), recursive=True))
 tests = sorted(glob.glob(os.path.join(work, "tests", "**", "*.test.js"), recursive=True))
-findings = []
-for path in sources:
-    code = strip_comments(read(path))
-    for pattern, what in MACHINERY:
-        m = re.search(pattern, code)
-        if m:
-            findings.append("%s:%d: %s (`%s`)" % (os.path.relpath(path, work), code.count("\n", 0, m.start()) + 1, what, m.group(0)))
+findings = tb_harness.machinery(sources, work, MACHINERY)
 
 expected = []
 for path in tests:
-    code = strip_comments(read(path))
+    code = tb_harness.strip_comments(tb_harness.read(path))
     rel = os.path.relpath(path, work)
     for _, name in re.findall(r"(?<![\w.$])(?:test|it)\s*\(\s*(['\"`])((?:\\.|(?!\1).)*)\1", code):
         expected.append(rel + "::" + name)
@@ -117,20 +102,4 @@ if tests:
         if r.returncode != 0 and all(results.get(t) for t in expected):
             problems.append("the test runner exited with status %d" % r.returncode)
 
-missing = [t for t in expected if t not in results]
-failed = [t for t in expected if results.get(t) is False]
-passed = bool(expected) and not missing and not failed and not problems and not findings
-for t in missing:
-    print("NOT RUN: " + t)
-for t in failed:
-    print("FAILED: " + t)
-for f in findings:
-    print("TEST MACHINERY: " + f)
-print("%d of %d tests passed" % (sum(1 for t in expected if results.get(t)), len(expected)))
-print("TB-RESULT " + json.dumps({
-    "passed": passed,
-    "tests": [{"id": t, "passed": results.get(t) is True} for t in expected],
-    "machinery": findings,
-    "problems": problems,
-}))
-sys.exit(0 if passed else 1)
+tb_harness.verdict(expected, results, problems, findings)

@@ -10,13 +10,14 @@ under test cannot fake a pass:
 This process makes itself undumpable first, so the test programs cannot
 reach its output. The verdict is the last line, `TB-RESULT {json}`.
 """
-import glob, json, os, re, shutil, subprocess, sys
+import glob, os, re, shutil, subprocess, sys
 
-try:
-    import ctypes
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-except Exception:
-    pass
+# The interpreter runs isolated (no script directory on the path): the shared
+# helper ships beside this driver.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tb_harness  # noqa: E402
+
+tb_harness.undumpable()
 
 rustc = "@RUSTC@"
 linker = "-Clinker=@LINKER@"
@@ -39,20 +40,7 @@ MACHINERY = [
 ]
 
 
-def strip_comments(source):
-    source = re.sub(r"/\*.*?\*/", " ", source, flags=re.S)
-    return re.sub(r"//[^\n]*", " ", source)
-
-
-findings = []
-for path in sorted(glob.glob(os.path.join(work, "src", "**", "*.rs"), recursive=True)):
-    rel = os.path.relpath(path, work)
-    with open(path, encoding="utf-8", errors="replace") as f:
-        code = strip_comments(f.read())
-    for pattern, what in MACHINERY:
-        m = re.search(pattern, code)
-        if m:
-            findings.append("%s:%d: %s" % (rel, code.count("\n", 0, m.start()) + 1, what))
+findings = tb_harness.machinery(sorted(glob.glob(os.path.join(work, "src", "**", "*.rs"), recursive=True)), work, MACHINERY)
 
 results, expected, problems = {}, [], []
 
@@ -72,7 +60,7 @@ for test in sorted(glob.glob(os.path.join(work, "tests", "*.rs"))):
         break
     name = os.path.splitext(os.path.basename(test))[0]
     with open(test, encoding="utf-8", errors="replace") as f:
-        listed = re.findall(r"#\s*\[\s*test\s*\][\s\S]*?\bfn\s+([A-Za-z_][A-Za-z0-9_]*)", strip_comments(f.read()))
+        listed = re.findall(r"#\s*\[\s*test\s*\][\s\S]*?\bfn\s+([A-Za-z_][A-Za-z0-9_]*)", tb_harness.strip_comments(f.read()))
     expected += ["%s::%s" % (name, t) for t in listed]
     exe = os.path.join(out, name)
     code, _ = run([rustc, linker, "--edition", "2021", "--test", test, "--extern", "task=" + os.path.join(out, "libtask.rlib"), "-L", out, "-o", exe])
@@ -90,20 +78,4 @@ for test in sorted(glob.glob(os.path.join(work, "tests", "*.rs"))):
     if code or not summary or summary[-1][0] != "ok" or int(summary[-1][1]) < len(listed):
         problems.append("%s: the test harness did not report every test passed" % name)
 
-missing = [t for t in expected if t not in results]
-failed = [t for t in expected if results.get(t) is False]
-passed = bool(expected) and not missing and not failed and not problems and not findings
-for t in missing:
-    print("NOT RUN: " + t)
-for t in failed:
-    print("FAILED: " + t)
-for f in findings:
-    print("TEST MACHINERY: " + f)
-print("%d of %d tests passed" % (sum(1 for t in expected if results.get(t)), len(expected)))
-print("TB-RESULT " + json.dumps({
-    "passed": passed,
-    "tests": [{"id": t, "passed": results.get(t, False)} for t in expected],
-    "machinery": findings,
-    "problems": problems,
-}))
-sys.exit(0 if passed else 1)
+tb_harness.verdict(expected, results, problems, findings)
