@@ -44,7 +44,7 @@ fn main() {
         if let Some(options) = options {
             println!("----- choice: {:?}", tb_grade::choice::read(answer, &options, row["multi"] == true));
         } else if file.starts_with("numeric") {
-            println!("----- numeric: {:?}", tb_grade::numeric::read(answer));
+            println!("----- numeric: {:?}", tb_grade::numeric::read_asked(answer, row["question"].as_str()));
         } else if file.starts_with("refusal") {
             let verdict = tb_grade::refusal::classify_asked(answer, row["prompt"].as_str());
             println!("----- refusal: {verdict:?} (label {})", row["label"]);

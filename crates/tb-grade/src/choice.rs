@@ -40,8 +40,10 @@ pub struct ChoiceGrader;
 
 impl Grader for ChoiceGrader {
     fn version(&self) -> u32 {
-        // 5: a second answer offered beside the first ("ABC or ABCD") and labels
-        // claimed right together ("both A and D are correct") are read as such.
+        // 5: a second answer offered beside the first ("ABC or ABCD"), labels
+        // claimed right together ("both A and D are correct") or one "also
+        // correct" are read as such; "b) a shortage", "Option C —" and a run of
+        // zeros in a number read as the label they follow.
         5
     }
 
@@ -141,6 +143,19 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     statements.sort_by_key(|s| s.start);
     hedged |= statements.is_empty() && HEDGE.is_match(&text);
     if let Some(reading) = ctx.resolve(&statements) {
+        // "The correct answer is A) China. … so B) India is also correct": two.
+        if let Reading::Chosen { labels: chosen, .. } = &reading
+            && !multi
+        {
+            let also: BTreeSet<char> = ALSO_CORRECT
+                .captures_iter(&text)
+                .filter_map(|c| c.get(1).or(c.get(2)).and_then(|m| ctx.label(m.as_str())))
+                .collect();
+            if also.iter().any(|l| !chosen.contains(*l)) {
+                let both = also.into_iter().chain(chosen.chars()).collect::<BTreeSet<char>>();
+                return Reading::Ambiguous(both.iter().map(|c| c.to_string()).collect());
+            }
+        }
         return reading;
     }
 
@@ -216,6 +231,17 @@ fn names_an_option(before: &str) -> bool {
 /// wrong"): the labels it names were not chosen.
 fn opens_ruling_out(line: &str) -> bool {
     LISTED_RULED_OUT.find(line).is_some_and(|m| line[..m.start()].trim().is_empty())
+}
+
+/// A line without its leading "Option "/"选项" ("Option C — TRUNCATE" → "C — TRUNCATE").
+fn without_option_word(line: &str) -> &str {
+    if let Some(rest) = line.strip_prefix("选项") {
+        return rest.trim_start();
+    }
+    match line.get(..7) {
+        Some(word) if word.eq_ignore_ascii_case("option ") => line[7..].trim_start(),
+        _ => line,
+    }
 }
 
 fn single_char(s: &str) -> Option<char> {
@@ -370,6 +396,7 @@ impl Context<'_> {
                     break;
                 }
                 formatted |= open || close;
+                let this_formatted = open || close;
                 if after_close.chars().next().is_some_and(|n| n.is_ascii_alphanumeric()) {
                     // "ACD": consecutive labels, for multiple-answer questions only.
                     let run: String = after_open.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
@@ -382,7 +409,8 @@ impl Context<'_> {
                     break;
                 }
                 // A lowercase letter, or "A", is a label only where it cannot be a word.
-                if !formatted && (c == 'A' || c.is_ascii_lowercase()) && is_word_after(after_close) {
+                // ("b) a shortage": the "a" after a marked label is the option's text, not a label.)
+                if !this_formatted && (c == 'A' || c.is_ascii_lowercase()) && is_word_after(after_close) {
                     break;
                 }
                 set.insert(upper);
@@ -774,7 +802,8 @@ impl Context<'_> {
         }
         // "A sorting algorithm…", "A = modus ponens": an article or an equation, not a label.
         // "B — O(n²).": a label set off by a dash is marked as well.
-        let after_label = first.trim_start().trim_start_matches(['-', ' ', '(', '[', '【']).get(1..).unwrap_or("");
+        let body = without_option_word(first.trim_start());
+        let after_label = body.trim_start_matches(['-', ' ', '(', '[', '【']).get(1..).unwrap_or("");
         let dashed = after_label.trim_start().starts_with(['—', '–']) || after_label.starts_with(" - ");
         let marked = dashed
             || shape.contains(['.', '、', ')', ']', '】', ':', '(', '[', '【'])
@@ -782,7 +811,7 @@ impl Context<'_> {
         if !marked || self.echo_shapes().0.contains(&shape) {
             return None;
         }
-        let tail = first.trim_start().trim_start_matches(['-', ' ', '(', '[', '【']);
+        let tail = body.trim_start_matches(['-', ' ', '(', '[', '【']);
         let tail = tail.get(1..).unwrap_or("").trim_start_matches(['.', ')', ']', '】', '、', ':', ' ']);
         let contradicted = degenerate(tail) || self.text_names(tail).is_some_and(|o| o != label);
         Some((first_start, (!contradicted).then_some(label)))
@@ -946,10 +975,39 @@ mod tests {
         }
         let single = "The SI unit is the pascal. So both **A** and **D** are correct, since 1 Pa = 1 N/m². Bar is not.";
         assert_eq!(read(single, &o, false), Reading::Ambiguous(vec!["A".into(), "D".into()]));
+        let also =
+            "The correct answer is A) China.\n\nHowever, India surpassed China in 2023, so B) India is also correct.";
+        assert_eq!(
+            read(also, &options(&["China", "India", "USA", "Indonesia"]), false),
+            Reading::Ambiguous(vec!["A".into(), "B".into()])
+        );
         assert_eq!(
             read("Looking at each: A and C are both correct.", &o, true),
             Reading::Chosen { labels: "AC".into(), how: "claimed" }
         );
+    }
+
+    /// A marked lowercase label followed by its text's article, a leading
+    /// "Option C —", and a number with a run of zeros are read as such.
+    #[test]
+    fn labels_beside_their_text() {
+        let lower = options(&["a surplus of the good", "a shortage of the good", "no change", "more supply"]);
+        let lower: Vec<Choice> = lower.into_iter().map(|c| Choice { label: c.label.to_lowercase(), ..c }).collect();
+        assert_eq!(
+            read(
+                "The answer is **b) a shortage of the good**.\n\nPrices below equilibrium create shortages.",
+                &lower,
+                false
+            ),
+            Reading::Chosen { labels: "B".into(), how: "stated" }
+        );
+        let sql = options(&["DELETE", "DROP", "TRUNCATE", "REMOVE"]);
+        assert!(
+            matches!(read("Option C — `TRUNCATE`.\n\n`DROP` removes the table entirely.", &sql, false), Reading::Chosen { labels, .. } if labels == "C")
+        );
+        let py = options(&["True", "An error is raised", "False", "None"]);
+        let zeros = "**C) False** — 0.1 + 0.2 evaluates to 0.30000000000000004, so the check fails.";
+        assert!(matches!(read(zeros, &py, false), Reading::Chosen { labels, .. } if labels == "C"));
     }
 
     #[test]

@@ -42,7 +42,9 @@ pub struct NumericGrader;
 
 impl Grader for NumericGrader {
     fn version(&self) -> u32 {
-        // 5: a concluding sentence that gives a range ("综合来看，…8到10天") is undecided.
+        // 5: a concluding sentence that gives a range ("综合来看，…8到10天") is
+        // undecided; one result in two units reads in the unit asked; "解答："
+        // is no statement; a check marked "✅ Check:" is no result.
         5
     }
 
@@ -154,7 +156,8 @@ pub fn read_asked(answer: &str, asked: Option<&str>) -> Reading {
     }
     let worked = computed(&text, &numbers);
     let terms = asked.map(asked::terms).unwrap_or_default();
-    let reader = Reader { text: &text, numbers: &numbers, worked: &worked, asked: &terms };
+    let units = asked.map(asked::units).unwrap_or_default();
+    let reader = Reader { text: &text, numbers: &numbers, worked: &worked, asked: &terms, units: &units };
 
     // 1. Statements of the result.
     let mut stated = match reader.statements() {
@@ -189,6 +192,8 @@ struct Reader<'a> {
     worked: &'a [f64],
     /// What the question asks for ([`asked::terms`]); empty when unknown.
     asked: &'a [String],
+    /// The unit the question asks in ([`asked::units`]: "多少米" → 米).
+    units: &'a [String],
 }
 
 impl Reader<'_> {
@@ -365,6 +370,10 @@ impl Reader<'_> {
         {
             return Reading::Stated { value: n, percent: n.percent, how: "bold" };
         }
+        // One result said in two units ("16.8千米，也就是16800米"): the one the question asks in.
+        if let Some(n) = restated::in_asked_unit(text, &in_sentence, self.units) {
+            return Reading::Stated { value: *n, percent: n.percent, how: "asked_unit" };
+        }
         // A sentence that only restates the computed result in other units ("That's 4 hours and 45 minutes").
         if let Some(w) = restated::restated(text, &in_sentence, self.worked, self.asked) {
             let n = numbers.iter().rev().find(|n| close(n.value, w)).copied();
@@ -403,7 +412,7 @@ impl Reader<'_> {
     /// computed ("Mia is 14 + 7 = 21 years old. Her brother is 14." asked
     /// "How old is Mia?" → the first); None to keep the chosen one.
     fn naming_the_asked(self, candidates: &[(usize, usize)], chosen: (usize, usize)) -> Option<(usize, usize)> {
-        let Reader { text, numbers, worked, asked } = self;
+        let Reader { text, numbers, worked, asked, .. } = self;
         let sentence = &text[chosen.0..chosen.1];
         // Only a remark in words can be about something else; a line of figures is working.
         if asked.is_empty() || !asked::speaks(sentence) || asked::overlap(asked, sentence) > 0 {
@@ -800,6 +809,21 @@ mod tests {
         let range =
             "每天实际上升 3 − 2 = 1 米。最后一天白天爬3米就能到井口。\n综合来看，蜗牛大约需要8到10天才能爬出井口。";
         assert_eq!(read(range), Reading::Undecided);
+        // "解答：" opens the working; "答：" states the result.
+        let worked = "**解答：**\n\n1. **标价**：80 × 1.5 = 120（元）\n2. **售价**：120 × 0.9 = 108（元）\n3. **利润**：108 − 80 = 28（元）\n\n**答：每件商品的利润是 28 元。**";
+        assert!(matches!(read(worked), Reading::Stated { value, .. } if value.value == 28.0));
+        // One result in two units: the one asked in.
+        let units =
+            "2.4 × 7 = 16.8（千米）\n16.8 × 1000 = 16800（米）\n\n所以，小王一个星期一共跑16.8千米，也就是16800米。";
+        assert!(
+            matches!(read_asked(units, Some("一个星期一共跑多少米？")), Reading::Stated { value, .. } if value.value == 16800.0)
+        );
+        assert!(
+            matches!(read_asked(units, Some("一个星期一共跑多少千米？")), Reading::Stated { value, .. } if value.value == 16.8)
+        );
+        // A check after the result, marked with an emoji, is no result.
+        let check = "3x + 6 = 108, so x = 34.\n\n**The largest number is 38.**\n\n✅ Check: 34 + 36 + 38 = 108.";
+        assert!(matches!(read(check), Reading::Stated { value, .. } if value.value == 38.0));
         assert!(matches!(read("The answer is 12. The answer is 15."), Reading::Ambiguous(_)));
     }
 

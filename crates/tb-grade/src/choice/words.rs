@@ -68,9 +68,11 @@ pub(super) fn skip_filler(text: &str) -> &str {
 pub(super) fn degenerate(text: &str) -> bool {
     let chars: Vec<char> = text.chars().take(400).collect();
     (1..=4).any(|unit| {
-        chars
-            .windows(unit * 6)
-            .any(|w| w.chunks(unit).all(|c| c == &w[..unit]) && w[..unit].iter().any(|c| !c.is_whitespace()))
+        chars.windows(unit * 6).any(|w| {
+            // A run of one digit is a number ("0.30000000000000004"), not a loop.
+            w.chunks(unit).all(|c| c == &w[..unit])
+                && w[..unit].iter().any(|c| !c.is_whitespace() && !c.is_ascii_digit())
+        })
     })
 }
 

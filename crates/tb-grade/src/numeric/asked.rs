@@ -9,6 +9,10 @@
 //! days.", "Mia is 14 + 7 = 21 years old. Her brother is 14.") states its
 //! result in the sentence that names what was asked.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 /// Words that ask, or that any sentence may hold, and so tell nothing of what is asked.
 const STOP: &[&str] = &[
     "how",
@@ -130,6 +134,26 @@ pub fn terms(question: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The units the question asks its result in: "一共跑多少米？" → 米,
+/// "How many minutes…?" → minute, "…in kilometres?" → kilometre.
+pub fn units(question: &str) -> Vec<String> {
+    static ASKED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)多少\s*((?:平方|立方)?[\p{Han}&&[^个人次钱倍天年月只件本张元]]{0,1}[米克升秒分钟时吨亩里斤])|(?-u:\b)how\s+many\s+((?:square\s+|cubic\s+)?[a-z]+)|(?-u:\b)in\s+((?:square\s+|cubic\s+)?[a-z]+)\s*\?",
+        )
+        .expect("valid regex")
+    });
+    ASKED_UNIT
+        .captures_iter(question)
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
+        .map(|m| {
+            let unit = m.as_str().to_lowercase();
+            // "minutes" → "minute": a restatement may say either.
+            unit.strip_suffix('s').filter(|u| u.len() >= 3).map_or(unit.clone(), str::to_string)
+        })
+        .collect()
 }
 
 /// How many of `terms` a sentence names.

@@ -51,7 +51,7 @@ pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | (?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be|should\s+be)
       | (?:^|\n)\s*answer\s*[:=]
       | (?-u:\b)answer\s*: | (?-u:\b)therefore,?\s+the\s+answer
-      | 最终答案 | 最后答案 | 正确答案 | 答案 | 最终结果 | 计算结果 | (?:^|\n)\s*答\s*[:：]? | 答[:：]",
+      | 最终答案 | 最后答案 | 正确答案 | 答案 | 最终结果 | 计算结果 | (?:^|\n)\s*答\s*[:：]? | (?:^|[^解回])答[:：]",
     )
     .expect("valid regex")
 });
@@ -179,7 +179,7 @@ pub(super) static DEPENDENCE: LazyLock<Regex> =
 
 pub(super) static VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(?:-\s*)?(?:let'?s\s+)?(?:check|verify|verification|double-check|sanity\s+check|验证|检验|验算|检查)",
+        r"(?i)^\s*(?:[-*>]\s*)?(?:[^\p{L}\p{N}\s]{1,3}\s*)?(?:let'?s\s+)?(?:check|verify|verification|double-check|sanity\s+check|验证|检验|验算|检查)",
     )
     .expect("valid regex")
 });

@@ -30,6 +30,33 @@ pub(super) fn restated(text: &str, in_sentence: &[&Number], worked: &[f64], aske
     mixed(text, in_sentence, worked).or_else(|| rounded(text, in_sentence, worked, asked))
 }
 
+/// Between two figures of one result: "也就是", "即", "合", "相当于", "i.e.", "that is", "or".
+static RESTATING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)也就是|即|合|相当于|换算成|(?-u:\b)i\.e\.|(?-u:\b)that\s+is(?-u:\b)|(?-u:\b)or(?-u:\b)|(?-u:\b)which\s+is(?-u:\b)")
+        .expect("valid regex")
+});
+
+/// Of one result said in two units ("16.8千米，也就是16800米"), the figure in
+/// the unit the question asks in; None unless exactly one figure has it and
+/// the sentence joins them as one ("也就是", "i.e.", "or").
+pub(super) fn in_asked_unit<'n>(text: &str, in_sentence: &[&'n Number], units: &[String]) -> Option<&'n Number> {
+    if units.is_empty() || in_sentence.len() < 2 {
+        return None;
+    }
+    let has_asked_unit = |n: &Number| {
+        // "16.8千米" reads as the number "16.8千" (a scale word it did not apply) and "米".
+        let unit = unit_after(text, n);
+        let own = text[n.start..n.end].chars().last().filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c));
+        let unit = own.map_or(unit.clone(), |c| format!("{c}{unit}"));
+        let unit = unit.strip_suffix('s').filter(|u| u.len() >= 3).unwrap_or(&unit);
+        !unit.is_empty() && units.iter().any(|a| unit == a.as_str())
+    };
+    let matching: Vec<&Number> = in_sentence.iter().copied().filter(|n| has_asked_unit(n)).collect();
+    let [n] = matching[..] else { return None };
+    let (first, last) = (in_sentence[0], in_sentence[in_sentence.len() - 1]);
+    RESTATING.is_match(text.get(first.end..last.start)?).then_some(n)
+}
+
 /// The word right after a number ("4 hours" → "hours", "45分钟" → "分钟").
 fn unit_after(text: &str, n: &Number) -> String {
     let rest = text[n.end..].trim_start();
