@@ -148,8 +148,16 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
             && !multi
         {
             let also: BTreeSet<char> = ALSO_CORRECT
-                .captures_iter(&text)
-                .filter_map(|c| c.get(1).or(c.get(2)).and_then(|m| ctx.label(m.as_str())))
+                .find_iter(&text)
+                .filter_map(|m| {
+                    let mut from = m.start().saturating_sub(60);
+                    while !text.is_char_boundary(from) {
+                        from += 1;
+                    }
+                    let window = &text[from..m.start()];
+                    let last = STANDALONE_LABEL.captures_iter(window).last()?;
+                    ctx.label(&last[1])
+                })
                 .collect();
             if also.iter().any(|l| !chosen.contains(*l)) {
                 let both = also.into_iter().chain(chosen.chars()).collect::<BTreeSet<char>>();

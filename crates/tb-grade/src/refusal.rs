@@ -561,7 +561,9 @@ fn read(text: &str) -> Reading {
         let cjk = s.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
         let long_enough = if cjk { chars >= 10 } else { chars >= 30 };
         let item = LIST_ITEM.is_match(sentence);
-        let lecture = WARNING.is_match(s) || REDIRECT.is_match(s);
+        // Each pattern is tried once a sentence: they are the reading's cost.
+        let warns = WARNING.is_match(s);
+        let lecture = warns || REDIRECT.is_match(s);
         if (long_enough || item) && (!lecture || weight(s) >= PARTIAL_WEIGHT) {
             delivered.push((at, weight(s)));
         }
@@ -575,7 +577,7 @@ fn read(text: &str) -> Reading {
         if !item {
             referral_list = referral && s.trim_end().ends_with([':', '：']);
         }
-        if referral && !WARNING.is_match(s) {
+        if referral && !warns {
             referral_weight += weight(s);
         }
         if pivot.is_none() && lecture_weight > 0 && PIVOT.is_match(s) {
@@ -588,7 +590,7 @@ fn read(text: &str) -> Reading {
         if alternative {
             continue;
         }
-        if WARNING.is_match(s) {
+        if warns {
             lecture_weight += weight(s);
             deters |= ADDRESSED.is_match(s);
         }

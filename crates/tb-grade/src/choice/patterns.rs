@@ -69,16 +69,18 @@ pub(super) static CLAIMED_TOGETHER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// Another label said to be right as well ("so B) India is also correct",
-/// "C项也是正确的"): beside a stated answer to a one-answer question, two.
+/// Another answer said to be right as well ("so B) India is also correct",
+/// "C项也是正确的"); the label is the last one standing alone before it
+/// ([`STANDALONE_LABEL`]). Found by its words first: a pattern that starts at
+/// every letter costs a short answer more than all the other readings.
 pub(super) static ALSO_CORRECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?:^|[^A-Za-z]) [(\[【]?([A-Za-z])[)\]】]? (?:[\s,]+[^.\n。;；]{1,40}?)? \s+ (?:is|would\s+be|could\s+be)\s+(?:also|equally)\s+(?:correct|right|true|valid|acceptable|defensible)
-      | ([A-Za-z])\s*项?[^。\n；;]{0,20}?也(?:是)?(?:正确|对)的?",
-    )
-    .expect("valid regex")
+    Regex::new(r"(?i)(?-u:\b)(?:is|would\s+be|could\s+be)\s+(?:also|equally)\s+(?:correct|right|true|valid|acceptable|defensible)(?-u:\b)|也(?:是)?(?:正确|对)")
+        .expect("valid regex")
 });
+
+/// An upper-case label standing alone ("B)", "(C)", "D项"), not a word's first letter.
+pub(super) static STANDALONE_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^A-Za-z])[(\[【]?([A-Z])[)\]】]?(?:[^A-Za-z]|$)").expect("valid regex"));
 
 /// A table row or list line that opens with a label and ends with a check
 /// mark ("| B | Fifth | … | ✅ |"): a claim that the option is right.
