@@ -801,10 +801,12 @@ impl Context<'_> {
         if opens_ruling_out(first) {
             return None;
         }
-        // "A、C、D。": a list of labels, which `opening_sentence` reads whole.
+        // "A、C、D。": a list of labels, which `opening_sentence` reads whole;
+        // "A、D 都正确。": labels claimed right together, read as a claim.
         if let Some((set, _, after)) = self.parse_labels(first.trim_start())
             && set.len() > 1
-            && after.trim().trim_end_matches(['.', '。', '!', '！']).is_empty()
+            && (after.trim().trim_end_matches(['.', '。', '!', '！']).is_empty()
+                || CLAIMED_TOGETHER.is_match(first.trim_start()))
         {
             return None;
         }
@@ -993,6 +995,9 @@ mod tests {
             read("Looking at each: A and C are both correct.", &o, true),
             Reading::Chosen { labels: "AC".into(), how: "claimed" }
         );
+        let texts = options(&["w", "x", "y", "z"]);
+        assert_eq!(read("A、D 都正确。", &texts, true), Reading::Chosen { labels: "AD".into(), how: "claimed" });
+        assert!(matches!(read("A、D 都正确。", &texts, false), Reading::Ambiguous(_)));
     }
 
     /// A marked lowercase label followed by its text's article, a leading
