@@ -821,6 +821,22 @@ mod tests {
         assert!(
             matches!(read_asked(units, Some("一个星期一共跑多少千米？")), Reading::Stated { value, .. } if value.value == 16.8)
         );
+        let value = |r: Reading| match r {
+            Reading::Stated { value, .. } => Some(value.value),
+            _ => None,
+        };
+        let minutes = "150 ÷ 60 = 2.5 hours.\n\nSo it takes 2.5 hours, or 150 minutes.";
+        assert_eq!(value(read_asked(minutes, Some("How many minutes does the trip take?"))), Some(150.0));
+        let ml = "3.2 × 1000 = 3200\n\nThe bottle holds 3.2 liters, that is 3200 milliliters.";
+        assert_eq!(value(read_asked(ml, Some("How many milliliters does the bottle hold?"))), Some(3200.0));
+        for range in [
+            "Each batch takes 3 days.\n\nIn total, somewhere between 12 and 15 days.",
+            "每段路要1小时。\n\n所以大约需要3至4小时。",
+        ] {
+            assert_eq!(read(range), Reading::Undecided, "{range:?}");
+        }
+        let checked = "2 × 14 = 28\n\n答：一共28个。\n\n✔️ 验算：28 ÷ 2 = 14，正确。";
+        assert_eq!(value(read(checked)), Some(28.0));
         // A check after the result, marked with an emoji, is no result.
         let check = "3x + 6 = 108, so x = 34.\n\n**The largest number is 38.**\n\n✅ Check: 34 + 36 + 38 = 108.";
         assert!(matches!(read(check), Reading::Stated { value, .. } if value.value == 38.0));

@@ -74,7 +74,7 @@ pub(super) static CLAIMED_TOGETHER: LazyLock<Regex> = LazyLock::new(|| {
 /// ([`STANDALONE_LABEL`]). Found by its words first: a pattern that starts at
 /// every letter costs a short answer more than all the other readings.
 pub(super) static ALSO_CORRECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:is|would\s+be|could\s+be)\s+(?:also|equally)\s+(?:correct|right|true|valid|acceptable|defensible)(?-u:\b)|也(?:是)?(?:正确|对)")
+    Regex::new(r"(?i)(?-u:\b)(?:(?:is|would|could|might)\s+(?:also|equally)(?:\s+be)?|(?:would|could|might)\s+be\s+(?:also|equally))\s+(?:correct|right|true|valid|acceptable|defensible)(?-u:\b)|也(?:是)?(?:正确|对)")
         .expect("valid regex")
 });
 
