@@ -17,7 +17,6 @@ mod error_paths;
 mod faults;
 mod graders;
 mod integrity;
-mod load;
 mod postgres;
 mod reliability;
 mod resume;
