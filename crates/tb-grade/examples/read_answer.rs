@@ -10,7 +10,12 @@ fn main() {
         eprintln!("usage: read_answer FILE ID…  (FILE in crates/tb-grade/fixtures/styles)");
         std::process::exit(2);
     };
-    let path = format!("{}/fixtures/styles/{file}", env!("CARGO_MANIFEST_DIR"));
+    // A path of its own (a scratch file), else a corpus file by name.
+    let path = if file.contains('/') {
+        file.clone()
+    } else {
+        format!("{}/fixtures/styles/{file}", env!("CARGO_MANIFEST_DIR"))
+    };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     for line in text.lines() {
         let row: serde_json::Value = serde_json::from_str(line).expect("a JSON line");

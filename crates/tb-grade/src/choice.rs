@@ -41,11 +41,13 @@ pub struct ChoiceGrader;
 
 impl Grader for ChoiceGrader {
     fn version(&self) -> u32 {
-        // 5: a second answer offered beside the first ("ABC or ABCD"), labels
-        // claimed right together ("both A and D are correct") or one "also
-        // correct" are read as such; "b) a shortage", "Option C —" and a run of
-        // zeros in a number read as the label they follow.
-        5
+        // 6: an option named by its text in a closing sentence that concludes
+        // ("So the power belongs to Congress, not the President."), by the
+        // stems of its words ("mitochondria" for "Mitochondrion") or by a part
+        // of it in Chinese; a letter or a number an answer ends on ("The next
+        // letter is U."); "the correct one is", "which is option", "不是B，
+        // 而是C"; "修正" as an amendment is no correction.
+        6
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -217,6 +219,9 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     let analysed = ctx.analyses_options();
     if let Some(reading) = ctx.closing_label(analysed) {
         return reading;
+    }
+    if let Some(set) = ctx.concluded_options() {
+        return ctx.finish(set, "concluded_text", false);
     }
     if !analysed && let Some(l) = ctx.restated_option() {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };
@@ -582,7 +587,7 @@ impl Context<'_> {
     /// Whether the answer restates the text of three or more options.
     fn restates_options(&self) -> bool {
         let answer = squash(self.text);
-        let lower = self.text.to_lowercase();
+        let lower = stemmed(self.text);
         let restated = self
             .options
             .iter()
@@ -590,7 +595,7 @@ impl Context<'_> {
                 let t = squash(&o.text);
                 !t.is_empty()
                     && if o.text.is_ascii() {
-                        contains_words(&lower, &o.text.trim().to_lowercase())
+                        contains_words(&lower, &stemmed(o.text.trim()))
                     } else {
                         answer.contains(&t)
                     }
@@ -743,6 +748,51 @@ mod tests {
         for (answer, want) in table {
             let got = extract(answer, &opts()).unwrap_or_else(|| "none".into());
             assert_eq!(got, *want, "{answer:?}");
+        }
+    }
+
+    /// An option named by its text in a concluding sentence, in any number
+    /// and by a part of it in Chinese; a letter or a number the answer ends
+    /// on; the options a conclusion negates set aside.
+    #[test]
+    fn options_named_by_their_text_in_a_conclusion() {
+        let organs = options(&["Kidney", "Nucleus", "Liver", "Cytoplasm"]);
+        for (answer, want) in [
+            ("Replication happens where the chromosomes are.\n\nTherefore the enzyme works in the nuclei.", "B"),
+            ("Bile is made by hepatocytes and stored in the gallbladder.\n\nSo it is the liver, not the kidney.", "C"),
+            ("Kidneys filter blood; the cytoplasm holds organelles. The answer is nuclei.", "B"),
+            ("It might be the liver, or perhaps the kidney.", "none"),
+        ] {
+            let got = extract(answer, &organs).unwrap_or_else(|| "none".into());
+            assert_eq!(got, want, "{answer:?}");
+        }
+        let places = options(&["北京市海淀区", "上海市浦东新区", "广州市天河区", "深圳市南山区"]);
+        assert_eq!(extract("该馆位于上海。\n\n所以，答案是浦东新区。", &places).as_deref(), Some("B"));
+        let numbers = options(&["9", "12", "15", "18"]);
+        assert_eq!(extract("每次加3：3, 6, 9, 下一个是12。\n\n所以括号里应填 12。", &numbers).as_deref(), Some("B"));
+        assert_eq!(extract("0.3 × 60 = 18\n\n**18**", &numbers).as_deref(), Some("D"));
+        let letters = options(&["K", "M", "N", "P"]);
+        assert_eq!(
+            extract("The steps grow by one each time: +1, +2, +3.\n\nThe next letter is N.", &letters).as_deref(),
+            Some("C")
+        );
+    }
+
+    #[test]
+    fn statements_of_one_option_against_others() {
+        for (answer, want) in [
+            ("Neither A nor D works here; the correct one is C.", "C"),
+            ("This is the principle of legality, which is option A. Option C (efficiency) is different.", "A"),
+            ("分析如上，本题不是A，而是D。", "D"),
+            ("The answer is not B but C.", "C"),
+            ("答案：A\n\n解析：该法自施行以来经过三次修正。\n\n因此，本题选C。", "ambiguous"),
+        ] {
+            let got = match read(answer, &opts(), false) {
+                Reading::Chosen { labels, .. } => labels,
+                Reading::Ambiguous(_) => "ambiguous".into(),
+                Reading::Undecided => "none".into(),
+            };
+            assert_eq!(got, want, "{answer:?}");
         }
     }
 

@@ -42,10 +42,11 @@ pub struct NumericGrader;
 
 impl Grader for NumericGrader {
     fn version(&self) -> u32 {
-        // 5: a concluding sentence that gives a range ("综合来看，…8到10天") is
-        // undecided; one result in two units reads in the unit asked; "解答："
-        // is no statement; a check marked "✅ Check:" is no result.
-        5
+        // 6: a result stated first and then explained ("…sold 189 muffins.
+        // Here's why:"); a closing aside that supposes ("(assuming 22 working
+        // days)") leaves the result standing; a percentage or a fraction
+        // asked for is read in that form; fractions in words ("四分之三").
+        6
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -170,6 +171,11 @@ pub fn read_asked(answer: &str, asked: Option<&str>) -> Reading {
         stated.push(opening);
     }
     if stated.is_empty()
+        && let Some(first) = reader.result_first()
+    {
+        stated.push(first);
+    }
+    if stated.is_empty()
         && let Some(total) = reader.total_line()
     {
         stated.push(total);
@@ -245,6 +251,21 @@ impl Reader<'_> {
             && !after[1..].split('\n').next().unwrap_or("").trim().is_empty();
         (!numbering && rest.split_whitespace().count() <= 2 && !rest.chars().any(|c| c.is_ascii_digit()))
             .then_some((first.start, *first))
+    }
+
+    /// A result stated first and then explained ("The bakery sold 189
+    /// muffins. Here's why: …", "答案是 18 元，过程如下："): the one number of
+    /// the first sentence, when the working goes on to compute it.
+    fn result_first(self) -> Option<(usize, Number)> {
+        let Reader { text, numbers, worked, .. } = self;
+        let start = text.len() - text.trim_start().len();
+        let end = sentence_end(text, start);
+        let [first] = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let rest = text[end..].trim_start_matches(|c: char| c.is_whitespace() || ".。:：,，".contains(c));
+        let explained = EXPLANATION_FOLLOWS.is_match(rest) || EXPLANATION_FOLLOWS.is_match(&text[start..end]);
+        (explained && worked.iter().any(|w| close(*w, first.value))).then_some((start, *first))
     }
 
     /// The last number of the answer's last total line ("合计：…元"), when
@@ -348,8 +369,10 @@ impl Reader<'_> {
         }
         // A closing range or supposition ("It varies between 363,300 and 405,500 km")
         // gives way to the sentence before it; alone, it commits to nothing.
+        // An aside that supposes ("(assuming 22 working days)", "— or 6 weeks
+        // if he had saved $70") leaves the result before it standing.
         let hedges = |(s, e): &(usize, usize)| {
-            let sentence = &body[*s..*e];
+            let sentence = without_aside(&body[*s..*e]);
             CONDITIONAL.is_match(sentence) || ALTERNATIVES.is_match(sentence) || HEDGED.is_match(sentence)
         };
         // A concluding sentence that is itself a range ("综上，大约需要8到10天") commits to no one number.
@@ -360,6 +383,7 @@ impl Reader<'_> {
         let Some(&(start, end)) = chosen.filter(|s| !hedges(s)) else { return Reading::Undecided };
         let candidates: Vec<(usize, usize)> = in_paragraph.iter().filter(|s| !hedges(s)).copied().collect();
         let (start, end) = self.naming_the_asked(&candidates, (start, end)).unwrap_or((start, end));
+        let end = start + without_aside(&body[start..end]).len();
         let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
         // A result set in bold that the working computed outweighs a closing
         // remark whose numbers it never computed ("= **3 hours**. By then the
@@ -430,6 +454,23 @@ impl Reader<'_> {
                 })
         })
     }
+}
+
+/// A sentence without a closing aside in words, set off by a dash or a
+/// bracket after its result ("… 51,700 widgets (assuming 22 working days)",
+/// "8 weeks — or 6 weeks if …"); a bracket in a formula ("5 × (2 + 3)") is
+/// no aside.
+fn without_aside(sentence: &str) -> &str {
+    for opener in [" — ", " – ", "——", " (", "（"] {
+        let Some(i) = sentence.find(opener) else { continue };
+        let (main, aside) = (&sentence[..i], &sentence[i..]);
+        let in_words = aside.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !aside.contains(['=', '→']);
+        let formula = main.trim_end().ends_with(['×', '*', '+', '-', '−', '=', '÷', '/', '→', '>']);
+        if in_words && !formula && main.chars().any(|c| c.is_ascii_digit() || is_hanzi_digit(c)) {
+            return main;
+        }
+    }
+    sentence
 }
 
 /// The last number an answer sets in bold (`**311600 元**`), outside its reasoning.
@@ -708,6 +749,29 @@ mod tests {
 
     /// A closing remark about something else gives way to the sentence naming
     /// what the question asks for, when the working computed that sentence's result.
+    /// A result stated first then explained, a closing aside that supposes,
+    /// and a share asked for as a percentage or a fraction.
+    #[test]
+    fn results_first_asides_and_shares_asked_for() {
+        let read = |answer: &str, asked: Option<&str>| match read_asked(answer, asked) {
+            Reading::Stated { value, .. } => Some(value.value),
+            _ => None,
+        };
+        let first = "The class collected 75 cans. Here's how:\n\n3 bags × 25 cans = 75\n\nThat still leaves 5 bags to fill next week.";
+        assert_eq!(read(first, None), Some(75.0));
+        let aside = "Bricks per wall: 150 × 8 = 1,200\n\nSo the total is 1,200 bricks (assuming every row is full).";
+        assert_eq!(read(aside, None), Some(1200.0));
+        let dash = "$360 ÷ $40 = 9\n\nMaya needs 9 weeks — or 7 weeks if her aunt gives her $80 first.";
+        assert_eq!(read(dash, None), Some(9.0));
+        // A bracket in a formula is no aside.
+        assert_eq!(read("Total: 4 × (5 + 3) = 32", None), Some(32.0));
+        let share = "女生人数：40 − 24 = 16（人）\n\n所以女生占全班的五分之二，共有16人。";
+        assert_eq!(read(share, Some("全班40人，其中男生24人。女生占全班的几分之几？")), Some(0.4));
+        let rise = "上涨金额：10 − 8 = 2（元）\n\n价格上涨了25%，也就是每斤贵了2元。";
+        assert_eq!(read(rise, Some("苹果原价每斤8元，现在10元。价格上涨了百分之几？")), Some(25.0));
+        assert_eq!(read(rise, Some("苹果原价每斤8元，现在10元。每斤贵了多少元？")), Some(2.0));
+    }
+
     #[test]
     fn the_sentence_naming_what_was_asked_holds_the_result() {
         let read = |answer: &str, asked: &str| match read_asked(answer, Some(asked)) {

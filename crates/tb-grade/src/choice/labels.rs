@@ -31,8 +31,13 @@ impl Context<'_> {
             if set.len() == 1 {
                 let l = *set.iter().next().expect("one");
                 // The text after the label names another option: "B. <C's text>".
+                // After "option A" a full stop ends the sentence ("which is
+                // option A. Guttation (D) is different").
                 let tail = after.trim_start_matches(['.', ')', ']', '】', '、', ':', ' ', '-', '—', '(', '（']);
-                if let Some(other) = self.text_names(tail)
+                let sentence_ended = after.trim_start_matches(['*', '_']).starts_with(['.', '。'])
+                    && names_an_option(&self.text[..self.text.len() - rest.len()]);
+                if !sentence_ended
+                    && let Some(other) = self.text_names(tail)
                     && other != l
                 {
                     conflict = true;

@@ -20,13 +20,17 @@ impl Context<'_> {
         }
         // Equal to one option's text; else the text starts with exactly one
         // option's (it goes on to explain); else it is the start of exactly one
-        // option's (cut short). Several candidates name none.
+        // option's (cut short), or a part of one option's in Chinese ("嘉兴南湖"
+        // for "浙江嘉兴南湖"). Several candidates name none. English words
+        // are compared by their stems ("mitochondria" names "Mitochondrion").
+        let t = squash(&stemmed(clause));
         let mut equal = Vec::new();
         let mut extends = Vec::new();
         let mut starts = Vec::new();
+        let mut within = Vec::new();
         for o in self.options {
             let Some(l) = single_char(&o.label).map(|c| c.to_ascii_uppercase()) else { continue };
-            let ot = squash(&o.text);
+            let ot = squash(&stemmed(&o.text));
             if ot.is_empty() {
                 continue;
             }
@@ -37,8 +41,13 @@ impl Context<'_> {
                     extends.push((ot.len(), l));
                 } else if ot.starts_with(&t) && t.chars().count() >= 4 {
                     starts.push(l);
+                } else if !t.is_ascii() && t.chars().count() >= 3 && ot.contains(&t) {
+                    within.push(l);
                 }
             }
+        }
+        if starts.is_empty() {
+            starts = within;
         }
         // Of options that the text extends, the longest is the one named ("A1" over "A").
         extends.sort_unstable();
@@ -67,16 +76,16 @@ impl Context<'_> {
         let last_line = self.text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
         [(last_line, 2), (self.text, 4)].into_iter().find_map(|(scope, min_chars)| {
             let answer = squash(scope);
-            let lower = scope.to_lowercase();
+            let lower = stemmed(scope);
             let found: Vec<&Choice> = self
                 .options
                 .iter()
                 .filter(|o| {
                     let t = squash(&o.text);
                     if o.text.is_ascii() {
-                        // Latin text: as whole words ("Au" is not in "because").
-                        let words = o.text.trim().trim_end_matches('.').to_lowercase();
-                        words.len() >= 3 && contains_words(&lower, &words)
+                        // Latin text: as whole words ("Au" is not in "because"), by their stems.
+                        let words = stemmed(o.text.trim().trim_end_matches('.'));
+                        o.text.trim().len() >= 3 && contains_words(&lower, &words)
                     } else {
                         t.chars().count() >= min_chars && answer.contains(&t)
                     }
@@ -87,5 +96,55 @@ impl Context<'_> {
             let nested = self.options.iter().any(|o| o.label != hit.label && squash(&o.text).contains(&hit_text));
             (!nested).then(|| single_char(&hit.label).map(|c| c.to_ascii_uppercase())).flatten()
         })
+    }
+
+    /// The options a closing sentence concludes with by their texts ("So the
+    /// power belongs to Congress, not the President.", "所以括号里应填 O。"),
+    /// those it negates set aside; or the last line when it is nothing but
+    /// one option's text ("**12**"). One option, or several for a
+    /// multiple-answer question; `None` when the sentence names none or,
+    /// for one answer, several.
+    pub(super) fn concluded_options(&self) -> Option<BTreeSet<char>> {
+        let last_line = self.text.lines().rev().find(|l| !l.trim().is_empty())?.trim();
+        if let Some(l) = self.option_named(last_line.trim_end_matches(['.', '。', '!', '！']), true) {
+            return Some([l].into());
+        }
+        // A sentence that draws the conclusion names options by any text; the
+        // answer's last sentence only by a letter or a number it ends on
+        // ("The next letter is U.", "…30+12=42。").
+        let (sentence, concluding) = match CONCLUSION.find_iter(last_line).last() {
+            Some(m) => (
+                first_sentence(last_line[m.start()..].trim_start_matches(['.', '!', '?', '。', '！', '？', ' '])),
+                true,
+            ),
+            None => (last_sentence(last_line), false),
+        };
+        // "也可能是B", "It might be U": tentative, no conclusion.
+        if TENTATIVE.is_match(sentence) {
+            return None;
+        }
+        // What the sentence names as not the answer: "not the President", "而不是李白".
+        let affirmed = NEGATED.replace_all(sentence, " ");
+        let stems = stemmed(&affirmed);
+        let squashed = squash(&affirmed);
+        let named: BTreeSet<char> = self
+            .options
+            .iter()
+            .filter(|o| {
+                let text = o.text.trim().trim_end_matches(['.', '。']);
+                if text.chars().count() <= 2 {
+                    // A letter or a number: only as what the sentence ends on ("… is U.").
+                    return PREDICATE_END
+                        .captures(&affirmed)
+                        .is_some_and(|c| c[1].eq_ignore_ascii_case(text) || squash(&c[1]) == squash(text));
+                }
+                if !concluding {
+                    return false;
+                }
+                if text.is_ascii() { contains_words(&stems, &stemmed(text)) } else { squashed.contains(&squash(text)) }
+            })
+            .filter_map(|o| single_char(&o.label).map(|c| c.to_ascii_uppercase()))
+            .collect();
+        (named.len() == 1 || (self.multi && !named.is_empty())).then_some(named)
     }
 }

@@ -17,11 +17,12 @@ pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
       | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
       | (?:(?-u:\b)the\s+|(?-u:\b)my\s+|(?-u:\b)our\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
-            \s+ (?:answer|option|choice|response|selection)s? (?-u:\b)
+            \s+ (?:answer|option|choice|response|selection|one)s? (?-u:\b)
             (?:\s+(?:is|are|would\s+be|should\s+be|must\s+be|will\s+be|here\s+is))?
       | (?:(?-u:\b)the\s+|(?-u:\b)my\s+)? (?-u:\b)answer(?-u:\b) (?:\s+(?:is|would\s+be|should\s+be|must\s+be|will\s+be))?
       | (?-u:\b)my\s+(?:final\s+)?(?:choice|pick|selection|vote)(?-u:\b) (?:\s+(?:is|would\s+be))?
-      | (?-u:\b)that(?:'s|\s+is)\s+(?:option|choice|answer)(?-u:\b)
+      | (?-u:\b)(?:that(?:'s|\s+is)|(?:which|this)\s+(?:is|corresponds\s+to|matches))\s+(?:option|choice|answer)(?-u:\b)
+      | (?:不是|并非|并不是)[^，,。\n]{0,20}[，,]?\s*而是 | (?-u:\b)not\s+(?:option\s+)?\(?[A-F]\)?\s*,?\s+but\s+(?:rather\s+)?
       | (?-u:\b)(?:among|of)\s+the\s+(?:options|choices)(?-u:\b) | (?-u:\b)conclusion(?-u:\b)
       | (?:正确|符合|属于)[^，。,.\n]{0,12}的(?:是|有)
       | (?-u:\b)(?:the\s+)?closest\s+(?:option\s+|answer\s+|one\s+|match\s+|choice\s+)?is
@@ -176,7 +177,7 @@ pub(super) static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)
         (?-u:\b)wait(?-u:\b) | (?-u:\b)actually(?-u:\b) | (?-u:\b)correction(?-u:\b) | (?-u:\b)I\s+(?:made|make)\s+an?\s+(?:mistake|error) | on\s+second\s+thought
       | let\s+me\s+(?:re|double)|re-?check | reconsider | re-?read(?-u:\b) | (?-u:\b)no,\s | (?-u:\b)hmm(?-u:\b) | (?-u:\b)oops(?-u:\b) | (?-u:\b)mis(?:read|calculated|took)(?-u:\b)
-      | 等等 | 等一下 | 不对 | 更正 | 纠正 | 重新 | 修正 | 实际上 | 其实 | 再(?:想|看|检查|核对|仔细) | 错了 | 有误 | 改为 | 应改 | 仔细 | 检查一下 | 不过再",
+      | 等等 | 等一下 | 不对 | 更正 | 纠正 | 重新 | 修正(?:一下|为|如下|[:：]) | 实际上 | 其实 | 再(?:想|看|检查|核对|仔细) | 错了 | 有误 | 改为 | 应改 | 仔细 | 检查一下 | 不过再",
     )
     .expect("valid regex")
 });
@@ -253,3 +254,24 @@ pub(super) static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
 /// English connectives after which "A" is still a label ("The answer is A because …").
 pub(super) const CONNECTIVES: &[&str] =
     &["because", "since", "as", "and", "or", "is", "which", "for", "with", "was", "here", "in", "on", "it", "this"];
+
+/// Where a closing sentence starts that draws the conclusion ("So …",
+/// "Therefore …", "所以…", "综上…").
+pub(super) static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[.!?。！？]\s*)(?:(?:so|thus|therefore|hence|in\s+conclusion|in\s+summary|overall)(?-u:\b)|所以|因此|故|综上所述|综上|因而|由此可见|可见|总之)")
+        .expect("valid regex")
+});
+
+/// What a sentence says is not the answer: "not the President", "rather
+/// than X", "而不是李白", up to the end of its clause.
+pub(super) static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:(?-u:\b)(?:not|nor|neither|rather\s+than|instead\s+of|other\s+than|except)(?-u:\b)|而不是|不是|而非|并非|并不是|除了)[^,，。.;；!?！？]*")
+        .expect("valid regex")
+});
+
+/// The short text a sentence ends on after a copula or "fill in" ("The next
+/// letter is U.", "应填 O", "= 12").
+pub(super) static PREDICATE_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:(?-u:\b)(?:is|are|be|equals)|=|是|为|填|选)\s*[:：]?\s*[(（“\x22']?([A-Za-z0-9]{1,2}|[^\x00-\x7F\s]{1,2})[)）”\x22']?\s*[.。!！]?\s*$")
+        .expect("valid regex")
+});

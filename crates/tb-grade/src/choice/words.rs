@@ -118,3 +118,67 @@ pub(super) fn squash(s: &str) -> String {
         .flat_map(|c| c.to_lowercase())
         .collect()
 }
+
+/// `s` with each English word lower-cased and cut to its stem, so that an
+/// option's text and an answer's word for it meet whatever their number:
+/// "Mitochondrion" and "mitochondria", "Ribosome" and "ribosomes", "nucleus"
+/// and "nuclei". Other characters are kept as they are.
+pub(super) fn stemmed(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(stem(word));
+        word.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_alphabetic() {
+            word.push(c.to_ascii_lowercase());
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// A lower-case word without its plural or Latin ending, taken off twice so
+/// that both forms meet ("studies" and "study" at "stud", "viruses" and
+/// "virus" at "vir", "nucleus" and "nuclei" at "nucle"); a word under four
+/// letters or ending "ss" ("class", "Congress") is kept whole.
+fn stem(word: &str) -> &str {
+    let mut stem = word;
+    for _ in 0..2 {
+        if stem.len() < 4 || stem.ends_with("ss") {
+            break;
+        }
+        match ["ies", "es", "us", "s", "a", "on", "um", "i", "e", "y"].iter().find_map(|e| stem.strip_suffix(e)) {
+            Some(shorter) => stem = shorter,
+            None => break,
+        }
+    }
+    stem
+}
+
+/// Text up to the end of its sentence.
+pub(super) fn first_sentence(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, '\n' | '。' | '!' | '！' | '?' | '？')
+                || (c == '.' && (i + 1 == text.len() || text[i + 1..].starts_with([' ', '\n'])))
+        })
+        .map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}
+
+/// The last sentence of `text`.
+pub(super) fn last_sentence(text: &str) -> &str {
+    let body = text.trim_end().trim_end_matches(['.', '。', '!', '！', '?', '？']);
+    let start = body
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| matches!(c, '。' | '!' | '！' | '?' | '？') || (c == '.' && body[i + 1..].starts_with(' ')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    text[start..].trim()
+}

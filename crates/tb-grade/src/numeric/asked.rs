@@ -136,8 +136,14 @@ pub fn terms(question: &str) -> Vec<String> {
     out
 }
 
+/// The asked "unit" of a percentage ([`units`]).
+pub const PERCENT: &str = "%";
+/// The asked "unit" of a fraction ([`units`]).
+pub const FRACTION: &str = "fraction";
+
 /// The units the question asks its result in: "一共跑多少米？" → 米,
-/// "How many minutes…?" → minute, "…in kilometres?" → kilometre.
+/// "How many minutes…?" → minute, "…in kilometres?" → kilometre; [`PERCENT`]
+/// or [`FRACTION`] when it asks for a share in that form.
 pub fn units(question: &str) -> Vec<String> {
     static ASKED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
@@ -145,6 +151,13 @@ pub fn units(question: &str) -> Vec<String> {
         )
         .expect("valid regex")
     });
+    // A share asked as a percentage ("降价了百分之几", "what percent") or as a
+    // fraction ("占几分之几", "what fraction"): the kind of number wanted.
+    static ASKED_KIND: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(百分之(?:几|多少)|百分比|(?-u:\b)what\s+percent(?:age)?(?-u:\b)|(?-u:\b)how\s+many\s+percent)|(几分之几|(?-u:\b)what\s+fraction(?-u:\b))")
+            .expect("valid regex")
+    });
+    let kinds = ASKED_KIND.captures_iter(question).map(|c| if c.get(1).is_some() { PERCENT } else { FRACTION });
     ASKED_UNIT
         .captures_iter(question)
         .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
@@ -153,6 +166,7 @@ pub fn units(question: &str) -> Vec<String> {
             // "minutes" → "minute": a restatement may say either.
             unit.strip_suffix('s').filter(|u| u.len() >= 3).map_or(unit.clone(), str::to_string)
         })
+        .chain(kinds.map(str::to_string))
         .collect()
 }
 

@@ -67,6 +67,17 @@ fn english_number(words: &str) -> Option<f64> {
 /// Every number in a text, with its value.
 pub(super) fn numbers(text: &str) -> Vec<Number> {
     let mut found = digits_and_numerals(text);
+    // Fractions in words ("四分之三", "3分之2"), apart from percentages (百分之…).
+    for c in CHINESE_FRACTION.captures_iter(text) {
+        let (whole, den, num) = (c.get(0).expect("match"), &c[1], &c[2]);
+        let value = |s: &str| s.parse::<f64>().ok().or_else(|| chinese_numeral(s));
+        let (Some(d), Some(n)) = (value(den), value(num)) else { continue };
+        if den == "百" || d == 0.0 {
+            continue;
+        }
+        found.retain(|f| f.end <= whole.start() || f.start >= whole.end());
+        found.push(Number { value: n / d, percent: false, scale: 1.0, start: whole.start(), end: whole.end() });
+    }
     // Number words, except a lone "one" (a pronoun as often as a number).
     for m in NUMBER_WORDS.find_iter(text) {
         if m.as_str().eq_ignore_ascii_case("one") || found.iter().any(|n| n.start < m.end() && m.start() < n.end) {
@@ -79,6 +90,12 @@ pub(super) fn numbers(text: &str) -> Vec<Number> {
     found.sort_by_key(|n| n.start);
     found
 }
+
+/// A fraction in words: group 1 the denominator, group 2 the numerator.
+static CHINESE_FRACTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([零〇一二两三四五六七八九十百千\d]+)分之([零〇一二两三四五六七八九十百千\d]+(?:\.\d+)?)")
+        .expect("valid regex")
+});
 
 /// Numbers written in digits or Chinese numerals.
 fn digits_and_numerals(text: &str) -> Vec<Number> {

@@ -183,3 +183,10 @@ pub(super) static VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+
+/// What opens the working after a result stated first ("Here's why:",
+/// "Let me explain", "过程如下").
+pub(super) static EXPLANATION_FOLLOWS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:here'?s|here\s+is)\s+(?:why|how|the\s+(?:breakdown|math|calculation|working|reasoning))|^let\s+me\s+(?:explain|show|walk)|^(?:explanation|reasoning|working|solution)\s*[:：]|^to\s+see\s+why|(?:理由|解析|过程|计算过程|解题过程|具体计算|推导|原因|思路|步骤)(?:如下|是这样的)|^(?:解析|过程|分析|计算过程)[:：]")
+        .expect("valid regex")
+});

@@ -43,6 +43,18 @@ pub(super) fn in_asked_unit<'n>(text: &str, in_sentence: &[&'n Number], units: &
     if units.is_empty() || in_sentence.len() < 2 {
         return None;
     }
+    // A percentage or a fraction asked for is told by how it is written.
+    let kind_asked = |kind: &str| units.iter().any(|u| u == kind);
+    let of_asked_kind = |n: &Number| {
+        let written = &text[n.start..n.end];
+        (kind_asked(super::asked::PERCENT) && n.percent)
+            || (kind_asked(super::asked::FRACTION)
+                && (written.contains(['/', '⁄']) || written.contains("分之") || written.contains("frac")))
+    };
+    let matching: Vec<&Number> = in_sentence.iter().copied().filter(|n| of_asked_kind(n)).collect();
+    if let [n] = matching[..] {
+        return Some(n);
+    }
     let has_asked_unit = |n: &Number| {
         // "16.8千米" reads as the number "16.8千" (a scale word it did not apply) and "米".
         let unit = unit_after(text, n);
