@@ -392,13 +392,21 @@ impl Context<'_> {
         if self.multi {
             for c in LABELS_AFTER_COLON.captures_iter(self.text) {
                 let m = c.get(1).expect("group");
+                // "The wrong ones are A and C": labels ruled out, not chosen.
+                let line_start = self.text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
                 if let Some((set, _, after)) = self.parse_labels(m.as_str())
                     && set.len() > 1
                     && after.trim().is_empty()
                     && !tentative(self.text, m.start())
+                    && !RULED_OUT.is_match(&self.text[line_start..m.start()])
                 {
                     statements.push(Statement::stated(m.range(), set));
                 }
+            }
+            if let Some(list) = self.introduced_list() {
+                // "正确的有：" then "A. …" read by the marker is the list's first item.
+                statements.retain(|s| !((list.start..list.end).contains(&s.start) && s.labels.is_subset(&list.labels)));
+                statements.push(list);
             }
         }
         if let Some(s) = self.opening_sentence() {
@@ -942,6 +950,23 @@ mod tests {
         {
             assert_eq!(read(answer, &o, true), Reading::Chosen { labels: "ACD".into(), how: "stated" }, "{answer:?}");
         }
+        // Labels after a copula, or listed after a line that introduces them.
+        let langs = options(&["Python", "HTML", "Rust", "CSS", "Go"]);
+        let chosen = |answer: &str| match read(answer, &langs, true) {
+            Reading::Chosen { labels, .. } => labels,
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            chosen("The programming languages here are A, C, and E.\n\nHTML (B) and CSS (D) are markup and style."),
+            "ACE"
+        );
+        assert_eq!(
+            chosen("属于编程语言的有：\n\n- A. Python\n- C. Rust\n- E. Go\n\nHTML 和 CSS 不是编程语言。"),
+            "ACE"
+        );
+        assert_eq!(chosen("The wrong ones are B and D."), "Undecided");
+        // Every option listed is the options echoed, not an answer.
+        assert_eq!(chosen("The options are:\nA. Python\nB. HTML\nC. Rust\nD. CSS\nE. Go"), "Undecided");
     }
 
     #[test]

@@ -174,4 +174,39 @@ impl Context<'_> {
         }
         Some((*self.labels.get(place)?, &text[c.get(0)?.end()..]))
     }
+
+    /// A multiple-answer question's answer given as a list after a line that
+    /// introduces it ("…among the options are:\n* A) GET\n* C) PUT"): each
+    /// item a label, alone or with its own option's text; not every option
+    /// (that is the options echoed). The statement spans the introducing line.
+    pub(super) fn introduced_list(&self) -> Option<Statement> {
+        let mut offset = 0;
+        let mut lines = self.text.split_inclusive('\n').map(|l| {
+            offset += l.len();
+            (offset, l.trim())
+        });
+        let (start, end) = lines.by_ref().find_map(|(end, line)| {
+            let start = self.text[..end].trim_end().rfind('\n').map_or(0, |i| i + 1);
+            (LIST_INTRODUCED.is_match(line) && !RULED_OUT.is_match(line) && !tentative(line, line.len()))
+                .then_some((start, end))
+        })?;
+        let mut set = BTreeSet::new();
+        for (_, line) in lines.skip_while(|(_, l)| l.is_empty()) {
+            let item = line.trim_start_matches(['-', '*', '•', ' ']).trim_start();
+            let Some((labels, _, after)) = self.parse_labels(item) else { break };
+            let tail = after.trim_start_matches(['.', ')', ']', '】', '、', ':', ' ', '-', '—']);
+            let [l] = labels.iter().copied().collect::<Vec<_>>()[..] else { break };
+            if !tail.is_empty() && self.text_names(tail) != Some(l) {
+                break;
+            }
+            set.insert(l);
+        }
+        (set.len() > 1 && set.len() < self.labels.len()).then(|| Statement {
+            start,
+            end,
+            labels: set,
+            conflict: false,
+            how: "listed",
+        })
+    }
 }

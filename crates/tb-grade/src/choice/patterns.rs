@@ -148,10 +148,18 @@ pub(super) static CONCLUDING_PREDICATE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Several labels after a colon, ending their sentence ("From the options:
-/// **ABDE**.", "结论：A、C、D。"): a multiple-answer question's answer.
+/// Several labels after a colon or a copula, ending their sentence ("From
+/// the options: **ABDE**.", "结论：A、C、D。", "The greenhouse gases here are
+/// A, B, D, and E."): a multiple-answer question's answer.
 pub(super) static LABELS_AFTER_COLON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)[:：]\s*([A-F](?:\s*[、,，&]\s*[A-F]|\s+and\s+[A-F]|[A-F]){1,5})\s*(?:[.。!！]|$)")
+    Regex::new(r"(?m)(?:[:：]|(?-u:\b)(?:are|include)(?-u:\b)|是|为|有|包括)\s*([A-F](?:\s*[、,，&]\s*[A-F]|\s*,?\s+and\s+[A-F]|[A-F]){1,5})\s*(?:[.。!！]|$)")
+        .expect("valid regex")
+});
+
+/// A line that introduces the answer as a list ("The standard HTTP methods
+/// among the options are:", "正确的有："): what follows lists it.
+pub(super) static LIST_INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:(?-u:\b)(?:are|include|answers?|following)(?-u:\b)|是|有|包括|如下|为)\s*[:：]\s*$")
         .expect("valid regex")
 });
 
