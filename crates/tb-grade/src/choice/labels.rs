@@ -201,7 +201,7 @@ impl Context<'_> {
             }
             set.insert(l);
         }
-        (set.len() > 1 && set.len() < self.labels.len()).then(|| Statement {
+        (set.len() > 1 && set.len() < self.labels.len()).then_some(Statement {
             start,
             end,
             labels: set,
