@@ -46,7 +46,9 @@ impl Grader for ChoiceGrader {
         // stems of its words ("mitochondria" for "Mitochondrion") or by a part
         // of it in Chinese; a letter or a number an answer ends on ("The next
         // letter is U."); "the correct one is", "which is option", "不是B，
-        // 而是C"; "修正" as an amendment is no correction.
+        // 而是C", "C it is."; "修正" as an amendment is no correction; a
+        // table's "结论" header is no statement; a closing "B) <B's text>";
+        // multiple answers after a copula or listed under an introduction.
         6
     }
 
@@ -241,6 +243,15 @@ fn names_an_option(before: &str) -> bool {
     ["option", "options", "choice", "选项", "选"].iter().any(|w| tail.ends_with(w))
 }
 
+/// Whether a marker ending at `at` heads a table's column ("| 选项 | 分析 |
+/// 结论 |", which the plain text sets apart by runs of spaces): the labels
+/// below it are the rows', not what the marker states.
+fn table_header(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    text[at..line_end].trim().is_empty() && text[line_start..line_end].matches("   ").count() >= 2
+}
+
 /// A line that opens by ruling labels out ("B、D两项都可以排除", "A and C are
 /// wrong"): the labels it names were not chosen.
 fn opens_ruling_out(line: &str) -> bool {
@@ -362,6 +373,9 @@ impl Context<'_> {
         for m in STATED.find_iter(self.text) {
             if tentative(self.text, m.start()) {
                 hedged = true;
+                continue;
+            }
+            if table_header(self.text, m.end()) {
                 continue;
             }
             if let Some((set, conflict)) = self.labels_after(m.end(), m.as_str().contains(BOXED)) {
@@ -563,8 +577,13 @@ impl Context<'_> {
                 found.push(self.labels.iter().copied().filter(|x| !excluded.contains(x)).collect());
                 continue;
             }
+            // A label with its own option's text ("B) 60") is a label line too.
+            let own_text = |set: &BTreeSet<char>, after: &str| {
+                let tail = after.trim_start_matches(['.', ')', ']', '】', '、', ':', ' ']);
+                set.len() == 1 && self.text_names(tail) == set.iter().next().copied()
+            };
             if let Some((set, _, after)) = self.parse_labels(l)
-                && after.trim().is_empty()
+                && (after.trim().is_empty() || own_text(&set, after))
             {
                 // One label in the echo's own shape, or the one the echo would
                 // go on with, is the echo cut off, not an answer.
@@ -789,6 +808,9 @@ mod tests {
     #[test]
     fn statements_of_one_option_against_others() {
         for (answer, want) in [
+            ("| 选项 | 判断 | 结论 |\n|---|---|---|\n| A | 说法片面 | ✗ |\n| B | 符合原理 | ✓ |\n\n所以选B。", "B"),
+            ("5 × 12 = 60, halved is 30.\n\n**B) 税收公平原则源于法律上的平等性原则**", "B"),
+            ("Only the second principle fits the facts.\n\nB it is.", "B"),
             ("Neither A nor D works here; the correct one is C.", "C"),
             ("This is the principle of legality, which is option A. Option C (efficiency) is different.", "A"),
             ("分析如上，本题不是A，而是D。", "D"),

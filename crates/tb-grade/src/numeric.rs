@@ -45,7 +45,9 @@ impl Grader for NumericGrader {
         // 6: a result stated first and then explained ("…sold 189 muffins.
         // Here's why:"); a closing aside that supposes ("(assuming 22 working
         // days)") leaves the result standing; a percentage or a fraction
-        // asked for is read in that form; fractions in words ("四分之三").
+        // asked for is read in that form; fractions in words ("四分之三"); of
+        // a result sentence's clauses, the one naming what was asked; an
+        // answer cut off after "所以" states nothing.
         6
     }
 
@@ -405,6 +407,10 @@ impl Reader<'_> {
                 return Reading::Stated { value: n, percent: n.percent, how: "restated" };
             }
         }
+        let in_sentence: Vec<&Number> = match self.clause_naming_the_asked(start, end) {
+            Some((s, e)) => in_sentence.into_iter().filter(|n| n.start >= s && n.end <= e).collect(),
+            None => in_sentence,
+        };
         match result_of(text, &in_sentence, false, self.worked) {
             Some(n) => Reading::Stated {
                 value: n,
@@ -429,6 +435,48 @@ impl Reader<'_> {
             let aside = m.start() >= after_numbers && DEPENDENCE.is_match(m.as_str()) && emphasised(answer).is_some();
             !aside
         })
+    }
+
+    /// Of a sentence's clauses with a number, the one that names the most of
+    /// what the question asks, when one names more than every other
+    /// ("打七折后这件衣服卖 266 元，相比原价便宜了 380 − 266 = 114 元" asked "打折后
+    /// 这件衣服卖多少元？"; "…total cost is $185, and she pays about $61.67 per
+    /// day on average" asked for the average per day).
+    fn clause_naming_the_asked(self, start: usize, end: usize) -> Option<(usize, usize)> {
+        let Reader { text, numbers, asked, .. } = self;
+        if asked.is_empty() {
+            return None;
+        }
+        let sentence = &text[start..end];
+        let mut clauses = Vec::new();
+        let mut from = start;
+        for (i, c) in sentence.char_indices() {
+            // A comma between digits is a thousands separator.
+            let between_digits = c == ',' && sentence[i + 1..].starts_with(|d: char| d.is_ascii_digit());
+            if matches!(c, '，' | '；' | ';') || (c == ',' && !between_digits) {
+                clauses.push((from, start + i));
+                from = start + i + c.len_utf8();
+            }
+        }
+        clauses.push((from, end));
+        let scored: Vec<(usize, (usize, usize))> = clauses
+            .into_iter()
+            .filter(|&(s, e)| numbers.iter().any(|n| n.start >= s && n.end <= e))
+            .map(|(s, e)| (asked::overlap(asked, &text[s..e]), (s, e)))
+            .collect();
+        let best = scored.iter().map(|(o, _)| *o).max()?;
+        let mut at_best = scored.iter().filter(|(o, _)| *o == best);
+        let (Some(&(_, (s, e))), None) = (at_best.next(), at_best.next()) else { return None };
+        // One figure said twice ("at -145 m, which means 145 meters below"):
+        // no clause to choose.
+        let magnitudes = |inside: bool| -> Vec<f64> {
+            let within = |n: &&Number| n.start >= start && n.end <= end && ((n.start >= s && n.end <= e) == inside);
+            numbers.iter().filter(within).map(|n| n.value.abs()).collect()
+        };
+        let (chosen, others) = (magnitudes(true), magnitudes(false));
+        let within = |a: &[f64], b: &[f64]| a.iter().all(|x| b.iter().any(|y| close(*x, *y)));
+        let said_twice = within(&chosen, &others) && within(&others, &chosen);
+        (best > 0 && scored.len() > 1 && !said_twice).then_some((s, e))
     }
 
     /// When the chosen sentence names nothing the question asks for, the
@@ -516,9 +564,32 @@ fn before_verification(text: &str) -> &str {
 fn truncated(text: &str) -> bool {
     let t = text.trim_end();
     t.ends_with(['+', '-', '×', '÷', '=', '*', '/', '(', ':', ',', '，', '、'])
-        || [" is", " of", " was", " are", " be", " to", " by", "有", "为", "是", "共", "约", "等于"]
-            .iter()
-            .any(|w| t.ends_with(w))
+        || [
+            " is",
+            " of",
+            " was",
+            " are",
+            " be",
+            " to",
+            " by",
+            " so",
+            " therefore",
+            " thus",
+            " hence",
+            "有",
+            "为",
+            "是",
+            "共",
+            "约",
+            "等于",
+            "所以",
+            "因此",
+            "因而",
+            "于是",
+            "故",
+        ]
+        .iter()
+        .any(|w| t.ends_with(w))
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -770,6 +841,13 @@ mod tests {
         let rise = "上涨金额：10 − 8 = 2（元）\n\n价格上涨了25%，也就是每斤贵了2元。";
         assert_eq!(read(rise, Some("苹果原价每斤8元，现在10元。价格上涨了百分之几？")), Some(25.0));
         assert_eq!(read(rise, Some("苹果原价每斤8元，现在10元。每斤贵了多少元？")), Some(2.0));
+        // Of a sentence's clauses, the one naming what was asked; one figure said twice stays.
+        let sale = "500 × 0.8 = 400\n\n所以打八折后这双鞋卖 400 元，比原价便宜了 500 − 400 = 100 元。";
+        assert_eq!(read(sale, Some("一双鞋原价500元，打八折出售。打折后这双鞋卖多少元？")), Some(400.0));
+        let depth = "-60 - 25 = -85\n\nThe diver is at -85 m, which means 85 meters below the surface.";
+        assert_eq!(read(depth, Some("A diver at -60 m descends 25 m. How far below the surface is she?")), Some(-85.0));
+        // An answer cut off after "所以" stated nothing yet.
+        assert_eq!(read("4(v + 2) = 5(v − 2)\n4v + 8 = 5v − 10\n\n所以", None), None);
     }
 
     #[test]

@@ -36,13 +36,13 @@ pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A label followed by a statement that it is the answer ("B is the correct
-/// answer", "C为正确答案", "D当选").
+/// answer", "C为正确答案", "D当选", "C it is.").
 pub(super) static LABEL_STATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
         (?:^|[^A-Za-z]) (?:选项|option\s+|choice\s+)? [(\[【]? ([A-Za-z0-9]) [)\]】]? \s* (?:项|选项)? \s*
         (?: is\s+the\s+(?:correct\s+|right\s+|best\s+|final\s+)?answer
-          | 为正确答案 | 是正确答案 | 为本题答案 | 是本题答案 | 当选 | 为答案 | 是答案 )",
+          | 为正确答案 | 是正确答案 | 为本题答案 | 是本题答案 | 当选 | 为答案 | 是答案 | it\s+is\s*[.!。]?\s*$ )",
     )
     .expect("valid regex")
 });
