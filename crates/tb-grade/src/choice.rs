@@ -48,7 +48,9 @@ impl Grader for ChoiceGrader {
         // letter is U."); "the correct one is", "which is option", "不是B，
         // 而是C", "C it is."; "修正" as an amendment is no correction; a
         // table's "结论" header is no statement; a closing "B) <B's text>";
-        // multiple answers after a copula or listed under an introduction.
+        // multiple answers after a copula or listed under an introduction;
+        // answer tags, circled and bracketed letters, a leading mark ("✅ B"),
+        // options marked one by one, "option number 3", an amount ended on.
         6
     }
 
@@ -176,7 +178,7 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         .captures_iter(&text)
         .chain(CHECKED_ROW.captures_iter(&text))
         .filter_map(|c| {
-            let m = c.get(1).expect("group");
+            let m = c.get(1).or_else(|| c.get(2))?;
             let l = ctx.label(m.as_str())?;
             (!tentative(&text, m.start()) && !inside_ruled_out(m.start())).then(|| Statement {
                 start: m.start(),
@@ -241,6 +243,18 @@ fn names_an_option(before: &str) -> bool {
     let tail: String = before.trim_end().chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
     let tail = tail.to_lowercase();
     ["option", "options", "choice", "选项", "选"].iter().any(|w| tail.ends_with(w))
+}
+
+/// Where an answer's words start: after spaces and the marks some put
+/// first ("✅ B", "👉 答案：C").
+fn opening(text: &str) -> usize {
+    let marks = |c: char| {
+        c.is_whitespace()
+            || ('\u{2190}'..='\u{2BFF}').contains(&c)
+            || ('\u{1F300}'..='\u{1FAFF}').contains(&c)
+            || c == '\u{FE0F}'
+    };
+    text.len() - text.trim_start_matches(marks).len()
 }
 
 /// Whether a marker ending at `at` heads a table's column ("| 选项 | 分析 |
@@ -488,7 +502,7 @@ impl Context<'_> {
     /// A first sentence that is nothing but an answer: labels ("Option two.",
     /// "All except B."), or one option's text ("Incorrect — …", "Mitochondria.").
     fn opening_sentence(&self) -> Option<Statement> {
-        let start = self.text.len() - self.text.trim_start().len();
+        let start = opening(self.text);
         let rest = &self.text[start..];
         let end = rest.find(['\n', '。', '!', '?', '—', ':']).unwrap_or(rest.len());
         let end = rest[..end].find(". ").map_or(end, |i| i + 1);
@@ -669,8 +683,15 @@ impl Context<'_> {
     /// `None` in the label's place when the line contradicts itself (its text
     /// is another option's, or a repetition loop).
     fn opening_label(&self) -> Option<(usize, Option<char>)> {
-        let first_start = self.text.len() - self.text.trim_start().len();
+        let first_start = opening(self.text);
         let first = self.text[first_start..].lines().next()?;
+        // "✅ A. …" then "❌ B. …": the options marked one by one, which the claims read.
+        let marked = first_start > self.text.len() - self.text.trim_start().len();
+        if marked
+            && self.text.lines().skip(1).any(|l| l.trim_start().starts_with(['✅', '❌', '✔', '✗', '✘', '☑', '×']))
+        {
+            return None;
+        }
         let (label, shape) = self.line_shape(first)?;
         if opens_ruling_out(first) {
             return None;
@@ -798,6 +819,11 @@ mod tests {
         let numbers = options(&["9", "12", "15", "18"]);
         assert_eq!(extract("每次加3：3, 6, 9, 下一个是12。\n\n所以括号里应填 12。", &numbers).as_deref(), Some("B"));
         assert_eq!(extract("0.3 × 60 = 18\n\n**18**", &numbers).as_deref(), Some("D"));
+        let amounts = options(&["$1,200", "$1,500", "$2,400", "$3,000"]);
+        assert_eq!(
+            extract("(15,000 − 3,000) ÷ 8 = 1,500\n\nThe yearly depreciation is $1,500.", &amounts).as_deref(),
+            Some("B")
+        );
         let letters = options(&["K", "M", "N", "P"]);
         assert_eq!(
             extract("The steps grow by one each time: +1, +2, +3.\n\nThe next letter is N.", &letters).as_deref(),
@@ -811,6 +837,13 @@ mod tests {
             ("| 选项 | 判断 | 结论 |\n|---|---|---|\n| A | 说法片面 | ✗ |\n| B | 符合原理 | ✓ |\n\n所以选B。", "B"),
             ("5 × 12 = 60, halved is 30.\n\n**B) 税收公平原则源于法律上的平等性原则**", "B"),
             ("Only the second principle fits the facts.\n\nB it is.", "B"),
+            ("平等原则是税收公平的基础。\n\n正确答案：Ⓑ", "B"),
+            ("本题选〔B〕。", "B"),
+            ("选 <D>。\n\n其余各项表述片面。", "D"),
+            ("<reasoning>A is too narrow.</reasoning>\n<answer>C</answer>", "C"),
+            ("```yaml\nchoice: B\nwhy: equality before the law\n```", "B"),
+            ("The answer is option number 3, efficiency.", "C"),
+            ("✅ A\n\n解析：税收法定是首要原则。", "A"),
             ("Neither A nor D works here; the correct one is C.", "C"),
             ("This is the principle of legality, which is option A. Option C (efficiency) is different.", "A"),
             ("分析如上，本题不是A，而是D。", "D"),
@@ -987,6 +1020,7 @@ mod tests {
             "ACE"
         );
         assert_eq!(chosen("The wrong ones are B and D."), "Undecided");
+        assert_eq!(chosen("✅ A. Python\n❌ B. HTML\n✅ C. Rust\n❌ D. CSS\n✅ E. Go"), "ACE");
         // Every option listed is the options echoed, not an answer.
         assert_eq!(chosen("The options are:\nA. Python\nB. HTML\nC. Rust\nD. CSS\nE. Go"), "Undecided");
     }

@@ -47,7 +47,8 @@ impl Grader for NumericGrader {
         // days)") leaves the result standing; a percentage or a fraction
         // asked for is read in that form; fractions in words ("四分之三"); of
         // a result sentence's clauses, the one naming what was asked; an
-        // answer cut off after "所以" states nothing.
+        // answer cut off after "所以" states nothing; a duration in two
+        // units read in the unit asked; a year asked for; answer tags.
         6
     }
 
@@ -395,6 +396,10 @@ impl Reader<'_> {
             && let Some(n) = emphasised(answer).filter(|n| was_computed(n.value))
         {
             return Reading::Stated { value: n, percent: n.percent, how: "bold" };
+        }
+        // One result said in two units at once ("2小时15分钟") when the question asks in one.
+        if let Some(n) = restated::mixed_in_asked_unit(text, &in_sentence, self.units) {
+            return Reading::Stated { value: n, percent: false, how: "asked_unit" };
         }
         // One result said in two units ("16.8千米，也就是16800米"): the one the question asks in.
         if let Some(n) = restated::in_asked_unit(text, &in_sentence, self.units) {
@@ -846,6 +851,23 @@ mod tests {
         assert_eq!(read(sale, Some("一双鞋原价500元，打八折出售。打折后这双鞋卖多少元？")), Some(400.0));
         let depth = "-60 - 25 = -85\n\nThe diver is at -85 m, which means 85 meters below the surface.";
         assert_eq!(read(depth, Some("A diver at -60 m descends 25 m. How far below the surface is she?")), Some(-85.0));
+        // One result in two units at once, read in the unit asked.
+        let trip = "40 + 55 = 95 分钟 = 1 小时 35 分钟\n\n所以路上一共用了1小时35分钟。";
+        assert_eq!(read(trip, Some("小明坐车40分钟，又步行55分钟。他路上一共用了多少分钟？")), Some(95.0));
+        let film = "From 7:20 PM to 9:20 PM is 2 hours, plus 25 minutes.\n\nSo the film runs 2 hours 25 minutes.";
+        assert_eq!(
+            read(film, Some("A film starts at 7:20 PM and ends at 9:45 PM. How many minutes long is it?")),
+            Some(145.0)
+        );
+        // A year asked for.
+        let year = "After 5 years (2029) it has 9,500 members; after 6 years, 10,400.\n\nSo it first passes 10,000 members in 2030.";
+        assert_eq!(
+            read(
+                year,
+                Some("A club has 5,000 members in 2024 and gains 900 a year. In what year does it first pass 10,000?")
+            ),
+            Some(2030.0)
+        );
         // An answer cut off after "所以" stated nothing yet.
         assert_eq!(read("4(v + 2) = 5(v − 2)\n4v + 8 = 5v − 10\n\n所以", None), None);
     }

@@ -4,6 +4,9 @@
 //! rules are written once against plain text.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 /// Marks where `\boxed{…}` stood: LaTeX's "this is the result".
 pub const BOXED: char = '\u{E000}';
@@ -95,7 +98,19 @@ pub fn plain(answer: &str) -> String {
     let text = bounded(&stripped);
     let folded = fold_width(&text);
     let unlatexed = unlatex(&folded);
-    unmarkdown(&unlatexed)
+    unmarkdown(&untagged(&unlatexed))
+}
+
+/// An answer set in tags ("<answer>A</answer>", "<ans>42</ans>") as an
+/// answer line ("Answer: A").
+fn untagged(text: &str) -> Cow<'_, str> {
+    static ANSWER_TAG: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)<\s*(/)?\s*(?:final_answer|final|answer|ans|result)\s*>").expect("valid regex")
+    });
+    if !text.contains('<') {
+        return text.into();
+    }
+    ANSWER_TAG.replace_all(text, |c: &regex::Captures| if c.get(1).is_some() { "\n" } else { "\nAnswer: " })
 }
 
 /// Full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space to ASCII;
@@ -106,6 +121,9 @@ pub fn fold_width(text: &str) -> String {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             '\u{2212}' => '-',
+            // Circled letters ("答案：Ⓑ") are the letters.
+            'Ⓐ'..='Ⓩ' => char::from_u32(c as u32 - 'Ⓐ' as u32 + 'A' as u32).unwrap_or(c),
+            'ⓐ'..='ⓩ' => char::from_u32(c as u32 - 'ⓐ' as u32 + 'a' as u32).unwrap_or(c),
             '\u{2018}' | '\u{2019}' => '\'',
             _ => c,
         })

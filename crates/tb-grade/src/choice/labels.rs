@@ -66,7 +66,7 @@ impl Context<'_> {
         let mut rest = text;
         let mut formatted = false;
         loop {
-            let after_open = rest.trim_start_matches(['(', '[', '【', '"', '\'', '“', '‘']);
+            let after_open = rest.trim_start_matches(['(', '[', '【', '〔', '<', '"', '\'', '“', '‘']);
             let open = after_open.len() != rest.len();
             // An ordinal names an option by its place ("the third option", "第1项", "选项二").
             if let Some((l, after)) = self.ordinal(after_open) {
@@ -81,7 +81,7 @@ impl Context<'_> {
                     break;
                 }
                 let after = chars.as_str();
-                let after_close = after.trim_start_matches([')', ']', '】', '"', '\'', '”', '’']);
+                let after_close = after.trim_start_matches([')', ']', '】', '〕', '>', '"', '\'', '”', '’']);
                 let close = after_close.len() != after.len();
                 if open && !close {
                     break;

@@ -132,11 +132,13 @@ impl Context<'_> {
             .iter()
             .filter(|o| {
                 let text = o.text.trim().trim_end_matches(['.', '。']);
-                if text.chars().count() <= 2 {
-                    // A letter or a number: only as what the sentence ends on ("… is U.").
+                let amount = text.chars().any(|c| c.is_ascii_digit())
+                    && text.chars().all(|c| c.is_ascii_digit() || ".,$¥€£% ".contains(c));
+                if text.chars().count() <= 2 || amount {
+                    // A letter or a number: only as what the sentence ends on ("… is U.", "… is $9,000.").
                     return PREDICATE_END
                         .captures(&affirmed)
-                        .is_some_and(|c| c[1].eq_ignore_ascii_case(text) || squash(&c[1]) == squash(text));
+                        .is_some_and(|c| c[1].eq_ignore_ascii_case(text) || figure(&c[1]) == figure(text));
                 }
                 if !concluding {
                     return false;
@@ -147,4 +149,10 @@ impl Context<'_> {
             .collect();
         (named.len() == 1 || (self.multi && !named.is_empty())).then_some(named)
     }
+}
+
+/// A text's characters without spaces, thousands separators and currency
+/// signs ("$9,000" and "9,000" are one figure; a `$` may have been read as LaTeX).
+fn figure(s: &str) -> String {
+    squash(s).chars().filter(|c| !"$¥€£".contains(*c)).collect()
 }

@@ -15,6 +15,7 @@ pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | 本题选 | 题选 | 应当?选择? | 应该选择? | 结论 | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
       | 正解 | 即选项 | 即选 | (?-u:\b)final\s*[:：] | (?-u:\b)final\s+pick(?-u:\b)
       | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
+      | (?m:^) [\ \t\-]* (?:choice|selected|selection|final_answer) \s* [:：]
       | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
       | (?:(?-u:\b)the\s+|(?-u:\b)my\s+|(?-u:\b)our\s+)? (?:correct|right|best|final|true|proper|only\s+correct|most\s+(?:appropriate|accurate|likely|suitable|reasonable|correct))
             \s+ (?:answer|option|choice|response|selection|one)s? (?-u:\b)
@@ -84,9 +85,11 @@ pub(super) static STANDALONE_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^A-Za-z])[(\[【]?([A-Z])[)\]】]?(?:[^A-Za-z]|$)").expect("valid regex"));
 
 /// A table row or list line that opens with a label and ends with a check
-/// mark ("| B | Fifth | … | ✅ |"): a claim that the option is right.
+/// mark ("| B | Fifth | … | ✅ |"), or opens with the mark ("✅ A. Linux"):
+/// a claim that the option is right. Group 1 or 2 holds the label.
 pub(super) static CHECKED_ROW: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t\-]*[(\[【]?([A-Za-z0-9])[)\]】.:、]?\s[^\n❌✘✗×]*[✅✓✔√☑][^\n❌✘✗×]*$").expect("valid regex")
+    Regex::new(r"(?m)^[ \t\-]*(?:[✅✔☑]\x{FE0F}?\s*[(\[【]?([A-Za-z0-9])[)\]】.:、]?\s|[(\[【]?([A-Za-z0-9])[)\]】.:、]?\s[^\n❌✘✗×]*[✅✓✔√☑][^\n❌✘✗×]*$)")
+        .expect("valid regex")
 });
 
 /// A line that opens with a label: "B. …", "B、…", "(B) …", "B".
@@ -250,7 +253,8 @@ pub(super) static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
         ^(?:the\s+)?(first|second|third|fourth|fifth|sixth|last)\s+(?:option|choice|answer|one|alternative)s?(?-u:\b)(?:\s+listed)?
-      | ^(?:option|choice)\s+(one|two|three|four|five|six|i{1,3}|iv|v|vi)(?-u:\b)
+      | ^(?:option|choice)\s+(?:number\s+|no\.\s*|\#\s*)?(one|two|three|four|five|six|i{1,3}|iv|v|vi|[1-6])(?-u:\b)
+      | ^(?:number|no\.)\s*([1-6])(?-u:\b)
       | ^(?:option|choice)\s+\((i{1,3}|iv|v|vi)\)
       | ^第\s*([一二三四五六1-6①②③④⑤⑥])\s*(?:个)?(?:选项|项|个|条)
       | ^选项\s*([一二三四五六①②③④⑤⑥])
@@ -277,9 +281,9 @@ pub(super) static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// The short text a sentence ends on after a copula or "fill in" ("The next
-/// letter is U.", "应填 O", "= 12").
+/// The short text or the amount a sentence ends on after a copula or "fill
+/// in" ("The next letter is U.", "应填 O", "= 12", "is $9,000.").
 pub(super) static PREDICATE_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:(?-u:\b)(?:is|are|be|equals)|=|是|为|填|选)\s*[:：]?\s*[(（“\x22']?([A-Za-z0-9]{1,2}|[^\x00-\x7F\s]{1,2})[)）”\x22']?\s*[.。!！]?\s*$")
+    Regex::new(r"(?i)(?:(?-u:\b)(?:is|are|be|equals)|=|是|为|填|选)\s*[:：]?\s*[(（“\x22']?([A-Za-z0-9]{1,2}|[^\x00-\x7F\s]{1,2}|[$¥€£]?\s?\d[\d,]*(?:\.\d+)?\s?%?)[)）”\x22']?\s*[.。!！]?\s*$")
         .expect("valid regex")
 });

@@ -140,10 +140,12 @@ pub fn terms(question: &str) -> Vec<String> {
 pub const PERCENT: &str = "%";
 /// The asked "unit" of a fraction ([`units`]).
 pub const FRACTION: &str = "fraction";
+/// The asked "unit" of a calendar year ([`units`]).
+pub const YEAR: &str = "year";
 
 /// The units the question asks its result in: "一共跑多少米？" → 米,
 /// "How many minutes…?" → minute, "…in kilometres?" → kilometre; [`PERCENT`]
-/// or [`FRACTION`] when it asks for a share in that form.
+/// or [`FRACTION`] when it asks for a share in that form, [`YEAR`] for a year.
 pub fn units(question: &str) -> Vec<String> {
     static ASKED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
@@ -154,10 +156,14 @@ pub fn units(question: &str) -> Vec<String> {
     // A share asked as a percentage ("降价了百分之几", "what percent") or as a
     // fraction ("占几分之几", "what fraction"): the kind of number wanted.
     static ASKED_KIND: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(百分之(?:几|多少)|百分比|(?-u:\b)what\s+percent(?:age)?(?-u:\b)|(?-u:\b)how\s+many\s+percent)|(几分之几|(?-u:\b)what\s+fraction(?-u:\b))")
+        Regex::new(r"(?i)(百分之(?:几|多少)|百分比|(?-u:\b)what\s+percent(?:age)?(?-u:\b)|(?-u:\b)how\s+many\s+percent)|(几分之几|(?-u:\b)what\s+fraction(?-u:\b))|((?-u:\b)(?:what|which)\s+year(?-u:\b)|哪一年|哪年|哪个年份|几几年)")
             .expect("valid regex")
     });
-    let kinds = ASKED_KIND.captures_iter(question).map(|c| if c.get(1).is_some() { PERCENT } else { FRACTION });
+    let kinds = ASKED_KIND.captures_iter(question).map(|c| match (c.get(1), c.get(2)) {
+        (Some(_), _) => PERCENT,
+        (_, Some(_)) => FRACTION,
+        _ => YEAR,
+    });
     ASKED_UNIT
         .captures_iter(question)
         .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))

@@ -48,6 +48,10 @@ pub(super) fn in_asked_unit<'n>(text: &str, in_sentence: &[&'n Number], units: &
     let of_asked_kind = |n: &Number| {
         let written = &text[n.start..n.end];
         (kind_asked(super::asked::PERCENT) && n.percent)
+            || (kind_asked(super::asked::YEAR)
+                && written.len() == 4
+                && written.chars().all(|c| c.is_ascii_digit())
+                && (1000.0..3000.0).contains(&n.value))
             || (kind_asked(super::asked::FRACTION)
                 && (written.contains(['/', '⁄']) || written.contains("分之") || written.contains("frac")))
     };
@@ -81,6 +85,38 @@ fn unit_after(text: &str, n: &Number) -> String {
 
 fn is_unit(word: &str, units: &[&str]) -> bool {
     units.iter().any(|u| word == *u || (word.chars().count() > 1 && word.starts_with(u) && u.chars().count() > 1))
+}
+
+/// One result said in two units ("2小时15分钟", "2 hours 15 minutes") when
+/// the question asks in one of them ("…多少分钟？", "How many minutes…?"):
+/// the result in that unit (135), standing where the figure starts.
+pub(super) fn mixed_in_asked_unit(text: &str, in_sentence: &[&Number], units: &[String]) -> Option<Number> {
+    in_sentence.windows(2).find_map(|pair| {
+        let (big, small) = (pair[0], pair[1]);
+        // The two figures said together: "2 hours 15 minutes", "2小时15分钟", "2 hours and 15 minutes".
+        let (u1, u2) = (unit_after(text, big), unit_after(text, small));
+        let joined = text.get(big.end..small.start)?.trim_start();
+        let between = joined.get(..u1.len()).filter(|w| w.eq_ignore_ascii_case(&u1)).map(|_| joined[u1.len()..].trim());
+        if !matches!(between, Some("" | "and" | "又" | "零" | "," | "，")) {
+            return None;
+        }
+        let asks = |unit_words: &[&str]| units.iter().any(|u| is_unit(u, unit_words));
+        // A figure already in the asked unit ("3.7 hours, which is 3 hours and 7 minutes") stands.
+        let in_asked = |n: &&Number| units.iter().any(|u| is_unit(&unit_after(text, n), &[u.as_str()]));
+        if in_sentence.iter().filter(|n| n.start != big.start && n.start != small.start).any(in_asked) {
+            return None;
+        }
+        MIXED.iter().find(|(b, s, _)| is_unit(&u1, b) && is_unit(&u2, s)).and_then(|&(b, s, r)| {
+            let value = if asks(s) {
+                big.value * r + small.value
+            } else if asks(b) {
+                big.value + small.value / r
+            } else {
+                return None;
+            };
+            Some(Number { value, percent: false, scale: 1.0, start: big.start, end: small.end })
+        })
+    })
 }
 
 /// "4 hours and 45 minutes" of a computed 4.75 (hours) or 285 (minutes).
