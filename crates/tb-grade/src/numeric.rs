@@ -374,10 +374,8 @@ impl Reader<'_> {
         // gives way to the sentence before it; alone, it commits to nothing.
         // An aside that supposes ("(assuming 22 working days)", "— or 6 weeks
         // if he had saved $70") leaves the result before it standing.
-        let hedges = |(s, e): &(usize, usize)| {
-            let sentence = without_aside(&body[*s..*e]);
-            CONDITIONAL.is_match(sentence) || ALTERNATIVES.is_match(sentence) || HEDGED.is_match(sentence)
-        };
+        let hedging = |s: &str| CONDITIONAL.is_match(s) || ALTERNATIVES.is_match(s) || HEDGED.is_match(s);
+        let hedges = |(s, e): &(usize, usize)| hedging(without_aside(&body[*s..*e]));
         // A concluding sentence that is itself a range ("综上，大约需要8到10天") commits to no one number.
         if concluding.is_some_and(hedges) {
             return Reading::Undecided;
@@ -386,7 +384,8 @@ impl Reader<'_> {
         let Some(&(start, end)) = chosen.filter(|s| !hedges(s)) else { return Reading::Undecided };
         let candidates: Vec<(usize, usize)> = in_paragraph.iter().filter(|s| !hedges(s)).copied().collect();
         let (start, end) = self.naming_the_asked(&candidates, (start, end)).unwrap_or((start, end));
-        let end = start + without_aside(&body[start..end]).len();
+        // Only an aside that supposes is set aside; "(180 minutes in all)" stays.
+        let end = if hedging(&body[start..end]) { start + without_aside(&body[start..end]).len() } else { end };
         let in_sentence: Vec<&Number> = numbers.iter().filter(|n| n.start >= start && n.end <= end).collect();
         // A result set in bold that the working computed outweighs a closing
         // remark whose numbers it never computed ("= **3 hours**. By then the
@@ -839,6 +838,9 @@ mod tests {
         assert_eq!(read(aside, None), Some(1200.0));
         let dash = "$360 ÷ $40 = 9\n\nMaya needs 9 weeks — or 7 weeks if her aunt gives her $80 first.";
         assert_eq!(read(dash, None), Some(9.0));
+        // An aside that only restates stays ("(that is 180 minutes)").
+        let restates = "60 × 3 = 180\n\nSo the trip takes 3 hours (that is 180 minutes).";
+        assert_eq!(read(restates, Some("How many minutes does the trip take?")), Some(180.0));
         // A bracket in a formula is no aside.
         assert_eq!(read("Total: 4 × (5 + 3) = 32", None), Some(32.0));
         let share = "女生人数：40 − 24 = 16（人）\n\n所以女生占全班的五分之二，共有16人。";
