@@ -248,11 +248,10 @@ fn names_an_option(before: &str) -> bool {
 /// Where an answer's words start: after spaces and the marks some put
 /// first ("✅ B", "👉 答案：C").
 fn opening(text: &str) -> usize {
+    // Check marks, stars and arrows set before an answer, and emoji; not
+    // circled numbers or arrows inside an option's text ("②→③→④").
     let marks = |c: char| {
-        c.is_whitespace()
-            || ('\u{2190}'..='\u{2BFF}').contains(&c)
-            || ('\u{1F300}'..='\u{1FAFF}').contains(&c)
-            || c == '\u{FE0F}'
+        c.is_whitespace() || "✅✔✓☑➡★☆⭐".contains(c) || ('\u{1F300}'..='\u{1FAFF}').contains(&c) || c == '\u{FE0F}'
     };
     text.len() - text.trim_start_matches(marks).len()
 }
