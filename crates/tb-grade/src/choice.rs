@@ -51,7 +51,8 @@ impl Grader for ChoiceGrader {
         // multiple answers after a copula or listed under an introduction;
         // answer tags, circled and bracketed letters, a leading mark ("✅ B"),
         // options marked one by one, "option number 3", an amount ended on.
-        6
+        // 7: the one option whose text alone an answer sets in bold.
+        7
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -226,6 +227,9 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     }
     if let Some(set) = ctx.concluded_options() {
         return ctx.finish(set, "concluded_text", false);
+    }
+    if let Some(l) = ctx.emphasised_option(answer) {
+        return Reading::Chosen { labels: l.to_string(), how: "option_text" };
     }
     if !analysed && let Some(l) = ctx.restated_option() {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };

@@ -49,7 +49,10 @@ impl Grader for NumericGrader {
         // a result sentence's clauses, the one naming what was asked; an
         // answer cut off after "所以" states nothing; a duration in two
         // units read in the unit asked; a year asked for; answer tags.
-        6
+        // 7: an aside restating a total line ("(3 hours 25 minutes)") is not
+        // the total; a JSON "answer" key; a missing condition ("缺少一个关键条件",
+        // "we need a bit more information") states no result.
+        7
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -291,6 +294,8 @@ impl Reader<'_> {
         if later_results {
             return None;
         }
+        // An aside that restates the total ("= 205 minutes (3 hours 25 minutes)") is not it.
+        let line_end = m.end() + without_aside(&text[m.end()..line_end]).len();
         let n = numbers.iter().rev().find(|n| n.start >= m.end() && n.end <= line_end)?;
         Some((m.start(), *n))
     }
@@ -527,29 +532,22 @@ fn without_aside(sentence: &str) -> &str {
 
 /// The last number an answer sets in bold (`**311600 元**`), outside its reasoning.
 fn emphasised(answer: &str) -> Option<Number> {
-    let text = crate::read::strip_reasoning(answer);
-    let text = crate::read::bounded(&text);
     // A number set in bold with little else ("311600 元", "−¥600,000"), not a bold heading with a number in it.
-    BOLD.captures_iter(&text)
-        .filter_map(|c| {
-            let inside = crate::read::plain(&c[1]);
-            let found = numbers(&inside);
-            let [n] = found.as_slice() else { return None };
-            let rest = inside[..n.start].chars().chain(inside[n.end..].chars()).filter(|c| !c.is_whitespace()).count();
-            // Or the number first, then its unit in a word or two ("**3 hours**", "**20,480,000 cells**").
-            let before = inside[..n.start].trim().trim_start_matches(['$', '¥', '€', '£', '-', '−']);
-            let unit = inside[n.end..].trim().trim_end_matches(['.', '。', '!']);
-            let unit_only = before.is_empty()
-                && unit.chars().count() <= 12
-                && unit.split_whitespace().count() <= 2
-                && unit.chars().all(|c| c.is_alphabetic() || c.is_whitespace() || c == '/');
-            (rest <= 4 || unit_only).then_some(*n)
-        })
-        .last()
+    crate::read::bold_spans(answer).iter().rev().find_map(|span| {
+        let inside = crate::read::plain(span);
+        let found = numbers(&inside);
+        let [n] = found.as_slice() else { return None };
+        let rest = inside[..n.start].chars().chain(inside[n.end..].chars()).filter(|c| !c.is_whitespace()).count();
+        // Or the number first, then its unit in a word or two ("**3 hours**", "**20,480,000 cells**").
+        let before = inside[..n.start].trim().trim_start_matches(['$', '¥', '€', '£', '-', '−']);
+        let unit = inside[n.end..].trim().trim_end_matches(['.', '。', '!']);
+        let unit_only = before.is_empty()
+            && unit.chars().count() <= 12
+            && unit.split_whitespace().count() <= 2
+            && unit.chars().all(|c| c.is_alphabetic() || c.is_whitespace() || c == '/');
+        (rest <= 4 || unit_only).then_some(*n)
+    })
 }
-
-/// Markdown bold, on one line.
-static BOLD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*\*([^*\n]{1,60})\*\*").expect("valid regex"));
 
 /// The text before a closing check of the result ("Verification: …", "验算").
 fn before_verification(text: &str) -> &str {

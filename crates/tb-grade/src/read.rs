@@ -90,6 +90,15 @@ pub fn bounded_to(text: &str, limit: usize) -> Cow<'_, str> {
     format!("{}\n…\n{}", &text[..head_end], &text[tail_start..]).into()
 }
 
+/// What an answer sets in bold, on one line (`**1215**`, `**311600 元**`),
+/// outside its reasoning.
+pub fn bold_spans(answer: &str) -> Vec<String> {
+    static BOLD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*\*([^*\n]{1,60})\*\*").expect("valid regex"));
+    let text = strip_reasoning(answer);
+    let text = bounded(&text);
+    BOLD.captures_iter(&text).map(|c| c[1].to_string()).collect()
+}
+
 /// Plain text: reasoning dropped, bounded, full-width forms folded to ASCII,
 /// markdown emphasis, headers, quotes and table rules removed, LaTeX unwrapped
 /// (`\boxed{X}` becomes [`BOXED`] X, `\frac{a}{b}` a/b, `\text{X}` X).

@@ -214,9 +214,10 @@ fn refusal_tells_refusals_from_help() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-// The eighth batch was written to stress refusals without a declining
-// sentence; with it the test half's English sensitivity is 0.83.
-const REFUSAL_TEST_FLOOR: f64 = 0.82;
+// The eighth and ninth batches were written to stress refusals without a
+// declining sentence (the ninth first scored 0.42 and 0.34); with them the
+// test half's English sensitivity is 0.79.
+const REFUSAL_TEST_FLOOR: f64 = 0.78;
 
 /// Code: the program the sandbox's parser reads from each answer is the one
 /// the label names, line for line (trailing spaces and blank lines aside), on

@@ -141,6 +141,11 @@ async fn probes_over_loopback_catch_a_model_swap_a_slowdown_and_a_drop() {
     let o = tb(d, &["run", "poc.toml", "--key", "tenderbench.key", "--out", "poc"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     init_contract(d, "C-2", "2027-01-01", "2027-12-31").await;
+    // The probes share two cores with the other tests: room for their load
+    // (a term the buyer may edit), still well under the threefold slowdown below.
+    let terms = std::fs::read_to_string(d.join("contract.toml")).unwrap();
+    assert!(terms.contains("latency_margin = 1.25"), "{terms}");
+    std::fs::write(d.join("contract.toml"), terms.replace("latency_margin = 1.25", "latency_margin = 1.75")).unwrap();
 
     let probe = |spec_file: &'static str, day: &'static str| async move {
         let o = tb(

@@ -98,6 +98,18 @@ impl Context<'_> {
         })
     }
 
+    /// The one option whose text, and nothing else, the answer sets in bold
+    /// ("…sealed at Runnymede in **1215**." before "The other dates are…"),
+    /// when it bolds no other option's text.
+    pub(super) fn emphasised_option(&self, answer: &str) -> Option<char> {
+        let named: BTreeSet<char> = crate::read::bold_spans(answer)
+            .iter()
+            .filter_map(|span| self.option_named(plain(span).trim().trim_end_matches(['.', '。']), true))
+            .collect();
+        let [l] = named.iter().copied().collect::<Vec<_>>()[..] else { return None };
+        Some(l)
+    }
+
     /// The options a closing sentence concludes with by their texts ("So the
     /// power belongs to Congress, not the President.", "所以括号里应填 O。"),
     /// those it negates set aside; or the last line when it is nothing but

@@ -50,7 +50,7 @@ pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | final\s+(?:answer|result|total)(?:\s+(?:is|would\s+be|will\s+be))?
       | (?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be|should\s+be)
       | (?:^|\n)\s*answer\s*[:=]
-      | (?-u:\b)answer\s*: | (?-u:\b)therefore,?\s+the\s+answer
+      | (?-u:\b)answer\x22?\s*: | (?-u:\b)therefore,?\s+the\s+answer
       | 最终答案 | 最后答案 | 正确答案 | 答案 | 最终结果 | 计算结果 | (?:^|\n)\s*答\s*[:：]? | (?:^|[^解回])答[:：]",
     )
     .expect("valid regex")
@@ -63,10 +63,10 @@ pub(super) static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
         can(?:'|no)?t\s+be\s+(?:answered|determined|calculated|solved|found)
       | (?:not\s+enough|insufficient|missing)\s+(?:information|data) | contradictory | inconsistent\s+(?:data|information|conditions)
       | (?-u:\b)ambiguous(?-u:\b) | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
-      | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少条件 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
+      | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少?了?(?:一个|一些)?(?:关键|必要)?的?(?:条件|信息|数据) | 请补充 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
       | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | can(?:no|')?t\s+(?:estimate|tell|say|work\s+out)
       | can(?:no|')?t\s+give\s+(?:a|an|the|you\s+a)\s+(?:number|figure|result|answer|exact) |
-      (?-u:\b)don'?t\s+know\s+which | tell\s+me\s+(?:the|which|what) | need\s+more\s+information | before\s+I\s+can\s+tell
+      (?-u:\b)don'?t\s+know\s+which | tell\s+me\s+(?:the|which|what) | need\s+(?:a\s+(?:bit|little)\s+|some\s+)?more\s+(?:information|info|details) | before\s+I\s+can\s+tell
       | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于
       | 你(?:可以)?(?:先)?(?:按|照)?(?:这个|上面的?)?(?:思路|步骤|方法)?(?:自己)?(?:算一算|试着算|算算看|动手算) | 试着自己(?:算|做|解)
       | (?-u:\b)(?:try|have\s+a\s+go\s+at)\s+(?:solving|calculating|working)\s+(?:it|this|that)\s+(?:out\s+)?yourself",
