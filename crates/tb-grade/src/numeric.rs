@@ -30,10 +30,13 @@ use crate::read::{BOXED, plain};
 use crate::{Grader, NOTE_AMBIGUOUS, NOTE_UNDECIDED, Response};
 
 mod asked;
+mod bold;
+mod conflict;
 mod parse;
 mod patterns;
 mod restated;
 
+use bold::emphasised;
 pub use parse::{chinese_numeral, parse_number};
 use parse::{format_number, numbers};
 use patterns::*;
@@ -51,7 +54,10 @@ impl Grader for NumericGrader {
         // units read in the unit asked; a year asked for; answer tags.
         // 7: an aside restating a total line ("(3 hours 25 minutes)") is not
         // the total; a JSON "answer" key; a missing condition ("缺少一个关键条件",
-        // "we need a bit more information") states no result.
+        // "we need a bit more information") states no result; two methods
+        // that end apart, and a closing "####" against the prose above it,
+        // are ambiguous; a bold step number ("**步骤3**") is no result; a
+        // scale word closing a Chinese numeral ("一百二十六万") is a scale.
         7
     }
 
@@ -187,11 +193,15 @@ pub fn read_asked(answer: &str, asked: Option<&str>) -> Reading {
         stated.push(total);
     }
     if !stated.is_empty() {
-        return reader.agreed(&stated);
+        let reading = reader.agreed(&stated);
+        return match stated.as_slice() {
+            [(at, _)] if text[*at..].starts_with("####") => reader.against_prose(answer, *at, reading),
+            _ => reading,
+        };
     }
 
     // 2. The concluding sentence's result.
-    reader.concluding(answer)
+    reader.across_methods(answer, reader.concluding(answer))
 }
 
 /// An answer being read: its plain text and every number in it, which all
@@ -528,25 +538,6 @@ fn without_aside(sentence: &str) -> &str {
         }
     }
     sentence
-}
-
-/// The last number an answer sets in bold (`**311600 元**`), outside its reasoning.
-fn emphasised(answer: &str) -> Option<Number> {
-    // A number set in bold with little else ("311600 元", "−¥600,000"), not a bold heading with a number in it.
-    crate::read::bold_spans(answer).iter().rev().find_map(|span| {
-        let inside = crate::read::plain(span);
-        let found = numbers(&inside);
-        let [n] = found.as_slice() else { return None };
-        let rest = inside[..n.start].chars().chain(inside[n.end..].chars()).filter(|c| !c.is_whitespace()).count();
-        // Or the number first, then its unit in a word or two ("**3 hours**", "**20,480,000 cells**").
-        let before = inside[..n.start].trim().trim_start_matches(['$', '¥', '€', '£', '-', '−']);
-        let unit = inside[n.end..].trim().trim_end_matches(['.', '。', '!']);
-        let unit_only = before.is_empty()
-            && unit.chars().count() <= 12
-            && unit.split_whitespace().count() <= 2
-            && unit.chars().all(|c| c.is_alphabetic() || c.is_whitespace() || c == '/');
-        (rest <= 4 || unit_only).then_some(*n)
-    })
 }
 
 /// The text before a closing check of the result ("Verification: …", "验算").
@@ -1014,6 +1005,9 @@ mod tests {
         {
             assert_eq!(chinese_numeral(s), Some(v), "{s}");
         }
+        // A closing scale word is a scale, as after digits: "一百二十六万" answers "多少万" with 126.
+        let Reading::Stated { value, .. } = read("答：今年人口为一百二十六万。") else { panic!("read") };
+        assert_eq!((value.value, value.scale), (1_260_000.0, 10_000.0));
     }
 
     #[test]

@@ -112,6 +112,7 @@ fn digits_and_numerals(text: &str) -> Vec<Number> {
             if before.is_some_and(|b| b.is_ascii_alphabetic() || b == '_') && c.name("arabic").is_some() {
                 return None;
             }
+            let mut hanzi_scale = 1.0;
             let mut value = if let (Some(w), Some(n), Some(d)) = (c.name("whole"), c.name("mnum"), c.name("mden")) {
                 let (w, n, d): (f64, f64, f64) =
                     (w.as_str().parse().ok()?, n.as_str().parse().ok()?, d.as_str().parse().ok()?);
@@ -149,7 +150,17 @@ fn digits_and_numerals(text: &str) -> Vec<Number> {
                         return None;
                     }
                 }
-                chinese_numeral(h)?
+                // A scale word closing the numeral ("一百二十六万") is a scale, as after digits.
+                let scaled = [("万亿", 1e12), ("亿", 1e8), ("万", 1e4)]
+                    .into_iter()
+                    .find_map(|(w, s)| h.strip_suffix(w).filter(|p| !p.is_empty()).map(|p| (p, s)));
+                match scaled {
+                    Some((numeral, s)) => {
+                        hanzi_scale = s;
+                        chinese_numeral(numeral)? * s
+                    }
+                    None => chinese_numeral(h)?,
+                }
             };
             if let Some(e) = c.name("exp") {
                 value *= 10f64.powi(e.as_str().parse::<i32>().ok()?.clamp(-300, 300));
@@ -167,7 +178,7 @@ fn digits_and_numerals(text: &str) -> Vec<Number> {
             }
             // 千克 and 百米 are units, not 1,000 of them.
             let unit_follows = text[whole.end()..].starts_with(['克', '米', '瓦', '帕', '焦']);
-            let mut scale = 1.0;
+            let mut scale = hanzi_scale;
             if let Some(s) = c.name("scale").filter(|_| !unit_follows) {
                 scale = match s.as_str().trim() {
                     "万亿" => 1e12,
