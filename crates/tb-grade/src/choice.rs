@@ -51,7 +51,9 @@ impl Grader for ChoiceGrader {
         // multiple answers after a copula or listed under an introduction;
         // answer tags, circled and bracketed letters, a leading mark ("✅ B"),
         // options marked one by one, "option number 3", an amount ended on.
-        // 7: the one option whose text alone an answer sets in bold.
+        // 7: the one option whose text alone an answer sets in bold; a
+        // closing claim of another label than the one stated first
+        // ("Therefore, option A) 1 is the correct answer.") is ambiguous.
         7
     }
 
@@ -169,6 +171,14 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
                 .collect();
             if also.iter().any(|l| !chosen.contains(*l)) {
                 let both = also.into_iter().chain(chosen.chars()).collect::<BTreeSet<char>>();
+                return Reading::Ambiguous(both.iter().map(|c| c.to_string()).collect());
+            }
+            // "The correct answer is B) 2." … "Therefore, option A) 1 is the
+            // correct answer.": a closing claim of another label, uncorrected.
+            if let Some(l) = ctx.closing_claim(statements.iter().map(|s| s.start).max().unwrap_or(0))
+                && !chosen.contains(l)
+            {
+                let both = chosen.chars().chain([l]).collect::<BTreeSet<char>>();
                 return Reading::Ambiguous(both.iter().map(|c| c.to_string()).collect());
             }
         }
@@ -323,6 +333,32 @@ impl Context<'_> {
     fn label(&self, s: &str) -> Option<char> {
         let c = single_char(s)?.to_ascii_uppercase();
         self.labels.contains(&c).then_some(c)
+    }
+
+    /// The label the last line claims right in a conclusion ("Therefore,
+    /// option A) 1 is the correct answer."), when that line comes after every
+    /// statement (`last_statement`) and no correction leads to it.
+    fn closing_claim(&self, last_statement: usize) -> Option<char> {
+        let trimmed = self.text.trim_end();
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        let line = &trimmed[line_start..];
+        if line_start <= last_statement || !CONCLUSION.is_match(line) {
+            return None;
+        }
+        if tentative(self.text, line_start + line.len()) {
+            return None;
+        }
+        // A label with its own option's text ("option A) 1 is…") claims the label.
+        let mut bare = line.to_string();
+        for o in self.options {
+            for sep in [") ", ". ", "）"] {
+                bare = bare.replace(&format!("{}{sep}{}", o.label, o.text.trim()), &format!("{})", o.label));
+            }
+        }
+        let c = CLAIMED.captures(&bare)?;
+        let m = c.get(1).or_else(|| c.get(2))?;
+        let corrected = correction_between(&self.text[last_statement..line_start]);
+        (!corrected).then(|| self.label(m.as_str())).flatten()
     }
 
     /// Statements in order: all must agree, except that one after a
@@ -956,6 +992,14 @@ mod tests {
         let texts = options(&["w", "x", "y", "z"]);
         assert_eq!(read("A、D 都正确。", &texts, true), Reading::Chosen { labels: "AD".into(), how: "claimed" });
         assert!(matches!(read("A、D 都正确。", &texts, false), Reading::Ambiguous(_)));
+        // An opening answer and a closing claim of another, uncorrected.
+        let ph = options(&["1", "2", "12", "0.01"]);
+        let apart = "The correct answer is B) 2.\n\npH = -log(0.01).\n\nIt is very acidic. Therefore, option A) 1 is the correct answer.";
+        assert_eq!(read(apart, &ph, false), Reading::Ambiguous(vec!["A".into(), "B".into()]));
+        let corrected = "The correct answer is B) 2.\n\nWait, I made a mistake: pH = 2 is right after all… no.\nTherefore, option A) 1 is the correct answer.";
+        assert!(matches!(read(corrected, &ph, false), Reading::Chosen { .. }), "{:?}", read(corrected, &ph, false));
+        let same = "The correct answer is B) 2.\n\npH = -log(0.01) = 2. Therefore, option B) 2 is the correct answer.";
+        assert_eq!(read(same, &ph, false), Reading::Chosen { labels: "B".into(), how: "stated" });
     }
 
     /// More of each class than the corpus showed: a second answer offered, one
