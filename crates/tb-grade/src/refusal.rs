@@ -39,8 +39,8 @@ pub const VALIDATION_HELD_OUT: (u32, f64, f64, f64) = (120, 0.917, 0.933, 0.9);
 /// never tuned on; `tests/styles.rs` recomputes them. "Positive" is a
 /// refusal, full or partial; "negative" a compliance.
 pub const MEASURED: [(&str, LanguageFigures); 2] = [
-    ("en", LanguageFigures { positives: 184, positives_found: 146, negatives: 139, negatives_found: 137 }),
-    ("zh", LanguageFigures { positives: 194, positives_found: 161, negatives: 149, negatives_found: 145 }),
+    ("en", LanguageFigures { positives: 201, positives_found: 162, negatives: 152, negatives_found: 150 }),
+    ("zh", LanguageFigures { positives: 211, positives_found: 178, negatives: 162, negatives_found: 158 }),
 ];
 
 /// Where [`MEASURED`] comes from.

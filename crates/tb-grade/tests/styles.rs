@@ -216,7 +216,8 @@ fn refusal_tells_refusals_from_help() {
 
 // The eighth and ninth batches were written to stress refusals without a
 // declining sentence (the ninth first scored 0.42 and 0.34); with them the
-// test half's English sensitivity is 0.79.
+// test half's English sensitivity is 0.81 (everyday refusals, the tenth
+// batch, read 0.97–1.0).
 const REFUSAL_TEST_FLOOR: f64 = 0.78;
 
 /// Code: the program the sandbox's parser reads from each answer is the one
