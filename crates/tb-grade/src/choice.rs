@@ -53,7 +53,8 @@ impl Grader for ChoiceGrader {
         // options marked one by one, "option number 3", an amount ended on.
         // 7: the one option whose text alone an answer sets in bold; a
         // closing claim of another label than the one stated first
-        // ("Therefore, option A) 1 is the correct answer.") is ambiguous.
+        // ("Therefore, option A) 1 is the correct answer.") is ambiguous; the
+        // one option a first sentence names by its text, none negated.
         7
     }
 
@@ -242,6 +243,9 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };
     }
     if !analysed && let Some(l) = ctx.restated_option() {
+        return Reading::Chosen { labels: l.to_string(), how: "option_text" };
+    }
+    if !multi && let Some(l) = ctx.opening_text() {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };
     }
     let bracketed: BTreeSet<char> = BRACKETED.captures_iter(&text).filter_map(|c| ctx.label(&c[1])).collect();
@@ -841,6 +845,19 @@ mod tests {
     /// An option named by its text in a concluding sentence, in any number
     /// and by a part of it in Chinese; a letter or a number the answer ends
     /// on; the options a conclusion negates set aside.
+    #[test]
+    fn an_answer_given_first_by_its_text() {
+        let poets = options(&["苏轼", "李白", "辛弃疾", "陆游"]);
+        let first = "李白是唐代著名浪漫主义诗人，被誉为“诗仙”。苏轼、辛弃疾、陆游均为宋代文学家。";
+        assert_eq!(read(first, &poets, false), Reading::Chosen { labels: "B".into(), how: "option_text" });
+        // Two named first, or the one named negated: no answer given first.
+        assert_eq!(read("李白和苏轼都很有名。辛弃疾是宋代的。", &poets, false), Reading::Undecided);
+        assert_eq!(read("不是苏轼。辛弃疾、陆游是宋代的。", &poets, false), Reading::Undecided);
+        let organs = options(&["Kidney", "Nucleus", "Liver", "Cytoplasm"]);
+        let site = "It happens in the nucleus. The cytoplasm and the liver have nothing to do with it.";
+        assert_eq!(read(site, &organs, false), Reading::Chosen { labels: "B".into(), how: "option_text" });
+    }
+
     #[test]
     fn options_named_by_their_text_in_a_conclusion() {
         let organs = options(&["Kidney", "Nucleus", "Liver", "Cytoplasm"]);

@@ -110,6 +110,33 @@ impl Context<'_> {
         Some(l)
     }
 
+    /// The one option whose text the answer's first sentence names, none
+    /// negated ("李白是唐代著名浪漫主义诗人。苏轼、辛弃疾均为宋代文学家。", "The main
+    /// site is the mitochondrion. Glycolysis occurs in the cytoplasm…"): an
+    /// answer given first, by its text, then set against the others.
+    pub(super) fn opening_text(&self) -> Option<char> {
+        let sentence = first_sentence(self.text.trim_start());
+        let affirmed = NEGATED.replace_all(sentence, " ");
+        let (stems, squashed) = (stemmed(&affirmed), squash(&affirmed));
+        let named: Vec<&Choice> = self
+            .options
+            .iter()
+            .filter(|o| {
+                let text = o.text.trim().trim_end_matches(['.', '。']);
+                if text.is_ascii() {
+                    text.len() >= 3 && contains_words(&stems, &stemmed(text))
+                } else {
+                    text.chars().count() >= 2 && squashed.contains(&squash(text))
+                }
+            })
+            .collect();
+        let [hit] = named.as_slice() else { return None };
+        // Nor one whose text is part of another's ("A" in "A1").
+        let hit_text = squash(&hit.text);
+        let nested = self.options.iter().any(|o| o.label != hit.label && squash(&o.text).contains(&hit_text));
+        (!nested).then(|| single_char(&hit.label).map(|c| c.to_ascii_uppercase())).flatten()
+    }
+
     /// The options a closing sentence concludes with by their texts ("So the
     /// power belongs to Congress, not the President.", "所以括号里应填 O。"),
     /// those it negates set aside; or the last line when it is nothing but
