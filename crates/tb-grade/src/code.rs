@@ -122,7 +122,9 @@ pub struct CodeGrader;
 
 impl Grader for CodeGrader {
     fn version(&self) -> u32 {
-        2
+        // 3: a markdown code block indented four spaces that defines the
+        // entry point is read dedented, not as a body completing the prompt.
+        3
     }
 
     fn grade(&self, response: &Response, _gold: &Gold) -> Grade {

@@ -218,11 +218,38 @@ def best_span(lines, entry, budget=400):
     return best
 
 
+def indented_block(lines, entry):
+    """A markdown code block, indented four spaces or a tab after a blank
+    line, that defines `entry` once dedented ("    def gcd(a, b):"): what a
+    reader sees is the code without the indent, not a function's body."""
+    i = 0
+    while i < len(lines):
+        opens = lines[i].startswith(("    ", "\t")) and lines[i].strip() and (i == 0 or not lines[i - 1].strip())
+        if not opens:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and (lines[j].startswith(("    ", "\t")) or not lines[j].strip()):
+            j += 1
+        code = dedent("\n".join(lines[i:j])).strip("\n") + "\n"
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            tree = None
+        if tree is not None and entry and entry in defined(tree):
+            return code
+        i = j
+    return None
+
+
 def unfenced(text, entry):
     lines = text.split("\n")
     span = best_span(lines, entry)
     if span is not None and (span[2][0] or span[2][1]):
         return "\n".join(lines[span[0] : span[1]]) + "\n", "unfenced_code"
+    block = indented_block(lines, entry)
+    if block is not None:
+        return block, "indented_block"
     # A function body completing the prompt: the indented lines from the first one.
     first = next((i for i, l in enumerate(lines) if l[:1] in (" ", "\t") and l.strip()), None)
     if first is not None:

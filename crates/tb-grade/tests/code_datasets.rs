@@ -191,6 +191,7 @@ fn realistic_answer_shapes_are_read_and_graded() {
         ("````\ndef add(a, b):\n    return a + b\n````", "fenced_block_defining_entry_point"),
         ("```Python\r\ndef add(a, b):\r\n    return a + b\r\n```\r\n", "fenced_block_defining_entry_point"),
         ("\treturn a + b\n", "unfenced_body"),
+        ("Use the + operator:\n\n    def add(a, b):\n        return a + b\n\nIt returns the sum.", "indented_block"),
         ("```python\ndef add(a, b):\n    return a + b\n", "fenced_block_defining_entry_point"),
     ];
     for (answer, how) in cases {
