@@ -244,7 +244,10 @@ impl Reader<'_> {
                 [] => continue,
                 [one] => Some(**one),
                 several if m.as_str().contains(BOXED) || m.as_str() == "####" => Some(*several[0]),
-                several => result_of(text, several, true, self.worked),
+                // One result said in two units ("3 小时，也就是 180 分钟"): the one asked in.
+                several => restated::in_asked_unit(text, several, self.units)
+                    .copied()
+                    .or_else(|| result_of(text, several, true, self.worked)),
             };
             if let Some(n) = picked {
                 stated.push((m.start(), n));
@@ -418,6 +421,13 @@ impl Reader<'_> {
         // One result said in two units ("16.8千米，也就是16800米"): the one the question asks in.
         if let Some(n) = restated::in_asked_unit(text, &in_sentence, self.units) {
             return Reading::Stated { value: *n, percent: n.percent, how: "asked_unit" };
+        }
+        // The result said in another unit than the one asked ("…it will take John 1 hour" asked in minutes).
+        if let Some(v) = restated::converted_to_asked(text, &in_sentence, self.units, self.worked) {
+            let n = numbers.iter().rev().find(|n| close(n.value, v)).copied();
+            if let Some(n) = n {
+                return Reading::Stated { value: n, percent: false, how: "asked_unit" };
+            }
         }
         // A sentence that only restates the computed result in other units ("That's 4 hours and 45 minutes").
         if let Some(w) = restated::restated(text, &in_sentence, self.worked, self.asked) {
@@ -1005,6 +1015,10 @@ mod tests {
         {
             assert_eq!(chinese_numeral(s), Some(v), "{s}");
         }
+        // A time of day ("4点30分") is no quantity; "60 元或 70 元" offers two.
+        let clock = "所以夹角是 2 × 30° = 60°。\n\n答：4点30分时，时针与分针的夹角是 60°。";
+        assert!(matches!(read(clock), Reading::Stated { value, .. } if value.value == 60.0));
+        assert!(matches!(read("解得 x = 0 或 x = 10。\n\n答：售价应定为 60 元或 70 元。"), Reading::Ambiguous(_)));
         // A closing scale word is a scale, as after digits: "一百二十六万" answers "多少万" with 126.
         let Reading::Stated { value, .. } = read("答：今年人口为一百二十六万。") else { panic!("read") };
         assert_eq!((value.value, value.scale), (1_260_000.0, 10_000.0));

@@ -149,7 +149,7 @@ pub const YEAR: &str = "year";
 pub fn units(question: &str) -> Vec<String> {
     static ASKED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)多少\s*((?:平方|立方)?[\p{Han}&&[^个人次钱倍天年月只件本张元]]{0,1}[米克升秒分钟时吨亩里斤])|(?-u:\b)how\s+many\s+((?:square\s+|cubic\s+)?[a-z]+)|(?-u:\b)in\s+((?:square\s+|cubic\s+)?[a-z]+)\s*\?",
+            r"(?i)多少\s*((?:平方|立方)?[\p{Han}&&[^个人次钱倍天年月只件本张元]]{0,1}[米克升秒分钟时吨亩里斤顷])|(?-u:\b)how\s+many\s+((?:square\s+|cubic\s+)?[a-z]+)|(?-u:\b)in\s+((?:square\s+|cubic\s+)?[a-z]+)\s*\?",
         )
         .expect("valid regex")
     });

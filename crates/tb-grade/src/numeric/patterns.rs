@@ -18,7 +18,7 @@ pub(super) static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?x)
         (?P<neg>-\s?[$¥€£]?|负|零下)?
         (?:
-          (?P<clock>\d{1,2}:\d{2})                                 # 10:15, a time of day
+          (?P<clock>\d{1,2}:\d{2}|\d{1,2}点(?:\d{1,2}分|半))           # 10:15, 4点30分, a time of day
         |
           (?P<whole>\d+)(?:\x20|又|\x20and\x20)(?P<mnum>\d+)/(?P<mden>\d+)   # 2 1/2, 3又3/4
         |
@@ -95,7 +95,7 @@ pub(super) static RESULT_VERB: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A range or alternatives given as the result ("10到12天", "either 10 or 8").
 pub(super) static ALTERNATIVES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|(?-u:\b)between\s+(?:\w+\s+){0,2}\$?\d[\d.,]*(?:\s*\w+){0,3}\s+and\s+\$?\d|(?-u:\b)either(?-u:\b)|\d[^\d,;]{0,12}(?-u:\b)or\s+(?:maybe\s+)?\$?\d|或者?\d|还是\d|(?-u:\b)if(?-u:\b)")
+    Regex::new(r"(?i)\d\s*(?:到|至|~|～)\s*\d|(?-u:\b)between\s+(?:\w+\s+){0,2}\$?\d[\d.,]*(?:\s*\w+){0,3}\s+and\s+\$?\d|(?-u:\b)either(?-u:\b)|\d[^\d,;]{0,12}(?-u:\b)or\s+(?:maybe\s+)?\$?\d|或者?\s*\d|还是\s*\d|(?-u:\b)if(?-u:\b)")
         .expect("valid regex")
 });
 

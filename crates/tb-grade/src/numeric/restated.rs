@@ -119,6 +119,32 @@ pub(super) fn mixed_in_asked_unit(text: &str, in_sentence: &[&Number], units: &[
     })
 }
 
+/// A closing figure in a larger or smaller unit than the one asked ("60
+/// minutes is exactly 1 hour. So it takes 1 hour." asked how many minutes):
+/// the computed value it is in the asked unit.
+pub(super) fn converted_to_asked(text: &str, in_sentence: &[&Number], units: &[String], worked: &[f64]) -> Option<f64> {
+    if units.is_empty() {
+        return None;
+    }
+    // The one figure with a unit that converts ("1 hour", not "12 km").
+    let timed = |n: &&&Number| {
+        MIXED.iter().any(|(b, s, _)| is_unit(&unit_after(text, n), b) || is_unit(&unit_after(text, n), s))
+    };
+    let [n] = in_sentence.iter().filter(timed).collect::<Vec<_>>()[..] else { return None };
+    let unit = unit_after(text, n);
+    let asks = |words: &[&str]| units.iter().any(|u| is_unit(u, words));
+    MIXED.iter().find_map(|&(big, small, r)| {
+        let value = if is_unit(&unit, big) && !is_unit(&unit, small) && asks(small) && !asks(big) {
+            n.value * r
+        } else if is_unit(&unit, small) && !is_unit(&unit, big) && asks(big) && !asks(small) {
+            n.value / r
+        } else {
+            return None;
+        };
+        worked.iter().any(|w| close(*w, value)).then_some(value)
+    })
+}
+
 /// "4 hours and 45 minutes" of a computed 4.75 (hours) or 285 (minutes).
 fn mixed(text: &str, in_sentence: &[&Number], worked: &[f64]) -> Option<f64> {
     in_sentence.windows(2).find_map(|pair| {
@@ -169,5 +195,13 @@ mod tests {
         assert_eq!(value(crate::numeric::read_asked(km, Some("两地相距多少千米？"))), Some(200.0));
         // A closing figure the working never computed and that restates nothing stays the result.
         assert_eq!(value(read("Each leg takes 2 hours.\n\nSo the whole trip is 6 hours.")), Some(6.0));
+        // Said in another unit than the one asked: the computed value in the asked unit.
+        let pace = "5 minutes per km × 12 km = 60 minutes\n\n60 minutes is exactly 1 hour.\n\nSo it will take John 1 hour to run 12 km.";
+        assert_eq!(value(crate::numeric::read_asked(pace, Some("How many minutes will it take him?"))), Some(60.0));
+        // A statement in two units, and the question asks in one of them.
+        let both = "时间 = 45 ÷ 15 = 3（小时）\n3 × 60 = 180（分钟）\n\n答：需要 3 小时，也就是 180 分钟。";
+        assert_eq!(value(crate::numeric::read_asked(both, Some("行驶45千米需要多少分钟？"))), Some(180.0));
+        let area = "120 × 50 = 6000（平方米）\n6000 ÷ 10000 = 0.6（公顷）\n\n答：面积是 6000 平方米，合 0.6 公顷。";
+        assert_eq!(value(crate::numeric::read_asked(area, Some("这块菜地的面积是多少公顷？"))), Some(0.6));
     }
 }
