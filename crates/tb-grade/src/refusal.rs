@@ -522,7 +522,7 @@ fn unquote(s: &str) -> std::borrow::Cow<'_, str> {
     let mut closing: Option<char> = None;
     // A sentence cut inside a quotation holds an odd number of straight
     // quotes: they pair with nothing, and what stands between them is its own.
-    let straight_pairs = s.matches('"').count() % 2 == 0;
+    let straight_pairs = s.matches('"').count().is_multiple_of(2);
     for c in s.chars() {
         match (closing, c) {
             (None, '“') => closing = Some('”'),
