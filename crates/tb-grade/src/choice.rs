@@ -54,7 +54,8 @@ impl Grader for ChoiceGrader {
         // 7: the one option whose text alone an answer sets in bold; a
         // closing claim of another label than the one stated first
         // ("Therefore, option A) 1 is the correct answer.") is ambiguous; the
-        // one option a first sentence names by its text, none negated.
+        // one option a first sentence names by its text, none negated; "In
+        // short," concludes; "…is B. <B's text>." names B.
         7
     }
 
@@ -352,17 +353,23 @@ impl Context<'_> {
         if tentative(self.text, line_start + line.len()) {
             return None;
         }
-        // A label with its own option's text ("option A) 1 is…") claims the label.
-        let mut bare = line.to_string();
-        for o in self.options {
-            for sep in [") ", ". ", "）"] {
-                bare = bare.replace(&format!("{}{sep}{}", o.label, o.text.trim()), &format!("{})", o.label));
-            }
-        }
+        let bare = self.without_own_texts(line);
         let c = CLAIMED.captures(&bare)?;
         let m = c.get(1).or_else(|| c.get(2))?;
         let corrected = correction_between(&self.text[last_statement..line_start]);
         (!corrected).then(|| self.label(m.as_str())).flatten()
+    }
+
+    /// `line` with each label that its own option's text follows ("option A)
+    /// 1 is…", "is B. Streptococcus pneumoniae.") standing for both.
+    fn without_own_texts(&self, line: &str) -> String {
+        let mut bare = line.to_string();
+        for o in self.options.iter().filter(|o| !o.text.trim().is_empty()) {
+            for sep in [") ", ". ", "）", ": "] {
+                bare = bare.replace(&format!("{}{sep}{}", o.label, o.text.trim()), &format!("{})", o.label));
+            }
+        }
+        bare
     }
 
     /// Statements in order: all must agree, except that one after a
@@ -516,9 +523,10 @@ impl Context<'_> {
         if self.options.iter().any(|o| single_char(&o.text).is_some_and(|c| c.is_ascii_alphabetic())) {
             return None;
         }
-        let c = CONCLUDING_PREDICATE.captures(&trimmed[start..])?;
+        let bare = self.without_own_texts(&trimmed[start..]);
+        let c = CONCLUDING_PREDICATE.captures(&bare)?;
         let m = c.get(1)?;
-        if tentative(self.text, start + m.start()) {
+        if tentative(&bare, m.start()) || tentative(self.text, trimmed.len()) {
             return None;
         }
         let l = m.as_str();
@@ -860,6 +868,13 @@ mod tests {
 
     #[test]
     fn options_named_by_their_text_in_a_conclusion() {
+        let structures = options(&["Stack", "Queue", "Binary heap", "Hash table"]);
+        let short = "* **Stack:** LIFO, depth-first.\n* **Queue:** FIFO, what BFS needs.\n\n**In short, BFS is implemented with a queue.**";
+        assert_eq!(read(short, &structures, false), Reading::Chosen { labels: "B".into(), how: "concluded_text" });
+        let bugs = options(&["Staphylococcus aureus", "Streptococcus pneumoniae", "Mycoplasma pneumoniae"]);
+        let own = "- **A. Staphylococcus aureus** — necrotizing.\n- **B. Streptococcus pneumoniae** — the most common.\n\n\
+                   Because it leads, the most likely organism is **B. Streptococcus pneumoniae**.";
+        assert_eq!(read(own, &bugs, false), Reading::Chosen { labels: "B".into(), how: "concluded" });
         let organs = options(&["Kidney", "Nucleus", "Liver", "Cytoplasm"]);
         for (answer, want) in [
             ("Replication happens where the chromosomes are.\n\nTherefore the enzyme works in the nuclei.", "B"),
