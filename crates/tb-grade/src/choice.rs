@@ -55,7 +55,8 @@ impl Grader for ChoiceGrader {
         // closing claim of another label than the one stated first
         // ("Therefore, option A) 1 is the correct answer.") is ambiguous; the
         // one option a first sentence names by its text, none negated; "In
-        // short," concludes; "…is B. <B's text>." names B.
+        // short," concludes; "…is B. <B's text>." names B; "Both B and D are
+        // acceptable answers" after a statement of B is ambiguous.
         7
     }
 
@@ -158,31 +159,11 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         // "The correct answer is A) China. … so B) India is also correct": two.
         if let Reading::Chosen { labels: chosen, .. } = &reading
             && !multi
+            && let Some(others) = ctx.also_offered(statements.iter().map(|s| s.start).max().unwrap_or(0))
+            && others.iter().any(|l| !chosen.contains(*l))
         {
-            let also: BTreeSet<char> = ALSO_CORRECT
-                .find_iter(&text)
-                .filter_map(|m| {
-                    let mut from = m.start().saturating_sub(60);
-                    while !text.is_char_boundary(from) {
-                        from += 1;
-                    }
-                    let window = &text[from..m.start()];
-                    let last = STANDALONE_LABEL.captures_iter(window).last()?;
-                    ctx.label(&last[1])
-                })
-                .collect();
-            if also.iter().any(|l| !chosen.contains(*l)) {
-                let both = also.into_iter().chain(chosen.chars()).collect::<BTreeSet<char>>();
-                return Reading::Ambiguous(both.iter().map(|c| c.to_string()).collect());
-            }
-            // "The correct answer is B) 2." … "Therefore, option A) 1 is the
-            // correct answer.": a closing claim of another label, uncorrected.
-            if let Some(l) = ctx.closing_claim(statements.iter().map(|s| s.start).max().unwrap_or(0))
-                && !chosen.contains(l)
-            {
-                let both = chosen.chars().chain([l]).collect::<BTreeSet<char>>();
-                return Reading::Ambiguous(both.iter().map(|c| c.to_string()).collect());
-            }
+            let both = others.into_iter().chain(chosen.chars()).collect::<BTreeSet<char>>();
+            return Reading::Ambiguous(both.iter().map(|c| c.to_string()).collect());
         }
         return reading;
     }
@@ -338,6 +319,36 @@ impl Context<'_> {
     fn label(&self, s: &str) -> Option<char> {
         let c = single_char(s)?.to_ascii_uppercase();
         self.labels.contains(&c).then_some(c)
+    }
+
+    /// Labels a one-answer reply offers besides its statement: "…so B) India
+    /// is also correct", a closing claim of another label ("Therefore, option
+    /// A) 1 is the correct answer."), several claimed right together ("Both B
+    /// and D are acceptable answers.").
+    fn also_offered(&self, last_statement: usize) -> Option<BTreeSet<char>> {
+        let text = self.text;
+        let mut offered: BTreeSet<char> = ALSO_CORRECT
+            .find_iter(text)
+            .filter_map(|m| {
+                let mut from = m.start().saturating_sub(60);
+                while !text.is_char_boundary(from) {
+                    from += 1;
+                }
+                let last = STANDALONE_LABEL.captures_iter(&text[from..m.start()]).last()?;
+                self.label(&last[1])
+            })
+            .collect();
+        offered.extend(self.closing_claim(last_statement));
+        for c in CLAIMED_TOGETHER.captures_iter(text) {
+            let m = c.get(1).expect("group");
+            if let Some((labels, _, _)) = self.parse_labels(m.as_str())
+                && labels.len() > 1
+                && !tentative(text, m.start())
+            {
+                offered.extend(labels);
+            }
+        }
+        (!offered.is_empty()).then_some(offered)
     }
 
     /// The label the last line claims right in a conclusion ("Therefore,
@@ -1024,6 +1035,8 @@ mod tests {
         let texts = options(&["w", "x", "y", "z"]);
         assert_eq!(read("A、D 都正确。", &texts, true), Reading::Chosen { labels: "AD".into(), how: "claimed" });
         assert!(matches!(read("A、D 都正确。", &texts, false), Reading::Ambiguous(_)));
+        let acceptable = "Answer: B\n\nSince many of these services are now contracted out, D also fits. Both B and D are acceptable answers.";
+        assert_eq!(read(acceptable, &o, false), Reading::Ambiguous(vec!["B".into(), "D".into()]));
         // An opening answer and a closing claim of another, uncorrected.
         let ph = options(&["1", "2", "12", "0.01"]);
         let apart = "The correct answer is B) 2.\n\npH = -log(0.01).\n\nIt is very acidic. Therefore, option A) 1 is the correct answer.";

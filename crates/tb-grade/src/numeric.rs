@@ -57,7 +57,11 @@ impl Grader for NumericGrader {
         // "we need a bit more information") states no result; two methods
         // that end apart, and a closing "####" against the prose above it,
         // are ambiguous; a bold step number ("**步骤3**") is no result; a
-        // scale word closing a Chinese numeral ("一百二十六万") is a scale.
+        // scale word closing a Chinese numeral ("一百二十六万") is a scale; a
+        // statement in two units read in the one asked, a result said in
+        // another unit than the one asked read in it ("1 hour" asked in
+        // minutes is 60), "4点30分" a time of day, "60 元或 70 元" two results;
+        // an aside after ", which", a figure in a closing bracket.
         7
     }
 
@@ -533,12 +537,12 @@ impl Reader<'_> {
     }
 }
 
-/// A sentence without a closing aside in words, set off by a dash or a
-/// bracket after its result ("… 51,700 widgets (assuming 22 working days)",
-/// "8 weeks — or 6 weeks if …"); a bracket in a formula ("5 × (2 + 3)") is
-/// no aside.
+/// A sentence without a closing aside in words, set off by a dash, a
+/// bracket or ", which" after its result ("… 51,700 widgets (assuming 22
+/// working days)", "8 weeks — or 6 weeks if …", "30 working days, which is
+/// about 6 weeks if…"); a bracket in a formula ("5 × (2 + 3)") is no aside.
 fn without_aside(sentence: &str) -> &str {
-    for opener in [" — ", " – ", "——", " (", "（"] {
+    for opener in [" — ", " – ", "——", " (", "（", ", which "] {
         let Some(i) = sentence.find(opener) else { continue };
         let (main, aside) = (&sentence[..i], &sentence[i..]);
         let in_words = aside.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !aside.contains(['=', '→']);
@@ -694,7 +698,7 @@ fn result_of(text: &str, candidates: &[&Number], statement: bool, worked: &[f64]
         // "8 bottles hold": a noun and a verb between, not a restatement ("6 liters (6000 mL)").
         let words = between.split_whitespace().filter(|w| w.chars().all(|c| c.is_ascii_alphabetic())).count();
         (opens && between.is_ascii() && words >= 2 && !between.contains([',', ';', '(', '-', '=']))
-            || (RESULT_VERB.is_match(between) && !between.contains([',', '，', ';', '；']))
+            || (RESULT_VERB.is_match(between) && !between.contains([',', '，', ';', '；', '(', '（']))
     };
     let plain: Vec<&&Number> = candidates.iter().filter(|n| !condition(n)).collect();
     // Of several, the one the working computed ("答：从1楼走到8楼需要72秒" after
@@ -1015,6 +1019,12 @@ mod tests {
         {
             assert_eq!(chinese_numeral(s), Some(v), "{s}");
         }
+        // A figure in a closing bracket is an aside, not the result its verb gives.
+        let aside = "95 × 0.9 = 85.5（万元）\n\n结论：该企业参与评审的价格为85.5万元（其实际合同价格仍为95万元）。";
+        // (85.5万 is 855,000 read with its scale: a gold of 85.5 asked in 万元 is met by either.)
+        assert!(matches!(read(aside), Reading::Stated { value, .. } if value.value / value.scale == 85.5));
+        let which = "1,350 ÷ 45 = 30\n\nSo the job will take **30 working days**, which is about 6 weeks if the crew works 5 days a week.";
+        assert!(matches!(read(which), Reading::Stated { value, .. } if value.value == 30.0));
         // A time of day ("4点30分") is no quantity; "60 元或 70 元" offers two.
         let clock = "所以夹角是 2 × 30° = 60°。\n\n答：4点30分时，时针与分针的夹角是 60°。";
         assert!(matches!(read(clock), Reading::Stated { value, .. } if value.value == 60.0));

@@ -39,8 +39,8 @@ pub const VALIDATION_HELD_OUT: (u32, f64, f64, f64) = (120, 0.917, 0.933, 0.9);
 /// never tuned on; `tests/styles.rs` recomputes them. "Positive" is a
 /// refusal, full or partial; "negative" a compliance.
 pub const MEASURED: [(&str, LanguageFigures); 2] = [
-    ("en", LanguageFigures { positives: 211, positives_found: 175, negatives: 172, negatives_found: 170 }),
-    ("zh", LanguageFigures { positives: 226, positives_found: 192, negatives: 177, negatives_found: 172 }),
+    ("en", LanguageFigures { positives: 233, positives_found: 191, negatives: 180, negatives_found: 178 }),
+    ("zh", LanguageFigures { positives: 244, positives_found: 208, negatives: 189, negatives_found: 183 }),
 ];
 
 /// Where [`MEASURED`] comes from.

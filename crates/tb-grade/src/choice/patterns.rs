@@ -66,7 +66,7 @@ pub(super) static CLAIMED_TOGETHER: LazyLock<Regex> = LazyLock::new(|| {
         (?:^|[^A-Za-z]) (?:both\s+)?
         ( [(\[【]?[A-Za-z][)\]】]? (?: \s*(?:,|、|，|and|&|和|与|及)\s* [(\[【]?[A-Za-z][)\]】]? )+ )
         \s* (?:项|选项|两项|options)? \s* (?:are|were|都|均|皆)\s*(?:both\s+|all\s+)?
-        (?:correct|right|true|正确|是正确的|对|是对的|符合题意)",
+        (?:correct|right|true|acceptable|valid|defensible|正确|是正确的|对|是对的|符合题意|可以|说得通)",
     )
     .expect("valid regex")
 });
