@@ -542,12 +542,16 @@ impl Reader<'_> {
 /// working days)", "8 weeks — or 6 weeks if …", "30 working days, which is
 /// about 6 weeks if…"); a bracket in a formula ("5 × (2 + 3)") is no aside.
 fn without_aside(sentence: &str) -> &str {
-    for opener in [" — ", " – ", "——", " (", "（", ", which "] {
+    // Answers are read with full-width forms folded: "（" arrives as "(".
+    for opener in [" — ", " – ", "——", "(", ", which "] {
         let Some(i) = sentence.find(opener) else { continue };
         let (main, aside) = (&sentence[..i], &sentence[i..]);
         let in_words = aside.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !aside.contains(['=', '→']);
         let formula = main.trim_end().ends_with(['×', '*', '+', '-', '−', '=', '÷', '/', '→', '>']);
-        if in_words && !formula && main.chars().any(|c| c.is_ascii_digit() || is_hanzi_digit(c)) {
+        // A bracket closes the sentence, or it is no aside ("36种（按分组法）或72种").
+        let closes =
+            opener != "(" || aside.find(')').is_none_or(|c| aside[c + 1..].chars().all(|c| !c.is_alphanumeric()));
+        if in_words && !formula && closes && main.chars().any(|c| c.is_ascii_digit() || is_hanzi_digit(c)) {
             return main;
         }
     }

@@ -30,9 +30,7 @@ impl<'a> Reader<'a> {
         let Reading::Stated { value, .. } = reading else { return reading };
         let Some(second) = SECOND_METHOD.find(self.text) else { return reading };
         match self.before(second.start()).concluding(answer) {
-            Reading::Stated { value: first, how, .. }
-                if how == "concluding_sentence" && !close(first.value, value.value) =>
-            {
+            Reading::Stated { value: first, .. } if !close(first.value, value.value) => {
                 Reading::Ambiguous(vec![first.value, value.value])
             }
             _ => reading,
