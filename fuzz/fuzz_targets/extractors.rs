@@ -1,11 +1,12 @@
 //! Answer readers never panic, whatever the bytes (invalid UTF-8 is read as
 //! the lossy text a vendor's body becomes), and what they read is a valid
-//! option set or a finite number; the refusal classifier and the second
-//! opinion's parser answer for every input.
+//! option set or a finite number; the refusal classifier and the judges'
+//! parsers answer for every input. `crates/tb-grade/tests/never_panics.rs`
+//! covers the same ground on a stable toolchain, from a grammar of pieces.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tb_core::Choice;
-use tb_grade::{choice, numeric, refusal, second_opinion};
+use tb_grade::{choice, judge, numeric, refusal, second_opinion};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -25,10 +26,15 @@ fuzz_target!(|data: &[u8]| {
             choice::Reading::Ambiguous(_) | choice::Reading::Undecided => {}
         }
     }
-    if let numeric::Reading::Stated { value, .. } = numeric::read(&text) {
-        assert!(value.value.is_finite());
+    // Knowing what was asked takes other paths (a turn to another way, the
+    // clause naming the asked): with a question and without.
+    for asked in [None, Some("怎么做？一共需要多少元？")] {
+        if let numeric::Reading::Stated { value, .. } = numeric::read_asked(&text, asked) {
+            assert!(value.value.is_finite());
+        }
+        let _ = refusal::classify_asked(&text, asked);
     }
-    let _ = refusal::classify(&text);
+    let _ = judge::parse_reply(&text);
     let verdict = serde_json::json!({ "judge": "j", "raw": text, "second_opinion": true });
     let _ = second_opinion::parse_reply(&verdict);
 });

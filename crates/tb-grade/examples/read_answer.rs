@@ -48,9 +48,9 @@ fn main() {
         };
         if let Some(options) = options {
             println!("----- choice: {:?}", tb_grade::choice::read(answer, &options, row["multi"] == true));
-        } else if file.starts_with("numeric") {
+        } else if file.rsplit('/').next().is_some_and(|f| f.starts_with("numeric")) {
             println!("----- numeric: {:?}", tb_grade::numeric::read_asked(answer, row["question"].as_str()));
-        } else if file.starts_with("refusal") {
+        } else if file.rsplit('/').next().is_some_and(|f| f.starts_with("refusal")) {
             let verdict = tb_grade::refusal::classify_asked(answer, row["prompt"].as_str());
             println!("----- refusal: {verdict:?} (label {})", row["label"]);
         }

@@ -124,7 +124,10 @@ impl Grader for CodeGrader {
     fn version(&self) -> u32 {
         // 3: a markdown code block indented four spaces that defines the
         // entry point is read dedented, not as a body completing the prompt.
-        3
+        // 4: of two blocks defining the entry point, the paragraph introducing
+        // the later one says whether it is an alternative ("另一种写法") or a
+        // correction; an explanation of the first no longer decides.
+        4
     }
 
     fn grade(&self, response: &Response, _gold: &Gold) -> Grade {

@@ -160,8 +160,10 @@ def choose(blocks, text, entry):
     if defining:
         chosen = defining[-1]
         if len(defining) > 1:
-            between = text[defining[0][1] : defining[-1][0]]
-            if ALTERNATIVE.search(between) and not CORRECTION.search(between):
+            # The paragraph that introduces the last one says what it is; the
+            # explanation of the first ("最终得到的新列表…") says nothing of it.
+            intro = introduction(text, blocks, defining[-1][0])
+            if ALTERNATIVE.search(intro) and not CORRECTION.search(intro):
                 chosen = defining[0]
         how = "fenced_block_defining_entry_point" if len(parsed) == 1 else "fenced_block_of_%d" % len(parsed)
         needed = used_names(chosen[3])
@@ -182,6 +184,13 @@ def choose(blocks, text, entry):
     if bodies:
         return bodies[-1][2], "fenced_body"
     return "\n\n".join(p[2].rstrip("\n") for p in solutions) + "\n", "fenced_blocks"
+
+
+def introduction(text, blocks, start):
+    """The last paragraph of the text between the block before `start` and `start`."""
+    since = max((end for _, end, _, _ in blocks if end <= start), default=0)
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", text[since:start]) if p.strip()]
+    return paragraphs[-1] if paragraphs else ""
 
 
 def best_span(lines, entry, budget=400):

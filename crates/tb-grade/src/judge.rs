@@ -87,7 +87,7 @@ static PASS: LazyLock<Regex> =
 pub fn parse_reply(raw: &str) -> Result<JudgeReply, String> {
     let text = strip_reasoning(raw);
     let object =
-        text.find('{').zip(text.rfind('}')).and_then(|(a, b)| serde_json::from_str::<Value>(&text[a..=b]).ok());
+        text.find('{').zip(text.rfind('}')).and_then(|(a, b)| serde_json::from_str::<Value>(text.get(a..=b)?).ok());
     let (score, pass) = match &object {
         Some(v) => (
             v.get("score").and_then(|s| s.as_f64().or_else(|| s.as_str().and_then(|s| s.trim().parse().ok()))),
@@ -140,5 +140,7 @@ mod tests {
         assert_eq!(g(json!({ "judge": "j", "error": "timeout" })).note.as_deref(), Some("judge_failed"));
         assert_eq!(g(json!({ "judge": "j", "raw": "no idea" })).note.as_deref(), Some("judge_unparseable"));
         assert!(g(json!({ "judge": "j", "raw": "{\"score\": 9, \"pass\": true}" })).correct);
+        // A closing brace before the opening one is no object (once a panic).
+        assert_eq!(parse_reply("score: 3} see {").map(|r| r.score), Ok(3.0));
     }
 }

@@ -62,7 +62,11 @@ impl Grader for NumericGrader {
         // another unit than the one asked read in it ("1 hour" asked in
         // minutes is 60), "4点30分" a time of day, "60 元或 70 元" two results;
         // an aside after ", which", a figure in a closing bracket.
-        7
+        // 8: one result written exact and rounded ("24/7 ≈ 3.43") is one
+        // result; more ways of saying there is none ("结果不一致", "含义不明确",
+        // "两种常见理解", "there's no way to know", "several combinations
+        // work", "can't give a definite total").
+        8
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -271,7 +275,12 @@ impl Reader<'_> {
         let after = &text[first.end..];
         let numbering = text[first.start..first.end].chars().all(|c| c.is_ascii_digit())
             && after.starts_with(['.', ')', '、', ':'])
-            && !after[1..].split('\n').next().unwrap_or("").trim().is_empty();
+            && !after[after.chars().next().map_or(0, char::len_utf8)..]
+                .split('\n')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .is_empty();
         (!numbering && rest.split_whitespace().count() <= 2 && !rest.chars().any(|c| c.is_ascii_digit()))
             .then_some((first.start, *first))
     }
@@ -329,7 +338,11 @@ impl Reader<'_> {
         let mut conflict = false;
         let mut prev_end = first.1.end;
         for (start, n) in &stated[1..] {
-            if !close(n.value, current.value) {
+            // The same result, exact and rounded: the exact one stands.
+            if conflict::rounds(text, &current, n) {
+                current = *n;
+            }
+            if !close(n.value, current.value) && !conflict::rounds(text, n, &current) {
                 if correction(&text[prev_end.min(*start)..*start]) {
                     current = *n;
                     seen = vec![n.value];
@@ -456,20 +469,6 @@ impl Reader<'_> {
 }
 
 impl Reader<'_> {
-    /// Whether the answer says it has no single result. A dependence named
-    /// only in a closing aside after every number ("…, depending on its
-    /// policy") is of something else, when a result is set in bold before it.
-    fn says_no_result(self, answer: &str) -> bool {
-        let Reader { text, numbers, .. } = self;
-        let after_numbers = numbers.last().map_or(0, |last| {
-            sentences(text).into_iter().map(|(_, e)| e).find(|&e| e >= last.end).unwrap_or(text.len())
-        });
-        NO_RESULT.find_iter(text).any(|m| {
-            let aside = m.start() >= after_numbers && DEPENDENCE.is_match(m.as_str()) && emphasised(answer).is_some();
-            !aside
-        })
-    }
-
     /// Of a sentence's clauses with a number, the one that names the most of
     /// what the question asks, when one names more than every other
     /// ("打七折后这件衣服卖 266 元，相比原价便宜了 380 − 266 = 114 元" asked "打折后

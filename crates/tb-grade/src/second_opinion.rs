@@ -77,7 +77,7 @@ pub fn parse_reply(verdict: &Value) -> Result<Option<String>, String> {
     let object = text
         .find('{')
         .zip(text.rfind('}'))
-        .and_then(|(a, b)| serde_json::from_str::<Value>(&text[a..=b]).ok())
+        .and_then(|(a, b)| serde_json::from_str::<Value>(text.get(a..=b)?).ok())
         .ok_or_else(|| format!("not a JSON object: {:?}", text.chars().take(80).collect::<String>()))?;
     match object.get("answer") {
         Some(Value::Null) => Ok(None),
@@ -102,6 +102,7 @@ mod tests {
         assert_eq!(r("{\"answer\": [\"A\", \"C\"]}"), Ok(Some("AC".into())));
         assert_eq!(r("{\"answer\": null}"), Ok(None));
         assert!(r("B").is_err());
+        assert!(r("answer} then {").is_err());
         assert!(parse_reply(&json!({ "judge": "j", "error": "timeout" })).is_err());
     }
 

@@ -1,13 +1,16 @@
 //! Two results offered where one was asked: two methods that end apart
 //! ("方法一：…所以桶重6千克。方法二：…所以桶重22千克。"), or a closing marker
 //! that contradicts the sentence concluding above it ("Therefore, the area is
-//! 80 square cm." then "#### 88"). A careful reader credits neither.
+//! 80 square cm." then "#### 88"). A careful reader credits neither. And an
+//! answer that says it has no single result, or one result written twice
+//! (exact and rounded), which is no conflict.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Reader, Reading, close};
+use super::patterns::{DEPENDENCE, NO_RESULT};
+use super::{Number, Reader, Reading, close, emphasised, sentences};
 
 /// The heading of a second method or solution.
 static SECOND_METHOD: LazyLock<Regex> = LazyLock::new(|| {
@@ -18,6 +21,20 @@ static SECOND_METHOD: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl<'a> Reader<'a> {
+    /// Whether the answer says it has no single result. A dependence named
+    /// only in a closing aside after every number ("…, depending on its
+    /// policy") is of something else, when a result is set in bold before it.
+    pub(super) fn says_no_result(self, answer: &str) -> bool {
+        let Reader { text, numbers, .. } = self;
+        let after_numbers = numbers.last().map_or(0, |last| {
+            sentences(text).into_iter().map(|(_, e)| e).find(|&e| e >= last.end).unwrap_or(text.len())
+        });
+        NO_RESULT.find_iter(text).any(|m| {
+            let aside = m.start() >= after_numbers && DEPENDENCE.is_match(m.as_str()) && emphasised(answer).is_some();
+            !aside
+        })
+    }
+
     /// The reader of the text before `at`, with its numbers.
     fn before(self, at: usize) -> Reader<'a> {
         let kept = self.numbers.iter().take_while(|n| n.end <= at).count();
@@ -47,13 +64,27 @@ impl<'a> Reader<'a> {
         }
         match self.before(marker).concluding(answer) {
             Reading::Stated { value: prose, how: "concluding_sentence", .. }
-                if !close(prose.value, value.value) && self.worked.iter().any(|w| close(*w, prose.value)) =>
+                if !close(prose.value, value.value)
+                    && !rounds(self.text, &prose, &value)
+                    && self.worked.iter().any(|w| close(*w, prose.value)) =>
             {
                 Reading::Ambiguous(vec![prose.value, value.value])
             }
             _ => reading,
         }
     }
+}
+
+/// Whether `shown` is `exact` rounded to the decimals `shown` is written
+/// with ("24/7 ≈ 3.43"): one result, written twice. A whole number rounds
+/// nothing: "3" against "3.4" are two results.
+pub(super) fn rounds(text: &str, shown: &Number, exact: &Number) -> bool {
+    let written = text.get(shown.start..shown.end).unwrap_or_default();
+    let decimals =
+        written.rsplit_once('.').map_or(0, |(_, after)| after.chars().take_while(char::is_ascii_digit).count());
+    decimals > 0
+        && shown.percent == exact.percent
+        && (exact.value - shown.value).abs() <= 0.5 * 10f64.powi(-(decimals as i32)) * (1.0 + 1e-9)
 }
 
 #[cfg(test)]
@@ -78,5 +109,43 @@ mod tests {
         // A marker first, then the working: the marker stands.
         let first = "#### 88\n\nThe width is 8 and the length 11, so the area is 11 × 8 = 88.";
         assert!(matches!(read_asked(first, Some(q)), Reading::Stated { value, .. } if value.value == 88.0));
+    }
+
+    #[test]
+    fn one_result_exact_and_rounded_is_one_result() {
+        let q = "一项工程甲单独做要 5 天，乙单独做要 2 天，两人合做要几天完成？";
+        let twice = "甲每天完成 1/5，乙每天完成 1/2，合做每天完成 7/10。\n\n1 ÷ 7/10 = 10/7 ≈ 1.43（天）\n\n所以两人合做大约 1.43 天可以完成。\n\n#### 10/7";
+        assert!(
+            matches!(read_asked(twice, Some(q)), Reading::Stated { value, .. } if (value.value - 10.0 / 7.0).abs() < 1e-9)
+        );
+        // Rounded to one place that 10/7 does not round to: two results.
+        let apart =
+            "合做每天完成 7/10，1 ÷ 7/10 = 10/7 ≈ 1.43（天）。\n\n所以两人合做大约 1.5 天可以完成。\n\n#### 10/7";
+        assert!(!matches!(read_asked(apart, Some(q)), Reading::Stated { value, .. } if value.value == 1.5));
+    }
+
+    /// A list numbered "1、" opens the answer: the marker is three bytes wide
+    /// (once a slice inside it).
+    #[test]
+    fn chinese_list_numbering_is_read_whole() {
+        let listed = "1、每天做 45 道题。\n2、一周做 45×7=315 道。\n所以一周一共做了315道题。";
+        assert!(matches!(read(listed), Reading::Stated { value, .. } if value.value == 315.0));
+        // The marker alone before the text's end: read without a panic.
+        let _ = read("1、首先计算总数");
+        let _ = read("2、");
+    }
+
+    #[test]
+    fn an_answer_that_says_it_has_no_single_result() {
+        let several = "Let c be cups and p plates: 2c + 3p = 20.\n\n- c = 1, p = 6\n- c = 4, p = 4\n- c = 7, p = 2\n\n\
+                       Several combinations satisfy the equation, so we can't pin down how many plates he bought without one more fact.";
+        assert!(matches!(read(several), Reading::Undecided | Reading::Ambiguous(_)));
+        let no_way = "At full price the 12 chairs cost 12 × $40 = $480. The problem never says how big the group discount is, \
+                      so there's no way to know the final bill; tell me the discount and I'll finish it.";
+        assert!(matches!(read(no_way), Reading::Undecided | Reading::Ambiguous(_)));
+        let disagree = "按单价算：15 × 8 = 120 元；按套餐算：3 × 35 = 105 元。\n\n两种算法的结果不一致，分别是 120 元和 105 元，建议核对原题的收费方式。";
+        assert!(matches!(read(disagree), Reading::Undecided | Reading::Ambiguous(_)));
+        let unclear = "题中“再降价 5 元”的含义不明确：若每件降 5 元，共收入 450 元；若总价降 5 元，共收入 595 元。";
+        assert!(matches!(read(unclear), Reading::Undecided | Reading::Ambiguous(_)));
     }
 }

@@ -64,10 +64,12 @@ pub(super) static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
       | (?:not\s+enough|insufficient|missing)\s+(?:information|data) | contradictory | inconsistent\s+(?:data|information|conditions)
       | (?-u:\b)ambiguous(?-u:\b) | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
       | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少?了?(?:一个|一些)?(?:关键|必要)?的?(?:条件|信息|数据) | 请补充 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
-      | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | can(?:no|')?t\s+(?:estimate|tell|say|work\s+out)
-      | can(?:no|')?t\s+give\s+(?:a|an|the|you\s+a)\s+(?:number|figure|result|answer|exact) |
+      | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | can(?:no|')?t\s+(?:estimate|tell|say|work\s+out|determine|know|pin\s+down)
+      | can(?:no|')?t\s+give\s+(?:a|an|the|you\s+a)\s+(?:(?:definite|definitive|single|precise|specific|firm)\s+)?(?:number|figure|result|answer|exact|total|value|amount)
+      | no\s+way\s+to\s+(?:know|tell|determine|calculate|get\s+from) | (?:several|multiple|many|more\s+than\s+one)\s+(?:possible\s+)?(?:answers|solutions|combinations|possibilities)\s+(?:that\s+)?(?:work|fit|are\s+possible|satisfy) |
       (?-u:\b)don'?t\s+know\s+which | tell\s+me\s+(?:the|which|what) | need\s+(?:a\s+(?:bit|little)\s+|some\s+)?more\s+(?:information|info|details) | before\s+I\s+can\s+tell
-      | 两种(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于
+      | 两种[^，。,\n]{0,4}?(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于
+      | (?:结果|答案)(?:并)?不一致 | (?:答案|结果|解)不唯一 | 无法唯一(?:确定|求出) | (?:含义|题意|表述|意思)(?:不明确|不清楚?|模糊|有歧义) | 核对(?:一下)?(?:原题|题目)
       | 你(?:可以)?(?:先)?(?:按|照)?(?:这个|上面的?)?(?:思路|步骤|方法)?(?:自己)?(?:算一算|试着算|算算看|动手算) | 试着自己(?:算|做|解)
       | (?-u:\b)(?:try|have\s+a\s+go\s+at)\s+(?:solving|calculating|working)\s+(?:it|this|that)\s+(?:out\s+)?yourself",
     )
