@@ -58,7 +58,10 @@ impl Grader for ChoiceGrader {
         // one option a first sentence names by its text, none negated; "In
         // short," concludes; "…is B. <B's text>." names B; "Both B and D are
         // acceptable answers" after a statement of B is ambiguous.
-        7
+        // 8: an arrow after a lone letter continues a sequence ("D → E → B",
+        // a traversal), it names no answer; a listed item's name ends at a
+        // dash set off by spaces ("**D. 3DES** – a symmetric block cipher").
+        8
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -404,6 +407,7 @@ impl Context<'_> {
                 let m = c.get(1).expect("group");
                 if let Some(l) = self.label(m.as_str())
                     && !(may_hedge && tentative(self.text, m.start()))
+                    && !(may_hedge && letter_sequence(&self.text[..c.get(0).expect("match").start()]))
                 {
                     statements.push(Statement::stated(m.range(), [l].into()));
                 }

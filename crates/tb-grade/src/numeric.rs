@@ -65,7 +65,8 @@ impl Grader for NumericGrader {
         // 8: one result written exact and rounded ("24/7 ≈ 3.43") is one
         // result; more ways of saying there is none ("结果不一致", "含义不明确",
         // "两种常见理解", "there's no way to know", "several combinations
-        // work", "can't give a definite total").
+        // work", "can't give a definite total", "题目没有说明", "doesn't say
+        // whether"); "答错的题数：" at a line's start is no "答：" marker.
         8
     }
 

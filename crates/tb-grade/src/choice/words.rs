@@ -96,10 +96,20 @@ pub(super) fn first_clause(text: &str) -> &str {
         .find(|&(i, c)| {
             matches!(c, '\n' | '。' | ';' | '；' | '!' | '！' | '?' | '？' | '，' | ',' | '(' | '（')
                 || (c == '.' && text[i + 1..].starts_with([' ', '\n']))
+                // "3DES – a symmetric block cipher…": a dash set off by spaces ends the name.
+                || (matches!(c, '–' | '—' | '-') && text[..i].ends_with(' ') && text[i + c.len_utf8()..].starts_with(' '))
                 || (c == '.' && i + 1 == text.len())
         })
         .map_or(text.len(), |(i, _)| i);
     text[..end].trim()
+}
+
+/// Whether `before` (the text up to an arrow) ends on a lone capital letter:
+/// the arrow goes on with a sequence of letters ("D → E → B", a tree's
+/// traversal), it does not name an answer.
+pub(super) fn letter_sequence(before: &str) -> bool {
+    let mut back = before.trim_end().chars().rev();
+    matches!(back.next(), Some(c) if c.is_ascii_uppercase()) && !back.next().is_some_and(char::is_alphanumeric)
 }
 
 /// Whether `needle` occurs in `haystack` with no letter or digit glued to either end.

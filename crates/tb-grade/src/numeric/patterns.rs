@@ -51,7 +51,7 @@ pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | (?:the\s+)?(?:correct\s+)?answer\s+(?:is|would\s+be|will\s+be|should\s+be)
       | (?:^|\n)\s*answer\s*[:=]
       | (?-u:\b)answer\x22?\s*: | (?-u:\b)therefore,?\s+the\s+answer
-      | 最终答案 | 最后答案 | 正确答案 | 答案 | 最终结果 | 计算结果 | (?:^|\n)\s*答\s*[:：]? | (?:^|[^解回])答[:：]",
+      | 最终答案 | 最后答案 | 正确答案 | 答案 | 最终结果 | 计算结果 | (?:^|\n)\s*答(?:\s*[:：]|\s) | (?:^|[^解回])答[:：]",
     )
     .expect("valid regex")
 });
@@ -69,6 +69,7 @@ pub(super) static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
       | no\s+way\s+to\s+(?:know|tell|determine|calculate|get\s+from) | (?:several|multiple|many|more\s+than\s+one)\s+(?:possible\s+)?(?:answers|solutions|combinations|possibilities)\s+(?:that\s+)?(?:work|fit|are\s+possible|satisfy) |
       (?-u:\b)don'?t\s+know\s+which | tell\s+me\s+(?:the|which|what) | need\s+(?:a\s+(?:bit|little)\s+|some\s+)?more\s+(?:information|info|details) | before\s+I\s+can\s+tell
       | 两种[^，。,\n]{0,4}?(?:理解|解释|情况|可能|读法) | 取决于 | 也可能是 | 介于
+      | (?:题目|题中|题干)(?:并)?(?:没有|没|未)(?:说明|注明|交代|给出|明确) | (?:doesn'?t|does\s+not|didn'?t|did\s+not)\s+(?:say|specify)\s+(?:whether|how|if|which|what)
       | (?:结果|答案)(?:并)?不一致 | (?:答案|结果|解)不唯一 | 无法唯一(?:确定|求出) | (?:含义|题意|表述|意思)(?:不明确|不清楚?|模糊|有歧义) | 核对(?:一下)?(?:原题|题目)
       | 你(?:可以)?(?:先)?(?:按|照)?(?:这个|上面的?)?(?:思路|步骤|方法)?(?:自己)?(?:算一算|试着算|算算看|动手算) | 试着自己(?:算|做|解)
       | (?-u:\b)(?:try|have\s+a\s+go\s+at)\s+(?:solving|calculating|working)\s+(?:it|this|that)\s+(?:out\s+)?yourself",
