@@ -193,6 +193,17 @@ fn realistic_answer_shapes_are_read_and_graded() {
         ("\treturn a + b\n", "unfenced_body"),
         ("Use the + operator:\n\n    def add(a, b):\n        return a + b\n\nIt returns the sum.", "indented_block"),
         ("```python\ndef add(a, b):\n    return a + b\n", "fenced_block_defining_entry_point"),
+        // The paragraph introducing a later block says what it is: an
+        // alternative keeps the first ("finally" explaining the first block
+        // says nothing of the second), a fix replaces it.
+        (
+            "```python\ndef add(a, b):\n    return a + b\n```\n\nThe function finally returns the sum.\n\n### Another way\nYou could also spell it out:\n```python\ndef add(a, b):\n    return a - b\n```",
+            "fenced_block_of_2",
+        ),
+        (
+            "```python\ndef add(a, b):\n    return a - b\n```\n\nAlternatively one might reach for operator.add.\n\nWait, the block above has a bug. Fixed:\n```python\ndef add(a, b):\n    return a + b\n```",
+            "fenced_block_of_2",
+        ),
     ];
     for (answer, how) in cases {
         let v = execute(&sb, answer, &gold);
