@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::patterns::{DEPENDENCE, NO_RESULT};
+use super::patterns::{CONCLUDING, DEPENDENCE, NO_RESULT};
 use super::{Number, Reader, Reading, close, emphasised, sentences};
 
 /// The heading of a second method or solution.
@@ -54,8 +54,20 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Whether the sentence holding `n` says something in words besides
+    /// its opening "So"/"所以".
+    fn in_words(self, n: &Number) -> bool {
+        sentences(self.text).into_iter().find(|(s, e)| *s <= n.start && n.end <= *e).is_none_or(|(s, e)| {
+            let sentence = &self.text[s..e];
+            let after = CONCLUDING.find(sentence).map_or(sentence, |m| &sentence[m.end()..]);
+            super::asked::speaks(after)
+        })
+    }
+
     /// `reading`, stated by a closing marker at `marker` ("#### 88"), unless
-    /// the sentence concluding just above it states another computed result.
+    /// the sentence concluding just above it states another computed result
+    /// in words. A line of figures ("So a = 20 − 9 = 11.") is working: it
+    /// finds another unknown on the way, and the marker names the one asked.
     pub(super) fn against_prose(self, answer: &str, marker: usize, reading: Reading) -> Reading {
         let Reading::Stated { value, .. } = reading else { return reading };
         // Only a marker on the answer's last line: one stated first is then explained.
@@ -66,7 +78,8 @@ impl<'a> Reader<'a> {
             Reading::Stated { value: prose, how: "concluding_sentence", .. }
                 if !close(prose.value, value.value)
                     && !rounds(self.text, &prose, &value)
-                    && self.worked.iter().any(|w| close(*w, prose.value)) =>
+                    && self.worked.iter().any(|w| close(*w, prose.value))
+                    && self.in_words(&prose) =>
             {
                 Reading::Ambiguous(vec![prose.value, value.value])
             }
@@ -107,6 +120,12 @@ mod tests {
         let agreed = "The area is 11 x 8 = 88 square cm.\n\nTherefore, the area is 88 square cm.\n\n#### 88";
         assert!(matches!(read_asked(agreed, Some(q)), Reading::Stated { value, .. } if value.value == 88.0));
         // A marker first, then the working: the marker stands.
+        // A line of figures finding another unknown is working, not a conclusion.
+        let q = "A theater sold 20 tickets for $195. Adult tickets cost $12 and child tickets $7. How many child tickets were sold?";
+        let other = "a + c = 20 and 12a + 7c = 195, so 5c = 45 and c = 9.\n\nSo a = 20 − 9 = 11.\n\n#### 9";
+        assert!(matches!(read_asked(other, Some(q)), Reading::Stated { value, .. } if value.value == 9.0));
+        let worded = "a + c = 20 and 12a + 7c = 195, so 5c = 45, c = 9 and a = 20 − 9 = 11.\n\nSo they sold 11 child tickets.\n\n#### 9";
+        assert!(matches!(read_asked(worded, Some(q)), Reading::Ambiguous(_)));
         let first = "#### 88\n\nThe width is 8 and the length 11, so the area is 11 × 8 = 88.";
         assert!(matches!(read_asked(first, Some(q)), Reading::Stated { value, .. } if value.value == 88.0));
     }
