@@ -61,7 +61,10 @@ impl Grader for ChoiceGrader {
         // 8: an arrow after a lone letter continues a sequence ("D → E → B",
         // a traversal), it names no answer; a listed item's name ends at a
         // dash set off by spaces ("**D. 3DES** – a symmetric block cipher").
-        8
+        // 9: an option's text restated where the answer says what it is not
+        // ("a remainder rather than an executory interest") names no answer;
+        // an answer cut off mid-sentence restates none.
+        9
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -228,7 +231,11 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     if let Some(l) = ctx.emphasised_option(answer) {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };
     }
-    if !analysed && let Some(l) = ctx.restated_option() {
+    // An answer cut off mid-sentence has not yet said which option it restates.
+    if !analysed
+        && !crate::read::stops_mid_sentence(&text)
+        && let Some(l) = ctx.restated_option()
+    {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };
     }
     if !multi && let Some(l) = ctx.opening_text() {

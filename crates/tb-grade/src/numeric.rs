@@ -67,7 +67,10 @@ impl Grader for NumericGrader {
         // "两种常见理解", "there's no way to know", "several combinations
         // work", "can't give a definite total", "题目没有说明", "doesn't say
         // whether"); "答错的题数：" at a line's start is no "答：" marker.
-        8
+        // 9: vulgar fractions ("2 ½", "13½", "⅓", "3⁄8") are read; a line of
+        // figures above a closing "####" ("So a = 20 − 9 = 11.") is working,
+        // not a conclusion against it.
+        9
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -305,7 +308,7 @@ impl Reader<'_> {
     /// nothing after it but a supposition or a check states a number.
     fn total_line(self) -> Option<(usize, Number)> {
         let Reader { text, numbers, .. } = self;
-        if truncated(text) {
+        if crate::read::stops_mid_sentence(text) {
             return None;
         }
         let m = TOTAL_LINE.find_iter(text).last()?;
@@ -370,7 +373,7 @@ impl Reader<'_> {
     /// there is none or stops mid-sentence.
     fn concluding(self, answer: &str) -> Reading {
         let Reader { text, numbers, .. } = self;
-        if truncated(text) || self.says_no_result(answer) {
+        if crate::read::stops_mid_sentence(text) || self.says_no_result(answer) {
             return Reading::Undecided;
         }
         let body = before_verification(text);
@@ -569,38 +572,6 @@ fn before_verification(text: &str) -> &str {
         pos += line.len();
     }
     text
-}
-
-/// True when the answer stops mid-sentence ("Total = $64.47 +", "所以甲有").
-fn truncated(text: &str) -> bool {
-    let t = text.trim_end();
-    t.ends_with(['+', '-', '×', '÷', '=', '*', '/', '(', ':', ',', '，', '、'])
-        || [
-            " is",
-            " of",
-            " was",
-            " are",
-            " be",
-            " to",
-            " by",
-            " so",
-            " therefore",
-            " thus",
-            " hence",
-            "有",
-            "为",
-            "是",
-            "共",
-            "约",
-            "等于",
-            "所以",
-            "因此",
-            "因而",
-            "于是",
-            "故",
-        ]
-        .iter()
-        .any(|w| t.ends_with(w))
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -969,6 +940,12 @@ mod tests {
             ("The answer is 42. Wait, I made a mistake: the answer is 40.", 40.0),
             ("It is 1.5e3 meters.", 1500.0),
             ("共计两千零五个。", 2005.0),
+            // Vulgar fractions, alone, in a mixed number, after a space or in bold.
+            ("You need **2 ½ cups** of flour.", 2.5),
+            ("That makes 13½ cups in all.", 13.5),
+            ("The answer is ¾.", 0.75),
+            ("So each friend gets 1⅓ pizzas.", 4.0 / 3.0),
+            ("The answer is 3⁄8.", 0.375),
         ];
         for (answer, want) in table {
             assert_eq!(extract(answer), Some(*want), "{answer:?}");

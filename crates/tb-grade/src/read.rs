@@ -123,20 +123,90 @@ fn untagged(text: &str) -> Cow<'_, str> {
 }
 
 /// Full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space to ASCII;
-/// the CJK punctuation that graders key on is kept.
+/// the CJK punctuation that graders key on is kept. A vulgar fraction is
+/// written out ("2½" → "2 1/2", "⅓" → "1/3"), so a mixed number reads whole.
 pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if let Some(fraction) = vulgar_fraction(c) {
+            if out.ends_with(|d: char| d.is_ascii_digit()) {
+                out.push(' ');
+            }
+            out.push_str(fraction);
+            continue;
+        }
+        out.push(match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             '\u{2212}' => '-',
+            // The fraction slash ("3⁄4").
+            '\u{2044}' => '/',
             // Circled letters ("答案：Ⓑ") are the letters.
             'Ⓐ'..='Ⓩ' => char::from_u32(c as u32 - 'Ⓐ' as u32 + 'A' as u32).unwrap_or(c),
             'ⓐ'..='ⓩ' => char::from_u32(c as u32 - 'ⓐ' as u32 + 'a' as u32).unwrap_or(c),
             '\u{2018}' | '\u{2019}' => '\'',
             _ => c,
-        })
-        .collect()
+        });
+    }
+    out
+}
+
+/// True when the answer stops mid-sentence ("Total = $64.47 +", "所以甲有",
+/// "the takers of the future interest are"): cut off before it committed.
+pub fn stops_mid_sentence(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with(['+', '-', '×', '÷', '=', '*', '/', '(', ':', ',', '，', '、'])
+        || [
+            " is",
+            " of",
+            " was",
+            " are",
+            " be",
+            " to",
+            " by",
+            " so",
+            " therefore",
+            " thus",
+            " hence",
+            "有",
+            "为",
+            "是",
+            "共",
+            "约",
+            "等于",
+            "所以",
+            "因此",
+            "因而",
+            "于是",
+            "故",
+        ]
+        .iter()
+        .any(|w| t.ends_with(w))
+}
+
+/// A vulgar fraction character written out ("¾" → "3/4").
+fn vulgar_fraction(c: char) -> Option<&'static str> {
+    Some(match c {
+        '¼' => "1/4",
+        '½' => "1/2",
+        '¾' => "3/4",
+        '⅐' => "1/7",
+        '⅑' => "1/9",
+        '⅒' => "1/10",
+        '⅓' => "1/3",
+        '⅔' => "2/3",
+        '⅕' => "1/5",
+        '⅖' => "2/5",
+        '⅗' => "3/5",
+        '⅘' => "4/5",
+        '⅙' => "1/6",
+        '⅚' => "5/6",
+        '⅛' => "1/8",
+        '⅜' => "3/8",
+        '⅝' => "5/8",
+        '⅞' => "7/8",
+        _ => return None,
+    })
 }
 
 /// LaTeX to plain text, for the commands answers actually use.

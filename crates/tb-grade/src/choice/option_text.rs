@@ -71,12 +71,15 @@ impl Context<'_> {
     }
 
     /// The one option whose text the answer restates (its last line first),
-    /// when that text is not part of another option's.
+    /// when that text is not part of another option's; not where the answer
+    /// names it as what the answer is not ("a remainder rather than an
+    /// executory interest").
     pub(super) fn restated_option(&self) -> Option<char> {
         let last_line = self.text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
         [(last_line, 2), (self.text, 4)].into_iter().find_map(|(scope, min_chars)| {
-            let answer = squash(scope);
-            let lower = stemmed(scope);
+            let affirmed = NEGATED.replace_all(scope, " ");
+            let answer = squash(&affirmed);
+            let lower = stemmed(&affirmed);
             let found: Vec<&Choice> = self
                 .options
                 .iter()
