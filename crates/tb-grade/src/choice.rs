@@ -181,10 +181,11 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         .filter_map(|c| {
             let m = c.get(1).or_else(|| c.get(2))?;
             let l = ctx.label(m.as_str())?;
+            let other = EITHER_OR.captures(&text[..m.start()]).and_then(|e| ctx.label(&e[1]));
             (!tentative(&text, m.start()) && !inside_ruled_out(m.start())).then(|| Statement {
                 start: m.start(),
                 end: m.end(),
-                labels: [l].into(),
+                labels: [l].into_iter().chain(other).collect(),
                 conflict: false,
                 how: "claimed",
             })
@@ -416,7 +417,10 @@ impl Context<'_> {
                     && !(may_hedge && tentative(self.text, m.start()))
                     && !(may_hedge && letter_sequence(&self.text[..c.get(0).expect("match").start()]))
                 {
-                    statements.push(Statement::stated(m.range(), [l].into()));
+                    // "Either B or D is correct", "B或D正确": both offered, neither chosen.
+                    let before = &self.text[..m.start()];
+                    let other = EITHER_OR.captures(before).and_then(|e| self.label(&e[1]));
+                    statements.push(Statement::stated(m.range(), [l].into_iter().chain(other).collect()));
                 }
             }
         }
@@ -923,6 +927,29 @@ mod tests {
         assert_eq!(extract(py, &options(&["7", "6", "7.0", "8"])).as_deref(), Some("B"));
         let code = "```c\nint x = 7 / 2 * 2;\n```\n\n整数除法得 3，再乘 2 得 6。\n\n正解：B";
         assert_eq!(extract(code, &options(&["7", "6", "7.0", "8"])).as_deref(), Some("B"));
+        // Amounts ended on with a unit or after "was"; a figure in the working's first line is no answer.
+        let amounts = options(&["192", "200", "196", "188"]);
+        let worked = "提价20%后：200 × 1.2 = 240（元）\n再降价20%：240 × 0.8 = 192（元）\n所以现价为192元。";
+        assert_eq!(extract(worked, &amounts).as_deref(), Some("A"));
+        assert_eq!(extract("原价200元，先提价再降价，现价会比原价低。", &amounts), None);
+        let dollars = options(&["$48", "$50", "$52", "$60"]);
+        assert_eq!(extract("40 ÷ 0.8 = 48\n\nThe original price was $48.", &dollars).as_deref(), Some("A"));
+    }
+
+    /// Labels listed after an arrow, options listed by their texts, and two
+    /// labels offered as alternatives.
+    #[test]
+    fn lists_and_alternatives() {
+        let primes = options(&["2", "9", "11", "15", "17"]);
+        let arrow = "- 2 → prime\n- 9 → not prime\n- 11 → prime\n\nThe primes are **2, 11, and 17** → **A, C, E**.";
+        assert_eq!(read(arrow, &primes, true), Reading::Chosen { labels: "ACE".into(), how: "stated" });
+        let types = options(&["list", "tuple", "str", "dict", "frozenset"]);
+        let texts = "`list` and `dict` are mutable.\n\nSo the answer is: **tuple, str, frozenset**.";
+        assert!(matches!(read(texts, &types, true), Reading::Chosen { labels, .. } if labels == "BCE"));
+        let words = options(&["refuted", "corroborated", "undermined", "confirmed"]);
+        let either = "Both fit the sentence equally well. Either B or D is correct.";
+        assert_eq!(read(either, &words, false), Reading::Ambiguous(vec!["B".into(), "D".into()]));
+        assert!(matches!(read("B或D都说得通，B或D正确。", &words, false), Reading::Ambiguous(_)));
     }
 
     /// Answers that commit by ruling out, by the complement, or by a last

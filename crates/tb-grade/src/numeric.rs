@@ -946,6 +946,11 @@ mod tests {
             ("The answer is ¾.", 0.75),
             ("So each friend gets 1⅓ pizzas.", 4.0 / 3.0),
             ("The answer is 3⁄8.", 0.375),
+            // Decimal commas, where the answer writes no decimal point.
+            ("Price = 0,75 kg × 12,40 €/kg = 9,30 €\n\nAnna pays **9,30 €**.", 9.3),
+            ("The bakery needs 2,7 kg of flour.", 2.7),
+            ("She will have $2,125 after 1 year.", 2125.0),
+            ("The items are 1,2,3 so the answer is 6.", 6.0),
         ];
         for (answer, want) in table {
             assert_eq!(extract(answer), Some(*want), "{answer:?}");

@@ -54,6 +54,11 @@ impl Context<'_> {
             }
             return Some((set, conflict));
         }
+        if self.multi
+            && let Some(set) = self.options_listed(rest)
+        {
+            return Some((set, false));
+        }
         let clause = first_clause(rest);
         let by_text = self.option_named(clause, !boxed && clause.chars().count() < 2);
         by_text.map(|l| ([l].into(), false))

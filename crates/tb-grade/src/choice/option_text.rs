@@ -70,6 +70,23 @@ impl Context<'_> {
         self.option_named(line, false).or_else(|| self.option_named(first_clause(tail), false))
     }
 
+    /// For a multiple-answer question, the options a line lists by their
+    /// texts alone ("tuple, str, frozenset", "铁、铜和锌"): every item names
+    /// one, two items at least.
+    pub(super) fn options_listed(&self, rest: &str) -> Option<BTreeSet<char>> {
+        static SEPARATOR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"(?i)\s*(?:,\s*(?:and|or)\s+|,|，|、|;|；|(?-u:\b)and(?-u:\b)|以及|和|及|与)\s*")
+                .expect("valid regex")
+        });
+        let line = rest.lines().next()?.trim().trim_end_matches(['.', '。', '!', '！']);
+        let items: Vec<&str> = SEPARATOR.split(line).map(str::trim).filter(|s| !s.is_empty()).collect();
+        if items.len() < 2 {
+            return None;
+        }
+        let named: BTreeSet<char> = items.iter().map(|i| self.option_named(i, true)).collect::<Option<_>>()?;
+        (named.len() == items.len()).then_some(named)
+    }
+
     /// The one option whose text the answer restates (its last line first),
     /// when that text is not part of another option's; not where the answer
     /// names it as what the answer is not ("a remainder rather than an
@@ -118,6 +135,11 @@ impl Context<'_> {
     /// site is the mitochondrion. Glycolysis occurs in the cytoplasm…"): an
     /// answer given first, by its text, then set against the others.
     pub(super) fn opening_text(&self) -> Option<char> {
+        // A figure in the first sentence is working ("200 × 1.2 = 240"), not an answer.
+        if self.options.iter().any(|o| o.text.trim().starts_with(|c: char| c.is_ascii_digit() || "$¥€£".contains(c)))
+        {
+            return None;
+        }
         let sentence = first_sentence(self.text.trim_start());
         let affirmed = NEGATED.replace_all(sentence, " ");
         let (stems, squashed) = (stemmed(&affirmed), squash(&affirmed));
@@ -178,9 +200,11 @@ impl Context<'_> {
                     && text.chars().all(|c| c.is_ascii_digit() || ".,$¥€£% ".contains(c));
                 if text.chars().count() <= 2 || amount {
                     // A letter or a number: only as what the sentence ends on ("… is U.", "… is $9,000.").
-                    return PREDICATE_END
-                        .captures(&affirmed)
-                        .is_some_and(|c| c[1].eq_ignore_ascii_case(text) || figure(&c[1]) == figure(text));
+                    let ends_on = |re: &regex::Regex| {
+                        re.captures(&affirmed)
+                            .is_some_and(|c| c[1].eq_ignore_ascii_case(text) || figure(&c[1]) == figure(text))
+                    };
+                    return ends_on(&PREDICATE_END) || (amount && ends_on(&AMOUNT_END));
                 }
                 if !concluding {
                     return false;

@@ -13,7 +13,7 @@ pub(super) static STATED: LazyLock<Regex> = LazyLock::new(|| {
       | 正确答案 | 最终答案 | 参考答案 | 标准答案 | 最佳答案 | 本题答案 | 答案 | 正确选项 | 正确的选项 | 最佳选项
       | 正确的答案 | 正确的一?[项个]?(?:应该?)?(?:是|为) | 符合题意的(?:选项)?(?:是|为|有) | 最终选择 | 最终选 | 故本题选 | 本题应选
       | 本题选 | 题选 | 应当?选择? | 应该选择? | 结论 | 故选 | 所以选 | 因此选 | 因而选 | 我会?选择? | 我的选择是 | 选择
-      | 正解 | 即选项 | 即选 | (?-u:\b)final\s*[:：] | (?-u:\b)final\s+pick(?-u:\b)
+      | 正解 | 即选项 | 即选 | 对应(?:的)?选项 | (?-u:\b)final\s*[:：] | (?-u:\b)final\s+pick(?-u:\b)
       | (?m:^) [\ \t\-]* 答 (?:\s*[:：]|\s)
       | (?m:^) [\ \t\-]* (?:choice|selected|selection|final_answer) \s* [:：]
       | (?:^|[,.;:!?。，；：！？\s]) 选择? (?:\s*[:：])?
@@ -54,6 +54,14 @@ pub(super) static CLAIMED: LazyLock<Regex> = LazyLock::new(|| {
         r"(?xi)
         (?:^|[^A-Za-z]) (?:选项|option\s+|choice\s+)? [(\[【]? ([A-Za-z0-9]) [)\]】]? \s* (?:项|选项)? \s* (?:的?说法|的?表述|的?描述)? \s* [:.、\-—]? \s*
         (?: is\s+(?:the\s+)?(?:correct|right|true|best)(?-u:\b) | 正确 | 是正确的 | 是对的 | 符合题意 | 符合要求 | ✓ | ✔ | ✅ | \(correct\) | -\s*correct(?-u:\b) | correct\s*$ )",
+    )
+    .expect("valid regex")
+});
+
+/// "Either B or ", "B或": a first label offered before the one that follows.
+pub(super) static EITHER_OR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:(?-u:\b)either\s+|^|[^A-Za-z])[(\[【]?([A-F])[)\]】]?\s*(?:(?-u:\b)or(?-u:\b)|或者?|还是)\s*[(\[【]?$",
     )
     .expect("valid regex")
 });
@@ -155,7 +163,7 @@ pub(super) static CONCLUDING_PREDICATE: LazyLock<Regex> = LazyLock::new(|| {
 /// the options: **ABDE**.", "结论：A、C、D。", "The greenhouse gases here are
 /// A, B, D, and E."): a multiple-answer question's answer.
 pub(super) static LABELS_AFTER_COLON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)(?:[:：]|(?-u:\b)(?:are|include)(?-u:\b)|是|为|有|包括)\s*([A-F](?:\s*[、,，&]\s*[A-F]|\s*,?\s+and\s+[A-F]|[A-F]){1,5})\s*(?:[.。!！]|$)")
+    Regex::new(r"(?m)(?:[:：]|→|=>|(?-u:\b)(?:are|include)(?-u:\b)|是|为|有|包括)\s*([A-F](?:\s*[、,，&]\s*[A-F]|\s*,?\s+and\s+[A-F]|[A-F]){1,5})\s*(?:[.。!！]|$)")
         .expect("valid regex")
 });
 
@@ -163,6 +171,14 @@ pub(super) static LABELS_AFTER_COLON: LazyLock<Regex> = LazyLock::new(|| {
 /// among the options are:", "正确的有："): what follows lists it.
 pub(super) static LIST_INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:(?-u:\b)(?:are|include|answers?|following)(?-u:\b)|是|有|包括|如下|为)\s*[:：]\s*$")
+        .expect("valid regex")
+});
+
+/// The amount a sentence ends on after a copula, with its unit ("所以现价为192元。",
+/// "The original price was $48.", "= 12 cm"): read against options that
+/// are amounts.
+pub(super) static AMOUNT_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:(?-u:\b)(?:is|are|was|were|be|equals|comes\s+to)|=|是|为|填|选|共|约)\s*[:：]?\s*[(（“\x22']?([$¥€£]?\s?\d[\d,]*(?:\.\d+)?\s?%?)[)）”\x22']?\s*(?:[\p{Han}]{1,3}|[a-z]{1,12})?\s*[.。!！]?\s*$")
         .expect("valid regex")
 });
 

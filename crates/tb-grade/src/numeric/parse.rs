@@ -66,7 +66,9 @@ fn english_number(words: &str) -> Option<f64> {
 
 /// Every number in a text, with its value.
 pub(super) fn numbers(text: &str) -> Vec<Number> {
-    let mut found = digits_and_numerals(text);
+    // Read with decimal commas as points: the same length, so every number
+    // keeps its place in `text`.
+    let mut found = digits_and_numerals(&decimal_commas(text));
     // Fractions in words ("四分之三", "3分之2"), apart from percentages (百分之…).
     for c in CHINESE_FRACTION.captures_iter(text) {
         let (whole, den, num) = (c.get(0).expect("match"), &c[1], &c[2]);
@@ -89,6 +91,42 @@ pub(super) fn numbers(text: &str) -> Vec<Number> {
     }
     found.sort_by_key(|n| n.start);
     found
+}
+
+/// A text written with decimal commas ("0,75 kg × 12,40 €/kg = 9,30 €") with
+/// them as points. Only where no decimal point is used at all, and only a
+/// comma between digits with one or two after it (three are thousands:
+/// "2,125"), not one of a run ("1,2,3").
+fn decimal_commas(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let point = (1..b.len()).any(|i| b[i] == b'.' && digit(i - 1) && digit(i + 1));
+    if point || !text.contains(',') {
+        return text.into();
+    }
+    let mut out = b.to_vec();
+    let mut changed = false;
+    for i in 1..b.len() {
+        if b[i] != b',' || !digit(i - 1) {
+            continue;
+        }
+        let after = (i + 1..b.len()).take_while(|&j| digit(j)).count();
+        let mut start = i;
+        while start > 0 && digit(start - 1) {
+            start -= 1;
+        }
+        let run_before = start > 0 && b[start - 1] == b',' && start >= 2 && digit(start - 2);
+        let run_after = b.get(i + 1 + after) == Some(&b',') && digit(i + 2 + after);
+        if (1..=2).contains(&after) && !run_before && !run_after {
+            out[i] = b'.';
+            changed = true;
+        }
+    }
+    if !changed {
+        return text.into();
+    }
+    // Only an ASCII comma became an ASCII point: still UTF-8.
+    String::from_utf8(out).map_or(text.into(), Into::into)
 }
 
 /// A fraction in words: group 1 the denominator, group 2 the numerator.

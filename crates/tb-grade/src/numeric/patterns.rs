@@ -63,7 +63,7 @@ pub(super) static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
         can(?:'|no)?t\s+be\s+(?:answered|determined|calculated|solved|found)
       | (?:not\s+enough|insufficient|missing)\s+(?:information|data) | contradictory | inconsistent\s+(?:data|information|conditions)
       | (?-u:\b)ambiguous(?-u:\b) | two\s+(?:ways|interpretations|readings|possible\s+answers) | depending\s+on | somewhere\s+between
-      | (?:无法|不能|没法)(?:确定|计算|求出|回答|得出|判断) | 条件不足 | 缺少?了?(?:一个|一些)?(?:关键|必要)?的?(?:条件|信息|数据) | 请补充 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
+      | (?:无法|不能|没法)(?:确定|计算|求出|算出|求得|回答|得出|判断) | 条件不足 | 缺少?了?(?:一个|一些)?(?:关键|必要)?的?(?:条件|信息|数据) | 请补充 | 条件(?:矛盾|有误|不够) | 数据(?:矛盾|有误) | 相互矛盾
       | (?-u:\b)depends\s+on | (?:I'?d|I\s+would)\s+need\s+to\s+know | can(?:no|')?t\s+(?:estimate|tell|say|work\s+out|determine|know|pin\s+down)
       | can(?:no|')?t\s+give\s+(?:a|an|the|you\s+a)\s+(?:(?:definite|definitive|single|precise|specific|firm)\s+)?(?:number|figure|result|answer|exact|total|value|amount)
       | no\s+way\s+to\s+(?:know|tell|determine|calculate|get\s+from) | (?:several|multiple|many|more\s+than\s+one)\s+(?:possible\s+)?(?:answers|solutions|combinations|possibilities)\s+(?:that\s+)?(?:work|fit|are\s+possible|satisfy) |
