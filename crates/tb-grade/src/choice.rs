@@ -446,6 +446,18 @@ impl Context<'_> {
                     statements.push(Statement::stated(m.range(), set));
                 }
             }
+            // Only on the last line: earlier ones list categories ("可变类型：list、dict").
+            let last_line = self.text.trim_end().rfind('\n').map_or(0, |i| i + 1);
+            for c in TEXTS_AFTER_COLON.captures_iter(&self.text[last_line..]) {
+                let m = c.get(1).expect("group");
+                let at = last_line + m.start();
+                if let Some(set) = self.options_listed(m.as_str())
+                    && !tentative(self.text, at)
+                    && !RULED_OUT.is_match(&self.text[last_line..at])
+                {
+                    statements.push(Statement::stated(at..last_line + m.end(), set));
+                }
+            }
             if let Some(list) = self.introduced_list() {
                 // "正确的有：" then "A. …" read by the marker is the list's first item.
                 statements.retain(|s| !((list.start..list.end).contains(&s.start) && s.labels.is_subset(&list.labels)));

@@ -174,11 +174,18 @@ pub(super) static LIST_INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// The amount a sentence ends on after a copula, with its unit ("所以现价为192元。",
-/// "The original price was $48.", "= 12 cm"): read against options that
-/// are amounts.
+/// The amount a sentence ends on, with its unit ("所以现价为192元。", "The
+/// original price was $48.", "…took 75 minutes in all."), not an operand
+/// ("150 ÷ 3."): read against options that are amounts.
 pub(super) static AMOUNT_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:(?-u:\b)(?:is|are|was|were|be|equals|comes\s+to)|=|是|为|填|选|共|约)\s*[:：]?\s*[(（“\x22']?([$¥€£]?\s?\d[\d,]*(?:\.\d+)?\s?%?)[)）”\x22']?\s*(?:[\p{Han}]{1,3}|[a-z]{1,12})?\s*[.。!！]?\s*$")
+    Regex::new(r"(?i)(?:^|[^\d.,+\-×÷*/=\s])\s*[(（“\x22']?([$¥€£]?\s?\d[\d,]*(?:\.\d+)?\s?%?)[)）”\x22']?\s*(?:[\p{Han}]{1,3}|[a-z]{1,12})?(?:\s+(?:in\s+all|in\s+total|altogether|total))?\s*[.。!！]?\s*$")
+        .expect("valid regex")
+});
+
+/// A multiple-answer question's options listed by their texts after a
+/// colon or a copula ("The conductors are: copper, aluminium.").
+pub(super) static TEXTS_AFTER_COLON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)(?:[:：]|→|(?-u:\b)(?:are|include)(?-u:\b)|是|为|有|包括)\s*([^\n:：]{2,200})$")
         .expect("valid regex")
 });
 
