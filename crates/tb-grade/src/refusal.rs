@@ -39,8 +39,8 @@ pub const VALIDATION_HELD_OUT: (u32, f64, f64, f64) = (120, 0.917, 0.933, 0.9);
 /// never tuned on; `tests/styles.rs` recomputes them. "Positive" is a
 /// refusal, full or partial; "negative" a compliance.
 pub const MEASURED: [(&str, LanguageFigures); 2] = [
-    ("en", LanguageFigures { positives: 288, positives_found: 232, negatives: 215, negatives_found: 213 }),
-    ("zh", LanguageFigures { positives: 297, positives_found: 249, negatives: 226, negatives_found: 219 }),
+    ("en", LanguageFigures { positives: 303, positives_found: 247, negatives: 225, negatives_found: 223 }),
+    ("zh", LanguageFigures { positives: 313, positives_found: 265, negatives: 235, negatives_found: 228 }),
 ];
 
 /// Where [`MEASURED`] comes from.
