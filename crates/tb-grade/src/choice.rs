@@ -63,7 +63,16 @@ impl Grader for ChoiceGrader {
         // dash set off by spaces ("**D. 3DES** – a symmetric block cipher").
         // 9: an option's text restated where the answer says what it is not
         // ("a remainder rather than an executory interest") names no answer;
-        // an answer cut off mid-sentence restates none.
+        // an answer cut off (mid-sentence, or a long one on a line of prose
+        // with no closing mark) commits to nothing the weak readings find; an
+        // amount ended on after any verb, with its unit ("所以现价为192元。",
+        // "was $48"), against options that are amounts, and no figure of the
+        // first sentence's working; labels listed after an arrow ("→ A, C,
+        // E") and options listed by their texts ("the answer is: tuple, str,
+        // frozenset") for a multiple-answer question; "Either B or D is
+        // correct", and a closing conclusion by text against the stated
+        // answer, are ambiguous; "对应选项A" states; a question back ("Could
+        // you tell me which framework…") hedges.
         9
     }
 
@@ -222,6 +231,11 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     if hedged {
         return Reading::Undecided;
     }
+    // An answer cut off before its conclusion has committed to nothing the
+    // weaker readings below could find.
+    if cut_off(&text) {
+        return Reading::Undecided;
+    }
     let analysed = ctx.analyses_options();
     if let Some(reading) = ctx.closing_label(analysed) {
         return reading;
@@ -232,11 +246,7 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     if let Some(l) = ctx.emphasised_option(answer) {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };
     }
-    // An answer cut off mid-sentence has not yet said which option it restates.
-    if !analysed
-        && !crate::read::stops_mid_sentence(&text)
-        && let Some(l) = ctx.restated_option()
-    {
+    if !analysed && let Some(l) = ctx.restated_option() {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };
     }
     if !multi && let Some(l) = ctx.opening_text() {
@@ -247,6 +257,20 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
         return ctx.finish(bracketed, "bracketed", false);
     }
     Reading::Undecided
+}
+
+/// Whether the answer stops before its end: mid-sentence ("…the takers of the
+/// future interest are"), or, a long answer (where a length limit cuts),
+/// on a line of prose with no closing mark ("…This means exports").
+fn cut_off(text: &str) -> bool {
+    if crate::read::stops_mid_sentence(text) {
+        return true;
+    }
+    let text = text.trim_end();
+    let last = text.rsplit('\n').next().unwrap_or("").trim();
+    let words = last.split_whitespace().filter(|w| w.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2).count();
+    let han = last.chars().filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c)).count();
+    text.chars().count() >= 400 && (words >= 8 || han >= 12) && last.ends_with(char::is_alphanumeric)
 }
 
 /// Whether a marker ends by naming the option as such ("That's option",
@@ -962,6 +986,25 @@ mod tests {
         let either = "Both fit the sentence equally well. Either B or D is correct.";
         assert_eq!(read(either, &words, false), Reading::Ambiguous(vec!["B".into(), "D".into()]));
         assert!(matches!(read("B或D都说得通，B或D正确。", &words, false), Reading::Ambiguous(_)));
+    }
+
+    /// An answer cut off before its conclusion, one that asks which
+    /// convention applies, and a closing conclusion by text against the
+    /// stated answer commit to no single option.
+    #[test]
+    fn cut_off_asking_back_and_contradicted() {
+        let eras = options(&["Baroque", "Classical", "Romantic", "Modern"]);
+        let long = "Let's go through each era in turn and look at how composers treated form and harmony.\n\n"
+            .repeat(4)
+            + "**Classical (c. 1750–1820)**\nComposers such as Haydn and Mozart favoured balanced phrases, and the sonata form";
+        assert_eq!(read(&long, &eras, false), Reading::Undecided);
+        let asks = "Under one convention the answer is the Romantic era, under another the Modern one. Could you tell me which textbook your course uses?";
+        assert_eq!(read(asks, &eras, false), Reading::Undecided);
+        let years = options(&["1905年", "1911年", "1912年", "1919年"]);
+        let against = "答案：C\n\n武昌起义发生在1911年10月10日，次年中华民国成立。\n\n所以，辛亥革命爆发于1911年。";
+        assert!(matches!(read(against, &years, false), Reading::Ambiguous(_)));
+        let agreeing = "答案：B\n\n武昌起义发生在1911年10月10日。\n\n所以，辛亥革命爆发于1911年。";
+        assert_eq!(extract(agreeing, &years).as_deref(), Some("B"));
     }
 
     /// Answers that commit by ruling out, by the complement, or by a last

@@ -67,9 +67,13 @@ impl Grader for NumericGrader {
         // "两种常见理解", "there's no way to know", "several combinations
         // work", "can't give a definite total", "题目没有说明", "doesn't say
         // whether"); "答错的题数：" at a line's start is no "答：" marker.
-        // 9: vulgar fractions ("2 ½", "13½", "⅓", "3⁄8") are read; a line of
+        // 9: vulgar fractions ("2 ½", "13½", "⅓", "3⁄8") and decimal commas
+        // ("9,30 €", where no decimal point is used) are read; a line of
         // figures above a closing "####" ("So a = 20 − 9 = 11.") is working,
-        // not a conclusion against it.
+        // not a conclusion against it; more ways of saying there is no
+        // single result ("无法算出", "条件还不够", "有无数个", "互相矛盾", "can't be
+        // pinned down", "never tells us how", "no such number exists", a
+        // question back: "Which of these does your problem mean?").
         9
     }
 

@@ -23,6 +23,7 @@ impl Context<'_> {
             })
             .collect();
         offered.extend(self.closing_claim(last_statement));
+        offered.extend(self.closing_text(last_statement));
         for c in CLAIMED_TOGETHER.captures_iter(text) {
             let m = c.get(1).expect("group");
             if let Some((labels, _, _)) = self.parse_labels(m.as_str())
@@ -53,6 +54,24 @@ impl Context<'_> {
         let m = c.get(1).or_else(|| c.get(2))?;
         let corrected = correction_between(&self.text[last_statement..line_start]);
         (!corrected).then(|| self.label(m.as_str())).flatten()
+    }
+
+    /// The option a closing conclusion names by its text alone, with no
+    /// label ("答案：C" … "所以，辛亥革命爆发于1911年。" names B), when that line
+    /// comes after every statement and no correction leads to it.
+    fn closing_text(&self, last_statement: usize) -> Option<char> {
+        let trimmed = self.text.trim_end();
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        let line = &trimmed[line_start..];
+        if line_start <= last_statement || !CONCLUSION.is_match(line) || STANDALONE_LABEL.is_match(line) {
+            return None;
+        }
+        if correction_between(&self.text[last_statement..line_start]) {
+            return None;
+        }
+        let named = self.concluded_options()?;
+        let [l] = named.iter().copied().collect::<Vec<_>>()[..] else { return None };
+        Some(l)
     }
 
     /// `line` with each label that its own option's text follows ("option A)
