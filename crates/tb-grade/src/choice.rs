@@ -270,7 +270,11 @@ fn cut_off(text: &str) -> bool {
     let last = text.rsplit('\n').next().unwrap_or("").trim();
     let words = last.split_whitespace().filter(|w| w.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2).count();
     let han = last.chars().filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c)).count();
-    text.chars().count() >= 400 && (words >= 8 || han >= 12) && last.ends_with(char::is_alphanumeric)
+    // A concluding line without a full stop ("所以这首曲子属于浪漫主义时期") ended the answer.
+    text.chars().count() >= 400
+        && (words >= 8 || han >= 12)
+        && last.ends_with(char::is_alphanumeric)
+        && CONCLUSION.find(last).is_none_or(|m| m.start() > 0)
 }
 
 /// Whether a marker ends by naming the option as such ("That's option",
@@ -970,6 +974,12 @@ mod tests {
         assert_eq!(extract("原价200元，先提价再降价，现价会比原价低。", &amounts), None);
         let dollars = options(&["$48", "$50", "$52", "$60"]);
         assert_eq!(extract("40 ÷ 0.8 = 48\n\nThe original price was $48.", &dollars).as_deref(), Some("A"));
+        // An amount compared with is not the one ended on; a bare list of figures commits to none.
+        assert_eq!(
+            extract("Answer: A\n\nSo the price is $48, less than the $50 it was listed at.", &dollars).as_deref(),
+            Some("A")
+        );
+        assert_eq!(extract("1. 170\n2. 197\n3. 224\n4. 226", &options(&["170", "197", "224", "226"])), None);
     }
 
     /// Labels listed after an arrow, options listed by their texts, and two
@@ -1000,6 +1010,13 @@ mod tests {
         assert_eq!(read(&long, &eras, false), Reading::Undecided);
         let asks = "Under one convention the answer is the Romantic era, under another the Modern one. Could you tell me which textbook your course uses?";
         assert_eq!(read(asks, &eras, false), Reading::Undecided);
+        let asks = "It is the Romantic era in most books. Can you let me know which syllabus you follow?";
+        assert_eq!(read(asks, &eras, false), Reading::Undecided);
+        // A long answer's concluding line without a full stop is no cut.
+        let concluded = "Let's go through each era in turn and look at how composers treated form and harmony.\n\n"
+            .repeat(5)
+            + "Therefore the piece belongs to the Romantic era";
+        assert_eq!(extract(&concluded, &eras).as_deref(), Some("C"));
         let years = options(&["1905年", "1911年", "1912年", "1919年"]);
         let against = "答案：C\n\n武昌起义发生在1911年10月10日，次年中华民国成立。\n\n所以，辛亥革命爆发于1911年。";
         assert!(matches!(read(against, &years, false), Reading::Ambiguous(_)));

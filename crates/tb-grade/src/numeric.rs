@@ -955,6 +955,8 @@ mod tests {
             ("The bakery needs 2,7 kg of flour.", 2.7),
             ("She will have $2,125 after 1 year.", 2125.0),
             ("The items are 1,2,3 so the answer is 6.", 6.0),
+            ("C(5,2) = 10, so there are 10 ways.", 10.0),
+            ("Her scores were 85,90 and 95, so the answer is 95.", 95.0),
         ];
         for (answer, want) in table {
             assert_eq!(extract(answer), Some(*want), "{answer:?}");

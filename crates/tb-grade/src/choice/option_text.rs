@@ -136,8 +136,7 @@ impl Context<'_> {
     /// answer given first, by its text, then set against the others.
     pub(super) fn opening_text(&self) -> Option<char> {
         // A figure in the first sentence is working ("200 × 1.2 = 240"), not an answer.
-        if self.options.iter().any(|o| o.text.trim().starts_with(|c: char| c.is_ascii_digit() || "$¥€£".contains(c)))
-        {
+        if self.options.iter().all(|o| amount(o.text.trim())) {
             return None;
         }
         let sentence = first_sentence(self.text.trim_start());
@@ -196,13 +195,18 @@ impl Context<'_> {
             .iter()
             .filter(|o| {
                 let text = o.text.trim().trim_end_matches(['.', '。']);
-                let amount = text.chars().any(|c| c.is_ascii_digit())
-                    && text.chars().all(|c| c.is_ascii_digit() || ".,$¥€£% ".contains(c));
+                let amount = amount(text);
                 if text.chars().count() <= 2 || amount {
                     // A letter or a number: only as what the sentence ends on ("… is U.", "… is $9,000.").
                     let ends_on = |re: &regex::Regex| {
-                        re.captures(&affirmed)
-                            .is_some_and(|c| c[1].eq_ignore_ascii_case(text) || figure(&c[1]) == figure(text))
+                        re.captures(&affirmed).is_some_and(|c| {
+                            // "…less than the original $200": a comparison, not the amount.
+                            let before = affirmed[..c.get(1).map_or(0, |g| g.start())].trim_end().to_lowercase();
+                            let compared = ["than", "from", "by", "of", "比", "从", "原价", "减去", "minus", "plus"]
+                                .iter()
+                                .any(|w| before.ends_with(w));
+                            !compared && (c[1].eq_ignore_ascii_case(text) || figure(&c[1]) == figure(text))
+                        })
                     };
                     return ends_on(&PREDICATE_END) || (amount && ends_on(&AMOUNT_END));
                 }
@@ -215,6 +219,11 @@ impl Context<'_> {
             .collect();
         (named.len() == 1 || (self.multi && !named.is_empty())).then_some(named)
     }
+}
+
+/// Whether an option's text is an amount ("192", "$9,000", "37.5%").
+fn amount(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit()) && text.chars().all(|c| c.is_ascii_digit() || ".,$¥€£% ".contains(c))
 }
 
 /// A text's characters without spaces, thousands separators and currency

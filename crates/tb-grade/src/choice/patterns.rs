@@ -112,7 +112,7 @@ pub(super) static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An answer that says it is unsure.
 pub(super) static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)not\s+(?:sure|certain)(?-u:\b)|(?-u:\b)unsure(?-u:\b)|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准|(?-u:\b)once\s+I\s+know(?-u:\b)|(?-u:\b)(?:could|can)\s+you\s+(?:tell|let)\s+me\s+(?:which|what|whether)|(?-u:\b)which\s+(?:framework|textbook|edition|version|standard|convention|syllabus)\s+(?:your|you)|(?:你|您)(?:用|学|参考|依据)的是哪(?:个|本|种|版|一)|请问(?:你|您)的?(?:教材|课本|考试|题目来源)")
+    Regex::new(r"(?i)(?-u:\b)not\s+(?:sure|certain)(?-u:\b)|(?-u:\b)unsure(?-u:\b)|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准|(?-u:\b)once\s+I\s+know(?-u:\b)|(?-u:\b)(?:could|can)\s+you\s+(?:tell\s+me|let\s+me\s+know)\s+(?:which|what|whether)|(?-u:\b)which\s+(?:framework|textbook|edition|version|standard|convention|syllabus)\s+(?:your|you)|(?:你|您)(?:用|学|参考|依据)的是哪(?:个|本|种|版|一)|请问(?:你|您)的?(?:教材|课本|考试|题目来源)")
         .expect("valid regex")
 });
 
@@ -178,7 +178,7 @@ pub(super) static LIST_INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
 /// original price was $48.", "…took 75 minutes in all."), not an operand
 /// ("150 ÷ 3."): read against options that are amounts.
 pub(super) static AMOUNT_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[^\d.,+\-×÷*/=\s])\s*[(（“\x22']?([$¥€£]?\s?\d[\d,]*(?:\.\d+)?\s?%?)[)）”\x22']?\s*(?:[\p{Han}]{1,3}|[a-z]{1,12})?(?:\s+(?:in\s+all|in\s+total|altogether|total))?\s*[.。!！]?\s*$")
+    Regex::new(r"(?i)[^\d.,+\-×÷*/=\s]\s*[(（“\x22']?([$¥€£]?\s?\d[\d,]*(?:\.\d+)?\s?%?)[)）”\x22']?\s*(?:[\p{Han}]{1,3}|[a-z]{1,12})?(?:\s+(?:in\s+all|in\s+total|altogether|total))?\s*[.。!！]?\s*$")
         .expect("valid regex")
 });
 

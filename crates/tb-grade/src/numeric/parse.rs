@@ -94,14 +94,19 @@ pub(super) fn numbers(text: &str) -> Vec<Number> {
 }
 
 /// A text written with decimal commas ("0,75 kg × 12,40 €/kg = 9,30 €") with
-/// them as points. Only where no decimal point is used at all, and only a
-/// comma between digits with one or two after it (three are thousands:
-/// "2,125"), not one of a run ("1,2,3").
+/// them as points. Only where no decimal point is used at all and one such
+/// number carries a unit or a currency (the writer's convention shows), and
+/// only a comma between digits with one or two after it (three are
+/// thousands: "2,125"), not one of a run ("1,2,3") nor in brackets ("C(5,2)").
 fn decimal_commas(text: &str) -> std::borrow::Cow<'_, str> {
+    static WITH_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\d,\d{1,2}\s?(?:€|%|kg|km|cm|mm|m²|m|g|l|L|h|min|°|EUR|eur|CHF|zł|Kč|欧元|元|千克|公斤|米|升)")
+            .expect("valid regex")
+    });
     let b = text.as_bytes();
     let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     let point = (1..b.len()).any(|i| b[i] == b'.' && digit(i - 1) && digit(i + 1));
-    if point || !text.contains(',') {
+    if point || !text.contains(',') || !WITH_UNIT.is_match(text) {
         return text.into();
     }
     let mut out = b.to_vec();
@@ -115,7 +120,10 @@ fn decimal_commas(text: &str) -> std::borrow::Cow<'_, str> {
         while start > 0 && digit(start - 1) {
             start -= 1;
         }
-        let run_before = start > 0 && b[start - 1] == b',' && start >= 2 && digit(start - 2);
+        let run_before = start > 0
+            && (b[start - 1] == b'('
+                || b[start - 1] == b'['
+                || (b[start - 1] == b',' && start >= 2 && digit(start - 2)));
         let run_after = b.get(i + 1 + after) == Some(&b',') && digit(i + 2 + after);
         if (1..=2).contains(&after) && !run_before && !run_after {
             out[i] = b'.';

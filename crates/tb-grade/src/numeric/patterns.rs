@@ -73,10 +73,10 @@ pub(super) static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
       | (?:结果|答案)(?:并)?不一致 | (?:答案|结果|解)不唯一 | 无法唯一(?:确定|求出) | (?:含义|题意|表述|意思)(?:不明确|不清楚?|模糊|有歧义) | 核对(?:一下)?(?:原题|题目)
       | 你(?:可以)?(?:先)?(?:按|照)?(?:这个|上面的?)?(?:思路|步骤|方法)?(?:自己)?(?:算一算|试着算|算算看|动手算) | 试着自己(?:算|做|解)
       | (?-u:\b)(?:try|have\s+a\s+go\s+at)\s+(?:solving|calculating|working)\s+(?:it|this|that)\s+(?:out\s+)?yourself
-      | 条件(?:还|并|仍)?不(?:够|足|全|完整) | 没有?告诉(?:我们|我) | 补充一下 | 有无数个 | 无数(?:个|种) | 无穷多(?:个|种) | (?:互相|自相)矛盾 | 没办法(?:得出|确定|算出|求出)
-      | 自己试着(?:完成|算|做) | [两三四五六七八九几多]种(?:情况|方法|凑法|答案)?都(?:可以|行|符合|成立) | (?:[\d两三四五六七八九十几多]+个|这些)(?:数|答案|结果|值)?都(?:符合|满足)(?:要求|条件) | 只能得到[^。\n]{0,20}范围 | 需要再(?:仔细)?(?:算|核对|检查)一下
+      | 条件(?:还|并|仍)?不(?:够|足|全|完整) | 没有?告诉(?:我们|我) | (?:请|你|您)(?:再)?补充一下 | 有无数个 | 无数(?:个|种) | 无穷多(?:个|种) | (?:互相|自相)矛盾 | 没办法(?:得出|确定|算出|求出)
+      | 自己试着(?:完成|算|做) | [两三四五六七八九几多]种(?:情况|方法|凑法|答案)?都(?:可以|行|符合|成立)(?:[。！!，,；;]|$) | (?:[\d两三四五六七八九十几多]+个|这些)(?:数|答案|结果|值)?都(?:符合|满足)(?:要求|条件) | 只能得到[^。\n]{0,20}范围 | 需要再(?:仔细)?(?:算|核对|检查)一下
       | can(?:no|')?t\s+be\s+pinned\s+down | (?-u:\b)any\s+[a-z]+\s+(?:over|above|greater\s+than|more\s+than|below|under|less\s+than)\s+[^.\n]{0,20}(?:fits|works|satisf)
-      | (?:never|doesn'?t|does\s+not|didn'?t|did\s+not)\s+(?:tell|give|say|specify|state)s?\s+(?:us|me)\s+(?:how|what|which|whether|the|either|any) | depends\s+(?:entirely|only|solely|largely|completely)\s+on
+      | (?:never|doesn'?t|does\s+not|didn'?t|did\s+not)\s+(?:tell|give|say|specify|state)s?\s+(?:us|me)\s+(?:how|what|which|whether|either) | depends\s+(?:entirely|only|solely|largely|completely)\s+on
       | no\s+such\s+[a-z]+\s+(?:exists|can\s+exist) | contradict\s+each\s+other | (?-u:\b)which\s+(?:of\s+these|one)\s+(?:does|do|did)\s+(?:your|the)\s+(?:problem|question)
       | (?:I'?d|I\s+would)\s+rather\s+confirm | please\s+(?:share|provide|tell\s+me)\s+(?:the|your|how|what|whether) | all\s+we\s+can\s+say\s+is | I\s+seem\s+to\s+be\s+making\s+a\s+mistake",
     )
@@ -183,8 +183,10 @@ pub(super) static CONFIRMATION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A dependence a closing aside speaks of ("…face a fee, depending on its policy"): of something else, not the result.
-pub(super) static DEPENDENCE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)depending\s+on|(?-u:\b)depends\s+on|取决于").expect("valid regex"));
+pub(super) static DEPENDENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)depending\s+on|(?-u:\b)depends\s+(?:(?:entirely|only|solely|largely|completely)\s+)?on|取决于")
+        .expect("valid regex")
+});
 
 pub(super) static VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
