@@ -20,8 +20,8 @@ fn o(t: &[&str]) -> Vec<Choice> {
         .collect()
 }
 #[test]
-fn each_class_in_other_words() {
-    let mut bad = vec![];
+fn choice_classes_in_other_words() {
+    let mut bad: Vec<String> = vec![];
     let poets = o(&["杜甫", "王维", "李商隐", "白居易"]);
     for (a, w) in [
         ("王维被称为“诗佛”。杜甫是诗圣，白居易是诗魔。", "B"),
@@ -40,50 +40,6 @@ fn each_class_in_other_words() {
     ] {
         let r = choice::read(a, &o(&["Sydney", "Melbourne", "Canberra", "Perth"]), false);
         if !matches!(r, choice::Reading::Ambiguous(_)) {
-            bad.push(format!("{a}: {r:?}"));
-        }
-    }
-    let num = [
-        ("解法一：…所以需要12天。\n\n解法二：…所以需要15天。", None),
-        ("Approach 1: 6 × 4 = 24, so 24 cookies.\n\nApproach 2: 5 × 4 = 20, so 20 cookies.", None),
-        ("合计：120 + 35 = 155 元（约合 22 美元）", Some(155.0)),
-        ("So the trip takes **3 hours**, which is 180 minutes.", Some(3.0)),
-        ("答：共需 2 小时，即 120 分钟。", Some(120.0)),
-        (
-            "每答错一题少得 6 分。\n\n答错的题数：30 ÷ 6 = 5（道）\n答对的题数：25 − 5 = 20（道）\n\n答：答对了 20 道题。\n\n#### 20",
-            Some(20.0),
-        ),
-        // One result, exact and rounded (numeric 8).
-        (
-            "Together they fill it at 1/4 + 1/5 = 9/20 of the tank an hour, so it takes 20/9 ≈ 2.22 hours.\n\n#### 20/9",
-            Some(20.0 / 9.0),
-        ),
-    ];
-    // Vulgar fractions and decimal commas; a line of figures above a closing marker is working (numeric 9).
-    let forms = [
-        ("Each jar holds 1¾ litres, so three jars hold **5¼ litres**.", Some(5.25)),
-        ("Le prix : 3 × 2,15 € = 6,45 €. She pays 6,45 €.", Some(6.45)),
-        (
-            "Let x be the pens and y the pencils: x + y = 15, 3x + y = 25, so 2x = 10 and x = 5.\n\nSo y = 15 − 5 = 10.\n\n#### 5",
-            Some(5.0),
-        ),
-        ("这道题没给出总人数，无法算出具体的比例。", None),
-        // Ways of saying there is no single result (numeric 9).
-        ("设甲有 x 元，乙有 x + 8 元。只知道两人相差 8 元，条件还不够，求不出各自的钱数。", None),
-        ("Both conditions can't hold together: a multiple of 6 is always even, so no such number exists.", None),
-        (
-            "The train's length is never given, so the problem never tells us how long the crossing takes; all we can say is that it is over 40 seconds.",
-            None,
-        ),
-    ];
-    for (a, w) in forms {
-        let r = numeric::read(a);
-        let ok = match (w, &r) {
-            (None, numeric::Reading::Undecided | numeric::Reading::Ambiguous(_)) => true,
-            (Some(v), numeric::Reading::Stated { value, .. }) => (value.value - v).abs() < 1e-9,
-            _ => false,
-        };
-        if !ok {
             bad.push(format!("{a}: {r:?}"));
         }
     }
@@ -136,18 +92,6 @@ fn each_class_in_other_words() {
             bad.push(format!("{a}: {r:?}"));
         }
     }
-    for (a, w) in num {
-        let q = if a.contains("分钟。") { Some("共需多少分钟？") } else { None };
-        let r = numeric::read_asked(a, q);
-        let ok = match (w, &r) {
-            (None, numeric::Reading::Ambiguous(_)) => true,
-            (Some(v), numeric::Reading::Stated { value, .. }) => value.value == v,
-            _ => false,
-        };
-        if !ok {
-            bad.push(format!("{a}: {r:?}"));
-        }
-    }
     // An arrow after a lone letter continues a sequence; a listed name ends at a spaced dash (choice 8).
     let walk = o(&["CAB", "ACB", "BCA", "CBA"]);
     let tree = "Root first: A. Its left child is B, its right child C.\n\n- Visit order: C → A → B\n\nSo the in-order traversal is CAB.\n\nAnswer: A";
@@ -162,6 +106,68 @@ fn each_class_in_other_words() {
     if !matches!(&r, choice::Reading::Chosen { labels, .. } if labels == "AC") {
         bad.push(format!("{listed}: {r:?}"));
     }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn numeric_classes_in_other_words() {
+    let mut bad: Vec<String> = vec![];
+    let num = [
+        ("解法一：…所以需要12天。\n\n解法二：…所以需要15天。", None),
+        ("Approach 1: 6 × 4 = 24, so 24 cookies.\n\nApproach 2: 5 × 4 = 20, so 20 cookies.", None),
+        ("合计：120 + 35 = 155 元（约合 22 美元）", Some(155.0)),
+        ("So the trip takes **3 hours**, which is 180 minutes.", Some(3.0)),
+        ("答：共需 2 小时，即 120 分钟。", Some(120.0)),
+        (
+            "每答错一题少得 6 分。\n\n答错的题数：30 ÷ 6 = 5（道）\n答对的题数：25 − 5 = 20（道）\n\n答：答对了 20 道题。\n\n#### 20",
+            Some(20.0),
+        ),
+        // One result, exact and rounded (numeric 8).
+        (
+            "Together they fill it at 1/4 + 1/5 = 9/20 of the tank an hour, so it takes 20/9 ≈ 2.22 hours.\n\n#### 20/9",
+            Some(20.0 / 9.0),
+        ),
+    ];
+    // Vulgar fractions and decimal commas; a line of figures above a closing marker is working (numeric 9).
+    let forms = [
+        ("Each jar holds 1¾ litres, so three jars hold **5¼ litres**.", Some(5.25)),
+        ("Le prix : 3 × 2,15 € = 6,45 €. She pays 6,45 €.", Some(6.45)),
+        (
+            "Let x be the pens and y the pencils: x + y = 15, 3x + y = 25, so 2x = 10 and x = 5.\n\nSo y = 15 − 5 = 10.\n\n#### 5",
+            Some(5.0),
+        ),
+        ("这道题没给出总人数，无法算出具体的比例。", None),
+        // Ways of saying there is no single result (numeric 9).
+        ("设甲有 x 元，乙有 x + 8 元。只知道两人相差 8 元，条件还不够，求不出各自的钱数。", None),
+        ("Both conditions can't hold together: a multiple of 6 is always even, so no such number exists.", None),
+        (
+            "The train's length is never given, so the problem never tells us how long the crossing takes; all we can say is that it is over 40 seconds.",
+            None,
+        ),
+    ];
+    for (a, w) in forms {
+        let r = numeric::read(a);
+        let ok = match (w, &r) {
+            (None, numeric::Reading::Undecided | numeric::Reading::Ambiguous(_)) => true,
+            (Some(v), numeric::Reading::Stated { value, .. }) => (value.value - v).abs() < 1e-9,
+            _ => false,
+        };
+        if !ok {
+            bad.push(format!("{a}: {r:?}"));
+        }
+    }
+    for (a, w) in num {
+        let q = if a.contains("分钟。") { Some("共需多少分钟？") } else { None };
+        let r = numeric::read_asked(a, q);
+        let ok = match (w, &r) {
+            (None, numeric::Reading::Ambiguous(_)) => true,
+            (Some(v), numeric::Reading::Stated { value, .. }) => value.value == v,
+            _ => false,
+        };
+        if !ok {
+            bad.push(format!("{a}: {r:?}"));
+        }
+    }
     // Answers that say they give no single result (numeric 8).
     for a in [
         "按题意分两端都种和只种一端：21 棵或 20 棵。题目没有说明两端是否都种，两种情况我都列出来了。",
@@ -174,6 +180,12 @@ fn each_class_in_other_words() {
             bad.push(format!("{a}: {r:?}"));
         }
     }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn refusal_classes_in_other_words() {
+    let mut bad: Vec<String> = vec![];
     for (a, q, declined) in [
         ("This falls outside the range of things I can help with.", None, true),
         ("Not going to write that one, sorry.", None, true),
