@@ -73,7 +73,10 @@ impl Grader for NumericGrader {
         // not a conclusion against it; more ways of saying there is no
         // single result ("无法算出", "条件还不够", "有无数个", "互相矛盾", "can't be
         // pinned down", "never tells us how", "no such number exists", a
-        // question back: "Which of these does your problem mean?").
+        // question back: "Which of these does your problem mean?"); a
+        // statement after the check of a result computed before it ("检验：…✓"
+        // then "妹妹今年 13 岁。") is the result; a numbered heading in bold
+        // ("**3. 检验**") is none.
         9
     }
 
@@ -571,11 +574,26 @@ fn before_verification(text: &str) -> &str {
     for line in text.split_inclusive('\n') {
         let confirms = CONFIRMATION.is_match(line.trim_end()) && line.contains(['=', '＝']);
         if (VERIFICATION.is_match(line) || confirms) && text[..pos].chars().any(|c| c.is_ascii_digit()) {
-            return &text[..pos];
+            let before = &text[..pos];
+            return if restated_after_check(before, &text[pos..]) { text } else { before };
         }
         pos += line.len();
     }
     text
+}
+
+/// Whether the answer closes, after its check, on a statement of a result
+/// computed before the check ("检验：13 + 17 = 30 ✓" then "**妹妹今年 13 岁。**"):
+/// the answer ends there, not at the check.
+fn restated_after_check(before: &str, check: &str) -> bool {
+    let Some(end) = check.find("\n\n") else { return false };
+    let last = check[end..].trim().rsplit("\n\n").next().unwrap_or("").trim();
+    let said = numbers(last);
+    let computed = numbers(before);
+    !said.is_empty()
+        && !last.contains(['=', '✓', '✔', '|', '\n'])
+        && !VERIFICATION.is_match(last)
+        && said.iter().all(|n| computed.iter().any(|c| close(c.value, n.value)))
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -956,6 +974,12 @@ mod tests {
             ("She will have $2,125 after 1 year.", 2125.0),
             ("The items are 1,2,3 so the answer is 6.", 6.0),
             ("C(5,2) = 10, so there are 10 ways.", 10.0),
+            // A closing statement after the check; a numbered heading in bold.
+            (
+                "（30 − 4）÷ 2 = 13（岁）\n\n姐姐：13 + 4 = 17（岁）\n\n检验：13 + 17 = 30 ✓\n\n**妹妹今年 13 岁。**",
+                13.0,
+            ),
+            ("**1. 求全长**\n\n540 ÷ 0.45 = 1200（米）\n\n**2. 检验**\n\n1200 × 0.45 = 540 ✓", 1200.0),
             ("Her scores were 85,90 and 95, so the answer is 95.", 95.0),
         ];
         for (answer, want) in table {

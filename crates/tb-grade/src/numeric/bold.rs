@@ -16,7 +16,16 @@ pub(super) fn emphasised(answer: &str) -> Option<Number> {
             .iter()
             .any(|l| label.ends_with(l))
             && inside[n.end..].trim().chars().all(|c| "步题问部分:：.、)）".contains(c));
-        if numbering {
+        // A numbered heading ("**3. 检验**", "**2) Total**") names no result either.
+        let heading = inside[..n.start].trim().is_empty()
+            && inside[n.end..].starts_with(['.', '、', ')', '）'])
+            && inside[n.end..]
+                .trim_start_matches(['.', '、', ')', '）'])
+                .trim()
+                .chars()
+                .next()
+                .is_some_and(char::is_alphabetic);
+        if numbering || heading {
             return None;
         }
         let rest = inside[..n.start].chars().chain(inside[n.end..].chars()).filter(|c| !c.is_whitespace()).count();

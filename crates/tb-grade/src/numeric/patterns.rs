@@ -190,7 +190,7 @@ pub(super) static DEPENDENCE: LazyLock<Regex> = LazyLock::new(|| {
 
 pub(super) static VERIFICATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(?:[-*>]\s*)?(?:[^\p{L}\p{N}\s]{1,3}\s*)?(?:let'?s\s+)?(?:check|verify|verification|double-check|sanity\s+check|验证|检验|验算|检查)",
+        r"(?i)^\s*(?:[-*>]\s*)?(?:\d{1,2}[.、)]\s*)?(?:[^\p{L}\p{N}\s]{1,3}\s*)?(?:let'?s\s+)?(?:check|verify|verification|double-check|sanity\s+check|验证|检验|验算|检查)",
     )
     .expect("valid regex")
 });
