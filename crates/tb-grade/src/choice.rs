@@ -72,7 +72,8 @@ impl Grader for ChoiceGrader {
         // frozenset") for a multiple-answer question; "Either B or D is
         // correct", and a closing conclusion by text against the stated
         // answer, are ambiguous; "对应选项A" states; a question back ("Could
-        // you tell me which framework…") hedges.
+        // you tell me which framework…") hedges; an option's name with full
+        // stops in it ("the answer is H.L.A. Hart.") is read whole.
         9
     }
 
@@ -996,6 +997,11 @@ mod tests {
         let either = "Both fit the sentence equally well. Either B or D is correct.";
         assert_eq!(read(either, &words, false), Reading::Ambiguous(vec!["B".into(), "D".into()]));
         assert!(matches!(read("B或D都说得通，B或D正确。", &words, false), Reading::Ambiguous(_)));
+        let jurists = options(&["John Austin", "H.L.A. Hart", "Ronald Dworkin", "Hans Kelsen"]);
+        assert_eq!(
+            extract("Austin spoke of commands.\n\nSo the answer is H.L.A. Hart.", &jurists).as_deref(),
+            Some("B")
+        );
     }
 
     /// An answer cut off before its conclusion, one that asks which

@@ -60,7 +60,11 @@ impl Context<'_> {
             return Some((set, false));
         }
         let clause = first_clause(rest);
-        let by_text = self.option_named(clause, !boxed && clause.chars().count() < 2);
+        // The whole line first: a name with full stops in it ("H.L.A. Hart.") is cut short by its first clause.
+        let line = rest.lines().next().unwrap_or("").trim().trim_end_matches(['.', '。']);
+        let whole =
+            (line.chars().count() >= 2 && line.contains(". ")).then(|| self.option_named(line, false)).flatten();
+        let by_text = whole.or_else(|| self.option_named(clause, !boxed && clause.chars().count() < 2));
         by_text.map(|l| ([l].into(), false))
     }
 
