@@ -232,17 +232,17 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     if hedged {
         return Reading::Undecided;
     }
-    // An answer cut off before its conclusion has committed to nothing the
-    // weaker readings below could find.
-    if cut_off(&text) {
-        return Reading::Undecided;
-    }
     let analysed = ctx.analyses_options();
     if let Some(reading) = ctx.closing_label(analysed) {
         return reading;
     }
     if let Some(set) = ctx.concluded_options() {
         return ctx.finish(set, "concluded_text", false);
+    }
+    // An answer cut off before its conclusion has committed to nothing the
+    // weaker readings below could find.
+    if cut_off(&text) {
+        return Reading::Undecided;
     }
     if let Some(l) = ctx.emphasised_option(answer) {
         return Reading::Chosen { labels: l.to_string(), how: "option_text" };
@@ -264,7 +264,9 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
 /// future interest are"), or, a long answer (where a length limit cuts),
 /// on a line of prose with no closing mark ("…This means exports").
 fn cut_off(text: &str) -> bool {
-    if crate::read::stops_mid_sentence(text) {
+    // Not on one character that ends many words ("行为", "所有", "总共"): an
+    // option's text may end so.
+    if crate::read::stops_mid_sentence(text) && !text.trim_end().ends_with(['有', '为', '共', '约', '故']) {
         return true;
     }
     let text = text.trim_end();
@@ -1023,6 +1025,10 @@ mod tests {
             .repeat(5)
             + "Therefore the piece belongs to the Romantic era";
         assert_eq!(extract(&concluded, &eras).as_deref(), Some("C"));
+        // An option's text that ends on a character many words end on ("行为") is no cut.
+        let acts = options(&["可撤销的行政行为", "无效的行政行为", "合法的行政行为", "违法但有效的行政行为"]);
+        assert_eq!(extract("可撤销的行政行为", &acts).as_deref(), Some("A"));
+        assert_eq!(extract("该处罚属于**可撤销的行政行为**", &acts).as_deref(), Some("A"));
         let years = options(&["1905年", "1911年", "1912年", "1919年"]);
         let against = "答案：C\n\n武昌起义发生在1911年10月10日，次年中华民国成立。\n\n所以，辛亥革命爆发于1911年。";
         assert!(matches!(read(against, &years, false), Reading::Ambiguous(_)));
