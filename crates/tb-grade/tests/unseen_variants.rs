@@ -62,6 +62,17 @@ fn choice_classes_in_other_words() {
             Some("AC"),
         ),
         ("Both work in this context; either A or C is correct.", o(&["big", "small", "large", "tiny"]), false, None),
+        // More of the same classes, written after the review.
+        ("每人分得 12 ÷ 4 = 3\n\n因此每人能分到3块。", o(&["2", "3", "4", "6"]), false, Some("B")),
+        // The amount compared with is not the one chosen (left undecided, not read as C).
+        ("The bill came to $60, less than the $75 budget.", o(&["$45", "$60", "$75", "$90"]), false, None),
+        (
+            "Checking each gas: O₂ no, CO₂ yes, CH₄ yes.\n\nSo the greenhouse gases are: CO2, CH4.",
+            o(&["O2", "CO2", "CH4", "N2"]),
+            true,
+            Some("BC"),
+        ),
+        ("你用的是哪个版本的教材？新旧教材对这一点的说法不同。", o(&["甲", "乙", "丙", "丁"]), false, None),
         // A question back; a closing conclusion by text against the stated answer (choice 9).
         (
             "It depends on the edition: older books say one thing, newer ones another. Could you tell me which edition you are using?",
@@ -137,6 +148,9 @@ fn numeric_classes_in_other_words() {
             Some(5.0),
         ),
         ("这道题没给出总人数，无法算出具体的比例。", None),
+        ("Mix ⅔ cup of flour with ⅓ cup of sugar: that is **1 cup** in all.", Some(1.0)),
+        ("Il paie 4 × 1,25 € = 5 €. So the total is 5 €.", Some(5.0)),
+        ("甲乙两数之差是6，但题目没有告诉我们两数之和，所以有无数组解。", None),
         // Ways of saying there is no single result (numeric 9).
         ("设甲有 x 元，乙有 x + 8 元。只知道两人相差 8 元，条件还不够，求不出各自的钱数。", None),
         ("Both conditions can't hold together: a multiple of 6 is always even, so no such number exists.", None),

@@ -202,9 +202,13 @@ impl Context<'_> {
                         re.captures(&affirmed).is_some_and(|c| {
                             // "…less than the original $200": a comparison, not the amount.
                             let before = affirmed[..c.get(1).map_or(0, |g| g.start())].trim_end().to_lowercase();
-                            let compared = ["than", "from", "by", "of", "比", "从", "原价", "减去", "minus", "plus"]
-                                .iter()
-                                .any(|w| before.ends_with(w));
+                            // The last few words before it ("than the original"), or characters ("比原价").
+                            let words: Vec<&str> = before.split_whitespace().rev().take(3).collect();
+                            let tail: String =
+                                before.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+                            let compared =
+                                words.iter().any(|w| ["than", "from", "by", "of", "minus", "plus"].contains(w))
+                                    || ["比", "从", "原价", "减去"].iter().any(|w| tail.contains(w));
                             !compared && (c[1].eq_ignore_ascii_case(text) || figure(&c[1]) == figure(text))
                         })
                     };
