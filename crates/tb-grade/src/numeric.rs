@@ -77,7 +77,11 @@ impl Grader for NumericGrader {
         // statement after the check of a result computed before it ("检验：…✓"
         // then "妹妹今年 13 岁。") is the result; a numbered heading in bold
         // ("**3. 检验**") is none.
-        9
+        // 10: one result stated with and without its scale word ("328 万人"
+        // and "#### 328") is one result; more ways of saying there is none
+        // ("isn't enough information", "no single answer", "can't compute a
+        // numerical answer", "算不出具体数值", "无法给出确切结果").
+        10
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -353,7 +357,11 @@ impl Reader<'_> {
             if conflict::rounds(text, &current, n) {
                 current = *n;
             }
-            if !close(n.value, current.value) && !conflict::rounds(text, n, &current) {
+            // The same before a scale word: the one with the scale stands (it meets a gold either way).
+            if same_result(n, &current) && current.scale == 1.0 {
+                current = *n;
+            }
+            if !same_result(n, &current) && !conflict::rounds(text, n, &current) {
                 if correction(&text[prev_end.min(*start)..*start]) {
                     current = *n;
                     seen = vec![n.value];
@@ -594,6 +602,12 @@ fn restated_after_check(before: &str, check: &str) -> bool {
         && !last.contains(['=', '✓', '✔', '|', '\n'])
         && !VERIFICATION.is_match(last)
         && said.iter().all(|n| computed.iter().any(|c| close(c.value, n.value)))
+}
+
+/// Two statements of one result: the same number, or the same before a
+/// scale word ("328 万人" and "#### 328").
+fn same_result(a: &Number, b: &Number) -> bool {
+    close(a.value, b.value) || (a.scale != b.scale && close(a.value / a.scale, b.value / b.scale))
 }
 
 fn close(a: f64, b: f64) -> bool {

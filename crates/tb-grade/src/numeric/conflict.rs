@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::patterns::{CONCLUDING, DEPENDENCE, NO_RESULT};
-use super::{Number, Reader, Reading, close, emphasised, sentences};
+use super::{Number, Reader, Reading, close, emphasised, same_result, sentences};
 
 /// The heading of a second method or solution.
 static SECOND_METHOD: LazyLock<Regex> = LazyLock::new(|| {
@@ -47,7 +47,7 @@ impl<'a> Reader<'a> {
         let Reading::Stated { value, .. } = reading else { return reading };
         let Some(second) = SECOND_METHOD.find(self.text) else { return reading };
         match self.before(second.start()).concluding(answer) {
-            Reading::Stated { value: first, .. } if !close(first.value, value.value) => {
+            Reading::Stated { value: first, .. } if !same_result(&first, &value) => {
                 Reading::Ambiguous(vec![first.value, value.value])
             }
             _ => reading,
@@ -76,7 +76,7 @@ impl<'a> Reader<'a> {
         }
         match self.before(marker).concluding(answer) {
             Reading::Stated { value: prose, how: "concluding_sentence", .. }
-                if !close(prose.value, value.value)
+                if !same_result(&prose, &value)
                     && !rounds(self.text, &prose, &value)
                     && self.worked.iter().any(|w| close(*w, prose.value))
                     && self.in_words(&prose) =>
@@ -166,5 +166,31 @@ mod tests {
         assert!(matches!(read(disagree), Reading::Undecided | Reading::Ambiguous(_)));
         let unclear = "题中“再降价 5 元”的含义不明确：若每件降 5 元，共收入 450 元；若总价降 5 元，共收入 595 元。";
         assert!(matches!(read(unclear), Reading::Undecided | Reading::Ambiguous(_)));
+        for none in [
+            "There isn't enough info to pin it down: 25q + 10d = 245 has five whole-number solutions, from q = 1 to q = 9.",
+            "We can't calculate an exact total here: the price of a ticket is never given. If it is p, the total is 6p.",
+            "There is no single answer. Any width from 2 to 9 metres gives the same area of 18.",
+            "题目只给了比例，算不出具体数值；设宽为 x，则周长为 8x。",
+            "缺了单价这个条件，无法给出确切结果：如果单价是 5 元，总价就是 40 元。",
+        ] {
+            assert!(matches!(read(none), Reading::Undecided | Reading::Ambiguous(_)), "{none}");
+        }
+    }
+
+    #[test]
+    fn one_result_with_and_without_its_scale_word_is_one_result() {
+        for (answer, unscaled) in [
+            ("今年人口 = 320 × 1.025 = 328（万人）\n\n答：今年人口约为 328 万人。\n\n#### 328", 328.0),
+            ("Revenue rose to 4.5 million dollars.\n\nSo the company's revenue is 4.5 million.\n\n#### 4.5", 4.5),
+            ("产量为 45 × 1.15 = 51.75 万吨。\n\n#### 51.75", 51.75),
+        ] {
+            let r = read(answer);
+            assert!(
+                matches!(r, Reading::Stated { value, .. } if value.value / value.scale == unscaled),
+                "{answer}: {r:?}"
+            );
+        }
+        // A scale apart is no scale word: "328" and "3280" are two results.
+        assert!(matches!(read("答：今年人口约为 3280 人。\n\n#### 328"), Reading::Ambiguous(_)));
     }
 }
