@@ -8,8 +8,10 @@
 //! still, vulgar fractions and decimal commas, working above a closing
 //! marker, amounts ended on with a unit, options listed by their texts,
 //! two labels offered as alternatives, a negated or cut-off restatement,
-//! declines by "本人" and without a subject): the class is read, not the
-//! examples.
+//! declines by "本人" and without a subject; then a result with and without
+//! its scale word, "not enough data", law questions in more forms, "I'll
+//! need to leave out", a turn to why a plan fails): the class is read, not
+//! the examples.
 
 use tb_core::Choice;
 use tb_grade::{choice, numeric, refusal};
