@@ -80,7 +80,10 @@ impl Grader for NumericGrader {
         // 10: one result stated with and without its scale word ("328 万人"
         // and "#### 328") is one result; more ways of saying there is none
         // ("isn't enough information", "no single answer", "can't compute a
-        // numerical answer", "算不出具体数值", "无法给出确切结果").
+        // numerical answer", "算不出具体数值", "无法给出确切结果"); a statement
+        // naming several numbers and a marker naming one of them ("答：门票共
+        // 90 元，应找回 10 元。" then "#### 10") state that one, no conflict; of
+        // a statement's clauses, the one naming what was asked.
         10
     }
 
@@ -248,6 +251,8 @@ impl Reader<'_> {
     fn statements(self) -> Result<Vec<(usize, Number)>, Reading> {
         let Reader { text, numbers, .. } = self;
         let mut stated: Vec<(usize, Number)> = Vec::new();
+        // The numbers of each statement that names several ("答：苹果共 25.5 元，应找回 24.5 元。").
+        let mut several_named: Vec<(usize, Vec<Number>)> = Vec::new();
         for m in STATED.find_iter(text) {
             if crate::choice::tentative(text, m.start()) {
                 continue;
@@ -270,10 +275,35 @@ impl Reader<'_> {
                 // One result said in two units ("3 小时，也就是 180 分钟"): the one asked in.
                 several => restated::in_asked_unit(text, several, self.units)
                     .copied()
+                    // Of its clauses, the one naming what was asked ("答：油重 44 千克，桶重 6 千克。" asked 桶重).
+                    .or_else(|| {
+                        let (s, e) = self.clause_naming_the_asked(m.end(), sentence_end)?;
+                        let [one] = several.iter().filter(|n| n.start >= s && n.end <= e).collect::<Vec<_>>()[..]
+                        else {
+                            return None;
+                        };
+                        Some(**one)
+                    })
                     .or_else(|| result_of(text, several, true, self.worked)),
             };
             if let Some(n) = picked {
+                if in_sentence.len() >= 2 {
+                    several_named.push((stated.len(), in_sentence.iter().map(|n| **n).collect()));
+                }
                 stated.push((m.start(), n));
+            }
+        }
+        // A statement naming several numbers, and another naming one of them
+        // alone ("#### 24.5"): the one named alone is the result both state.
+        let named_several: Vec<usize> = several_named.iter().map(|(i, _)| *i).collect();
+        for (i, named) in several_named {
+            let chosen = stated
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| !named_several.contains(j))
+                .find_map(|(_, (_, one))| named.iter().find(|n| same_result(n, one)));
+            if let Some(n) = chosen {
+                stated[i].1 = *n;
             }
         }
         Ok(stated)

@@ -54,6 +54,16 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Whether the sentence holding `prose` also names `marked` ("So the
+    /// smaller number is 20 and the larger is 60." above "#### 60"): the
+    /// marker picks one of the results the sentence states, no other.
+    fn names_too(self, prose: &Number, marked: &Number) -> bool {
+        sentences(self.text)
+            .into_iter()
+            .find(|(s, e)| *s <= prose.start && prose.end <= *e)
+            .is_some_and(|(s, e)| self.numbers.iter().any(|n| n.start >= s && n.end <= e && same_result(n, marked)))
+    }
+
     /// Whether the sentence holding `n` says something in words besides
     /// its opening "So"/"所以".
     fn in_words(self, n: &Number) -> bool {
@@ -79,7 +89,8 @@ impl<'a> Reader<'a> {
                 if !same_result(&prose, &value)
                     && !rounds(self.text, &prose, &value)
                     && self.worked.iter().any(|w| close(*w, prose.value))
-                    && self.in_words(&prose) =>
+                    && self.in_words(&prose)
+                    && !self.names_too(&prose, &value) =>
             {
                 Reading::Ambiguous(vec![prose.value, value.value])
             }
@@ -175,6 +186,27 @@ mod tests {
         ] {
             assert!(matches!(read(none), Reading::Undecided | Reading::Ambiguous(_)), "{none}");
         }
+    }
+
+    #[test]
+    fn a_marker_picks_one_of_the_results_a_statement_names() {
+        // The closing marker names one of the statement's numbers: that one, no conflict.
+        let q = "Two numbers add up to 96 and one is three times the other. What is the larger number?";
+        let prose = "Let the smaller be x, so 4x = 96, x = 24 and 3x = 72.\n\nThe smaller number is 24 and the larger is 72.\n\n#### 72";
+        assert!(matches!(read_asked(prose, Some(q)), Reading::Stated { value, .. } if value.value == 72.0));
+        let answered =
+            "1. 门票：45 × 2 = 90（元）\n2. 找回：100 − 90 = 10（元）\n\n答：门票共 90 元，应找回 10 元。\n\n#### 10";
+        assert!(
+            matches!(read_asked(answered, Some("应找回多少元？")), Reading::Stated { value, .. } if value.value == 10.0)
+        );
+        // A marker naming neither stays a conflict: `a_closing_marker_against_the_prose_above_it`.
+    }
+
+    #[test]
+    fn of_a_statements_clauses_the_one_naming_what_was_asked() {
+        let q = "一筐苹果连筐重 32 千克，卖出一半苹果后连筐重 18 千克。筐重多少千克？";
+        let a = "卖出的一半苹果：32 − 18 = 14（千克）\n全部苹果：14 × 2 = 28（千克）\n筐重：32 − 28 = 4（千克）\n\n答：苹果重 28 千克，筐重 4 千克。";
+        assert!(matches!(read_asked(a, Some(q)), Reading::Stated { value, .. } if value.value == 4.0));
     }
 
     #[test]
