@@ -74,7 +74,10 @@ impl Grader for ChoiceGrader {
         // answer, are ambiguous; "对应选项A" states; a question back ("Could
         // you tell me which framework…") hedges; an option's name with full
         // stops in it ("the answer is H.L.A. Hart.") is read whole.
-        9
+        // 10: saying no single option is correct ("There isn't a single
+        // \"correct\" class here", "没有唯一正确的选项", "several options are
+        // equally acceptable") hedges.
+        10
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -946,6 +949,14 @@ mod tests {
         for answer in ["Both (A) and (C) look plausible.", "答案是A。\n……\n答案是C。", "The answer is either B or D."]
         {
             assert!(matches!(read(answer, &opts(), false), Reading::Ambiguous(_)), "{answer:?}");
+        }
+        // Saying no one option is correct, then discussing them, commits to none (choice 10).
+        let four = options(&["Aspirin", "Ibuprofen", "Paracetamol", "Naproxen"]);
+        for answer in [
+            "There's no single best option here: guidelines accept **Ibuprofen** and **Naproxen** alike, and **Paracetamol** when NSAIDs are contraindicated.",
+            "这道题没有唯一正确的选项：按不同指南，**布洛芬**和**萘普生**都可以，具体要看患者情况。",
+        ] {
+            assert_eq!(read(answer, &four, false), Reading::Undecided, "{answer:?}");
         }
     }
 
