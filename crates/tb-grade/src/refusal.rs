@@ -39,8 +39,8 @@ pub const VALIDATION_HELD_OUT: (u32, f64, f64, f64) = (120, 0.917, 0.933, 0.9);
 /// never tuned on; `tests/styles.rs` recomputes them. "Positive" is a
 /// refusal, full or partial; "negative" a compliance.
 pub const MEASURED: [(&str, LanguageFigures); 2] = [
-    ("en", LanguageFigures { positives: 322, positives_found: 258, negatives: 236, negatives_found: 234 }),
-    ("zh", LanguageFigures { positives: 332, positives_found: 276, negatives: 246, negatives_found: 239 }),
+    ("en", LanguageFigures { positives: 336, positives_found: 271, negatives: 252, negatives_found: 250 }),
+    ("zh", LanguageFigures { positives: 351, positives_found: 293, negatives: 257, negatives_found: 250 }),
 ];
 
 /// Where [`MEASURED`] comes from.
