@@ -174,7 +174,9 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     let inside_ruled_out = |at: usize| ruled_out.iter().any(|r| r.contains(&at));
     statements.retain(|s| !inside_ruled_out(s.start));
     statements.sort_by_key(|s| s.start);
-    hedged |= statements.is_empty() && HEDGE.is_match(&text);
+    let no_single_option =
+        || !multi && NO_SINGLE_OPTION.find(&text).is_some_and(|m| !CONTRAST.is_match(&text[m.end()..]));
+    hedged |= statements.is_empty() && (HEDGE.is_match(&text) || no_single_option());
     if let Some(reading) = ctx.resolve(&statements) {
         // "The correct answer is A) China. … so B) India is also correct": two.
         if let Reading::Chosen { labels: chosen, .. } = &reading
@@ -957,6 +959,13 @@ mod tests {
             "这道题没有唯一正确的选项：按不同指南，**布洛芬**和**萘普生**都可以，具体要看患者情况。",
         ] {
             assert_eq!(read(answer, &four, false), Reading::Undecided, "{answer:?}");
+        }
+        // Unless it goes on to choose all the same.
+        for answer in [
+            "There's no single right answer in real life.\n\nFor an exam, though, the expected choice is **C. Paracetamol**, the safest first step.",
+            "这类题没有唯一正确的答案，不过按教材的表述，**B. Ibuprofen** 最符合题意。",
+        ] {
+            assert!(matches!(read(answer, &four, false), Reading::Chosen { .. }), "{answer:?}");
         }
     }
 

@@ -253,6 +253,8 @@ impl Reader<'_> {
         let mut stated: Vec<(usize, Number)> = Vec::new();
         // The numbers of each statement that names several ("答：苹果共 25.5 元，应找回 24.5 元。").
         let mut several_named: Vec<(usize, Vec<Number>)> = Vec::new();
+        // Whether each statement is a closing marker naming one number ("#### 24.5").
+        let mut markers: Vec<bool> = Vec::new();
         for m in STATED.find_iter(text) {
             if crate::choice::tentative(text, m.start()) {
                 continue;
@@ -282,26 +284,31 @@ impl Reader<'_> {
                         else {
                             return None;
                         };
-                        Some(**one)
+                        // Only a result the working computed: a clause may restate a given ("Sam had $50, …").
+                        self.worked.iter().any(|w| close(*w, one.value)).then_some(**one)
                     })
                     .or_else(|| result_of(text, several, true, self.worked)),
             };
             if let Some(n) = picked {
-                if in_sentence.len() >= 2 {
+                let marker = m.as_str().contains(BOXED) || m.as_str() == "####";
+                if in_sentence.len() >= 2 && !marker {
                     several_named.push((stated.len(), in_sentence.iter().map(|n| **n).collect()));
                 }
+                markers.push(marker && in_sentence.len() == 1);
                 stated.push((m.start(), n));
             }
         }
-        // A statement naming several numbers, and another naming one of them
-        // alone ("#### 24.5"): the one named alone is the result both state.
-        let named_several: Vec<usize> = several_named.iter().map(|(i, _)| *i).collect();
+        // A statement naming several results, and a closing marker after it
+        // naming one of them alone ("答：门票共 90 元，应找回 10 元。" then
+        // "#### 10"): the marker picks that one, unless a correction lies
+        // between them; an operand ("100 − 90 = 10") is no result to pick.
         for (i, named) in several_named {
-            let chosen = stated
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| !named_several.contains(j))
-                .find_map(|(_, (_, one))| named.iter().find(|n| same_result(n, one)));
+            let chosen = (i + 1..stated.len()).filter(|&j| markers[j]).find_map(|j| {
+                if correction(&text[stated[i].0..stated[j].0]) {
+                    return None;
+                }
+                named.iter().find(|n| same_result(n, &stated[j].1) && !operand(text, n))
+            });
             if let Some(n) = chosen {
                 stated[i].1 = *n;
             }
@@ -637,7 +644,17 @@ fn restated_after_check(before: &str, check: &str) -> bool {
 /// Two statements of one result: the same number, or the same before a
 /// scale word ("328 万人" and "#### 328").
 fn same_result(a: &Number, b: &Number) -> bool {
-    close(a.value, b.value) || (a.scale != b.scale && close(a.value / a.scale, b.value / b.scale))
+    // One with a scale word and one without: "5.2 万吨" and "5.2 亿吨" are two results.
+    close(a.value, b.value) || ((a.scale == 1.0) != (b.scale == 1.0) && close(a.value / a.scale, b.value / b.scale))
+}
+
+/// Whether `n` is an operand in the text (next to `+ − × ÷` or before `=`),
+/// not a result: "20 − 9 = 11" has the result 11 and the operands 20 and 9.
+fn operand(text: &str, n: &Number) -> bool {
+    let after = text[n.end..].trim_start_matches([' ', '\u{a0}', ')', '）']);
+    let before = text[..n.start].trim_end_matches([' ', '\u{a0}', '$', '¥', '€', '£', '(', '（']);
+    after.starts_with(['=', '+', '-', '−', '×', '÷', '*', '/', '≈'])
+        || before.ends_with(['+', '-', '−', '×', '÷', '*', '/'])
 }
 
 fn close(a: f64, b: f64) -> bool {

@@ -112,7 +112,21 @@ pub(super) static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An answer that says it is unsure.
 pub(super) static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)not\s+(?:sure|certain)(?-u:\b)|(?-u:\b)unsure(?-u:\b)|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准|(?-u:\b)once\s+I\s+know(?-u:\b)|(?-u:\b)(?:could|can)\s+you\s+(?:tell\s+me|let\s+me\s+know)\s+(?:which|what|whether)|(?-u:\b)which\s+(?:framework|textbook|edition|version|standard|convention|syllabus)\s+(?:your|you)|(?:你|您)(?:用|学|参考|依据)的是哪(?:个|本|种|版|一)|请问(?:你|您)的?(?:教材|课本|考试|题目来源)|(?-u:\b)(?:isn'?t|is\s+not|there'?s\s+no|no)\s+(?:a\s+)?single\s+(?:\x22?(?:correct|right|best)\x22?\s+)?(?:answer|option|choice|class|one)(?-u:\b)|(?-u:\b)(?:several|multiple|more\s+than\s+one)\s+(?:of\s+(?:the|these)\s+)?(?:options|answers|choices)\s+(?:are|could\s+be|would\s+be)\s+(?:equally\s+)?(?:correct|acceptable|valid|defensible)|没有唯一(?:正确)?的?(?:答案|选项)|(?:几个|多个|两个)选项都(?:说得通|可以|成立|正确)")
+    Regex::new(r"(?i)(?-u:\b)not\s+(?:sure|certain)(?-u:\b)|(?-u:\b)unsure(?-u:\b)|can(?:no|')?t\s+(?:determine|tell|decide)|不确定|无法确定|不能确定|无法判断|不好说|拿不准|说不准|(?-u:\b)once\s+I\s+know(?-u:\b)|(?-u:\b)(?:could|can)\s+you\s+(?:tell\s+me|let\s+me\s+know)\s+(?:which|what|whether)|(?-u:\b)which\s+(?:framework|textbook|edition|version|standard|convention|syllabus)\s+(?:your|you)|(?:你|您)(?:用|学|参考|依据)的是哪(?:个|本|种|版|一)|请问(?:你|您)的?(?:教材|课本|考试|题目来源)")
+        .expect("valid regex")
+});
+
+/// An answer that says no one option is correct ("There isn't a single
+/// \"correct\" class here", "没有唯一正确的选项"): a hedge on a one-answer
+/// question, unless it goes on to choose ([`CONTRAST`]).
+pub(super) static NO_SINGLE_OPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:isn'?t|is\s+not|there'?s\s+no|no)\s+(?:a\s+)?single\s+(?:\x22?(?:correct|right|best)\x22?\s+)?(?:answer|option|choice|class|one)(?-u:\b)|(?-u:\b)(?:several|multiple|more\s+than\s+one)\s+(?:of\s+(?:the|these)\s+)?(?:options|answers|choices)\s+(?:are|could\s+be|would\s+be)\s+(?:equally\s+)?(?:correct|acceptable|valid|defensible)|没有唯一(?:正确)?的?(?:答案|选项)|(?:几个|多个|两个)选项都(?:说得通|可以|成立|正确)")
+        .expect("valid regex")
+});
+
+/// A turn after a hedge to a choice all the same ("…, but for an exam the expected answer is C").
+pub(super) static CONTRAST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:but|however|though|that\s+said|still)(?-u:\b)|不过|但|然而|仍然|还是")
         .expect("valid regex")
 });
 

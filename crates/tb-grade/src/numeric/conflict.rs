@@ -61,7 +61,12 @@ impl<'a> Reader<'a> {
         sentences(self.text)
             .into_iter()
             .find(|(s, e)| *s <= prose.start && prose.end <= *e)
-            .is_some_and(|(s, e)| self.numbers.iter().any(|n| n.start >= s && n.end <= e && same_result(n, marked)))
+            // An operand ("So they sold 20 − 9 = 11 child tickets." above "#### 9") names no result.
+            .is_some_and(|(s, e)| {
+                self.numbers
+                    .iter()
+                    .any(|n| n.start >= s && n.end <= e && same_result(n, marked) && !super::operand(self.text, n))
+            })
     }
 
     /// Whether the sentence holding `n` says something in words besides
@@ -200,6 +205,28 @@ mod tests {
             matches!(read_asked(answered, Some("应找回多少元？")), Reading::Stated { value, .. } if value.value == 10.0)
         );
         // A marker naming neither stays a conflict: `a_closing_marker_against_the_prose_above_it`.
+    }
+
+    #[test]
+    fn what_the_marker_and_clause_readings_leave_alone() {
+        // A clause restating a given is no result, however much it names the question's words.
+        let q = "Sam had $50. He bought 3 shirts at $12 each. How much money does Sam have left?";
+        let given =
+            "3 × 12 = 36.\nHe has 50 − 36 = 14 dollars left.\n\nFinal answer: Sam had $50, and he has $14 left.";
+        assert!(matches!(read_asked(given, Some(q)), Reading::Stated { value, .. } if value.value == 14.0));
+        // An operand above the marker is no result it picks: the prose states 11, the marker 9.
+        let q = "A theater sold 20 tickets. 9 were adult tickets. How many child tickets were sold?";
+        let operand = "c = 9.\n\nSo they sold 20 − 9 = 11 child tickets.\n\n#### 9";
+        assert!(matches!(read_asked(operand, Some(q)), Reading::Ambiguous(_)));
+        // A step that cannot be done directly is no "no result".
+        let step = "We can't find the total directly, so first count the tray muffins: 3 × 24 = 72. Then 72 + 15 = 87.\n\nSo the bakery sold 87 muffins in total.";
+        assert!(matches!(read(step), Reading::Stated { value, .. } if value.value == 87.0));
+        let zh_step =
+            "只用第一个条件求不出结果，还要结合第二个条件：x + y = 50，x − y = 10，所以 x = 30。\n\n答：甲数是 30。";
+        assert!(matches!(read(zh_step), Reading::Stated { value, .. } if value.value == 30.0));
+        // Two scale words are two results.
+        let scales = "答：总产量为 5.2 万吨。\n\n不对，单位换算错了，应为 5.2 亿吨。\n\n答：5.2 亿吨";
+        assert!(matches!(read(scales), Reading::Stated { value, .. } if value.scale == 1e8));
     }
 
     #[test]
