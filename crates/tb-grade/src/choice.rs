@@ -76,7 +76,8 @@ impl Grader for ChoiceGrader {
         // stops in it ("the answer is H.L.A. Hart.") is read whole.
         // 10: saying no single option is correct ("There isn't a single
         // \"correct\" class here", "没有唯一正确的选项", "several options are
-        // equally acceptable") hedges.
+        // equally acceptable", "None of the listed options matches") hedges,
+        // unless an option itself says "none of the above".
         10
     }
 
@@ -174,8 +175,11 @@ pub fn read(answer: &str, options: &[Choice], multi: bool) -> Reading {
     let inside_ruled_out = |at: usize| ruled_out.iter().any(|r| r.contains(&at));
     statements.retain(|s| !inside_ruled_out(s.start));
     statements.sort_by_key(|s| s.start);
-    let no_single_option =
-        || !multi && NO_SINGLE_OPTION.find(&text).is_some_and(|m| !CONTRAST.is_match(&text[m.end()..]));
+    let no_single_option = || {
+        !multi
+            && !options.iter().any(|o| NONE_OR_ALL_OPTION.is_match(&o.text))
+            && NO_SINGLE_OPTION.find(&text).is_some_and(|m| !CONTRAST.is_match(&text[m.end()..]))
+    };
     hedged |= statements.is_empty() && (HEDGE.is_match(&text) || no_single_option());
     if let Some(reading) = ctx.resolve(&statements) {
         // "The correct answer is A) China. … so B) India is also correct": two.
@@ -957,6 +961,7 @@ mod tests {
         for answer in [
             "There's no single best option here: guidelines accept **Ibuprofen** and **Naproxen** alike, and **Paracetamol** when NSAIDs are contraindicated.",
             "这道题没有唯一正确的选项：按不同指南，**布洛芬**和**萘普生**都可以，具体要看患者情况。",
+            "The usual first choice would be acetaminophen, but none of the listed options matches it exactly.\n\nAnswer: none of the above",
         ] {
             assert_eq!(read(answer, &four, false), Reading::Undecided, "{answer:?}");
         }

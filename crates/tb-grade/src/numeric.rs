@@ -80,7 +80,8 @@ impl Grader for NumericGrader {
         // 10: one result stated with and without its scale word ("328 万人"
         // and "#### 328") is one result; more ways of saying there is none
         // ("isn't enough information", "no single answer", "can't compute a
-        // numerical answer", "算不出具体数值", "无法给出确切结果"); a statement
+        // numerical answer", "I don't think this question can be answered",
+        // "算不出具体数值", "无法给出确切结果"); a statement
         // naming several numbers and a marker naming one of them ("答：门票共
         // 90 元，应找回 10 元。" then "#### 10") state that one, no conflict; of
         // a statement's clauses, the one naming what was asked.

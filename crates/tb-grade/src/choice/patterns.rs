@@ -120,8 +120,17 @@ pub(super) static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
 /// \"correct\" class here", "没有唯一正确的选项"): a hedge on a one-answer
 /// question, unless it goes on to choose ([`CONTRAST`]).
 pub(super) static NO_SINGLE_OPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:isn'?t|is\s+not|there'?s\s+no|no)\s+(?:a\s+)?single\s+(?:\x22?(?:correct|right|best)\x22?\s+)?(?:answer|option|choice|class|one)(?-u:\b)|(?-u:\b)(?:several|multiple|more\s+than\s+one)\s+(?:of\s+(?:the|these)\s+)?(?:options|answers|choices)\s+(?:are|could\s+be|would\s+be)\s+(?:equally\s+)?(?:correct|acceptable|valid|defensible)|没有唯一(?:正确)?的?(?:答案|选项)|(?:几个|多个|两个)选项都(?:说得通|可以|成立|正确)")
+    Regex::new(r"(?i)(?-u:\b)(?:isn'?t|is\s+not|there'?s\s+no|no)\s+(?:a\s+)?single\s+(?:\x22?(?:correct|right|best)\x22?\s+)?(?:answer|option|choice|class|one)(?-u:\b)|(?-u:\b)(?:several|multiple|more\s+than\s+one)\s+(?:of\s+(?:the|these)\s+)?(?:options|answers|choices)\s+(?:are|could\s+be|would\s+be)\s+(?:equally\s+)?(?:correct|acceptable|valid|defensible)|没有唯一(?:正确)?的?(?:答案|选项)|(?:几个|多个|两个)选项都(?:说得通|可以|成立|正确)|(?-u:\b)none\s+of\s+(?:the\s+)?(?:listed\s+|given\s+|provided\s+|four\s+)?(?:options|choices|answers)\s+(?:(?:is|are)\s+(?:correct|right|accurate|true|valid)|matches|match|fits?|corresponds?)(?-u:\b)|(?:四个|所有|各个?|给出的)选项(?:都|均)(?:不对|不正确|错误|不符合)|没有(?:一个)?(?:正确|符合题意)的选项")
         .expect("valid regex")
+});
+
+/// An option that itself says none or all of the others ("None of the
+/// above", "以上都不对"): naming it is choosing it.
+pub(super) static NONE_OR_ALL_OPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:none|all)\s+of\s+(?:the\s+)?(?:above|these|them)|以上(?:都|均|皆|全)|都不(?:对|正确)|无正确",
+    )
+    .expect("valid regex")
 });
 
 /// A turn after a hedge to a choice all the same ("…, but for an exam the expected answer is C").

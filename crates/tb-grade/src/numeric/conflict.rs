@@ -188,6 +188,7 @@ mod tests {
             "There is no single answer. Any width from 2 to 9 metres gives the same area of 18.",
             "题目只给了比例，算不出具体数值；设宽为 x，则周长为 8x。",
             "缺了单价这个条件，无法给出确切结果：如果单价是 5 元，总价就是 40 元。",
+            "I don't think this problem can be solved as stated: we know Ana has 3 more pens than Ben, but not how many Ben has.",
         ] {
             assert!(matches!(read(none), Reading::Undecided | Reading::Ambiguous(_)), "{none}");
         }

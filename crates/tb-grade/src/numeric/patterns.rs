@@ -78,6 +78,7 @@ pub(super) static NO_RESULT: LazyLock<Regex> = LazyLock::new(|| {
       | can(?:no|')?t\s+be\s+pinned\s+down | (?-u:\b)any\s+[a-z]+\s+(?:over|above|greater\s+than|more\s+than|below|under|less\s+than)\s+[^.\n]{0,20}(?:fits|works|satisf)
       | (?:never|doesn'?t|does\s+not|didn'?t|did\s+not)\s+(?:tell|give|say|specify|state)s?\s+(?:us|me)\s+(?:how|what|which|whether|either) | depends\s+(?:entirely|only|solely|largely|completely)\s+on
       | no\s+such\s+[a-z]+\s+(?:exists|can\s+exist) | contradict\s+each\s+other | (?-u:\b)which\s+(?:of\s+these|one)\s+(?:does|do|did)\s+(?:your|the)\s+(?:problem|question)
+      | (?:don'?t|do\s+not)\s+think\s+(?:this|the|that|it)\s+(?:question\s+|problem\s+)?can\s+be\s+(?:answered|solved|determined|calculated)
       | (?:not|n't)\s+enough\s+(?:information|info|data|details?|to\s+go\s+on) | (?:no|not\s+a|isn'?t\s+a|is\s+not\s+a)\s+(?:single|unique)\s+(?:answer|result)
       | (?:can(?:no|')?t|unable\s+to|impossible\s+to|not\s+possible\s+to)\s+(?:compute|calculate|find|get|give|determine|work\s+out|arrive\s+at|come\s+up\s+with|reach)\s+(?:a|an|any|one)\s+(?:single|numerical|numeric|exact|specific|definite|definitive|unique|concrete|precise|final)\s+(?:answer|number|result|value|figure|total|amount)
       | (?:算|求|得)不出(?:具体|确切|唯一|准确)的?(?:数值|结果|答案) | (?:没有|没)(?:唯一|确定)的?(?:答案|结果) | (?:无法|不能|没法)给出(?:具体|确切|唯一|准确)的?(?:结果|答案)
