@@ -289,25 +289,6 @@ fn cut_off(text: &str) -> bool {
         && CONCLUSION.find(last).is_none_or(|m| m.start() > 0)
 }
 
-/// Whether a marker ends by naming the option as such ("That's option",
-/// "即选项", "选", "choice"): the letter after it is a label, whatever the options' texts.
-fn names_an_option(before: &str) -> bool {
-    let tail: String = before.trim_end().chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
-    let tail = tail.to_lowercase();
-    ["option", "options", "choice", "选项", "选"].iter().any(|w| tail.ends_with(w))
-}
-
-/// Where an answer's words start: after spaces and the marks some put
-/// first ("✅ B", "👉 答案：C").
-fn opening(text: &str) -> usize {
-    // Check marks, stars and arrows set before an answer, and emoji; not
-    // circled numbers or arrows inside an option's text ("②→③→④").
-    let marks = |c: char| {
-        c.is_whitespace() || "✅✔✓☑➡★☆⭐".contains(c) || ('\u{1F300}'..='\u{1FAFF}').contains(&c) || c == '\u{FE0F}'
-    };
-    text.len() - text.trim_start_matches(marks).len()
-}
-
 /// Whether a marker ending at `at` heads a table's column ("| 选项 | 分析 |
 /// 结论 |", which the plain text sets apart by runs of spaces): the labels
 /// below it are the rows', not what the marker states.
@@ -321,23 +302,6 @@ fn table_header(text: &str, at: usize) -> bool {
 /// wrong"): the labels it names were not chosen.
 fn opens_ruling_out(line: &str) -> bool {
     LISTED_RULED_OUT.find(line).is_some_and(|m| line[..m.start()].trim().is_empty())
-}
-
-/// A line without its leading "Option "/"选项" ("Option C — TRUNCATE" → "C — TRUNCATE").
-fn without_option_word(line: &str) -> &str {
-    if let Some(rest) = line.strip_prefix("选项") {
-        return rest.trim_start();
-    }
-    match line.get(..7) {
-        Some(word) if word.eq_ignore_ascii_case("option ") => line[7..].trim_start(),
-        _ => line,
-    }
-}
-
-fn single_char(s: &str) -> Option<char> {
-    let mut chars = s.trim().chars();
-    let c = chars.next()?;
-    chars.next().is_none().then_some(c)
 }
 
 /// True when the clause before `at` makes what follows tentative.

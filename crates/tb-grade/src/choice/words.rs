@@ -192,3 +192,39 @@ pub(super) fn last_sentence(text: &str) -> &str {
         .map_or(0, |(i, c)| i + c.len_utf8());
     text[start..].trim()
 }
+
+/// Whether a marker ends by naming the option as such ("That's option",
+/// "即选项", "选", "choice"): the letter after it is a label, whatever the options' texts.
+pub(super) fn names_an_option(before: &str) -> bool {
+    let tail: String = before.trim_end().chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail = tail.to_lowercase();
+    ["option", "options", "choice", "选项", "选"].iter().any(|w| tail.ends_with(w))
+}
+
+/// Where an answer's words start: after spaces and the marks some put
+/// first ("✅ B", "👉 答案：C").
+pub(super) fn opening(text: &str) -> usize {
+    // Check marks, stars and arrows set before an answer, and emoji; not
+    // circled numbers or arrows inside an option's text ("②→③→④").
+    let marks = |c: char| {
+        c.is_whitespace() || "✅✔✓☑➡★☆⭐".contains(c) || ('\u{1F300}'..='\u{1FAFF}').contains(&c) || c == '\u{FE0F}'
+    };
+    text.len() - text.trim_start_matches(marks).len()
+}
+
+/// A line without its leading "Option "/"选项" ("Option C — TRUNCATE" → "C — TRUNCATE").
+pub(super) fn without_option_word(line: &str) -> &str {
+    if let Some(rest) = line.strip_prefix("选项") {
+        return rest.trim_start();
+    }
+    match line.get(..7) {
+        Some(word) if word.eq_ignore_ascii_case("option ") => line[7..].trim_start(),
+        _ => line,
+    }
+}
+
+pub(super) fn single_char(s: &str) -> Option<char> {
+    let mut chars = s.trim().chars();
+    let c = chars.next()?;
+    chars.next().is_none().then_some(c)
+}
