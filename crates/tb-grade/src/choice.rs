@@ -78,7 +78,11 @@ impl Grader for ChoiceGrader {
         // \"correct\" class here", "没有唯一正确的选项", "several options are
         // equally acceptable", "None of the listed options matches") hedges,
         // unless an option itself says "none of the above".
-        10
+        // 11: a conclusion under a heading ("**Conclusion:** …", "Bottom
+        // line:", "结论：", "总结：") names its option by text as "So …" does;
+        // an English option's text met right after a Chinese character
+        // ("是Mercury") is a whole word.
+        11
     }
 
     fn grade(&self, response: &Response, gold: &Gold) -> Grade {
@@ -852,6 +856,12 @@ mod tests {
         let structures = options(&["Stack", "Queue", "Binary heap", "Hash table"]);
         let short = "* **Stack:** LIFO, depth-first.\n* **Queue:** FIFO, what BFS needs.\n\n**In short, BFS is implemented with a queue.**";
         assert_eq!(read(short, &structures, false), Reading::Chosen { labels: "B".into(), how: "concluded_text" });
+        // A "Conclusion:" heading concludes as "So" does; so does "结论：".
+        let headed = "- **Stack:** LIFO.\n- **Queue:** FIFO.\n\n**Conclusion:** BFS is implemented with a queue.";
+        assert_eq!(read(headed, &structures, false), Reading::Chosen { labels: "B".into(), how: "concluded_text" });
+        let headed = "- 栈：后进先出。\n- 队列：先进先出。\n\n**结论：** 广度优先搜索用的是队列。";
+        let zh = options(&["栈", "队列", "二叉堆", "哈希表"]);
+        assert_eq!(read(headed, &zh, false), Reading::Chosen { labels: "B".into(), how: "concluded_text" });
         let bugs = options(&["Staphylococcus aureus", "Streptococcus pneumoniae", "Mycoplasma pneumoniae"]);
         let own = "- **A. Staphylococcus aureus** — necrotizing.\n- **B. Streptococcus pneumoniae** — the most common.\n\n\
                    Because it leads, the most likely organism is **B. Streptococcus pneumoniae**.";

@@ -105,6 +105,17 @@ fn choice_classes_in_other_words() {
             bad.push(format!("{a}: {r:?}"));
         }
     }
+    // A conclusion under a heading names its option by text (choice 11).
+    let metals = o(&["Iron", "Copper", "Mercury", "Sodium"]);
+    for a in [
+        "- **Iron** and **copper** are solid.\n- **Sodium** melts at 98 °C.\n\n**Bottom line:** the metal that is liquid at room temperature is mercury.",
+        "铁、铜、钠常温下都是固体。\n\n**总结：** 常温下呈液态的金属是Mercury。",
+    ] {
+        let r = choice::read(a, &metals, false);
+        if !matches!(&r, choice::Reading::Chosen { labels, .. } if labels == "C") {
+            bad.push(format!("{a}: {r:?}"));
+        }
+    }
     // An arrow after a lone letter continues a sequence; a listed name ends at a spaced dash (choice 8).
     let walk = o(&["CAB", "ACB", "BCA", "CBA"]);
     let tree = "Root first: A. Its left child is B, its right child C.\n\n- Visit order: C → A → B\n\nSo the in-order traversal is CAB.\n\nAnswer: A";

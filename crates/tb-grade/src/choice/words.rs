@@ -112,12 +112,14 @@ pub(super) fn letter_sequence(before: &str) -> bool {
     matches!(back.next(), Some(c) if c.is_ascii_uppercase()) && !back.next().is_some_and(char::is_alphanumeric)
 }
 
-/// Whether `needle` occurs in `haystack` with no letter or digit glued to either end.
+/// Whether `needle` occurs in `haystack` with no letter or digit glued to
+/// either end; a Chinese character is no letter of a word ("是Mercury").
 pub(super) fn contains_words(haystack: &str, needle: &str) -> bool {
+    let glued = |c: char| c.is_alphanumeric() && !('\u{4E00}'..='\u{9FFF}').contains(&c);
     haystack.match_indices(needle).any(|(i, _)| {
         let before = haystack[..i].chars().next_back();
         let after = haystack[i + needle.len()..].chars().next();
-        !before.is_some_and(|c| c.is_alphanumeric()) && !after.is_some_and(|c| c.is_alphanumeric())
+        !before.is_some_and(glued) && !after.is_some_and(glued)
     })
 }
 
