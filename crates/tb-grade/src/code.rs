@@ -127,7 +127,10 @@ impl Grader for CodeGrader {
         // 4: of two blocks defining the entry point, the paragraph introducing
         // the later one says whether it is an alternative ("另一种写法") or a
         // correction; an explanation of the first no longer decides.
-        4
+        // 5: a later block offered to whoever prefers it ("If you'd rather…",
+        // "this variant", "如果你更喜欢…") is an alternative; the answer's
+        // closing choice ("I'd go with the first one", "我更推荐第二种") decides.
+        5
     }
 
     fn grade(&self, response: &Response, _gold: &Gold) -> Grade {

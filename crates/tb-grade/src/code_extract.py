@@ -19,7 +19,23 @@ CORRECTION = re.compile(
     r"更正|修正|修改|改进|改正|纠正|错误|等等|最终|更好|更简洁|优化",
     re.I,
 )
-ALTERNATIVE = re.compile(r"alternative(?:ly)?|another\s+(?:way|approach|version)|you\s+could\s+also|或者|另一种|也可以", re.I)
+ALTERNATIVE = re.compile(
+    r"alternative(?:ly)?|another\s+(?:way|approach|version|option)|you\s+could\s+also|variant|"
+    r"if\s+you(?:'d|\s+would)?\s+(?:prefer|rather|like)|或者|另一种|也可以|如果(?:你|您)(?:更)?(?:喜欢|偏好|倾向)|换一种|换个写法",
+    re.I,
+)
+# After the blocks, which one the answer says it would use ("I'd go with the
+# first one", "我更推荐第一种"): the first, or the last.
+PREFERS_FIRST = re.compile(
+    r"(?:go|stick|stay)\s+with\s+the\s+(?:first|original|former|loop|above)|recommend\s+the\s+(?:first|original|former)|"
+    r"(?:推荐|建议用|用)(?:第一种|第一个|前一种|前者|原来的)",
+    re.I,
+)
+PREFERS_LAST = re.compile(
+    r"(?:go|stick|stay)\s+with\s+the\s+(?:second|latter|last)|recommend\s+the\s+(?:second|latter|last)|"
+    r"(?:推荐|建议用|用)(?:第二种|第二个|后一种|后者)",
+    re.I,
+)
 CODE_START = re.compile(r"^(?:async\s+def|def|class|import|from|@)\b|^[A-Za-z_][\w.]*\s*(?:=|\()|^(?:for|while|if|with|try|return)\b")
 
 
@@ -165,6 +181,12 @@ def choose(blocks, text, entry):
             intro = introduction(text, blocks, defining[-1][0])
             if ALTERNATIVE.search(intro) and not CORRECTION.search(intro):
                 chosen = defining[0]
+            # What the answer says after its last block decides ("I'd go with the first one").
+            after = text[defining[-1][1]:]
+            if PREFERS_FIRST.search(after) and not PREFERS_LAST.search(after):
+                chosen = defining[0]
+            elif PREFERS_LAST.search(after) and not PREFERS_FIRST.search(after):
+                chosen = defining[-1]
         how = "fenced_block_defining_entry_point" if len(parsed) == 1 else "fenced_block_of_%d" % len(parsed)
         needed = used_names(chosen[3])
         parts = []

@@ -204,6 +204,21 @@ fn realistic_answer_shapes_are_read_and_graded() {
             "```python\ndef add(a, b):\n    return a - b\n```\n\nAlternatively one might reach for operator.add.\n\nWait, the block above has a bug. Fixed:\n```python\ndef add(a, b):\n    return a + b\n```",
             "fenced_block_of_2",
         ),
+        // A later block offered to whoever prefers it, or one the closing
+        // words set aside ("I'd stick with the first"), leaves the first
+        // standing; "推荐第二种" takes the later one.
+        (
+            "```python\ndef add(a, b):\n    return a + b\n```\n\nIf you'd rather avoid the operator, this variant does the same:\n\n```python\ndef add(a, b):\n    return sum([a, a])\n```",
+            "fenced_block_of_2",
+        ),
+        (
+            "```python\ndef add(a, b):\n    return a + b\n```\n\nA lambda would be shorter:\n\n```python\ndef add(a, b):\n    return (lambda x: x * 2)(a)\n```\n\nStill, I'd stay with the first version for clarity.",
+            "fenced_block_of_2",
+        ),
+        (
+            "```python\ndef add(a, b):\n    return a * b\n```\n\n第二种写法：\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n两种都能运行，我更推荐第二种。",
+            "fenced_block_of_2",
+        ),
     ];
     for (answer, how) in cases {
         let v = execute(&sb, answer, &gold);
