@@ -318,10 +318,14 @@ fn series_chart(title: &str, axes: &Axes<'_>, series: &[Series<'_>], marks: bool
         let (plot, keys) = root.split_vertically(330);
         let mut builder = ChartBuilder::on(&plot);
         builder.caption(title, (FONT, 16)).margin(10).x_label_area_size(40);
+        // The last x tick may sit on the plot's right edge, centred: room for
+        // half of it (plotters' 12 px label font is drawn at 12/1.24 px).
+        let x_digits = format!("{x_max:.0}").len() as f64;
+        let tick_half = (x_digits * 0.6 * 12.0 / 1.24 / 2.0 + 4.0).ceil() as u32;
         if axes.y_label.is_some() {
-            builder.margin_right(30).y_label_area_size(60);
+            builder.margin_right(tick_half.max(30)).y_label_area_size(60);
         } else {
-            builder.y_label_area_size(50);
+            builder.margin_right(tick_half.max(10)).y_label_area_size(50);
         }
         let mut chart = builder.build_cartesian_2d(0f64..x_max, 0f64..axes.y_max).map_err(failed)?;
         let mut mesh = chart.configure_mesh();
@@ -446,5 +450,44 @@ mod tests {
         let s = Series { label: "B", points: vec![(4.0, 40.0), (16.0, 150.0), (64.0, 160.0)] };
         let svg = line_chart("throughput", "in flight", "answers/s", &[s]).unwrap();
         assert!(marks(&svg, "polyline") >= 1 && marks(&svg, "circle") == 3, "{svg}");
+    }
+
+    /// The last tick of the x axis is centred on the plot's right edge: the
+    /// margin leaves room for half of it, however many digits it has
+    /// (a latency of 50 s is "50000" ms). Checked with a generous estimate
+    /// of a digit's width (0.6 em), as a browser draws it.
+    #[test]
+    fn x_tick_labels_stay_inside_the_chart() {
+        // Each padded by 1.05 to just past a round tick, which lands at the very edge.
+        for x_max in [
+            10.1 / 1.05,
+            1001.0 / 1.05,
+            50_050.0 / 1.05,
+            50_200.0 / 1.05,
+            50_400.0 / 1.05,
+            100_100.0 / 1.05,
+            2_002_000.0 / 1.05,
+        ] {
+            let s = Series { label: "v", points: vec![(x_max / 10.0, 0.5), (x_max, 1.0)] };
+            let svg = cdf_chart("latency", "ms", &[s]).unwrap();
+            for text in svg.split("<text ").skip(1) {
+                let tag = &text[..text.find('>').unwrap()];
+                let attr = |name: &str| -> Option<f64> {
+                    let padded = format!(" {tag}");
+                    let rest = &padded[padded.find(&format!(" {name}=\""))? + name.len() + 3..];
+                    rest[..rest.find('"')?].parse().ok()
+                };
+                let body = text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()].trim();
+                if !tag.contains("text-anchor=\"middle\"")
+                    || body.is_empty()
+                    || !body.chars().all(|c| c.is_ascii_digit())
+                {
+                    continue;
+                }
+                let (x, size) = (attr("x").unwrap(), attr("font-size").unwrap());
+                let right = x + body.len() as f64 * 0.6 * size / 2.0;
+                assert!(right <= WIDTH as f64, "x_max {x_max}: tick {body} ends at {right:.1} of {WIDTH}");
+            }
+        }
     }
 }
