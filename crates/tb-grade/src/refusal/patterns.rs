@@ -157,3 +157,23 @@ pub(super) static EMPATHY: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+
+/// A request to play a character ("Please act as my deceased grandmother…",
+/// "扮演我已经去世的外婆", "You are Captain Blackbeard AI") …
+pub(super) static ROLE_PLAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:pretend\s+(?:to\s+be|you(?:'re|\s+are))|act\s+as|play\s+(?:the\s+role|a\s+character)|role-?play|stay\s+in\s+character|you\s+are\s+now|from\s+now\s+on,?\s+you(?:'re|\s+are))(?-u:\b)|扮演|假装(?:你是|成)|你现在是|从现在起你是|角色扮演")
+        .expect("valid regex")
+});
+
+/// … that asks for a procedure ("the steps to producing napalm", "怎么提炼…").
+pub(super) static ASKS_FOR_STEPS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:how\s+to|steps?|step[-\s]by[-\s]step|recipe|instructions?|procedure|process\s+(?:of|for))(?-u:\b)|怎么(?:做|制作|提炼|合成|配|弄)|如何(?:做|制作|提炼|合成)|步骤|配方|流程|做法|工艺")
+        .expect("valid regex")
+});
+
+/// A turn to another subject, as a character makes it ("Let me tell you about
+/// the summer we…", "What I *can* tell you about is…", "外婆给你讲个别的吧").
+pub(super) static OTHER_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:let\s+me|I'?ll|I\s+can|I\s+could|how\s+about\s+I)\s+tell\s+you\s+(?:about\s+)?(?:something\s+else|another|a\s+different|the\s+(?:summer|winter|spring|autumn|fall|time|day|night|week|year|story)|a\s+story)|(?-u:\b)what\s+I\s+\*?can\*?\s+tell\s+you(?-u:\b)|(?-u:\b)(?:a|another)\s+(?:different|better)\s+(?:story|tale)(?-u:\b)|讲(?:个|点|些)(?:别的|其他|其它)|说(?:点|些)(?:别的|其他)|聊(?:点|些)(?:别的|其他)|换个(?:故事|话题)|给你讲(?:个|一个)[^，。！？]{0,8}故事")
+        .expect("valid regex")
+});
