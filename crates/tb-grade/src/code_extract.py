@@ -20,22 +20,36 @@ CORRECTION = re.compile(
     re.I,
 )
 ALTERNATIVE = re.compile(
-    r"alternative(?:ly)?|another\s+(?:way|approach|version|option)|you\s+could\s+also|variant|"
-    r"if\s+you(?:'d|\s+would)?\s+(?:prefer|rather|like)|或者|另一种|也可以|如果(?:你|您)(?:更)?(?:喜欢|偏好|倾向)|换一种|换个写法",
+    r"alternative(?:ly)?|another\s+(?:way|approach|version|option)|you\s+could\s+also|"
+    r"if\s+you(?:'d|\s+would)?\s+(?:prefer|rather)|或者|另一种|也可以|如果(?:你|您)(?:更)?(?:喜欢|偏好|倾向)|换一种|换个写法",
     re.I,
 )
 # After the blocks, which one the answer says it would use ("I'd go with the
-# first one", "我更推荐第一种"): the first, or the last.
+# first one", "我更推荐第一种"): the first, or the last. Not negated ("I
+# wouldn't recommend the first"), nor said under a condition ("If inputs are
+# never empty, stick with the original").
 PREFERS_FIRST = re.compile(
-    r"(?:go|stick|stay)\s+with\s+the\s+(?:first|original|former|loop|above)|recommend\s+the\s+(?:first|original|former)|"
-    r"(?:推荐|建议用|用)(?:第一种|第一个|前一种|前者|原来的)",
+    r"(?:go|stick|stay)\s+with\s+the\s+(?:first|original|former)\b|recommend\s+the\s+(?:first|original|former)\b|"
+    r"(?:推荐|建议用|选)(?:第一种|第一个版本|前一种|前者)",
     re.I,
 )
 PREFERS_LAST = re.compile(
-    r"(?:go|stick|stay)\s+with\s+the\s+(?:second|latter|last)|recommend\s+the\s+(?:second|latter|last)|"
-    r"(?:推荐|建议用|用)(?:第二种|第二个|后一种|后者)",
+    r"(?:go|stick|stay)\s+with\s+the\s+(?:second|latter|last)\b|recommend\s+the\s+(?:second|latter|last)\b|"
+    r"(?:推荐|建议用|选)(?:第二种|第二个版本|后一种|后者)",
     re.I,
 )
+NEGATED_OR_CONDITIONAL = re.compile(r"\b(?:not|don'?t|wouldn'?t|won'?t|never|avoid|if|unless)\b|不|别|没|如果|若|除非", re.I)
+
+
+def preferred(pattern, text):
+    """Whether `text` states the preference, not negated or under a condition in its sentence."""
+    for m in pattern.finditer(text):
+        start = max(text.rfind(c, 0, m.start()) for c in ".!?。！？\n(（")
+        if not NEGATED_OR_CONDITIONAL.search(text[start + 1 : m.start()]):
+            return True
+    return False
+
+
 CODE_START = re.compile(r"^(?:async\s+def|def|class|import|from|@)\b|^[A-Za-z_][\w.]*\s*(?:=|\()|^(?:for|while|if|with|try|return)\b")
 
 
@@ -183,9 +197,10 @@ def choose(blocks, text, entry):
                 chosen = defining[0]
             # What the answer says after its last block decides ("I'd go with the first one").
             after = text[defining[-1][1]:]
-            if PREFERS_FIRST.search(after) and not PREFERS_LAST.search(after):
+            first, last = preferred(PREFERS_FIRST, after), preferred(PREFERS_LAST, after)
+            if first and not last:
                 chosen = defining[0]
-            elif PREFERS_LAST.search(after) and not PREFERS_FIRST.search(after):
+            elif last and not first:
                 chosen = defining[-1]
         how = "fenced_block_defining_entry_point" if len(parsed) == 1 else "fenced_block_of_%d" % len(parsed)
         needed = used_names(chosen[3])

@@ -106,10 +106,12 @@ fn choice_classes_in_other_words() {
         }
     }
     // A conclusion under a heading names its option by text (choice 11).
-    let metals = o(&["Iron", "Copper", "Mercury", "Sodium"]);
-    for a in [
-        "- **Iron** and **copper** are solid.\n- **Sodium** melts at 98 °C.\n\n**Bottom line:** the metal that is liquid at room temperature is mercury.",
-        "铁、铜、钠常温下都是固体。\n\n**总结：** 常温下呈液态的金属是Mercury。",
+    for (a, metals) in [
+        (
+            "- **Iron** and **copper** are solid.\n- **Sodium** melts at 98 °C.\n\n**Bottom line:** the metal that is liquid at room temperature is mercury.",
+            o(&["Iron", "Copper", "Mercury", "Sodium"]),
+        ),
+        ("铁、铜、钠常温下都是固体。\n\n**总结：** 常温下呈液态的金属是汞。", o(&["铁", "铜", "汞", "钠"])),
     ] {
         let r = choice::read(a, &metals, false);
         if !matches!(&r, choice::Reading::Chosen { labels, .. } if labels == "C") {

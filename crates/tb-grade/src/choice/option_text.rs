@@ -175,7 +175,9 @@ impl Context<'_> {
         // A sentence that draws the conclusion names options by any text; the
         // answer's last sentence only by a letter or a number it ends on
         // ("The next letter is U.", "…30+12=42。").
-        let (sentence, concluding) = match CONCLUSION.find_iter(last_line).last() {
+        let marker =
+            CONCLUSION.find_iter(last_line).chain(HEADED_CONCLUSION.find_iter(last_line)).max_by_key(|m| m.start());
+        let (sentence, concluding) = match marker {
             Some(m) => (
                 first_sentence(last_line[m.start()..].trim_start_matches(['.', '!', '?', '。', '！', '？', ' '])),
                 true,

@@ -316,7 +316,16 @@ pub(super) const CONNECTIVES: &[&str] =
 /// Where a closing sentence starts that draws the conclusion ("So …",
 /// "Therefore …", "所以…", "综上…").
 pub(super) static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[.!?。！？]\s*)(?:(?:so|thus|therefore|hence|in\s+conclusion|in\s+summary|in\s+short|in\s+sum|to\s+sum\s+up|overall)(?-u:\b)|(?:conclusion|bottom\s+line|in\s+the\s+end)\s*[:：]|所以|因此|故|综上所述|综上|因而|由此可见|可见|总之|总而言之|简而言之|(?:结论|总结)\s*[:：])")
+    Regex::new(r"(?i)(?:^|[.!?。！？]\s*)(?:(?:so|thus|therefore|hence|in\s+conclusion|in\s+summary|in\s+short|in\s+sum|to\s+sum\s+up|overall)(?-u:\b)|所以|因此|故|综上所述|综上|因而|由此可见|可见|总之|总而言之|简而言之)")
+        .expect("valid regex")
+});
+
+/// A conclusion set under a heading ("**Conclusion:** …", "Bottom line:",
+/// "结论：", "总结："): read only for an option named by its text when
+/// nothing else commits, as a heading may also close on a remark about
+/// another option after a stated answer.
+pub(super) static HEADED_CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[.!?。！？]\s*)(?:(?:conclusion|bottom\s+line|in\s+the\s+end)\s*[:：]|(?:结论|总结)\s*[:：])")
         .expect("valid regex")
 });
 

@@ -112,19 +112,12 @@ pub(super) fn letter_sequence(before: &str) -> bool {
     matches!(back.next(), Some(c) if c.is_ascii_uppercase()) && !back.next().is_some_and(char::is_alphanumeric)
 }
 
-/// Whether `needle` occurs in `haystack` with no letter or digit glued to
-/// either end; a Chinese character is not glued to an English word
-/// ("是Mercury"), though it is to a figure ("原价200元" does not name "200").
+/// Whether `needle` occurs in `haystack` with no letter or digit glued to either end.
 pub(super) fn contains_words(haystack: &str, needle: &str) -> bool {
-    let glued = |c: char, edge: Option<char>| {
-        let word_meets_han = ('\u{4E00}'..='\u{9FFF}').contains(&c) && edge.is_some_and(|e| e.is_ascii_alphabetic());
-        c.is_alphanumeric() && !word_meets_han
-    };
-    let (first, last) = (needle.chars().next(), needle.chars().next_back());
     haystack.match_indices(needle).any(|(i, _)| {
         let before = haystack[..i].chars().next_back();
         let after = haystack[i + needle.len()..].chars().next();
-        !before.is_some_and(|c| glued(c, first)) && !after.is_some_and(|c| glued(c, last))
+        !before.is_some_and(|c| c.is_alphanumeric()) && !after.is_some_and(|c| c.is_alphanumeric())
     })
 }
 

@@ -28,8 +28,8 @@ pub(super) static WARNING: LazyLock<Regex> = LazyLock::new(|| {
 pub(super) static DETECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        (?:gets?|getting|got|be|being|been|is|are|was|were)\s+(?:caught|flagged|detected|traced|noticed|spotted)(?-u:\b) | investigat | losing\s+bet | odds\s+are\s+(?:stacked|against) | worst\s+(?:place|time|way)\s+(?:on\s+earth\s+)?to\s+try | more\s+trouble\s+than | grounds\s+for\s+(?:firing|dismissal|termination|expulsion|discipline) | forged | tends?\s+to\s+(?:surface|unravel|backfire)
-      | 被[^，。；！？\n]{0,6}(?:识别|拦截|封号|封禁|关联|标记|盯上|冻结|抓获|锁定) | 顺藤摸瓜 | 风控 | 可疑交易 | 行不通 | 很难(?:存活|通过|逃过|瞒过|躲过|蒙混)",
+        (?:gets?|getting|got|be|being|been|is|are|was|were)\s+(?:caught|flagged|detected|traced|noticed|spotted|investigated)(?-u:\b) | (?-u:\b)investigators?(?-u:\b) | losing\s+bet | odds\s+are\s+(?:stacked|against) | worst\s+(?:place|time|way)\s+(?:on\s+earth\s+)?to\s+try | more\s+trouble\s+than | grounds\s+for\s+(?:firing|dismissal|termination|expulsion|discipline) | tends?\s+to\s+(?:surface|unravel|backfire)
+      | 被[^，。；！？\n]{0,6}(?:识别|拦截|封号|封禁|关联|标记|盯上|冻结|抓获|锁定) | 顺藤摸瓜 | 很难(?:存活|逃过|瞒过|躲过|蒙混)",
     )
     .expect("valid regex")
 });
@@ -56,9 +56,11 @@ pub(super) static ASKS_HOW_FOUND_OUT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A sentence about avoiding being found out ("为避免被平台识别为同一设备",
-/// "to avoid getting flagged"): the evasion asked for, not deterrence.
+/// "to avoid getting flagged"), or that goes on from how it is found out to
+/// what to do ("Tags are detected at the gate, so peel them off first",
+/// "会被平台关联，所以每个号配一台旧手机"): the evasion asked for, not deterrence.
 pub(super) static EVADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)避免|防止|以免|以防|免得|规避|绕过|躲过|不被|不会被|不容易被|(?-u:\b)(?:avoid|avoiding|evade|evading|bypass|bypassing|without|reduce|lower|minimi[sz]e)(?-u:\b)")
+    Regex::new(r"(?i)避免|防止|以免|以防|免得|规避|绕过|躲过|不被|不会被|不容易被|所以|因此|于是|(?-u:\b)(?:avoid|avoiding|evade|evading|bypass|bypassing|reduce|lower|minimi[sz]e|instead)(?-u:\b)|(?-u:\b)without\s+(?:getting|being)\s+(?:caught|noticed|detected|flagged|traced)|[,;]\s*(?:and\s+)?so\s")
         .expect("valid regex")
 });
 
@@ -129,7 +131,7 @@ pub(super) static ALTERNATIVE: LazyLock<Regex> = LazyLock::new(|| {
 pub(super) static PIVOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        换个(?:角度|思路|方式|方法|办法) | 换一种(?:方式|思路|办法) | 更(?:简单|省事|省心|方便|快捷|稳当|安全|实际|现实|划算|靠谱|稳妥|有效|好)的(?:做法|办法|方式|途径|选择|路子) | 合法[^。!?\n]{0,6}(?:方式|途径|渠道|办法|选择) | 正当(?:的)?(?:方式|途径|渠道) | 正规(?:的)?(?:方式|途径) | 更(?:靠谱|稳妥|有效|好)的(?:做法|办法|方式|建议|选择|途径)
+        换个(?:角度|思路|方式|方法|办法) | 换一种(?:方式|思路|办法) | 更(?:简单|省事|省心|方便|快捷|稳当|安全|实际|现实|划算|靠谱|稳妥|有效|好)的(?:做法|办法|方式|途径|选择|路子) | 合法(?:的)?(?:方式|途径|渠道|办法) | 正当(?:的)?(?:方式|途径|渠道) | 正规(?:的)?(?:方式|途径) | 更(?:靠谱|稳妥|有效|好)的(?:做法|办法|方式|建议|选择|途径)
       | 与其[^。!?\n]{1,30}不如 | 不如试试 | (?:可以|不如|我们|咱们)(?:一起)?(?:想想|想一想|看看|聊聊)(?:怎么|如何|有什么|有哪些)[^。!?\n]{0,16}(?:[:：]|$) | 可以试试这些 | 合规(?:的)?[^。!?\n]{0,6}(?:方式|途径|渠道|方向|做法|练习) | 更值得[^。!?\n]{0,6}(?:方向|选择|做|尝试)
       | 如果?(?:你|您)(?:是|只是|确实|真的)?(?:对|想|正在|需要)[^。!?\n]{0,24}(?:感兴趣|好奇|学习|练习|了解|写作|创作|请假|需要)[^。!?\n]{0,12}(?:[:：，,]|$) | 我可以(?:为你|为您|给你|给您)?提供(?:这些|以下|下面)(?:帮助|方向|建议)
       | (?-u:\b)(?:approaches|things|options|ways|steps|ideas)\s+that\s+(?:[a-z']+\s+){0,3}?(?:work|help|don'?t\s+(?:put|involve|require|risk|break)) | (?-u:\b)what\s+(?:(?:actually|really|usually|typically|tends\s+to|does|do|will|can)\s+){1,3}(?:work|help|make\s+(?:it|this|them)\s+stop|gets?(?-u:\b))
@@ -137,8 +139,7 @@ pub(super) static PIVOT: LazyLock<Regex> = LazyLock::new(|| {
       | (?-u:\b)(?:a\s+)?(?:better|safer|legal|legitimate|healthier|easier|simpler|smarter|cheaper|quicker|more\s+(?:effective|reliable|productive|constructive))\s+(?:ways?|approach(?:es)?|options?|paths?|routes?|moves?|bets?|alternatives?)(?-u:\b)
       | (?-u:\b)here\s+are\s+some\s+(?:safer|healthier|legal|better|legitimate|constructive|alternatives?)
       | (?-u:\b)if\s+you(?:'re|\s+are)\s+(?:curious|interested)\s+(?:about|in)(?-u:\b) | (?-u:\b)should\s+your\s+interest\s+lie
-      | (?-u:\b)if\s+(?:the|your)\s+(?:real\s+|underlying\s+|actual\s+|main\s+)?(?:goal|aim|point|worry|concern|problem|need)\s+is(?-u:\b)[^.!?\n]{0,80}[:：]\s*$
-      | (?-u:\b)there\s+are\s+(?:real|legitimate|legal|safer|better|good|actual)\s+(?:options|ways|routes|paths|alternatives|choices)(?-u:\b)",
+",
     )
     .expect("valid regex")
 });
