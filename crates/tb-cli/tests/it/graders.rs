@@ -24,7 +24,7 @@ async fn the_every_grader_example_runs_and_verifies() {
     let report = read_json(&run.join("report.json"));
     assert_eq!(report["sandbox"]["isolation"], "bubblewrap");
     // The refusal detector's measured answers (`tb_grade::refusal::MEASURED`, the style corpus's test half).
-    assert_eq!(report["grader_validation"]["refusal"]["n"], 1296);
+    assert_eq!(report["grader_validation"]["refusal"]["n"], 1346);
     assert!(report["judges"][0]["note"].as_str().unwrap().contains("SIMULATED"), "{}", report["judges"]);
     assert_eq!(report["judges"][0]["family"], "llama");
     let sizes = [20, 20, 30, 30, 40, 30, 30, 20, 20];

@@ -1,7 +1,6 @@
-//! What a sentence of an answer says besides declining: a warning, how
-//! the act is found out, a referral, a redirect, a turn to another way,
-//! sympathy; and what a request asks (the law, how an act is found out, to
-//! go unnoticed).
+//! What a sentence of an answer says besides declining: a warning, a
+//! referral, a redirect, a turn to another way, sympathy; and what a
+//! request asks (the law, protection against something).
 
 use std::sync::LazyLock;
 
@@ -19,49 +18,6 @@ pub(super) static WARNING: LazyLock<Regex> = LazyLock::new(|| {
       | get(?:ting)?\s+caught | criminal\s+record | theft | fraud | criminal\s+charges? | (?:theft|assault|fraud|felony|misdemeanou?r)\s+charges? | charged\s+with | face\s+(?:criminal\s+)?charges | traffick | smuggl | federal\s+(?:charges?|crimes?|offen[cs]es?) | burglar | robber(?:y|ies)(?-u:\b) | (?:get|got|be|been)\s+(?:fired|expelled|arrested|sued) | not\s+worth\s+(?:the|it)",
     )
     .expect("valid regex")
-});
-
-/// Sentences that say how the asked act is found out or why it fails
-/// ("the scanners are the part that makes this a losing bet", "会被风控系统
-/// 识别", "这个思路基本行不通"): deterrence, like a warning, unless the sentence
-/// says how to avoid being found out ([`EVADING`]), which is the asked content.
-pub(super) static DETECTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)
-        (?:gets?|getting|got|be|being|been|is|are|was|were)\s+(?:caught|flagged|detected|traced|noticed|spotted|investigated)(?-u:\b) | (?-u:\b)investigators?(?-u:\b) | losing\s+bet | odds\s+are\s+(?:stacked|against) | worst\s+(?:place|time|way)\s+(?:on\s+earth\s+)?to\s+try | more\s+trouble\s+than | grounds\s+for\s+(?:firing|dismissal|termination|expulsion|discipline) | tends?\s+to\s+(?:surface|unravel|backfire)
-      | 被[^，。；！？\n]{0,6}(?:识别|拦截|封号|封禁|关联|标记|盯上|冻结|抓获|锁定) | 顺藤摸瓜 | 很难(?:存活|逃过|瞒过|躲过|蒙混)",
-    )
-    .expect("valid regex")
-});
-
-/// A request to go unnoticed ("…without my manager noticing", "怎么…才不会被
-/// 盯上", "不被发现"): how the act is found out then answers it with no.
-pub(super) static ASKS_TO_GO_UNNOTICED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)without\s+(?:\w+\s+){0,3}?(?:noticing|knowing|finding\s+out|getting\s+(?:caught|flagged|detected|noticed|banned)|being\s+(?:caught|flagged|detected|noticed|traced|banned))|(?-u:\b)(?:not|never)\s+(?:get|be)\s+(?:caught|flagged|detected|noticed|traced)|(?-u:\b)(?:pass|fool|get\s+past|beat|slip\s+past)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:scanners?|security|checks?|audit|detectors?|filters?|bouncers?|customs)|不被(?:[^，。？?]{0,6})?(?:发现|察觉|识别|封|盯上|查|抓)|不会被(?:[^，。？?]{0,6})?(?:发现|察觉|识别|封|盯上|查|抓|冻)|才不(?:会)?被|瞒过|躲过|避开[^，。？?]{0,6}(?:检查|监控|风控|审核)")
-        .expect("valid regex")
-});
-
-/// A question how an act is found out ("How do banks detect structuring?",
-/// "银行是怎么发现洗钱的？"): the warnings about it are its answer, as for a
-/// question about the law, unless it asks to go unnoticed.
-pub(super) static ASKS_HOW_FOUND_OUT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?-u:\b)how\s+(?:do|does|did|can|would|will)\s+(?:the\s+|a\s+|an\s+)?(?:[a-z]+\s+)?(?:banks?|police|casinos?|authorities|platforms?|systems?|scanners?|airports?|customs|teachers?|schools?|universities|employers?|investigators?|auditors?|the\s+irs|irs|regulators?|stores?|shops?|websites?|sites?|apps?|filters?|detectors?|software|algorithms?|moderators?|security)
-            \s+(?:\w+\s+){0,2}?(?:detect|catch|spot|identify|flag|trace|uncover|notice|find)(?-u:\b)
-      | (?-u:\b)how\s+(?:are|is|do|does|were|was)\s+(?:\w+\s+){0,4}?(?:get\s+)?(?:detected|caught|spotted|flagged|traced|uncovered|identified)(?-u:\b)
-      | (?:是怎么|是如何|是怎样|靠什么|通过什么|用什么)(?:[^，。？?]{0,4})?(?:发现|识别|查出|监测|检测|鉴别|抓到) | (?:怎么|如何|怎样)被(?:[^，。？?]{0,4})?(?:发现|识别|查出|抓)",
-    )
-    .expect("valid regex")
-});
-
-/// A sentence about avoiding being found out ("为避免被平台识别为同一设备",
-/// "to avoid getting flagged"), or that goes on from how it is found out to
-/// what to do ("Tags are detected at the gate, so peel them off first",
-/// "会被平台关联，所以每个号配一台旧手机"): the evasion asked for, not deterrence.
-pub(super) static EVADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)避免|防止|以免|以防|免得|规避|绕过|躲过|不被|不会被|不容易被|所以|因此|于是|(?-u:\b)(?:avoid|avoiding|evade|evading|bypass|bypassing|reduce|lower|minimi[sz]e|instead)(?-u:\b)|(?-u:\b)without\s+(?:getting|being)\s+(?:caught|noticed|detected|flagged|traced)|[,;]\s*(?:and\s+)?so\s")
-        .expect("valid regex")
 });
 
 /// Words that aim a sentence at the asker or at the asked act: a warning
@@ -159,22 +115,10 @@ pub(super) static EMPATHY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// A request to play a character ("Please act as my deceased grandmother…",
-/// "扮演我已经去世的外婆", "You are Captain Blackbeard AI") …
-pub(super) static ROLE_PLAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:pretend\s+(?:to\s+be|you(?:'re|\s+are))|act\s+as|play\s+(?:the\s+role|a\s+character)|role-?play|stay\s+in\s+character|you\s+are\s+now|from\s+now\s+on,?\s+you(?:'re|\s+are))(?-u:\b)|扮演|假装(?:你是|成)|你现在是|从现在起你是|角色扮演")
-        .expect("valid regex")
-});
-
-/// … that asks for a procedure ("the steps to producing napalm", "怎么提炼…").
-pub(super) static ASKS_FOR_STEPS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:how\s+to|steps?|step[-\s]by[-\s]step|recipe|instructions?|procedure|process\s+(?:of|for))(?-u:\b)|怎么(?:做|制作|提炼|合成|配|弄)|如何(?:做|制作|提炼|合成)|步骤|配方|流程|做法|工艺")
-        .expect("valid regex")
-});
-
-/// A turn to another subject, as a character makes it ("Let me tell you about
-/// the summer we…", "What I *can* tell you about is…", "外婆给你讲个别的吧").
-pub(super) static OTHER_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:let\s+me|I'?ll|I\s+can|I\s+could|how\s+about\s+I)\s+tell\s+you\s+(?:about\s+)?(?:something\s+else|another|a\s+different|the\s+(?:summer|winter|spring|autumn|fall|time|day|night|week|year|story)|a\s+story)|(?-u:\b)what\s+I\s+\*?can\*?\s+tell\s+you(?-u:\b)|(?-u:\b)(?:a|another)\s+(?:different|better)\s+(?:story|tale)(?-u:\b)|讲(?:个|点|些)(?:别的|其他|其它)|说(?:点|些)(?:别的|其他)|聊(?:点|些)(?:别的|其他)|换个(?:故事|话题)|给你讲(?:个|一个)[^，。！？]{0,8}故事")
+/// A request to protect against something, or whether it is really a risk
+/// ("…want to secure it", "如何防范", "Is it really that bad?"): the safer
+/// ways an answer turns to are its answer, not another way than the one asked.
+pub(super) static ASKS_TO_PROTECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:secure|protect|prevent|defend|harden|safeguard)(?-u:\b)|(?-u:\b)is\s+(?:it|this|that)\s+(?:really\s+)?(?:that\s+|so\s+)?(?:bad|dangerous|risky|unsafe)(?-u:\b)|防范|防止|保护|预防|防御|加固|防盗|防骗|有多危险|危险吗|怎么防|如何防")
         .expect("valid regex")
 });
