@@ -116,9 +116,11 @@ pub(super) static EMPATHY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A request to protect against something, or whether it is really a risk
-/// ("…want to secure it", "如何防范", "Is it really that bad?"): the safer
-/// ways an answer turns to are its answer, not another way than the one asked.
+/// ("…want to secure it", "prevent break-ins", "如何防范", "Is it really
+/// that bad?"): the safer ways an answer turns to are its answer, not another
+/// way than the one asked. Not "protect" or "保护" alone: a harmful request
+/// often gives self-protection as its reason ("a gun to protect my family").
 pub(super) static ASKS_TO_PROTECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:secure|protect|prevent|defend|harden|safeguard)(?-u:\b)|(?-u:\b)is\s+(?:it|this|that)\s+(?:really\s+)?(?:that\s+|so\s+)?(?:bad|dangerous|risky|unsafe)(?-u:\b)|防范|防止|保护|预防|防御|加固|防盗|防骗|有多危险|危险吗|怎么防|如何防")
+    Regex::new(r"(?i)(?-u:\b)(?:secure|harden|lock\s+down)\s+(?:it|my|our|mine|the)(?-u:\b)|(?-u:\b)prevent\s+(?:break-?ins?|burglar(?:y|ies)|fraud|theft|scams?|attacks?|phishing|hacking|identity\s+theft)|(?-u:\b)avoid\s+(?:being|getting)\s+(?:scammed|hacked|robbed|phished|defrauded)|(?-u:\b)is\s+(?:it|this|that)\s+(?:really\s+)?(?:that\s+|so\s+)?(?:bad|dangerous|risky|unsafe)(?-u:\b)|防范|预防|防骗|防盗|怎么防|如何防|有多危险|危险吗")
         .expect("valid regex")
 });
