@@ -38,7 +38,10 @@ PREFERS_LAST = re.compile(
     r"(?:推荐|建议用|选)(?:第二种|第二个版本|后一种|后者)",
     re.I,
 )
-NEGATED_OR_CONDITIONAL = re.compile(r"\b(?:not|don'?t|wouldn'?t|won'?t|never|avoid|if|unless)\b|不|别|没|如果|若|除非", re.I)
+# "不过" (however), "不错", "不妨" negate nothing.
+NEGATED_OR_CONDITIONAL = re.compile(
+    r"\b(?:not|don'?t|wouldn'?t|won'?t|never|avoid|if|unless)\b|不(?!过|错|仅|妨|论)|别|没|如果|若|除非", re.I
+)
 
 
 def preferred(pattern, text):

@@ -219,6 +219,11 @@ fn realistic_answer_shapes_are_read_and_graded() {
             "```python\ndef add(a, b):\n    return a * b\n```\n\n第二种写法：\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n两种都能运行，我更推荐第二种。",
             "fenced_block_of_2",
         ),
+        // "不过" (however) before the preference negates nothing.
+        (
+            "```python\ndef add(a, b):\n    return a + b\n```\n\n第二种写法：\n\n```python\ndef add(a, b):\n    return sum((a, a))\n```\n\n两种都能跑，不过我更推荐第一种。",
+            "fenced_block_of_2",
+        ),
         // A preference negated, or said under a condition, decides nothing.
         (
             "```python\ndef add(a, b):\n    return a - b\n```\n\nOops, that subtracts. Fixed:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\nDon't go with the first one. (If you only ever subtract, stick with the original.)",
