@@ -24,20 +24,23 @@ ALTERNATIVE = re.compile(
     r"if\s+you(?:'d|\s+would)?\s+(?:prefer|rather)|或者|另一种|也可以|如果(?:你|您)(?:更)?(?:喜欢|偏好|倾向)|换一种|换个写法",
     re.I,
 )
+
+
 # After the blocks, which one the answer says it would use ("I'd go with the
 # first one", "我更推荐第一种"): the first, or the last. Not negated ("I
 # wouldn't recommend the first"), nor said under a condition ("If inputs are
 # never empty, stick with the original").
-PREFERS_FIRST = re.compile(
-    r"(?:go|stick|stay)\s+with\s+the\s+(?:first|original|former)\b|recommend\s+the\s+(?:first|original|former)\b|"
-    r"(?:推荐|建议用|选)(?:第一种|第一个版本|前一种|前者)",
-    re.I,
-)
-PREFERS_LAST = re.compile(
-    r"(?:go|stick|stay)\s+with\s+the\s+(?:second|latter|last)\b|recommend\s+the\s+(?:second|latter|last)\b|"
-    r"(?:推荐|建议用|选)(?:第二种|第二个版本|后一种|后者)",
-    re.I,
-)
+def preference(english, chinese):
+    """A closing preference for the block the words name."""
+    return re.compile(
+        r"(?:go|stick|stay)\s+with\s+the\s+(?:%s)\b|recommend\s+the\s+(?:%s)\b|(?:推荐|建议用|选)(?:%s)"
+        % (english, english, chinese),
+        re.I,
+    )
+
+
+PREFERS_FIRST = preference("first|original|former", "第一种|第一个版本|前一种|前者")
+PREFERS_LAST = preference("second|latter|last", "第二种|第二个版本|后一种|后者")
 # "不过" (however), "不错", "不妨" negate nothing.
 NEGATED_OR_CONDITIONAL = re.compile(
     r"\b(?:not|don'?t|wouldn'?t|won'?t|never|avoid|if|unless)\b|不(?!过|错|仅|妨|论)|别|没|如果|若|除非", re.I

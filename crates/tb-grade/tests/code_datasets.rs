@@ -219,6 +219,11 @@ fn realistic_answer_shapes_are_read_and_graded() {
             "```python\ndef add(a, b):\n    return a * b\n```\n\n第二种写法：\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n两种都能运行，我更推荐第二种。",
             "fenced_block_of_2",
         ),
+        // The same choice in other words: "I'd recommend the latter".
+        (
+            "```python\ndef add(a, b):\n    return a * b\n```\n\nAnother version:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\nBoth run; I'd recommend the latter.",
+            "fenced_block_of_2",
+        ),
         // "不过" (however) before the preference negates nothing.
         (
             "```python\ndef add(a, b):\n    return a + b\n```\n\n第二种写法：\n\n```python\ndef add(a, b):\n    return sum((a, a))\n```\n\n两种都能跑，不过我更推荐第一种。",

@@ -112,6 +112,11 @@ fn choice_classes_in_other_words() {
             o(&["Iron", "Copper", "Mercury", "Sodium"]),
         ),
         ("铁、铜、钠常温下都是固体。\n\n**总结：** 常温下呈液态的金属是汞。", o(&["铁", "铜", "汞", "钠"])),
+        (
+            "Sydney is the largest city and Melbourne was the first seat of parliament.\n\n**In the end:** the capital is Canberra.",
+            o(&["Sydney", "Melbourne", "Canberra", "Perth"]),
+        ),
+        ("上海是最大的城市，南京曾是民国首都。\n\n结论：中华人民共和国的首都是北京。", o(&["上海", "南京", "北京", "广州"])),
     ] {
         let r = choice::read(a, &metals, false);
         if !matches!(&r, choice::Reading::Chosen { labels, .. } if labels == "C") {
