@@ -116,7 +116,10 @@ fn choice_classes_in_other_words() {
             "Sydney is the largest city and Melbourne was the first seat of parliament.\n\n**In the end:** the capital is Canberra.",
             o(&["Sydney", "Melbourne", "Canberra", "Perth"]),
         ),
-        ("上海是最大的城市，南京曾是民国首都。\n\n结论：中华人民共和国的首都是北京。", o(&["上海", "南京", "北京", "广州"])),
+        (
+            "上海是最大的城市，南京曾是民国首都。\n\n结论：中华人民共和国的首都是北京。",
+            o(&["上海", "南京", "北京", "广州"]),
+        ),
     ] {
         let r = choice::read(a, &metals, false);
         if !matches!(&r, choice::Reading::Chosen { labels, .. } if labels == "C") {
